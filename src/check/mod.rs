@@ -1,0 +1,1 @@
+//! Lints over a compiled template: one lint per file, stable codes, documented.

@@ -1,0 +1,10 @@
+//! `rwf fmt`.
+
+use super::{not_yet, CmdResult};
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> CmdResult {
+    Err(not_yet("fmt"))
+}

@@ -1,0 +1,33 @@
+//! Compile: AST → canonical `WorkflowSpec` (stdlib and local imports, policy precedence, calendars,
+//! hook files), and bind params/release into an instance spec. Pure: files come through `ModuleLoader`.
+
+mod source_map;
+
+pub use source_map::{NameRef, SourceMap, Suppression, TaskSource};
+
+use crate::diagnostic::Diagnostic;
+use crate::spec::WorkflowSpec;
+use std::collections::BTreeMap;
+
+/// Where `use` and `hooks` find files. The CLI gives a filesystem loader rooted at the template's
+/// directory; `std/...` paths are served from the stdlib embedded in the binary.
+pub trait ModuleLoader {
+    /// Returns `(display name, text)` for a module path as written after `use`, relative to `from`.
+    fn load(&self, from: &str, path: &str) -> Result<(String, String), String>;
+}
+
+/// Result of compiling one file. `spec` is `None` only when the file could not be parsed into a
+/// template at all; otherwise it is produced even with errors, so lints can still run.
+pub struct Compiled {
+    pub spec: Option<WorkflowSpec>,
+    pub source_map: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Param values and the release target given on the command line (`--set k=v`, `--release`, `--tz`).
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub sets: BTreeMap<String, String>,
+    pub release: Option<String>,
+    pub tz: Option<String>,
+}

@@ -1,0 +1,1 @@
+//! `rwf.toml`: executors, notification sinks and the people directory, with located diagnostics.

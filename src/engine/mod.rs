@@ -1,0 +1,1 @@
+//! The decision core: `reconcile(snapshot, now)` → decisions. Pure: no IO, no clock.

@@ -1,0 +1,1 @@
+//! `rwf lsp`: a language server over stdio with the same checker as `rwf check`.

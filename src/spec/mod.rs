@@ -1,0 +1,509 @@
+//! The canonical workflow spec: the only serde boundary between the language and everything that runs it.
+//!
+//! A `WorkflowSpec` is what `rwf compile` prints, what the store keeps per template version and per
+//! workflow, and what the schedule resolver and the engine read. Field order in JSON is canonical
+//! (sorted keys; see `canonical.rs`), durations are normalised `Span`s, and the sha256 of the canonical
+//! JSON is the spec's identity.
+
+mod canonical;
+mod span;
+
+pub use canonical::{canonical_json, content_hash};
+pub use span::{Span, SpanParseError, Unit};
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the spec's JSON format. Bump on any incompatible change.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowSpec {
+    /// Always `FORMAT` for specs this build writes.
+    pub format: u32,
+    /// Template key, e.g. `product_launch`.
+    pub key: String,
+    /// Human name, e.g. `Product launch`. May contain `${param}` until bound.
+    pub name: String,
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Declared params, in declaration order.
+    #[serde(default)]
+    pub params: Vec<ParamSpec>,
+    /// Bound param values (`--set k=v`, defaults applied). Empty for an unbound template spec.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bindings: BTreeMap<String, serde_json::Value>,
+    /// The release target: which param holds the release instant and which timezone it is in.
+    pub target: TargetSpec,
+    /// Name of the calendar in force for business-day offsets (a key of `calendars`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// Every calendar the template can use, fully expanded (includes resolved).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub calendars: BTreeMap<String, CalendarSpec>,
+    /// Phases (Gantt groups), in declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseSpec>,
+    /// Tasks in declaration order. Keys are unique in a valid spec.
+    pub tasks: Vec<TaskSpec>,
+    /// Hook files embedded with their source, so a stored spec is self-contained.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: ParamType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamType {
+    String,
+    Number,
+    Bool,
+    /// `YYYY-MM-DD`
+    Date,
+    /// RFC 3339, or a local `YYYY-MM-DDTHH:MM` read in the target timezone.
+    Datetime,
+    /// A `Span` string such as `3d`.
+    Duration,
+    /// An IANA name.
+    Timezone,
+    /// A `Scope` object.
+    Scope,
+    List(Box<ParamType>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    /// The `datetime` (or `date`) param that holds the release instant.
+    pub param: String,
+    pub timezone: TzRef,
+}
+
+/// A timezone given literally or by a `timezone` param.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TzRef {
+    Literal(String),
+    Param(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Days that are never business days.
+    #[schemars(with = "Vec<String>")]
+    pub weekend: Vec<chrono::Weekday>,
+    /// Inclusive range the holiday data is known for. Stepping outside it is an error, never a guess.
+    pub covers: DateRange,
+    /// Holiday dates with their names, sorted by date.
+    pub holidays: Vec<Holiday>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DateRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Holiday {
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseSpec {
+    pub key: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookFile {
+    /// As written in the template (`policy.rhai`, `std/hooks/business_hours.rhai`).
+    pub path: String,
+    pub source: String,
+    /// sha256 of `source`, hex.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    pub key: String,
+    /// May contain `${param}` until bound, and `${task.output.path}` resolved at dispatch.
+    pub title: String,
+    pub step: Step,
+    /// When the task's timing gate opens. `None`: as soon as its dependencies allow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+    /// Bar length: `due = start + window`. The task must start before `due`, else `on_missed` applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Span>,
+    /// Execution order (not timing). Each edge has the outcome of the upstream it waits for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Dependency>,
+    pub policy: TaskPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+    /// An optional task's failure never fails the workflow.
+    pub required: bool,
+    /// Marked as a step that must finish before the release instant (checked by the schedule lints).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pre_release: bool,
+    /// Hook point → rhai function name (task's own bindings over the template defaults).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hooks: BTreeMap<HookPoint, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    Agent {
+        /// Agent reference, resolved by the executor config (`rwf.toml`), not by the template.
+        uses: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        input: BTreeMap<String, Expr>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<Span>,
+    },
+    Approval {
+        approvers: Vec<Scope>,
+        quorum: u32,
+        /// Measured from when the approval opens.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline: Option<Span>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remind_every: Option<Span>,
+        on_reject: RejectPolicy,
+        on_expire: ExpirePolicy,
+        /// Separation of duties: who acted on this task (its assignee, or `done --as`) may not approve.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        not_author_of: Option<String>,
+    },
+    Manual {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instructions: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<Scope>,
+    },
+    Notification {
+        to: Vec<Scope>,
+        message: String,
+    },
+    Wait {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration: Option<Span>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Schedule>,
+    },
+    Checkpoint,
+}
+
+impl Step {
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Step::Agent { .. } => StepKind::Agent,
+            Step::Approval { .. } => StepKind::Approval,
+            Step::Manual { .. } => StepKind::Manual,
+            Step::Notification { .. } => StepKind::Notification,
+            Step::Wait { .. } => StepKind::Wait,
+            Step::Checkpoint => StepKind::Checkpoint,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    Agent,
+    Approval,
+    Manual,
+    Notification,
+    Wait,
+    Checkpoint,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 6] = [
+        StepKind::Agent,
+        StepKind::Approval,
+        StepKind::Manual,
+        StepKind::Notification,
+        StepKind::Wait,
+        StepKind::Checkpoint,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Agent => "agent",
+            StepKind::Approval => "approval",
+            StepKind::Manual => "manual",
+            StepKind::Notification => "notification",
+            StepKind::Wait => "wait",
+            StepKind::Checkpoint => "checkpoint",
+        }
+    }
+}
+
+/// Who: a person, a team, an organisation's admins, or (for notifications) a channel.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Scope {
+    User(String),
+    Team(String),
+    Organization(String),
+    Channel(String),
+}
+
+/// A value in an agent input. Params are substituted at bind time; `Output` is read at dispatch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Expr {
+    /// A JSON literal (strings here are already interpolated with bound params).
+    Literal(serde_json::Value),
+    /// A string with `${...}` still to render at dispatch (upstream outputs, or unbound params).
+    Template(String),
+    /// An unbound param, as in a template spec before `--set`.
+    Param(String),
+    /// `task.output.a.b`: the upstream task's output at that path.
+    Output { task: String, path: Vec<String> },
+    List(Vec<Expr>),
+    Object(BTreeMap<String, Expr>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dependency {
+    pub task: String,
+    pub outcome: EdgeOutcome,
+}
+
+/// What the upstream must have ended as for the edge to be met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeOutcome {
+    Success,
+    Failed,
+    Skipped,
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Schedule {
+    /// `anchor (+|-) offsets... [at HH:MM] [in TZ]`
+    Relative {
+        anchor: Anchor,
+        /// Applied in order. Signed amounts: `release - 2 weeks` is `-14d`.
+        offsets: Vec<Span>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time_of_day: Option<NaiveTime>,
+        /// IANA zone the offsets and time of day are applied in; else the release's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timezone: Option<String>,
+    },
+    /// A fixed local date-time in a zone (the release's when `timezone` is absent). Never moves.
+    Pinned {
+        at: NaiveDateTime,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timezone: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Anchor {
+    Release,
+    Task { task: String, point: AnchorPoint },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorPoint {
+    Start,
+    Due,
+    End,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskPolicy {
+    pub retry: RetryPolicy,
+    pub on_failure: FailurePolicy,
+    pub on_missed: MissedPolicy,
+    pub on_cancel: CancelPolicy,
+}
+
+impl Default for TaskPolicy {
+    fn default() -> Self {
+        TaskPolicy {
+            retry: RetryPolicy::default(),
+            on_failure: FailurePolicy::Block,
+            on_missed: MissedPolicy::FireAsap,
+            on_cancel: CancelPolicy::Abort,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// Total attempts including the first. 1 = no retry.
+    pub max_attempts: u32,
+    pub backoff: Backoff,
+    /// Fraction of each delay (0.0..=1.0) randomised deterministically from the attempt's key.
+    #[serde(default)]
+    pub jitter: f64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            backoff: Backoff::Fixed {
+                interval: Span::new(1, Unit::Minutes),
+            },
+            jitter: 0.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Backoff {
+    Fixed {
+        interval: Span,
+    },
+    Exponential {
+        initial: Span,
+        factor: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap: Option<Span>,
+    },
+}
+
+/// What a failed (retries exhausted) task does to the rest of the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailurePolicy {
+    /// The task stays failed; edges needing `success` are never met; a required task fails the workflow.
+    Block,
+    /// The task is marked skipped and the workflow goes on.
+    Skip,
+}
+
+/// What happens when a task could not start before its `due` (e.g. the workflow was paused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissedPolicy {
+    FireAsap,
+    Skip,
+    RequireManualDecision,
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelPolicy {
+    /// In-flight work is killed at once.
+    Abort,
+    /// In-flight work may finish; nothing new starts.
+    Drain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectPolicy {
+    /// The approval's upstream tasks (its dependencies) run again, then the approval reopens.
+    NeedsRevision,
+    /// The approval counts as skipped; downstream edges on `success` are not met.
+    Skip,
+    /// The whole workflow is cancelled.
+    Cancel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", content = "to", rename_all = "snake_case")]
+pub enum ExpirePolicy {
+    /// Keep reminding; never expires.
+    Remind,
+    /// Add these scopes to the approvers and notify them; the deadline restarts once.
+    Escalate(Vec<Scope>),
+    /// Treated as a rejection (then `on_reject` applies).
+    Reject,
+    /// The workflow fails.
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HookPoint {
+    Retry,
+    Missed,
+    Gate,
+    Approvers,
+    Input,
+    Notification,
+}
+
+impl HookPoint {
+    pub const ALL: [HookPoint; 6] = [
+        HookPoint::Retry,
+        HookPoint::Missed,
+        HookPoint::Gate,
+        HookPoint::Approvers,
+        HookPoint::Input,
+        HookPoint::Notification,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookPoint::Retry => "retry",
+            HookPoint::Missed => "missed",
+            HookPoint::Gate => "gate",
+            HookPoint::Approvers => "approvers",
+            HookPoint::Input => "input",
+            HookPoint::Notification => "notification",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl WorkflowSpec {
+    pub fn task(&self, key: &str) -> Option<&TaskSpec> {
+        self.tasks.iter().find(|t| t.key == key)
+    }
+}

@@ -30,7 +30,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "rwf", version, about = "Release workflows: templates in .rwf, run by a durable Postgres reconciler")]
+#[command(
+    name = "rwf",
+    version,
+    about = "Release workflows: templates in .rwf, run by a durable Postgres reconciler"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -114,7 +118,10 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(message: impl Into<String>) -> CliError {
-        CliError { message: message.into(), help: None }
+        CliError {
+            message: message.into(),
+            help: None,
+        }
     }
     pub fn help(mut self, help: impl Into<String>) -> CliError {
         self.help = Some(help.into());

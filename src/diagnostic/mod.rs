@@ -81,7 +81,10 @@ impl Diagnostic {
         self
     }
     pub fn label(mut self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {

@@ -33,11 +33,18 @@ impl DispatchRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentOutcome {
-    Succeeded { output: Value },
+    Succeeded {
+        output: Value,
+    },
     /// `retryable: false` fails the task at once whatever its retry policy says.
-    Failed { reason: String, retryable: bool },
+    Failed {
+        reason: String,
+        retryable: bool,
+    },
     /// The agent's run paused for human input; the task stays running until `rwf done` answers.
-    NeedsInput { prompt: String },
+    NeedsInput {
+        prompt: String,
+    },
 }
 
 /// The outcome plus what the attempt leaves for the record.

@@ -239,7 +239,9 @@ impl Step {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
     Agent,
@@ -272,7 +274,9 @@ impl StepKind {
 }
 
 /// Who: a person, a team, an organisation's admins, or (for notifications) a channel.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 pub enum Scope {
     User(String),
@@ -292,7 +296,10 @@ pub enum Expr {
     /// An unbound param, as in a template spec before `--set`.
     Param(String),
     /// `task.output.a.b`: the upstream task's output at that path.
-    Output { task: String, path: Vec<String> },
+    Output {
+        task: String,
+        path: Vec<String>,
+    },
     List(Vec<Expr>),
     Object(BTreeMap<String, Expr>),
 }
@@ -461,7 +468,9 @@ pub enum ExpirePolicy {
     Fail,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum HookPoint {
     Retry,
@@ -493,7 +502,9 @@ impl HookPoint {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
     Low,

@@ -59,13 +59,22 @@ impl Span {
     /// A normalised span.
     pub fn new(amount: i64, unit: Unit) -> Span {
         match unit {
-            Unit::Weeks => Span { amount: amount * 7, unit: Unit::Days },
-            Unit::Minutes if amount != 0 && amount % 60 == 0 => Span { amount: amount / 60, unit: Unit::Hours },
+            Unit::Weeks => Span {
+                amount: amount * 7,
+                unit: Unit::Days,
+            },
+            Unit::Minutes if amount != 0 && amount % 60 == 0 => Span {
+                amount: amount / 60,
+                unit: Unit::Hours,
+            },
             _ => Span { amount, unit },
         }
     }
     pub fn negate(self) -> Span {
-        Span { amount: -self.amount, unit: self.unit }
+        Span {
+            amount: -self.amount,
+            unit: self.unit,
+        }
     }
     /// Exact length in seconds for clock units; `None` for calendar units.
     pub fn exact_seconds(self) -> Option<i64> {
@@ -89,7 +98,11 @@ impl Span {
     /// Human form: `14 business days`, `-1 day`.
     pub fn human(self) -> String {
         let (one, many) = self.unit.words();
-        format!("{} {}", self.amount, if self.amount.abs() == 1 { one } else { many })
+        format!(
+            "{} {}",
+            self.amount,
+            if self.amount.abs() == 1 { one } else { many }
+        )
     }
 }
 
@@ -146,7 +159,13 @@ mod tests {
 
     #[test]
     fn round_trips_and_normalises() {
-        for (input, canonical) in [("-14bd", "-14bd"), ("2w", "14d"), ("120m", "2h"), ("90m", "90m"), ("1mo", "1mo")] {
+        for (input, canonical) in [
+            ("-14bd", "-14bd"),
+            ("2w", "14d"),
+            ("120m", "2h"),
+            ("90m", "90m"),
+            ("1mo", "1mo"),
+        ] {
             let span: Span = input.parse().unwrap();
             assert_eq!(span.to_string(), canonical, "{input}");
             assert_eq!(canonical.parse::<Span>().unwrap(), span);

@@ -100,3 +100,17 @@ impl Diagnostic {
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
 }
+
+/// The documentation of one code, shown by `rwf check --explain CODE`. Every module that emits codes
+/// exports `pub const CODES: &[CodeDoc]`; `check` gathers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeDoc {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// Short name, e.g. `dependency-cycle`.
+    pub title: &'static str,
+    pub what: &'static str,
+    pub why: &'static str,
+    /// A small `.rwf` snippet that triggers it.
+    pub example: &'static str,
+}

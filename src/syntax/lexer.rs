@@ -9,6 +9,8 @@ pub enum TokKind {
     Word,
     Open,
     Close,
+    /// A string with no closing quote on its line.
+    Unterminated,
     Other,
 }
 
@@ -75,8 +77,10 @@ pub fn lex(text: &str) -> Lexed {
             }
             if i < bytes.len() && bytes[i] == b'"' {
                 i += 1;
+                TokKind::Other
+            } else {
+                TokKind::Unterminated
             }
-            TokKind::Other
         } else if b.is_ascii_alphanumeric() || b == b'_' {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;

@@ -49,11 +49,7 @@ fn read(p: &Path) -> String {
 fn compile_ok(path: &Path) -> rwf::spec::WorkflowSpec {
     let name = path.to_string_lossy().to_string();
     let c = compile_source(&name, &read(path), &FsLoader);
-    assert!(
-        !has_errors(&c.diagnostics),
-        "{name}: {:?}",
-        c.diagnostics
-    );
+    assert!(!has_errors(&c.diagnostics), "{name}: {:?}", c.diagnostics);
     c.spec.expect("a spec")
 }
 
@@ -64,11 +60,17 @@ fn golden_specs_of_every_template() {
     for path in templates() {
         let spec = compile_ok(&path);
         let again = compile_ok(&path);
-        assert_eq!(content_hash(&spec), content_hash(&again), "hash of {path:?} is stable");
+        assert_eq!(
+            content_hash(&spec),
+            content_hash(&again),
+            "hash of {path:?} is stable"
+        );
         let value = serde_json::to_value(&spec).unwrap();
         let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        let golden = root().join("tests/golden/spec").join(format!("{stem}.json"));
+        let golden = root()
+            .join("tests/golden/spec")
+            .join(format!("{stem}.json"));
         if update {
             std::fs::write(&golden, &text).unwrap();
             continue;
@@ -82,7 +84,10 @@ fn golden_specs_of_every_template() {
         let back: rwf::spec::WorkflowSpec = serde_json::from_str(&text).unwrap();
         assert_eq!(canonical_json(&back), canonical_json(&spec));
     }
-    assert!(failures.is_empty(), "{failures:#?}\nrun with UPDATE_EXPECT=1 to accept");
+    assert!(
+        failures.is_empty(),
+        "{failures:#?}\nrun with UPDATE_EXPECT=1 to accept"
+    );
 }
 
 #[test]
@@ -97,7 +102,10 @@ fn every_template_binds_and_previews_with_only_a_release() {
         assert!(matches!(bound.target.timezone, TzRef::Literal(_)));
         assert!(!bound.name.contains("${"), "{}", bound.name);
         for t in &bound.tasks {
-            if let Some(Schedule::Relative { timezone: Some(z), .. }) = &t.schedule {
+            if let Some(Schedule::Relative {
+                timezone: Some(z), ..
+            }) = &t.schedule
+            {
                 assert!(!z.contains("${"));
             }
         }
@@ -114,7 +122,10 @@ fn fixtures_report_exactly_the_expected_diagnostics() {
     for path in dir {
         let text = read(&path);
         let name = path.to_string_lossy().to_string();
-        assert!(!support::expect::expectations(&text).is_empty(), "{name} expects nothing");
+        assert!(
+            !support::expect::expectations(&text).is_empty(),
+            "{name} expects nothing"
+        );
         let c = compile_source(&name, &text, &FsLoader);
         if let Err(r) = support::expect::verify(&name, &text, &c.diagnostics) {
             reports.push(r);
@@ -145,11 +156,25 @@ fn fmt_is_idempotent_keeps_comments_and_the_spec() {
         }
         let once = rwf::syntax::format(&text, &parsed.file);
         let reparsed = rwf::syntax::parse(&name, &once);
-        assert!(!has_errors(&reparsed.diagnostics), "{name}: formatted output parses: {:?}", reparsed.diagnostics);
+        assert!(
+            !has_errors(&reparsed.diagnostics),
+            "{name}: formatted output parses: {:?}",
+            reparsed.diagnostics
+        );
         let twice = rwf::syntax::format(&once, &reparsed.file);
         assert_eq!(once, twice, "{name}: fmt is idempotent");
-        let before: Vec<&str> = parsed.file.comments.iter().map(|c| c.text.trim_end()).collect();
-        let after: Vec<&str> = reparsed.file.comments.iter().map(|c| c.text.trim_end()).collect();
+        let before: Vec<&str> = parsed
+            .file
+            .comments
+            .iter()
+            .map(|c| c.text.trim_end())
+            .collect();
+        let after: Vec<&str> = reparsed
+            .file
+            .comments
+            .iter()
+            .map(|c| c.text.trim_end())
+            .collect();
         assert_eq!(before, after, "{name}: every comment kept, in order");
         let a = compile_source(&name, &text, &FsLoader);
         let b = compile_source(&name, &once, &FsLoader);
@@ -172,7 +197,11 @@ fn templates_and_stdlib_are_formatted() {
         }
         let text = read(&path);
         let parsed = rwf::syntax::parse(&s, &text);
-        assert_eq!(rwf::syntax::format(&text, &parsed.file), text, "{s} is not `rwf fmt` clean");
+        assert_eq!(
+            rwf::syntax::format(&text, &parsed.file),
+            text,
+            "{s} is not `rwf fmt` clean"
+        );
     }
 }
 
@@ -216,23 +245,62 @@ fn template_spec_keeps_params_symbolic_and_records_uses() {
     let c = compile_source("small.rwf", SMALL, &FsLoader);
     let spec = c.spec.unwrap();
     assert_eq!(spec.target.timezone, TzRef::Param("tz".into()));
-    let Step::Agent { input, .. } = &spec.tasks[0].step else { panic!() };
+    let Step::Agent { input, .. } = &spec.tasks[0].step else {
+        panic!()
+    };
     assert_eq!(input["p"], Expr::Param("product".into()));
-    assert_eq!(input["up"], Expr::Output { task: "k".into(), path: vec!["url".into()] });
+    assert_eq!(
+        input["up"],
+        Expr::Output {
+            task: "k".into(),
+            path: vec!["url".into()]
+        }
+    );
     assert_eq!(input["s"], Expr::Template("about ${product}".into()));
-    let Some(Schedule::Relative { offsets, timezone, .. }) = &spec.tasks[0].schedule else { panic!() };
+    let Some(Schedule::Relative {
+        offsets, timezone, ..
+    }) = &spec.tasks[0].schedule
+    else {
+        panic!()
+    };
     assert_eq!(offsets[0].to_string(), "-3bd");
     assert_eq!(timezone.as_deref(), Some("${tz}"));
-    let Some(Schedule::Relative { offsets, time_of_day, anchor, .. }) = spec.tasks[1].schedule.clone() else { panic!() };
-    assert_eq!(offsets.iter().map(|o| o.to_string()).collect::<Vec<_>>(), ["-14d", "1d"]);
+    let Some(Schedule::Relative {
+        offsets,
+        time_of_day,
+        anchor,
+        ..
+    }) = spec.tasks[1].schedule.clone()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        offsets.iter().map(|o| o.to_string()).collect::<Vec<_>>(),
+        ["-14d", "1d"]
+    );
     assert_eq!(time_of_day.unwrap().to_string(), "09:30:00");
-    assert_eq!(anchor, rwf::spec::Anchor::Task { task: "a".into(), point: rwf::spec::AnchorPoint::End });
-    let names: Vec<&str> = c.source_map.param_refs.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        anchor,
+        rwf::spec::Anchor::Task {
+            task: "a".into(),
+            point: rwf::spec::AnchorPoint::End
+        }
+    );
+    let names: Vec<&str> = c
+        .source_map
+        .param_refs
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
     for p in ["product", "release", "tz", "budget"] {
         assert!(names.contains(&p), "{p} recorded in {names:?}");
     }
     for r in &c.source_map.param_refs {
-        assert!(SMALL[r.span.clone()].contains(&r.name), "span of {} covers it", r.name);
+        assert!(
+            SMALL[r.span.clone()].contains(&r.name),
+            "span of {} covers it",
+            r.name
+        );
     }
     assert_eq!(c.source_map.params.len(), spec.params.len());
     assert_eq!(&SMALL[c.source_map.tasks[1].key.clone()], "k");
@@ -242,7 +310,11 @@ fn template_spec_keeps_params_symbolic_and_records_uses() {
 fn bind_renders_params_and_keeps_outputs() {
     let spec = small();
     let inputs = Inputs {
-        sets: [("product".to_string(), "Acme".to_string()), ("budget".into(), "12.5".into())].into(),
+        sets: [
+            ("product".to_string(), "Acme".to_string()),
+            ("budget".into(), "12.5".into()),
+        ]
+        .into(),
         release: Some("2026-09-01 09:00".into()),
         tz: None,
     };
@@ -252,16 +324,28 @@ fn bind_renders_params_and_keeps_outputs() {
     assert_eq!(b.bindings["budget"], 12.5);
     assert_eq!(b.bindings["grace"], "2d");
     assert_eq!(b.target.timezone, TzRef::Literal("Europe/Berlin".into()));
-    let Step::Agent { input, .. } = &b.tasks[0].step else { panic!() };
+    let Step::Agent { input, .. } = &b.tasks[0].step else {
+        panic!()
+    };
     assert_eq!(input["p"], Expr::Literal("Acme".into()));
     assert_eq!(input["s"], Expr::Literal("about Acme".into()));
-    assert_eq!(input["list"], Expr::Literal(serde_json::json!(["Acme", "x"])));
-    assert_eq!(input["o"], Expr::Literal(serde_json::json!({"deep": "Acme"})));
+    assert_eq!(
+        input["list"],
+        Expr::Literal(serde_json::json!(["Acme", "x"]))
+    );
+    assert_eq!(
+        input["o"],
+        Expr::Literal(serde_json::json!({"deep": "Acme"}))
+    );
     assert!(matches!(input["up"], Expr::Output { .. }));
-    let Step::Notification { to, message } = &b.tasks[2].step else { panic!() };
+    let Step::Notification { to, message } = &b.tasks[2].step else {
+        panic!()
+    };
     assert_eq!(message, "Acme: ${a.output.url}");
     assert_eq!(to[0], rwf::spec::Scope::Team("Acme-team".into()));
-    let Some(Schedule::Relative { timezone, .. }) = &b.tasks[0].schedule else { panic!() };
+    let Some(Schedule::Relative { timezone, .. }) = &b.tasks[0].schedule else {
+        panic!()
+    };
     assert_eq!(timezone.as_deref(), Some("Europe/Berlin"));
 }
 
@@ -269,40 +353,71 @@ fn bind_renders_params_and_keeps_outputs() {
 fn bind_reports_each_problem_by_param() {
     let spec = small();
     let errs = bind(&spec, &Inputs::default()).unwrap_err();
-    let msgs: Vec<String> = errs.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
+    let msgs: Vec<String> = errs
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
     assert_eq!(msgs.len(), 2, "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("RWF063") && m.contains("`product`")));
-    assert!(msgs.iter().any(|m| m.contains("RWF063") && m.contains("`release`")));
+    assert!(msgs
+        .iter()
+        .any(|m| m.contains("RWF063") && m.contains("`product`")));
+    assert!(msgs
+        .iter()
+        .any(|m| m.contains("RWF063") && m.contains("`release`")));
     let bad = Inputs {
-        sets: [("budget".to_string(), "lots".to_string()), ("prodct".into(), "x".into()), ("tz".into(), "Nowhere/City".into())].into(),
+        sets: [
+            ("budget".to_string(), "lots".to_string()),
+            ("prodct".into(), "x".into()),
+            ("tz".into(), "Nowhere/City".into()),
+        ]
+        .into(),
         release: Some("next friday".into()),
         tz: None,
     };
     let errs = bind(&spec, &bad).unwrap_err();
     let codes: Vec<&str> = errs.iter().map(|d| d.code).collect();
-    assert!(codes.contains(&"RWF062") && codes.contains(&"RWF065") && codes.contains(&"RWF064"), "{codes:?}");
+    assert!(
+        codes.contains(&"RWF062") && codes.contains(&"RWF065") && codes.contains(&"RWF064"),
+        "{codes:?}"
+    );
     let budget = errs.iter().find(|d| d.message.contains("budget")).unwrap();
     assert!(budget.help.as_deref().unwrap().contains("number"));
     let typo = errs.iter().find(|d| d.code == "RWF065").unwrap();
     assert!(typo.help.as_deref().unwrap().contains("product"));
     // RFC 3339 and --tz
     let ok = Inputs {
-        sets: [("product".to_string(), "X".to_string()), ("owners".into(), "team:a, user(\"b\")".into())].into(),
+        sets: [
+            ("product".to_string(), "X".to_string()),
+            ("owners".into(), "team:a, user(\"b\")".into()),
+        ]
+        .into(),
         release: Some("2026-09-01T09:00:00+02:00".into()),
         tz: Some("Asia/Tokyo".into()),
     };
     let b = bind(&spec, &ok).unwrap();
     assert_eq!(b.bindings["release"], "2026-09-01T09:00:00+02:00");
     assert_eq!(b.bindings["tz"], "Asia/Tokyo");
-    assert_eq!(b.bindings["owners"], serde_json::json!([{"kind": "team", "name": "a"}, {"kind": "user", "name": "b"}]));
+    assert_eq!(
+        b.bindings["owners"],
+        serde_json::json!([{"kind": "team", "name": "a"}, {"kind": "user", "name": "b"}])
+    );
 }
 
 #[test]
 fn preview_keeps_placeholders_but_needs_the_release() {
     let spec = small();
-    let p = preview(&spec, &Inputs { release: Some("2026-09-01".into()), ..Inputs::default() }).unwrap();
+    let p = preview(
+        &spec,
+        &Inputs {
+            release: Some("2026-09-01".into()),
+            ..Inputs::default()
+        },
+    )
+    .unwrap();
     assert_eq!(p.name, "Launch ${product}");
-    let Step::Agent { input, .. } = &p.tasks[0].step else { panic!() };
+    let Step::Agent { input, .. } = &p.tasks[0].step else {
+        panic!()
+    };
     assert_eq!(input["p"], Expr::Param("product".into()));
     assert_eq!(p.bindings["release"], "2026-09-01T00:00");
     let errs = preview(&spec, &Inputs::default()).unwrap_err();
@@ -329,12 +444,44 @@ template p "P" {
     let s = c.spec.unwrap();
     let pol = |k: &str| s.task(k).unwrap().policy.clone();
     use rwf::spec::{CancelPolicy as C, FailurePolicy as F, MissedPolicy as M};
-    assert_eq!((pol("a").retry.max_attempts, pol("a").on_cancel, pol("a").on_missed, pol("a").on_failure), (2, C::Drain, M::Fail, F::Block));
-    assert_eq!((pol("b").retry.max_attempts, pol("b").on_missed, pol("b").on_failure, pol("b").on_cancel), (7, M::Skip, F::Skip, C::Drain));
-    assert_eq!((pol("c").retry.max_attempts, pol("c").retry.jitter, pol("c").on_failure), (7, 0.5, F::Block));
-    assert_eq!((pol("d").retry.max_attempts, pol("d").on_failure), (7, F::Block));
-    assert_eq!(s.task("a").unwrap().hooks[&rwf::spec::HookPoint::Retry], "d_retry");
-    assert_eq!(s.task("c").unwrap().hooks[&rwf::spec::HookPoint::Retry], "c_retry");
+    assert_eq!(
+        (
+            pol("a").retry.max_attempts,
+            pol("a").on_cancel,
+            pol("a").on_missed,
+            pol("a").on_failure
+        ),
+        (2, C::Drain, M::Fail, F::Block)
+    );
+    assert_eq!(
+        (
+            pol("b").retry.max_attempts,
+            pol("b").on_missed,
+            pol("b").on_failure,
+            pol("b").on_cancel
+        ),
+        (7, M::Skip, F::Skip, C::Drain)
+    );
+    assert_eq!(
+        (
+            pol("c").retry.max_attempts,
+            pol("c").retry.jitter,
+            pol("c").on_failure
+        ),
+        (7, 0.5, F::Block)
+    );
+    assert_eq!(
+        (pol("d").retry.max_attempts, pol("d").on_failure),
+        (7, F::Block)
+    );
+    assert_eq!(
+        s.task("a").unwrap().hooks[&rwf::spec::HookPoint::Retry],
+        "d_retry"
+    );
+    assert_eq!(
+        s.task("c").unwrap().hooks[&rwf::spec::HookPoint::Retry],
+        "c_retry"
+    );
 }
 
 #[test]
@@ -344,7 +491,9 @@ fn local_modules_calendars_and_hooks() {
         "shared/common.rwf".into(),
         "policy quick { retry { attempts 4 } }\ncalendar acme \"Acme\" {\n  weekend fri, sat\n  covers 2026-01-01 to 2026-12-31\n  holiday 2026-12-24 \"Eve\"\n}\n".into(),
     );
-    loader.files.insert("policy.rhai".into(), "fn shape(x) { x }".into());
+    loader
+        .files
+        .insert("policy.rhai".into(), "fn shape(x) { x }".into());
     let text = r#"
 use ./shared/common
 use std/calendars { us_federal }
@@ -369,10 +518,18 @@ template h "H" {
     let s = c.spec.unwrap();
     assert_eq!(s.calendar.as_deref(), Some("mine"));
     let cal = &s.calendars["mine"];
-    assert_eq!(cal.weekend, vec![chrono::Weekday::Fri, chrono::Weekday::Sat]);
+    assert_eq!(
+        cal.weekend,
+        vec![chrono::Weekday::Fri, chrono::Weekday::Sat]
+    );
     assert_eq!(cal.covers.to.to_string(), "2026-06-30");
     let names: Vec<&str> = cal.holidays.iter().map(|h| h.name.as_str()).collect();
-    assert!(names.contains(&"Eve") && names.contains(&"Ours") && names.contains(&"Independence Day (observed)"), "{names:?}");
+    assert!(
+        names.contains(&"Eve")
+            && names.contains(&"Ours")
+            && names.contains(&"Independence Day (observed)"),
+        "{names:?}"
+    );
     assert!(cal.holidays.windows(2).all(|w| w[0].date < w[1].date));
     assert_eq!(s.tasks[0].policy.retry.max_attempts, 4);
     assert_eq!(s.hooks.len(), 1);
@@ -380,7 +537,10 @@ template h "H" {
     assert_eq!(s.hooks[0].sha256.len(), 64);
     let sup = &c.source_map.suppressions;
     assert_eq!(sup.len(), 2);
-    assert_eq!((sup[0].code.as_str(), sup[0].reason.as_deref()), ("RWF012", Some("intentionally alone")));
+    assert_eq!(
+        (sup[0].code.as_str(), sup[0].reason.as_deref()),
+        ("RWF012", Some("intentionally alone"))
+    );
     assert_eq!(sup[1].reason, None);
 }
 
@@ -391,7 +551,9 @@ fn one_broken_file_reports_several_errors() {
     assert_eq!(p.diagnostics.len(), 3, "{:?}", p.diagnostics);
     let b = p.diagnostics.iter().find(|d| d.code == "RWF002").unwrap();
     assert_eq!(b.help.as_deref(), Some("did you mean `window`?"));
-    let rwf::syntax::ast::Item::Template(t) = &p.file.items[0] else { panic!() };
+    let rwf::syntax::ast::Item::Template(t) = &p.file.items[0] else {
+        panic!()
+    };
     assert_eq!(t.items.len(), 1, "the good task is still there");
 }
 
@@ -410,21 +572,33 @@ impl Rng {
 }
 
 fn survive(text: &str) {
-    let c = compile_source("fuzz.rwf", text, &FsLoader);
-    for d in &c.diagnostics {
-        if d.file.as_deref() == Some("fuzz.rwf") {
-            let s = d.span.clone().unwrap();
-            assert!(s.start <= s.end && s.end <= text.len(), "span {s:?} in bounds");
-        }
-    }
     let p = rwf::syntax::parse("fuzz.rwf", text);
     if !has_errors(&p.diagnostics) {
         let once = rwf::syntax::format(text, &p.file);
         let again = rwf::syntax::parse("fuzz.rwf", &once);
-        assert!(!has_errors(&again.diagnostics), "formatted output of valid input parses:\n{once}");
+        assert!(
+            !has_errors(&again.diagnostics),
+            "formatted output of valid input parses:\n{once}"
+        );
+    }
+    let c = compile_source("fuzz.rwf", text, &FsLoader);
+    for d in &c.diagnostics {
+        if d.file.as_deref() == Some("fuzz.rwf") {
+            let s = d.span.clone().unwrap();
+            assert!(
+                s.start <= s.end && s.end <= text.len(),
+                "span {s:?} in bounds"
+            );
+        }
     }
     if let Some(spec) = c.spec {
-        let _ = preview(&spec, &Inputs { release: Some("2026-09-01".into()), ..Inputs::default() });
+        let _ = preview(
+            &spec,
+            &Inputs {
+                release: Some("2026-09-01".into()),
+                ..Inputs::default()
+            },
+        );
     }
 }
 
@@ -435,7 +609,13 @@ fn never_panics_on_random_bytes() {
     for i in 0..400 {
         let len = rng.below(300);
         let bytes: Vec<u8> = (0..len)
-            .map(|_| if i % 2 == 0 { (rng.next() & 0xFF) as u8 } else { alphabet[rng.below(alphabet.len())] })
+            .map(|_| {
+                if i % 2 == 0 {
+                    (rng.next() & 0xFF) as u8
+                } else {
+                    alphabet[rng.below(alphabet.len())]
+                }
+            })
             .collect();
         survive(&String::from_utf8_lossy(&bytes));
     }
@@ -444,7 +624,22 @@ fn never_panics_on_random_bytes() {
 #[test]
 fn never_panics_on_mutated_templates() {
     let sources: Vec<String> = templates().iter().map(|p| read(p)).collect();
-    let snippets = ["{", "}", "\"", "${", "at", "release", " - 2 ", "business days", "\n", "phase p {", "[", "//", "€", "\u{0}"];
+    let snippets = [
+        "{",
+        "}",
+        "\"",
+        "${",
+        "at",
+        "release",
+        " - 2 ",
+        "business days",
+        "\n",
+        "phase p {",
+        "[",
+        "//",
+        "€",
+        "\u{0}",
+    ];
     let mut rng = Rng(42);
     for i in 0..2000 {
         let mut text = sources[i % sources.len()].clone().into_bytes();
@@ -477,7 +672,10 @@ fn deep_nesting_is_one_diagnostic() {
     let n = 100_000;
     for text in [
         "{".repeat(n),
-        format!("template t {{ agent a {{ input {{ x: {} }} }} }}", "[".repeat(n)),
+        format!(
+            "template t {{ agent a {{ input {{ x: {} }} }} }}",
+            "[".repeat(n)
+        ),
         format!("template t {{ {} }}", "phase p {".repeat(n)),
         "(".repeat(n) + &")".repeat(n),
     ] {
@@ -487,8 +685,15 @@ fn deep_nesting_is_one_diagnostic() {
         survive(&text);
     }
     // 60 levels are fine.
-    let ok = format!("template t {{ agent a {{ input {{ x: {}1{} }} }} }}", "[".repeat(60), "]".repeat(60));
-    assert!(!rwf::syntax::parse("ok.rwf", &ok).diagnostics.iter().any(|d| d.code == "RWF005"));
+    let ok = format!(
+        "template t {{ agent a {{ input {{ x: {}1{} }} }} }}",
+        "[".repeat(60),
+        "]".repeat(60)
+    );
+    assert!(!rwf::syntax::parse("ok.rwf", &ok)
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "RWF005"));
 }
 
 #[test]
@@ -500,4 +705,44 @@ fn codes_are_documented_and_in_range() {
             assert!(!c.what.is_empty() && !c.why.is_empty());
         }
     }
+}
+
+#[test]
+fn the_readme_example_compiles() {
+    let readme = read(&root().join("grammar/README.md"));
+    let start = readme.find("```rwf\n").unwrap() + 7;
+    let end = start + readme[start..].find("```").unwrap();
+    let example = &readme[start..end];
+    let mut loader = MemLoader::default();
+    loader.files.insert(
+        "shared/common.rwf".into(),
+        "policy shared_quick { retry { attempts 2 } }\n".into(),
+    );
+    loader.files.insert(
+        "policy.rhai".into(),
+        "fn business_hours_retry(ctx) { ctx }\n".into(),
+    );
+    let c = compile_source("readme.rwf", example, &loader);
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+    let spec = c.spec.unwrap();
+    assert_eq!(spec.tasks.len(), 8);
+    assert!(spec.calendars.contains_key("acme") && spec.calendars.contains_key("us_federal"));
+    let smoke = spec.task("smoke").unwrap();
+    assert!(!smoke.required && smoke.pre_release);
+    assert_eq!(smoke.depends_on[1].outcome, rwf::spec::EdgeOutcome::Any);
+    let p = rwf::syntax::parse("readme.rwf", example);
+    let once = rwf::syntax::format(example, &p.file);
+    let b = compile_source("readme.rwf", &once, &loader);
+    assert_eq!(canonical_json(&b.spec.unwrap()), canonical_json(&spec));
+}
+
+#[test]
+fn unindented_fields_are_not_split_into_items() {
+    let text = "template t \"T\" {\nparam release: datetime\ntarget release in \"UTC\"\ndefaults {\npolicy p\n}\npolicy p {\non_failure skip\n}\ncheckpoint a \"A\" {\npolicy p\nat release\n}\n}\n";
+    let c = compile_source("t.rwf", text, &FsLoader);
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+    assert_eq!(
+        c.spec.unwrap().tasks[0].policy.on_failure,
+        rwf::spec::FailurePolicy::Skip
+    );
 }

@@ -25,11 +25,15 @@ pub fn expectations(text: &str) -> Vec<Expect> {
         let code = parts.next().unwrap_or("").to_string();
         let pos = parts.next().unwrap_or("");
         let fragment = parts.next().unwrap_or("").trim().to_string();
-        let (l, c) = pos.split_once(':').unwrap_or_else(|| panic!("bad expect line: {line}"));
+        let (l, c) = pos
+            .split_once(':')
+            .unwrap_or_else(|| panic!("bad expect line: {line}"));
         out.push(Expect {
             code,
             line: l.parse().unwrap_or_else(|_| panic!("bad line in: {line}")),
-            col: c.parse().unwrap_or_else(|_| panic!("bad column in: {line}")),
+            col: c
+                .parse()
+                .unwrap_or_else(|_| panic!("bad column in: {line}")),
             fragment,
         });
     }
@@ -55,7 +59,10 @@ pub fn verify(file: &str, text: &str, diagnostics: &[Diagnostic]) -> Result<(), 
     let index = LineIndex::new(text);
     let mut expected = expectations(text);
     let mut unexpected = Vec::new();
-    for d in diagnostics.iter().filter(|d| d.file.as_deref().unwrap_or(file) == file) {
+    for d in diagnostics
+        .iter()
+        .filter(|d| d.file.as_deref().unwrap_or(file) == file)
+    {
         let lc = d.span.as_ref().map(|s| index.line_col(s.start));
         let found = expected.iter().position(|e| {
             e.code == d.code

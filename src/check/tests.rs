@@ -341,7 +341,7 @@ fn timing_warnings_follow_anchor_chains() {
         [
             ("RWF023", "`prep` is scheduled before `review`, which it depends on".to_string()),
             ("RWF023", "`later` is scheduled before `review`, which it depends on".to_string()),
-            ("RWF024", "`far` is scheduled about 815 days before the release".to_string()),
+            ("RWF024", "`far` is scheduled about 816 days before the release".to_string()),
             ("RWF023", "`evening` is scheduled before `morning`, which it depends on".to_string()),
         ]
     );

@@ -1,17 +1,20 @@
 //! The registry of every diagnostic code, for `rwf check --explain CODE` and SARIF rules.
 //!
 //! Each module that emits codes exports `pub const CODES: &[CodeDoc]`. To register one, add it to
-//! `SOURCES`. Modules in the code ranges that do not export `CODES` yet:
+//! `SOURCES`. Registered: `check` (RWF010–049), `schedule` (RWF070–089), `hooks` (RWF090–099).
+//! Modules in the code ranges that do not export `CODES` yet (add them here when they do):
 //! - `syntax` (RWF001–009)
 //! - `compile` (RWF050–069)
-//! - `schedule` (RWF070–089)
-//! - `hooks` (RWF090–099)
 //! - `config` (RWF100–119)
 
 use crate::diagnostic::CodeDoc;
 
 /// Every module's `CODES`.
-const SOURCES: &[&[CodeDoc]] = &[super::CODES];
+const SOURCES: &[&[CodeDoc]] = &[
+    super::CODES,
+    crate::schedule::CODES,
+    crate::hooks::CODES,
+];
 
 /// Every documented code, sorted by code.
 pub fn all_codes() -> Vec<&'static CodeDoc> {

@@ -1,39 +1,56 @@
 //! The instance tier and the other modules' checks: binding params and the release, the schedule
-//! lints over the bound spec, and the hook files' own diagnostics.
+//! lints over the resolved plan of the bound spec, and the hook files' own diagnostics.
 
-use crate::compile::{self, Inputs};
+use crate::compile::{self, Inputs, SourceMap};
 use crate::diagnostic::Diagnostic;
+use crate::hooks;
 use crate::schedule;
 use crate::spec::WorkflowSpec;
 use std::collections::BTreeMap;
 
-/// Binds `inputs` (the bind diagnostics are the findings when it fails), then resolves the schedule:
-/// resolver errors and its warnings (DST adjustments, calendar coverage, ...) are findings too.
-pub(crate) fn check_instance(file: &str, spec: &WorkflowSpec, inputs: &Inputs) -> Vec<Diagnostic> {
-    let bound = match compile::bind(spec, inputs) {
-        Ok(bound) => bound,
-        Err(diagnostics) => return in_file(file, diagnostics),
-    };
-    in_file(file, schedule_lints(&bound))
+/// What the instance tier found.
+pub(crate) struct Instance {
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when a plan was resolved, so the schedule lints ran on real instants.
+    pub resolved: bool,
 }
 
-/// Integration point with `schedule`: every finding about a bound spec's resolved plan.
-fn schedule_lints(bound: &WorkflowSpec) -> Vec<Diagnostic> {
-    let target = match schedule::target_of(bound) {
-        Ok(target) => target,
-        Err(diagnostics) => return diagnostics,
+/// Binds `inputs` (the bind diagnostics are the findings when it fails), resolves the schedule and runs
+/// `schedule::lint` on the plan (DST adjustments, due before a dependency, pre-release after release,
+/// past the horizon); resolver errors are findings too.
+pub(crate) fn check_instance(
+    file: &str,
+    spec: &WorkflowSpec,
+    map: &SourceMap,
+    inputs: &Inputs,
+) -> Instance {
+    let unresolved = |diagnostics| Instance {
+        diagnostics: in_file(file, diagnostics),
+        resolved: false,
     };
-    match schedule::resolve(bound, &target, &BTreeMap::new()) {
-        Ok(plan) => plan.warnings,
-        Err(diagnostics) => diagnostics,
+    let bound = match compile::bind(spec, inputs) {
+        Ok(bound) => bound,
+        Err(diagnostics) => return unresolved(diagnostics),
+    };
+    let target = match schedule::target_of(&bound) {
+        Ok(target) => target,
+        Err(diagnostics) => return unresolved(diagnostics),
+    };
+    match schedule::resolve_located(&bound, &target, &BTreeMap::new(), map) {
+        Ok(plan) => Instance {
+            diagnostics: in_file(file, schedule::lint(&bound, &plan, map)),
+            resolved: true,
+        },
+        Err(diagnostics) => unresolved(diagnostics),
     }
 }
 
-/// Integration point with `hooks`: diagnostics inside the template's `.rhai` files. Calls
-/// `crate::hooks::check_spec` once the hooks module provides it; until then there is nothing to add.
-pub(crate) fn hook_diagnostics(spec: &WorkflowSpec) -> Vec<Diagnostic> {
-    let _ = spec;
-    Vec::new()
+/// Diagnostics inside the template's `.rhai` hook files (and hook bindings, located at the task).
+pub(crate) fn hook_diagnostics(spec: &WorkflowSpec, map: &SourceMap) -> Vec<Diagnostic> {
+    if spec.hooks.is_empty() && spec.tasks.iter().all(|t| t.hooks.is_empty()) {
+        return Vec::new();
+    }
+    hooks::check_spec_mapped(spec, map)
 }
 
 /// Diagnostics without a file are about this one.

@@ -64,6 +64,13 @@ pub const CODES: &[CodeDoc] = &[
     output_of_unknown_task::DOC,
 ];
 
+/// Template-tier timing lints that compare nominal offsets; superseded by the schedule lints once a
+/// plan resolves.
+const NOMINAL_TIMING: [&str; 2] = [
+    anchored_before_dependency::DOC.code,
+    offset_beyond_horizon::DOC.code,
+];
+
 /// Everything `rwf check` reports for one file: syntax, compile, lints, hooks, schedule. Sorted by position.
 pub fn check_source(
     file: &str,
@@ -89,9 +96,14 @@ pub fn check_compiled(
     } = compiled;
     if let Some(spec) = &spec {
         diagnostics.extend(lint_spec(file, text, spec, &source_map));
-        diagnostics.extend(instance::hook_diagnostics(spec));
+        diagnostics.extend(instance::hook_diagnostics(spec, &source_map));
         if options.is_instance() && !crate::diagnostic::has_errors(&diagnostics) {
-            diagnostics.extend(instance::check_instance(file, spec, &options.inputs));
+            let instance = instance::check_instance(file, spec, &source_map, &options.inputs);
+            if instance.resolved {
+                // The schedule lints measured the real plan: they replace the nominal estimates.
+                diagnostics.retain(|d| !NOMINAL_TIMING.contains(&d.code));
+            }
+            diagnostics.extend(instance.diagnostics);
         }
     }
     let suppressions = suppress::gather(&source_map.suppressions, text);

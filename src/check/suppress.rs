@@ -187,15 +187,12 @@ pub(crate) fn apply(
     kept
 }
 
-/// Suppressions from the source map and from scanning the text, without duplicates.
+/// Suppressions from scanning the text (string-aware, several codes per comment), plus any the source
+/// map has on lines the scan found none on.
 pub(crate) fn gather(from_map: &[Suppression], text: &str) -> Vec<Suppression> {
-    let mut seen: HashSet<(usize, String)> = HashSet::new();
-    let mut all = Vec::new();
-    for s in from_map.iter().cloned().chain(scan(text)) {
-        if seen.insert((s.line, s.code.clone())) {
-            all.push(s);
-        }
-    }
+    let mut all = scan(text);
+    let lines: HashSet<usize> = all.iter().map(|s| s.line).collect();
+    all.extend(from_map.iter().filter(|s| !lines.contains(&s.line)).cloned());
     all
 }
 

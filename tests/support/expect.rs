@@ -97,7 +97,7 @@ pub fn assert_golden(path: &Path, actual: &str) {
         )
     });
     if expected != actual {
-        let diff = similar::TextDiff::from_lines(&expected, actual)
+        let diff = similar::TextDiff::from_lines(expected.as_str(), actual)
             .unified_diff()
             .header("expected", "actual")
             .to_string();

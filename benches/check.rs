@@ -40,7 +40,9 @@ fn template() -> (String, usize) {
     }
     let mut t = String::new();
     t.push_str("template big \"Big release: ${product}\" version 1 {\n");
-    t.push_str("  param product: string\n  param release: datetime\n  param tz: timezone = \"UTC\"\n");
+    t.push_str(
+        "  param product: string\n  param release: datetime\n  param tz: timezone = \"UTC\"\n",
+    );
     t.push_str("  target release in tz\n\n");
     for (i, d) in deps.iter().enumerate() {
         let after: Vec<String> = d.iter().map(|k| format!("t{k}")).collect();

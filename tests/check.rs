@@ -152,9 +152,25 @@ fn boundary(text: &str, mut at: usize) -> usize {
 
 fn mutate(text: &str, rng: &mut Rng) -> String {
     const SNIPPETS: &[&str] = &[
-        "}", "{", "\"", "${", "after ", "at release - ", "// rwf-ignore RWF0", " a.output.", "\n",
-        "approval x \"X\" { quorum 0 }", "é", "99999999999999999999 days", "in \"", ".", ",",
-        "param ", "phase q \"Q\" {", "until ", "\\",
+        "}",
+        "{",
+        "\"",
+        "${",
+        "after ",
+        "at release - ",
+        "// rwf-ignore RWF0",
+        " a.output.",
+        "\n",
+        "approval x \"X\" { quorum 0 }",
+        "é",
+        "99999999999999999999 days",
+        "in \"",
+        ".",
+        ",",
+        "param ",
+        "phase q \"Q\" {",
+        "until ",
+        "\\",
     ];
     let mut s = text.to_string();
     for _ in 0..1 + rng.below(4) {
@@ -185,9 +201,8 @@ fn never_panics_on_mutated_fixtures() {
         let text = std::fs::read_to_string(&path).expect("fixture");
         for round in 0..150 {
             let mutated = mutate(&text, &mut rng);
-            let result = std::panic::catch_unwind(|| {
-                check_source("m.rwf", &mutated, &NoModules, &options)
-            });
+            let result =
+                std::panic::catch_unwind(|| check_source("m.rwf", &mutated, &NoModules, &options));
             assert!(
                 result.is_ok(),
                 "panic on mutation {round} of {}:\n{mutated}",
@@ -255,7 +270,10 @@ fn explain_prints_the_code_doc() {
     assert_golden(&golden("explain_RWF016.txt"), &stdout);
     let (code, stdout, stderr) = rwf(&["check", "--explain", "RWF999"]);
     assert_eq!((code, stdout.as_str()), (2, ""));
-    assert!(stderr.contains("unknown diagnostic code `RWF999`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown diagnostic code `RWF999`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("help: known codes: "), "{stderr}");
 }
 
@@ -285,12 +303,24 @@ fn exit_codes() {
     let (code, stdout, _) = rwf(&["check", "--format", "json", "tests/fixtures/check"]);
     assert_eq!(code, 1);
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-    assert_eq!(doc["files"].as_array().map(Vec::len), Some(fixtures().len()));
+    assert_eq!(
+        doc["files"].as_array().map(Vec::len),
+        Some(fixtures().len())
+    );
     // Tool errors: 2.
     let (code, _, stderr) = rwf(&["check", "tests/fixtures/check/nope.rwf"]);
     assert_eq!(code, 2);
     assert!(stderr.starts_with("error: cannot read"), "{stderr}");
-    assert_eq!(rwf(&["check", "--set", "novalue", "tests/fixtures/check/clean.rwf"]).0, 2);
+    assert_eq!(
+        rwf(&[
+            "check",
+            "--set",
+            "novalue",
+            "tests/fixtures/check/clean.rwf"
+        ])
+        .0,
+        2
+    );
     let empty = std::env::temp_dir().join(format!("rwf-check-empty-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
     assert_eq!(rwf(&["check", empty.to_str().unwrap()]).0, 2);

@@ -100,36 +100,37 @@ pub fn eval_schedule(
             timezone,
         } => {
             let tz = zone(ctx, timezone.as_deref(), owner)?;
-            let (instant, what) =
-                match anchor {
-                    Anchor::Release => (ctx.target.instant, "release".to_string()),
-                    Anchor::Task { task, point } => {
-                        let what = format!("{task}.{}", point_name(*point));
-                        match lookup(task) {
-                            None => return Err(Diagnostic::error(
+            let (instant, what) = match anchor {
+                Anchor::Release => (ctx.target.instant, "release".to_string()),
+                Anchor::Task { task, point } => {
+                    let what = format!("{task}.{}", point_name(*point));
+                    match lookup(task) {
+                        None => {
+                            return Err(Diagnostic::error(
                                 UNKNOWN_ANCHOR,
                                 format!(
                                     "task `{owner}` is anchored to `{task}`, which is not a task"
                                 ),
                             )
-                            .help("anchor to `release` or to an existing task's key")),
-                            Some(AnchorTimes::Floating) => {
-                                push(trace, || TraceStep::Floating {
-                                    reason: format!("anchored to `{task}`, which has no schedule"),
-                                });
-                                return Ok(Evaluated::Floating);
-                            }
-                            Some(AnchorTimes::At(t)) => (
-                                match point {
-                                    AnchorPoint::Start => t.start,
-                                    AnchorPoint::Due => t.due,
-                                    AnchorPoint::End => t.end,
-                                },
-                                what,
-                            ),
+                            .help("anchor to `release` or to an existing task's key"))
                         }
+                        Some(AnchorTimes::Floating) => {
+                            push(trace, || TraceStep::Floating {
+                                reason: format!("anchored to `{task}`, which has no schedule"),
+                            });
+                            return Ok(Evaluated::Floating);
+                        }
+                        Some(AnchorTimes::At(t)) => (
+                            match point {
+                                AnchorPoint::Start => t.start,
+                                AnchorPoint::Due => t.due,
+                                AnchorPoint::End => t.end,
+                            },
+                            what,
+                        ),
                     }
-                };
+                }
+            };
             let mut cursor = Cursor::Instant(instant);
             push(trace, || TraceStep::Anchor {
                 what,

@@ -145,7 +145,8 @@ pub fn split_items(text: &str, tokens: &[Tok], starters: &[&str]) -> Vec<Range<u
         let mut starts = depth == 0
             && (is_starter || near_starter)
             && (tok.line_start || prev_closed_to_zero || current.is_none());
-        if depth > 0 && is_starter && tok.line_start && tok.col <= current_col && current.is_some() {
+        if depth > 0 && is_starter && tok.line_start && tok.col <= current_col && current.is_some()
+        {
             starts = true;
             depth = 0;
         }
@@ -179,9 +180,9 @@ pub fn block_close(tokens: &[Tok], first: usize, open: usize) -> (Option<usize>,
         return (Some(c), true);
     }
     let col = tokens[first].col;
-    let fallback = (open + 1..tokens.len())
-        .rev()
-        .find(|&i| tokens[i].kind == TokKind::Close && tokens[i].line_start && tokens[i].col <= col);
+    let fallback = (open + 1..tokens.len()).rev().find(|&i| {
+        tokens[i].kind == TokKind::Close && tokens[i].line_start && tokens[i].col <= col
+    });
     (fallback, false)
 }
 

@@ -196,13 +196,16 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 #[test]
 fn never_panics_on_mutated_fixtures() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let options = CheckOptions::default();
+    let template = CheckOptions::default();
+    // Every fourth round also binds and resolves (the instance tier), on a DST-gap release.
+    let bound = instance("2026-03-29T01:30", &[("product", "Acme")]);
     for path in fixtures() {
         let text = std::fs::read_to_string(&path).expect("fixture");
         for round in 0..150 {
             let mutated = mutate(&text, &mut rng);
+            let options = if round % 4 == 0 { &bound } else { &template };
             let result =
-                std::panic::catch_unwind(|| check_source("m.rwf", &mutated, &NoModules, &options));
+                std::panic::catch_unwind(|| check_source("m.rwf", &mutated, &NoModules, options));
             assert!(
                 result.is_ok(),
                 "panic on mutation {round} of {}:\n{mutated}",

@@ -1,3 +1,3 @@
-//! Shared test helpers.
+//! Helpers shared by the integration tests.
 
 pub mod expect;

@@ -31,7 +31,7 @@ pub use codes::*;
 pub use critical::critical_path;
 pub use explain::{explain, Explanation};
 pub use instant::{parse_instant, InstantError};
-pub use lint::lint;
+pub use lint::{human as lint_human, lint};
 pub use local::{to_utc, LocalFix};
 pub use trace::TraceStep;
 

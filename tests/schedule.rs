@@ -256,6 +256,30 @@ fn holiday_packs_match_the_holidays_package() {
     assert!(has("india", "2026-10-02"));
 }
 
+#[test]
+fn stdlib_calendars_compile_to_the_same_holidays() {
+    for pack in ["us_federal", "uk_england_wales", "germany", "india"] {
+        let text = format!(
+            "use std/calendars {{ {pack} }}\ntemplate t \"T\" version 1 {{\n  param release: datetime\n  target release in \"UTC\"\n  calendar {pack}\n  checkpoint a \"A\" {{ at release + 1 business day }}\n}}\n"
+        );
+        let compiled = rwf::compile::compile_source("t.rwf", &text, &rwf::compile::FsLoader);
+        assert!(compiled.diagnostics.iter().all(|d| !d.is_error()), "{pack}: {:?}", compiled.diagnostics);
+        let spec = compiled.spec.unwrap();
+        let cal = &spec.calendars[pack];
+        assert_eq!(cal.weekend, [Weekday::Sat, Weekday::Sun]);
+        assert_eq!(cal.covers.from, NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+        assert_eq!(cal.covers.to, NaiveDate::from_ymd_opt(2030, 12, 31).unwrap());
+        let mut want = Vec::new();
+        for year in 2025..=2030 {
+            for r in read_csv(&root().join(format!("tests/fixtures/schedule/holidays/{pack}_{year}.csv"))) {
+                want.push((NaiveDate::parse_from_str(&r["date"], "%Y-%m-%d").unwrap(), r["name"].clone()));
+            }
+        }
+        let got: Vec<(NaiveDate, String)> = cal.holidays.iter().map(|h| (h.date, h.name.clone())).collect();
+        assert_eq!(got, want, "{pack}");
+    }
+}
+
 fn us_federal() -> CalendarSpec {
     let (_, days) = stdlib_calendars().remove("us_federal").unwrap();
     CalendarSpec {
@@ -597,15 +621,17 @@ fn golden(name: &str, actual: &str) {
     );
 }
 
-const TEMPLATES: [(&str, &str, &str); 2] = [
-    ("launch", "2026-11-10T09:00", "2026-10-01"),
-    ("patch", "2026-03-31T10:00", "2026-03-20"),
+/// (golden name, file, release, today)
+const TEMPLATES: [(&str, &str, &str, &str); 4] = [
+    ("launch", "tests/fixtures/schedule/launch.json", "2026-11-10T09:00", "2026-10-01"),
+    ("patch", "tests/fixtures/schedule/patch.json", "2026-03-31T10:00", "2026-03-20"),
+    ("product_launch", "templates/product_launch.rwf", "2026-11-10T09:00", "2026-10-01"),
+    ("patch_rwf", "tests/fixtures/schedule/patch.rwf", "2026-03-31T10:00", "2026-03-20"),
 ];
 
 #[test]
 fn plan_golden_in_every_format() {
-    for (name, release, today) in TEMPLATES {
-        let file = format!("tests/fixtures/schedule/{name}.json");
+    for (name, file, release, today) in TEMPLATES {
         for (format, ext) in [
             ("table", "txt"),
             ("json", "json"),
@@ -615,7 +641,7 @@ fn plan_golden_in_every_format() {
             ("svg", "svg"),
         ] {
             let (out, err, code) = rwf(&[
-                "plan", &file, "--release", release, "--today", today, "--format", format,
+                "plan", file, "--release", release, "--today", today, "--format", format,
             ]);
             assert_eq!(code, 0, "{name} {format}: {err}");
             golden(&format!("plan_{name}.{ext}"), &out);
@@ -634,14 +660,14 @@ fn plan_golden_in_every_format() {
     ]);
     assert_eq!(code, 0, "{err}");
     golden("plan_launch_cascade.txt", &out);
-    for (name, task) in [("launch", "legal"), ("patch", "spring")] {
-        let (out, err, code) = rwf(&[
-            "explain",
-            &format!("tests/fixtures/schedule/{name}.json"),
-            task,
-            "--release",
-            TEMPLATES.iter().find(|t| t.0 == name).unwrap().1,
-        ]);
+    for (name, task) in [
+        ("launch", "legal"),
+        ("patch", "spring"),
+        ("product_launch", "legal"),
+        ("patch_rwf", "review"),
+    ] {
+        let t = TEMPLATES.iter().find(|t| t.0 == name).unwrap();
+        let (out, err, code) = rwf(&["explain", t.1, task, "--release", t.2]);
         assert_eq!(code, 0, "{err}");
         golden(&format!("plan_explain_{name}_{task}.txt"), &out);
     }

@@ -931,3 +931,30 @@ fn ics_parses_in_a_real_parser() {
         .iter()
         .any(|p| p.key == "TZID" && p.val.as_ref().map(|v| v.as_ref()) == Some("Europe/Berlin")));
 }
+
+#[test]
+fn resolve_schedule_reads_anchors_from_the_plan() {
+    let ny = "America/New_York";
+    let s = spec(
+        ny,
+        vec![
+            task("a", rel(Anchor::Release, "-2d", Some("09:00"), None)),
+            task("f", None),
+        ],
+    );
+    let plan = resolve(&s, &target(ny, "2026-11-10T14:00:00Z"), &BTreeMap::new()).unwrap();
+    let until = rel(on("a", AnchorPoint::End), "1bd", Some("01:30"), None).unwrap();
+    let mut warnings = Vec::new();
+    // Sun 2026-11-08 09:00 + 1 bd → Mon 2026-11-09 01:30 EST.
+    let at = schedule::resolve_schedule(&s, &plan, &until, "cool_down", &mut warnings).unwrap();
+    assert_eq!(at, Some(utc("2026-11-09T06:30:00Z")));
+    assert!(warnings.is_empty());
+    let floats = rel(on("f", AnchorPoint::Due), "1d", None, None).unwrap();
+    assert_eq!(
+        schedule::resolve_schedule(&s, &plan, &floats, "w", &mut warnings).unwrap(),
+        None
+    );
+    let gap = pinned("2026-03-08T02:15", None).unwrap();
+    schedule::resolve_schedule(&s, &plan, &gap, "w", &mut warnings).unwrap();
+    assert_eq!(warnings[0].code, schedule::DST_GAP);
+}

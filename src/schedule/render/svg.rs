@@ -59,7 +59,11 @@ pub fn svg(v: &View<'_>) -> String {
     let mut d = first;
     while d <= last {
         let x = x_of(d.and_hms_opt(0, 0, 0).unwrap_or_default());
-        if d.day() == 1 || d.weekday() == chrono::Weekday::Mon {
+        // Label Mondays, and month starts that are not within two days of a Monday.
+        let monday = d.weekday() == chrono::Weekday::Mon;
+        let near_monday =
+            d.weekday().num_days_from_monday() <= 2 || d.weekday().num_days_from_monday() >= 5;
+        if monday || (d.day() == 1 && !near_monday) {
             let _ = writeln!(
                 o,
                 r##"<line x1="{x:.1}" y1="40" x2="{x:.1}" y2="{:.0}" stroke="#ddd"/><text x="{:.1}" y="36" font-size="10">{}</text>"##,

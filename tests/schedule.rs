@@ -917,9 +917,9 @@ fn ics_parses_in_a_real_parser() {
     let draft = events
         .iter()
         .find(|e| {
-            e.properties
-                .iter()
-                .any(|p| p.val.as_ref() == "product_launch.draft_blog@rwf")
+            e.properties.iter().any(|p| {
+                p.name == "UID" && p.val.as_ref().starts_with("product_launch.draft_blog.")
+            })
         })
         .unwrap();
     let dtstart = draft

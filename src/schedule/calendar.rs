@@ -9,6 +9,8 @@ use chrono::{Datelike, NaiveDate, Weekday};
 pub struct Calendar<'a> {
     pub name: Option<&'a str>,
     pub spec: Option<&'a CalendarSpec>,
+    /// Whether `spec.holidays` is sorted by date (binary search suffices).
+    pub sorted: bool,
 }
 
 /// A day that did not count as a business day, and why.
@@ -42,10 +44,19 @@ pub struct OutOfRange {
 const DEFAULT_WEEKEND: [Weekday; 2] = [Weekday::Sat, Weekday::Sun];
 
 impl<'a> Calendar<'a> {
+    pub fn new(name: Option<&'a str>, spec: &'a CalendarSpec) -> Calendar<'a> {
+        Calendar {
+            name,
+            spec: Some(spec),
+            sorted: spec.holidays.windows(2).all(|w| w[0].date <= w[1].date),
+        }
+    }
+
     pub fn builtin() -> Calendar<'static> {
         Calendar {
             name: None,
             spec: None,
+            sorted: true,
         }
     }
 
@@ -65,9 +76,11 @@ impl<'a> Calendar<'a> {
             if let Ok(i) = c.holidays.binary_search_by(|h| h.date.cmp(&date)) {
                 return Ok(Some(Skipped::Holiday(date, c.holidays[i].name.clone())));
             }
-            // Holidays are sorted by contract, but a hand-built spec may not be: fall back to a scan.
-            if let Some(h) = c.holidays.iter().find(|h| h.date == date) {
-                return Ok(Some(Skipped::Holiday(date, h.name.clone())));
+            // Holidays are sorted by contract; a hand-built spec may not be: then scan.
+            if !self.sorted {
+                if let Some(h) = c.holidays.iter().find(|h| h.date == date) {
+                    return Ok(Some(Skipped::Holiday(date, h.name.clone())));
+                }
             }
         }
         if self.weekend().contains(&date.weekday()) {
@@ -153,10 +166,7 @@ mod tests {
                 name: "Christmas Day".into(),
             }],
         };
-        let c = Calendar {
-            name: Some("x"),
-            spec: Some(&cal),
-        };
+        let c = Calendar::new(Some("x"), &cal);
         let mut skipped = vec![];
         // Thu 24 Dec + 1 bd: Fri 25 is a holiday, then the weekend → Mon 28.
         assert_eq!(

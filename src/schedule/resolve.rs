@@ -44,10 +44,7 @@ pub fn calendar_of(spec: &WorkflowSpec) -> Result<Calendar<'_>, Diagnostic> {
     match &spec.calendar {
         None => Ok(Calendar::builtin()),
         Some(name) => match spec.calendars.get(name) {
-            Some(c) => Ok(Calendar {
-                name: Some(name),
-                spec: Some(c),
-            }),
+            Some(c) => Ok(Calendar::new(Some(name), c)),
             None => Err(Diagnostic::error(
                 UNKNOWN_CALENDAR,
                 format!("calendar `{name}` is not defined"),

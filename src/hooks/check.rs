@@ -5,7 +5,7 @@ use super::cache;
 use super::codes;
 use super::contract;
 use super::position::{fn_name_span, span_of};
-use super::sandbox::{self, Limits, DISABLED_SYMBOLS};
+use super::sandbox::{self, lowercase_first, Limits, DISABLED_SYMBOLS};
 use crate::compile::SourceMap;
 use crate::diagnostic::Diagnostic;
 use crate::spec::{HookPoint, WorkflowSpec};
@@ -107,14 +107,13 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
         let statements = ast.clone_statements_only();
         let _deadline = sandbox::DeadlineGuard::start(limits.wall_clock);
         if let Err(err) = engine.run_ast_with_scope(&mut Scope::new(), &statements) {
-            let mut err = *err;
-            let pos = err.take_position();
+            let pos = err.position();
             let mut d = Diagnostic::error(
                 codes::TOP_LEVEL,
                 format!(
-                    "the top-level code of hook file `{}` fails: {}",
+                    "the top-level code of hook file `{}` {}",
                     file.path,
-                    lowercase_first(&err.to_string())
+                    sandbox::describe(*err, limits)
                 ),
             )
             .in_file(file.path.clone())
@@ -163,9 +162,10 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
                         Diagnostic::warning(
                             codes::POINT_KIND,
                             format!(
-                                "task `{}`: the {} hook `{function}` never runs on a {} task",
+                                "task `{}`: the {} hook `{function}` never runs on {} {} task",
                                 task.key,
                                 point.as_str(),
+                                article(kind.as_str()),
                                 kind.as_str()
                             ),
                         )
@@ -211,8 +211,10 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
         }
     }
 
+    // An unbound file is only worth a warning when every binding was found (else RWF091 says it).
+    let any_missing = out.iter().any(|d| d.code == codes::FN_MISSING);
     for (index, file) in spec.hooks.iter().enumerate() {
-        if compiled[index] && !used_files.contains(&index) {
+        if compiled[index] && !any_missing && !used_files.contains(&index) {
             out.push(
                 Diagnostic::warning(
                     codes::FILE_UNUSED,
@@ -287,13 +289,14 @@ pub(crate) fn syntax_diagnostic(path: &str, source: &str, err: &ParseError) -> D
     d
 }
 
-fn lowercase_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
+
 
 /// `hook POINT FN`: the point by name, or RWF093 with the nearest point. For the language front end.
 pub fn parse_point(name: &str) -> Result<HookPoint, Diagnostic> {

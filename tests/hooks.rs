@@ -278,7 +278,7 @@ fn wrong_result_shapes_name_the_function_and_point() {
     let src = r#"
 fn retry_bad(ctx) { #{delay: 5} }
 fn missed_bad(ctx) { "later" }
-fn gate_false(ctx) { false }
+fn gate_zero(ctx) { 0 }
 fn approve_it(ctx) { #{approvers: ["team:legal"], quorum: 1, granted: true} }
 fn input_list(ctx) { [1, 2] }
 fn note_bad(ctx) { #{to: ["room:1"]} }
@@ -287,7 +287,7 @@ fn fn_ptr(ctx) { #{f: Fn("retry_bad")} }
     let functions = [
         (HookPoint::Retry, "retry_bad", "unknown key `delay`"),
         (HookPoint::Missed, "missed_bad", "returned \"later\""),
-        (HookPoint::Gate, "gate_false", "returned false"),
+        (HookPoint::Gate, "gate_zero", "returned a number"),
         (HookPoint::Approvers, "approve_it", "decided by humans only"),
         (HookPoint::Input, "input_list", "returned an array"),
         (HookPoint::Notification, "note_bad", "KIND:NAME"),
@@ -455,6 +455,15 @@ fn check_warns_on_unused_files_and_misplaced_points() {
     assert!(d[0].message.contains("task `m`: the approvers hook `a` never runs on a manual task"));
     // Warnings do not stop a runtime.
     assert!(Runtime::new(&s).is_ok());
+    // The same binding from `defaults` on every task is fine as long as one task is of the right kind.
+    let s = spec(
+        vec![file("used.rhai", "fn a(ctx) { #{approvers: [\"team:x\"], quorum: 1} }")],
+        vec![
+            task("m", "manual", &[(HookPoint::Approvers, "a")]),
+            task("ok", "approval", &[(HookPoint::Approvers, "a")]),
+        ],
+    );
+    assert_eq!(hooks::check_spec(&s), vec![]);
 }
 
 #[test]

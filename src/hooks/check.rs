@@ -153,11 +153,19 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
     // Bindings.
     let mut used_files = BTreeSet::new();
     let all_compiled = compiled.iter().all(|c| *c);
+    // A binding from `defaults` lands on every task; it is misplaced only if it runs on none.
+    let runs_somewhere: BTreeSet<(HookPoint, &str)> = spec
+        .tasks
+        .iter()
+        .flat_map(|t| t.hooks.iter().map(move |(p, f)| (t, *p, f.as_str())))
+        .filter(|(t, p, _)| contract::applies_to(*p).is_none_or(|k| k == t.step.kind()))
+        .map(|(_, p, f)| (p, f))
+        .collect();
     for task in &spec.tasks {
         for (&point, function) in &task.hooks {
             let kind = task.step.kind();
             if let Some(only) = contract::applies_to(point) {
-                if only != kind {
+                if only != kind && !runs_somewhere.contains(&(point, function.as_str())) {
                     out.push(
                         Diagnostic::warning(
                             codes::POINT_KIND,

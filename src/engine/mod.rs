@@ -19,6 +19,7 @@ pub mod model;
 pub mod outcome;
 pub mod reconcile;
 pub mod render;
+pub mod simulator;
 pub mod status;
 
 pub use action::{Action, Decision, GateKind, GateRow, GateState, NotifyKind};

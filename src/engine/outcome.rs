@@ -75,7 +75,7 @@ fn read_retry_hook(v: &Value) -> Result<RetryVerdict, String> {
         Value::Null => Ok(RetryVerdict::Default),
         Value::Object(m) if m.get("stop") == Some(&Value::Bool(true)) => Ok(RetryVerdict::Stop),
         Value::Object(m) => match m.get("delay_minutes").and_then(Value::as_i64) {
-            Some(n) if (0..=43_200).contains(&n) => Ok(RetryVerdict::Delay(n)),
+            Some(n) if (0..=527_040).contains(&n) => Ok(RetryVerdict::Delay(n)),
             _ => Err(format!("unexpected retry result {v}")),
         },
         other => Err(format!("unexpected retry result {other}")),

@@ -658,7 +658,10 @@ fn start(
 }
 
 /// Keys an `approvers` hook result may never carry: no hook decides an approval.
-const DECISION_KEYS: [&str; 6] = ["granted", "approved", "decision", "verdict", "votes", "rejected"];
+const DECISION_KEYS: [&str; 14] = [
+    "granted", "grant", "approved", "approve", "decision", "decide", "decided", "verdict", "votes",
+    "rejected", "reject", "status", "outcome", "result",
+];
 
 fn read_approvers(v: &Value, default_quorum: u32) -> Result<(Vec<Scope>, u32), String> {
     let m = v

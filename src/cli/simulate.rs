@@ -67,10 +67,7 @@ fn has_release_default(source: &Source) -> bool {
         .sets
         .iter()
         .any(|s| s.split_once('=').is_some_and(|(k, _)| k.trim() == param));
-    set || spec
-        .bindings
-        .get(param)
-        .is_some_and(|v| !v.is_null())
+    set || spec.bindings.get(param).is_some_and(|v| !v.is_null())
         || spec
             .params
             .iter()
@@ -91,7 +88,12 @@ impl HookHost for RhaiHooks {
     }
 }
 
-fn check_keys(spec: &WorkflowSpec, keys: &[String], kind: StepKind, flag: &str) -> Result<(), CliError> {
+fn check_keys(
+    spec: &WorkflowSpec,
+    keys: &[String],
+    kind: StepKind,
+    flag: &str,
+) -> Result<(), CliError> {
     for k in keys {
         match spec.task(k) {
             Some(t) if t.step.kind() == kind => {}
@@ -131,7 +133,12 @@ pub fn run(args: Args) -> CmdResult {
     let (target, plan) = plan_of(&loaded)?;
     let spec = loaded.spec;
     let approve_all = args.approve.is_empty() || args.approve.iter().any(|a| a == "all");
-    let approve: Vec<String> = args.approve.iter().filter(|a| *a != "all").cloned().collect();
+    let approve: Vec<String> = args
+        .approve
+        .iter()
+        .filter(|a| *a != "all")
+        .cloned()
+        .collect();
     check_keys(&spec, &approve, StepKind::Approval, "--approve")?;
     check_keys(&spec, &args.reject, StepKind::Approval, "--reject")?;
     check_keys(&spec, &args.fail, StepKind::Agent, "--fail")?;

@@ -157,20 +157,32 @@ pub fn failure_actions(
 }
 
 /// No more attempts: the task fails (`block`) or is skipped (`skip`); either way an event goes out.
-fn dead_letter(spec: &TaskSpec, from: TaskStatus, reason: &str, attempt: u32, out: &mut Vec<Action>) {
+fn dead_letter(
+    spec: &TaskSpec,
+    from: TaskStatus,
+    reason: &str,
+    attempt: u32,
+    out: &mut Vec<Action>,
+) {
     let key = &spec.key;
     out.push(Action::RecordError {
         task: key.clone(),
         error: reason.to_string(),
     });
     let attempts = if attempt > 0 {
-        format!(" after {attempt} attempt{}", if attempt == 1 { "" } else { "s" })
+        format!(
+            " after {attempt} attempt{}",
+            if attempt == 1 { "" } else { "s" }
+        )
     } else {
         String::new()
     };
     let (to, what) = match spec.policy.on_failure {
         FailurePolicy::Block => (TaskStatus::Failed, "failed"),
-        FailurePolicy::Skip => (TaskStatus::Skipped, "failed and was skipped (on_failure skip)"),
+        FailurePolicy::Skip => (
+            TaskStatus::Skipped,
+            "failed and was skipped (on_failure skip)",
+        ),
     };
     out.push(Action::SetTaskStatus {
         task: key.clone(),

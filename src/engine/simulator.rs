@@ -153,14 +153,20 @@ fn people(scopes: &[Scope], count: usize, exclude: Option<&str>) -> Vec<String> 
 
 #[derive(Debug, Clone)]
 enum Event {
-    AgentDone { task: String, attempt: u32 },
+    AgentDone {
+        task: String,
+        attempt: u32,
+    },
     Vote {
         task: String,
         round: u32,
         person: String,
         verdict: Verdict,
     },
-    ManualDone { task: String, person: String },
+    ManualDone {
+        task: String,
+        person: String,
+    },
 }
 
 struct Sim<'a> {
@@ -293,7 +299,9 @@ impl Sim<'_> {
                 .map_or("task", |s| s.step.kind().as_str())
         };
         Some(match a {
-            Action::SetTaskStatus { task, to, reason, .. } => match to {
+            Action::SetTaskStatus {
+                task, to, reason, ..
+            } => match to {
                 TaskStatus::Succeeded => format!("{} {task} succeeded: {reason}", kind(task)),
                 TaskStatus::Failed => format!("{} {task} failed: {reason}", kind(task)),
                 TaskStatus::Skipped => format!("{} {task} skipped: {reason}", kind(task)),
@@ -499,7 +507,8 @@ pub fn simulate(
         },
     };
     let mut now = start;
-    let started = lifecycle(&sim.snap, Lifecycle::Start, "simulator", now).map_err(|r| r.to_string())?;
+    let started =
+        lifecycle(&sim.snap, Lifecycle::Start, "simulator", now).map_err(|r| r.to_string())?;
     sim.run(started, now)?;
     let mut steps = 0;
     loop {

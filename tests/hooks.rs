@@ -659,3 +659,341 @@ fn top_level_endless_loop_is_reported_not_run_forever() {
     assert!(d[0].message.contains("failed: ran") || d[0].message.contains(": ran"), "{}", d[0].message);
     assert!(Runtime::new(&s).is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every point driving the engine's `reconcile` on a virtual clock.
+
+mod driven {
+    use super::*;
+    use chrono::Duration as Span;
+    use rwf::engine::action::{Action, GateKind, GateState};
+    use rwf::engine::apply::apply_all;
+    use rwf::engine::model::{Planned, Snapshot, TaskState, TaskStatus, WorkflowId, WorkflowStatus};
+    use rwf::engine::outcome::settle;
+    use rwf::engine::{reconcile, Decision};
+    use rwf::exec::AgentOutcome;
+    use rwf::schedule::Target;
+    use rwf::spec::FailurePolicy;
+    use std::sync::Arc;
+
+    /// Monday 2026-06-01 09:00 UTC.
+    pub fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap()
+    }
+
+    pub fn h(hours: i64) -> DateTime<Utc> {
+        t0() + Span::hours(hours)
+    }
+
+    /// An active snapshot of `tasks` with hook files; `planned` is (task, start hour, due hour) from t0.
+    pub fn snap(files: Vec<HookFile>, tasks: Vec<TaskSpec>, planned: &[(&str, i64, i64)]) -> Snapshot {
+        let mut s = spec(files, tasks);
+        s.bindings.insert("product".into(), json!("Acme"));
+        let states = s
+            .tasks
+            .iter()
+            .map(|t| {
+                let p = planned.iter().find(|(k, _, _)| *k == t.key).map(|(_, a, b)| Planned {
+                    start: h(*a),
+                    due: h(*b),
+                    end: h(*b),
+                });
+                TaskState::new(t.key.clone(), p)
+            })
+            .collect();
+        Snapshot {
+            id: WorkflowId::default(),
+            status: WorkflowStatus::Active,
+            spec: Arc::new(s),
+            target: Target {
+                instant: h(24 * 30),
+                tz: chrono_tz::UTC,
+            },
+            tasks: states,
+            approvals: vec![],
+            draining: false,
+        }
+    }
+
+    pub fn runtime_of(s: &Snapshot) -> Runtime {
+        Runtime::new(&s.spec).unwrap_or_else(|d| panic!("{d:#?}"))
+    }
+
+    /// One reconcile pass, applied; the result must be a fixpoint.
+    pub fn step(s: &mut Snapshot, now: DateTime<Utc>, rt: &Runtime) -> Decision {
+        let d = reconcile(s, now, rt);
+        apply_all(s, &d.actions, now).unwrap();
+        let again = reconcile(s, now, rt);
+        assert!(again.actions.is_empty(), "not a fixpoint: {:?}", again.actions);
+        d
+    }
+
+    pub fn status(s: &Snapshot, key: &str) -> TaskStatus {
+        s.task(key).unwrap().status
+    }
+
+    fn fail_attempt(s: &mut Snapshot, key: &str, reason: &str, now: DateTime<Utc>, rt: &Runtime) -> Vec<Action> {
+        let attempt = s.task(key).unwrap().attempt;
+        let outcome = AgentOutcome::Failed {
+            reason: reason.into(),
+            retryable: true,
+        };
+        let a = settle(s, key, attempt, &outcome, now, rt).unwrap();
+        apply_all(s, &a, now).unwrap();
+        a
+    }
+
+    fn dispatched_input(d: &Decision) -> Option<Value> {
+        d.actions.iter().find_map(|a| match a {
+            Action::Dispatch { input, .. } => Some(input.clone()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn gate_waits_with_a_reason_and_a_time_then_passes() {
+        // Planned Saturday 10:00 UTC with a long window; business hours hold it until Monday 09:00.
+        let mut t = task("deploy", "agent", &[(HookPoint::Gate, "business_hours")]);
+        t.window = None;
+        let saturday = 5 * 24 + 1; // Sat 2026-06-06 10:00
+        let monday = 7 * 24; // Mon 2026-06-08 09:00
+        let mut s = snap(vec![stdlib("business_hours.rhai")], vec![t], &[("deploy", saturday, saturday + 72)]);
+        let rt = runtime_of(&s);
+        let d = step(&mut s, h(saturday), &rt);
+        assert!(dispatched_input(&d).is_none(), "{:?}", d.actions);
+        let row = d.gates.iter().find(|g| g.gate == GateKind::Hook).expect("a hook gate row");
+        assert_eq!(row.state, GateState::Wait);
+        assert_eq!(row.reason, "outside business hours (Mon–Fri 09:00–17:00 local)");
+        assert_eq!(row.until, Some(h(monday)));
+        assert_eq!(d.next_wake, Some(h(monday)));
+        // Sunday: still waiting.
+        assert!(dispatched_input(&step(&mut s, h(monday - 1), &rt)).is_none());
+        // Monday 09:00: the gate passes and the agent is dispatched.
+        let d = step(&mut s, h(monday), &rt);
+        assert!(dispatched_input(&d).is_some(), "{:?}", d.actions);
+        assert_eq!(status(&s, "deploy"), TaskStatus::Running);
+    }
+
+    #[test]
+    fn retry_hook_picks_the_delay_or_stops() {
+        let src = "fn by_reason(ctx) {\n  if ctx.failure.reason.contains(\"quota\") { #{delay_minutes: 7 * ctx.attempt} } else { #{stop: true} }\n}";
+        let mut t = task("draft", "agent", &[(HookPoint::Retry, "by_reason")]);
+        t.policy.retry.max_attempts = 5;
+        let mut s = snap(vec![file("retry.rhai", src)], vec![t], &[("draft", 0, 4)]);
+        let rt = runtime_of(&s);
+        step(&mut s, h(0), &rt);
+        assert_eq!(status(&s, "draft"), TaskStatus::Running);
+        let a = fail_attempt(&mut s, "draft", "quota exceeded", h(0) + Span::minutes(1), &rt);
+        let at = a.iter().find_map(|a| match a {
+            Action::ScheduleRetry { at, .. } => Some(*at),
+            _ => None,
+        });
+        assert_eq!(at, Some(h(0) + Span::minutes(8)), "{a:?}");
+        // Not before its time; then attempt 2.
+        assert!(dispatched_input(&step(&mut s, h(0) + Span::minutes(7), &rt)).is_none());
+        assert!(dispatched_input(&step(&mut s, h(0) + Span::minutes(8), &rt)).is_some());
+        // A failure the hook calls permanent: no more retries although attempts remain.
+        fail_attempt(&mut s, "draft", "bad credentials", h(0) + Span::minutes(9), &rt);
+        step(&mut s, h(0) + Span::minutes(9), &rt);
+        assert_eq!(status(&s, "draft"), TaskStatus::Failed);
+        assert!(s.task("draft").unwrap().last_error.as_deref().unwrap_or("").contains("retry hook stopped"));
+    }
+
+    #[test]
+    fn missed_hook_fires_or_asks_a_human() {
+        let make = |required: bool| {
+            let mut t = task("publish", "agent", &[(HookPoint::Missed, "escalate_when_late")]);
+            t.required = required;
+            snap(vec![stdlib("escalate_when_late.rhai")], vec![t], &[("publish", 0, 1)])
+        };
+        // Two hours past due, within the 4-hour grace: fire as soon as possible.
+        let mut s = make(true);
+        let rt = runtime_of(&s);
+        let d = step(&mut s, h(3), &rt);
+        assert!(d.actions.iter().any(|a| matches!(a, Action::MarkMissed { policy, .. } if policy == "fire_asap")), "{:?}", d.actions);
+        assert!(dispatched_input(&d).is_some());
+        // Nine hours late: a human decides.
+        let mut s = make(true);
+        let d = step(&mut s, h(10), &rt);
+        assert!(d.actions.iter().any(|a| matches!(a, Action::RequireDecision { .. })), "{:?}", d.actions);
+        assert!(dispatched_input(&d).is_none());
+        // Nine hours late and optional: skipped.
+        let mut s = make(false);
+        let rt = runtime_of(&s);
+        step(&mut s, h(10), &rt);
+        assert_eq!(status(&s, "publish"), TaskStatus::Skipped);
+    }
+
+    #[test]
+    fn approvers_hook_sets_who_approves_but_never_decides() {
+        let mut t = task("ship", "approval", &[(HookPoint::Approvers, "approvers_by_risk")]);
+        t.risk = Some(Risk::Critical);
+        let mut s = snap(vec![stdlib("approvers_by_risk.rhai")], vec![t], &[("ship", 0, 0)]);
+        let rt = runtime_of(&s);
+        let d = step(&mut s, h(0), &rt);
+        let opened = d.actions.iter().find_map(|a| match a {
+            Action::OpenApproval { approvers, quorum, .. } => Some((approvers.clone(), *quorum)),
+            _ => None,
+        });
+        assert_eq!(
+            opened,
+            Some((vec![Scope::Team("release".into()), Scope::Team("security".into())], 2)),
+            "{:?}",
+            d.actions
+        );
+        assert!(!d.actions.iter().any(|a| matches!(a, Action::GrantApproval { .. } | Action::RecordVote { .. })));
+        assert_eq!(status(&s, "ship"), TaskStatus::WaitingInput, "open, waiting for people");
+
+        // A hook that tries to grant fails the task instead (on_failure block).
+        let src = "fn sneaky(ctx) { #{approvers: [\"team:release\"], quorum: 1, approved: true} }";
+        let t = task("ship", "approval", &[(HookPoint::Approvers, "sneaky")]);
+        let mut s = snap(vec![file("sneaky.rhai", src)], vec![t], &[("ship", 0, 0)]);
+        let rt = runtime_of(&s);
+        let d = step(&mut s, h(0), &rt);
+        assert!(!d.actions.iter().any(|a| matches!(a, Action::OpenApproval { .. } | Action::GrantApproval { .. })));
+        assert_eq!(status(&s, "ship"), TaskStatus::Failed);
+        let error = s.task("ship").unwrap().last_error.clone().unwrap_or_default();
+        assert!(error.contains("decided by humans only"), "{error}");
+    }
+
+    #[test]
+    fn input_hook_is_merged_over_the_declared_input() {
+        let src = "fn shape(ctx) { #{product: ctx.params.product, tone: \"calm\", attempt: ctx.attempt} }";
+        let mut t = task("draft", "agent", &[(HookPoint::Input, "shape")]);
+        t.step = Step::Agent {
+            uses: "writer".into(),
+            input: BTreeMap::from([
+                ("tone".into(), rwf::spec::Expr::Literal(json!("loud"))),
+                ("words".into(), rwf::spec::Expr::Literal(json!(800))),
+            ]),
+            timeout: None,
+        };
+        let mut s = snap(vec![file("input.rhai", src)], vec![t], &[("draft", 0, 2)]);
+        let rt = runtime_of(&s);
+        let d = step(&mut s, h(0), &rt);
+        assert_eq!(
+            dispatched_input(&d),
+            Some(json!({"product": "Acme", "tone": "calm", "words": 800, "attempt": 1}))
+        );
+    }
+
+    #[test]
+    fn notification_hook_shapes_message_and_recipients() {
+        let make = || {
+            let t = task("announce", "notification", &[(HookPoint::Notification, "escalate_notice")]);
+            snap(vec![stdlib("escalate_when_late.rhai")], vec![t], &[("announce", 0, 0)])
+        };
+        let notify = |d: &Decision| {
+            d.actions.iter().find_map(|a| match a {
+                Action::Notify { recipients, message, .. } => Some((recipients.clone(), message.clone())),
+                _ => None,
+            })
+        };
+        let mut s = make();
+        let rt = runtime_of(&s);
+        assert_eq!(
+            notify(&step(&mut s, h(0), &rt)),
+            Some((vec!["channel:#launch".to_string()], "we shipped".to_string()))
+        );
+        let mut s = make();
+        assert_eq!(
+            notify(&step(&mut s, h(0) + Span::minutes(45), &rt)),
+            Some((
+                vec!["channel:#launch".to_string(), "team:release-managers".to_string()],
+                "[late by 45m] we shipped".to_string()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_failing_hook_fails_the_task_under_its_failure_policy() {
+        let src = "fn endless(ctx) { loop { } }\nfn typo(ctx) { ctx.params.product.no_such_method() }";
+        for (point, function, on_failure, expect) in [
+            (HookPoint::Gate, "endless", FailurePolicy::Block, TaskStatus::Failed),
+            (HookPoint::Gate, "endless", FailurePolicy::Skip, TaskStatus::Skipped),
+            (HookPoint::Input, "typo", FailurePolicy::Block, TaskStatus::Failed),
+            (HookPoint::Input, "typo", FailurePolicy::Skip, TaskStatus::Skipped),
+        ] {
+            let mut t = task("a", "agent", &[(point, function)]);
+            t.policy.on_failure = on_failure;
+            let next = super::task("b", "checkpoint", &[]);
+            let mut next = next;
+            next.depends_on.push(rwf::spec::Dependency { task: "a".into(), outcome: rwf::spec::EdgeOutcome::Any });
+            let mut s = snap(vec![file("bad.rhai", src)], vec![t, next], &[("a", 0, 2), ("b", 0, 2)]);
+            let rt = runtime_with_spec(&s);
+            step(&mut s, h(0), &rt);
+            assert_eq!(status(&s, "a"), expect, "{point:?} {on_failure:?}");
+            let error = s.task("a").unwrap().last_error.clone().unwrap_or_default();
+            assert!(error.contains(&format!("{} hook `{function}` in bad.rhai failed", point.as_str())), "{error}");
+            // The rest of the workflow goes on (b waits on `any`).
+            step(&mut s, h(2), &rt);
+            assert_eq!(status(&s, "b"), TaskStatus::Succeeded, "{point:?} {on_failure:?}");
+            if on_failure == FailurePolicy::Block {
+                assert_eq!(s.status, WorkflowStatus::Failed, "a required task failed");
+            } else {
+                assert_eq!(s.status, WorkflowStatus::Completed);
+            }
+        }
+    }
+
+    fn runtime_with_spec(s: &Snapshot) -> Runtime {
+        // Only the bound function must be clean; the other one is unbound (RWF097 does not apply).
+        Runtime::new(&s.spec).unwrap_or_else(|d| panic!("{d:#?}"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The example release, compiled with the real pipeline and simulated twice.
+
+fn example(sets: &[(&str, &str)]) -> rwf::engine::model::Snapshot {
+    use rwf::compile::{bind, compile_source, FsLoader, Inputs};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hooked_release.rwf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let compiled = compile_source(&path.to_string_lossy(), &text, &FsLoader);
+    let errors: Vec<_> = compiled.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let spec = compiled.spec.unwrap();
+    assert_eq!(hooks::check_spec(&spec), vec![], "the example's hooks are clean");
+    let inputs = Inputs {
+        sets: sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        release: None,
+        tz: None,
+    };
+    let spec = bind(&spec, &inputs).unwrap_or_else(|d| panic!("{d:#?}"));
+    let target = rwf::schedule::target_of(&spec).unwrap_or_else(|d| panic!("{d:#?}"));
+    let plan = rwf::schedule::resolve(&spec, &target, &BTreeMap::new()).unwrap_or_else(|d| panic!("{d:#?}"));
+    let mut s = rwf::engine::model::Snapshot::new(Default::default(), std::sync::Arc::new(spec), &plan);
+    s.target = target;
+    s
+}
+
+#[test]
+fn example_release_simulates_identically_twice() {
+    use rwf::engine::simulator::{simulate, Script};
+    // Release on a Sunday: the notes agent (release - 7 days at 10:00) falls on a Sunday too.
+    let sets = [("product", "Acme"), ("release", "2026-06-14T09:00"), ("risk", "high")];
+    let run = || {
+        let s = example(&sets);
+        let rt = Runtime::new(&s.spec).unwrap();
+        simulate(s, &Script::default(), &rt).unwrap()
+    };
+    let first = run();
+    let second = run();
+    assert_eq!(first.entries, second.entries);
+    assert_eq!(first.summary(), second.summary());
+    let timeline: Vec<String> = first.entries.iter().map(|e| format!("{}  {}", e.local, e.text)).collect();
+    let text = timeline.join("\n");
+    assert!(first.stalled.is_none(), "{text}");
+    assert_eq!(first.summary(), "workflow completed: 5 succeeded, 0 skipped, 0 failed", "{text}");
+    // The business-hours gate held the Sunday agent until Monday 09:00 Berlin.
+    let notes = timeline.iter().find(|l| l.contains("dispatch notes")).expect(&text);
+    assert!(notes.starts_with("2026-06-08 09:00"), "{notes}");
+    // High risk: security joined the sign-off with a quorum of two.
+    assert!(text.contains("team:security"), "{text}");
+    // The input hooks ran: the notes agent got the assessment's (simulated) output shape.
+    let input = first.actions.iter().find_map(|(_, a)| match a {
+        rwf::engine::action::Action::Dispatch { task, input, .. } if task == "notes" => Some(input.clone()),
+        _ => None,
+    });
+    assert_eq!(input, Some(json!({"product": "Acme", "tone": "plain", "highlights": [], "caution": false})));
+}

@@ -88,6 +88,18 @@ pub fn context(
             "minute": local.minute(),
         },
     });
+    // Planned times and what the step declares (approvers, recipients, ...): see hooks::context.
+    let planned = snapshot.task(&task.key).and_then(|t| t.planned);
+    if let Some(obj) = ctx["task"].as_object_mut() {
+        let details = crate::hooks::context::task_details(
+            task,
+            planned.map(|p| p.start),
+            planned.map(|p| p.due),
+        );
+        for (k, v) in details {
+            obj.entry(k).or_insert(v);
+        }
+    }
     if let (Some(reason), Some(obj)) = (failure, ctx.as_object_mut()) {
         obj.insert("failure".into(), json!({ "reason": reason }));
     }

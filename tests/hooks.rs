@@ -117,7 +117,8 @@ fn ctx() -> Value {
 }
 
 fn call_err(rt: &Runtime, point: HookPoint, function: &str) -> String {
-    rt.call(point, function, &ctx()).expect_err("the hook should fail")
+    rt.call(point, function, &ctx())
+        .expect_err("the hook should fail")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,26 +130,41 @@ fn operations_limit_stops_an_endless_loop() {
     let e = call_err(&rt, HookPoint::Input, "f");
     assert!(e.contains("input hook `f` in policy.rhai"), "{e}");
     assert!(e.contains("ran more than 200000 operations"), "{e}");
-    assert!(!e.contains("policy.rhai failed at"), "no position is claimed: {e}");
+    assert!(
+        !e.contains("policy.rhai failed at"),
+        "no position is claimed: {e}"
+    );
 }
 
 #[test]
 fn call_depth_limit_stops_endless_recursion() {
-    let rt = runtime_with("fn f(ctx) { down(0) }\nfn down(n) { down(n + 1) }", "f", patient());
+    let rt = runtime_with(
+        "fn f(ctx) { down(0) }\nfn down(n) { down(n + 1) }",
+        "f",
+        patient(),
+    );
     let e = call_err(&rt, HookPoint::Input, "f");
     assert!(e.contains("nested calls deeper than 24"), "{e}");
 }
 
 #[test]
 fn string_size_limit() {
-    let rt = runtime_with("fn f(ctx) { let s = \"ab\"; loop { s += s; } }", "f", patient());
+    let rt = runtime_with(
+        "fn f(ctx) { let s = \"ab\"; loop { s += s; } }",
+        "f",
+        patient(),
+    );
     let e = call_err(&rt, HookPoint::Input, "f");
     assert!(e.contains("over the limit: length of string"), "{e}");
 }
 
 #[test]
 fn array_size_limit() {
-    let rt = runtime_with("fn f(ctx) { let a = []; loop { a.push(1); } }", "f", patient());
+    let rt = runtime_with(
+        "fn f(ctx) { let a = []; loop { a.push(1); } }",
+        "f",
+        patient(),
+    );
     let e = call_err(&rt, HookPoint::Input, "f");
     assert!(e.contains("over the limit: size of array"), "{e}");
 }
@@ -163,19 +179,33 @@ fn map_size_limit() {
     );
     // Caught on the way out (rhai does not check a returned value) ...
     let e = call_err(&rt, HookPoint::Input, "f");
-    assert!(e.contains("the result is over the limit: size of object map (at most 1024 entries)"), "{e}");
+    assert!(
+        e.contains("the result is over the limit: size of object map (at most 1024 entries)"),
+        "{e}"
+    );
     // ... and inside the script when the map is used.
     let e = call_err(&rt, HookPoint::Input, "g");
-    assert!(e.contains("failed: built a value over the limit: size of object map"), "{e}");
+    assert!(
+        e.contains("failed: built a value over the limit: size of object map"),
+        "{e}"
+    );
 }
 
 #[test]
 fn expression_depth_limit_is_a_compile_error() {
     let deep = format!("fn f(ctx) {{ {}1{} }}", "(".repeat(200), ")".repeat(200));
-    let s = spec(vec![file("deep.rhai", &deep)], vec![task("a", "agent", &[(HookPoint::Input, "f")])]);
+    let s = spec(
+        vec![file("deep.rhai", &deep)],
+        vec![task("a", "agent", &[(HookPoint::Input, "f")])],
+    );
     let d = hooks::check_spec(&s);
     assert_eq!(d[0].code, "RWF090", "{d:#?}");
-    assert!(d[0].message.contains("expression exceeds maximum complexity"), "{}", d[0].message);
+    assert!(
+        d[0].message
+            .contains("expression exceeds maximum complexity"),
+        "{}",
+        d[0].message
+    );
 }
 
 #[test]
@@ -213,7 +243,10 @@ fn cannot_read_files_clock_network_or_processes() {
         let rt = runtime(&format!("fn f(ctx) {{ {call} }}"), "f");
         let e = call_err(&rt, HookPoint::Input, "f");
         assert!(e.contains(&format!("called `{name} (")), "{call}: {e}");
-        assert!(e.contains("does not exist in the hook sandbox"), "{call}: {e}");
+        assert!(
+            e.contains("does not exist in the hook sandbox"),
+            "{call}: {e}"
+        );
         assert!(e.contains("at 1:13"), "{call}: {e}");
     }
 }
@@ -224,7 +257,10 @@ fn eval_and_import_are_disabled() {
         ("fn f(ctx) { eval(\"#{}\") }", 12..16),
         ("import \"other\" as o;\nfn f(ctx) { #{} }", 0..6),
     ] {
-        let s = spec(vec![file("p.rhai", src)], vec![task("a", "agent", &[(HookPoint::Input, "f")])]);
+        let s = spec(
+            vec![file("p.rhai", src)],
+            vec![task("a", "agent", &[(HookPoint::Input, "f")])],
+        );
         let d = hooks::check_spec(&s);
         assert_eq!(d.len(), 1, "{d:#?}");
         assert_eq!(d[0].code, "RWF099");
@@ -235,16 +271,28 @@ fn eval_and_import_are_disabled() {
 
 #[test]
 fn print_and_debug_go_nowhere() {
-    let rt = runtime("fn f(ctx) { print(\"hello\"); debug(ctx); #{ok: true} }", "f");
-    assert_eq!(rt.call(HookPoint::Input, "f", &ctx()).unwrap(), json!({"ok": true}));
+    let rt = runtime(
+        "fn f(ctx) { print(\"hello\"); debug(ctx); #{ok: true} }",
+        "f",
+    );
+    assert_eq!(
+        rt.call(HookPoint::Input, "f", &ctx()).unwrap(),
+        json!({"ok": true})
+    );
 }
 
 #[test]
 fn context_is_read_only() {
     // Mutating ctx inside a hook changes only the hook's own copy.
-    let rt = runtime("fn f(ctx) { ctx.params.product = \"X\"; #{p: ctx.params.product} }", "f");
+    let rt = runtime(
+        "fn f(ctx) { ctx.params.product = \"X\"; #{p: ctx.params.product} }",
+        "f",
+    );
     let c = ctx();
-    assert_eq!(rt.call(HookPoint::Input, "f", &c).unwrap(), json!({"p": "X"}));
+    assert_eq!(
+        rt.call(HookPoint::Input, "f", &c).unwrap(),
+        json!({"p": "X"})
+    );
     assert_eq!(c["params"]["product"], json!("Acme"));
 }
 
@@ -266,8 +314,14 @@ fn same_inputs_same_output() {
 
 #[test]
 fn top_level_constants_are_reachable_through_global() {
-    let rt = runtime("const BASE = 5;\nfn f(ctx) { #{n: global::BASE + ctx.attempt} }", "f");
-    assert_eq!(rt.call(HookPoint::Input, "f", &ctx()).unwrap(), json!({"n": 6}));
+    let rt = runtime(
+        "const BASE = 5;\nfn f(ctx) { #{n: global::BASE + ctx.attempt} }",
+        "f",
+    );
+    assert_eq!(
+        rt.call(HookPoint::Input, "f", &ctx()).unwrap(),
+        json!({"n": 6})
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,7 +363,10 @@ fn fn_ptr(ctx) { #{f: Fn("retry_bad")} }
     for (point, function, fragment) in functions {
         let e = rt.call(point, function, &ctx()).unwrap_err();
         assert!(
-            e.starts_with(&format!("{} hook `{function}` in shapes.rhai", point.as_str())),
+            e.starts_with(&format!(
+                "{} hook `{function}` in shapes.rhai",
+                point.as_str()
+            )),
             "{e}"
         );
         assert!(e.contains(fragment), "{function}: {e}");
@@ -329,13 +386,22 @@ fn unit(ctx) { }
 "#;
     let rt = runtime(src, "i");
     let c = ctx();
-    assert_eq!(rt.call(HookPoint::Retry, "r", &c).unwrap(), json!({"delay_minutes": 10}));
+    assert_eq!(
+        rt.call(HookPoint::Retry, "r", &c).unwrap(),
+        json!({"delay_minutes": 10})
+    );
     let mut late = c.clone();
     late["attempt"] = json!(3);
-    assert_eq!(rt.call(HookPoint::Retry, "r", &late).unwrap(), json!({"stop": true}));
+    assert_eq!(
+        rt.call(HookPoint::Retry, "r", &late).unwrap(),
+        json!({"stop": true})
+    );
     assert_eq!(rt.call(HookPoint::Retry, "unit", &c).unwrap(), Value::Null);
     assert_eq!(rt.call(HookPoint::Missed, "m", &c).unwrap(), json!("skip"));
-    assert_eq!(rt.call(HookPoint::Gate, "g", &c).unwrap(), json!({"pass": true}));
+    assert_eq!(
+        rt.call(HookPoint::Gate, "g", &c).unwrap(),
+        json!({"pass": true})
+    );
     assert_eq!(
         rt.call(HookPoint::Approvers, "a", &c).unwrap(),
         json!({"approvers": ["team:legal", "user:ann"], "quorum": 2})
@@ -368,10 +434,16 @@ fn runtime_errors_carry_line_and_column() {
 #[test]
 fn check_fixtures() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hooks/fixtures");
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     let mut ran = 0;
-    for path in entries.iter().filter(|p| p.extension().is_some_and(|e| e == "rhai")) {
+    for path in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+    {
         let source = std::fs::read_to_string(path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let mut tasks = Vec::new();
@@ -381,7 +453,11 @@ fn check_fixtures() {
                 let parts: Vec<&str> = b.split_whitespace().collect();
                 let point = hooks::parse_point(parts[0]).unwrap();
                 let kind = parts.get(2).copied().unwrap_or("agent");
-                tasks.push(task(&format!("t{}", tasks.len()), kind, &[(point, parts[1])]));
+                tasks.push(task(
+                    &format!("t{}", tasks.len()),
+                    kind,
+                    &[(point, parts[1])],
+                ));
             }
             if let Some(e) = line.trim().strip_prefix("// expect:") {
                 let mut parts = e.trim().splitn(3, ' ');
@@ -408,9 +484,13 @@ fn check_fixtures() {
             })
             .collect();
         assert_eq!(rendered.len(), expected.len(), "{name}: got {rendered:#?}");
-        for ((code, at, message), (want_code, want_at, fragment)) in rendered.iter().zip(&expected) {
+        for ((code, at, message), (want_code, want_at, fragment)) in rendered.iter().zip(&expected)
+        {
             assert_eq!((code, at), (want_code, want_at), "{name}: {message}");
-            assert!(message.contains(fragment.as_str()), "{name}: `{message}` lacks `{fragment}`");
+            assert!(
+                message.contains(fragment.as_str()),
+                "{name}: `{message}` lacks `{fragment}`"
+            );
         }
         for d in &got {
             assert!(d.help.is_some(), "{name}: {} has no help", d.code);
@@ -438,7 +518,9 @@ fn check_reports_integrity_and_ambiguity() {
     assert_eq!(codes, ["RWF095", "RWF095", "RWF094"], "{d:#?}");
     assert!(d[0].message.contains("`c.rhai` does not match its sha256"));
     assert!(d[1].message.contains("`a.rhai` is listed twice"));
-    assert!(d[2].message.contains("defined in both `a.rhai` and `b.rhai`"));
+    assert!(d[2]
+        .message
+        .contains("defined in both `a.rhai` and `b.rhai`"));
     assert_eq!(d[2].span, Some(26..30));
     assert!(Runtime::new(&s).is_err());
 }
@@ -446,18 +528,29 @@ fn check_reports_integrity_and_ambiguity() {
 #[test]
 fn check_warns_on_unused_files_and_misplaced_points() {
     let s = spec(
-        vec![file("used.rhai", "fn a(ctx) { #{approvers: [\"team:x\"], quorum: 1} }"), file("unused.rhai", "fn b(ctx) { true }")],
+        vec![
+            file(
+                "used.rhai",
+                "fn a(ctx) { #{approvers: [\"team:x\"], quorum: 1} }",
+            ),
+            file("unused.rhai", "fn b(ctx) { true }"),
+        ],
         vec![task("m", "manual", &[(HookPoint::Approvers, "a")])],
     );
     let d = hooks::check_spec(&s);
     let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["RWF096", "RWF097"], "{d:#?}");
-    assert!(d[0].message.contains("task `m`: the approvers hook `a` never runs on a manual task"));
+    assert!(d[0]
+        .message
+        .contains("task `m`: the approvers hook `a` never runs on a manual task"));
     // Warnings do not stop a runtime.
     assert!(Runtime::new(&s).is_ok());
     // The same binding from `defaults` on every task is fine as long as one task is of the right kind.
     let s = spec(
-        vec![file("used.rhai", "fn a(ctx) { #{approvers: [\"team:x\"], quorum: 1} }")],
+        vec![file(
+            "used.rhai",
+            "fn a(ctx) { #{approvers: [\"team:x\"], quorum: 1} }",
+        )],
         vec![
             task("m", "manual", &[(HookPoint::Approvers, "a")]),
             task("ok", "approval", &[(HookPoint::Approvers, "a")]),
@@ -468,11 +561,18 @@ fn check_warns_on_unused_files_and_misplaced_points() {
 
 #[test]
 fn check_missing_function_without_hook_files() {
-    let s = spec(vec![], vec![task("x", "agent", &[(HookPoint::Retry, "careful")])]);
+    let s = spec(
+        vec![],
+        vec![task("x", "agent", &[(HookPoint::Retry, "careful")])],
+    );
     let d = hooks::check_spec(&s);
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].code, "RWF091");
-    assert!(d[0].help.as_deref().unwrap().contains("add `hooks \"policy.rhai\"`"));
+    assert!(d[0]
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("add `hooks \"policy.rhai\"`"));
 }
 
 #[test]
@@ -489,8 +589,13 @@ fn codes_are_documented_in_range() {
 // stdlib hooks
 
 fn stdlib(name: &str) -> HookFile {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/hooks").join(name);
-    file(&format!("std/hooks/{name}"), &std::fs::read_to_string(path).unwrap())
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("stdlib/hooks")
+        .join(name);
+    file(
+        &format!("std/hooks/{name}"),
+        &std::fs::read_to_string(path).unwrap(),
+    )
 }
 
 struct Call<'a> {
@@ -527,7 +632,10 @@ impl Call<'_> {
 }
 
 fn at(tz: chrono_tz::Tz, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    tz.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap().with_timezone(&Utc)
+    tz.with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn hours_call(now: DateTime<Utc>) -> Call<'static> {
@@ -547,17 +655,34 @@ fn business_hours_gate() {
     let berlin = chrono_tz::Europe::Berlin;
     // 2026-03-02 is a Monday.
     let cases = [
-        (at(berlin, 2026, 3, 2, 10, 0), None),                                   // Mon 10:00 → pass
-        (at(berlin, 2026, 3, 2, 9, 0), None),                                    // opening minute
-        (at(berlin, 2026, 3, 2, 16, 59), None),                                  // last minute
-        (at(berlin, 2026, 3, 2, 8, 15), Some(at(berlin, 2026, 3, 2, 9, 0))),     // early → today 09:00
-        (at(berlin, 2026, 3, 2, 17, 0), Some(at(berlin, 2026, 3, 3, 9, 0))),     // closing → Tue 09:00
-        (at(berlin, 2026, 3, 6, 18, 30), Some(at(berlin, 2026, 3, 9, 9, 0))),    // Fri evening → Mon
-        (at(berlin, 2026, 3, 7, 12, 0), Some(at(berlin, 2026, 3, 9, 9, 0))),     // Sat → Mon
-        (at(berlin, 2026, 3, 8, 23, 59), Some(at(berlin, 2026, 3, 9, 9, 0))),    // Sun night → Mon
+        (at(berlin, 2026, 3, 2, 10, 0), None),  // Mon 10:00 → pass
+        (at(berlin, 2026, 3, 2, 9, 0), None),   // opening minute
+        (at(berlin, 2026, 3, 2, 16, 59), None), // last minute
+        (
+            at(berlin, 2026, 3, 2, 8, 15),
+            Some(at(berlin, 2026, 3, 2, 9, 0)),
+        ), // early → today 09:00
+        (
+            at(berlin, 2026, 3, 2, 17, 0),
+            Some(at(berlin, 2026, 3, 3, 9, 0)),
+        ), // closing → Tue 09:00
+        (
+            at(berlin, 2026, 3, 6, 18, 30),
+            Some(at(berlin, 2026, 3, 9, 9, 0)),
+        ), // Fri evening → Mon
+        (
+            at(berlin, 2026, 3, 7, 12, 0),
+            Some(at(berlin, 2026, 3, 9, 9, 0)),
+        ), // Sat → Mon
+        (
+            at(berlin, 2026, 3, 8, 23, 59),
+            Some(at(berlin, 2026, 3, 9, 9, 0)),
+        ), // Sun night → Mon
     ];
     for (now, until) in cases {
-        let got = hours_call(now).run(HookPoint::Gate, "business_hours").unwrap();
+        let got = hours_call(now)
+            .run(HookPoint::Gate, "business_hours")
+            .unwrap();
         match until {
             None => assert_eq!(got, json!({"pass": true}), "{now}"),
             Some(until) => {
@@ -571,12 +696,20 @@ fn business_hours_gate() {
     }
     // Seconds past the minute do not shift the next opening.
     let now = at(berlin, 2026, 3, 7, 12, 0) + chrono::Duration::seconds(42);
-    let got = hours_call(now).run(HookPoint::Gate, "business_hours").unwrap();
-    assert_eq!(got["until_unix"], json!(at(berlin, 2026, 3, 9, 9, 0).timestamp()));
+    let got = hours_call(now)
+        .run(HookPoint::Gate, "business_hours")
+        .unwrap();
+    assert_eq!(
+        got["until_unix"],
+        json!(at(berlin, 2026, 3, 9, 9, 0).timestamp())
+    );
     // Hours move with params.
     let mut c = hours_call(at(berlin, 2026, 3, 2, 8, 15));
     c.params.insert("business_open_hour".into(), json!(8));
-    assert_eq!(c.run(HookPoint::Gate, "business_hours").unwrap(), json!({"pass": true}));
+    assert_eq!(
+        c.run(HookPoint::Gate, "business_hours").unwrap(),
+        json!({"pass": true})
+    );
 }
 
 #[test]
@@ -600,15 +733,26 @@ fn escalate_when_late_missed_and_notice() {
     let missed = |c: Call| c.run(HookPoint::Missed, "escalate_when_late").unwrap();
     assert_eq!(missed(call(30, None, true)), json!("fire_asap"));
     assert_eq!(missed(call(240, None, true)), json!("fire_asap"));
-    assert_eq!(missed(call(241, None, true)), json!("require_manual_decision"));
+    assert_eq!(
+        missed(call(241, None, true)),
+        json!("require_manual_decision")
+    );
     assert_eq!(missed(call(600, None, false)), json!("skip"));
-    assert_eq!(missed(call(5, Some(Risk::High), true)), json!("require_manual_decision"));
+    assert_eq!(
+        missed(call(5, Some(Risk::High), true)),
+        json!("require_manual_decision")
+    );
     let mut graceful = call(600, None, true);
-    graceful.params.insert("late_grace_minutes".into(), json!(720));
+    graceful
+        .params
+        .insert("late_grace_minutes".into(), json!(720));
     assert_eq!(missed(graceful), json!("fire_asap"));
 
     let notice = |c: Call| c.run(HookPoint::Notification, "escalate_notice").unwrap();
-    assert_eq!(notice(call(-5, None, true)), json!({"message": "we shipped"}));
+    assert_eq!(
+        notice(call(-5, None, true)),
+        json!({"message": "we shipped"})
+    );
     assert_eq!(
         notice(call(135, None, true)),
         json!({"message": "[late by 2h15m] we shipped", "to": ["channel:#launch", "team:release-managers"]})
@@ -639,9 +783,16 @@ fn approvers_by_risk_adds_security_for_high_risk() {
     assert_eq!(call(Some(Risk::High), json!({}), json!({})), high);
     assert_eq!(call(Some(Risk::Critical), json!({}), json!({})), high);
     assert_eq!(call(None, json!({"risk": "high"}), json!({})), high);
-    assert_eq!(call(None, json!({}), json!({"assess": {"risk": "critical"}})), high);
     assert_eq!(
-        call(Some(Risk::High), json!({"security_team": "team:appsec"}), json!({})),
+        call(None, json!({}), json!({"assess": {"risk": "critical"}})),
+        high
+    );
+    assert_eq!(
+        call(
+            Some(Risk::High),
+            json!({"security_team": "team:appsec"}),
+            json!({})
+        ),
         json!({"approvers": ["team:release", "team:appsec"], "quorum": 2})
     );
 }
@@ -649,14 +800,21 @@ fn approvers_by_risk_adds_security_for_high_risk() {
 #[test]
 fn top_level_endless_loop_is_reported_not_run_forever() {
     let s = spec(
-        vec![file("loop.rhai", "let n = 0;\nloop { n += 1; }\nfn g(ctx) { true }")],
+        vec![file(
+            "loop.rhai",
+            "let n = 0;\nloop { n += 1; }\nfn g(ctx) { true }",
+        )],
         vec![task("a", "agent", &[(HookPoint::Gate, "g")])],
     );
     let d = hooks::check_spec(&s);
     assert_eq!(d.len(), 1, "{d:#?}");
     assert_eq!(d[0].code, "RWF098");
     // The operation limit or the wall clock, whichever a loaded machine reaches first.
-    assert!(d[0].message.contains("failed: ran") || d[0].message.contains(": ran"), "{}", d[0].message);
+    assert!(
+        d[0].message.contains("failed: ran") || d[0].message.contains(": ran"),
+        "{}",
+        d[0].message
+    );
     assert!(Runtime::new(&s).is_err());
 }
 
@@ -668,7 +826,9 @@ mod driven {
     use chrono::Duration as Span;
     use rwf::engine::action::{Action, GateKind, GateState};
     use rwf::engine::apply::apply_all;
-    use rwf::engine::model::{Planned, Snapshot, TaskState, TaskStatus, WorkflowId, WorkflowStatus};
+    use rwf::engine::model::{
+        Planned, Snapshot, TaskState, TaskStatus, WorkflowId, WorkflowStatus,
+    };
     use rwf::engine::outcome::settle;
     use rwf::engine::{reconcile, Decision};
     use rwf::exec::AgentOutcome;
@@ -686,18 +846,25 @@ mod driven {
     }
 
     /// An active snapshot of `tasks` with hook files; `planned` is (task, start hour, due hour) from t0.
-    pub fn snap(files: Vec<HookFile>, tasks: Vec<TaskSpec>, planned: &[(&str, i64, i64)]) -> Snapshot {
+    pub fn snap(
+        files: Vec<HookFile>,
+        tasks: Vec<TaskSpec>,
+        planned: &[(&str, i64, i64)],
+    ) -> Snapshot {
         let mut s = spec(files, tasks);
         s.bindings.insert("product".into(), json!("Acme"));
         let states = s
             .tasks
             .iter()
             .map(|t| {
-                let p = planned.iter().find(|(k, _, _)| *k == t.key).map(|(_, a, b)| Planned {
-                    start: h(*a),
-                    due: h(*b),
-                    end: h(*b),
-                });
+                let p = planned
+                    .iter()
+                    .find(|(k, _, _)| *k == t.key)
+                    .map(|(_, a, b)| Planned {
+                        start: h(*a),
+                        due: h(*b),
+                        end: h(*b),
+                    });
                 TaskState::new(t.key.clone(), p)
             })
             .collect();
@@ -724,7 +891,11 @@ mod driven {
         let d = reconcile(s, now, rt);
         apply_all(s, &d.actions, now).unwrap();
         let again = reconcile(s, now, rt);
-        assert!(again.actions.is_empty(), "not a fixpoint: {:?}", again.actions);
+        assert!(
+            again.actions.is_empty(),
+            "not a fixpoint: {:?}",
+            again.actions
+        );
         d
     }
 
@@ -732,7 +903,13 @@ mod driven {
         s.task(key).unwrap().status
     }
 
-    fn fail_attempt(s: &mut Snapshot, key: &str, reason: &str, now: DateTime<Utc>, rt: &Runtime) -> Vec<Action> {
+    fn fail_attempt(
+        s: &mut Snapshot,
+        key: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+        rt: &Runtime,
+    ) -> Vec<Action> {
         let attempt = s.task(key).unwrap().attempt;
         let outcome = AgentOutcome::Failed {
             reason: reason.into(),
@@ -757,13 +934,24 @@ mod driven {
         t.window = None;
         let saturday = 5 * 24 + 1; // Sat 2026-06-06 10:00
         let monday = 7 * 24; // Mon 2026-06-08 09:00
-        let mut s = snap(vec![stdlib("business_hours.rhai")], vec![t], &[("deploy", saturday, saturday + 72)]);
+        let mut s = snap(
+            vec![stdlib("business_hours.rhai")],
+            vec![t],
+            &[("deploy", saturday, saturday + 72)],
+        );
         let rt = runtime_of(&s);
         let d = step(&mut s, h(saturday), &rt);
         assert!(dispatched_input(&d).is_none(), "{:?}", d.actions);
-        let row = d.gates.iter().find(|g| g.gate == GateKind::Hook).expect("a hook gate row");
+        let row = d
+            .gates
+            .iter()
+            .find(|g| g.gate == GateKind::Hook)
+            .expect("a hook gate row");
         assert_eq!(row.state, GateState::Wait);
-        assert_eq!(row.reason, "outside business hours (Mon–Fri 09:00–17:00 local)");
+        assert_eq!(
+            row.reason,
+            "outside business hours (Mon–Fri 09:00–17:00 local)"
+        );
         assert_eq!(row.until, Some(h(monday)));
         assert_eq!(d.next_wake, Some(h(monday)));
         // Sunday: still waiting.
@@ -783,7 +971,13 @@ mod driven {
         let rt = runtime_of(&s);
         step(&mut s, h(0), &rt);
         assert_eq!(status(&s, "draft"), TaskStatus::Running);
-        let a = fail_attempt(&mut s, "draft", "quota exceeded", h(0) + Span::minutes(1), &rt);
+        let a = fail_attempt(
+            &mut s,
+            "draft",
+            "quota exceeded",
+            h(0) + Span::minutes(1),
+            &rt,
+        );
         let at = a.iter().find_map(|a| match a {
             Action::ScheduleRetry { at, .. } => Some(*at),
             _ => None,
@@ -793,29 +987,61 @@ mod driven {
         assert!(dispatched_input(&step(&mut s, h(0) + Span::minutes(7), &rt)).is_none());
         assert!(dispatched_input(&step(&mut s, h(0) + Span::minutes(8), &rt)).is_some());
         // A failure the hook calls permanent: no more retries although attempts remain.
-        fail_attempt(&mut s, "draft", "bad credentials", h(0) + Span::minutes(9), &rt);
+        fail_attempt(
+            &mut s,
+            "draft",
+            "bad credentials",
+            h(0) + Span::minutes(9),
+            &rt,
+        );
         step(&mut s, h(0) + Span::minutes(9), &rt);
         assert_eq!(status(&s, "draft"), TaskStatus::Failed);
-        assert!(s.task("draft").unwrap().last_error.as_deref().unwrap_or("").contains("retry hook stopped"));
+        assert!(s
+            .task("draft")
+            .unwrap()
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("retry hook stopped"));
     }
 
     #[test]
     fn missed_hook_fires_or_asks_a_human() {
         let make = |required: bool| {
-            let mut t = task("publish", "agent", &[(HookPoint::Missed, "escalate_when_late")]);
+            let mut t = task(
+                "publish",
+                "agent",
+                &[(HookPoint::Missed, "escalate_when_late")],
+            );
             t.required = required;
-            snap(vec![stdlib("escalate_when_late.rhai")], vec![t], &[("publish", 0, 1)])
+            snap(
+                vec![stdlib("escalate_when_late.rhai")],
+                vec![t],
+                &[("publish", 0, 1)],
+            )
         };
         // Two hours past due, within the 4-hour grace: fire as soon as possible.
         let mut s = make(true);
         let rt = runtime_of(&s);
         let d = step(&mut s, h(3), &rt);
-        assert!(d.actions.iter().any(|a| matches!(a, Action::MarkMissed { policy, .. } if policy == "fire_asap")), "{:?}", d.actions);
+        assert!(
+            d.actions
+                .iter()
+                .any(|a| matches!(a, Action::MarkMissed { policy, .. } if policy == "fire_asap")),
+            "{:?}",
+            d.actions
+        );
         assert!(dispatched_input(&d).is_some());
         // Nine hours late: a human decides.
         let mut s = make(true);
         let d = step(&mut s, h(10), &rt);
-        assert!(d.actions.iter().any(|a| matches!(a, Action::RequireDecision { .. })), "{:?}", d.actions);
+        assert!(
+            d.actions
+                .iter()
+                .any(|a| matches!(a, Action::RequireDecision { .. })),
+            "{:?}",
+            d.actions
+        );
         assert!(dispatched_input(&d).is_none());
         // Nine hours late and optional: skipped.
         let mut s = make(false);
@@ -826,23 +1052,46 @@ mod driven {
 
     #[test]
     fn approvers_hook_sets_who_approves_but_never_decides() {
-        let mut t = task("ship", "approval", &[(HookPoint::Approvers, "approvers_by_risk")]);
+        let mut t = task(
+            "ship",
+            "approval",
+            &[(HookPoint::Approvers, "approvers_by_risk")],
+        );
         t.risk = Some(Risk::Critical);
-        let mut s = snap(vec![stdlib("approvers_by_risk.rhai")], vec![t], &[("ship", 0, 0)]);
+        let mut s = snap(
+            vec![stdlib("approvers_by_risk.rhai")],
+            vec![t],
+            &[("ship", 0, 0)],
+        );
         let rt = runtime_of(&s);
         let d = step(&mut s, h(0), &rt);
         let opened = d.actions.iter().find_map(|a| match a {
-            Action::OpenApproval { approvers, quorum, .. } => Some((approvers.clone(), *quorum)),
+            Action::OpenApproval {
+                approvers, quorum, ..
+            } => Some((approvers.clone(), *quorum)),
             _ => None,
         });
         assert_eq!(
             opened,
-            Some((vec![Scope::Team("release".into()), Scope::Team("security".into())], 2)),
+            Some((
+                vec![
+                    Scope::Team("release".into()),
+                    Scope::Team("security".into())
+                ],
+                2
+            )),
             "{:?}",
             d.actions
         );
-        assert!(!d.actions.iter().any(|a| matches!(a, Action::GrantApproval { .. } | Action::RecordVote { .. })));
-        assert_eq!(status(&s, "ship"), TaskStatus::WaitingInput, "open, waiting for people");
+        assert!(!d
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::GrantApproval { .. } | Action::RecordVote { .. })));
+        assert_eq!(
+            status(&s, "ship"),
+            TaskStatus::WaitingInput,
+            "open, waiting for people"
+        );
 
         // A hook that tries to grant fails the task instead (on_failure block).
         let src = "fn sneaky(ctx) { #{approvers: [\"team:release\"], quorum: 1, approved: true} }";
@@ -850,9 +1099,17 @@ mod driven {
         let mut s = snap(vec![file("sneaky.rhai", src)], vec![t], &[("ship", 0, 0)]);
         let rt = runtime_of(&s);
         let d = step(&mut s, h(0), &rt);
-        assert!(!d.actions.iter().any(|a| matches!(a, Action::OpenApproval { .. } | Action::GrantApproval { .. })));
+        assert!(!d.actions.iter().any(|a| matches!(
+            a,
+            Action::OpenApproval { .. } | Action::GrantApproval { .. }
+        )));
         assert_eq!(status(&s, "ship"), TaskStatus::Failed);
-        let error = s.task("ship").unwrap().last_error.clone().unwrap_or_default();
+        let error = s
+            .task("ship")
+            .unwrap()
+            .last_error
+            .clone()
+            .unwrap_or_default();
         assert!(error.contains("decided by humans only"), "{error}");
     }
 
@@ -880,12 +1137,24 @@ mod driven {
     #[test]
     fn notification_hook_shapes_message_and_recipients() {
         let make = || {
-            let t = task("announce", "notification", &[(HookPoint::Notification, "escalate_notice")]);
-            snap(vec![stdlib("escalate_when_late.rhai")], vec![t], &[("announce", 0, 0)])
+            let t = task(
+                "announce",
+                "notification",
+                &[(HookPoint::Notification, "escalate_notice")],
+            );
+            snap(
+                vec![stdlib("escalate_when_late.rhai")],
+                vec![t],
+                &[("announce", 0, 0)],
+            )
         };
         let notify = |d: &Decision| {
             d.actions.iter().find_map(|a| match a {
-                Action::Notify { recipients, message, .. } => Some((recipients.clone(), message.clone())),
+                Action::Notify {
+                    recipients,
+                    message,
+                    ..
+                } => Some((recipients.clone(), message.clone())),
                 _ => None,
             })
         };
@@ -893,13 +1162,19 @@ mod driven {
         let rt = runtime_of(&s);
         assert_eq!(
             notify(&step(&mut s, h(0), &rt)),
-            Some((vec!["channel:#launch".to_string()], "we shipped".to_string()))
+            Some((
+                vec!["channel:#launch".to_string()],
+                "we shipped".to_string()
+            ))
         );
         let mut s = make();
         assert_eq!(
             notify(&step(&mut s, h(0) + Span::minutes(45), &rt)),
             Some((
-                vec!["channel:#launch".to_string(), "team:release-managers".to_string()],
+                vec![
+                    "channel:#launch".to_string(),
+                    "team:release-managers".to_string()
+                ],
                 "[late by 45m] we shipped".to_string()
             ))
         );
@@ -907,27 +1182,65 @@ mod driven {
 
     #[test]
     fn a_failing_hook_fails_the_task_under_its_failure_policy() {
-        let src = "fn endless(ctx) { loop { } }\nfn typo(ctx) { ctx.params.product.no_such_method() }";
+        let src =
+            "fn endless(ctx) { loop { } }\nfn typo(ctx) { ctx.params.product.no_such_method() }";
         for (point, function, on_failure, expect) in [
-            (HookPoint::Gate, "endless", FailurePolicy::Block, TaskStatus::Failed),
-            (HookPoint::Gate, "endless", FailurePolicy::Skip, TaskStatus::Skipped),
-            (HookPoint::Input, "typo", FailurePolicy::Block, TaskStatus::Failed),
-            (HookPoint::Input, "typo", FailurePolicy::Skip, TaskStatus::Skipped),
+            (
+                HookPoint::Gate,
+                "endless",
+                FailurePolicy::Block,
+                TaskStatus::Failed,
+            ),
+            (
+                HookPoint::Gate,
+                "endless",
+                FailurePolicy::Skip,
+                TaskStatus::Skipped,
+            ),
+            (
+                HookPoint::Input,
+                "typo",
+                FailurePolicy::Block,
+                TaskStatus::Failed,
+            ),
+            (
+                HookPoint::Input,
+                "typo",
+                FailurePolicy::Skip,
+                TaskStatus::Skipped,
+            ),
         ] {
             let mut t = task("a", "agent", &[(point, function)]);
             t.policy.on_failure = on_failure;
             let next = super::task("b", "checkpoint", &[]);
             let mut next = next;
-            next.depends_on.push(rwf::spec::Dependency { task: "a".into(), outcome: rwf::spec::EdgeOutcome::Any });
-            let mut s = snap(vec![file("bad.rhai", src)], vec![t, next], &[("a", 0, 2), ("b", 0, 2)]);
+            next.depends_on.push(rwf::spec::Dependency {
+                task: "a".into(),
+                outcome: rwf::spec::EdgeOutcome::Any,
+            });
+            let mut s = snap(
+                vec![file("bad.rhai", src)],
+                vec![t, next],
+                &[("a", 0, 2), ("b", 0, 2)],
+            );
             let rt = runtime_with_spec(&s);
             step(&mut s, h(0), &rt);
             assert_eq!(status(&s, "a"), expect, "{point:?} {on_failure:?}");
             let error = s.task("a").unwrap().last_error.clone().unwrap_or_default();
-            assert!(error.contains(&format!("{} hook `{function}` in bad.rhai failed", point.as_str())), "{error}");
+            assert!(
+                error.contains(&format!(
+                    "{} hook `{function}` in bad.rhai failed",
+                    point.as_str()
+                )),
+                "{error}"
+            );
             // The rest of the workflow goes on (b waits on `any`).
             step(&mut s, h(2), &rt);
-            assert_eq!(status(&s, "b"), TaskStatus::Succeeded, "{point:?} {on_failure:?}");
+            assert_eq!(
+                status(&s, "b"),
+                TaskStatus::Succeeded,
+                "{point:?} {on_failure:?}"
+            );
             if on_failure == FailurePolicy::Block {
                 assert_eq!(s.status, WorkflowStatus::Failed, "a required task failed");
             } else {
@@ -950,19 +1263,32 @@ fn example(sets: &[(&str, &str)]) -> rwf::engine::model::Snapshot {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hooked_release.rwf");
     let text = std::fs::read_to_string(&path).unwrap();
     let compiled = compile_source(&path.to_string_lossy(), &text, &FsLoader);
-    let errors: Vec<_> = compiled.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let spec = compiled.spec.unwrap();
-    assert_eq!(hooks::check_spec(&spec), vec![], "the example's hooks are clean");
+    assert_eq!(
+        hooks::check_spec(&spec),
+        vec![],
+        "the example's hooks are clean"
+    );
     let inputs = Inputs {
-        sets: sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        sets: sets
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         release: None,
         tz: None,
     };
     let spec = bind(&spec, &inputs).unwrap_or_else(|d| panic!("{d:#?}"));
     let target = rwf::schedule::target_of(&spec).unwrap_or_else(|d| panic!("{d:#?}"));
-    let plan = rwf::schedule::resolve(&spec, &target, &BTreeMap::new()).unwrap_or_else(|d| panic!("{d:#?}"));
-    let mut s = rwf::engine::model::Snapshot::new(Default::default(), std::sync::Arc::new(spec), &plan);
+    let plan = rwf::schedule::resolve(&spec, &target, &BTreeMap::new())
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    let mut s =
+        rwf::engine::model::Snapshot::new(Default::default(), std::sync::Arc::new(spec), &plan);
     s.target = target;
     s
 }
@@ -971,7 +1297,11 @@ fn example(sets: &[(&str, &str)]) -> rwf::engine::model::Snapshot {
 fn example_release_simulates_identically_twice() {
     use rwf::engine::simulator::{simulate, Script};
     // Release on a Sunday: the notes agent (release - 7 days at 10:00) falls on a Sunday too.
-    let sets = [("product", "Acme"), ("release", "2026-06-14T09:00"), ("risk", "high")];
+    let sets = [
+        ("product", "Acme"),
+        ("release", "2026-06-14T09:00"),
+        ("risk", "high"),
+    ];
     let run = || {
         let s = example(&sets);
         let rt = Runtime::new(&s.spec).unwrap();
@@ -981,19 +1311,35 @@ fn example_release_simulates_identically_twice() {
     let second = run();
     assert_eq!(first.entries, second.entries);
     assert_eq!(first.summary(), second.summary());
-    let timeline: Vec<String> = first.entries.iter().map(|e| format!("{}  {}", e.local, e.text)).collect();
+    let timeline: Vec<String> = first
+        .entries
+        .iter()
+        .map(|e| format!("{}  {}", e.local, e.text))
+        .collect();
     let text = timeline.join("\n");
     assert!(first.stalled.is_none(), "{text}");
-    assert_eq!(first.summary(), "workflow completed: 5 succeeded, 0 skipped, 0 failed", "{text}");
+    assert_eq!(
+        first.summary(),
+        "workflow completed: 5 succeeded, 0 skipped, 0 failed",
+        "{text}"
+    );
     // The business-hours gate held the Sunday agent until Monday 09:00 Berlin.
-    let notes = timeline.iter().find(|l| l.contains("dispatch notes")).expect(&text);
+    let notes = timeline
+        .iter()
+        .find(|l| l.contains("dispatch notes"))
+        .expect(&text);
     assert!(notes.starts_with("2026-06-08 09:00"), "{notes}");
     // High risk: security joined the sign-off with a quorum of two.
     assert!(text.contains("team:security"), "{text}");
     // The input hooks ran: the notes agent got the assessment's (simulated) output shape.
     let input = first.actions.iter().find_map(|(_, a)| match a {
-        rwf::engine::action::Action::Dispatch { task, input, .. } if task == "notes" => Some(input.clone()),
+        rwf::engine::action::Action::Dispatch { task, input, .. } if task == "notes" => {
+            Some(input.clone())
+        }
         _ => None,
     });
-    assert_eq!(input, Some(json!({"product": "Acme", "tone": "plain", "highlights": [], "caution": false})));
+    assert_eq!(
+        input,
+        Some(json!({"product": "Acme", "tone": "plain", "highlights": [], "caution": false}))
+    );
 }

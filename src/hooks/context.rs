@@ -173,7 +173,10 @@ mod tests {
             due: Some(now),
             failure: Some("exit 1"),
         });
-        assert_eq!(ctx["local"], json!({"date": "2026-03-08", "weekday": "sun", "hour": 22, "minute": 30}));
+        assert_eq!(
+            ctx["local"],
+            json!({"date": "2026-03-08", "weekday": "sun", "hour": 22, "minute": 30})
+        );
         assert_eq!(ctx["now"], json!("2026-03-09T02:30:00Z"));
         assert_eq!(ctx["task"]["risk"], json!("high"));
         assert_eq!(ctx["task"]["approvers"], json!(["team:legal"]));

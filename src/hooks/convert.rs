@@ -51,7 +51,13 @@ pub fn to_json_within(value: &Dynamic, sizes: &Sizes) -> Result<Value, String> {
 }
 
 fn to_json_at(value: &Dynamic, path: &str, sizes: &Sizes) -> Result<Value, String> {
-    let here = || if path.is_empty() { "the result".to_string() } else { format!("`{path}`") };
+    let here = || {
+        if path.is_empty() {
+            "the result".to_string()
+        } else {
+            format!("`{path}`")
+        }
+    };
     if value.is_unit() {
         return Ok(Value::Null);
     }
@@ -72,14 +78,25 @@ fn to_json_at(value: &Dynamic, path: &str, sizes: &Sizes) -> Result<Value, Strin
     if value.is_string() {
         let s = value.clone().into_immutable_string().unwrap_or_default();
         if s.len() > sizes.string {
-            return Err(format!("{} is over the limit: length of string (at most {} bytes)", here(), sizes.string));
+            return Err(format!(
+                "{} is over the limit: length of string (at most {} bytes)",
+                here(),
+                sizes.string
+            ));
         }
         return Ok(Value::String(s.to_string()));
     }
     if value.is_array() {
-        let items = value.read_lock::<Array>().map(|a| a.clone()).unwrap_or_default();
+        let items = value
+            .read_lock::<Array>()
+            .map(|a| a.clone())
+            .unwrap_or_default();
         if items.len() > sizes.array {
-            return Err(format!("{} is over the limit: size of array (at most {} items)", here(), sizes.array));
+            return Err(format!(
+                "{} is over the limit: size of array (at most {} items)",
+                here(),
+                sizes.array
+            ));
         }
         return items
             .iter()
@@ -89,13 +106,24 @@ fn to_json_at(value: &Dynamic, path: &str, sizes: &Sizes) -> Result<Value, Strin
             .map(Value::Array);
     }
     if value.is_map() {
-        let fields = value.read_lock::<Map>().map(|m| m.clone()).unwrap_or_default();
+        let fields = value
+            .read_lock::<Map>()
+            .map(|m| m.clone())
+            .unwrap_or_default();
         if fields.len() > sizes.map {
-            return Err(format!("{} is over the limit: size of object map (at most {} entries)", here(), sizes.map));
+            return Err(format!(
+                "{} is over the limit: size of object map (at most {} entries)",
+                here(),
+                sizes.map
+            ));
         }
         let mut out = serde_json::Map::new();
         for (k, v) in &fields {
-            let child = if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+            let child = if path.is_empty() {
+                k.to_string()
+            } else {
+                format!("{path}.{k}")
+            };
             out.insert(k.to_string(), to_json_at(v, &child, sizes)?);
         }
         return Ok(Value::Object(out));
@@ -114,7 +142,8 @@ mod tests {
 
     #[test]
     fn round_trips_json() {
-        let v = json!({"a": [1, 2.5, "x", null, true], "b": {"c": -7}, "big": 18446744073709551615u64});
+        let v =
+            json!({"a": [1, 2.5, "x", null, true], "b": {"c": -7}, "big": 18446744073709551615u64});
         let back = to_json(&to_dynamic(&v)).unwrap();
         assert_eq!(back["a"], json!([1, 2.5, "x", null, true]));
         assert_eq!(back["b"], json!({"c": -7}));
@@ -126,8 +155,15 @@ mod tests {
         let err = to_json(&Dynamic::from_float(f64::INFINITY)).unwrap_err();
         assert!(err.contains("JSON cannot hold"), "{err}");
         let big = to_dynamic(&serde_json::json!({"a": {"b": [1, 2, 3]}}));
-        let sizes = Sizes { string: 10, array: 2, map: 10 };
+        let sizes = Sizes {
+            string: 10,
+            array: 2,
+            map: 10,
+        };
         let err = to_json_within(&big, &sizes).unwrap_err();
-        assert_eq!(err, "`a.b` is over the limit: size of array (at most 2 items)");
+        assert_eq!(
+            err,
+            "`a.b` is over the limit: size of array (at most 2 items)"
+        );
     }
 }

@@ -20,13 +20,13 @@ mod position;
 mod runtime;
 mod sandbox;
 
+/// The engine's hook host trait, implemented by `Runtime`.
+pub use crate::engine::HookHost;
 pub use cache::sha256_hex;
 pub use check::{check_spec, check_spec_mapped, parse_point, suggest};
 pub use codes::CODES;
 pub use context::{build as build_context, ContextInput};
 pub use convert::{to_dynamic, to_json};
-/// The engine's hook host trait, implemented by `Runtime`.
-pub use crate::engine::HookHost;
 pub use position::span_of;
 pub use runtime::Runtime;
 pub use sandbox::{Limits, DISABLED_SYMBOLS};

@@ -372,8 +372,13 @@ mod tests {
     #[test]
     fn parses_points() {
         assert_eq!(parse_point("gate").unwrap(), HookPoint::Gate);
-        let d = parse_point("retries").unwrap_err();
+        let d = parse_point("gates").unwrap_err();
         assert_eq!(d.code, "RWF093");
-        assert!(d.help.unwrap().contains("`retry`"));
+        assert!(d.help.clone().unwrap().contains("did you mean `gate`?"));
+        let d = parse_point("zzz").unwrap_err();
+        assert_eq!(
+            d.help.unwrap(),
+            "hook points are retry, missed, gate, approvers, input, notification"
+        );
     }
 }

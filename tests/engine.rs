@@ -1133,11 +1133,36 @@ fn golden_simulate_output_for_every_template() {
     let golden = root.join("tests/golden/cli");
     std::fs::create_dir_all(&golden).unwrap();
     let mut failures = Vec::new();
-    for file in files {
-        let stem = file.file_stem().unwrap().to_string_lossy().to_string();
+    // Every template with the defaults, and scripted variants of the quick-start template.
+    let mut cases: Vec<(String, std::path::PathBuf, Vec<&str>)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.file_stem().unwrap().to_string_lossy().to_string(),
+                f.clone(),
+                vec![],
+            )
+        })
+        .collect();
+    let launch = root.join("templates/product_launch.rwf");
+    if launch.exists() {
+        for (name, args) in [
+            ("product_launch_reject_legal", vec!["--reject", "legal"]),
+            ("product_launch_fail_draft", vec!["--fail", "draft_blog"]),
+            ("product_launch_nobody_approves", vec!["--approve", "none"]),
+            (
+                "product_launch_json",
+                vec!["--release", "2026-11-10T09:00", "--format", "json"],
+            ),
+        ] {
+            cases.push((name.to_string(), launch.clone(), args));
+        }
+    }
+    for (stem, file, args) in cases {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
             .arg("simulate")
-            .arg(&file)
+            .arg(file.strip_prefix(root).unwrap_or(&file))
+            .args(&args)
             .current_dir(root)
             .output()
             .unwrap();

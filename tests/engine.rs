@@ -1191,3 +1191,32 @@ fn golden_simulate_output_for_every_template() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn edits_reopen_approvals_signed_against_changed_content() {
+    let (mut s, dir) = open_legal(approval(vec![team("legal")], 1));
+    // Paused, then the notice's title is edited: the open round no longer stands.
+    s.status = WorkflowStatus::Paused;
+    Arc::make_mut(&mut s.spec).tasks[0].title = "Write the new notice".into();
+    let a = rwf::engine::edit::revalidate_approvals(&s);
+    apply_all(&mut s, &a, h(1)).unwrap();
+    assert_eq!(status(&s, "legal"), TaskStatus::Pending);
+    let e = vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap_err();
+    assert!(matches!(e, Refusal::Invalidated(_)), "{e}");
+    let a = lifecycle(&s, Lifecycle::Resume, "ann", h(2)).unwrap();
+    apply_all(&mut s, &a, h(2)).unwrap();
+    let d = step(&mut s, h(2));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::OpenApproval { round: 2, .. }
+    )));
+    vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();
+    // Granted and consumed downstream: an edit no longer reopens it.
+    step(&mut s, h(2));
+    assert_eq!(status(&s, "ship"), TaskStatus::Succeeded);
+    Arc::make_mut(&mut s.spec).tasks[0].title = "Yet another title".into();
+    assert!(rwf::engine::edit::revalidate_approvals(&s).is_empty());
+    // Unchanged content: nothing to do.
+    let (s, _) = open_legal(approval(vec![team("legal")], 1));
+    assert!(rwf::engine::edit::revalidate_approvals(&s).is_empty());
+}

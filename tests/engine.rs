@@ -1220,3 +1220,52 @@ fn edits_reopen_approvals_signed_against_changed_content() {
     let (s, _) = open_legal(approval(vec![team("legal")], 1));
     assert!(rwf::engine::edit::revalidate_approvals(&s).is_empty());
 }
+
+/// `cargo test --test engine -- --ignored --nocapture bench`: a 400-task release simulated end to end.
+#[test]
+#[ignore]
+fn bench_simulate_large_release() {
+    let mut tasks = Vec::new();
+    for i in 0..400 {
+        let step = match i % 4 {
+            0 => agent("writer"),
+            1 => approval(vec![team("legal")], 1),
+            2 => Step::Notification {
+                to: vec![Scope::Channel("#x".into())],
+                message: "m".into(),
+            },
+            _ => Step::Checkpoint,
+        };
+        let mut t = task(&format!("t{i}"), step);
+        if i >= 4 {
+            t = after(t, &format!("t{}", i - 4));
+        }
+        if i % 7 == 0 && i > 0 {
+            t = after(t, &format!("t{}", i - 1));
+        }
+        tasks.push(t);
+    }
+    let planned: Vec<(String, i64, i64)> = (0..400)
+        .map(|i| (format!("t{i}"), i as i64, i as i64))
+        .collect();
+    let s = draft(spec(tasks), &planned);
+    let started = std::time::Instant::now();
+    let report = simulate(s.clone(), &Script::default(), &NoHooks).unwrap();
+    let took = started.elapsed();
+    let n = report.actions.len();
+    println!(
+        "simulated 400 tasks: {n} actions in {took:?} ({:.1} µs/action)",
+        took.as_micros() as f64 / n as f64
+    );
+    assert_eq!(report.status, WorkflowStatus::Completed);
+    let mut active = s;
+    active.status = WorkflowStatus::Active;
+    let started = std::time::Instant::now();
+    for _ in 0..100 {
+        let _ = reconcile(&active, h(0) - Duration::hours(1), &NoHooks);
+    }
+    println!(
+        "reconcile of an idle 400-task snapshot: {:?}",
+        started.elapsed() / 100
+    );
+}

@@ -1133,11 +1133,36 @@ fn golden_simulate_output_for_every_template() {
     let golden = root.join("tests/golden/cli");
     std::fs::create_dir_all(&golden).unwrap();
     let mut failures = Vec::new();
-    for file in files {
-        let stem = file.file_stem().unwrap().to_string_lossy().to_string();
+    // Every template with the defaults, and scripted variants of the quick-start template.
+    let mut cases: Vec<(String, std::path::PathBuf, Vec<&str>)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.file_stem().unwrap().to_string_lossy().to_string(),
+                f.clone(),
+                vec![],
+            )
+        })
+        .collect();
+    let launch = root.join("templates/product_launch.rwf");
+    if launch.exists() {
+        for (name, args) in [
+            ("product_launch_reject_legal", vec!["--reject", "legal"]),
+            ("product_launch_fail_draft", vec!["--fail", "draft_blog"]),
+            ("product_launch_nobody_approves", vec!["--approve", "none"]),
+            (
+                "product_launch_json",
+                vec!["--release", "2026-11-10T09:00", "--format", "json"],
+            ),
+        ] {
+            cases.push((name.to_string(), launch.clone(), args));
+        }
+    }
+    for (stem, file, args) in cases {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
             .arg("simulate")
-            .arg(&file)
+            .arg(file.strip_prefix(root).unwrap_or(&file))
+            .args(&args)
             .current_dir(root)
             .output()
             .unwrap();
@@ -1165,4 +1190,82 @@ fn golden_simulate_output_for_every_template() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn edits_reopen_approvals_signed_against_changed_content() {
+    let (mut s, dir) = open_legal(approval(vec![team("legal")], 1));
+    // Paused, then the notice's title is edited: the open round no longer stands.
+    s.status = WorkflowStatus::Paused;
+    Arc::make_mut(&mut s.spec).tasks[0].title = "Write the new notice".into();
+    let a = rwf::engine::edit::revalidate_approvals(&s);
+    apply_all(&mut s, &a, h(1)).unwrap();
+    assert_eq!(status(&s, "legal"), TaskStatus::Pending);
+    let e = vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap_err();
+    assert!(matches!(e, Refusal::Invalidated(_)), "{e}");
+    let a = lifecycle(&s, Lifecycle::Resume, "ann", h(2)).unwrap();
+    apply_all(&mut s, &a, h(2)).unwrap();
+    let d = step(&mut s, h(2));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::OpenApproval { round: 2, .. }
+    )));
+    vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();
+    // Granted and consumed downstream: an edit no longer reopens it.
+    step(&mut s, h(2));
+    assert_eq!(status(&s, "ship"), TaskStatus::Succeeded);
+    Arc::make_mut(&mut s.spec).tasks[0].title = "Yet another title".into();
+    assert!(rwf::engine::edit::revalidate_approvals(&s).is_empty());
+    // Unchanged content: nothing to do.
+    let (s, _) = open_legal(approval(vec![team("legal")], 1));
+    assert!(rwf::engine::edit::revalidate_approvals(&s).is_empty());
+}
+
+/// `cargo test --test engine -- --ignored --nocapture bench`: a 400-task release simulated end to end.
+#[test]
+#[ignore]
+fn bench_simulate_large_release() {
+    let mut tasks = Vec::new();
+    for i in 0..400 {
+        let step = match i % 4 {
+            0 => agent("writer"),
+            1 => approval(vec![team("legal")], 1),
+            2 => Step::Notification {
+                to: vec![Scope::Channel("#x".into())],
+                message: "m".into(),
+            },
+            _ => Step::Checkpoint,
+        };
+        let mut t = task(&format!("t{i}"), step);
+        if i >= 4 {
+            t = after(t, &format!("t{}", i - 4));
+        }
+        if i % 7 == 0 && i > 0 {
+            t = after(t, &format!("t{}", i - 1));
+        }
+        tasks.push(t);
+    }
+    let planned: Vec<(String, i64, i64)> = (0..400)
+        .map(|i| (format!("t{i}"), i as i64, i as i64))
+        .collect();
+    let s = draft(spec(tasks), &planned);
+    let started = std::time::Instant::now();
+    let report = simulate(s.clone(), &Script::default(), &NoHooks).unwrap();
+    let took = started.elapsed();
+    let n = report.actions.len();
+    println!(
+        "simulated 400 tasks: {n} actions in {took:?} ({:.1} µs/action)",
+        took.as_micros() as f64 / n as f64
+    );
+    assert_eq!(report.status, WorkflowStatus::Completed);
+    let mut active = s;
+    active.status = WorkflowStatus::Active;
+    let started = std::time::Instant::now();
+    for _ in 0..100 {
+        let _ = reconcile(&active, h(0) - Duration::hours(1), &NoHooks);
+    }
+    println!(
+        "reconcile of an idle 400-task snapshot: {:?}",
+        started.elapsed() / 100
+    );
 }

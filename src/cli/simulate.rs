@@ -5,14 +5,16 @@
 //! `--release` and no default for the release param, the release is `DEFAULT_RELEASE` (said so on the
 //! first line). Exit 0 when the simulated workflow completes, 1 when it fails, is cancelled or stalls.
 
-use super::plan::{load, plan_of, Source};
+use super::plan::{print_diagnostics, Source};
 use super::{CliError, CmdResult, Outcome};
-use crate::compile::{self, ModuleLoader};
+use crate::compile;
+use crate::diagnostic::Diagnostic;
 use crate::engine::model::{Snapshot, WorkflowId, WorkflowStatus};
 use crate::engine::simulator::{simulate, ApproveSet, Script};
 use crate::engine::{HookHost, NoHooks};
+use crate::schedule;
 use crate::spec::{HookPoint, StepKind, WorkflowSpec};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The release used when none is given and the template has no default (a Monday, 09:00 local).
@@ -28,8 +30,9 @@ pub enum Format {
 pub struct Args {
     #[command(flatten)]
     pub source: Source,
-    /// Approvals the simulated people decide: `all` (default) or task keys. Others stay open.
-    #[arg(long, num_args = 1.., value_name = "all|TASK")]
+    /// Approvals the simulated people decide: `all` (default), `none`, or task keys. Others stay open
+    /// (reminded, escalated and expired by their policy).
+    #[arg(long, num_args = 1.., value_name = "all|none|TASK")]
     pub approve: Vec<String>,
     /// Reject the first round of these approvals (then `on_reject` applies).
     #[arg(long, value_name = "TASK")]
@@ -41,37 +44,73 @@ pub struct Args {
     pub format: Format,
 }
 
-/// A loader that serves nothing: used only to read the release param's default before binding.
-struct NoImports;
-
-impl ModuleLoader for NoImports {
-    fn load(&self, _from: &str, path: &str) -> Result<(String, String), String> {
-        Err(format!("not loaded: {path}"))
-    }
-}
-
-/// Whether the template (or spec) says what its release is, without `--release`.
-fn has_release_default(source: &Source) -> bool {
+/// Compiles and previews the template, defaulting the release when nothing says what it is.
+fn load(source: &Source) -> Result<Loaded, CliError> {
     let file = source.file.display().to_string();
-    let Ok(text) = std::fs::read_to_string(&source.file) else {
-        return true; // `load` reports the read error.
+    let text = std::fs::read_to_string(&source.file)
+        .map_err(|e| CliError::new(format!("cannot read {file}: {e}")))?;
+    let compiled = compile::compile_source(&file, &text, &compile::FsLoader);
+    let errors = |diags: &[Diagnostic]| {
+        print_diagnostics(diags, &text);
+        let n = diags.iter().filter(|d| d.is_error()).count();
+        CliError::new(format!(
+            "{n} error{} in the template",
+            if n == 1 { "" } else { "s" }
+        ))
+        .help(format!("run `rwf check {file}`"))
     };
-    let spec: Option<WorkflowSpec> = if file.ends_with(".json") {
-        serde_json::from_str(&text).ok()
-    } else {
-        compile::compile_source(&file, &text, &NoImports).spec
+    let spec = match compiled.spec {
+        Some(spec) if !compiled.diagnostics.iter().any(Diagnostic::is_error) => spec,
+        _ => return Err(errors(&compiled.diagnostics)),
     };
-    let Some(spec) = spec else { return true };
+    let mut sets = BTreeMap::new();
+    for s in &source.sets {
+        let Some((k, v)) = s.split_once('=') else {
+            return Err(CliError::new(format!("`--set {s}` is not `NAME=VALUE`"))
+                .help("e.g. `--set product=Widget`"));
+        };
+        sets.insert(k.trim().to_string(), v.to_string());
+    }
     let param = &spec.target.param;
-    let set = source
-        .sets
-        .iter()
-        .any(|s| s.split_once('=').is_some_and(|(k, _)| k.trim() == param));
-    set || spec.bindings.get(param).is_some_and(|v| !v.is_null())
+    let given = source.release.is_some()
+        || sets.contains_key(param)
         || spec
             .params
             .iter()
-            .any(|p| &p.name == param && p.default.as_ref().is_some_and(|v| !v.is_null()))
+            .any(|p| &p.name == param && p.default.as_ref().is_some_and(|v| !v.is_null()));
+    let mut note = None;
+    let release = if given {
+        source.release.clone()
+    } else {
+        note = Some(format!(
+            "no --release given: simulating a release on {DEFAULT_RELEASE} (a fixed default)"
+        ));
+        Some(DEFAULT_RELEASE.to_string())
+    };
+    let inputs = compile::Inputs {
+        sets,
+        release,
+        tz: source.tz.clone(),
+    };
+    let bound = compile::preview(&spec, &inputs).map_err(|d| errors(&d))?;
+    let target = schedule::target_of(&bound).map_err(|d| errors(&d))?;
+    let plan = schedule::resolve_located(&bound, &target, &BTreeMap::new(), &compiled.source_map)
+        .map_err(|d| errors(&d))?;
+    Ok(Loaded {
+        spec: bound,
+        target,
+        plan,
+        text,
+        note,
+    })
+}
+
+struct Loaded {
+    spec: WorkflowSpec,
+    target: schedule::Target,
+    plan: schedule::Plan,
+    text: String,
+    note: Option<String>,
 }
 
 /// Adapts the rhai runtime to the engine's hook host.
@@ -121,22 +160,14 @@ fn check_keys(
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let mut source = args.source.clone();
-    let mut note = None;
-    if source.release.is_none() && !has_release_default(&source) {
-        source.release = Some(DEFAULT_RELEASE.to_string());
-        note = Some(format!(
-            "no --release given: simulating a release on {DEFAULT_RELEASE} (a fixed default)"
-        ));
-    }
-    let loaded = load(&source)?;
-    let (target, plan) = plan_of(&loaded)?;
+    let loaded = load(&args.source)?;
+    let (target, plan, note) = (loaded.target, loaded.plan, loaded.note);
     let spec = loaded.spec;
     let approve_all = args.approve.is_empty() || args.approve.iter().any(|a| a == "all");
     let approve: Vec<String> = args
         .approve
         .iter()
-        .filter(|a| *a != "all")
+        .filter(|a| *a != "all" && *a != "none")
         .cloned()
         .collect();
     check_keys(&spec, &approve, StepKind::Approval, "--approve")?;
@@ -157,7 +188,7 @@ pub fn run(args: Args) -> CmdResult {
         match crate::hooks::Runtime::new(&spec) {
             Ok(rt) => Box::new(RhaiHooks(rt)),
             Err(diags) => {
-                super::plan::print_diagnostics(&diags, &loaded.text);
+                print_diagnostics(&diags, &loaded.text);
                 return Err(CliError::new("the template's hooks do not compile")
                     .help("run `rwf check` on the template"));
             }

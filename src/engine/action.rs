@@ -274,12 +274,13 @@ impl Action {
     }
 }
 
-/// Renders a scope as a recipient string: `user:ann`, `team:legal`, `org:acme`, `channel:#launch`.
+/// Renders a scope as a recipient string: `user:ann`, `team:legal`, `organization:acme`,
+/// `channel:#launch`.
 pub fn scope_str(scope: &Scope) -> String {
     match scope {
         Scope::User(n) => format!("user:{n}"),
         Scope::Team(n) => format!("team:{n}"),
-        Scope::Organization(n) => format!("org:{n}"),
+        Scope::Organization(n) => format!("organization:{n}"),
         Scope::Channel(n) => format!("channel:{n}"),
     }
 }

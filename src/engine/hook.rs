@@ -17,8 +17,9 @@
 
 use super::model::Snapshot;
 use crate::spec::{HookPoint, TaskSpec};
-use chrono::{DateTime, Datelike, Timelike, Utc};
-use serde_json::{json, Map, Value};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Runs hook functions. Implementations must be deterministic in `context` (no clock, no IO).
 pub trait HookHost {
@@ -35,9 +36,8 @@ impl HookHost for NoHooks {
     }
 }
 
-/// The JSON context every hook receives.
-///
-/// `{task:{key,title,kind,risk,labels}, attempt, params, outputs:{task: output}, now, now_unix,
+/// The JSON context every hook receives, built by `hooks::context` (one definition of the shape):
+/// `{task:{key,title,kind,risk,labels,...}, attempt, params, outputs:{task: output}, now, now_unix,
 ///   local:{date,weekday,hour,minute}, failure:{reason}?}`; `local` is in the release timezone.
 pub fn context(
     snapshot: &Snapshot,
@@ -46,64 +46,23 @@ pub fn context(
     now: DateTime<Utc>,
     failure: Option<&str>,
 ) -> Value {
-    let local = now.with_timezone(&snapshot.target.tz);
-    let weekday = match local.weekday() {
-        chrono::Weekday::Mon => "mon",
-        chrono::Weekday::Tue => "tue",
-        chrono::Weekday::Wed => "wed",
-        chrono::Weekday::Thu => "thu",
-        chrono::Weekday::Fri => "fri",
-        chrono::Weekday::Sat => "sat",
-        chrono::Weekday::Sun => "sun",
-    };
-    let mut outputs = Map::new();
-    for t in &snapshot.tasks {
-        if let Some(o) = &t.output {
-            outputs.insert(t.key.clone(), o.clone());
-        }
-    }
-    let params: Map<String, Value> = snapshot
-        .spec
-        .bindings
+    let outputs: BTreeMap<String, Value> = snapshot
+        .tasks
         .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .filter_map(|t| t.output.clone().map(|o| (t.key.clone(), o)))
         .collect();
-    let mut ctx = json!({
-        "task": {
-            "key": task.key,
-            "title": task.title,
-            "kind": task.step.kind().as_str(),
-            "risk": task.risk.map(|r| serde_json::to_value(r).unwrap_or(Value::Null)),
-            "labels": task.labels,
-        },
-        "attempt": attempt,
-        "params": params,
-        "outputs": outputs,
-        "now": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "now_unix": now.timestamp(),
-        "local": {
-            "date": local.format("%Y-%m-%d").to_string(),
-            "weekday": weekday,
-            "hour": local.hour(),
-            "minute": local.minute(),
-        },
-    });
-    // Planned times and what the step declares (approvers, recipients, ...): see hooks::context.
     let planned = snapshot.task(&task.key).and_then(|t| t.planned);
-    if let Some(obj) = ctx["task"].as_object_mut() {
-        let details = crate::hooks::context::task_details(
-            task,
-            planned.map(|p| p.start),
-            planned.map(|p| p.due),
-        );
-        for (k, v) in details {
-            obj.entry(k).or_insert(v);
-        }
-    }
-    if let (Some(reason), Some(obj)) = (failure, ctx.as_object_mut()) {
-        obj.insert("failure".into(), json!({ "reason": reason }));
-    }
-    ctx
+    crate::hooks::build_context(&crate::hooks::ContextInput {
+        task,
+        attempt,
+        params: &snapshot.spec.bindings,
+        outputs: &outputs,
+        now,
+        tz: snapshot.target.tz,
+        start: planned.map(|p| p.start),
+        due: planned.map(|p| p.due),
+        failure,
+    })
 }
 
 /// Calls the hook bound at `point` for `task`, if any. `Ok(None)`: no hook bound.

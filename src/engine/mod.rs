@@ -13,6 +13,7 @@ pub mod action;
 pub mod actor;
 pub mod apply;
 pub mod clock;
+pub mod edit;
 pub mod hook;
 pub mod human;
 pub mod model;

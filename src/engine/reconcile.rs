@@ -539,7 +539,7 @@ fn start(
                 .max()
                 .unwrap_or(0)
                 + 1;
-            let packet_hash = packet_hash(work, spec, &approvers, quorum);
+            let packet_hash = packet_hash(work, spec);
             let recipients: Vec<String> = approvers.iter().map(scope_str).collect();
             let due = deadline_at
                 .map(|d| format!("; decide by {}", fmt_local(work, d)))
@@ -744,9 +744,16 @@ fn read_notification(v: &Value) -> Result<NotificationOverride, String> {
     Ok((message, to))
 }
 
-/// sha256 of the review packet: the gated task's key, title, approvers and quorum, and each upstream
-/// edge with its task's title and output. A changed packet invalidates a granted round.
-pub fn packet_hash(work: &Snapshot, spec: &TaskSpec, approvers: &[Scope], quorum: u32) -> String {
+/// sha256 of the review packet: the gated task's key, title, declared approvers and quorum, and each
+/// upstream edge with its task's title and output. A round whose packet changed (an edit, a re-run
+/// upstream) no longer stands: see `edit::revalidate_approvals`.
+pub fn packet_hash(work: &Snapshot, spec: &TaskSpec) -> String {
+    let (approvers, quorum) = match &spec.step {
+        Step::Approval {
+            approvers, quorum, ..
+        } => (approvers.iter().map(scope_str).collect::<Vec<_>>(), *quorum),
+        _ => (Vec::new(), 0),
+    };
     let upstream: Vec<Value> = spec
         .depends_on
         .iter()
@@ -762,7 +769,7 @@ pub fn packet_hash(work: &Snapshot, spec: &TaskSpec, approvers: &[Scope], quorum
     let packet = json!({
         "task": spec.key,
         "title": render_text(work, &spec.title),
-        "approvers": approvers.iter().map(scope_str).collect::<Vec<_>>(),
+        "approvers": approvers,
         "quorum": quorum,
         "upstream": upstream,
     });

@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub const AGENT_MINUTES: i64 = 10;
 pub const APPROVAL_MINUTES: i64 = 30;
-pub const HORIZON_DAYS: i64 = 90;
+pub const HORIZON_DAYS: i64 = 30;
 const MAX_STEPS: usize = 200_000;
 
 /// Which approvals the simulated people decide.
@@ -302,6 +302,8 @@ impl Sim<'_> {
             Action::SetTaskStatus {
                 task, to, reason, ..
             } => match to {
+                // A granted approval already said so.
+                TaskStatus::Succeeded if kind(task) == "approval" => return None,
                 TaskStatus::Succeeded => format!("{} {task} succeeded: {reason}", kind(task)),
                 TaskStatus::Failed => format!("{} {task} failed: {reason}", kind(task)),
                 TaskStatus::Skipped => format!("{} {task} skipped: {reason}", kind(task)),

@@ -7,12 +7,14 @@
 //! database.
 
 mod clock;
+mod effects;
 mod error;
 mod events;
 mod templates;
 mod workflows;
 
 pub use clock::Clock;
+pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};
 pub use events::{EventRow, NotificationRow};
 pub use workflows::{LifecycleVerb, NewWorkflow, TaskRow, WorkflowRow};

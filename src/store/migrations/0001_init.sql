@@ -33,6 +33,7 @@ CREATE TABLE rwf.workflows (
   target_at        timestamptz NOT NULL,
   target_tz        text        NOT NULL,
   lock_version     bigint      NOT NULL DEFAULT 0,
+  draining         boolean     NOT NULL DEFAULT false,
   next_wake_at     timestamptz,
   created_at       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now(),
@@ -61,6 +62,9 @@ CREATE TABLE rwf.tasks (
   actual_end      timestamptz,
   attempts        integer     NOT NULL DEFAULT 0,
   next_attempt_at timestamptz,
+  timer_at        timestamptz,
+  missed          boolean     NOT NULL DEFAULT false,
+  forced          boolean     NOT NULL DEFAULT false,
   output          jsonb,
   last_error      text,
   actor           text,
@@ -71,7 +75,8 @@ CREATE TABLE rwf.tasks (
   CONSTRAINT tasks_kind_check
     CHECK (kind IN ('agent', 'approval', 'manual', 'notification', 'wait', 'checkpoint')),
   CONSTRAINT tasks_status_check
-    CHECK (status IN ('pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled')),
+    CHECK (status IN ('pending', 'running', 'waiting_input', 'awaiting_decision', 'succeeded', 'failed',
+                      'skipped', 'cancelled')),
   CONSTRAINT tasks_attempts_check CHECK (attempts >= 0)
 );
 
@@ -97,11 +102,13 @@ CREATE TABLE rwf.gates (
   state       text        NOT NULL,
   reason      text        NOT NULL DEFAULT '',
   blockers    jsonb       NOT NULL DEFAULT '[]',
+  until       timestamptz,
   updated_at  timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT gates_pkey PRIMARY KEY (workflow_id, task_key, kind),
   CONSTRAINT gates_task_fkey FOREIGN KEY (workflow_id, task_key)
     REFERENCES rwf.tasks (workflow_id, key) ON DELETE CASCADE,
-  CONSTRAINT gates_state_check CHECK (state IN ('open', 'closed'))
+  CONSTRAINT gates_kind_check CHECK (kind IN ('timing', 'dependency', 'approval', 'hook')),
+  CONSTRAINT gates_state_check CHECK (state IN ('pass', 'wait', 'blocked'))
 );
 
 -- One row per attempt of an agent task. The idempotency key never changes for an attempt; a takeover
@@ -158,16 +165,18 @@ CREATE TABLE rwf.approvals (
   opened_at        timestamptz NOT NULL,
   deadline_at      timestamptz,
   next_reminder_at timestamptz,
+  reminders_sent   integer     NOT NULL DEFAULT 0,
   escalated        boolean     NOT NULL DEFAULT false,
+  overdue_notified boolean     NOT NULL DEFAULT false,
   packet_hash      text        NOT NULL DEFAULT '',
   invalidated_at   timestamptz,
-  decided_at       timestamptz,
+  closed_at        timestamptz,
   CONSTRAINT approvals_pkey PRIMARY KEY (id),
   CONSTRAINT approvals_round_uniq UNIQUE (workflow_id, task_key, round),
   CONSTRAINT approvals_task_fkey FOREIGN KEY (workflow_id, task_key)
     REFERENCES rwf.tasks (workflow_id, key) ON DELETE RESTRICT,
   CONSTRAINT approvals_status_check
-    CHECK (status IN ('open', 'approved', 'rejected', 'expired', 'invalidated', 'cancelled')),
+    CHECK (status IN ('open', 'granted', 'rejected', 'expired', 'invalidated')),
   CONSTRAINT approvals_quorum_check CHECK (quorum >= 1)
 );
 CREATE INDEX approvals_open_idx ON rwf.approvals (opened_at) WHERE status = 'open';

@@ -149,3 +149,26 @@ impl Store {
             .collect()
     }
 }
+
+/// A `LISTEN` on the event channel: wakes `rwf log --follow` when any event is written.
+pub struct Follower {
+    listener: sqlx::postgres::PgListener,
+}
+
+impl Follower {
+    /// Waits for the next event hint, at most `timeout`.
+    pub async fn wait(&mut self, timeout: std::time::Duration) -> Result<()> {
+        if let Ok(r) = tokio::time::timeout(timeout, self.listener.recv()).await {
+            r?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn follow(&self) -> Result<Follower> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(EVENT_CHANNEL).await?;
+        Ok(Follower { listener })
+    }
+}

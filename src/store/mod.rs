@@ -10,13 +10,18 @@ mod clock;
 mod effects;
 mod error;
 mod events;
+mod glue;
+mod inbox;
 mod templates;
 mod workflows;
+pub mod snapshot;
+pub mod worker;
 
 pub use clock::Clock;
 pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};
-pub use events::{EventRow, NotificationRow};
+pub use events::{EventRow, Follower, NotificationRow};
+pub use inbox::InboxItem;
 pub use workflows::{LifecycleVerb, NewWorkflow, TaskRow, WorkflowRow};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

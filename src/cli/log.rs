@@ -58,7 +58,6 @@ pub fn run(args: Args) -> CmdResult {
             if matches!(wf.status.as_str(), "completed" | "failed" | "cancelled") {
                 // Drain anything written with the final status, then stop.
                 for e in store.events(id, last).await? {
-                    last = e.id;
                     print(&e, args.format)?;
                 }
                 break;

@@ -4,7 +4,6 @@
 
 use super::events::notify;
 use super::{notify_wake, Result, StoreError, Tx, EVENT_CHANNEL};
-use crate::engine::action::scope_str;
 use crate::engine::{
     Action, ApprovalState, ApprovalStatus, Decision, Planned, Snapshot, TaskState, TaskStatus,
     Verdict, Vote, WorkflowId, WorkflowStatus,
@@ -215,13 +214,6 @@ async fn load_approvals(tx: &mut Tx<'_>, id: Uuid) -> Result<Vec<ApprovalState>>
     Ok(out)
 }
 
-fn opt_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// Event kind and data for one action (the log records every decided change).
 fn event_of(action: &Action) -> (&'static str, Value) {
     let data = serde_json::to_value(action).unwrap_or(Value::Null);
@@ -259,6 +251,7 @@ pub async fn persist(
     before: &Locked,
     after: &Snapshot,
     decision: &Decision,
+    replace_gates: bool,
     now: DateTime<Utc>,
     writer: &Writer<'_>,
 ) -> Result<Vec<Dispatch>> {
@@ -411,12 +404,14 @@ pub async fn persist(
         }
     }
 
-    // The gate ledger: replaced wholesale by the engine's latest view.
-    sqlx::query("DELETE FROM rwf.gates WHERE workflow_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    if !decision.gates.is_empty() {
+    // The gate ledger: replaced wholesale by reconcile's latest view.
+    if replace_gates {
+        sqlx::query("DELETE FROM rwf.gates WHERE workflow_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if replace_gates && !decision.gates.is_empty() {
         let g = &decision.gates;
         let tasks: Vec<String> = g.iter().map(|r| r.task.clone()).collect();
         let kinds: Vec<String> = g.iter().map(|r| r.gate.as_str().to_string()).collect();
@@ -544,7 +539,5 @@ pub async fn persist(
     if next_wake.is_some_and(|w| w <= now) {
         notify_wake(tx, id).await?;
     }
-    let _ = opt_str::<()>;
-    let _ = scope_str;
     Ok(dispatches)
 }

@@ -159,8 +159,8 @@ impl Worker {
         if decision.actions.is_empty() && decision.next_wake.is_some_and(|w| w <= now) {
             decision.next_wake = Some(now + chrono::Duration::seconds(1));
         }
-        let after = glue::applied(&locked.snapshot, &decision, now);
-        snapshot::persist(tx, &locked, &after, &decision, now, &self.writer()).await
+        let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Corrupt)?;
+        snapshot::persist(tx, &locked, &after, &decision, true, now, &self.writer()).await
     }
 
     /// Reconciles every due workflow with `concurrency` parallel claimers. Returns the dispatches.
@@ -361,7 +361,7 @@ impl Worker {
             .execute(&mut *tx)
             .await?;
         }
-        let mut decision = glue::outcome(
+        let decided = glue::outcome(
             &locked.snapshot,
             &d.request.task_key,
             d.request.attempt,
@@ -369,9 +369,28 @@ impl Worker {
             now,
             self.hooks.as_ref(),
         );
+        let mut decision = match decided {
+            Ok(decision) => decision,
+            Err(why) => {
+                // The task moved on (cancelled, edited): the attempt is recorded, the task untouched.
+                super::events::append(
+                    &mut tx,
+                    wf,
+                    now,
+                    WORKER_ACTOR,
+                    "stale_outcome_ignored",
+                    Some(&d.request.task_key),
+                    json!({ "idempotency_key": d.request.idempotency_key, "why": why }),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(false);
+            }
+        };
         wake_now(&mut decision, now);
-        let after = glue::applied(&locked.snapshot, &decision, now);
-        let more = snapshot::persist(&mut tx, &locked, &after, &decision, now, &self.writer()).await?;
+        let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Corrupt)?;
+        let more =
+            snapshot::persist(&mut tx, &locked, &after, &decision, false, now, &self.writer()).await?;
         tx.commit().await?;
         self.stats.outcomes.fetch_add(1, Ordering::Relaxed);
         // An outcome decision never dispatches by itself (reconcile does), but stay correct if it does.
@@ -548,13 +567,14 @@ where
     if locked.snapshot.status == crate::engine::WorkflowStatus::Active {
         wake_now(&mut decision, now);
     }
-    let after = glue::applied(&locked.snapshot, &decision, now);
+    let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Refused)?;
     let writer = Writer {
         actor,
         holder: "",
         lease: chrono::Duration::zero(),
     };
-    let dispatches = snapshot::persist(&mut tx, &locked, &after, &decision, now, &writer).await?;
+    let dispatches =
+        snapshot::persist(&mut tx, &locked, &after, &decision, false, now, &writer).await?;
     // Human paths never run agents; a dispatch decided here is left for a worker to take over.
     for d in &dispatches {
         sqlx::query("UPDATE rwf.attempts SET lease_holder = NULL, lease_expires_at = NULL WHERE id = $1")

@@ -6,6 +6,7 @@
 //! event log and the notifications feed. Every query is a runtime `sqlx::query`, so building needs no
 //! database.
 
+mod admin;
 mod clock;
 mod effects;
 mod error;
@@ -17,6 +18,7 @@ mod workflows;
 pub mod snapshot;
 pub mod worker;
 
+pub use admin::url_with_database;
 pub use clock::Clock;
 pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};

@@ -12,14 +12,20 @@
 pub mod action;
 pub mod actor;
 pub mod apply;
+pub mod clock;
 pub mod hook;
+pub mod human;
 pub mod model;
+pub mod outcome;
 pub mod reconcile;
+pub mod render;
 pub mod status;
 
 pub use action::{Action, Decision, GateKind, GateRow, GateState, NotifyKind};
 pub use actor::{HumanActor, Membership, Refusal, StaticDirectory};
 pub use hook::{HookHost, NoHooks};
+pub use human::{complete, decide, lifecycle, resolve_missed, Lifecycle};
+pub use outcome::{settle, Stale};
 pub use model::{
     ApprovalState, ApprovalStatus, Planned, Snapshot, TaskState, TaskStatus, Verdict, Vote,
     WorkflowId, WorkflowStatus,

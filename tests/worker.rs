@@ -125,6 +125,8 @@ async fn every_step_type_runs_to_completion() {
     r.idle().await;
     assert_eq!(r.task_status(id, "kickoff").await, "pending", "timing gate holds");
     r.advance(1).await;
+    assert_eq!(r.task_status(id, "kickoff").await, "running", "a checkpoint holds until its due");
+    r.advance(1).await;
     assert_eq!(r.task_status(id, "kickoff").await, "succeeded");
     assert_eq!(r.task_status(id, "draft").await, "succeeded");
     let draft = r.task(id, "draft").await;
@@ -204,7 +206,8 @@ async fn gates_explain_why_tasks_wait() {
     assert_eq!(of("after_both", "dependency").2, "wait");
     assert_eq!(of("after_both", "approval").2, "wait");
     assert!(of("after_both", "dependency").4.to_string().contains("later"));
-    r.advance(3).await;
+    r.advance(4).await;
+    assert_eq!(r.task_status(id, "later").await, "succeeded");
     assert_eq!(r.task_status(id, "after_both").await, "pending", "approval gate still closed");
     r.store
         .decide(id, "ok", "lea", Verdict::Approve, None)

@@ -59,7 +59,11 @@ fn status_of(run: &Run) -> Value {
     }
 }
 
-async fn start(State(state): State<Arc<AgentState>>, headers: HeaderMap, body: Json<Value>) -> Response {
+async fn start(
+    State(state): State<Arc<AgentState>>,
+    headers: HeaderMap,
+    body: Json<Value>,
+) -> Response {
     let input = body.0;
     *lock(&state.posts) += 1;
     let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
@@ -69,7 +73,10 @@ async fn start(State(state): State<Arc<AgentState>>, headers: HeaderMap, body: J
         let code = StatusCode::from_u16(code as u16).unwrap_or(StatusCode::BAD_REQUEST);
         return (code, "rejected as asked").into_response();
     }
-    let unavailable = input.get("unavailable_first").and_then(Value::as_u64).unwrap_or(0);
+    let unavailable = input
+        .get("unavailable_first")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     {
         let mut answered = lock(&state.unavailable_answered);
         let count = answered.entry(key.to_string()).or_default();
@@ -84,16 +91,35 @@ async fn start(State(state): State<Arc<AgentState>>, headers: HeaderMap, body: J
         None => {
             *lock(&state.work_done) += 1;
             let id = format!("run-{}", uuid::Uuid::new_v4().simple());
-            let delay = Duration::from_millis(input.get("delay_ms").and_then(Value::as_u64).unwrap_or(0));
-            let product = input.get("product").and_then(Value::as_str).unwrap_or("the product");
+            let delay =
+                Duration::from_millis(input.get("delay_ms").and_then(Value::as_u64).unwrap_or(0));
+            let product = input
+                .get("product")
+                .and_then(Value::as_str)
+                .unwrap_or("the product");
             let result = match input.get("outcome").and_then(Value::as_str) {
-                Some("fail") => json!({ "id": id, "status": "failed", "error": "the draft could not be written" }),
-                Some("fail_retryable") => json!({ "id": id, "status": "failed", "error": "model overloaded", "retryable": true }),
-                Some("needs_input") => json!({ "id": id, "status": "needs_input", "prompt": format!("which tone should the {product} post take?") }),
-                _ => json!({ "id": id, "status": "succeeded", "output": { "draft": format!("{product} is here."), "key": key } }),
+                Some("fail") => {
+                    json!({ "id": id, "status": "failed", "error": "the draft could not be written" })
+                }
+                Some("fail_retryable") => {
+                    json!({ "id": id, "status": "failed", "error": "model overloaded", "retryable": true })
+                }
+                Some("needs_input") => {
+                    json!({ "id": id, "status": "needs_input", "prompt": format!("which tone should the {product} post take?") })
+                }
+                _ => {
+                    json!({ "id": id, "status": "succeeded", "output": { "draft": format!("{product} is here."), "key": key } })
+                }
             };
             lock(&state.keys).insert(key.to_string(), id.clone());
-            lock(&state.runs).insert(id.clone(), Run { id: id.clone(), ready_at: Instant::now() + delay, result });
+            lock(&state.runs).insert(
+                id.clone(),
+                Run {
+                    id: id.clone(),
+                    ready_at: Instant::now() + delay,
+                    result,
+                },
+            );
             id
         }
     };
@@ -128,7 +154,9 @@ pub fn app() -> (Router, Arc<AgentState>) {
 
 /// Serves on a bound listener until the task is dropped.
 pub async fn serve(listener: tokio::net::TcpListener) -> (std::net::SocketAddr, Arc<AgentState>) {
-    let addr = listener.local_addr().expect("a bound listener has an address");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
     let (router, state) = app();
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -139,7 +167,11 @@ pub async fn serve(listener: tokio::net::TcpListener) -> (std::net::SocketAddr, 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let port = match args.iter().position(|a| a == "--port").map(|i| args.get(i + 1)) {
+    let port = match args
+        .iter()
+        .position(|a| a == "--port")
+        .map(|i| args.get(i + 1))
+    {
         None => 8787,
         Some(Some(p)) => match p.parse::<u16>() {
             Ok(p) => p,

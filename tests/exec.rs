@@ -113,7 +113,10 @@ async fn command_exit_codes() {
     let (report, _) = run_script("echo 'model refused' >&2; exit 3", json!({}), None).await;
     let (reason, retryable) = failed(&report);
     assert!(!retryable);
-    assert!(reason.contains("status 3") && reason.contains("model refused"), "{reason}");
+    assert!(
+        reason.contains("status 3") && reason.contains("model refused"),
+        "{reason}"
+    );
     assert_eq!(report.log.as_deref(), Some("model refused\n"));
 
     let (report, _) = run_script("echo 'rate limited' >&2; exit 75", json!({}), None).await;
@@ -150,15 +153,25 @@ async fn command_timeout_kills_the_process_group() {
         Some(Duration::from_millis(500)),
     )
     .await;
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let (reason, retryable) = failed(&report);
-    assert!(retryable && reason.contains("timed out after 500ms"), "{reason}");
+    assert!(
+        retryable && reason.contains("timed out after 500ms"),
+        "{reason}"
+    );
     let pid: i32 = std::fs::read_to_string(dir.join("grandchild.pid"))
         .unwrap()
         .trim()
         .parse()
         .unwrap();
-    assert!(wait_gone(pid).await, "grandchild {pid} survived the timeout");
+    assert!(
+        wait_gone(pid).await,
+        "grandchild {pid} survived the timeout"
+    );
 }
 
 #[tokio::test]
@@ -177,20 +190,45 @@ async fn task_timeout_wins_over_the_agents() {
 #[tokio::test]
 async fn dropping_a_dispatch_kills_the_process_group() {
     let dir = temp_dir();
-    let mut agent = CommandAgent::new(script(&dir, "agent.sh", "sleep 300 &\necho $! > grandchild.pid\nsleep 300"));
+    let mut agent = CommandAgent::new(script(
+        &dir,
+        "agent.sh",
+        "sleep 300 &\necho $! > grandchild.pid\nsleep 300",
+    ));
     agent.cwd = Some(dir.clone());
     let req = request("draft", 1, json!({}));
     let cancelled = tokio::time::timeout(Duration::from_millis(400), agent.dispatch(&req)).await;
     assert!(cancelled.is_err());
-    let pid: i32 = std::fs::read_to_string(dir.join("grandchild.pid")).unwrap().trim().parse().unwrap();
-    assert!(wait_gone(pid).await, "grandchild {pid} survived the cancelled dispatch");
+    let pid: i32 = std::fs::read_to_string(dir.join("grandchild.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        wait_gone(pid).await,
+        "grandchild {pid} survived the cancelled dispatch"
+    );
 }
 
 #[tokio::test]
 async fn stray_background_processes_die_with_the_agent() {
-    let (report, dir) = run_script("sleep 300 &\necho $! > bg.pid\necho '{\"ok\": true}'", json!({}), None).await;
-    assert_eq!(report.outcome, AgentOutcome::Succeeded { output: json!({"ok": true}) });
-    let pid: i32 = std::fs::read_to_string(dir.join("bg.pid")).unwrap().trim().parse().unwrap();
+    let (report, dir) = run_script(
+        "sleep 300 &\necho $! > bg.pid\necho '{\"ok\": true}'",
+        json!({}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        report.outcome,
+        AgentOutcome::Succeeded {
+            output: json!({"ok": true})
+        }
+    );
+    let pid: i32 = std::fs::read_to_string(dir.join("bg.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(wait_gone(pid).await);
 }
 
@@ -215,11 +253,19 @@ async fn draft_agent_is_idempotent_per_key() {
     let state = temp_dir();
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/agents/draft.sh");
     let mut agent = CommandAgent::new(program);
-    agent.env.insert("RWF_DRAFT_STATE".into(), state.display().to_string());
-    let req = request("draft_blog", 1, json!({"product": "Widget", "tone": "confident"}));
+    agent
+        .env
+        .insert("RWF_DRAFT_STATE".into(), state.display().to_string());
+    let req = request(
+        "draft_blog",
+        1,
+        json!({"product": "Widget", "tone": "confident"}),
+    );
     let first = agent.dispatch(&req).await;
     let second = agent.dispatch(&req).await;
-    let AgentOutcome::Succeeded { output } = &first.outcome else { panic!("{first:?}") };
+    let AgentOutcome::Succeeded { output } = &first.outcome else {
+        panic!("{first:?}")
+    };
     assert_eq!(output["draft"], "Widget is here.");
     assert_eq!(first.outcome, second.outcome);
     let work = std::fs::read_to_string(state.join("work.log")).unwrap();
@@ -229,10 +275,20 @@ async fn draft_agent_is_idempotent_per_key() {
     next.attempt = 2;
     next.idempotency_key = DispatchRequest::key_for(req.workflow_id, "draft_blog", 2);
     agent.dispatch(&next).await;
-    assert_eq!(std::fs::read_to_string(state.join("work.log")).unwrap().lines().count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(state.join("work.log"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
     // Without a tone it asks a person.
-    let ask = agent.dispatch(&request("draft_blog", 1, json!({"product": "Widget"}))).await;
-    assert!(matches!(&ask.outcome, AgentOutcome::NeedsInput { prompt } if prompt.contains("Widget")));
+    let ask = agent
+        .dispatch(&request("draft_blog", 1, json!({"product": "Widget"})))
+        .await;
+    assert!(
+        matches!(&ask.outcome, AgentOutcome::NeedsInput { prompt } if prompt.contains("Widget"))
+    );
 }
 
 // ---- http ----
@@ -274,11 +330,25 @@ async fn http_success_after_polling() {
 async fn http_failures_and_needs_input() {
     let (url, _) = agent_service().await;
     let agent = http(&url);
-    let r = agent.dispatch(&request("t", 1, json!({"outcome": "fail"}))).await;
+    let r = agent
+        .dispatch(&request("t", 1, json!({"outcome": "fail"})))
+        .await;
     assert_eq!(failed(&r), ("the draft could not be written", false));
-    let r = agent.dispatch(&request("t", 1, json!({"outcome": "fail_retryable", "delay_ms": 100}))).await;
+    let r = agent
+        .dispatch(&request(
+            "t",
+            1,
+            json!({"outcome": "fail_retryable", "delay_ms": 100}),
+        ))
+        .await;
     assert_eq!(failed(&r), ("model overloaded", true));
-    let r = agent.dispatch(&request("t", 1, json!({"outcome": "needs_input", "product": "Widget"}))).await;
+    let r = agent
+        .dispatch(&request(
+            "t",
+            1,
+            json!({"outcome": "needs_input", "product": "Widget"}),
+        ))
+        .await;
     assert_eq!(
         r.outcome,
         AgentOutcome::NeedsInput {
@@ -291,17 +361,26 @@ async fn http_failures_and_needs_input() {
 async fn http_retries_5xx_and_gives_up_on_4xx() {
     let (url, state) = agent_service().await;
     let agent = http(&url);
-    let r = agent.dispatch(&request("t", 1, json!({"unavailable_first": 2}))).await;
+    let r = agent
+        .dispatch(&request("t", 1, json!({"unavailable_first": 2})))
+        .await;
     assert!(matches!(r.outcome, AgentOutcome::Succeeded { .. }), "{r:?}");
     assert_eq!(state.posts(), 3);
     assert_eq!(state.work_done(), 1);
 
-    let r = agent.dispatch(&request("t", 1, json!({"unavailable_first": 10}))).await;
+    let r = agent
+        .dispatch(&request("t", 1, json!({"unavailable_first": 10})))
+        .await;
     let (reason, retryable) = failed(&r);
-    assert!(retryable && reason.contains("503") && reason.contains("gave up after 3 retries"), "{reason}");
+    assert!(
+        retryable && reason.contains("503") && reason.contains("gave up after 3 retries"),
+        "{reason}"
+    );
 
     let before = state.posts();
-    let r = agent.dispatch(&request("t", 1, json!({"reject": 422}))).await;
+    let r = agent
+        .dispatch(&request("t", 1, json!({"reject": 422})))
+        .await;
     let (reason, retryable) = failed(&r);
     assert!(!retryable && reason.contains("422"), "{reason}");
     assert_eq!(state.posts(), before + 1, "a 4xx is not retried");
@@ -310,7 +389,11 @@ async fn http_retries_5xx_and_gives_up_on_4xx() {
 #[tokio::test]
 async fn http_unreachable_is_retryable() {
     // Bind then drop: nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let agent = http(&format!("http://127.0.0.1:{port}/runs"));
     let r = agent.dispatch(&request("t", 1, json!({}))).await;
     let (reason, retryable) = failed(&r);
@@ -328,9 +411,15 @@ async fn http_duplicate_dispatch_after_a_crash_does_the_work_once() {
     assert_eq!(state.work_done(), 1);
     // Another worker takes over the same attempt with the same key.
     let report = agent.dispatch(&req).await;
-    assert!(matches!(&report.outcome, AgentOutcome::Succeeded { output } if output["key"] == req.idempotency_key.as_str()));
+    assert!(
+        matches!(&report.outcome, AgentOutcome::Succeeded { output } if output["key"] == req.idempotency_key.as_str())
+    );
     assert_eq!(state.posts(), 2);
-    assert_eq!(state.work_done(), 1, "the service must not redo the work for a repeated key");
+    assert_eq!(
+        state.work_done(),
+        1,
+        "the service must not redo the work for a repeated key"
+    );
 }
 
 #[tokio::test]
@@ -338,7 +427,9 @@ async fn http_run_timeout() {
     let (url, _) = agent_service().await;
     let mut agent = http(&url);
     agent.timeout = Some(Duration::from_millis(200));
-    let r = agent.dispatch(&request("t", 1, json!({"delay_ms": 5000}))).await;
+    let r = agent
+        .dispatch(&request("t", 1, json!({"delay_ms": 5000})))
+        .await;
     let (reason, retryable) = failed(&r);
     assert!(retryable && reason.contains("200ms"), "{reason}");
 }

@@ -23,7 +23,13 @@ impl AgentConfig {
 }
 
 const COMMAND_KEYS: &[&str] = &["program", "args", "env", "cwd"];
-const HTTP_KEYS: &[&str] = &["url", "status_url", "headers", "poll_interval", "max_retries"];
+const HTTP_KEYS: &[&str] = &[
+    "url",
+    "status_url",
+    "headers",
+    "poll_interval",
+    "max_retries",
+];
 
 /// Resolves `./x`, `dir/x` against the config's directory; a bare name stays for `PATH` lookup.
 pub(super) fn resolve_program(program: &str, base_dir: &Path) -> std::path::PathBuf {
@@ -46,7 +52,10 @@ pub(super) fn build(
         ctx.error(
             codes::RESERVED_AGENT,
             name.span(),
-            format!("agent `{}` uses the reserved prefix `builtin:`", name.get_ref()),
+            format!(
+                "agent `{}` uses the reserved prefix `builtin:`",
+                name.get_ref()
+            ),
             "rename the agent; `builtin:*` always means the built-in test executor",
         );
         return None;
@@ -124,8 +133,16 @@ pub(super) fn build(
             }
             AgentConfig::Command(CommandAgent {
                 program: resolve_program(program.get_ref(), base_dir),
-                args: a.args.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default(),
-                env: a.env.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default(),
+                args: a
+                    .args
+                    .as_ref()
+                    .map(|v| v.get_ref().clone())
+                    .unwrap_or_default(),
+                env: a
+                    .env
+                    .as_ref()
+                    .map(|v| v.get_ref().clone())
+                    .unwrap_or_default(),
                 cwd: a.cwd.as_ref().map(|c| base_dir.join(c.get_ref())),
                 timeout,
             })

@@ -91,6 +91,74 @@ impl Membership for Directory {
     }
 }
 
+/// Builds the directory, warning about teams and users that are named but never declared.
+pub(super) fn build(raw: super::raw::RawDirectory, ctx: &mut super::Ctx) -> Directory {
+    use super::codes;
+    let mut d = Directory::default();
+    let declared_users: BTreeSet<String> = raw.users.keys().map(|k| k.get_ref().clone()).collect();
+    let declared_teams: BTreeSet<String> = raw.teams.keys().map(|k| k.get_ref().clone()).collect();
+    let check_user = |ctx: &mut super::Ctx, user: &toml::Spanned<String>| {
+        if !declared_users.is_empty() && !declared_users.contains(user.get_ref()) {
+            ctx.warning(
+                codes::UNKNOWN_USER,
+                user.span(),
+                format!(
+                    "user `{}` is not declared in `[directory.users]`",
+                    user.get_ref()
+                ),
+                format!(
+                    "declare `[directory.users.{}]`, or fix the spelling",
+                    user.get_ref()
+                ),
+            );
+        }
+    };
+    for (name, team) in raw.teams {
+        for m in &team.members {
+            check_user(ctx, m);
+        }
+        d.teams.insert(
+            name.into_inner(),
+            Team {
+                name: team.name,
+                members: team.members.into_iter().map(|m| m.into_inner()).collect(),
+            },
+        );
+    }
+    for admin in &raw.org_admins {
+        check_user(ctx, admin);
+    }
+    d.org_admins = raw.org_admins.into_iter().map(|a| a.into_inner()).collect();
+    for (name, user) in raw.users {
+        for team in &user.teams {
+            if !declared_teams.is_empty() && !declared_teams.contains(team.get_ref()) {
+                ctx.warning(
+                    codes::UNKNOWN_TEAM,
+                    team.span(),
+                    format!(
+                        "team `{}` is not declared in `[directory.teams]`",
+                        team.get_ref()
+                    ),
+                    format!(
+                        "declare `[directory.teams.{}]`, or fix the spelling",
+                        team.get_ref()
+                    ),
+                );
+            }
+        }
+        d.users.insert(
+            name.into_inner(),
+            User {
+                name: user.name,
+                email: user.email,
+                slack: user.slack,
+                teams: user.teams.into_iter().map(|t| t.into_inner()).collect(),
+            },
+        );
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,60 +208,4 @@ mod tests {
         assert!(d.is_in_scope("alice", &team("legal")));
         assert!(!d.is_in_scope("zed", &team("legal")));
     }
-}
-
-/// Builds the directory, warning about teams and users that are named but never declared.
-pub(super) fn build(raw: super::raw::RawDirectory, ctx: &mut super::Ctx) -> Directory {
-    use super::codes;
-    let mut d = Directory::default();
-    let declared_users: BTreeSet<String> = raw.users.keys().map(|k| k.get_ref().clone()).collect();
-    let declared_teams: BTreeSet<String> = raw.teams.keys().map(|k| k.get_ref().clone()).collect();
-    let check_user = |ctx: &mut super::Ctx, user: &toml::Spanned<String>| {
-        if !declared_users.is_empty() && !declared_users.contains(user.get_ref()) {
-            ctx.warning(
-                codes::UNKNOWN_USER,
-                user.span(),
-                format!("user `{}` is not declared in `[directory.users]`", user.get_ref()),
-                format!("declare `[directory.users.{}]`, or fix the spelling", user.get_ref()),
-            );
-        }
-    };
-    for (name, team) in raw.teams {
-        for m in &team.members {
-            check_user(ctx, m);
-        }
-        d.teams.insert(
-            name.into_inner(),
-            Team {
-                name: team.name,
-                members: team.members.into_iter().map(|m| m.into_inner()).collect(),
-            },
-        );
-    }
-    for admin in &raw.org_admins {
-        check_user(ctx, admin);
-    }
-    d.org_admins = raw.org_admins.into_iter().map(|a| a.into_inner()).collect();
-    for (name, user) in raw.users {
-        for team in &user.teams {
-            if !declared_teams.is_empty() && !declared_teams.contains(team.get_ref()) {
-                ctx.warning(
-                    codes::UNKNOWN_TEAM,
-                    team.span(),
-                    format!("team `{}` is not declared in `[directory.teams]`", team.get_ref()),
-                    format!("declare `[directory.teams.{}]`, or fix the spelling", team.get_ref()),
-                );
-            }
-        }
-        d.users.insert(
-            name.into_inner(),
-            User {
-                name: user.name,
-                email: user.email,
-                slack: user.slack,
-                teams: user.teams.into_iter().map(|t| t.into_inner()).collect(),
-            },
-        );
-    }
-    d
 }

@@ -50,7 +50,11 @@ pub struct Loaded {
 
 /// The nearest `rwf.toml` in `start` or one of its ancestors.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_file() { start.parent()? } else { start };
+    let start = if start.is_file() {
+        start.parent()?
+    } else {
+        start
+    };
     start
         .ancestors()
         .map(|dir| dir.join(FILE_NAME))
@@ -89,10 +93,7 @@ impl Config {
     /// `--config PATH` when given, else the nearest `rwf.toml` upward from `near`, else an empty
     /// config (only `builtin:*` agents, no sinks).
     pub fn resolve(explicit: Option<&Path>, near: &Path) -> Loaded {
-        match explicit
-            .map(Path::to_path_buf)
-            .or_else(|| discover(near))
-        {
+        match explicit.map(Path::to_path_buf).or_else(|| discover(near)) {
             Some(path) => Config::load(&path),
             None => Loaded {
                 config: Some(Config {
@@ -278,7 +279,10 @@ fn toml_error(e: &toml::de::Error, file: &str) -> Diagnostic {
             "check the spelling; examples/rwf.toml documents every key",
         )
     } else if message.starts_with("missing field") {
-        (codes::MISSING_KEY, "add the key; examples/rwf.toml shows it")
+        (
+            codes::MISSING_KEY,
+            "add the key; examples/rwf.toml shows it",
+        )
     } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
         (
             codes::WRONG_TYPE,

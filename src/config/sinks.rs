@@ -134,7 +134,12 @@ pub(super) fn build(
             let program = match &s.program {
                 Some(p) if !p.get_ref().trim().is_empty() => resolve_program(p.get_ref(), base_dir),
                 Some(p) => {
-                    ctx.error(codes::EMPTY_VALUE, p.span(), "`program` is empty", "name the program to run");
+                    ctx.error(
+                        codes::EMPTY_VALUE,
+                        p.span(),
+                        "`program` is empty",
+                        "name the program to run",
+                    );
                     Default::default()
                 }
                 None => {
@@ -148,8 +153,16 @@ pub(super) fn build(
                 }
             };
             let mut c = CommandSink::new(name.clone(), program);
-            c.args = s.args.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default();
-            c.env = s.env.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default();
+            c.args = s
+                .args
+                .as_ref()
+                .map(|v| v.get_ref().clone())
+                .unwrap_or_default();
+            c.env = s
+                .env
+                .as_ref()
+                .map(|v| v.get_ref().clone())
+                .unwrap_or_default();
             if let Some(t) = timeout {
                 c.timeout = t;
             }
@@ -165,8 +178,13 @@ pub(super) fn build(
             return None;
         }
     };
-    (ctx.diagnostics.len() == errors_before || !crate::diagnostic::has_errors(&ctx.diagnostics[errors_before..]))
-        .then_some(SinkConfig { name, kinds, target })
+    (ctx.diagnostics.len() == errors_before
+        || !crate::diagnostic::has_errors(&ctx.diagnostics[errors_before..]))
+    .then_some(SinkConfig {
+        name,
+        kinds,
+        target,
+    })
 }
 
 pub(super) fn delivery(raw: RawDelivery, ctx: &mut Ctx) -> DeliveryPolicy {

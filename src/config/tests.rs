@@ -67,9 +67,17 @@ fn every_emitted_code_is_documented_and_in_range() {
 
 #[test]
 fn messages_are_lowercase_with_help() {
-    let loaded = Config::parse("[agents.w]\nkind = \"command\"\nbogus = 1", "rwf.toml", Path::new("."));
+    let loaded = Config::parse(
+        "[agents.w]\nkind = \"command\"\nbogus = 1",
+        "rwf.toml",
+        Path::new("."),
+    );
     let d = &loaded.diagnostics[0];
-    assert!(d.message.starts_with("unknown field `bogus`"), "{}", d.message);
+    assert!(
+        d.message.starts_with("unknown field `bogus`"),
+        "{}",
+        d.message
+    );
     assert!(d.help.is_some());
     assert_eq!(d.file.as_deref(), Some("rwf.toml"));
     assert!(loaded.config.is_none());
@@ -152,7 +160,10 @@ initial_backoff = "1s"
     assert!(routes[0].accepts("approval_needed") && !routes[0].accepts("task_failed"));
     assert!(routes[1].accepts("task_failed"));
     assert_eq!(config.delivery.max_attempts, 4);
-    assert_eq!(config.delivery.initial_backoff, std::time::Duration::from_secs(1));
+    assert_eq!(
+        config.delivery.initial_backoff,
+        std::time::Duration::from_secs(1)
+    );
 }
 
 #[test]
@@ -161,14 +172,21 @@ fn discovery_searches_upward() {
     let deep = root.join("templates/launch/sub");
     std::fs::create_dir_all(&deep).unwrap();
     assert_eq!(discover(&deep).filter(|p| p.starts_with(&root)), None);
-    std::fs::write(root.join(FILE_NAME), "[agents.w]\nkind = \"command\"\nprogram = \"./w.sh\"\n").unwrap();
+    std::fs::write(
+        root.join(FILE_NAME),
+        "[agents.w]\nkind = \"command\"\nprogram = \"./w.sh\"\n",
+    )
+    .unwrap();
     assert_eq!(discover(&deep), Some(root.join(FILE_NAME)));
     let file = deep.join("launch.rwf");
     std::fs::write(&file, "").unwrap();
     assert_eq!(discover(&file), Some(root.join(FILE_NAME)));
     // A nearer one wins.
     std::fs::write(root.join("templates").join(FILE_NAME), "").unwrap();
-    assert_eq!(discover(&deep), Some(root.join("templates").join(FILE_NAME)));
+    assert_eq!(
+        discover(&deep),
+        Some(root.join("templates").join(FILE_NAME))
+    );
 
     let loaded = Config::resolve(None, &root.join("templates/launch"));
     assert!(loaded.config.unwrap().agents.is_empty());
@@ -198,11 +216,27 @@ name = "Legal"
 [directory.teams.security]
 members = ["alice"]
 "#;
-    let config = Config::parse(text, "rwf.toml", Path::new(".")).config.unwrap();
+    let config = Config::parse(text, "rwf.toml", Path::new("."))
+        .config
+        .unwrap();
     let d = &config.directory;
     assert!(d.is_in_scope("alice", &crate::spec::Scope::Team("legal".into())));
     assert!(d.is_in_scope("alice", &crate::spec::Scope::Team("security".into())));
     assert!(!d.is_in_scope("root", &crate::spec::Scope::Team("legal".into())));
     assert!(d.is_in_scope("root", &crate::spec::Scope::Organization("acme".into())));
     assert_eq!(d.users["alice"].email.as_deref(), Some("alice@example.com"));
+}
+
+#[test]
+fn the_documented_example_is_clean() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rwf.toml");
+    let loaded = Config::load(&path);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let config = loaded.config.unwrap();
+    assert_eq!(config.agents.len(), 2);
+    assert_eq!(config.sinks.len(), 3);
+    assert!(config
+        .directory
+        .is_in_scope("bob", &crate::spec::Scope::Team("legal".into())));
+    assert!(config.executor_for("blog-draft-writer").is_some());
 }

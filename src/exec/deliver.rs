@@ -73,7 +73,9 @@ pub enum AttemptResult {
         retry_at: Option<DateTime<Utc>>,
     },
     /// Not sent: filtered out by the sink's `kinds`, too old, or the sink no longer configured.
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
 }
 
 /// The record of one attempt.
@@ -164,7 +166,10 @@ impl Deliverer {
                     reason: "sink is no longer configured".into(),
                 },
                 Some(r) if !r.accepts(&pending.notification.kind) => AttemptResult::Skipped {
-                    reason: format!("kind `{}` is not in the sink's kinds", pending.notification.kind),
+                    reason: format!(
+                        "kind `{}` is not in the sink's kinds",
+                        pending.notification.kind
+                    ),
                 },
                 Some(_) if pending.attempts == 0 && age > self.policy.max_age => {
                     AttemptResult::Skipped {
@@ -184,7 +189,9 @@ impl Deliverer {
             };
             match &result {
                 AttemptResult::Delivered => stats.delivered += 1,
-                AttemptResult::Failed { retry_at: Some(_), .. } => stats.failed += 1,
+                AttemptResult::Failed {
+                    retry_at: Some(_), ..
+                } => stats.failed += 1,
                 AttemptResult::Failed { retry_at: None, .. } => stats.gave_up += 1,
                 AttemptResult::Skipped { .. } => stats.skipped += 1,
             }
@@ -313,7 +320,10 @@ impl DeliveryLog for MemoryDeliveryLog {
             for id in ids {
                 for sink in sinks {
                     if let Some(DeliveryAttempt {
-                        result: AttemptResult::Failed { retry_at: Some(at), .. },
+                        result:
+                            AttemptResult::Failed {
+                                retry_at: Some(at), ..
+                            },
                         ..
                     }) = self.last_attempt(id, sink)
                     {

@@ -120,10 +120,7 @@ impl HttpAgent {
     }
 
     async fn run(&self, request: &DispatchRequest) -> AgentReport {
-        let timeout = request
-            .timeout
-            .or(self.timeout)
-            .unwrap_or(DEFAULT_TIMEOUT);
+        let timeout = request.timeout.or(self.timeout).unwrap_or(DEFAULT_TIMEOUT);
         match tokio::time::timeout(timeout, self.run_to_end(request)).await {
             Ok(report) => report,
             Err(_) => AgentReport {
@@ -314,6 +311,9 @@ mod tests {
         let mut a = HttpAgent::new("http://h/runs/");
         assert_eq!(a.status_url_for("r1", "k"), "http://h/runs/r1");
         a.status_url = Some("http://h/status/{id}?key={key}".into());
-        assert_eq!(a.status_url_for("r1", "w:t:1"), "http://h/status/r1?key=w:t:1");
+        assert_eq!(
+            a.status_url_for("r1", "w:t:1"),
+            "http://h/status/r1?key=w:t:1"
+        );
     }
 }

@@ -57,8 +57,12 @@ impl Sink for CommandSink {
                 .unwrap_or_default();
             match result.end {
                 ProcessEnd::Exited(0) => Ok(()),
-                ProcessEnd::Exited(code) => Err(format!("sink command exited with status {code}{tail}")),
-                ProcessEnd::Signalled(s) => Err(format!("sink command was killed by signal {s}{tail}")),
+                ProcessEnd::Exited(code) => {
+                    Err(format!("sink command exited with status {code}{tail}"))
+                }
+                ProcessEnd::Signalled(s) => {
+                    Err(format!("sink command was killed by signal {s}{tail}"))
+                }
                 ProcessEnd::TimedOut => Err(format!(
                     "sink command timed out after {}",
                     crate::exec::command::human_duration(self.timeout)

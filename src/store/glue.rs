@@ -42,3 +42,62 @@ pub fn outcome(
         .map(actions_only)
         .map_err(|e| format!("{e:?}"))
 }
+
+/// The human paths, each a refusal (with its reason) or the actions to apply.
+pub enum Human {
+    Decide {
+        verdict: crate::engine::Verdict,
+        reason: Option<String>,
+    },
+    /// A manual task done, an agent's question answered, or (with `run`) a missed-window decision.
+    Done {
+        output: Option<serde_json::Value>,
+        skip: bool,
+    },
+}
+
+pub fn human(
+    snapshot: &Snapshot,
+    task: &str,
+    actor: &str,
+    what: Human,
+    directory: &dyn crate::engine::Membership,
+) -> Result<Decision, String> {
+    let person = crate::engine::HumanActor::person(actor).map_err(|e| e.to_string())?;
+    let actions = match what {
+        Human::Decide { verdict, reason } => crate::engine::decide(
+            snapshot,
+            task,
+            &person,
+            verdict,
+            reason.as_deref(),
+            directory,
+        ),
+        Human::Done { output, skip } => {
+            let awaiting = snapshot
+                .task(task)
+                .is_some_and(|t| t.status == crate::engine::TaskStatus::AwaitingDecision);
+            if awaiting {
+                crate::engine::resolve_missed(snapshot, task, &person, !skip)
+            } else if skip {
+                Err(crate::engine::Refusal::Illegal(format!(
+                    "`{task}` is not awaiting a missed-window decision; --skip only answers those"
+                )))
+            } else {
+                crate::engine::complete(snapshot, task, &person, output, directory)
+            }
+        }
+    };
+    actions.map(actions_only).map_err(|e| e.to_string())
+}
+
+pub fn lifecycle(
+    snapshot: &Snapshot,
+    verb: crate::engine::Lifecycle,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Decision, String> {
+    crate::engine::lifecycle(snapshot, verb, actor, now)
+        .map(actions_only)
+        .map_err(|e| e.to_string())
+}

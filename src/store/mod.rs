@@ -13,6 +13,7 @@ mod effects;
 mod error;
 mod events;
 mod glue;
+mod human;
 mod inbox;
 mod templates;
 mod workflows;
@@ -44,6 +45,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations"
 pub struct Store {
     pool: PgPool,
     clock: Clock,
+    directory: crate::engine::StaticDirectory,
 }
 
 pub(crate) type Tx<'a> = Transaction<'a, Postgres>;
@@ -67,12 +69,19 @@ impl Store {
         Ok(Store {
             pool,
             clock: Clock::Database,
+            directory: Default::default(),
         })
     }
 
     /// Same database, another clock (tests use `Clock::fixed`).
     pub fn with_clock(mut self, clock: Clock) -> Store {
         self.clock = clock;
+        self
+    }
+
+    /// The people directory approver scopes (teams, organizations) are checked against.
+    pub fn with_directory(mut self, directory: crate::engine::StaticDirectory) -> Store {
+        self.directory = directory;
         self
     }
 

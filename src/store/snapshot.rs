@@ -340,6 +340,25 @@ pub async fn persist(
         .await?;
     }
 
+    // In-flight attempts of tasks no longer running are abandoned: their late results are dropped and
+    // no worker takes them over.
+    let stopped: Vec<String> = changed
+        .iter()
+        .filter(|t| t.status != TaskStatus::Running)
+        .map(|t| t.key.clone())
+        .collect();
+    if !stopped.is_empty() {
+        sqlx::query(
+            "UPDATE rwf.attempts SET status = 'abandoned', finished_at = $2, lease_expires_at = NULL
+             WHERE workflow_id = $1 AND status = 'dispatched' AND task_key = ANY($3)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(&stopped)
+        .execute(&mut **tx)
+        .await?;
+    }
+
     // Approval rounds that are new or changed.
     for a in &after.approvals {
         let prev = old

@@ -556,17 +556,16 @@ pub(crate) fn wake_now(decision: &mut Decision, now: DateTime<Utc>) {
 /// Runs a pure human/engine decision on one workflow under its row lock and persists it.
 pub(crate) async fn mutate<F>(store: &Store, id: Uuid, actor: &str, f: F) -> Result<Snapshot>
 where
-    F: FnOnce(&Snapshot, DateTime<Utc>) -> std::result::Result<Decision, String>,
+    F: FnOnce(&Snapshot, DateTime<Utc>) -> Result<Decision>,
 {
     let mut tx = store.begin().await?;
     let now = store.clock.now(&mut tx).await?;
     let Some(locked): Option<Locked> = snapshot::lock(&mut tx, id, false).await? else {
         return Err(StoreError::WorkflowNotFound(id.to_string()));
     };
-    let mut decision = f(&locked.snapshot, now).map_err(StoreError::Refused)?;
-    if locked.snapshot.status == crate::engine::WorkflowStatus::Active {
-        wake_now(&mut decision, now);
-    }
+    let mut decision = f(&locked.snapshot, now)?;
+    // Whatever a person did, the worker reconciles at once (persist keeps no wake unless active).
+    wake_now(&mut decision, now);
     let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Refused)?;
     let writer = Writer {
         actor,

@@ -1,10 +1,10 @@
 //! Workflows: creating a draft from a bound spec and its resolved plan, lifecycle transitions, and reads.
 
-use super::events::{append, notify};
+use super::events::append;
 use super::templates::put_template_tx;
-use super::{notify_wake, Result, Store, StoreError, Tx};
+use super::{Result, Store, StoreError};
 use crate::schedule::Plan;
-use crate::spec::{content_hash, CancelPolicy, WorkflowSpec};
+use crate::spec::{content_hash, WorkflowSpec};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -151,11 +151,6 @@ pub(crate) fn task_of(t: TaskTuple) -> TaskRow {
         last_error: t.12,
         actor: t.13,
     }
-}
-
-/// Parses a workflow id given on the command line.
-pub fn parse_id(text: &str) -> Result<Uuid> {
-    Uuid::parse_str(text.trim()).map_err(|_| StoreError::WorkflowNotFound(text.to_string()))
 }
 
 impl Store {
@@ -332,39 +327,31 @@ impl Store {
         Ok(rows)
     }
 
-    /// A lifecycle transition under the workflow row lock. Illegal ones are refused with the reason.
+    /// A lifecycle transition, decided by the engine under the workflow row lock. Illegal ones are
+    /// refused with the reason; each legal one is logged and hints the workers.
     pub async fn transition(
         &self,
         id: Uuid,
         verb: LifecycleVerb,
         actor: &str,
     ) -> Result<WorkflowRow> {
-        let mut tx = self.begin().await?;
-        let now = self.clock.now(&mut tx).await?;
-        let (status, spec) = lock_workflow(&mut tx, id).await?;
-        let (from, to) = verb.rule();
-        if !from.contains(&status.as_str()) {
-            return Err(StoreError::IllegalTransition {
-                verb: verb.as_str().to_string(),
-                status,
-            });
-        }
-        let wake: Option<DateTime<Utc>> = match to {
-            "active" => Some(now),
-            _ => None,
+        let (from, _) = verb.rule();
+        let engine_verb = match verb {
+            LifecycleVerb::Start => crate::engine::Lifecycle::Start,
+            LifecycleVerb::Pause => crate::engine::Lifecycle::Pause,
+            LifecycleVerb::Resume => crate::engine::Lifecycle::Resume,
+            LifecycleVerb::Cancel => crate::engine::Lifecycle::Cancel,
         };
-        sqlx::query(
-            "UPDATE rwf.workflows SET status = $2, next_wake_at = $3, updated_at = $4,
-                lock_version = lock_version + 1,
-                started_at = CASE WHEN $2 = 'active' AND started_at IS NULL THEN $4 ELSE started_at END,
-                finished_at = CASE WHEN $2 = 'cancelled' THEN $4 ELSE finished_at END
-             WHERE id = $1",
-        )
-        .bind(id)
-        .bind(to)
-        .bind(wake)
-        .bind(now)
-        .execute(&mut *tx)
+        super::worker::mutate(self, id, actor, |snapshot, now| {
+            let status = snapshot.status.as_str();
+            if !from.contains(&status) {
+                return Err(StoreError::IllegalTransition {
+                    verb: verb.as_str().to_string(),
+                    status: status.to_string(),
+                });
+            }
+            super::glue::lifecycle(snapshot, engine_verb, actor, now).map_err(StoreError::Refused)
+        })
         .await?;
         let kind = match verb {
             LifecycleVerb::Start => "workflow_started",
@@ -372,89 +359,11 @@ impl Store {
             LifecycleVerb::Resume => "workflow_resumed",
             LifecycleVerb::Cancel => "workflow_cancelled",
         };
-        append(&mut tx, id, now, actor, kind, None, json!({ "from": status })).await?;
-        if verb == LifecycleVerb::Cancel {
-            cancel_tasks(&mut tx, id, &spec, now, actor).await?;
-        }
-        notify_wake(&mut tx, id).await?;
+        let mut tx = self.begin().await?;
+        let now = self.clock.now(&mut tx).await?;
+        append(&mut tx, id, now, actor, kind, None, json!({})).await?;
         tx.commit().await?;
         self.workflow(id).await
     }
 }
 
-/// Takes the per-workflow row lock; returns the status and the bound spec.
-pub(crate) async fn lock_workflow(tx: &mut Tx<'_>, id: Uuid) -> Result<(String, WorkflowSpec)> {
-    let row: Option<(String, Value)> =
-        sqlx::query_as("SELECT status, spec FROM rwf.workflows WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let (status, spec) = row.ok_or_else(|| StoreError::WorkflowNotFound(id.to_string()))?;
-    Ok((status, serde_json::from_value(spec)?))
-}
-
-/// Cancellation: nothing new starts; open approvals close; in-flight agents are abandoned unless their
-/// task's `on_cancel` is `drain` (then their outcome is still recorded).
-async fn cancel_tasks(
-    tx: &mut Tx<'_>,
-    id: Uuid,
-    spec: &WorkflowSpec,
-    now: DateTime<Utc>,
-    actor: &str,
-) -> Result<()> {
-    let drain: Vec<String> = spec
-        .tasks
-        .iter()
-        .filter(|t| t.policy.on_cancel == CancelPolicy::Drain)
-        .map(|t| t.key.clone())
-        .collect();
-    let cancelled: Vec<(String,)> = sqlx::query_as(
-        "UPDATE rwf.tasks SET status = 'cancelled', actual_end = $2, updated_at = $2,
-            next_attempt_at = NULL, lock_version = lock_version + 1
-         WHERE workflow_id = $1 AND status IN ('pending', 'running', 'waiting')
-           AND NOT (status = 'running' AND key = ANY($3))
-         RETURNING key",
-    )
-    .bind(id)
-    .bind(now)
-    .bind(&drain)
-    .fetch_all(&mut **tx)
-    .await?;
-    let keys: Vec<String> = cancelled.into_iter().map(|(k,)| k).collect();
-    sqlx::query(
-        "UPDATE rwf.attempts SET status = 'abandoned', finished_at = $2, lease_holder = NULL,
-            lease_expires_at = NULL
-         WHERE workflow_id = $1 AND status = 'dispatched' AND task_key = ANY($3)",
-    )
-    .bind(id)
-    .bind(now)
-    .bind(&keys)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE rwf.approvals SET status = 'cancelled', decided_at = $2
-         WHERE workflow_id = $1 AND status = 'open'",
-    )
-    .bind(id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    for key in &keys {
-        append(tx, id, now, actor, "task_cancelled", Some(key), json!({})).await?;
-    }
-    notify(
-        tx,
-        &crate::exec::Notification {
-            id: Uuid::new_v4(),
-            workflow_id: id,
-            kind: "workflow_cancelled".into(),
-            task_key: None,
-            recipients: Vec::new(),
-            title: format!("{} was cancelled", spec.name),
-            message: format!("cancelled by {actor}"),
-            created_at: now,
-        },
-    )
-    .await?;
-    Ok(())
-}

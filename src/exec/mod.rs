@@ -2,6 +2,11 @@
 //! This is the IO edge the worker drives; the engine only decides.
 
 pub mod builtin;
+pub mod command;
+pub mod deliver;
+pub mod http;
+pub mod process;
+pub mod sinks;
 
 use serde_json::Value;
 use std::future::Future;

@@ -7,6 +7,7 @@
 //! database.
 
 mod admin;
+pub mod delivery;
 mod clock;
 mod effects;
 mod error;

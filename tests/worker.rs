@@ -37,7 +37,7 @@ fn worker_on(store: &Store, id: &str, lease_secs: u64) -> Arc<Worker> {
             concurrency: 2,
         },
         Arc::new(BuiltinExecutor::new(ledger)),
-        Arc::new(rwf::engine::NoHooks),
+        Arc::new(rwf::store::RhaiHooks::default()),
     )
 }
 

@@ -3,6 +3,7 @@
 
 use super::db::{open, Conn};
 use super::{block_on, CliError, CmdResult, Outcome};
+use crate::exec::{AgentOutcome, AgentReport, BoxFuture, DispatchRequest, Executor};
 use crate::store::worker::{Worker, WorkerConfig};
 use crate::store::{PgEffectLedger, Store};
 use std::sync::Arc;
@@ -30,6 +31,9 @@ pub struct Args {
     /// Run `builtin:` agents with the built-in test executor
     #[arg(long)]
     test_executor: bool,
+    /// rwf.toml with the agents (default: the nearest one upward)
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
 }
 
 fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
@@ -40,23 +44,62 @@ fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
     }
 }
 
+/// Routes each dispatch: `builtin:` agents to the test executor (with `--test-executor`), the rest to
+/// the agents of `rwf.toml`.
+struct Routed {
+    config: crate::config::Config,
+    builtin: Option<crate::exec::builtin::BuiltinExecutor>,
+}
+
+fn refuse(reason: String) -> AgentReport {
+    AgentReport {
+        log: Some(reason.clone()),
+        outcome: AgentOutcome::Failed {
+            reason,
+            retryable: false,
+        },
+    }
+}
+
+impl Executor for Routed {
+    fn dispatch<'a>(&'a self, request: &'a DispatchRequest) -> BoxFuture<'a, AgentReport> {
+        if request.agent.starts_with("builtin:") {
+            return match &self.builtin {
+                Some(b) => b.dispatch(request),
+                None => Box::pin(async move {
+                    refuse(format!(
+                        "`{}` is a built-in test agent; run the worker with --test-executor",
+                        request.agent
+                    ))
+                }),
+            };
+        }
+        match self.config.executor_for(&request.agent) {
+            Some(executor) => Box::pin(async move { executor.dispatch(request).await }),
+            None => Box::pin(async move {
+                refuse(format!("no agent `{}` in rwf.toml", request.agent))
+            }),
+        }
+    }
+}
+
 /// The executor the worker runs agents with.
 pub(crate) fn executor(
     store: &Store,
+    config: crate::config::Config,
     test_executor: bool,
-) -> Result<Arc<dyn crate::exec::Executor>, CliError> {
-    if test_executor {
+) -> Arc<dyn Executor> {
+    let builtin = test_executor.then(|| {
         let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
-        return Ok(Arc::new(crate::exec::builtin::BuiltinExecutor::new(ledger)));
-    }
-    Err(CliError::new("no agent executor is configured")
-        .help("pass --test-executor to run `builtin:` agents"))
+        crate::exec::builtin::BuiltinExecutor::new(ledger)
+    });
+    Arc::new(Routed { config, builtin })
 }
 
 pub fn run(args: Args) -> CmdResult {
     block_on(async move {
         let store = open(&args.conn).await?;
-        let config = WorkerConfig {
+        let worker_config = WorkerConfig {
             id: args
                 .id
                 .clone()
@@ -66,8 +109,14 @@ pub fn run(args: Args) -> CmdResult {
             lease: secs("lease", args.lease)?,
             concurrency: args.concurrency.max(1),
         };
-        let executor = executor(&store, args.test_executor)?;
-        let worker = Worker::new(store, config, executor, Arc::new(crate::engine::NoHooks));
+        let config = super::db::load_config(args.config.as_deref())?;
+        let executor = executor(&store, config, args.test_executor);
+        let worker = Worker::new(
+            store,
+            worker_config,
+            executor,
+            Arc::new(crate::store::RhaiHooks::default()),
+        );
         eprintln!("worker {} running", worker.id());
         let shutdown = async {
             let mut term =

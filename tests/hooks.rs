@@ -1,4 +1,10 @@
-//! Hooks: sandbox limits, determinism, result contracts, `check_spec` positions, and the stdlib hooks.
+//! Hooks: sandbox limits, determinism, result contracts, `check_spec` positions, the stdlib hooks, every
+//! point driving the engine on a virtual clock, the example simulated twice, and a Postgres worker run.
+
+#[path = "support/pg.rs"]
+mod pg;
+#[path = "support/specs.rs"]
+mod specs;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rwf::hooks::{self, ContextInput, HookHost, Limits, Runtime};
@@ -1342,4 +1348,110 @@ fn example_release_simulates_identically_twice() {
         input,
         Some(json!({"product": "Acme", "tone": "plain", "highlights": [], "caution": false}))
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A real worker on Postgres (virtual clock) running a workflow with hooks.
+
+#[tokio::test]
+async fn postgres_worker_runs_gate_input_and_approvers_hooks() {
+    use rwf::exec::builtin::BuiltinExecutor;
+    use rwf::store::worker::{Worker, WorkerConfig};
+    use rwf::store::{Clock, LifecycleVerb, PgEffectLedger};
+    use specs::{agent, approval, base, create, spec_of};
+
+    let db = pg::TestDb::new().await;
+    let clock = Clock::fixed(base()); // Monday 2030-03-04 09:00 UTC
+    let store = db.store().await.with_clock(clock.clone());
+    let worker = Worker::new(
+        store.clone(),
+        WorkerConfig {
+            id: "hooks-w1".into(),
+            poll: std::time::Duration::from_millis(200),
+            grace: std::time::Duration::from_secs(2),
+            lease: std::time::Duration::from_secs(60),
+            concurrency: 2,
+        },
+        std::sync::Arc::new(BuiltinExecutor::new(std::sync::Arc::new(
+            PgEffectLedger::new(store.pool().clone()),
+        ))),
+        std::sync::Arc::new(rwf::store::RhaiHooks::default()),
+    );
+
+    // Deploy planned Monday 18:00 (after hours) with a two-day window; then a risky sign-off.
+    let mut deploy = agent("deploy", "builtin:succeed").at(9);
+    deploy.spec.window = Some("48h".parse().unwrap());
+    deploy.spec.hooks = BTreeMap::from([
+        (HookPoint::Gate, "business_hours".to_string()),
+        (HookPoint::Input, "shape".to_string()),
+    ]);
+    let mut ship = approval("ship", &["rel"], 1).after("deploy");
+    ship.spec.risk = Some(Risk::High);
+    ship.spec.hooks = BTreeMap::from([(HookPoint::Approvers, "approvers_by_risk".to_string())]);
+    let mut spec = spec_of("hooked", vec![deploy, ship]);
+    spec.hooks = vec![
+        stdlib("business_hours.rhai"),
+        stdlib("approvers_by_risk.rhai"),
+        file(
+            "shape.rhai",
+            "fn shape(ctx) { #{window: ctx.local.weekday, attempt: ctx.attempt} }",
+        ),
+    ];
+    assert_eq!(hooks::check_spec(&spec), vec![]);
+    let id = create(&store, spec, base()).await;
+    store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+
+    let status = |key: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .tasks(id)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|t| t.key == key)
+                .unwrap()
+        }
+    };
+    let advance = |hours: i64| {
+        let (clock, worker) = (clock.clone(), worker.clone());
+        async move {
+            clock.advance(chrono::Duration::hours(hours));
+            worker.run_until_idle().await.expect("worker runs");
+        }
+    };
+    advance(0).await;
+    advance(9).await; // Monday 18:00: the gate holds the agent
+    assert_eq!(status("deploy").await.status, "pending");
+    advance(14).await; // Tuesday 08:00: still closed
+    assert_eq!(status("deploy").await.status, "pending");
+    advance(1).await; // Tuesday 09:00: open
+    let deploy = status("deploy").await;
+    assert_eq!(deploy.status, "succeeded", "{deploy:?}");
+    let input = &deploy.output.as_ref().unwrap()["input"];
+    assert_eq!(
+        input["window"],
+        json!("tue"),
+        "the input hook ran at dispatch: {input}"
+    );
+    assert_eq!(input["attempt"], json!(1));
+    assert_eq!(input["topic"], json!("deploy"), "declared input kept");
+
+    // The approval opened with security added and a quorum of two; nobody has decided it.
+    let ship = status("ship").await;
+    assert_eq!(ship.status, "waiting_input");
+    let inbox = store.inbox().await.unwrap();
+    let item = inbox
+        .iter()
+        .find(|i| i.workflow_id == id && i.task_key == "ship")
+        .expect("in the inbox");
+    assert_eq!(
+        item.who,
+        vec!["user:rel".to_string(), "team:security".to_string()]
+    );
+    assert_eq!(item.quorum, Some(2));
+    assert!(item.voted.is_empty());
 }

@@ -291,7 +291,14 @@ pub fn bind(
             .find(|p| p.name == spec.target.param)
             .map(|p| p.ty.clone())
             .unwrap_or(ParamType::Datetime);
-        match parse_value(&ty, r) {
+        let parsed = parse_value(&ty, r).or_else(|| match ty {
+            // A date target given a date-time: its (local) date.
+            ParamType::Date => parse_datetime(r)
+                .ok()
+                .map(|d| Json::String(d[..10].to_string())),
+            _ => None,
+        });
+        match parsed {
             Some(j) => {
                 values.insert(spec.target.param.clone(), j);
             }

@@ -84,6 +84,26 @@ pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
     }
 }
 
+/// Parses a module; stdlib modules (fixed text) are parsed once per process.
+fn parse_module(display: &str, text: &str) -> std::sync::Arc<crate::syntax::Parsed> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<BTreeMap<(String, String), Arc<crate::syntax::Parsed>>>;
+    static STD: OnceLock<Cache> = OnceLock::new();
+    if !display.starts_with("std/") {
+        return Arc::new(crate::syntax::parse(display, text));
+    }
+    let cache = STD.get_or_init(|| Mutex::new(BTreeMap::new()));
+    let key = (display.to_string(), text.to_string());
+    if let Some(p) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return p;
+    }
+    let parsed = Arc::new(crate::syntax::parse(display, text));
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, parsed.clone());
+    }
+    parsed
+}
+
 fn suppressions(text: &str, comments: &[ast::Comment]) -> Vec<Suppression> {
     let index = crate::diagnostic::LineIndex::new(text);
     comments
@@ -209,7 +229,7 @@ impl Lower<'_> {
                 "break the cycle: move the shared items into a third module".into(),
             );
         }
-        let parsed = crate::syntax::parse(&display, &text);
+        let parsed = parse_module(&display, &text);
         if crate::diagnostic::has_errors(&parsed.diagnostics) {
             self.err(
                 "RWF061",

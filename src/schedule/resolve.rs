@@ -165,6 +165,8 @@ pub fn apply_window(
     let Some(span) = window else {
         return Ok(start);
     };
+    // The window's own arithmetic is traced as one `Window` step, not as an offset.
+    let mut inner = trace.as_ref().map(|_| Vec::new());
     let cursor = apply(
         ctx,
         tz,
@@ -173,10 +175,26 @@ pub fn apply_window(
         owner,
         "due",
         findings,
-        trace,
+        &mut inner,
     )?;
-    let due = cursor.instant(tz, owner, "due", findings, trace)?;
-    push(trace, || TraceStep::Window { span, due });
+    let due = cursor.instant(tz, owner, "due", findings, &mut inner)?;
+    let skipped = inner
+        .iter()
+        .flatten()
+        .find_map(|s| match s {
+            TraceStep::Offset { skipped, .. } => Some(skipped.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let dst: Vec<TraceStep> = inner
+        .into_iter()
+        .flatten()
+        .filter(|s| matches!(s, TraceStep::Convert { fix, .. } if *fix != LocalFix::Exact))
+        .collect();
+    push(trace, || TraceStep::Window { span, due, skipped });
+    if let Some(t) = trace {
+        t.extend(dst);
+    }
     Ok(due)
 }
 

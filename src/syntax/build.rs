@@ -48,7 +48,7 @@ impl Builder<'_> {
     fn kids<'i>(&self, pair: &Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
         pair.clone()
             .into_inner()
-            .filter(|p| !format!("{:?}", p.as_rule()).starts_with("kw_"))
+            .filter(|p| !is_keyword(p.as_rule()))
             .collect()
     }
 
@@ -575,4 +575,68 @@ pub fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Keyword rules carry no information beyond their parent's rule.
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_use
+            | Rule::kw_policy
+            | Rule::kw_calendar
+            | Rule::kw_template
+            | Rule::kw_version
+            | Rule::kw_description
+            | Rule::kw_param
+            | Rule::kw_target
+            | Rule::kw_in
+            | Rule::kw_hooks
+            | Rule::kw_hook
+            | Rule::kw_defaults
+            | Rule::kw_phase
+            | Rule::kw_retry
+            | Rule::kw_attempts
+            | Rule::kw_backoff
+            | Rule::kw_fixed
+            | Rule::kw_exponential
+            | Rule::kw_initial
+            | Rule::kw_factor
+            | Rule::kw_cap
+            | Rule::kw_jitter
+            | Rule::kw_on_failure
+            | Rule::kw_on_missed
+            | Rule::kw_on_cancel
+            | Rule::kw_weekend
+            | Rule::kw_covers
+            | Rule::kw_to
+            | Rule::kw_holiday
+            | Rule::kw_include
+            | Rule::kw_at
+            | Rule::kw_window
+            | Rule::kw_after
+            | Rule::kw_before
+            | Rule::kw_on
+            | Rule::kw_timeout
+            | Rule::kw_labels
+            | Rule::kw_risk
+            | Rule::kw_optional
+            | Rule::kw_required
+            | Rule::kw_pre_release
+            | Rule::kw_uses
+            | Rule::kw_input
+            | Rule::kw_approvers
+            | Rule::kw_quorum
+            | Rule::kw_deadline
+            | Rule::kw_remind
+            | Rule::kw_every
+            | Rule::kw_on_reject
+            | Rule::kw_on_expire
+            | Rule::kw_escalate
+            | Rule::kw_not_author_of
+            | Rule::kw_instructions
+            | Rule::kw_assignee
+            | Rule::kw_message
+            | Rule::kw_for
+            | Rule::kw_until
+    )
 }

@@ -496,9 +496,12 @@ impl Fmt<'_> {
     fn task(&mut self, t: &Task) {
         let header = title(&format!("{} {}", t.kind, t.key.name), &t.title);
         let fields: Vec<String> = t.fields.iter().map(|f| field(&f.kind)).collect();
-        let one_line = format!("{header} {{ {} }}", fields.join("  "));
+        let one_line = if fields.is_empty() {
+            format!("{header} {{}}")
+        } else {
+            format!("{header} {{ {} }}", fields.join("  "))
+        };
         if fields.len() <= 2
-            && !fields.is_empty()
             && !self.has_comment_in(&t.span)
             && one_line.len() + 2 * self.indent <= WIDTH
         {

@@ -189,6 +189,20 @@ impl<'a> Driver<'a> {
 
     /// Reports the first unclosed `{` of an item chunk; true when there is one.
     fn unclosed(&mut self, chunk: &std::ops::Range<usize>) -> bool {
+        if let Some(tok) = self.tokens[chunk.clone()]
+            .iter()
+            .find(|t| t.kind == TokKind::Unterminated)
+            .cloned()
+        {
+            self.diags.push(
+                Diagnostic::error("RWF003", "unterminated string")
+                    .in_file(self.file)
+                    .at(tok.span)
+                    .with_label("this string has no closing `\"` on its line")
+                    .help("close the string with `\"` on the same line; write a newline as `\\n`"),
+            );
+            return true;
+        }
         let Some(i) = unclosed_open(&self.tokens[chunk.clone()]) else {
             return false;
         };

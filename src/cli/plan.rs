@@ -2,13 +2,13 @@
 //! Mermaid, ICS or SVG; with `--compare-to`, the cascade of moving the release date.
 
 use super::{CliError, CmdResult, Outcome};
-use crate::compile::{self, Inputs, ModuleLoader, SourceMap};
+use crate::compile::{self, FsLoader, Inputs, SourceMap};
 use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::schedule::{self, render, Plan, Target};
 use crate::spec::{TzRef, WorkflowSpec};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -60,33 +60,6 @@ pub struct Loaded {
     pub file: String,
 }
 
-/// Files relative to the template's directory; `std/...` from the stdlib directory shipped beside
-/// the crate (embedded in the binary at build time).
-struct FsLoader {
-    root: PathBuf,
-}
-
-const STDLIB: &[(&str, &str)] = &[(
-    "std/calendars",
-    include_str!("../../stdlib/calendars.rwf"),
-)];
-
-impl ModuleLoader for FsLoader {
-    fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
-        if let Some((name, text)) = STDLIB.iter().find(|(n, _)| *n == path.trim_end_matches(".rwf")) {
-            return Ok((name.to_string(), text.to_string()));
-        }
-        let base = Path::new(from).parent().unwrap_or(&self.root);
-        let mut p = base.join(path);
-        if p.extension().is_none() {
-            p.set_extension("rwf");
-        }
-        std::fs::read_to_string(&p)
-            .map(|t| (p.display().to_string(), t))
-            .map_err(|e| format!("cannot read {}: {e}", p.display()))
-    }
-}
-
 /// Renders diagnostics for a human on stderr.
 pub fn print_diagnostics(diags: &[Diagnostic], text: &str) {
     let idx = LineIndex::new(text);
@@ -108,7 +81,11 @@ fn findings(diags: &[Diagnostic], text: &str) -> CliError {
     CliError::new(format!(
         "{} error{} in the template",
         diags.iter().filter(|d| d.is_error()).count(),
-        if diags.iter().filter(|d| d.is_error()).count() == 1 { "" } else { "s" }
+        if diags.iter().filter(|d| d.is_error()).count() == 1 {
+            ""
+        } else {
+            "s"
+        }
     ))
 }
 
@@ -132,8 +109,10 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
     let sets = parse_sets(&src.sets)?;
     if let Some(tz) = &src.tz {
         if tz.parse::<chrono_tz::Tz>().is_err() {
-            return Err(CliError::new(format!("`--tz {tz}` is not an IANA timezone"))
-                .help("e.g. `--tz Europe/Berlin`"));
+            return Err(
+                CliError::new(format!("`--tz {tz}` is not an IANA timezone"))
+                    .help("e.g. `--tz Europe/Berlin`"),
+            );
         }
     }
     let (mut spec, source) = if file.ends_with(".json") {
@@ -151,16 +130,11 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
             },
         )
     } else {
-        let root = src
-            .file
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let compiled = compile::compile_source(&file, &text, &FsLoader { root });
+        let compiled = compile::compile_source(&file, &text, &FsLoader);
         if compiled.diagnostics.iter().any(Diagnostic::is_error) || compiled.spec.is_none() {
             return Err(findings(&compiled.diagnostics, &text));
         }
-        let spec = compiled.spec.unwrap_or_else(|| unreachable_spec());
+        let spec = compiled.spec.unwrap_or_else(unreachable_spec);
         let inputs = Inputs {
             sets,
             release: src.release.clone(),
@@ -180,8 +154,10 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
         }
     }
     if let Some(r) = &src.release {
-        spec.bindings
-            .insert(spec.target.param.clone(), serde_json::Value::String(r.clone()));
+        spec.bindings.insert(
+            spec.target.param.clone(),
+            serde_json::Value::String(r.clone()),
+        );
     }
     Ok(Loaded {
         spec,
@@ -256,11 +232,9 @@ pub fn run(args: Args) -> CmdResult {
         }
         return Ok(Outcome::Ok);
     }
-    let today = args.today.unwrap_or_else(|| {
-        chrono::Utc::now()
-            .with_timezone(&target.tz)
-            .date_naive()
-    });
+    let today = args
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().with_timezone(&target.tz).date_naive());
     let view = render::View::new(&loaded.spec, &plan, today);
     let out = match args.format {
         Format::Table => format!("{}\n{}", render::table(&view), render::gantt(&view)),

@@ -43,10 +43,11 @@ pub fn explain(
         .map(|(i, t)| (t.key.as_str(), i))
         .collect();
     let Some(&start) = index.get(key) else {
-        return Err(
-            Diagnostic::error(super::UNKNOWN_ANCHOR, format!("no task `{key}` in this template"))
-                .help("`rwf plan FILE` lists the task keys"),
-        );
+        return Err(Diagnostic::error(
+            super::UNKNOWN_ANCHOR,
+            format!("no task `{key}` in this template"),
+        )
+        .help("`rwf plan FILE` lists the task keys"));
     };
     let r = resolve_all(spec, target, fixed, true);
     let mut chain_idx = vec![start];
@@ -91,10 +92,12 @@ impl Explanation {
     /// Human text: one block per task of the chain, each step with the source line it came from.
     pub fn render(&self, spec: &WorkflowSpec, source: &SourceMap, text: &str) -> String {
         let lines = LineIndex::new(text);
+        let last = std::cell::Cell::new(0usize);
         let src_line = |span: Option<&std::ops::Range<usize>>| -> String {
             match span {
-                Some(s) if !text.is_empty() => {
+                Some(s) if !text.is_empty() && lines.line_col(s.start).line != last.get() => {
                     let lc = lines.line_col(s.start);
+                    last.set(lc.line);
                     format!(
                         "    {}:{}: {}\n",
                         source.file,
@@ -161,21 +164,19 @@ fn describe(step: &TraceStep, link: &Link) -> (String, Where) {
             instant,
             tz,
             local,
-        } => {
-            (
-                format!(
-                    "anchor {what} = {} ({}), read in {tz}: {}",
-                    instant.format("%Y-%m-%dT%H:%MZ"),
-                    if what == "release" {
-                        "the release instant"
-                    } else {
-                        "that task's time"
-                    },
-                    fmt(local)
-                ),
-                Where::Anchor,
-            )
-        }
+        } => (
+            format!(
+                "anchor {what} = {} ({}), read in {tz}: {}",
+                instant.format("%Y-%m-%dT%H:%MZ"),
+                if what == "release" {
+                    "the release instant"
+                } else {
+                    "that task's time"
+                },
+                fmt(local)
+            ),
+            Where::Anchor,
+        ),
         TraceStep::Fixed { start } => (
             format!(
                 "kept at {} (already ran or frozen by an edit)",
@@ -249,14 +250,17 @@ fn describe(step: &TraceStep, link: &Link) -> (String, Where) {
                 Where::None,
             ),
         },
-        TraceStep::Window { span, due } => (
-            format!(
+        TraceStep::Window { span, due, skipped } => {
+            let mut s = format!(
                 "window {}: due {}",
                 span.human(),
                 due.with_timezone(&link.task.tz).format("%a %Y-%m-%d %H:%M")
-            ),
-            Where::Window,
-        ),
+            );
+            for k in skipped {
+                let _ = write!(s, "\n    skipped {}", k.describe());
+            }
+            (s, Where::Window)
+        }
         TraceStep::Floating { reason } => (format!("floating: {reason}"), Where::None),
     }
 }

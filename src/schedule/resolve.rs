@@ -108,7 +108,9 @@ pub fn eval_schedule(
                         None => {
                             return Err(Diagnostic::error(
                                 UNKNOWN_ANCHOR,
-                                format!("task `{owner}` is anchored to `{task}`, which is not a task"),
+                                format!(
+                                    "task `{owner}` is anchored to `{task}`, which is not a task"
+                                ),
                             )
                             .help("anchor to `release` or to an existing task's key"))
                         }
@@ -163,6 +165,8 @@ pub fn apply_window(
     let Some(span) = window else {
         return Ok(start);
     };
+    // The window's own arithmetic is traced as one `Window` step, not as an offset.
+    let mut inner = trace.as_ref().map(|_| Vec::new());
     let cursor = apply(
         ctx,
         tz,
@@ -171,10 +175,26 @@ pub fn apply_window(
         owner,
         "due",
         findings,
-        trace,
+        &mut inner,
     )?;
-    let due = cursor.instant(tz, owner, "due", findings, trace)?;
-    push(trace, || TraceStep::Window { span, due });
+    let due = cursor.instant(tz, owner, "due", findings, &mut inner)?;
+    let skipped = inner
+        .iter()
+        .flatten()
+        .find_map(|s| match s {
+            TraceStep::Offset { skipped, .. } => Some(skipped.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let dst: Vec<TraceStep> = inner
+        .into_iter()
+        .flatten()
+        .filter(|s| matches!(s, TraceStep::Convert { fix, .. } if *fix != LocalFix::Exact))
+        .collect();
+    push(trace, || TraceStep::Window { span, due, skipped });
+    if let Some(t) = trace {
+        t.extend(dst);
+    }
     Ok(due)
 }
 
@@ -298,7 +318,11 @@ fn apply(
             let secs = span.exact_seconds().unwrap_or(0);
             let instant = cursor.instant(tz, owner, what, findings, trace)?;
             let d = Duration::try_seconds(secs).ok_or_else(|| overflow(owner))?;
-            Cursor::Instant(instant.checked_add_signed(d).ok_or_else(|| overflow(owner))?)
+            Cursor::Instant(
+                instant
+                    .checked_add_signed(d)
+                    .ok_or_else(|| overflow(owner))?,
+            )
         }
         Unit::Days | Unit::Weeks => {
             let days = if span.unit == Unit::Weeks {
@@ -455,7 +479,10 @@ pub fn resolve_all(
                 Err(d) => {
                     if d.code == UNKNOWN_CALENDAR {
                         if !calendar_reported {
-                            findings.push(Finding { task: None, diag: d });
+                            findings.push(Finding {
+                                task: None,
+                                diag: d,
+                            });
                         }
                         calendar_reported = true;
                     } else {
@@ -573,11 +600,7 @@ pub fn into_plan(target: &Target, r: Resolution) -> Result<Plan, Vec<Diagnostic>
     if !errors.is_empty() {
         return Err(errors);
     }
-    let (warnings, warning_tasks) = r
-        .findings
-        .into_iter()
-        .map(|f| (f.diag, f.task))
-        .unzip();
+    let (warnings, warning_tasks) = r.findings.into_iter().map(|f| (f.diag, f.task)).unzip();
     Ok(Plan {
         target: *target,
         tasks: r.tasks,
@@ -585,4 +608,3 @@ pub fn into_plan(target: &Target, r: Resolution) -> Result<Plan, Vec<Diagnostic>
         warning_tasks,
     })
 }
-

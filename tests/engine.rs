@@ -1144,6 +1144,28 @@ fn golden_simulate_output_for_every_template() {
             )
         })
         .collect();
+    for (name, template, args) in [
+        (
+            "compliance_filing_nobody_approves",
+            "compliance_filing",
+            vec!["--approve", "none"],
+        ),
+        (
+            "mobile_app_release_reject_go_live",
+            "mobile_app_release",
+            vec!["--reject", "go_live"],
+        ),
+        (
+            "security_patch_fail_draft_patch",
+            "security_patch",
+            vec!["--fail", "draft_patch"],
+        ),
+    ] {
+        let path = root.join(format!("templates/{template}.rwf"));
+        if path.exists() {
+            cases.push((name.to_string(), path, args));
+        }
+    }
     let launch = root.join("templates/product_launch.rwf");
     if launch.exists() {
         for (name, args) in [

@@ -417,6 +417,12 @@ fn approval_gate_holds_until_granted() {
         .unwrap();
     assert_eq!(row.state, GateState::Wait);
     assert_eq!(row.reason, "waiting for approval legal (open, 0 of 1)");
+    let own = d
+        .gates
+        .iter()
+        .find(|g| g.task == "legal" && g.gate == GateKind::Approval)
+        .unwrap();
+    assert_eq!(own.reason, "open: 0 of 1 approval(s) from team:legal");
     let dir = StaticDirectory::default().with_team("legal", &["lena"]);
     vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();
     step(&mut s, h(0));

@@ -1192,7 +1192,7 @@ fn status_list(work: &Snapshot, ix: &Ix, keys: &[&str]) -> String {
         .join(", ")
 }
 
-/// The gate ledger for every task not yet started (and those awaiting a decision).
+/// The gate ledger for every task not yet started, those awaiting a decision, and open approvals.
 fn gate_rows(
     work: &Snapshot,
     ix: &Ix,
@@ -1205,6 +1205,36 @@ fn gate_rows(
         let Some(state) = ix.state(work, &spec.key) else {
             continue;
         };
+        if state.status == TaskStatus::WaitingInput {
+            // An open approval: who it waits for, and until when.
+            if let Some(a) = work
+                .approval(&spec.key)
+                .filter(|a| a.status == super::model::ApprovalStatus::Open)
+            {
+                let deadline = a
+                    .deadline_at
+                    .map(|d| format!("; deadline {}", fmt_local(work, d)))
+                    .unwrap_or_default();
+                rows.push(GateRow {
+                    task: spec.key.clone(),
+                    gate: GateKind::Approval,
+                    state: GateState::Wait,
+                    reason: format!(
+                        "open: {} of {} approval(s) from {}{deadline}",
+                        a.approvals(),
+                        a.quorum,
+                        a.approvers
+                            .iter()
+                            .map(scope_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    blockers: vec![],
+                    until: None,
+                });
+            }
+            continue;
+        }
         if !matches!(
             state.status,
             TaskStatus::Pending | TaskStatus::AwaitingDecision

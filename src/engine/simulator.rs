@@ -524,9 +524,8 @@ pub fn simulate(
         let next_event = sim.queue.keys().next().map(|(t, _)| *t);
         if sim.snap.status.is_terminal() {
             // Drain: in-flight agents still report.
-            if let Some(t) = next_event {
+            if let Some(((t, _), e)) = sim.queue.pop_first() {
                 now = now.max(t);
-                let ((_, _), e) = sim.queue.pop_first().expect("non-empty");
                 sim.handle(e, now)?;
                 continue;
             }

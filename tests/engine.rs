@@ -1297,3 +1297,48 @@ fn bench_simulate_large_release() {
         started.elapsed() / 100
     );
 }
+
+#[test]
+fn an_agent_asking_for_input_waits_for_a_person() {
+    let mut s = snap(spec(vec![task("a", agent("x"))]), &[]);
+    step(&mut s, h(0));
+    let ask = AgentOutcome::NeedsInput {
+        prompt: "which tone?".into(),
+    };
+    let a = settle(&s, "a", 1, &ask, h(0), &NoHooks).unwrap();
+    assert!(a.iter().any(
+        |a| matches!(a, Action::Notify { kind: NotifyKind::InputNeeded, message, .. } if message == "which tone?")
+    ));
+    apply_all(&mut s, &a, h(0)).unwrap();
+    assert_eq!(status(&s, "a"), TaskStatus::WaitingInput);
+    let dir = StaticDirectory::default();
+    let a = complete(&s, "a", &person("ann"), Some(json!({"tone": "calm"})), &dir).unwrap();
+    apply_all(&mut s, &a, h(1)).unwrap();
+    let d = step(&mut s, h(1));
+    assert_eq!(s.task("a").unwrap().output, Some(json!({"tone": "calm"})));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::Notify {
+            kind: NotifyKind::WorkflowCompleted,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn nothing_is_decided_in_a_draft() {
+    let mut s = snap(
+        spec(vec![task("legal", approval(vec![team("legal")], 1))]),
+        &[],
+    );
+    s.status = WorkflowStatus::Draft;
+    assert!(reconcile(&s, h(0), &NoHooks).actions.is_empty());
+    let dir = StaticDirectory::default().with_team("legal", &["lena"]);
+    let e = decide(&s, "legal", &person("lena"), Verdict::Approve, None, &dir).unwrap_err();
+    assert_eq!(e.to_string(), "the workflow is draft, not active");
+    assert!(lifecycle(&s, Lifecycle::Pause, "ann", h(0)).is_err());
+    let a = lifecycle(&s, Lifecycle::Start, "ann", h(0)).unwrap();
+    apply_all(&mut s, &a, h(0)).unwrap();
+    step(&mut s, h(0));
+    assert_eq!(status(&s, "legal"), TaskStatus::WaitingInput);
+}

@@ -198,7 +198,11 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     // (a) Throughput.
     let spec_a = throughput_spec(args.tasks, release);
     let plan_a = plan(&spec_a, release, None);
-    eprintln!("(a) creating {} workflows × {} tasks", args.workflows, spec_a.tasks.len());
+    eprintln!(
+        "(a) creating {} workflows × {} tasks",
+        args.workflows,
+        spec_a.tasks.len()
+    );
     let mut ids = Vec::with_capacity(args.workflows);
     for _ in 0..args.workflows {
         ids.push(
@@ -237,7 +241,10 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
         }
         let mut groups: BTreeMap<uuid::Uuid, Vec<_>> = BTreeMap::new();
         for (d, r) in reports {
-            groups.entry(d.request.workflow_id).or_default().push((d, r));
+            groups
+                .entry(d.request.workflow_id)
+                .or_default()
+                .push((d, r));
         }
         let mut set = tokio::task::JoinSet::new();
         for (_, items) in groups {
@@ -250,9 +257,16 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_a = cpu_seconds() - cpu0;
-    let settled = count(&store, "SELECT count(*) FROM rwf.tasks WHERE status = 'succeeded'").await?;
-    let completed =
-        count(&store, "SELECT count(*) FROM rwf.workflows WHERE status = 'completed'").await?;
+    let settled = count(
+        &store,
+        "SELECT count(*) FROM rwf.tasks WHERE status = 'succeeded'",
+    )
+    .await?;
+    let completed = count(
+        &store,
+        "SELECT count(*) FROM rwf.workflows WHERE status = 'completed'",
+    )
+    .await?;
     println!(
         "(a) throughput: {settled} tasks settled in {elapsed:.2}s = {:.0} tasks/s ({completed}/{} workflows completed; worker cpu {cpu_a:.2}s)",
         settled as f64 / elapsed,
@@ -365,7 +379,13 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
         .await?;
     // Let the running worker reconcile them once (each wakes now, then sleeps until the release).
     let settle_by = Instant::now() + Duration::from_secs(300);
-    while count(&store, "SELECT count(*) FROM rwf.workflows WHERE next_wake_at <= now()").await? > 0 {
+    while count(
+        &store,
+        "SELECT count(*) FROM rwf.workflows WHERE next_wake_at <= now()",
+    )
+    .await?
+        > 0
+    {
         if Instant::now() > settle_by {
             return Err(CliError::new("idle workflows did not settle"));
         }
@@ -379,16 +399,18 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu0;
     let x1 = store.xact_commits().await?;
-    let active = count(&store, "SELECT count(*) FROM rwf.workflows WHERE status = 'active'").await?;
+    let active = count(
+        &store,
+        "SELECT count(*) FROM rwf.workflows WHERE status = 'active'",
+    )
+    .await?;
     println!(
         "(c) idle: {active} active workflows, nothing due: worker cpu {:.2}% of a core, {:.2} transactions/s (database-wide) over {secs:.0}s",
         100.0 * cpu / secs,
         (x1 - x0) as f64 / secs
     );
     let _ = stop_tx.send(());
-    runner
-        .await
-        .map_err(|e| CliError::new(e.to_string()))??;
+    runner.await.map_err(|e| CliError::new(e.to_string()))??;
     store.pool().close().await;
     Ok(Outcome::Ok)
 }

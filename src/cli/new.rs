@@ -48,9 +48,8 @@ fn render(diags: &[Diagnostic]) -> String {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let text = std::fs::read_to_string(&args.template).map_err(|e| {
-        CliError::new(format!("cannot read {}: {e}", args.template.display()))
-    })?;
+    let text = std::fs::read_to_string(&args.template)
+        .map_err(|e| CliError::new(format!("cannot read {}: {e}", args.template.display())))?;
     let mut sets = BTreeMap::new();
     for s in &args.sets {
         let (k, v) = s.split_once('=').ok_or_else(|| {
@@ -67,11 +66,10 @@ pub fn run(args: Args) -> CmdResult {
         .cloned()
         .collect();
     let Some(template) = compiled.spec.filter(|_| errors.is_empty()) else {
-        return Err(CliError::new(format!(
-            "{file} does not compile:\n  {}",
-            render(&errors)
-        ))
-        .help(format!("run `rwf check {file}` for the full diagnostics")));
+        return Err(
+            CliError::new(format!("{file} does not compile:\n  {}", render(&errors)))
+                .help(format!("run `rwf check {file}` for the full diagnostics")),
+        );
     };
     let inputs = Inputs {
         sets,

@@ -40,7 +40,9 @@ fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
     if v.is_finite() && v > 0.0 {
         Ok(Duration::from_secs_f64(v))
     } else {
-        Err(CliError::new(format!("--{name} must be a positive number of seconds")))
+        Err(CliError::new(format!(
+            "--{name} must be a positive number of seconds"
+        )))
     }
 }
 
@@ -76,9 +78,9 @@ impl Executor for Routed {
         }
         match self.config.executor_for(&request.agent) {
             Some(executor) => Box::pin(async move { executor.dispatch(request).await }),
-            None => Box::pin(async move {
-                refuse(format!("no agent `{}` in rwf.toml", request.agent))
-            }),
+            None => {
+                Box::pin(async move { refuse(format!("no agent `{}` in rwf.toml", request.agent)) })
+            }
         }
     }
 }

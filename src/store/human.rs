@@ -55,8 +55,14 @@ impl Store {
     ) -> Result<Snapshot> {
         let directory = self.directory();
         mutate(self, id, actor, None, |snapshot, _now| {
-            glue::human(snapshot, task, actor, Human::Done { output, skip }, &directory)
-                .map_err(StoreError::Refused)
+            glue::human(
+                snapshot,
+                task,
+                actor,
+                Human::Done { output, skip },
+                &directory,
+            )
+            .map_err(StoreError::Refused)
         })
         .await
     }

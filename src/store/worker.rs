@@ -5,8 +5,8 @@
 
 use super::glue;
 use super::snapshot::{self, Dispatch, Locked, Writer};
-use super::{Result, Store, StoreError, Tx, WAKE_CHANNEL};
 use super::HookProvider;
+use super::{Result, Store, StoreError, Tx, WAKE_CHANNEL};
 use crate::engine::{Decision, Snapshot};
 use crate::exec::{AgentOutcome, AgentReport, DispatchRequest, Executor};
 use chrono::{DateTime, Utc};
@@ -141,7 +141,9 @@ impl Worker {
         }
         if !failed {
             tx.commit().await?;
-            self.stats.reconciles.fetch_add(rows.len(), Ordering::Relaxed);
+            self.stats
+                .reconciles
+                .fetch_add(rows.len(), Ordering::Relaxed);
             return Ok(Some(out));
         }
         tx.rollback().await?;
@@ -317,18 +319,18 @@ impl Worker {
         self.stats.dispatches.fetch_add(1, Ordering::Relaxed);
         let work = async {
             match d.request.timeout {
-                Some(limit) => match tokio::time::timeout(limit, self.executor.dispatch(&d.request))
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(_) => AgentReport {
-                        outcome: AgentOutcome::Failed {
-                            reason: format!("timed out after {}s", limit.as_secs()),
-                            retryable: true,
+                Some(limit) => {
+                    match tokio::time::timeout(limit, self.executor.dispatch(&d.request)).await {
+                        Ok(r) => r,
+                        Err(_) => AgentReport {
+                            outcome: AgentOutcome::Failed {
+                                reason: format!("timed out after {}s", limit.as_secs()),
+                                retryable: true,
+                            },
+                            log: None,
                         },
-                        log: None,
-                    },
-                },
+                    }
+                }
                 None => self.executor.dispatch(&d.request).await,
             }
         };
@@ -376,7 +378,10 @@ impl Worker {
         let mut by_workflow: std::collections::BTreeMap<Uuid, Vec<(Dispatch, AgentReport)>> =
             Default::default();
         for (d, r) in items {
-            by_workflow.entry(d.request.workflow_id).or_default().push((d, r));
+            by_workflow
+                .entry(d.request.workflow_id)
+                .or_default()
+                .push((d, r));
         }
         let mut accepted = 0;
         for (wf, items) in by_workflow {
@@ -486,9 +491,16 @@ impl Worker {
             }
         }
         wake_now(&mut decision, now);
-        let more =
-            snapshot::persist(&mut tx, &locked, &current, &decision, false, now, &self.writer())
-                .await?;
+        let more = snapshot::persist(
+            &mut tx,
+            &locked,
+            &current,
+            &decision,
+            false,
+            now,
+            &self.writer(),
+        )
+        .await?;
         tx.commit().await?;
         self.stats.outcomes.fetch_add(accepted, Ordering::Relaxed);
         // An outcome decision never dispatches by itself (reconcile does), but stay correct if it does.
@@ -574,7 +586,10 @@ impl Worker {
 
     /// The long-running loop. Returns after `shutdown` resolves and in-flight work settled (or `grace`
     /// passed, then the remaining leases are handed back).
-    pub async fn run(self: &Arc<Self>, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
+    pub async fn run(
+        self: &Arc<Self>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<()> {
         self.store.migrate().await?;
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.store.pool).await?;
         listener.listen(WAKE_CHANNEL).await?;
@@ -680,10 +695,12 @@ where
         snapshot::persist(&mut tx, &locked, &after, &decision, false, now, &writer).await?;
     // Human paths never run agents; a dispatch decided here is left for a worker to take over.
     for d in &dispatches {
-        sqlx::query("UPDATE rwf.attempts SET lease_holder = NULL, lease_expires_at = NULL WHERE id = $1")
-            .bind(d.attempt_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE rwf.attempts SET lease_holder = NULL, lease_expires_at = NULL WHERE id = $1",
+        )
+        .bind(d.attempt_id)
+        .execute(&mut *tx)
+        .await?;
     }
     if let Some(kind) = event {
         super::events::append(&mut tx, id, now, actor, kind, None, serde_json::json!({})).await?;

@@ -113,7 +113,9 @@ fn start_cluster() -> String {
     let which = |bin: &str| -> Option<PathBuf> {
         let out = Command::new("sh")
             .arg("-c")
-            .arg(format!("command -v {bin} || ls /usr/lib/postgresql/*/bin/{bin} 2>/dev/null | tail -1"))
+            .arg(format!(
+                "command -v {bin} || ls /usr/lib/postgresql/*/bin/{bin} 2>/dev/null | tail -1"
+            ))
             .output()
             .ok()?;
         let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -132,7 +134,11 @@ fn start_cluster() -> String {
     let run = |program: &PathBuf, args: &[String]| -> bool {
         let mut cmd = if root {
             // Postgres refuses to run as root: run as the postgres user, which must own the dir.
-            let _ = Command::new("chown").arg("-R").arg("postgres").arg(&dir).status();
+            let _ = Command::new("chown")
+                .arg("-R")
+                .arg("postgres")
+                .arg(&dir)
+                .status();
             let mut c = Command::new("runuser");
             c.arg("-u").arg("postgres").arg("--").arg(program);
             c
@@ -161,7 +167,10 @@ fn start_cluster() -> String {
             "-D".into(),
             data.display().to_string(),
             "-o".into(),
-            format!("-p {port} -k {} -c listen_addresses=127.0.0.1", dir.display()),
+            format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1",
+                dir.display()
+            ),
             "-l".into(),
             dir.join("log").display().to_string(),
             "-w".into(),

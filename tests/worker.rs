@@ -35,6 +35,7 @@ fn worker_on(store: &Store, id: &str, lease_secs: u64) -> Arc<Worker> {
             grace: std::time::Duration::from_secs(2),
             lease: std::time::Duration::from_secs(lease_secs),
             concurrency: 2,
+            max_in_flight: 16,
         },
         Arc::new(BuiltinExecutor::new(ledger)),
         Arc::new(rwf::store::RhaiHooks::default()),

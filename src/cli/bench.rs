@@ -148,6 +148,7 @@ fn worker(store: &Store, concurrency: usize) -> Arc<Worker> {
             grace: Duration::from_secs(5),
             lease: Duration::from_secs(30),
             concurrency,
+            max_in_flight: 64,
         },
         Arc::new(BuiltinExecutor::new(ledger)),
         Arc::new(crate::store::RhaiHooks::default()),

@@ -28,6 +28,9 @@ pub struct Args {
     /// Parallel claimers
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Agents running at once
+    #[arg(long, default_value_t = 64)]
+    max_in_flight: usize,
     /// Run `builtin:` agents with the built-in test executor
     #[arg(long)]
     test_executor: bool,
@@ -110,6 +113,7 @@ pub fn run(args: Args) -> CmdResult {
             grace: secs("grace", args.grace)?,
             lease: secs("lease", args.lease)?,
             concurrency: args.concurrency.max(1),
+            max_in_flight: args.max_in_flight.max(1),
         };
         let config = super::db::load_config(args.config.as_deref())?;
         let executor = executor(&store, config, args.test_executor);

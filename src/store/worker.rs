@@ -32,6 +32,8 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// Parallel claimers per wake.
     pub concurrency: usize,
+    /// Agents running at once; further dispatches wait (their leases kept alive by heartbeats).
+    pub max_in_flight: usize,
 }
 
 impl Default for WorkerConfig {
@@ -42,6 +44,7 @@ impl Default for WorkerConfig {
             grace: Duration::from_secs(10),
             lease: Duration::from_secs(30),
             concurrency: 4,
+            max_in_flight: 64,
         }
     }
 }
@@ -67,6 +70,7 @@ pub struct Worker {
     /// Bounds concurrent outcome transactions so hundreds of finishing agents queue here, not on the
     /// connection pool.
     outcome_slots: tokio::sync::Semaphore,
+    dispatch_slots: tokio::sync::Semaphore,
     pub stats: Stats,
 }
 
@@ -84,6 +88,7 @@ impl Worker {
         Arc::new(Worker {
             store,
             outcome_slots: tokio::sync::Semaphore::new(config.concurrency.max(1) * 2),
+            dispatch_slots: tokio::sync::Semaphore::new(config.max_in_flight.max(1)),
             config,
             executor,
             hooks,
@@ -318,6 +323,8 @@ impl Worker {
     pub async fn execute(&self, d: &Dispatch) -> Result<Option<AgentReport>> {
         self.stats.dispatches.fetch_add(1, Ordering::Relaxed);
         let work = async {
+            // Waiting for a slot is part of the work: the lease is heartbeaten meanwhile.
+            let _slot = self.dispatch_slots.acquire().await;
             match d.request.timeout {
                 Some(limit) => {
                     match tokio::time::timeout(limit, self.executor.dispatch(&d.request)).await {

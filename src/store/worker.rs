@@ -322,9 +322,16 @@ impl Worker {
     /// the agent was stopped and its new holder owns the attempt.
     pub async fn execute(&self, d: &Dispatch) -> Result<Option<AgentReport>> {
         self.stats.dispatches.fetch_add(1, Ordering::Relaxed);
+        // Wait for a slot, then make sure the lease is still ours before starting the agent.
+        let _slot = self
+            .dispatch_slots
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if !self.heartbeat(d).await? {
+            return Ok(None);
+        }
         let work = async {
-            // Waiting for a slot is part of the work: the lease is heartbeaten meanwhile.
-            let _slot = self.dispatch_slots.acquire().await;
             match d.request.timeout {
                 Some(limit) => {
                     match tokio::time::timeout(limit, self.executor.dispatch(&d.request)).await {

@@ -44,7 +44,11 @@ async fn template_versions_are_immutable() {
     let store = db.store().await;
     let spec = spec_of("tpl", vec![checkpoint("a")]);
     let hash = store.put_template(&spec).await.unwrap();
-    assert_eq!(store.put_template(&spec).await.unwrap(), hash, "same spec is a no-op");
+    assert_eq!(
+        store.put_template(&spec).await.unwrap(),
+        hash,
+        "same spec is a no-op"
+    );
     let changed = spec_of("tpl", vec![checkpoint("a"), checkpoint("b")]);
     match store.put_template(&changed).await {
         Err(StoreError::TemplateChanged { key, version }) => {
@@ -67,7 +71,10 @@ async fn events_are_append_only() {
     let id = create(&store, spec_of("t", vec![checkpoint("a")]), base()).await;
     let events = store.events(id, 0).await.unwrap();
     assert_eq!(events[0].kind, "workflow_created");
-    for sql in ["UPDATE rwf.events SET actor = 'x'", "DELETE FROM rwf.events"] {
+    for sql in [
+        "UPDATE rwf.events SET actor = 'x'",
+        "DELETE FROM rwf.events",
+    ] {
         let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
         assert!(
             matches!(StoreError::from(err), StoreError::Immutable(_)),
@@ -80,7 +87,12 @@ async fn events_are_append_only() {
 async fn approval_decisions_need_a_distinct_human_actor() {
     let db = pg::TestDb::new().await;
     let store = db.store().await;
-    let id = create(&store, spec_of("t", vec![approval("ok", &["ann"], 1)]), base()).await;
+    let id = create(
+        &store,
+        spec_of("t", vec![approval("ok", &["ann"], 1)]),
+        base(),
+    )
+    .await;
     let (approval,): (i64,) = sqlx::query_as(
         "INSERT INTO rwf.approvals (workflow_id, task_key, round, status, approvers, quorum, opened_at)
          VALUES ($1, 'ok', 1, 'open', '[]', 1, now()) RETURNING id",
@@ -161,10 +173,16 @@ async fn create_stores_tasks_edges_and_plan() {
     assert_eq!(wf.next_wake_at, None);
     let tasks = store.tasks(id).await.unwrap();
     assert_eq!(
-        tasks.iter().map(|t| (t.key.as_str(), t.kind.as_str(), t.status.as_str())).collect::<Vec<_>>(),
+        tasks
+            .iter()
+            .map(|t| (t.key.as_str(), t.kind.as_str(), t.status.as_str()))
+            .collect::<Vec<_>>(),
         vec![("a", "checkpoint", "pending"), ("b", "agent", "pending")]
     );
-    assert_eq!(tasks[0].planned_start, Some(base() + chrono::Duration::hours(2)));
+    assert_eq!(
+        tasks[0].planned_start,
+        Some(base() + chrono::Duration::hours(2))
+    );
     assert_eq!(tasks[1].planned_start, None, "floating task");
     let edges: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT task_key, upstream, outcome FROM rwf.dependencies WHERE workflow_id = $1",
@@ -188,21 +206,87 @@ async fn lifecycle_transitions_and_refusals() {
         }
         other => panic!("expected refusal of {verb} in {status}, got {other:?}"),
     };
-    refused(store.transition(id, LifecycleVerb::Pause, "ann").await, "pause", "draft");
-    refused(store.transition(id, LifecycleVerb::Resume, "ann").await, "resume", "draft");
-    let wf = store.transition(id, LifecycleVerb::Start, "ann").await.unwrap();
+    refused(
+        store.transition(id, LifecycleVerb::Pause, "ann").await,
+        "pause",
+        "draft",
+    );
+    refused(
+        store.transition(id, LifecycleVerb::Resume, "ann").await,
+        "resume",
+        "draft",
+    );
+    let wf = store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
     assert_eq!(wf.status, "active");
-    assert!(wf.next_wake_at.is_some(), "a started workflow is due at once");
-    refused(store.transition(id, LifecycleVerb::Start, "ann").await, "start", "active");
-    assert_eq!(store.transition(id, LifecycleVerb::Pause, "ann").await.unwrap().status, "paused");
-    refused(store.transition(id, LifecycleVerb::Pause, "ann").await, "pause", "paused");
-    assert_eq!(store.transition(id, LifecycleVerb::Resume, "ann").await.unwrap().status, "active");
-    assert_eq!(store.transition(id, LifecycleVerb::Cancel, "ann").await.unwrap().status, "cancelled");
-    refused(store.transition(id, LifecycleVerb::Resume, "ann").await, "resume", "cancelled");
-    refused(store.transition(id, LifecycleVerb::Cancel, "ann").await, "cancel", "cancelled");
-    let kinds: Vec<String> = store.events(id, 0).await.unwrap().into_iter().map(|e| e.kind).collect();
-    for want in ["workflow_created", "workflow_started", "workflow_paused", "workflow_resumed", "workflow_cancelled"] {
-        assert!(kinds.iter().any(|k| k == want), "missing {want} in {kinds:?}");
+    assert!(
+        wf.next_wake_at.is_some(),
+        "a started workflow is due at once"
+    );
+    refused(
+        store.transition(id, LifecycleVerb::Start, "ann").await,
+        "start",
+        "active",
+    );
+    assert_eq!(
+        store
+            .transition(id, LifecycleVerb::Pause, "ann")
+            .await
+            .unwrap()
+            .status,
+        "paused"
+    );
+    refused(
+        store.transition(id, LifecycleVerb::Pause, "ann").await,
+        "pause",
+        "paused",
+    );
+    assert_eq!(
+        store
+            .transition(id, LifecycleVerb::Resume, "ann")
+            .await
+            .unwrap()
+            .status,
+        "active"
+    );
+    assert_eq!(
+        store
+            .transition(id, LifecycleVerb::Cancel, "ann")
+            .await
+            .unwrap()
+            .status,
+        "cancelled"
+    );
+    refused(
+        store.transition(id, LifecycleVerb::Resume, "ann").await,
+        "resume",
+        "cancelled",
+    );
+    refused(
+        store.transition(id, LifecycleVerb::Cancel, "ann").await,
+        "cancel",
+        "cancelled",
+    );
+    let kinds: Vec<String> = store
+        .events(id, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    for want in [
+        "workflow_created",
+        "workflow_started",
+        "workflow_paused",
+        "workflow_resumed",
+        "workflow_cancelled",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == want),
+            "missing {want} in {kinds:?}"
+        );
     }
     let tasks = store.tasks(id).await.unwrap();
     assert_eq!(tasks[0].status, "cancelled");

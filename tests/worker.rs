@@ -35,6 +35,7 @@ fn worker_on(store: &Store, id: &str, lease_secs: u64) -> Arc<Worker> {
             grace: std::time::Duration::from_secs(2),
             lease: std::time::Duration::from_secs(lease_secs),
             concurrency: 2,
+            max_in_flight: 16,
         },
         Arc::new(BuiltinExecutor::new(ledger)),
         Arc::new(rwf::store::RhaiHooks::default()),
@@ -123,18 +124,31 @@ async fn every_step_type_runs_to_completion() {
         )
         .await;
     r.idle().await;
-    assert_eq!(r.task_status(id, "kickoff").await, "pending", "timing gate holds");
+    assert_eq!(
+        r.task_status(id, "kickoff").await,
+        "pending",
+        "timing gate holds"
+    );
     r.advance(1).await;
-    assert_eq!(r.task_status(id, "kickoff").await, "running", "a checkpoint holds until its due");
+    assert_eq!(
+        r.task_status(id, "kickoff").await,
+        "running",
+        "a checkpoint holds until its due"
+    );
     r.advance(1).await;
     assert_eq!(r.task_status(id, "kickoff").await, "succeeded");
     assert_eq!(r.task_status(id, "draft").await, "succeeded");
     let draft = r.task(id, "draft").await;
     assert_eq!(draft.attempts, 1);
-    assert_eq!(draft.output.as_ref().unwrap()["key"], format!("{id}:draft:1"));
+    assert_eq!(
+        draft.output.as_ref().unwrap()["key"],
+        format!("{id}:draft:1")
+    );
     assert_eq!(r.task_status(id, "legal").await, "waiting_input");
     let inbox = r.store.inbox().await.unwrap();
-    assert!(inbox.iter().any(|i| i.workflow_id == id && i.kind == "approval"));
+    assert!(inbox
+        .iter()
+        .any(|i| i.workflow_id == id && i.kind == "approval"));
     r.store
         .decide(id, "legal", "lea", Verdict::Approve, None)
         .await
@@ -156,14 +170,25 @@ async fn every_step_type_runs_to_completion() {
     assert_eq!(r.status(id).await, "completed");
     let feed = r.store.notifications(Some(id)).await.unwrap();
     assert!(
-        feed.iter().any(|n| n.kind == "notification" && n.message.contains("it is out")),
+        feed.iter()
+            .any(|n| n.kind == "notification" && n.message.contains("it is out")),
         "{feed:?}"
     );
     assert!(feed.iter().any(|n| n.kind == "approval_needed"));
     assert!(feed.iter().any(|n| n.kind == "workflow_completed"));
-    assert_eq!(r.effects(&id.to_string()).await, vec![(format!("{id}:draft:1"), 1)]);
+    assert_eq!(
+        r.effects(&id.to_string()).await,
+        vec![(format!("{id}:draft:1"), 1)]
+    );
     let kinds = r.kinds(id).await;
-    for want in ["workflow_started", "dispatched", "approval_opened", "approval_vote", "approval_granted", "workflow_status"] {
+    for want in [
+        "workflow_started",
+        "dispatched",
+        "approval_opened",
+        "approval_vote",
+        "approval_granted",
+        "workflow_status",
+    ] {
         assert!(kinds.iter().any(|k| k == want), "missing {want}: {kinds:?}");
     }
     let votes: Vec<(String, String)> = sqlx::query_as(
@@ -189,7 +214,9 @@ async fn gates_explain_why_tasks_wait() {
             vec![
                 checkpoint("later").at(3),
                 approval("ok", &["lea"], 1),
-                agent("after_both", "builtin:succeed").after("later").after("ok"),
+                agent("after_both", "builtin:succeed")
+                    .after("later")
+                    .after("ok"),
             ],
         )
         .await;
@@ -205,10 +232,17 @@ async fn gates_explain_why_tasks_wait() {
     assert_eq!(of("later", "timing").2, "wait");
     assert_eq!(of("after_both", "dependency").2, "wait");
     assert_eq!(of("after_both", "approval").2, "wait");
-    assert!(of("after_both", "dependency").4.to_string().contains("later"));
+    assert!(of("after_both", "dependency")
+        .4
+        .to_string()
+        .contains("later"));
     r.advance(4).await;
     assert_eq!(r.task_status(id, "later").await, "succeeded");
-    assert_eq!(r.task_status(id, "after_both").await, "pending", "approval gate still closed");
+    assert_eq!(
+        r.task_status(id, "after_both").await,
+        "pending",
+        "approval gate still closed"
+    );
     r.store
         .decide(id, "ok", "lea", Verdict::Approve, None)
         .await
@@ -275,7 +309,9 @@ async fn exhausted_retries_dead_letter_and_block_or_skip() {
         .started(
             "skip",
             vec![
-                agent("bad", "builtin:fatal").retry(5, 1).on_failure(FailurePolicy::Skip),
+                agent("bad", "builtin:fatal")
+                    .retry(5, 1)
+                    .on_failure(FailurePolicy::Skip),
                 checkpoint("next").after_any("bad"),
             ],
         )
@@ -308,16 +344,31 @@ async fn missed_windows_after_a_pause_follow_their_policy() {
             vec![
                 checkpoint("asap").at(1).on_missed(MissedPolicy::FireAsap),
                 checkpoint("skipme").at(1).on_missed(MissedPolicy::Skip),
-                checkpoint("failme").at(1).on_missed(MissedPolicy::Fail).optional(),
-                checkpoint("ask").at(1).on_missed(MissedPolicy::RequireManualDecision),
+                checkpoint("failme")
+                    .at(1)
+                    .on_missed(MissedPolicy::Fail)
+                    .optional(),
+                checkpoint("ask")
+                    .at(1)
+                    .on_missed(MissedPolicy::RequireManualDecision),
             ],
         )
         .await;
     r.idle().await;
-    r.store.transition(id, LifecycleVerb::Pause, "ann").await.unwrap();
+    r.store
+        .transition(id, LifecycleVerb::Pause, "ann")
+        .await
+        .unwrap();
     r.advance(5).await;
-    assert_eq!(r.task_status(id, "asap").await, "pending", "paused: nothing runs");
-    r.store.transition(id, LifecycleVerb::Resume, "ann").await.unwrap();
+    assert_eq!(
+        r.task_status(id, "asap").await,
+        "pending",
+        "paused: nothing runs"
+    );
+    r.store
+        .transition(id, LifecycleVerb::Resume, "ann")
+        .await
+        .unwrap();
     r.idle().await;
     assert_eq!(r.task_status(id, "asap").await, "succeeded");
     assert_eq!(r.task_status(id, "skipme").await, "skipped");
@@ -325,7 +376,9 @@ async fn missed_windows_after_a_pause_follow_their_policy() {
     assert_eq!(r.task_status(id, "ask").await, "awaiting_decision");
     assert!(r.kinds(id).await.iter().any(|k| k == "window_missed"));
     let inbox = r.store.inbox().await.unwrap();
-    assert!(inbox.iter().any(|i| i.task_key == "ask" && i.kind == "decision"));
+    assert!(inbox
+        .iter()
+        .any(|i| i.task_key == "ask" && i.kind == "decision"));
     r.store.done(id, "ask", "ann", None).await.unwrap();
     r.idle().await;
     assert_eq!(r.task_status(id, "ask").await, "succeeded");
@@ -392,12 +445,23 @@ async fn rejections_follow_on_reject() {
     r.idle().await;
     assert_eq!(r.status(revise).await, "completed");
     // Refusals: not an approver, a machine, a second vote.
-    let err = r.store.decide(skip, "ok", "lea", Verdict::Approve, None).await;
+    let err = r
+        .store
+        .decide(skip, "ok", "lea", Verdict::Approve, None)
+        .await;
     assert!(err.is_err());
     let fresh = r.started("rf", vec![approval("ok", &["lea"], 1)]).await;
     r.idle().await;
-    assert!(r.store.decide(fresh, "ok", "bob", Verdict::Approve, None).await.is_err());
-    assert!(r.store.decide(fresh, "ok", "system", Verdict::Approve, None).await.is_err());
+    assert!(r
+        .store
+        .decide(fresh, "ok", "bob", Verdict::Approve, None)
+        .await
+        .is_err());
+    assert!(r
+        .store
+        .decide(fresh, "ok", "system", Verdict::Approve, None)
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -415,7 +479,10 @@ async fn cancel_abandons_in_flight_work_and_drops_its_result() {
     let dispatches = r.worker.reconcile_due().await.unwrap();
     assert_eq!(dispatches.len(), 1);
     assert_eq!(r.task_status(id, "stuck").await, "running");
-    r.store.transition(id, LifecycleVerb::Cancel, "ann").await.unwrap();
+    r.store
+        .transition(id, LifecycleVerb::Cancel, "ann")
+        .await
+        .unwrap();
     assert_eq!(r.status(id).await, "cancelled");
     assert_eq!(r.task_status(id, "stuck").await, "cancelled");
     assert_eq!(r.task_status(id, "never").await, "cancelled");
@@ -442,21 +509,30 @@ async fn cancel_abandons_in_flight_work_and_drops_its_result() {
 async fn expired_lease_is_taken_over_with_the_same_key_and_a_late_result_is_dropped() {
     let r = rig().await;
     let id = r
-        .started("lease", vec![agent("a", "builtin:succeed"), checkpoint("b").after("a")])
+        .started(
+            "lease",
+            vec![agent("a", "builtin:succeed"), checkpoint("b").after("a")],
+        )
         .await;
     // Worker 1 decides the dispatch, then "dies" before running it.
     let first = r.worker.reconcile_due().await.unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].epoch, 1);
     let w2 = worker_on(&r.store, "w2", 60);
-    assert!(w2.take_over(false).await.unwrap().is_empty(), "lease still valid");
+    assert!(
+        w2.take_over(false).await.unwrap().is_empty(),
+        "lease still valid"
+    );
     r.clock.advance(Duration::seconds(61));
     let taken = w2.take_over(false).await.unwrap();
     assert_eq!(taken.len(), 1);
     assert_eq!(taken[0].epoch, 2);
     assert_eq!(taken[0].attempt_id, first[0].attempt_id);
     assert_eq!(taken[0].request.idempotency_key, format!("{id}:a:1"));
-    assert_eq!(taken[0].request, first[0].request, "same attempt, same key, same input");
+    assert_eq!(
+        taken[0].request, first[0].request,
+        "same attempt, same key, same input"
+    );
     assert!(w2.run_dispatch(taken[0].clone()).await.unwrap());
     // The old holder comes back with a result for epoch 1: dropped.
     let late = r
@@ -502,12 +578,18 @@ async fn racing_workers_never_double_dispatch() {
         let tasks = (0..5)
             .map(|i| {
                 let t = agent(&format!("a{i}"), "builtin:succeed");
-                if i > 0 { t.after(&format!("a{}", i - 1)) } else { t }
+                if i > 0 {
+                    t.after(&format!("a{}", i - 1))
+                } else {
+                    t
+                }
             })
             .collect();
         ids.push(r.started(&format!("race{n}"), tasks).await);
     }
-    let workers: Vec<_> = (0..3).map(|i| worker_on(&r.store, &format!("racer{i}"), 60)).collect();
+    let workers: Vec<_> = (0..3)
+        .map(|i| worker_on(&r.store, &format!("racer{i}"), 60))
+        .collect();
     let mut set = tokio::task::JoinSet::new();
     for w in workers.clone() {
         set.spawn(async move { w.run_until_idle().await });
@@ -521,7 +603,11 @@ async fn racing_workers_never_double_dispatch() {
     }
     let dispatched: usize = workers
         .iter()
-        .map(|w| w.stats.dispatches.load(std::sync::atomic::Ordering::Relaxed))
+        .map(|w| {
+            w.stats
+                .dispatches
+                .load(std::sync::atomic::Ordering::Relaxed)
+        })
         .sum();
     assert_eq!(dispatched, 12 * 5, "each attempt dispatched exactly once");
     let (dupes,): (i64,) = sqlx::query_as(
@@ -543,18 +629,35 @@ async fn workers_killed_mid_run_still_finish_every_workflow_exactly_once() {
         let tasks = (0..6)
             .map(|i| {
                 let t = agent(&format!("s{i}"), "builtin:sleep:150");
-                if i > 0 { t.after(&format!("s{}", i - 1)) } else { t }
+                if i > 0 {
+                    t.after(&format!("s{}", i - 1))
+                } else {
+                    t
+                }
             })
             .collect();
         let id = create(&store, spec_of(&format!("crash{n}"), tasks), base()).await;
-        store.transition(id, LifecycleVerb::Start, "ann").await.unwrap();
+        store
+            .transition(id, LifecycleVerb::Start, "ann")
+            .await
+            .unwrap();
         ids.push(id);
     }
     let spawn = |name: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
             .args([
-                "worker", "--database-url", &db.url, "--id", name, "--poll", "0.5", "--lease", "1",
-                "--grace", "1", "--test-executor",
+                "worker",
+                "--database-url",
+                &db.url,
+                "--id",
+                name,
+                "--poll",
+                "0.5",
+                "--lease",
+                "1",
+                "--grace",
+                "1",
+                "--test-executor",
             ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -562,12 +665,11 @@ async fn workers_killed_mid_run_still_finish_every_workflow_exactly_once() {
             .expect("spawn rwf worker")
     };
     let all_done = || async {
-        let (left,): (i64,) = sqlx::query_as(
-            "SELECT count(*) FROM rwf.workflows WHERE status <> 'completed'",
-        )
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+        let (left,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM rwf.workflows WHERE status <> 'completed'")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
         left == 0
     };
     // Several rounds of two workers each, SIGKILLed mid-run (no grace, no lease hand-back).
@@ -593,15 +695,25 @@ async fn workers_killed_mid_run_still_finish_every_workflow_exactly_once() {
     }
     let _ = last.kill();
     let _ = last.wait();
-    assert!(kills >= 4, "the run was interrupted several times ({kills} kills)");
-    assert!(all_done().await, "every workflow completes despite the kills");
+    assert!(
+        kills >= 4,
+        "the run was interrupted several times ({kills} kills)"
+    );
+    assert!(
+        all_done().await,
+        "every workflow completes despite the kills"
+    );
     let (tasks, succeeded_once): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(*) FILTER (WHERE status = 'succeeded' AND attempts = 1) FROM rwf.tasks",
     )
     .fetch_one(store.pool())
     .await
     .unwrap();
-    assert_eq!((tasks, succeeded_once), (36, 36), "each task succeeded, on its first attempt");
+    assert_eq!(
+        (tasks, succeeded_once),
+        (36, 36),
+        "each task succeeded, on its first attempt"
+    );
     let (effects, keys, max_per_key): (i64, i64, i64) = sqlx::query_as(
         "SELECT count(*), count(DISTINCT idempotency_key), COALESCE(max(n), 0) FROM
            (SELECT idempotency_key, count(*) OVER (PARTITION BY idempotency_key) AS n FROM rwf.builtin_effects) e",
@@ -609,6 +721,9 @@ async fn workers_killed_mid_run_still_finish_every_workflow_exactly_once() {
     .fetch_one(store.pool())
     .await
     .unwrap();
-    assert_eq!(max_per_key, 1, "at most one side effect per idempotency key");
+    assert_eq!(
+        max_per_key, 1,
+        "at most one side effect per idempotency key"
+    );
     assert_eq!((effects, keys), (36, 36));
 }

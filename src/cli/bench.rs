@@ -148,6 +148,7 @@ fn worker(store: &Store, concurrency: usize) -> Arc<Worker> {
             grace: Duration::from_secs(5),
             lease: Duration::from_secs(30),
             concurrency,
+            max_in_flight: 64,
         },
         Arc::new(BuiltinExecutor::new(ledger)),
         Arc::new(crate::store::RhaiHooks::default()),
@@ -198,7 +199,11 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     // (a) Throughput.
     let spec_a = throughput_spec(args.tasks, release);
     let plan_a = plan(&spec_a, release, None);
-    eprintln!("(a) creating {} workflows × {} tasks", args.workflows, spec_a.tasks.len());
+    eprintln!(
+        "(a) creating {} workflows × {} tasks",
+        args.workflows,
+        spec_a.tasks.len()
+    );
     let mut ids = Vec::with_capacity(args.workflows);
     for _ in 0..args.workflows {
         ids.push(
@@ -220,24 +225,49 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     let cpu0 = cpu_seconds();
     loop {
         let dispatches = w.reconcile_due().await?;
-        let idle = dispatches.is_empty();
+        if dispatches.is_empty() {
+            break;
+        }
+        // Run the agents concurrently, then record their outcomes batched per workflow.
         let mut set = tokio::task::JoinSet::new();
         for d in dispatches {
             let w = w.clone();
-            set.spawn(async move { w.run_dispatch(d).await });
+            set.spawn(async move { w.execute(&d).await.map(|r| r.map(|r| (d, r))) });
+        }
+        let mut reports = Vec::new();
+        while let Some(r) = set.join_next().await {
+            if let Some(done) = r.map_err(|e| CliError::new(e.to_string()))?? {
+                reports.push(done);
+            }
+        }
+        let mut groups: BTreeMap<uuid::Uuid, Vec<_>> = BTreeMap::new();
+        for (d, r) in reports {
+            groups
+                .entry(d.request.workflow_id)
+                .or_default()
+                .push((d, r));
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for (_, items) in groups {
+            let w = w.clone();
+            set.spawn(async move { w.record_outcomes(items).await });
         }
         while let Some(r) = set.join_next().await {
             r.map_err(|e| CliError::new(e.to_string()))??;
         }
-        if idle {
-            break;
-        }
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_a = cpu_seconds() - cpu0;
-    let settled = count(&store, "SELECT count(*) FROM rwf.tasks WHERE status = 'succeeded'").await?;
-    let completed =
-        count(&store, "SELECT count(*) FROM rwf.workflows WHERE status = 'completed'").await?;
+    let settled = count(
+        &store,
+        "SELECT count(*) FROM rwf.tasks WHERE status = 'succeeded'",
+    )
+    .await?;
+    let completed = count(
+        &store,
+        "SELECT count(*) FROM rwf.workflows WHERE status = 'completed'",
+    )
+    .await?;
     println!(
         "(a) throughput: {settled} tasks settled in {elapsed:.2}s = {:.0} tasks/s ({completed}/{} workflows completed; worker cpu {cpu_a:.2}s)",
         settled as f64 / elapsed,
@@ -350,7 +380,13 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
         .await?;
     // Let the running worker reconcile them once (each wakes now, then sleeps until the release).
     let settle_by = Instant::now() + Duration::from_secs(300);
-    while count(&store, "SELECT count(*) FROM rwf.workflows WHERE next_wake_at <= now()").await? > 0 {
+    while count(
+        &store,
+        "SELECT count(*) FROM rwf.workflows WHERE next_wake_at <= now()",
+    )
+    .await?
+        > 0
+    {
         if Instant::now() > settle_by {
             return Err(CliError::new("idle workflows did not settle"));
         }
@@ -364,16 +400,18 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu0;
     let x1 = store.xact_commits().await?;
-    let active = count(&store, "SELECT count(*) FROM rwf.workflows WHERE status = 'active'").await?;
+    let active = count(
+        &store,
+        "SELECT count(*) FROM rwf.workflows WHERE status = 'active'",
+    )
+    .await?;
     println!(
         "(c) idle: {active} active workflows, nothing due: worker cpu {:.2}% of a core, {:.2} transactions/s (database-wide) over {secs:.0}s",
         100.0 * cpu / secs,
         (x1 - x0) as f64 / secs
     );
     let _ = stop_tx.send(());
-    runner
-        .await
-        .map_err(|e| CliError::new(e.to_string()))??;
+    runner.await.map_err(|e| CliError::new(e.to_string()))??;
     store.pool().close().await;
     Ok(Outcome::Ok)
 }

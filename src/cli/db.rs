@@ -35,10 +35,14 @@ pub enum Format {
 
 /// Connects and migrates (so every command works on a fresh database).
 pub(crate) async fn open(conn: &Conn) -> Result<Store, CliError> {
-    let url = conn.database_url.clone().filter(|u| !u.trim().is_empty()).ok_or_else(|| {
-        CliError::new("no database given")
-            .help("pass --database-url postgres://... or set DATABASE_URL")
-    })?;
+    let url = conn
+        .database_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| {
+            CliError::new("no database given")
+                .help("pass --database-url postgres://... or set DATABASE_URL")
+        })?;
     let store = Store::connect_with(&url, 4).await.map_err(|e| {
         CliError::new(format!("cannot connect to the database: {e}"))
             .help("check the URL and that Postgres is running")
@@ -84,7 +88,9 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 /// `rwf.toml`: `--config PATH`, else the nearest one upward from the current directory, else empty.
-pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<crate::config::Config, CliError> {
+pub(crate) fn load_config(
+    explicit: Option<&std::path::Path>,
+) -> Result<crate::config::Config, CliError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
     let loaded = crate::config::Config::resolve(explicit, &cwd);
     loaded.config.ok_or_else(|| {
@@ -94,7 +100,8 @@ pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<crate::c
             .find(|d| d.severity == crate::diagnostic::Severity::Error)
             .map(|d| format!("{} {}", d.code, d.message))
             .unwrap_or_else(|| "invalid".into());
-        CliError::new(format!("rwf.toml: {first}")).help("run `rwf check` on the config to see every problem")
+        CliError::new(format!("rwf.toml: {first}"))
+            .help("run `rwf check` on the config to see every problem")
     })
 }
 

@@ -22,8 +22,8 @@ pub fn run(args: Args) -> CmdResult {
         if let Some(person) = &args.actor {
             let me = format!("user:{}", person.trim_start_matches("user:"));
             items.retain(|i| {
-                let named = i.who.is_empty()
-                    || i.who.iter().any(|w| *w == me || !w.starts_with("user:"));
+                let named =
+                    i.who.is_empty() || i.who.iter().any(|w| *w == me || !w.starts_with("user:"));
                 let voted = i.voted.iter().any(|v| format!("user:{v}") == me);
                 named && !voted
             });

@@ -3,11 +3,11 @@
 
 use super::db::{actor, open, Conn};
 use super::{block_on, CliError, CmdResult, Outcome};
-use crate::compile::{self, Inputs, ModuleLoader};
+use crate::compile::{self, Inputs};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::store::{NewWorkflow, StoreError};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -29,27 +29,6 @@ pub struct Args {
     conn: Conn,
 }
 
-/// Reads `use`d modules relative to the importing file.
-struct FsLoader {
-    root: PathBuf,
-}
-
-impl ModuleLoader for FsLoader {
-    fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
-        let base = Path::new(from)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| self.root.clone());
-        let mut candidate = base.join(path);
-        if candidate.extension().is_none() {
-            candidate.set_extension("rwf");
-        }
-        std::fs::read_to_string(&candidate)
-            .map(|text| (candidate.display().to_string(), text))
-            .map_err(|e| format!("cannot read {}: {e}", candidate.display()))
-    }
-}
-
 fn render(diags: &[Diagnostic]) -> String {
     diags
         .iter()
@@ -69,9 +48,8 @@ fn render(diags: &[Diagnostic]) -> String {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let text = std::fs::read_to_string(&args.template).map_err(|e| {
-        CliError::new(format!("cannot read {}: {e}", args.template.display()))
-    })?;
+    let text = std::fs::read_to_string(&args.template)
+        .map_err(|e| CliError::new(format!("cannot read {}: {e}", args.template.display())))?;
     let mut sets = BTreeMap::new();
     for s in &args.sets {
         let (k, v) = s.split_once('=').ok_or_else(|| {
@@ -80,14 +58,7 @@ pub fn run(args: Args) -> CmdResult {
         sets.insert(k.trim().to_string(), v.to_string());
     }
     let file = args.template.display().to_string();
-    let loader = FsLoader {
-        root: args
-            .template
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    };
-    let compiled = compile::compile_source(&file, &text, &loader);
+    let compiled = compile::compile_source(&file, &text, &compile::FsLoader);
     let errors: Vec<Diagnostic> = compiled
         .diagnostics
         .iter()
@@ -95,11 +66,10 @@ pub fn run(args: Args) -> CmdResult {
         .cloned()
         .collect();
     let Some(template) = compiled.spec.filter(|_| errors.is_empty()) else {
-        return Err(CliError::new(format!(
-            "{file} does not compile:\n  {}",
-            render(&errors)
-        ))
-        .help(format!("run `rwf check {file}` for the full diagnostics")));
+        return Err(
+            CliError::new(format!("{file} does not compile:\n  {}", render(&errors)))
+                .help(format!("run `rwf check {file}` for the full diagnostics")),
+        );
     };
     let inputs = Inputs {
         sets,

@@ -28,6 +28,9 @@ pub struct Args {
     /// Parallel claimers
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Agents running at once
+    #[arg(long, default_value_t = 64)]
+    max_in_flight: usize,
     /// Run `builtin:` agents with the built-in test executor
     #[arg(long)]
     test_executor: bool,
@@ -40,7 +43,9 @@ fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
     if v.is_finite() && v > 0.0 {
         Ok(Duration::from_secs_f64(v))
     } else {
-        Err(CliError::new(format!("--{name} must be a positive number of seconds")))
+        Err(CliError::new(format!(
+            "--{name} must be a positive number of seconds"
+        )))
     }
 }
 
@@ -76,9 +81,9 @@ impl Executor for Routed {
         }
         match self.config.executor_for(&request.agent) {
             Some(executor) => Box::pin(async move { executor.dispatch(request).await }),
-            None => Box::pin(async move {
-                refuse(format!("no agent `{}` in rwf.toml", request.agent))
-            }),
+            None => {
+                Box::pin(async move { refuse(format!("no agent `{}` in rwf.toml", request.agent)) })
+            }
         }
     }
 }
@@ -108,6 +113,7 @@ pub fn run(args: Args) -> CmdResult {
             grace: secs("grace", args.grace)?,
             lease: secs("lease", args.lease)?,
             concurrency: args.concurrency.max(1),
+            max_in_flight: args.max_in_flight.max(1),
         };
         let config = super::db::load_config(args.config.as_deref())?;
         let executor = executor(&store, config, args.test_executor);

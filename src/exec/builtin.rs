@@ -65,17 +65,17 @@ impl BuiltinExecutor {
 
     async fn run(&self, request: &DispatchRequest) -> AgentReport {
         let Some(behaviour) = Behaviour::parse(&request.agent) else {
-            return failed(
-                format!("unknown built-in agent `{}`", request.agent),
-                false,
-            );
+            return failed(format!("unknown built-in agent `{}`", request.agent), false);
         };
         match behaviour {
             Behaviour::Succeed => self.succeed(request).await,
             Behaviour::Fail => failed("builtin:fail always fails".into(), true),
             Behaviour::Fatal => failed("builtin:fatal fails without retry".into(), false),
             Behaviour::FailThenSucceed(n) if request.attempt <= n => failed(
-                format!("attempt {} of a task that fails {n} time(s)", request.attempt),
+                format!(
+                    "attempt {} of a task that fails {n} time(s)",
+                    request.attempt
+                ),
                 true,
             ),
             Behaviour::FailThenSucceed(_) => self.succeed(request).await,
@@ -134,7 +134,10 @@ mod tests {
 
     #[test]
     fn parses_references() {
-        assert_eq!(Behaviour::parse("builtin:succeed"), Some(Behaviour::Succeed));
+        assert_eq!(
+            Behaviour::parse("builtin:succeed"),
+            Some(Behaviour::Succeed)
+        );
         assert_eq!(
             Behaviour::parse("builtin:fail_then_succeed:2"),
             Some(Behaviour::FailThenSucceed(2))

@@ -22,7 +22,9 @@ pub fn url_with_database(url: &str, db: &str) -> String {
 
 fn valid_name(name: &str) -> Result<()> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(StoreError::Refused(format!("`{name}` is not a plain database name")));
+        return Err(StoreError::Refused(format!(
+            "`{name}` is not a plain database name"
+        )));
     }
     Ok(())
 }

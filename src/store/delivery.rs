@@ -133,7 +133,9 @@ impl DeliveryLog for PgDeliveryLog {
                     error,
                     retry_at: None,
                 } => ("gave_up", "gave_up", None, Some(error.as_str())),
-                AttemptResult::Skipped { reason } => ("skipped", "skipped", None, Some(reason.as_str())),
+                AttemptResult::Skipped { reason } => {
+                    ("skipped", "skipped", None, Some(reason.as_str()))
+                }
             };
             let mut tx = self.store.pool().begin().await.map_err(to_string)?;
             sqlx::query(

@@ -25,7 +25,8 @@ pub fn applied(
     now: DateTime<Utc>,
 ) -> Result<Snapshot, String> {
     let mut next = snapshot.clone();
-    crate::engine::apply::apply_all(&mut next, &decision.actions, now).map_err(|e| e.to_string())?;
+    crate::engine::apply::apply_all(&mut next, &decision.actions, now)
+        .map_err(|e| e.to_string())?;
     Ok(next)
 }
 

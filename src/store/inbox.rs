@@ -62,7 +62,16 @@ impl Store {
                 quorum: Some(r.7),
             })
             .collect();
-        type TRow = (Uuid, String, String, String, String, String, DateTime<Utc>, Value);
+        type TRow = (
+            Uuid,
+            String,
+            String,
+            String,
+            String,
+            String,
+            DateTime<Utc>,
+            Value,
+        );
         let tasks: Vec<TRow> = sqlx::query_as(
             "SELECT w.id, w.name, t.key, t.title, t.kind, t.status, t.updated_at, w.spec
              FROM rwf.tasks t JOIN rwf.workflows w ON w.id = t.workflow_id

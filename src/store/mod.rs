@@ -7,8 +7,8 @@
 //! database.
 
 mod admin;
-pub mod delivery;
 mod clock;
+pub mod delivery;
 mod effects;
 mod error;
 mod events;
@@ -16,17 +16,17 @@ mod glue;
 mod hook_host;
 mod human;
 mod inbox;
-mod templates;
-mod workflows;
 pub mod snapshot;
+mod templates;
 pub mod worker;
+mod workflows;
 
 pub use admin::url_with_database;
 pub use clock::Clock;
 pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};
-pub use hook_host::{HookProvider, RhaiHooks};
 pub use events::{EventRow, Follower, NotificationRow};
+pub use hook_host::{HookProvider, RhaiHooks};
 pub use inbox::InboxItem;
 pub use workflows::{LifecycleVerb, NewWorkflow, TaskRow, WorkflowRow};
 
@@ -64,7 +64,7 @@ impl Store {
             .application_name("rwf");
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await
             .map_err(StoreError::Db)?;

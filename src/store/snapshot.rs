@@ -171,7 +171,8 @@ async fn load_approvals(tx: &mut Tx<'_>, id: Uuid) -> Result<Vec<ApprovalState>>
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let votes: Vec<(i64, String, String, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+    type VoteRow = (i64, String, String, Option<String>, DateTime<Utc>);
+    let votes: Vec<VoteRow> = sqlx::query_as(
         "SELECT d.approval_id, d.actor, d.verdict, d.reason, d.at FROM rwf.approval_decisions d
          JOIN rwf.approvals a ON a.id = d.approval_id WHERE a.workflow_id = $1 ORDER BY d.id",
     )
@@ -298,7 +299,10 @@ pub async fn persist(
             changed.iter().map(|t| f(t)).collect()
         };
         let keys: Vec<String> = changed.iter().map(|t| t.key.clone()).collect();
-        let statuses: Vec<String> = changed.iter().map(|t| t.status.as_str().to_string()).collect();
+        let statuses: Vec<String> = changed
+            .iter()
+            .map(|t| t.status.as_str().to_string())
+            .collect();
         let attempts: Vec<i32> = changed.iter().map(|t| t.attempt as i32).collect();
         let outputs: Vec<Option<Value>> = changed.iter().map(|t| t.output.clone()).collect();
         let errors: Vec<Option<String>> = changed.iter().map(|t| t.last_error.clone()).collect();
@@ -521,7 +525,8 @@ pub async fn persist(
                 input,
                 timeout_seconds,
             } => {
-                let request = json!({ "agent": agent, "input": input, "timeout_seconds": timeout_seconds });
+                let request =
+                    json!({ "agent": agent, "input": input, "timeout_seconds": timeout_seconds });
                 let (attempt_id,): (i64,) = sqlx::query_as(
                     "INSERT INTO rwf.attempts (workflow_id, task_key, attempt, idempotency_key, status,
                         lease_holder, lease_epoch, lease_expires_at, heartbeat_at, request, started_at)

@@ -14,12 +14,13 @@ impl Store {
 
     /// The stored spec of a template version.
     pub async fn template(&self, key: &str, version: u32) -> Result<Option<WorkflowSpec>> {
-        let row: Option<(serde_json::Value,)> =
-            sqlx::query_as("SELECT spec FROM rwf.template_versions WHERE key = $1 AND version = $2")
-                .bind(key)
-                .bind(version as i32)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(serde_json::Value,)> = sqlx::query_as(
+            "SELECT spec FROM rwf.template_versions WHERE key = $1 AND version = $2",
+        )
+        .bind(key)
+        .bind(version as i32)
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             Some((spec,)) => Ok(Some(serde_json::from_value(spec)?)),
             None => Ok(None),

@@ -79,7 +79,8 @@ impl LifecycleVerb {
     }
 }
 
-pub(crate) const WORKFLOW_COLUMNS: &str = "id, name, status, template_key, template_version, spec_hash, \
+pub(crate) const WORKFLOW_COLUMNS: &str =
+    "id, name, status, template_key, template_version, spec_hash, \
      target_at, target_tz, lock_version, next_wake_at, created_at, updated_at";
 
 type WorkflowTuple = (
@@ -114,7 +115,8 @@ pub(crate) fn workflow_of(t: WorkflowTuple) -> WorkflowRow {
     }
 }
 
-pub(crate) const TASK_COLUMNS: &str = "key, kind, title, status, planned_start, planned_due, planned_end, \
+pub(crate) const TASK_COLUMNS: &str =
+    "key, kind, title, status, planned_start, planned_due, planned_end, \
      actual_start, actual_end, attempts, next_attempt_at, output, last_error, actor";
 
 type TaskTuple = (
@@ -310,7 +312,12 @@ impl Store {
         let sql = format!("SELECT {TASK_COLUMNS} FROM rwf.tasks WHERE workflow_id = $1");
         let rows: Vec<TaskTuple> = sqlx::query_as(&sql).bind(id).fetch_all(&self.pool).await?;
         let mut tasks: Vec<TaskRow> = rows.into_iter().map(task_of).collect();
-        let order = |k: &str| spec.tasks.iter().position(|t| t.key == k).unwrap_or(usize::MAX);
+        let order = |k: &str| {
+            spec.tasks
+                .iter()
+                .position(|t| t.key == k)
+                .unwrap_or(usize::MAX)
+        };
         tasks.sort_by_key(|t| order(&t.key));
         Ok(tasks)
     }
@@ -342,7 +349,13 @@ impl Store {
             LifecycleVerb::Resume => crate::engine::Lifecycle::Resume,
             LifecycleVerb::Cancel => crate::engine::Lifecycle::Cancel,
         };
-        super::worker::mutate(self, id, actor, |snapshot, now| {
+        let kind = match verb {
+            LifecycleVerb::Start => "workflow_started",
+            LifecycleVerb::Pause => "workflow_paused",
+            LifecycleVerb::Resume => "workflow_resumed",
+            LifecycleVerb::Cancel => "workflow_cancelled",
+        };
+        super::worker::mutate(self, id, actor, Some(kind), |snapshot, now| {
             let status = snapshot.status.as_str();
             if !from.contains(&status) {
                 return Err(StoreError::IllegalTransition {
@@ -353,17 +366,6 @@ impl Store {
             super::glue::lifecycle(snapshot, engine_verb, actor, now).map_err(StoreError::Refused)
         })
         .await?;
-        let kind = match verb {
-            LifecycleVerb::Start => "workflow_started",
-            LifecycleVerb::Pause => "workflow_paused",
-            LifecycleVerb::Resume => "workflow_resumed",
-            LifecycleVerb::Cancel => "workflow_cancelled",
-        };
-        let mut tx = self.begin().await?;
-        let now = self.clock.now(&mut tx).await?;
-        append(&mut tx, id, now, actor, kind, None, json!({})).await?;
-        tx.commit().await?;
         self.workflow(id).await
     }
 }
-

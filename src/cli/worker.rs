@@ -30,6 +30,9 @@ pub struct Args {
     /// Run `builtin:` agents with the built-in test executor
     #[arg(long)]
     test_executor: bool,
+    /// rwf.toml with the agents, sinks and directory (default: the nearest one upward from here)
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
 }
 
 fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
@@ -40,17 +43,34 @@ fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
     }
 }
 
-/// The executor the worker runs agents with.
+/// The executor the worker runs agents with: rwf.toml's agents, plus `builtin:` ones when enabled.
 pub(crate) fn executor(
     store: &Store,
     test_executor: bool,
+    config: &crate::config::Config,
 ) -> Result<Arc<dyn crate::exec::Executor>, CliError> {
-    if test_executor {
+    let builtin: Option<Arc<dyn crate::exec::Executor>> = test_executor.then(|| {
         let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
-        return Ok(Arc::new(crate::exec::builtin::BuiltinExecutor::new(ledger)));
+        Arc::new(crate::exec::builtin::BuiltinExecutor::new(ledger)) as _
+    });
+    Ok(Arc::new(crate::config::AgentRegistry::new(config, builtin)))
+}
+
+/// `--config`, else the nearest rwf.toml upward from the current directory, else an empty config.
+pub(crate) fn load_config(
+    explicit: Option<&std::path::Path>,
+) -> Result<crate::config::Config, CliError> {
+    let here = std::env::current_dir()?;
+    match crate::config::Config::resolve(explicit, &here).into_result() {
+        Ok((config, warnings)) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok(config)
+        }
+        Err(errors) => Err(CliError::new(format!("invalid config\n{}", errors.join("\n")))
+            .help("fix rwf.toml; examples/rwf.toml documents every key")),
     }
-    Err(CliError::new("no agent executor is configured")
-        .help("pass --test-executor to run `builtin:` agents"))
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -66,7 +86,18 @@ pub fn run(args: Args) -> CmdResult {
             lease: secs("lease", args.lease)?,
             concurrency: args.concurrency.max(1),
         };
-        let executor = executor(&store, args.test_executor)?;
+        let rwf_toml = load_config(args.config.as_deref())?;
+        let executor = executor(&store, args.test_executor, &rwf_toml)?;
+        // Notifications go out beside the reconciler, until the worker stops.
+        let (stop_delivery, stop_rx) = tokio::sync::watch::channel(false);
+        let deliverer = crate::exec::deliver::Deliverer::new(rwf_toml.routes(), rwf_toml.delivery);
+        let delivery = tokio::spawn(crate::store::delivery::deliver_feed(
+            store.clone(),
+            deliverer,
+            config.poll,
+            stop_rx,
+            &|e| eprintln!("deliver: {e}"),
+        ));
         let worker = Worker::new(store, config, executor, Arc::new(crate::engine::NoHooks));
         eprintln!("worker {} running", worker.id());
         let shutdown = async {
@@ -83,7 +114,12 @@ pub fn run(args: Args) -> CmdResult {
                 _ = term.recv() => {}
             }
         };
-        worker.run(shutdown).await?;
+        let ran = worker.run(shutdown).await;
+        let _ = stop_delivery.send(true);
+        if let Ok(Err(e)) = delivery.await {
+            eprintln!("deliver: {e}");
+        }
+        ran?;
         eprintln!("worker {} stopped", worker.id());
         Ok(Outcome::Ok)
     })

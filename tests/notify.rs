@@ -379,17 +379,43 @@ async fn postgres_delivery_log_retries_records_and_claims() {
     let now = t0() + ChronoDuration::minutes(1);
     let first = deliverer.deliver_due(&log, now).await.unwrap();
     assert_eq!((first.delivered, first.failed), (2, 1));
-    let retry = deliverer.deliver_due(&log, now + ChronoDuration::seconds(5)).await.unwrap();
+    let retry = deliverer
+        .deliver_due(&log, now + ChronoDuration::seconds(5))
+        .await
+        .unwrap();
     assert_eq!(retry.delivered, 1);
-    assert_eq!(deliverer.deliver_due(&log, now + ChronoDuration::hours(1)).await.unwrap().attempted(), 0);
+    assert_eq!(
+        deliverer
+            .deliver_due(&log, now + ChronoDuration::hours(1))
+            .await
+            .unwrap()
+            .attempted(),
+        0
+    );
 
     let requests = received.requests.lock().unwrap().clone();
-    let ids: std::collections::BTreeSet<String> = requests.iter().map(|(id, _)| id.clone().unwrap()).collect();
+    let ids: std::collections::BTreeSet<String> =
+        requests.iter().map(|(id, _)| id.clone().unwrap()).collect();
     assert_eq!(requests.len(), 4);
-    assert_eq!(ids.len(), 3, "every notification delivered, one of them twice");
+    assert_eq!(
+        ids.len(),
+        3,
+        "every notification delivered, one of them twice"
+    );
     let attempts = store.delivery_attempts(None).await.unwrap();
-    let outcomes: Vec<(&str, i32)> = attempts.iter().map(|a| (a.outcome.as_str(), a.attempt)).collect();
-    assert_eq!(outcomes, [("failed", 1), ("delivered", 1), ("delivered", 1), ("delivered", 2)]);
+    let outcomes: Vec<(&str, i32)> = attempts
+        .iter()
+        .map(|a| (a.outcome.as_str(), a.attempt))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("failed", 1),
+            ("delivered", 1),
+            ("delivered", 1),
+            ("delivered", 2)
+        ]
+    );
     assert_eq!(attempts[0].notification_id, sent[0].id);
     assert!(attempts[0].error.as_deref().unwrap().contains("500"));
 
@@ -403,7 +429,10 @@ async fn postgres_delivery_log_retries_records_and_claims() {
     assert_eq!(claimed.len(), 1);
     assert!(log.due(&sinks, now, 10).await.unwrap().is_empty());
     // Abandoned (the deliverer died): due again once the claim ran out.
-    let again = log.due(&sinks, now + ChronoDuration::minutes(6), 10).await.unwrap();
+    let again = log
+        .due(&sinks, now + ChronoDuration::minutes(6), 10)
+        .await
+        .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].notification, n);
 }
@@ -417,7 +446,14 @@ async fn notifications_follow_shows_a_new_item_within_a_second() {
     insert(&store, &old).await;
 
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
-        .args(["notifications", "--follow", "--format", "json", "--database-url", &db.url])
+        .args([
+            "notifications",
+            "--follow",
+            "--format",
+            "json",
+            "--database-url",
+            &db.url,
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
         .spawn()
@@ -425,14 +461,19 @@ async fn notifications_follow_shows_a_new_item_within_a_second() {
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<(std::time::Instant, String)>();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             if tx.send((std::time::Instant::now(), line)).is_err() {
                 break;
             }
         }
     });
     // The existing item is printed once the listener is up.
-    let (_, first) = rx.recv_timeout(Duration::from_secs(20)).expect("the feed is printed");
+    let (_, first) = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the feed is printed");
     let first: Value = serde_json::from_str(&first).unwrap();
     assert_eq!(first["id"], old.id.to_string());
 

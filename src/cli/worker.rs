@@ -68,8 +68,10 @@ pub(crate) fn load_config(
             }
             Ok(config)
         }
-        Err(errors) => Err(CliError::new(format!("invalid config\n{}", errors.join("\n")))
-            .help("fix rwf.toml; examples/rwf.toml documents every key")),
+        Err(errors) => Err(
+            CliError::new(format!("invalid config\n{}", errors.join("\n")))
+                .help("fix rwf.toml; examples/rwf.toml documents every key"),
+        ),
     }
 }
 

@@ -14,9 +14,9 @@ mod sinks;
 
 pub use agents::AgentConfig;
 pub use codes::CODES;
-pub use registry::AgentRegistry;
 pub use directory::{Directory, Membership, Team, User};
 pub use duration::parse_duration;
+pub use registry::AgentRegistry;
 pub use sinks::{SinkConfig, SinkTarget};
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -70,7 +70,12 @@ impl Loaded {
                     .as_ref()
                     .map(|h| format!(" (help: {h})"))
                     .unwrap_or_default();
-                format!("{at}{}[{}]: {}{help}", d.severity.as_str(), d.code, d.message)
+                format!(
+                    "{at}{}[{}]: {}{help}",
+                    d.severity.as_str(),
+                    d.code,
+                    d.message
+                )
             })
             .collect()
     }

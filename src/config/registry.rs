@@ -116,7 +116,10 @@ mod tests {
             }
         );
         assert_eq!(
-            with_builtin.dispatch(&request("builtin:echo")).await.outcome,
+            with_builtin
+                .dispatch(&request("builtin:echo"))
+                .await
+                .outcome,
             AgentOutcome::Succeeded {
                 output: json!({"agent": "builtin:echo"})
             }

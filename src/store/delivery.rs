@@ -133,7 +133,9 @@ impl DeliveryLog for PgDeliveryLog {
                     error,
                     retry_at: None,
                 } => ("gave_up", "gave_up", None, Some(error.as_str())),
-                AttemptResult::Skipped { reason } => ("skipped", "skipped", None, Some(reason.as_str())),
+                AttemptResult::Skipped { reason } => {
+                    ("skipped", "skipped", None, Some(reason.as_str()))
+                }
             };
             let mut tx = self.store.pool().begin().await.map_err(to_string)?;
             sqlx::query(
@@ -262,7 +264,8 @@ impl Store {
         &self,
         notification: Option<Uuid>,
     ) -> Result<Vec<DeliveryAttemptRow>> {
-        let rows: Vec<(Uuid, String, i32, DateTime<Utc>, String, Option<String>)> = sqlx::query_as(
+        type AttemptTuple = (Uuid, String, i32, DateTime<Utc>, String, Option<String>);
+        let rows: Vec<AttemptTuple> = sqlx::query_as(
             "SELECT notification_id, sink, attempt, at, outcome, error FROM rwf.delivery_attempts
              WHERE $1::uuid IS NULL OR notification_id = $1 ORDER BY id",
         )

@@ -493,3 +493,86 @@ async fn notifications_follow_shows_a_new_item_within_a_second() {
     // Nothing else (no repeat of the old one).
     assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
 }
+
+#[tokio::test]
+async fn rwf_worker_delivers_the_feed_to_configured_sinks() {
+    let db = pg::TestDb::new().await;
+    let store = db.store().await;
+    let (url, received) = receiver(1).await;
+    let dir = std::env::temp_dir().join(format!("rwf-worker-sinks-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("rwf.toml"),
+        format!(
+            "[[sinks]]\nkind = \"webhook\"\nname = \"ops\"\nurl = \"{url}\"\nkinds = [\"notification\"]\n\n[delivery]\ninitial_backoff = \"200ms\"\n"
+        ),
+    )
+    .unwrap();
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args([
+            "worker",
+            "--poll",
+            "1",
+            "--database-url",
+            &db.url,
+            "--id",
+            "sinks-test",
+        ])
+        .current_dir(&dir)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let id = specs::create(
+        &store,
+        specs::spec_of(
+            "announce",
+            vec![specs::notification("ga", "Widget is generally available")],
+        ),
+        Utc::now() + ChronoDuration::days(1),
+    )
+    .await;
+    store
+        .transition(id, rwf::store::LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let delivered = loop {
+        let requests = received.requests.lock().unwrap().clone();
+        if requests.len() >= 2 || started.elapsed() > Duration::from_secs(20) {
+            break requests;
+        }
+        drop(requests);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The receiver answered before the worker recorded it: wait for the record.
+    let recorded = std::time::Instant::now();
+    while recorded.elapsed() < Duration::from_secs(5)
+        && !store
+            .delivery_attempts(None)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.outcome == "delivered")
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = worker.kill();
+    let _ = worker.wait();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(delivered.len(), 2, "a failed first delivery and its retry");
+    assert_eq!(delivered[0], delivered[1]);
+    assert_eq!(delivered[0].1["kind"], "notification");
+    assert_eq!(delivered[0].1["workflow_id"], id.to_string());
+    assert_eq!(delivered[0].1["message"], "Widget is generally available");
+    let announced: Uuid = delivered[0].1["id"].as_str().unwrap().parse().unwrap();
+    let attempts = store.delivery_attempts(Some(announced)).await.unwrap();
+    let outcomes: Vec<&str> = attempts.iter().map(|a| a.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["failed", "delivered"]);
+    // Other kinds (the workflow's completion) are recorded as skipped by the `kinds` filter.
+    for other in store.delivery_attempts(None).await.unwrap() {
+        if other.notification_id != announced {
+            assert_eq!(other.outcome, "skipped");
+            assert!(other.error.unwrap().contains("not in the sink's kinds"));
+        }
+    }
+}

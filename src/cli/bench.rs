@@ -110,6 +110,7 @@ fn plan(spec: &WorkflowSpec, release: DateTime<Utc>, start: Option<DateTime<Utc>
             })
             .collect(),
         warnings: Vec::new(),
+        warning_tasks: Vec::new(),
     }
 }
 
@@ -149,7 +150,7 @@ fn worker(store: &Store, concurrency: usize) -> Arc<Worker> {
             concurrency,
         },
         Arc::new(BuiltinExecutor::new(ledger)),
-        Arc::new(crate::engine::NoHooks),
+        Arc::new(crate::store::RhaiHooks::default()),
     )
 }
 

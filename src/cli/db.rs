@@ -82,3 +82,32 @@ pub fn run(args: Args) -> CmdResult {
         }
     })
 }
+
+/// `rwf.toml`: `--config PATH`, else the nearest one upward from the current directory, else empty.
+pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<crate::config::Config, CliError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let loaded = crate::config::Config::resolve(explicit, &cwd);
+    loaded.config.ok_or_else(|| {
+        let first = loaded
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == crate::diagnostic::Severity::Error)
+            .map(|d| format!("{} {}", d.code, d.message))
+            .unwrap_or_else(|| "invalid".into());
+        CliError::new(format!("rwf.toml: {first}")).help("run `rwf check` on the config to see every problem")
+    })
+}
+
+/// The people directory of `rwf.toml`, as the engine's membership table (teams; org admins under `*`).
+pub(crate) fn directory_of(config: &crate::config::Config) -> crate::engine::StaticDirectory {
+    let dir = &config.directory;
+    let mut names: std::collections::BTreeSet<String> = dir.teams.keys().cloned().collect();
+    for user in dir.users.values() {
+        names.extend(user.teams.iter().cloned());
+    }
+    let mut out = crate::engine::StaticDirectory::default();
+    for team in names {
+        out.teams.insert(team.clone(), dir.team_members(&team));
+    }
+    out
+}

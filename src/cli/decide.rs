@@ -21,6 +21,9 @@ pub struct Args {
     actor: String,
     #[arg(long)]
     reason: Option<String>,
+    /// rwf.toml with the people directory (default: the nearest one upward)
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
     #[command(flatten)]
     conn: Conn,
 }
@@ -31,7 +34,10 @@ pub fn run(verdict: Verdict, args: Args) -> CmdResult {
         Verdict::Reject => crate::engine::Verdict::Reject,
     };
     block_on(async move {
-        let store = open(&args.conn).await?;
+        let config = super::db::load_config(args.config.as_deref())?;
+        let store = open(&args.conn)
+            .await?
+            .with_directory(super::db::directory_of(&config));
         let id = workflow_id(&args.workflow)?;
         match store
             .decide(id, &args.task, &args.actor, verdict, args.reason.clone())

@@ -20,6 +20,9 @@ pub struct Args {
     /// For a task awaiting a missed-window decision: skip it instead of running it
     #[arg(long)]
     skip: bool,
+    /// rwf.toml with the people directory (default: the nearest one upward)
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
     #[command(flatten)]
     conn: Conn,
 }
@@ -33,7 +36,10 @@ pub fn run(args: Args) -> CmdResult {
         None => None,
     };
     block_on(async move {
-        let store = open(&args.conn).await?;
+        let config = super::db::load_config(args.config.as_deref())?;
+        let store = open(&args.conn)
+            .await?
+            .with_directory(super::db::directory_of(&config));
         let id = workflow_id(&args.workflow)?;
         match store
             .answer(id, &args.task, &args.actor, output, args.skip)

@@ -3,6 +3,7 @@
 
 use super::db::{open, Conn};
 use super::{block_on, CliError, CmdResult, Outcome};
+use crate::exec::{AgentOutcome, AgentReport, BoxFuture, DispatchRequest, Executor};
 use crate::store::worker::{Worker, WorkerConfig};
 use crate::store::{PgEffectLedger, Store};
 use std::sync::Arc;
@@ -30,7 +31,7 @@ pub struct Args {
     /// Run `builtin:` agents with the built-in test executor
     #[arg(long)]
     test_executor: bool,
-    /// rwf.toml with the agents, sinks and directory (default: the nearest one upward from here)
+    /// rwf.toml with the agents (default: the nearest one upward)
     #[arg(long)]
     config: Option<std::path::PathBuf>,
 }
@@ -43,42 +44,62 @@ fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
     }
 }
 
-/// The executor the worker runs agents with: rwf.toml's agents, plus `builtin:` ones when enabled.
-pub(crate) fn executor(
-    store: &Store,
-    test_executor: bool,
-    config: &crate::config::Config,
-) -> Result<Arc<dyn crate::exec::Executor>, CliError> {
-    let builtin: Option<Arc<dyn crate::exec::Executor>> = test_executor.then(|| {
-        let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
-        Arc::new(crate::exec::builtin::BuiltinExecutor::new(ledger)) as _
-    });
-    Ok(Arc::new(crate::config::AgentRegistry::new(config, builtin)))
+/// Routes each dispatch: `builtin:` agents to the test executor (with `--test-executor`), the rest to
+/// the agents of `rwf.toml`.
+struct Routed {
+    config: crate::config::Config,
+    builtin: Option<crate::exec::builtin::BuiltinExecutor>,
 }
 
-/// `--config`, else the nearest rwf.toml upward from the current directory, else an empty config.
-pub(crate) fn load_config(
-    explicit: Option<&std::path::Path>,
-) -> Result<crate::config::Config, CliError> {
-    let here = std::env::current_dir()?;
-    match crate::config::Config::resolve(explicit, &here).into_result() {
-        Ok((config, warnings)) => {
-            for w in warnings {
-                eprintln!("{w}");
-            }
-            Ok(config)
-        }
-        Err(errors) => Err(
-            CliError::new(format!("invalid config\n{}", errors.join("\n")))
-                .help("fix rwf.toml; examples/rwf.toml documents every key"),
-        ),
+fn refuse(reason: String) -> AgentReport {
+    AgentReport {
+        log: Some(reason.clone()),
+        outcome: AgentOutcome::Failed {
+            reason,
+            retryable: false,
+        },
     }
+}
+
+impl Executor for Routed {
+    fn dispatch<'a>(&'a self, request: &'a DispatchRequest) -> BoxFuture<'a, AgentReport> {
+        if request.agent.starts_with("builtin:") {
+            return match &self.builtin {
+                Some(b) => b.dispatch(request),
+                None => Box::pin(async move {
+                    refuse(format!(
+                        "`{}` is a built-in test agent; run the worker with --test-executor",
+                        request.agent
+                    ))
+                }),
+            };
+        }
+        match self.config.executor_for(&request.agent) {
+            Some(executor) => Box::pin(async move { executor.dispatch(request).await }),
+            None => Box::pin(async move {
+                refuse(format!("no agent `{}` in rwf.toml", request.agent))
+            }),
+        }
+    }
+}
+
+/// The executor the worker runs agents with.
+pub(crate) fn executor(
+    store: &Store,
+    config: crate::config::Config,
+    test_executor: bool,
+) -> Arc<dyn Executor> {
+    let builtin = test_executor.then(|| {
+        let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
+        crate::exec::builtin::BuiltinExecutor::new(ledger)
+    });
+    Arc::new(Routed { config, builtin })
 }
 
 pub fn run(args: Args) -> CmdResult {
     block_on(async move {
         let store = open(&args.conn).await?;
-        let config = WorkerConfig {
+        let worker_config = WorkerConfig {
             id: args
                 .id
                 .clone()
@@ -88,19 +109,24 @@ pub fn run(args: Args) -> CmdResult {
             lease: secs("lease", args.lease)?,
             concurrency: args.concurrency.max(1),
         };
-        let rwf_toml = load_config(args.config.as_deref())?;
-        let executor = executor(&store, args.test_executor, &rwf_toml)?;
-        // Notifications go out beside the reconciler, until the worker stops.
+        let config = super::db::load_config(args.config.as_deref())?;
+        // Notifications go out to rwf.toml's sinks beside the reconciler, until the worker stops.
         let (stop_delivery, stop_rx) = tokio::sync::watch::channel(false);
-        let deliverer = crate::exec::deliver::Deliverer::new(rwf_toml.routes(), rwf_toml.delivery);
+        let deliverer = crate::exec::deliver::Deliverer::new(config.routes(), config.delivery);
         let delivery = tokio::spawn(crate::store::delivery::deliver_feed(
             store.clone(),
             deliverer,
-            config.poll,
+            worker_config.poll,
             stop_rx,
             &|e| eprintln!("deliver: {e}"),
         ));
-        let worker = Worker::new(store, config, executor, Arc::new(crate::engine::NoHooks));
+        let executor = executor(&store, config, args.test_executor);
+        let worker = Worker::new(
+            store,
+            worker_config,
+            executor,
+            Arc::new(crate::store::RhaiHooks::default()),
+        );
         eprintln!("worker {} running", worker.id());
         let shutdown = async {
             let mut term =

@@ -145,10 +145,7 @@ pub enum Action {
         timeout_seconds: Option<u64>,
     },
     /// A wait or checkpoint started; it completes by itself at `at`.
-    StartTimer {
-        task: String,
-        at: DateTime<Utc>,
-    },
+    StartTimer { task: String, at: DateTime<Utc> },
     /// A wait's or checkpoint's timer fired (followed by `SetTaskStatus` → succeeded).
     CompleteTimer { task: String },
     /// Record a task's output (agent result, manual answer).

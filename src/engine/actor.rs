@@ -19,7 +19,9 @@ impl HumanActor {
     pub fn person(name: &str) -> Result<HumanActor, Refusal> {
         let name = name.trim();
         let name = name.strip_prefix("user:").unwrap_or(name);
-        let machine = ["hook", "agent", "executor", "system", "rwf", "worker", "engine"];
+        let machine = [
+            "hook", "agent", "executor", "system", "rwf", "worker", "engine",
+        ];
         let bad = name.is_empty()
             || name.contains(':')
             || name.chars().any(char::is_whitespace)
@@ -68,7 +70,10 @@ impl Membership for StaticDirectory {
     fn is_member(&self, person: &str, scope: &Scope) -> bool {
         match scope {
             Scope::Team(t) => self.teams.get(t).is_some_and(|m| m.contains(person)),
-            Scope::Organization(o) => self.organizations.get(o).is_some_and(|m| m.contains(person)),
+            Scope::Organization(o) => self
+                .organizations
+                .get(o)
+                .is_some_and(|m| m.contains(person)),
             Scope::User(u) => u == person,
             Scope::Channel(_) => false,
         }
@@ -92,13 +97,33 @@ pub enum Refusal {
     NotAnApproval(String),
     WorkflowNotActive(String),
     NotOpenYet(String),
-    Closed { task: String, status: String },
+    Closed {
+        task: String,
+        status: String,
+    },
     Invalidated(String),
-    NotInScope { person: String, task: String, approvers: String },
-    AlreadyVoted { person: String, task: String },
-    Author { person: String, task: String, of: String },
-    NotWaiting { task: String, status: String },
-    NotAwaitingDecision { task: String, status: String },
+    NotInScope {
+        person: String,
+        task: String,
+        approvers: String,
+    },
+    AlreadyVoted {
+        person: String,
+        task: String,
+    },
+    Author {
+        person: String,
+        task: String,
+        of: String,
+    },
+    NotWaiting {
+        task: String,
+        status: String,
+    },
+    NotAwaitingDecision {
+        task: String,
+        status: String,
+    },
     Illegal(String),
 }
 
@@ -112,14 +137,24 @@ impl fmt::Display for Refusal {
             Refusal::NotOpenYet(t) => write!(f, "approval `{t}` is not open yet"),
             Refusal::Closed { task, status } => write!(f, "approval `{task}` is already {status}"),
             Refusal::Invalidated(t) => {
-                write!(f, "approval `{t}` was invalidated; its content changed and it will reopen")
+                write!(
+                    f,
+                    "approval `{t}` was invalidated; its content changed and it will reopen"
+                )
             }
-            Refusal::NotInScope { person, task, approvers } => write!(
+            Refusal::NotInScope {
+                person,
+                task,
+                approvers,
+            } => write!(
                 f,
                 "{person} is not among the approvers of `{task}` ({approvers})"
             ),
             Refusal::AlreadyVoted { person, task } => {
-                write!(f, "{person} already voted on `{task}`; quorum counts distinct people")
+                write!(
+                    f,
+                    "{person} already voted on `{task}`; quorum counts distinct people"
+                )
             }
             Refusal::Author { person, task, of } => write!(
                 f,

@@ -56,7 +56,11 @@ fn state<'a>(snapshot: &'a mut Snapshot, key: &str) -> Result<&'a mut TaskState,
 }
 
 /// Applies one action at `now`.
-pub fn apply(snapshot: &mut Snapshot, action: &Action, now: DateTime<Utc>) -> Result<(), ApplyError> {
+pub fn apply(
+    snapshot: &mut Snapshot,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
     match action {
         Action::SetTaskStatus { task, from, to, .. } => {
             let t = state(snapshot, task)?;

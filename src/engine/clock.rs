@@ -17,7 +17,9 @@ pub fn from_local(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
             // A DST gap: the same wall time one hour later exists in every real zone.
             let later = local + Duration::hours(1);
             match tz.from_local_datetime(&later) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                    Some(t.with_timezone(&Utc))
+                }
                 LocalResult::None => None,
             }
         }
@@ -38,7 +40,10 @@ fn is_business_day(date: NaiveDate, calendar: Option<&CalendarSpec>) -> Result<b
                 ));
             }
             Ok(!cal.weekend.contains(&date.weekday())
-                && cal.holidays.binary_search_by(|h| h.date.cmp(&date)).is_err())
+                && cal
+                    .holidays
+                    .binary_search_by(|h| h.date.cmp(&date))
+                    .is_err())
         }
     }
 }
@@ -108,7 +113,11 @@ pub fn calendar_of(spec: &WorkflowSpec) -> Option<&CalendarSpec> {
 }
 
 /// `add_span` in the snapshot's release zone and calendar.
-pub fn add(snapshot: &Snapshot, instant: DateTime<Utc>, span: Span) -> Result<DateTime<Utc>, String> {
+pub fn add(
+    snapshot: &Snapshot,
+    instant: DateTime<Utc>,
+    span: Span,
+) -> Result<DateTime<Utc>, String> {
     add_span(
         instant,
         span,
@@ -123,7 +132,9 @@ pub fn resolve_schedule(snapshot: &Snapshot, schedule: &Schedule) -> Result<Date
     let zone = |name: &Option<String>| -> Result<Tz, String> {
         match name {
             None => Ok(snapshot.target.tz),
-            Some(n) => n.parse::<Tz>().map_err(|_| format!("unknown timezone `{n}`")),
+            Some(n) => n
+                .parse::<Tz>()
+                .map_err(|_| format!("unknown timezone `{n}`")),
         }
     };
     match schedule {
@@ -177,9 +188,21 @@ mod tests {
     fn days_keep_wall_time_across_dst() {
         let tz: Tz = "America/New_York".parse().unwrap();
         // 2026-03-07 09:00 EST = 14:00Z; DST starts 2026-03-08; 09:00 EDT = 13:00Z.
-        let t = add_span(at("2026-03-07T14:00:00Z"), Span::new(1, Unit::Days), tz, None).unwrap();
+        let t = add_span(
+            at("2026-03-07T14:00:00Z"),
+            Span::new(1, Unit::Days),
+            tz,
+            None,
+        )
+        .unwrap();
         assert_eq!(t, at("2026-03-08T13:00:00Z"));
-        let h = add_span(at("2026-03-07T14:00:00Z"), Span::new(24, Unit::Hours), tz, None).unwrap();
+        let h = add_span(
+            at("2026-03-07T14:00:00Z"),
+            Span::new(24, Unit::Hours),
+            tz,
+            None,
+        )
+        .unwrap();
         assert_eq!(h, at("2026-03-08T14:00:00Z"));
     }
 

@@ -114,7 +114,11 @@ pub fn decide(
                     task: task.into(),
                     from: state.status,
                     to: TaskStatus::Succeeded,
-                    reason: format!("approval granted ({} of {})", round.approvals() + 1, round.quorum),
+                    reason: format!(
+                        "approval granted ({} of {})",
+                        round.approvals() + 1,
+                        round.quorum
+                    ),
                 });
             }
         }
@@ -270,7 +274,12 @@ pub fn lifecycle(
         )));
     }
     if verb == Lifecycle::Cancel {
-        return Ok(stop_workflow(snapshot, WorkflowStatus::Cancelled, &reason, None));
+        return Ok(stop_workflow(
+            snapshot,
+            WorkflowStatus::Cancelled,
+            &reason,
+            None,
+        ));
     }
     Ok(vec![Action::SetWorkflowStatus {
         from: snapshot.status,

@@ -19,16 +19,17 @@ pub mod model;
 pub mod outcome;
 pub mod reconcile;
 pub mod render;
+pub mod simulator;
 pub mod status;
 
 pub use action::{Action, Decision, GateKind, GateRow, GateState, NotifyKind};
 pub use actor::{HumanActor, Membership, Refusal, StaticDirectory};
 pub use hook::{HookHost, NoHooks};
 pub use human::{complete, decide, lifecycle, resolve_missed, Lifecycle};
-pub use outcome::{settle, Stale};
 pub use model::{
     ApprovalState, ApprovalStatus, Planned, Snapshot, TaskState, TaskStatus, Verdict, Vote,
     WorkflowId, WorkflowStatus,
 };
+pub use outcome::{settle, Stale};
 pub use reconcile::reconcile;
 pub use status::{approval_transition, task_transition, workflow_transition, IllegalTransition};

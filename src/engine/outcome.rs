@@ -75,7 +75,7 @@ fn read_retry_hook(v: &Value) -> Result<RetryVerdict, String> {
         Value::Null => Ok(RetryVerdict::Default),
         Value::Object(m) if m.get("stop") == Some(&Value::Bool(true)) => Ok(RetryVerdict::Stop),
         Value::Object(m) => match m.get("delay_minutes").and_then(Value::as_i64) {
-            Some(n) if (0..=43_200).contains(&n) => Ok(RetryVerdict::Delay(n)),
+            Some(n) if (0..=527_040).contains(&n) => Ok(RetryVerdict::Delay(n)),
             _ => Err(format!("unexpected retry result {v}")),
         },
         other => Err(format!("unexpected retry result {other}")),
@@ -157,20 +157,32 @@ pub fn failure_actions(
 }
 
 /// No more attempts: the task fails (`block`) or is skipped (`skip`); either way an event goes out.
-fn dead_letter(spec: &TaskSpec, from: TaskStatus, reason: &str, attempt: u32, out: &mut Vec<Action>) {
+fn dead_letter(
+    spec: &TaskSpec,
+    from: TaskStatus,
+    reason: &str,
+    attempt: u32,
+    out: &mut Vec<Action>,
+) {
     let key = &spec.key;
     out.push(Action::RecordError {
         task: key.clone(),
         error: reason.to_string(),
     });
     let attempts = if attempt > 0 {
-        format!(" after {attempt} attempt{}", if attempt == 1 { "" } else { "s" })
+        format!(
+            " after {attempt} attempt{}",
+            if attempt == 1 { "" } else { "s" }
+        )
     } else {
         String::new()
     };
     let (to, what) = match spec.policy.on_failure {
         FailurePolicy::Block => (TaskStatus::Failed, "failed"),
-        FailurePolicy::Skip => (TaskStatus::Skipped, "failed and was skipped (on_failure skip)"),
+        FailurePolicy::Skip => (
+            TaskStatus::Skipped,
+            "failed and was skipped (on_failure skip)",
+        ),
     };
     out.push(Action::SetTaskStatus {
         task: key.clone(),

@@ -23,8 +23,8 @@ use super::model::{Planned, Snapshot, TaskState, TaskStatus, WorkflowStatus};
 use super::outcome::failure_actions;
 use super::render::{render_input, render_text};
 use crate::spec::{
-    canonical_json, CancelPolicy, EdgeOutcome, ExpirePolicy, HookPoint, MissedPolicy,
-    RejectPolicy, Scope, Step, TaskSpec,
+    canonical_json, CancelPolicy, EdgeOutcome, ExpirePolicy, HookPoint, MissedPolicy, RejectPolicy,
+    Scope, Step, TaskSpec,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -374,14 +374,20 @@ fn missed(
         Ok(Some(v)) => match parse_missed(&v) {
             Some(p) => p,
             None => {
-                let f = spec.hooks.get(&HookPoint::Missed).map_or("", String::as_str);
+                let f = spec
+                    .hooks
+                    .get(&HookPoint::Missed)
+                    .map_or("", String::as_str);
                 let e = format!("hook {f} failed: unexpected missed result {v}");
                 return failure_actions(work, spec, TaskStatus::Pending, &e, false, now, hooks);
             }
         },
         Err(e) => return failure_actions(work, spec, TaskStatus::Pending, &e, false, now, hooks),
     };
-    let why = format!("missed its window (not started by {})", fmt_local(work, after));
+    let why = format!(
+        "missed its window (not started by {})",
+        fmt_local(work, after)
+    );
     let mut out = vec![Action::MarkMissed {
         task: key.clone(),
         policy: missed_word(policy).into(),
@@ -466,7 +472,11 @@ fn start(
                     }
                 }
                 Ok(Some(other)) => {
-                    let e = hook_contract(spec, HookPoint::Input, format!("expected an object, got {other}"));
+                    let e = hook_contract(
+                        spec,
+                        HookPoint::Input,
+                        format!("expected an object, got {other}"),
+                    );
                     return hook_fail(work, spec, &e, now, hooks);
                 }
                 Err(e) => return hook_fail(work, spec, &e, now, hooks),
@@ -615,7 +625,12 @@ fn start(
                     title,
                     message,
                 },
-                set(key, TaskStatus::Running, TaskStatus::Succeeded, "notification sent"),
+                set(
+                    key,
+                    TaskStatus::Running,
+                    TaskStatus::Succeeded,
+                    "notification sent",
+                ),
             ]
         }
         Step::Wait { duration, until } => {
@@ -647,7 +662,12 @@ fn start(
                 .filter(|d| *d > now)
                 .unwrap_or(now);
             vec![
-                set(key, TaskStatus::Pending, TaskStatus::Running, "checkpoint open"),
+                set(
+                    key,
+                    TaskStatus::Pending,
+                    TaskStatus::Running,
+                    "checkpoint open",
+                ),
                 Action::StartTimer {
                     task: key.clone(),
                     at,
@@ -658,7 +678,10 @@ fn start(
 }
 
 /// Keys an `approvers` hook result may never carry: no hook decides an approval.
-const DECISION_KEYS: [&str; 6] = ["granted", "approved", "decision", "verdict", "votes", "rejected"];
+const DECISION_KEYS: [&str; 14] = [
+    "granted", "grant", "approved", "approve", "decision", "decide", "decided", "verdict", "votes",
+    "rejected", "reject", "status", "outcome", "result",
+];
 
 fn read_approvers(v: &Value, default_quorum: u32) -> Result<(Vec<Scope>, u32), String> {
     let m = v
@@ -795,7 +818,10 @@ fn eval_waiting(
                     title: format!("Approval overdue: {title}"),
                     message: format!(
                         "{key} passed its deadline {} without a decision",
-                        round.deadline_at.map(|d| fmt_local(work, d)).unwrap_or_default()
+                        round
+                            .deadline_at
+                            .map(|d| fmt_local(work, d))
+                            .unwrap_or_default()
                     ),
                 },
             ]
@@ -911,7 +937,9 @@ pub fn reject_consequences(work: &Snapshot, spec: &TaskSpec, reason: &str) -> Ve
     let Step::Approval { on_reject, .. } = &spec.step else {
         return Vec::new();
     };
-    let from = work.task(key).map_or(TaskStatus::WaitingInput, |t| t.status);
+    let from = work
+        .task(key)
+        .map_or(TaskStatus::WaitingInput, |t| t.status);
     match on_reject {
         RejectPolicy::Skip => vec![set(
             key,
@@ -1041,8 +1069,7 @@ pub fn stop_workflow(
 
 /// All tasks terminal → completed, or failed when a required task failed.
 fn rollup(work: &Snapshot) -> Vec<Action> {
-    if work.status != WorkflowStatus::Active || !work.tasks.iter().all(|t| t.status.is_terminal())
-    {
+    if work.status != WorkflowStatus::Active || !work.tasks.iter().all(|t| t.status.is_terminal()) {
         return Vec::new();
     }
     let failed: Vec<&str> = work
@@ -1050,7 +1077,10 @@ fn rollup(work: &Snapshot) -> Vec<Action> {
         .tasks
         .iter()
         .filter(|s| s.required)
-        .filter(|s| work.task(&s.key).is_some_and(|t| t.status == TaskStatus::Failed))
+        .filter(|s| {
+            work.task(&s.key)
+                .is_some_and(|t| t.status == TaskStatus::Failed)
+        })
         .map(|s| s.key.as_str())
         .collect();
     let name = render_text(work, &work.spec.name);
@@ -1093,7 +1123,9 @@ fn rollup(work: &Snapshot) -> Vec<Action> {
 fn status_list(work: &Snapshot, keys: &[&str]) -> String {
     keys.iter()
         .map(|k| {
-            let st = work.task(k).map_or("missing".into(), |t| t.status.to_string());
+            let st = work
+                .task(k)
+                .map_or("missing".into(), |t| t.status.to_string());
             format!("{k} ({st})")
         })
         .collect::<Vec<_>>()
@@ -1200,7 +1232,9 @@ fn gate_rows(
                 .collect();
             let waiting: Vec<&str> = es
                 .iter()
-                .filter(|(k, o)| upstream_status(work, k).is_some_and(|s| edge_met(s, *o).is_none()))
+                .filter(|(k, o)| {
+                    upstream_status(work, k).is_some_and(|s| edge_met(s, *o).is_none())
+                })
                 .map(|(k, _)| *k)
                 .collect();
             rows.push(if !blocked.is_empty() {
@@ -1234,7 +1268,13 @@ fn gate_rows(
                     None,
                 )
             } else if es.is_empty() {
-                row(kind, GateState::Pass, "no dependencies".into(), vec![], None)
+                row(
+                    kind,
+                    GateState::Pass,
+                    "no dependencies".into(),
+                    vec![],
+                    None,
+                )
             } else if approval_gate {
                 row(kind, GateState::Pass, "granted".into(), vec![], None)
             } else {
@@ -1297,8 +1337,7 @@ fn next_wake(work: &Snapshot, now: DateTime<Utc>, cache: &GateHookCache) -> Opti
                 }
                 if let Some(Ok(g)) = cache.0.get(&spec.key) {
                     if !g.pass {
-                        at(g
-                            .until
+                        at(g.until
                             .unwrap_or(now + Duration::minutes(GATE_HOOK_RECHECK_MINUTES)));
                     }
                 }

@@ -6,7 +6,8 @@
 use super::glue;
 use super::snapshot::{self, Dispatch, Locked, Writer};
 use super::{Result, Store, StoreError, Tx, WAKE_CHANNEL};
-use crate::engine::{Decision, HookHost, Snapshot};
+use super::HookProvider;
+use crate::engine::{Decision, Snapshot};
 use crate::exec::{AgentOutcome, AgentReport, DispatchRequest, Executor};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -59,7 +60,7 @@ pub struct Worker {
     store: Store,
     config: WorkerConfig,
     executor: Arc<dyn Executor>,
-    hooks: Arc<dyn HookHost + Send + Sync>,
+    hooks: Arc<dyn HookProvider>,
     in_flight: AtomicUsize,
     settled: Notify,
     stopping: AtomicBool,
@@ -75,7 +76,7 @@ impl Worker {
         store: Store,
         config: WorkerConfig,
         executor: Arc<dyn Executor>,
-        hooks: Arc<dyn HookHost + Send + Sync>,
+        hooks: Arc<dyn HookProvider>,
     ) -> Arc<Worker> {
         Arc::new(Worker {
             store,
@@ -154,7 +155,8 @@ impl Worker {
                 .await?;
             return Ok(Vec::new());
         }
-        let mut decision = glue::reconcile(&locked.snapshot, now, self.hooks.as_ref());
+        let hooks = self.hooks.host_for(&locked.snapshot.spec);
+        let mut decision = glue::reconcile(&locked.snapshot, now, hooks.as_ref());
         // A decision that changes nothing yet asks to wake now would spin: wake a little later.
         if decision.actions.is_empty() && decision.next_wake.is_some_and(|w| w <= now) {
             decision.next_wake = Some(now + chrono::Duration::seconds(1));
@@ -361,13 +363,14 @@ impl Worker {
             .execute(&mut *tx)
             .await?;
         }
+        let hooks = self.hooks.host_for(&locked.snapshot.spec);
         let decided = glue::outcome(
             &locked.snapshot,
             &d.request.task_key,
             d.request.attempt,
             &report.outcome,
             now,
-            self.hooks.as_ref(),
+            hooks.as_ref(),
         );
         let mut decision = match decided {
             Ok(decision) => decision,

@@ -224,6 +224,7 @@ pub fn build(key: &str, tasks: Vec<T>, release: DateTime<Utc>) -> Built {
             },
             tasks: plan_tasks,
             warnings: Vec::new(),
+            warning_tasks: Vec::new(),
         },
         spec,
     }
@@ -277,5 +278,6 @@ pub fn plan_for(spec: &WorkflowSpec, release: DateTime<Utc>) -> Plan {
         },
         tasks,
         warnings: Vec::new(),
+        warning_tasks: Vec::new(),
     }
 }

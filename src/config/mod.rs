@@ -14,7 +14,7 @@ mod sinks;
 
 pub use agents::AgentConfig;
 pub use codes::CODES;
-pub use directory::{Directory, Membership, Team, User};
+pub use directory::{Directory, Team, User};
 pub use duration::parse_duration;
 pub use registry::AgentRegistry;
 pub use sinks::{SinkConfig, SinkTarget};

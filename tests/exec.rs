@@ -16,11 +16,26 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// A fresh temp dir for one test.
-fn temp_dir() -> PathBuf {
+/// A fresh temp dir for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir() -> TempDir {
     let dir = std::env::temp_dir().join(format!("rwf-exec-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 /// Writes an executable shell script.
@@ -45,11 +60,11 @@ fn request(task: &str, attempt: u32, input: Value) -> DispatchRequest {
     }
 }
 
-async fn run_script(body: &str, input: Value, timeout: Option<Duration>) -> (AgentReport, PathBuf) {
+async fn run_script(body: &str, input: Value, timeout: Option<Duration>) -> (AgentReport, TempDir) {
     let dir = temp_dir();
     let mut agent = CommandAgent::new(script(&dir, "agent.sh", body));
     agent.timeout = timeout;
-    agent.cwd = Some(dir.clone());
+    agent.cwd = Some(dir.to_path_buf());
     let report = agent.dispatch(&request("draft", 1, input)).await;
     (report, dir)
 }
@@ -199,7 +214,7 @@ async fn dropping_a_dispatch_kills_the_process_group() {
         "agent.sh",
         "sleep 300 &\necho $! > grandchild.pid\nsleep 300",
     ));
-    agent.cwd = Some(dir.clone());
+    agent.cwd = Some(dir.to_path_buf());
     let req = request("draft", 1, json!({}));
     let cancelled = tokio::time::timeout(Duration::from_millis(400), agent.dispatch(&req)).await;
     assert!(cancelled.is_err());

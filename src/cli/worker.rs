@@ -98,6 +98,8 @@ pub(crate) fn executor(
 
 pub fn run(args: Args) -> CmdResult {
     block_on(async move {
+        // A broken rwf.toml fails before the database is touched.
+        let config = super::db::load_config(args.config.as_deref())?;
         let store = open(&args.conn).await?;
         let worker_config = WorkerConfig {
             id: args
@@ -109,7 +111,6 @@ pub fn run(args: Args) -> CmdResult {
             lease: secs("lease", args.lease)?,
             concurrency: args.concurrency.max(1),
         };
-        let config = super::db::load_config(args.config.as_deref())?;
         // Notifications go out to rwf.toml's sinks beside the reconciler, until the worker stops.
         let (stop_delivery, stop_rx) = tokio::sync::watch::channel(false);
         let deliverer = crate::exec::deliver::Deliverer::new(config.routes(), config.delivery);

@@ -104,7 +104,7 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 impl Config {
-    /// Reads and validates a file. `display` is the file name as the user gave it (for diagnostics).
+    /// Reads and validates a file; diagnostics name it as given.
     pub fn load(path: &Path) -> Loaded {
         let display = path.display().to_string();
         match std::fs::read_to_string(path) {

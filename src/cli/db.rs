@@ -93,16 +93,19 @@ pub(crate) fn load_config(
 ) -> Result<crate::config::Config, CliError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
     let loaded = crate::config::Config::resolve(explicit, &cwd);
-    loaded.config.ok_or_else(|| {
-        let first = loaded
-            .diagnostics
-            .iter()
-            .find(|d| d.severity == crate::diagnostic::Severity::Error)
-            .map(|d| format!("{} {}", d.code, d.message))
-            .unwrap_or_else(|| "invalid".into());
-        CliError::new(format!("rwf.toml: {first}"))
-            .help("run `rwf check` on the config to see every problem")
-    })
+    // Every problem at its file:line:col; warnings go to stderr and the config is used.
+    match loaded.into_result() {
+        Ok((config, warnings)) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok(config)
+        }
+        Err(errors) => Err(
+            CliError::new(format!("invalid rwf.toml\n{}", errors.join("\n")))
+                .help("fix the config; examples/rwf.toml documents every key"),
+        ),
+    }
 }
 
 /// The people directory of `rwf.toml`, as the engine's membership table (teams; org admins under `*`).

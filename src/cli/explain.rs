@@ -1,10 +1,34 @@
-//! `rwf explain`.
+//! `rwf explain FILE TASK`: how a task's date was produced, step by step, with source lines.
 
-use super::{not_yet, CmdResult};
+use super::plan::{load, plan_of, print_diagnostics, Source};
+use super::{CliError, CmdResult, Outcome};
+use crate::schedule;
+use std::collections::BTreeMap;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub source: Source,
+    /// The task key.
+    pub task: String,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(not_yet("explain"))
+pub fn run(args: Args) -> CmdResult {
+    let loaded = load(&args.source)?;
+    let target = match plan_of(&loaded) {
+        Ok((t, _)) => t,
+        // Errors elsewhere in the plan still leave this task explainable.
+        Err(_) => schedule::target_of(&loaded.spec).map_err(|d| {
+            print_diagnostics(&d, &loaded.text);
+            CliError::new("the release cannot be resolved")
+        })?,
+    };
+    let ex = schedule::explain(&loaded.spec, &target, &BTreeMap::new(), &args.task).map_err(|d| {
+        CliError {
+            message: d.message,
+            help: d.help,
+        }
+    })?;
+    print!("{}", ex.render(&loaded.spec, &loaded.source, &loaded.text));
+    Ok(Outcome::Ok)
 }

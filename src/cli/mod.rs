@@ -18,6 +18,7 @@ mod lsp;
 mod new;
 mod notifications;
 mod plan;
+mod render;
 mod retarget;
 mod schema;
 mod simulate;
@@ -25,6 +26,9 @@ mod status;
 mod task;
 mod templates;
 mod worker;
+
+#[allow(unused_imports)] // used by the commands that report diagnostics
+pub(crate) use render::{eprint_all, human, json_record, Sources};
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

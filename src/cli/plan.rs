@@ -1,10 +1,275 @@
-//! `rwf plan`.
+//! `rwf plan`: preview a template's resolved schedule as a table and terminal Gantt, or as JSON, CSV,
+//! Mermaid, ICS or SVG; with `--compare-to`, the cascade of moving the release date.
 
-use super::{not_yet, CmdResult};
+use super::{CliError, CmdResult, Outcome};
+use crate::compile::{self, Inputs, ModuleLoader, SourceMap};
+use crate::diagnostic::{Diagnostic, LineIndex};
+use crate::schedule::{self, render, Plan, Target};
+use crate::spec::{TzRef, WorkflowSpec};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table and a terminal Gantt.
+    Table,
+    Json,
+    Csv,
+    Mermaid,
+    Ics,
+    Svg,
+}
+
+/// What `plan` and `explain` share: the template and how to bind it.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Source {
+    /// A `.rwf` template, or a compiled spec (`.json`, as `rwf compile` prints).
+    pub file: PathBuf,
+    /// Bind a param: `--set product=Widget` (repeatable).
+    #[arg(long = "set", value_name = "K=V")]
+    pub sets: Vec<String>,
+    /// The release: `2026-09-15`, `2026-09-15T09:00` (read in --tz, else the template's zone), or
+    /// RFC 3339 with an offset.
+    #[arg(long)]
+    pub release: Option<String>,
+    /// The release timezone (IANA name); the plan is shown in it.
+    #[arg(long)]
+    pub tz: Option<String>,
+}
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub source: Source,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Show what moves when the release goes from OLD to --release (same forms as --release).
+    #[arg(long, value_name = "OLD")]
+    pub compare_to: Option<String>,
+    /// The day to mark as today (default: the clock's date in the release zone).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(not_yet("plan"))
+/// A loaded, bound template ready to resolve.
+pub struct Loaded {
+    pub spec: WorkflowSpec,
+    pub source: SourceMap,
+    pub text: String,
+    pub file: String,
+}
+
+/// Files relative to the template's directory; `std/...` from the stdlib directory shipped beside
+/// the crate (embedded in the binary at build time).
+struct FsLoader {
+    root: PathBuf,
+}
+
+const STDLIB: &[(&str, &str)] = &[(
+    "std/calendars",
+    include_str!("../../stdlib/calendars.rwf"),
+)];
+
+impl ModuleLoader for FsLoader {
+    fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
+        if let Some((name, text)) = STDLIB.iter().find(|(n, _)| *n == path.trim_end_matches(".rwf")) {
+            return Ok((name.to_string(), text.to_string()));
+        }
+        let base = Path::new(from).parent().unwrap_or(&self.root);
+        let mut p = base.join(path);
+        if p.extension().is_none() {
+            p.set_extension("rwf");
+        }
+        std::fs::read_to_string(&p)
+            .map(|t| (p.display().to_string(), t))
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
+    }
+}
+
+/// Renders diagnostics for a human on stderr.
+pub fn print_diagnostics(diags: &[Diagnostic], text: &str) {
+    let idx = LineIndex::new(text);
+    for d in diags {
+        eprintln!("{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+        if let (Some(f), Some(s)) = (&d.file, &d.span) {
+            let lc = idx.line_col(s.start);
+            eprintln!("  --> {f}:{}:{}", lc.line, lc.col);
+            eprintln!("   | {}", idx.line_text(lc.line));
+        }
+        if let Some(h) = &d.help {
+            eprintln!("  help: {h}");
+        }
+    }
+}
+
+fn findings(diags: &[Diagnostic], text: &str) -> CliError {
+    print_diagnostics(diags, text);
+    CliError::new(format!(
+        "{} error{} in the template",
+        diags.iter().filter(|d| d.is_error()).count(),
+        if diags.iter().filter(|d| d.is_error()).count() == 1 { "" } else { "s" }
+    ))
+}
+
+fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, CliError> {
+    let mut out = BTreeMap::new();
+    for s in sets {
+        let Some((k, v)) = s.split_once('=') else {
+            return Err(CliError::new(format!("`--set {s}` is not `NAME=VALUE`"))
+                .help("e.g. `--set product=Widget`"));
+        };
+        out.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
+/// Loads the template (or spec JSON) and binds what the schedule needs; other params may stay unbound.
+pub fn load(src: &Source) -> Result<Loaded, CliError> {
+    let file = src.file.display().to_string();
+    let text = std::fs::read_to_string(&src.file)
+        .map_err(|e| CliError::new(format!("cannot read {file}: {e}")))?;
+    let sets = parse_sets(&src.sets)?;
+    if let Some(tz) = &src.tz {
+        if tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(CliError::new(format!("`--tz {tz}` is not an IANA timezone"))
+                .help("e.g. `--tz Europe/Berlin`"));
+        }
+    }
+    let (mut spec, source) = if file.ends_with(".json") {
+        let mut spec: WorkflowSpec = serde_json::from_str(&text)
+            .map_err(|e| CliError::new(format!("{file} is not a spec: {e}")))?;
+        for (k, v) in &sets {
+            let value = serde_json::from_str(v).unwrap_or(serde_json::Value::String(v.clone()));
+            spec.bindings.insert(k.clone(), value);
+        }
+        (
+            spec,
+            SourceMap {
+                file: file.clone(),
+                ..SourceMap::default()
+            },
+        )
+    } else {
+        let root = src
+            .file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let compiled = compile::compile_source(&file, &text, &FsLoader { root });
+        if compiled.diagnostics.iter().any(Diagnostic::is_error) || compiled.spec.is_none() {
+            return Err(findings(&compiled.diagnostics, &text));
+        }
+        let spec = compiled.spec.unwrap_or_else(|| unreachable_spec());
+        let inputs = Inputs {
+            sets,
+            release: src.release.clone(),
+            tz: src.tz.clone(),
+        };
+        let bound = compile::preview(&spec, &inputs).map_err(|d| findings(&d, &text))?;
+        (bound, compiled.source_map)
+    };
+    // --release and --tz are applied here too, so every input form reads the same way.
+    if let Some(tz) = &src.tz {
+        match &spec.target.timezone {
+            TzRef::Param(p) => {
+                spec.bindings
+                    .insert(p.clone(), serde_json::Value::String(tz.clone()));
+            }
+            TzRef::Literal(_) => spec.target.timezone = TzRef::Literal(tz.clone()),
+        }
+    }
+    if let Some(r) = &src.release {
+        spec.bindings
+            .insert(spec.target.param.clone(), serde_json::Value::String(r.clone()));
+    }
+    Ok(Loaded {
+        spec,
+        source,
+        text,
+        file,
+    })
+}
+
+fn unreachable_spec() -> WorkflowSpec {
+    WorkflowSpec {
+        format: crate::spec::FORMAT,
+        key: String::new(),
+        name: String::new(),
+        version: 0,
+        description: None,
+        params: vec![],
+        bindings: BTreeMap::new(),
+        target: crate::spec::TargetSpec {
+            param: String::new(),
+            timezone: TzRef::Literal("UTC".into()),
+        },
+        calendar: None,
+        calendars: BTreeMap::new(),
+        phases: vec![],
+        tasks: vec![],
+        hooks: vec![],
+    }
+}
+
+/// Resolves a loaded template: its target and plan, or the diagnostics (printed) as a tool error.
+pub fn plan_of(l: &Loaded) -> Result<(Target, Plan), CliError> {
+    let target = schedule::target_of(&l.spec).map_err(|d| findings(&d, &l.text))?;
+    let plan = schedule::resolve_located(&l.spec, &target, &BTreeMap::new(), &l.source)
+        .map_err(|d| findings(&d, &l.text))?;
+    Ok((target, plan))
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let loaded = load(&args.source)?;
+    let (target, plan) = plan_of(&loaded)?;
+    let lints = schedule::lint(&loaded.spec, &plan, &loaded.source);
+    print_diagnostics(&lints, &loaded.text);
+    if let Some(old) = &args.compare_to {
+        let mut before = Loaded {
+            spec: loaded.spec.clone(),
+            source: loaded.source.clone(),
+            text: loaded.text.clone(),
+            file: loaded.file.clone(),
+        };
+        before.spec.bindings.insert(
+            before.spec.target.param.clone(),
+            serde_json::Value::String(old.clone()),
+        );
+        let (_, old_plan) = plan_of(&before)?;
+        let shifts = schedule::diff_plans(&old_plan, &plan);
+        if args.format == Format::Json {
+            let rows: Vec<serde_json::Value> = shifts
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "task": s.task,
+                        "old_due": s.old_due.map(|t| t.to_rfc3339()),
+                        "new_due": s.new_due.map(|t| t.to_rfc3339()),
+                        "shift_seconds": s.shift.map(|d| d.num_seconds()),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&rows)?);
+        } else {
+            print!("{}", render::shifts_table(&shifts, target.tz));
+        }
+        return Ok(Outcome::Ok);
+    }
+    let today = args.today.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .with_timezone(&target.tz)
+            .date_naive()
+    });
+    let view = render::View::new(&loaded.spec, &plan, today);
+    let out = match args.format {
+        Format::Table => format!("{}\n{}", render::table(&view), render::gantt(&view)),
+        Format::Json => render::json(&view),
+        Format::Csv => render::csv(&view),
+        Format::Mermaid => render::mermaid(&view),
+        Format::Ics => render::ics(&view),
+        Format::Svg => render::svg(&view),
+    };
+    print!("{out}");
+    Ok(Outcome::Ok)
 }

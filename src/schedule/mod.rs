@@ -1,9 +1,43 @@
 //! The schedule resolver: spec + release instant + timezone → each task's start/due/end, DST-correct,
 //! with business days from the calendar in force. Pure.
+//!
+//! Semantics (also in `grammar/README.md`, "Schedules"):
+//! - Days, weeks, months and business days are calendar arithmetic on the local wall clock of the
+//!   task's zone (its own `in`, else the release's); minutes and hours are exact elapsed time.
+//! - A local time that does not exist (spring-forward gap) moves forward to the first valid instant,
+//!   the transition itself (RWF076, a warning naming the task). A local time that happens twice
+//!   (fall-back) takes the earlier instant (RWF077).
+//! - Business days skip the weekend days and holidays of `spec.calendars[spec.calendar]` (Saturday and
+//!   Sunday, no holidays, when no calendar is in force). Stepping outside the calendar's `covers`
+//!   range is an error (RWF075), never a guess.
+//! - Anchors resolve against the anchor task's start, due or end; pinned tasks keep absolute dates;
+//!   a task anchored to a task with no schedule floats too; anchor cycles are errors (RWF070).
+
+mod calendar;
+mod cascade;
+mod codes;
+mod critical;
+mod explain;
+mod instant;
+mod lint;
+mod local;
+pub mod render;
+mod resolve;
+mod trace;
+
+pub use calendar::{Calendar, OutOfRange, Skipped};
+pub use cascade::{cascade, diff_plans, Shift};
+pub use codes::*;
+pub use critical::critical_path;
+pub use explain::{explain, Explanation};
+pub use instant::{parse_instant, InstantError};
+pub use lint::{human as lint_human, lint};
+pub use local::{to_utc, LocalFix};
+pub use trace::TraceStep;
 
 use crate::diagnostic::Diagnostic;
-use crate::spec::WorkflowSpec;
-use chrono::{DateTime, Utc};
+use crate::spec::{Schedule, TzRef, WorkflowSpec};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
@@ -32,6 +66,27 @@ pub struct ResolvedTask {
     pub pinned: bool,
 }
 
+/// A task's times on the wall clock of its own zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTimes {
+    pub start: NaiveDateTime,
+    pub due: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+impl ResolvedTask {
+    /// Start, due and end in the task's own zone.
+    pub fn local(&self) -> Option<LocalTimes> {
+        let t = self.times?;
+        let l = |i: DateTime<Utc>| i.with_timezone(&self.tz).naive_local();
+        Some(LocalTimes {
+            start: l(t.start),
+            due: l(t.due),
+            end: l(t.end),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub target: Target,
@@ -39,12 +94,72 @@ pub struct Plan {
     pub tasks: Vec<ResolvedTask>,
     /// DST gap/overlap adjustments and other non-fatal findings, naming the task.
     pub warnings: Vec<Diagnostic>,
+    /// Parallel to `warnings`: the index in `spec.tasks` of the task each is about (for spans).
+    pub warning_tasks: Vec<Option<usize>>,
+}
+
+impl Plan {
+    pub fn task(&self, key: &str) -> Option<&ResolvedTask> {
+        self.tasks.iter().find(|t| t.key == key)
+    }
+}
+
+fn unresolved(message: String) -> Diagnostic {
+    Diagnostic::error(RELEASE_UNRESOLVED, message)
+        .help("bind it: `--release 2026-09-15T09:00` or `--set NAME=VALUE`")
 }
 
 /// The release target from a bound spec's bindings (`target.param`, `target.timezone`).
 pub fn target_of(spec: &WorkflowSpec) -> Result<Target, Vec<Diagnostic>> {
-    let _ = spec;
-    todo!("target_of: owned by the schedule module")
+    let binding = |name: &str| -> Option<String> {
+        match spec.bindings.get(name) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Null) | None => spec
+                .params
+                .iter()
+                .find(|p| p.name == name)
+                .and_then(|p| p.default.as_ref())
+                .and_then(|v| v.as_str().map(str::to_string)),
+            Some(other) => Some(other.to_string()),
+        }
+    };
+    let tz_name = match &spec.target.timezone {
+        TzRef::Literal(s) => Some(s.clone()),
+        TzRef::Param(p) => binding(p),
+    };
+    let tz = match tz_name {
+        None => {
+            let p = match &spec.target.timezone {
+                TzRef::Param(p) => p.as_str(),
+                TzRef::Literal(_) => "",
+            };
+            return Err(vec![unresolved(format!(
+                "the release timezone param `{p}` is not bound"
+            ))]);
+        }
+        Some(name) => match resolve::parse_tz(&name) {
+            Some(tz) => tz,
+            None => {
+                return Err(vec![Diagnostic::error(
+                    INVALID_TIMEZONE,
+                    format!("the release timezone `{name}` is not an IANA zone"),
+                )
+                .help("use a name such as \"Europe/Berlin\" or \"America/New_York\"")])
+            }
+        },
+    };
+    let param = &spec.target.param;
+    let Some(value) = binding(param) else {
+        return Err(vec![unresolved(format!(
+            "the release param `{param}` is not bound"
+        ))]);
+    };
+    match parse_instant(&value, tz) {
+        Ok((instant, _)) => Ok(Target { instant, tz }),
+        Err(e) => Err(vec![unresolved(format!(
+            "the release param `{param}` = `{value}` cannot be read: {e}"
+        ))]),
+    }
 }
 
 /// Resolves every task. `fixed` holds tasks whose times must not move (already ran, or frozen by an edit):
@@ -54,6 +169,46 @@ pub fn resolve(
     target: &Target,
     fixed: &BTreeMap<String, Times>,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    let _ = (spec, target, fixed);
-    todo!("resolve: owned by the schedule module")
+    resolve::into_plan(target, resolve::resolve_all(spec, target, fixed, false))
+}
+
+/// Like `resolve`, with each finding located in the source (`file` + the task's schedule span).
+pub fn resolve_located(
+    spec: &WorkflowSpec,
+    target: &Target,
+    fixed: &BTreeMap<String, Times>,
+    source: &crate::compile::SourceMap,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let mut r = resolve::resolve_all(spec, target, fixed, false);
+    for f in &mut r.findings {
+        let d = std::mem::replace(&mut f.diag, Diagnostic::error("RWF000", ""));
+        f.diag = lint::locate(d, f.task, source);
+    }
+    resolve::into_plan(target, r)
+}
+
+/// One schedule outside a task's `at` (e.g. `wait ... until SCHEDULE`), resolved against a plan:
+/// anchors read the plan's tasks. `Ok(None)` when its anchor floats. Warnings (DST) go to `warnings`.
+pub fn resolve_schedule(
+    spec: &WorkflowSpec,
+    plan: &Plan,
+    schedule: &Schedule,
+    owner: &str,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Option<DateTime<Utc>>, Diagnostic> {
+    let ctx = resolve::Ctx {
+        target: &plan.target,
+        calendar: resolve::calendar_of(spec),
+    };
+    let lookup = |key: &str| -> Option<resolve::AnchorTimes> {
+        let t = plan.task(key)?;
+        Some(match t.times {
+            Some(times) => resolve::AnchorTimes::At(times),
+            None => resolve::AnchorTimes::Floating,
+        })
+    };
+    match resolve::eval_schedule(&ctx, schedule, owner, &lookup, warnings, &mut None)? {
+        resolve::Evaluated::At(i, _) => Ok(Some(i)),
+        resolve::Evaluated::Floating => Ok(None),
+    }
 }

@@ -1,0 +1,43 @@
+//! RWF024: a task scheduled implausibly far from the release.
+
+use crate::check::context::Context;
+use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
+
+/// Two years, nominally.
+pub(crate) const HORIZON_DAYS: i64 = 730;
+
+pub(crate) const DOC: CodeDoc = CodeDoc {
+    code: "RWF024",
+    severity: Severity::Warning,
+    title: "offset-beyond-horizon",
+    what: "A task's schedule, followed back to `release`, lands more than two years before or after it.",
+    why: "Release templates span weeks or months; an offset of years is almost always a unit mistake \
+          (`minutes` for `months`, an extra digit), and calendars rarely cover that far.",
+    example: "checkpoint kickoff \"Kick-off\" { at release - 900 days }",
+};
+
+pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for (i, position) in cx.nominal().iter().enumerate() {
+        let Some(position) = position else {
+            continue;
+        };
+        let days = position.seconds / 86_400;
+        if days.abs() <= HORIZON_DAYS {
+            continue;
+        }
+        let side = if days < 0 { "before" } else { "after" };
+        out.push(
+            cx.diag(
+                &DOC,
+                cx.schedule_span(i),
+                format!(
+                    "`{}` is scheduled about {} days {side} the release",
+                    cx.task(i).key,
+                    days.abs()
+                ),
+            )
+            .with_label(format!("more than {HORIZON_DAYS} days from the release"))
+            .help("check the amount and unit of the offsets"),
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! Renders diagnostics for people (miette: file, line:col, underlined spans with labels, help) and as
+//! JSON records. Every command that reports diagnostics goes through here.
+
+use crate::diagnostic::{Diagnostic, LineIndex, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::IsTerminal;
+use std::ops::Range;
+
+/// The text of each file diagnostics may point into, by the name diagnostics use.
+#[derive(Default)]
+pub(crate) struct Sources {
+    texts: BTreeMap<String, String>,
+}
+
+impl Sources {
+    pub(crate) fn new() -> Sources {
+        Sources::default()
+    }
+    pub(crate) fn insert(&mut self, file: impl Into<String>, text: impl Into<String>) {
+        self.texts.insert(file.into(), text.into());
+    }
+    pub(crate) fn get(&self, file: &str) -> Option<&str> {
+        self.texts.get(file).map(String::as_str)
+    }
+    /// The text a diagnostic points into, if known.
+    pub(crate) fn of(&self, d: &Diagnostic) -> Option<&str> {
+        d.file.as_deref().and_then(|f| self.get(f))
+    }
+}
+
+/// True when stderr is a terminal and `NO_COLOR` is not set.
+pub(crate) fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+/// Prints every diagnostic to stderr, rich.
+pub(crate) fn eprint_all(diagnostics: &[Diagnostic], sources: &Sources) {
+    let color = stderr_color();
+    for d in diagnostics {
+        eprint!("{}", human(d, sources.of(d), color));
+    }
+}
+
+/// One diagnostic for people: `error[RWF016]: message`, the source snippet with every label, `help:`.
+pub(crate) fn human(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let report = Report::new(d, source);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        out = plain(d, source);
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// A fallback without graphics: `file:line:col: error[CODE]: message` and `help:`.
+pub(crate) fn plain(d: &Diagnostic, source: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(file) = &d.file {
+        out.push_str(file);
+        if let (Some(span), Some(text)) = (&d.span, source) {
+            let at = LineIndex::new(text).line_col(span.start);
+            out.push_str(&format!(":{}:{}", at.line, at.col));
+        }
+        out.push_str(": ");
+    }
+    out.push_str(&format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
+    if let Some(help) = &d.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    out
+}
+
+/// One diagnostic as a JSON record: code, severity, message, help, file, 1-based start/end line:col,
+/// and the secondary labels likewise.
+pub(crate) fn json_record(d: &Diagnostic, source: Option<&str>) -> Value {
+    let index = source.map(LineIndex::new);
+    let position = |span: &Range<usize>| match &index {
+        Some(index) => {
+            let (s, e) = (index.line_col(span.start), index.line_col(span.end));
+            (
+                json!({"line": s.line, "col": s.col}),
+                json!({"line": e.line, "col": e.col}),
+            )
+        }
+        None => (Value::Null, Value::Null),
+    };
+    let (start, end) = d.span.as_ref().map_or((Value::Null, Value::Null), position);
+    let labels: Vec<Value> = d
+        .labels
+        .iter()
+        .map(|l| {
+            let (start, end) = position(&l.span);
+            json!({"message": l.message, "start": start, "end": end})
+        })
+        .collect();
+    json!({
+        "code": d.code,
+        "severity": d.severity.as_str(),
+        "message": d.message,
+        "help": d.help,
+        "file": d.file,
+        "start": start,
+        "end": end,
+        "labels": labels,
+    })
+}
+
+/// Adapts a `Diagnostic` to miette.
+struct Report<'a> {
+    d: &'a Diagnostic,
+    source: Option<NamedSource<String>>,
+    len: usize,
+}
+
+impl<'a> Report<'a> {
+    fn new(d: &'a Diagnostic, source: Option<&str>) -> Report<'a> {
+        let source = match (&d.file, source) {
+            (Some(file), Some(text)) => Some((file, text)),
+            _ => None,
+        };
+        Report {
+            d,
+            len: source.map_or(0, |(_, t)| t.len()),
+            source: source.map(|(file, text)| NamedSource::new(file, text.to_string())),
+        }
+    }
+
+    /// Clamps a byte range into the text (miette must never index out of bounds).
+    fn span(&self, span: &Range<usize>) -> SourceSpan {
+        let start = span.start.min(self.len);
+        let end = span.end.clamp(start, self.len);
+        SourceSpan::from(start..end)
+    }
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.d.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        let help = self.d.help.as_ref()?;
+        Some(Box::new(help))
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let primary = self.d.span.as_ref().map(|span| {
+            let text = (!self.d.label.is_empty()).then(|| self.d.label.clone());
+            LabeledSpan::new_primary_with_span(text, self.span(span))
+        });
+        let secondary = self
+            .d
+            .labels
+            .iter()
+            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), self.span(&l.span)));
+        Some(Box::new(primary.into_iter().chain(secondary)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_location_labels_and_help() {
+        let text = "manual a \"A\" { after b }\nmanual b \"B\" { after a }\n";
+        let d = Diagnostic::error("RWF016", "dependency cycle: a → b → a")
+            .in_file("t.rwf")
+            .at(7..8)
+            .with_label("part of the cycle")
+            .label(21..22, "`a` waits for `b`")
+            .label(46..47, "`b` waits for `a`")
+            .help("remove one edge");
+        let out = human(&d, Some(text), false);
+        for needle in [
+            "RWF016",
+            "dependency cycle: a → b → a",
+            "[t.rwf:1:8]",
+            "`a` waits for `b`",
+            "`b` waits for `a`",
+            "help: remove one edge",
+        ] {
+            assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+        }
+        let record = json_record(&d, Some(text));
+        assert_eq!(record["start"], json!({"line": 1, "col": 8}));
+        assert_eq!(record["labels"][1]["start"], json!({"line": 2, "col": 22}));
+        // Out-of-range spans and missing sources never panic.
+        let wild = Diagnostic::warning("RWF018", "x").in_file("t.rwf").at(500..900);
+        assert!(human(&wild, Some(text), false).contains("RWF018"));
+        assert!(human(&wild, None, true).contains("RWF018"));
+    }
+}

@@ -1,0 +1,106 @@
+//! Local wall-clock time → UTC instant, with the documented DST policy: a time in a spring-forward gap
+//! moves forward to the first valid instant (the transition itself); an ambiguous fall-back time takes
+//! the earlier of its two instants.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// How a local time mapped to an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalFix {
+    /// Exactly one instant has this wall-clock time.
+    Exact,
+    /// The wall-clock time does not exist; the instant is the end of the gap.
+    Gap {
+        /// The first valid wall-clock time after the gap.
+        moved_to: NaiveDateTime,
+    },
+    /// The wall-clock time happens twice; the earlier instant was taken.
+    Ambiguous {
+        /// The later instant, not taken.
+        later: DateTime<Utc>,
+    },
+}
+
+/// Maps a local time in `tz` to UTC under the gap/overlap policy. Never panics; `None` only when the
+/// date is beyond what chrono can represent.
+pub fn to_utc(tz: Tz, local: NaiveDateTime) -> Option<(DateTime<Utc>, LocalFix)> {
+    match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) => Some((t.with_timezone(&Utc), LocalFix::Exact)),
+        chrono::LocalResult::Ambiguous(a, b) => {
+            let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
+            Some((a.min(b), LocalFix::Ambiguous { later: a.max(b) }))
+        }
+        chrono::LocalResult::None => {
+            let instant = gap_end(tz, local)?;
+            let moved_to = instant.with_timezone(&tz).naive_local();
+            Some((instant, LocalFix::Gap { moved_to }))
+        }
+    }
+}
+
+/// The UTC offset in seconds at an instant.
+pub fn offset_seconds(tz: Tz, instant: DateTime<Utc>) -> i32 {
+    tz.offset_from_utc_datetime(&instant.naive_utc())
+        .fix()
+        .local_minus_utc()
+}
+
+/// The transition instant that skipped `local`: binary search between the readings of `local` under
+/// the offsets in force a day either side.
+fn gap_end(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let day = Duration::days(1);
+    let before = offset_seconds(tz, local.checked_sub_signed(day)?.and_utc());
+    let after = offset_seconds(tz, local.checked_add_signed(day)?.and_utc());
+    // Read with the later offset (larger, since the clock jumped forward) it is before the transition;
+    // read with the earlier one it is after.
+    let mut lo = (local - Duration::seconds(after as i64)).and_utc();
+    let mut hi = (local - Duration::seconds(before as i64)).and_utc();
+    if lo > hi {
+        std::mem::swap(&mut lo, &mut hi);
+    }
+    // Invariant: the offset at `hi` is the post-transition one; find the first such second.
+    while hi - lo > Duration::seconds(1) {
+        let mid = lo + (hi - lo) / 2;
+        if offset_seconds(tz, mid) == after {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(if offset_seconds(tz, lo) == after { lo } else { hi })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, mi, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn gap_moves_to_transition() {
+        let (t, fix) = to_utc(chrono_tz::America::New_York, at(2026, 3, 8, 2, 30)).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-03-08T07:00:00+00:00");
+        assert_eq!(
+            fix,
+            LocalFix::Gap {
+                moved_to: at(2026, 3, 8, 3, 0)
+            }
+        );
+        let (t, _) = to_utc(chrono_tz::Pacific::Chatham, at(2026, 9, 27, 3, 0)).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-09-26T14:00:00+00:00");
+    }
+
+    #[test]
+    fn overlap_takes_earlier() {
+        let (t, fix) = to_utc(chrono_tz::America::New_York, at(2026, 11, 1, 1, 30)).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-01T05:30:00+00:00");
+        assert!(matches!(fix, LocalFix::Ambiguous { .. }));
+    }
+}

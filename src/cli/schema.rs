@@ -1,10 +1,12 @@
-//! `rwf schema`.
+//! `rwf schema`: the JSON Schema of the canonical spec.
 
-use super::{not_yet, CmdResult};
+use super::{CmdResult, Outcome};
 
 #[derive(clap::Args)]
 pub struct Args {}
 
 pub fn run(_args: Args) -> CmdResult {
-    Err(not_yet("schema"))
+    let schema = schemars::schema_for!(crate::spec::WorkflowSpec);
+    println!("{}", serde_json::to_string_pretty(&schema)?);
+    Ok(Outcome::Ok)
 }

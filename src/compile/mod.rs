@@ -1,8 +1,17 @@
 //! Compile: AST → canonical `WorkflowSpec` (stdlib and local imports, policy precedence, calendars,
 //! hook files), and bind params/release into an instance spec. Pure: files come through `ModuleLoader`.
 
+mod bind;
+mod codes;
+mod loader;
+mod lower;
+mod policy;
 mod source_map;
+mod values;
 
+pub use bind::{interpolate, parse_datetime, parse_duration, parse_value};
+pub use codes::CODES;
+pub use loader::{stdlib, FsLoader, MemLoader, STDLIB};
 pub use source_map::{NameRef, SourceMap, Suppression, TaskSource};
 
 use crate::diagnostic::Diagnostic;
@@ -34,20 +43,17 @@ pub struct Inputs {
 
 /// Compiles one file. Never panics; errors are in `diagnostics`.
 pub fn compile_source(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
-    let _ = (file, text, loader);
-    todo!("compile_source: owned by the language module")
+    lower::compile(file, text, loader)
 }
 
 /// Binds every param and the release target: the instance spec the engine runs. Each missing required
 /// param is one diagnostic naming it.
 pub fn bind(spec: &WorkflowSpec, inputs: &Inputs) -> Result<WorkflowSpec, Vec<Diagnostic>> {
-    let _ = (spec, inputs);
-    todo!("bind: owned by the language module")
+    bind::bind(spec, inputs, false)
 }
 
 /// Like `bind`, but params the schedule does not need may stay unbound; strings keep `${name}`.
 /// For `rwf plan` and `rwf simulate` on any template.
 pub fn preview(spec: &WorkflowSpec, inputs: &Inputs) -> Result<WorkflowSpec, Vec<Diagnostic>> {
-    let _ = (spec, inputs);
-    todo!("preview: owned by the language module")
+    bind::bind(spec, inputs, true)
 }

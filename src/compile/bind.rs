@@ -1,0 +1,379 @@
+//! Binding: `--set k=v`, `--release` and `--tz` → an instance spec where params are literals and
+//! `${param}` is rendered; `${task.output.x}` stays for dispatch.
+
+use super::values;
+use super::Inputs;
+use crate::diagnostic::Diagnostic;
+use crate::spec::{Expr, ParamType, Schedule, Scope, Span, TzRef, Unit, WorkflowSpec};
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Normalises a date-time input: a date (`2026-09-01`, midnight), a local date-time
+/// (`2026-09-01T09:00`, `2026-09-01 09:00`, seconds optional) → `YYYY-MM-DDTHH:MM[:SS]` read in the
+/// target zone; RFC 3339 with an offset → RFC 3339 (seconds, offset kept).
+pub fn parse_datetime(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(format!("{d}T00:00"));
+    }
+    let t = s.replacen(' ', "T", 1);
+    for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(&t, f) {
+            return Ok(if f.ends_with("%S") && dt.format("%S").to_string() != "00" {
+                dt.format("%Y-%m-%dT%H:%M:%S").to_string()
+            } else {
+                dt.format("%Y-%m-%dT%H:%M").to_string()
+            });
+        }
+    }
+    Err(format!("`{s}` is not a date-time"))
+}
+
+/// `2d`, `14bd`, `2 days`, `3 business days`.
+pub fn parse_duration(s: &str) -> Option<Span> {
+    let s = s.trim();
+    if let Ok(span) = s.parse::<Span>() {
+        return Some(span);
+    }
+    let (num, unit) = s.split_once(' ')?;
+    let amount: i64 = num.parse().ok()?;
+    let unit = match unit.trim().trim_end_matches('s') {
+        "minute" => Unit::Minutes,
+        "hour" => Unit::Hours,
+        "day" => Unit::Days,
+        "week" => Unit::Weeks,
+        "month" => Unit::Months,
+        u if u.starts_with("business") && u.ends_with("day") => Unit::BusinessDays,
+        _ => return None,
+    };
+    Some(Span::new(amount, unit))
+}
+
+fn parse_scope(s: &str) -> Option<Json> {
+    let s = s.trim();
+    let (kind, name) = if let Some((k, rest)) = s.split_once('(') {
+        (k.trim(), rest.trim_end_matches(')').trim().trim_matches('"'))
+    } else {
+        let (k, n) = s.split_once(':')?;
+        (k.trim(), n.trim())
+    };
+    let scope = match kind {
+        "user" => Scope::User(name.into()),
+        "team" => Scope::Team(name.into()),
+        "channel" => Scope::Channel(name.into()),
+        "org" | "organization" => Scope::Organization(name.into()),
+        _ => return None,
+    };
+    serde_json::to_value(scope).ok()
+}
+
+/// A `--set` value read as the param's type.
+pub fn parse_value(ty: &ParamType, s: &str) -> Option<Json> {
+    Some(match ty {
+        ParamType::String => Json::String(s.to_string()),
+        ParamType::Number => {
+            if let Ok(i) = s.trim().parse::<i64>() {
+                Json::from(i)
+            } else {
+                let f: f64 = s.trim().parse().ok()?;
+                Json::Number(serde_json::Number::from_f64(f)?)
+            }
+        }
+        ParamType::Bool => match s.trim() {
+            "true" | "yes" => Json::Bool(true),
+            "false" | "no" => Json::Bool(false),
+            _ => return None,
+        },
+        ParamType::Date => {
+            let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+            Json::String(d.to_string())
+        }
+        ParamType::Datetime => Json::String(parse_datetime(s).ok()?),
+        ParamType::Duration => Json::String(parse_duration(s)?.to_string()),
+        ParamType::Timezone => {
+            let s = s.trim();
+            values::valid_tz(s).then(|| Json::String(s.to_string()))?
+        }
+        ParamType::Scope => parse_scope(s)?,
+        ParamType::List(inner) => {
+            if s.trim().is_empty() {
+                return Some(Json::Array(Vec::new()));
+            }
+            Json::Array(
+                split_list(s)
+                    .iter()
+                    .map(|item| parse_value(inner, item))
+                    .collect::<Option<Vec<_>>>()?,
+            )
+        }
+    })
+}
+
+/// Splits on commas outside parentheses and quotes.
+fn split_list(s: &str) -> Vec<String> {
+    let (mut out, mut cur, mut depth, mut quoted) = (Vec::new(), String::new(), 0, false);
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(std::mem::take(&mut cur).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur.trim().to_string());
+    out
+}
+
+/// How a bound value reads inside a string.
+fn render(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Array(items) => items.iter().map(render).collect::<Vec<_>>().join(", "),
+        Json::Object(o) => o.get("name").map(render).unwrap_or_default(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Replaces each `${name}` whose name is bound.
+pub fn interpolate(s: &str, values: &BTreeMap<String, Json>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        match after.find('}') {
+            Some(close) => {
+                let name = after[..close].trim();
+                match values.get(name) {
+                    Some(v) => out.push_str(&render(v)),
+                    None => out.push_str(&rest[at..at + 2 + close + 1]),
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[at..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn bind_expr(e: &Expr, values: &BTreeMap<String, Json>) -> Expr {
+    match e {
+        Expr::Literal(v) => Expr::Literal(v.clone()),
+        Expr::Param(p) => match values.get(p) {
+            Some(v) => Expr::Literal(v.clone()),
+            None => Expr::Param(p.clone()),
+        },
+        Expr::Template(s) => {
+            let r = interpolate(s, values);
+            if r.contains("${") {
+                Expr::Template(r)
+            } else {
+                Expr::Literal(Json::String(r))
+            }
+        }
+        Expr::Output { .. } => e.clone(),
+        Expr::List(items) => values::collapse_list(items.iter().map(|i| bind_expr(i, values)).collect()),
+        Expr::Object(map) => values::collapse_object(
+            map.iter().map(|(k, v)| (k.clone(), bind_expr(v, values))).collect(),
+        ),
+    }
+}
+
+fn bind_scope(s: &Scope, values: &BTreeMap<String, Json>) -> Scope {
+    match s {
+        Scope::User(n) => Scope::User(interpolate(n, values)),
+        Scope::Team(n) => Scope::Team(interpolate(n, values)),
+        Scope::Organization(n) => Scope::Organization(interpolate(n, values)),
+        Scope::Channel(n) => Scope::Channel(interpolate(n, values)),
+    }
+}
+
+fn bind_schedule(s: &mut Schedule, values: &BTreeMap<String, Json>) {
+    let tz = match s {
+        Schedule::Relative { timezone, .. } | Schedule::Pinned { timezone, .. } => timezone,
+    };
+    if let Some(z) = tz {
+        *z = interpolate(z, values);
+    }
+}
+
+/// Names of params the schedule cannot resolve without.
+fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    out.insert(spec.target.param.clone());
+    if let TzRef::Param(p) = &spec.target.timezone {
+        out.insert(p.clone());
+    }
+    let mut from_tz = |tz: &Option<String>| {
+        if let Some(z) = tz {
+            if let Some(name) = z.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+                out.insert(name.to_string());
+            }
+        }
+    };
+    for t in &spec.tasks {
+        for s in t.schedule.iter().chain(match &t.step {
+            crate::spec::Step::Wait { until, .. } => until.as_ref(),
+            _ => None,
+        }) {
+            match s {
+                Schedule::Relative { timezone, .. } | Schedule::Pinned { timezone, .. } => from_tz(timezone),
+            }
+        }
+    }
+    out
+}
+
+pub fn bind(spec: &WorkflowSpec, inputs: &Inputs, preview: bool) -> Result<WorkflowSpec, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut values: BTreeMap<String, Json> = spec.bindings.clone();
+    for (k, v) in &inputs.sets {
+        let Some(p) = spec.params.iter().find(|p| &p.name == k) else {
+            let names: Vec<&str> = spec.params.iter().map(|p| p.name.as_str()).collect();
+            let help = match crate::syntax::did_you_mean(k, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the template's params: {}", names.join(", ")),
+            };
+            diags.push(Diagnostic::error("RWF065", format!("`{k}` is not a param of `{}`", spec.key)).help(help));
+            continue;
+        };
+        match parse_value(&p.ty, v) {
+            Some(j) => {
+                values.insert(k.clone(), j);
+            }
+            None => diags.push(
+                Diagnostic::error(
+                    "RWF062",
+                    format!("`--set {k}={v}`: `{v}` is not a {}", values::type_name(&p.ty)),
+                )
+                .help(format!("param `{k}` takes {}", values::example(&p.ty))),
+            ),
+        }
+    }
+    if let Some(r) = &inputs.release {
+        let ty = spec
+            .params
+            .iter()
+            .find(|p| p.name == spec.target.param)
+            .map(|p| p.ty.clone())
+            .unwrap_or(ParamType::Datetime);
+        match parse_value(&ty, r) {
+            Some(j) => {
+                values.insert(spec.target.param.clone(), j);
+            }
+            None => diags.push(
+                Diagnostic::error("RWF064", format!("`--release {r}` is not a valid release date"))
+                    .help("write a date `2026-09-01`, a local time `2026-09-01T09:00`, or RFC 3339 `2026-09-01T09:00:00+02:00`"),
+            ),
+        }
+    }
+    let mut out = spec.clone();
+    if let Some(tz) = &inputs.tz {
+        if !values::valid_tz(tz) {
+            diags.push(
+                Diagnostic::error("RWF056", format!("`--tz {tz}` is not an IANA timezone"))
+                    .help("use a name such as Europe/Berlin or America/New_York"),
+            );
+        } else {
+            match &spec.target.timezone {
+                TzRef::Param(p) => {
+                    values.insert(p.clone(), Json::String(tz.clone()));
+                }
+                TzRef::Literal(_) => out.target.timezone = TzRef::Literal(tz.clone()),
+            }
+        }
+    }
+    for p in &spec.params {
+        if !values.contains_key(&p.name) {
+            if let Some(d) = &p.default {
+                values.insert(p.name.clone(), d.clone());
+            }
+        }
+    }
+    let needed = schedule_params(spec);
+    for p in &spec.params {
+        if values.contains_key(&p.name) || (preview && !needed.contains(&p.name)) {
+            continue;
+        }
+        let how = if p.name == spec.target.param {
+            "give `--release 2026-09-01` (or `--set`)".to_string()
+        } else {
+            format!("give `--set {}=...` ({})", p.name, values::example(&p.ty))
+        };
+        diags.push(
+            Diagnostic::error("RWF063", format!("param `{}` has no value", p.name))
+                .help(how),
+        );
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    if let TzRef::Param(p) = &out.target.timezone {
+        if let Some(Json::String(z)) = values.get(p) {
+            out.target.timezone = TzRef::Literal(z.clone());
+        }
+    }
+    out.bindings = values.clone();
+    out.name = interpolate(&out.name, &values);
+    out.description = out.description.map(|d| interpolate(&d, &values));
+    for ph in &mut out.phases {
+        ph.title = interpolate(&ph.title, &values);
+    }
+    for t in &mut out.tasks {
+        t.title = interpolate(&t.title, &values);
+        if let Some(s) = &mut t.schedule {
+            bind_schedule(s, &values);
+        }
+        match &mut t.step {
+            crate::spec::Step::Agent { input, .. } => {
+                for v in input.values_mut() {
+                    *v = bind_expr(v, &values);
+                }
+            }
+            crate::spec::Step::Approval { approvers, on_expire, .. } => {
+                for a in approvers.iter_mut() {
+                    *a = bind_scope(a, &values);
+                }
+                if let crate::spec::ExpirePolicy::Escalate(to) = on_expire {
+                    for a in to.iter_mut() {
+                        *a = bind_scope(a, &values);
+                    }
+                }
+            }
+            crate::spec::Step::Manual { instructions, assignee } => {
+                if let Some(i) = instructions {
+                    *i = interpolate(i, &values);
+                }
+                if let Some(a) = assignee {
+                    *a = bind_scope(a, &values);
+                }
+            }
+            crate::spec::Step::Notification { to, message } => {
+                *message = interpolate(message, &values);
+                for a in to.iter_mut() {
+                    *a = bind_scope(a, &values);
+                }
+            }
+            crate::spec::Step::Wait { until, .. } => {
+                if let Some(s) = until {
+                    bind_schedule(s, &values);
+                }
+            }
+            crate::spec::Step::Checkpoint => {}
+        }
+    }
+    Ok(out)
+}

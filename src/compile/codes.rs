@@ -1,0 +1,37 @@
+//! Documentation of every compile and bind diagnostic code (RWF050–069).
+
+use crate::diagnostic::{CodeDoc, Severity};
+
+const fn doc(code: &'static str, title: &'static str, what: &'static str, why: &'static str, example: &'static str) -> CodeDoc {
+    CodeDoc {
+        code,
+        severity: Severity::Error,
+        title,
+        what,
+        why,
+        example,
+    }
+}
+
+pub const CODES: &[CodeDoc] = &[
+    doc("RWF050", "unknown-module", "A `use` names a module that does not exist.", "Its policies and calendars cannot be found.", "use std/polices"),
+    doc("RWF051", "unknown-import", "`use m { name }` lists a name the module does not declare.", "The name would be undefined where it is used.", "use std/calendars { us_fedral }"),
+    doc("RWF052", "unknown-policy", "A `policy NAME` or `retry NAME` refers to no named policy (or a policy includes itself).", "The task would silently get the built-in policy.", "defaults { policy policies.standrd }"),
+    doc("RWF053", "unknown-calendar", "A `calendar` or `include` names no known calendar.", "Business-day offsets need a calendar's weekend and holidays.", "calendar us_fedral"),
+    doc("RWF054", "unknown-hook-file", "A `hooks \"file.rhai\"` file cannot be loaded.", "The hook functions it should define would be missing at run time.", "hooks \"polcy.rhai\""),
+    doc("RWF055", "bad-param-default", "A param's default does not have the param's type.", "The template would bind a value of the wrong type.", "param budget: number = \"lots\""),
+    doc("RWF056", "invalid-timezone", "A timezone is not an IANA name.", "Schedules are computed in IANA zones (DST rules included).", "target release in \"Europe/Berln\""),
+    doc("RWF057", "field-not-for-step", "A task has a field its step type does not take.", "The field would do nothing; every construct that compiles must run.", "checkpoint k \"K\" { approvers team(\"x\") }"),
+    doc("RWF058", "no-template", "A file meant to be a template declares none.", "There is nothing to compile.", "param x: string"),
+    doc("RWF059", "invalid-value", "A value is out of range or malformed (anchor, time, date, attempts, jitter, quorum, a missing `uses`).", "The engine cannot run it as written.", "retry { attempts 0 }"),
+    doc("RWF060", "bad-target", "The template has no `target`, or its param is not a declared datetime.", "Every schedule is computed from the release target.", "target launch in \"UTC\""),
+    doc("RWF061", "module-syntax-error", "An imported module has syntax errors.", "Its items cannot be used.", "use ./broken"),
+    doc("RWF062", "bad-param-value", "A `--set k=v` value does not parse as the param's type.", "The instance would hold a value of the wrong type.", "rwf compile t.rwf --set budget=lots"),
+    doc("RWF063", "missing-param", "A param has no value: neither `--set`, `--release` nor a default.", "The instance cannot be rendered without it.", "rwf compile t.rwf --set product=X   # release missing"),
+    doc("RWF064", "bad-release", "`--release` is not a date, a local date-time or RFC 3339.", "The release instant anchors every schedule.", "rwf compile t.rwf --release next-friday"),
+    doc("RWF065", "unknown-param", "`--set` names a param the template does not declare.", "Usually a typo; the value would be ignored.", "rwf compile t.rwf --set prodct=X"),
+    doc("RWF066", "duplicate-field", "A task gives the same field twice.", "The second would silently win.", "wait w \"W\" { for 1 day  for 2 days }"),
+    doc("RWF067", "import-cycle", "Local modules import each other in a loop (or nest deeper than 16).", "The modules cannot be loaded.", "use ./a   // and a.rwf has `use ./b`, b.rwf has `use ./a`"),
+    doc("RWF068", "bad-calendar", "A calendar has no `covers`, an invalid date, or includes itself.", "Business days outside the known range would be guesses.", "calendar c { weekend sat, sun }"),
+    doc("RWF069", "unknown-hook-point", "A `hook POINT FN` names no hook point.", "The function would never be called.", "hook retri my_fn"),
+];

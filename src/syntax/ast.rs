@@ -1,0 +1,451 @@
+//! The syntax tree of a `.rwf` file. Every node keeps its byte span; the AST is not a wire format.
+
+use std::ops::Range;
+
+pub type Span = Range<usize>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A `${path}` inside a string literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interp {
+    pub path: Vec<String>,
+    /// Span of the whole `${...}` in the file.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Str {
+    /// Unescaped text, `${...}` kept verbatim.
+    pub value: String,
+    pub interps: Vec<Interp>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurUnit {
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    BusinessDay,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duration {
+    pub amount: i64,
+    pub unit: DurUnit,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    pub items: Vec<Item>,
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Including the leading `//`, without the newline.
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Use(UseDecl),
+    Policy(PolicyDecl),
+    Calendar(CalendarDecl),
+    Template(Template),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Use(u) => u.span.clone(),
+            Item::Policy(p) => p.span.clone(),
+            Item::Calendar(c) => c.span.clone(),
+            Item::Template(t) => t.span.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseDecl {
+    /// As written: `std/policies`, `./shared/common`.
+    pub path: String,
+    pub path_span: Span,
+    /// `Some` for `use m { a, b }`.
+    pub names: Option<Vec<Ident>>,
+    pub span: Span,
+}
+
+impl UseDecl {
+    /// The name the module is known by: its last path segment.
+    pub fn alias(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDecl {
+    pub name: Ident,
+    pub items: Vec<PolicyItem>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyItem {
+    /// `policy NAME`: every item of a named policy.
+    Use(Ident),
+    Retry(Retry, Span),
+    OnFailure(String, Span),
+    OnMissed(String, Span),
+    OnCancel(String, Span),
+    Hook(Hook),
+}
+
+impl PolicyItem {
+    pub fn span(&self) -> Span {
+        match self {
+            PolicyItem::Use(i) => i.span.clone(),
+            PolicyItem::Retry(_, s)
+            | PolicyItem::OnFailure(_, s)
+            | PolicyItem::OnMissed(_, s)
+            | PolicyItem::OnCancel(_, s) => s.clone(),
+            PolicyItem::Hook(h) => h.span.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Retry {
+    /// `retry NAME`: the retry of a named policy.
+    Named(Ident),
+    Block(RetryBlock),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetryBlock {
+    pub attempts: Option<(i64, Span)>,
+    pub backoff: Option<(Backoff, Span)>,
+    /// Raw number text and its value.
+    pub jitter: Option<(String, f64, Span)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backoff {
+    Fixed(Duration),
+    Exponential {
+        initial: Option<Duration>,
+        factor: Option<(String, f64)>,
+        cap: Option<Duration>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    pub point: Ident,
+    pub function: Ident,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarDecl {
+    pub name: Ident,
+    pub title: Option<Str>,
+    pub items: Vec<CalendarItem>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CalendarItem {
+    Weekend(Vec<Ident>, Span),
+    Covers(String, String, Span),
+    Holiday(String, Str, Span),
+    Include(Ident, Span),
+}
+
+impl CalendarItem {
+    pub fn span(&self) -> Span {
+        match self {
+            CalendarItem::Weekend(_, s)
+            | CalendarItem::Covers(_, _, s)
+            | CalendarItem::Holiday(_, _, s)
+            | CalendarItem::Include(_, s) => s.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub key: Ident,
+    pub name: Option<Str>,
+    pub version: Option<(i64, Span)>,
+    /// `template ... {`
+    pub header: Span,
+    pub items: Vec<TemplateItem>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateItem {
+    Description(Str, Span),
+    Param(Param),
+    Target(Target),
+    CalendarUse(Ident, Span),
+    Calendar(CalendarDecl),
+    Hooks(Vec<Str>, Span),
+    Defaults(Vec<PolicyItem>, Span),
+    Policy(PolicyDecl),
+    Phase(Phase),
+    Task(Task),
+}
+
+impl TemplateItem {
+    pub fn span(&self) -> Span {
+        match self {
+            TemplateItem::Description(_, s)
+            | TemplateItem::CalendarUse(_, s)
+            | TemplateItem::Hooks(_, s)
+            | TemplateItem::Defaults(_, s) => s.clone(),
+            TemplateItem::Param(p) => p.span.clone(),
+            TemplateItem::Target(t) => t.span.clone(),
+            TemplateItem::Calendar(c) => c.span.clone(),
+            TemplateItem::Policy(p) => p.span.clone(),
+            TemplateItem::Phase(p) => p.span.clone(),
+            TemplateItem::Task(t) => t.span.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamType {
+    Scalar(String),
+    List(Box<ParamType>),
+}
+
+impl std::fmt::Display for ParamType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamType::Scalar(s) => f.write_str(s),
+            ParamType::List(t) => write!(f, "list<{t}>"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: ParamType,
+    pub ty_span: Span,
+    pub default: Option<Value>,
+    pub description: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TzRef {
+    Literal(Str),
+    Param(Ident),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub param: Ident,
+    pub tz: Option<TzRef>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    pub key: Ident,
+    pub title: Option<Str>,
+    pub header: Span,
+    pub items: Vec<PhaseItem>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PhaseItem {
+    Phase(Phase),
+    Task(Task),
+}
+
+impl PhaseItem {
+    pub fn span(&self) -> Span {
+        match self {
+            PhaseItem::Phase(p) => p.span.clone(),
+            PhaseItem::Task(t) => t.span.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub kind: String,
+    pub kind_span: Span,
+    pub key: Ident,
+    pub title: Option<Str>,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub kind: FieldKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dep {
+    pub task: Ident,
+    pub outcome: Option<Ident>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldKind {
+    At(Schedule),
+    Window(Duration),
+    After(Vec<Dep>),
+    Timeout(Duration),
+    Labels(Vec<Str>),
+    Risk(Ident),
+    Optional,
+    Required,
+    PreRelease,
+    Policy(PolicyItem),
+    Uses(Str),
+    Input(Vec<Entry>),
+    Approvers(Vec<Scope>, Option<(i64, Span)>),
+    Quorum(i64),
+    Deadline(Duration),
+    Remind(Duration),
+    OnReject(Ident),
+    OnExpire(Expire),
+    NotAuthorOf(Ident),
+    Instructions(Str),
+    Assignee(Scope),
+    To(Vec<Scope>),
+    Message(Str),
+    For(Duration),
+    Until(Schedule),
+}
+
+impl FieldKind {
+    /// The keyword that introduces the field.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            FieldKind::At(_) => "at",
+            FieldKind::Window(_) => "window",
+            FieldKind::After(_) => "after",
+            FieldKind::Timeout(_) => "timeout",
+            FieldKind::Labels(_) => "labels",
+            FieldKind::Risk(_) => "risk",
+            FieldKind::Optional => "optional",
+            FieldKind::Required => "required",
+            FieldKind::PreRelease => "pre_release",
+            FieldKind::Policy(p) => match p {
+                PolicyItem::Use(_) => "policy",
+                PolicyItem::Retry(..) => "retry",
+                PolicyItem::OnFailure(..) => "on_failure",
+                PolicyItem::OnMissed(..) => "on_missed",
+                PolicyItem::OnCancel(..) => "on_cancel",
+                PolicyItem::Hook(_) => "hook",
+            },
+            FieldKind::Uses(_) => "uses",
+            FieldKind::Input(_) => "input",
+            FieldKind::Approvers(..) => "approvers",
+            FieldKind::Quorum(_) => "quorum",
+            FieldKind::Deadline(_) => "deadline",
+            FieldKind::Remind(_) => "remind",
+            FieldKind::OnReject(_) => "on_reject",
+            FieldKind::OnExpire(_) => "on_expire",
+            FieldKind::NotAuthorOf(_) => "not_author_of",
+            FieldKind::Instructions(_) => "instructions",
+            FieldKind::Assignee(_) => "assignee",
+            FieldKind::To(_) => "to",
+            FieldKind::Message(_) => "message",
+            FieldKind::For(_) => "for",
+            FieldKind::Until(_) => "until",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expire {
+    Escalate(Vec<Scope>),
+    Simple(Ident),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    /// `user`, `team`, `organization` (`org`), `channel`.
+    pub kind: String,
+    pub name: Str,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    /// The key was written as a string literal.
+    pub quoted: bool,
+    pub key_span: Span,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueKind {
+    Str(Str),
+    /// Raw text and value.
+    Number(String, f64),
+    Bool(bool),
+    Date(String),
+    /// `YYYY-MM-DD` and `HH:MM`.
+    DateTime(String, String),
+    Duration(Duration),
+    Scope(Scope),
+    List(Vec<Value>),
+    Object(Vec<Entry>),
+    /// A bare (dotted) name: a param, or `task.output.path`.
+    Name(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Schedule {
+    Relative {
+        anchor: Ident,
+        /// Written as words: `2 weeks before x` (the first offset).
+        words: Option<(Duration, bool)>,
+        offsets: Vec<(bool, Duration)>,
+        time: Option<(String, Span)>,
+        tz: Option<TzRef>,
+        span: Span,
+    },
+    Pinned {
+        date: String,
+        time: Option<(String, Span)>,
+        tz: Option<TzRef>,
+        span: Span,
+    },
+}
+
+impl Schedule {
+    pub fn span(&self) -> Span {
+        match self {
+            Schedule::Relative { span, .. } | Schedule::Pinned { span, .. } => span.clone(),
+        }
+    }
+}

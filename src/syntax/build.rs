@@ -1,0 +1,554 @@
+//! pest pairs → AST nodes. Spans are shifted by the offset of the chunk that was parsed.
+
+use super::ast::*;
+use super::Rule;
+use pest::iterators::Pair;
+
+pub(crate) struct Builder<'a> {
+    pub off: usize,
+    /// `${...}` problems found while building strings: (span, message).
+    pub problems: &'a mut Vec<(Span, String)>,
+}
+
+fn first<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
+    pair.clone().into_inner().next().expect("grammar guarantees a child")
+}
+
+impl Builder<'_> {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        s.start() + self.off..s.end() + self.off
+    }
+
+    fn ident(&self, pair: &Pair<Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
+    }
+
+    /// Children with keyword rules dropped.
+    fn kids<'i>(&self, pair: &Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
+        pair.clone()
+            .into_inner()
+            .filter(|p| !format!("{:?}", p.as_rule()).starts_with("kw_"))
+            .collect()
+    }
+
+    pub fn string(&mut self, pair: &Pair<Rule>) -> Str {
+        let span = self.span(pair);
+        let raw = first(pair).as_str();
+        let raw_start = span.start + 1;
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n') => value.push('\n'),
+                    Some('t') => value.push('\t'),
+                    Some(other) => value.push(other),
+                    None => {}
+                }
+            } else {
+                value.push(c);
+            }
+        }
+        let mut interps = Vec::new();
+        let mut from = 0;
+        while let Some(found) = raw[from..].find("${") {
+            let at = from + found;
+            match raw[at..].find('}') {
+                Some(close) => {
+                    let inner = &raw[at + 2..at + close];
+                    let whole = raw_start + at..raw_start + at + close + 1;
+                    let path: Vec<String> = inner.split('.').map(|s| s.trim().to_string()).collect();
+                    if path.iter().all(|s| is_ident(s)) {
+                        interps.push(Interp { path, span: whole });
+                    } else {
+                        self.problems.push((
+                            whole,
+                            format!("`${{{inner}}}` is not a name: interpolation takes a param or `task.output.path`"),
+                        ));
+                    }
+                    from = at + close + 1;
+                }
+                None => {
+                    self.problems.push((
+                        raw_start + at..raw_start + raw.len(),
+                        "unclosed `${` in string".to_string(),
+                    ));
+                    break;
+                }
+            }
+        }
+        Str {
+            value,
+            interps,
+            span,
+        }
+    }
+
+    fn int(&self, pair: &Pair<Rule>) -> i64 {
+        pair.as_str().parse().unwrap_or(i64::MAX)
+    }
+
+    pub fn duration(&self, pair: &Pair<Rule>) -> Duration {
+        let mut inner = pair.clone().into_inner();
+        let amount = inner.next().map(|p| self.int(&p)).unwrap_or(0);
+        let unit_text = inner.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let unit = if unit_text.starts_with("business") {
+            DurUnit::BusinessDay
+        } else if unit_text.starts_with("minute") {
+            DurUnit::Minute
+        } else if unit_text.starts_with("hour") {
+            DurUnit::Hour
+        } else if unit_text.starts_with("week") {
+            DurUnit::Week
+        } else if unit_text.starts_with("month") {
+            DurUnit::Month
+        } else {
+            DurUnit::Day
+        };
+        Duration {
+            amount,
+            unit,
+            span: self.span(pair),
+        }
+    }
+
+    fn number(&self, pair: &Pair<Rule>) -> (String, f64) {
+        let raw = pair.as_str().to_string();
+        let v = raw.parse().unwrap_or(0.0);
+        (raw, v)
+    }
+
+    pub fn use_decl(&mut self, pair: &Pair<Rule>) -> UseDecl {
+        let kids = self.kids(pair);
+        let path = &kids[0];
+        let names = kids
+            .get(1)
+            .map(|list| list.clone().into_inner().map(|p| self.ident(&p)).collect());
+        UseDecl {
+            path: path.as_str().to_string(),
+            path_span: self.span(path),
+            names,
+            span: self.span(pair),
+        }
+    }
+
+    pub fn policy_decl(&mut self, pair: &Pair<Rule>) -> PolicyDecl {
+        let kids = self.kids(pair);
+        PolicyDecl {
+            name: self.ident(&kids[0]),
+            items: kids[1..].iter().map(|p| self.policy_item(p)).collect(),
+            span: self.span(pair),
+        }
+    }
+
+    pub fn policy_item(&mut self, pair: &Pair<Rule>) -> PolicyItem {
+        let span = self.span(pair);
+        let kids = self.kids(pair);
+        match pair.as_rule() {
+            Rule::policy_use => PolicyItem::Use(self.ident(&kids[0])),
+            Rule::retry_item => {
+                let r = &kids[0];
+                let retry = if r.as_rule() == Rule::name_ref {
+                    Retry::Named(self.ident(r))
+                } else {
+                    let mut block = RetryBlock::default();
+                    for item in r.clone().into_inner() {
+                        let s = self.span(&item);
+                        let ik = self.kids(&item);
+                        match item.as_rule() {
+                            Rule::attempts => block.attempts = Some((self.int(&ik[0]), s)),
+                            Rule::jitter => {
+                                let (raw, v) = self.number(&ik[0]);
+                                block.jitter = Some((raw, v, s));
+                            }
+                            _ => {
+                                let b = &ik[0];
+                                let backoff = if b.as_rule() == Rule::backoff_fixed {
+                                    Backoff::Fixed(self.duration(&self.kids(b)[0]))
+                                } else {
+                                    let (mut initial, mut factor, mut cap) = (None, None, None);
+                                    for part in self.kids(b) {
+                                        let inner = self.kids(&part);
+                                        match part.as_rule() {
+                                            Rule::exp_initial => {
+                                                initial = Some(self.duration(&inner[0]))
+                                            }
+                                            Rule::exp_factor => factor = Some(self.number(&inner[0])),
+                                            _ => cap = Some(self.duration(&inner[0])),
+                                        }
+                                    }
+                                    Backoff::Exponential {
+                                        initial,
+                                        factor,
+                                        cap,
+                                    }
+                                };
+                                block.backoff = Some((backoff, s));
+                            }
+                        }
+                    }
+                    Retry::Block(block)
+                };
+                PolicyItem::Retry(retry, span)
+            }
+            Rule::on_failure => PolicyItem::OnFailure(kids[0].as_str().to_string(), span),
+            Rule::on_missed => PolicyItem::OnMissed(kids[0].as_str().to_string(), span),
+            Rule::on_cancel => PolicyItem::OnCancel(kids[0].as_str().to_string(), span),
+            _ => PolicyItem::Hook(Hook {
+                point: self.ident(&kids[0]),
+                function: self.ident(&kids[1]),
+                span,
+            }),
+        }
+    }
+
+    pub fn calendar_decl(&mut self, pair: &Pair<Rule>) -> CalendarDecl {
+        let kids = self.kids(pair);
+        let name = self.ident(&kids[0]);
+        let mut title = None;
+        let mut items = Vec::new();
+        for k in &kids[1..] {
+            let s = self.span(k);
+            let ik = self.kids(k);
+            match k.as_rule() {
+                Rule::string => title = Some(self.string(k)),
+                Rule::cal_weekend => {
+                    items.push(CalendarItem::Weekend(
+                        ik.iter().map(|d| self.ident(d)).collect(),
+                        s,
+                    ));
+                }
+                Rule::cal_covers => items.push(CalendarItem::Covers(
+                    ik[0].as_str().to_string(),
+                    ik[1].as_str().to_string(),
+                    s,
+                )),
+                Rule::cal_holiday => {
+                    let name = self.string(&ik[1]);
+                    items.push(CalendarItem::Holiday(ik[0].as_str().to_string(), name, s))
+                }
+                _ => items.push(CalendarItem::Include(self.ident(&ik[0]), s)),
+            }
+        }
+        CalendarDecl {
+            name,
+            title,
+            items,
+            span: self.span(pair),
+        }
+    }
+
+    /// `template KEY "Name" version N {` → a template with no items yet.
+    pub fn template_header(&mut self, pair: &Pair<Rule>) -> Template {
+        let kids = self.kids(pair);
+        let mut t = Template {
+            key: self.ident(&kids[0]),
+            name: None,
+            version: None,
+            header: self.span(pair),
+            items: Vec::new(),
+            span: self.span(pair),
+        };
+        for k in &kids[1..] {
+            match k.as_rule() {
+                Rule::string => t.name = Some(self.string(k)),
+                Rule::int => t.version = Some((self.int(k), self.span(k))),
+                _ => {}
+            }
+        }
+        t
+    }
+
+    pub fn phase_header(&mut self, pair: &Pair<Rule>) -> Phase {
+        let kids = self.kids(pair);
+        Phase {
+            key: self.ident(&kids[0]),
+            title: kids.get(1).map(|s| self.string(s)),
+            header: self.span(pair),
+            items: Vec::new(),
+            span: self.span(pair),
+        }
+    }
+
+    /// Builds a whole phase parsed in one piece (used by `file`).
+    pub fn phase(&mut self, pair: &Pair<Rule>) -> Phase {
+        let mut inner = pair.clone().into_inner();
+        let header = inner.next().expect("phase header");
+        let mut phase = self.phase_header(&header);
+        for item in inner {
+            phase.items.push(match item.as_rule() {
+                Rule::phase => PhaseItem::Phase(self.phase(&item)),
+                _ => PhaseItem::Task(self.task(&item)),
+            });
+        }
+        phase.span = self.span(pair);
+        phase
+    }
+
+    pub fn template_item(&mut self, pair: &Pair<Rule>) -> TemplateItem {
+        let span = self.span(pair);
+        let kids = self.kids(pair);
+        match pair.as_rule() {
+            Rule::description => TemplateItem::Description(self.string(&kids[0]), span),
+            Rule::param_decl => {
+                let mut default = None;
+                let mut description = None;
+                for k in &kids[2..] {
+                    match k.as_rule() {
+                        Rule::value => default = Some(self.value(k)),
+                        _ => description = Some(self.string(k)),
+                    }
+                }
+                TemplateItem::Param(Param {
+                    name: self.ident(&kids[0]),
+                    ty: param_type(&kids[1]),
+                    ty_span: self.span(&kids[1]),
+                    default,
+                    description,
+                    span,
+                })
+            }
+            Rule::target_decl => TemplateItem::Target(Target {
+                param: self.ident(&kids[0]),
+                tz: kids.get(1).map(|t| self.tz_ref(t)),
+                span,
+            }),
+            Rule::calendar_use => TemplateItem::CalendarUse(self.ident(&kids[0]), span),
+            Rule::calendar_decl => TemplateItem::Calendar(self.calendar_decl(pair)),
+            Rule::hooks_decl => {
+                TemplateItem::Hooks(kids.iter().map(|s| self.string(s)).collect(), span)
+            }
+            Rule::defaults => TemplateItem::Defaults(
+                kids.iter().map(|p| self.policy_item(p)).collect(),
+                span,
+            ),
+            Rule::policy_decl => TemplateItem::Policy(self.policy_decl(pair)),
+            Rule::phase => TemplateItem::Phase(self.phase(pair)),
+            _ => TemplateItem::Task(self.task(pair)),
+        }
+    }
+
+    fn tz_ref(&mut self, pair: &Pair<Rule>) -> TzRef {
+        let inner = first(pair);
+        if inner.as_rule() == Rule::string {
+            TzRef::Literal(self.string(&inner))
+        } else {
+            TzRef::Param(self.ident(&inner))
+        }
+    }
+
+    pub fn task(&mut self, pair: &Pair<Rule>) -> Task {
+        let kids = self.kids(pair);
+        let mut task = Task {
+            kind: kids[0].as_str().to_string(),
+            kind_span: self.span(&kids[0]),
+            key: self.ident(&kids[1]),
+            title: None,
+            fields: Vec::new(),
+            span: self.span(pair),
+        };
+        for k in &kids[2..] {
+            if k.as_rule() == Rule::string {
+                task.title = Some(self.string(k));
+            } else {
+                let kind = self.field(k);
+                task.fields.push(Field {
+                    kind,
+                    span: self.span(k),
+                });
+            }
+        }
+        task
+    }
+
+    fn scopes(&mut self, pair: &Pair<Rule>) -> Vec<Scope> {
+        pair.clone().into_inner().map(|s| self.scope(&s)).collect()
+    }
+
+    fn scope(&mut self, pair: &Pair<Rule>) -> Scope {
+        let kids = self.kids(pair);
+        let kind = match kids[0].as_str() {
+            "org" => "organization".to_string(),
+            k => k.to_string(),
+        };
+        Scope {
+            kind,
+            name: self.string(&kids[1]),
+            span: self.span(pair),
+        }
+    }
+
+    fn field(&mut self, pair: &Pair<Rule>) -> FieldKind {
+        let kids = self.kids(pair);
+        match pair.as_rule() {
+            Rule::f_at => FieldKind::At(self.schedule(&kids[0])),
+            Rule::f_window => FieldKind::Window(self.duration(&kids[0])),
+            Rule::f_after => FieldKind::After(
+                kids.iter()
+                    .map(|d| {
+                        let dk = self.kids(d);
+                        Dep {
+                            task: self.ident(&dk[0]),
+                            outcome: dk.get(1).map(|o| self.ident(o)),
+                        }
+                    })
+                    .collect(),
+            ),
+            Rule::f_timeout => FieldKind::Timeout(self.duration(&kids[0])),
+            Rule::f_labels => FieldKind::Labels(kids.iter().map(|s| self.string(s)).collect()),
+            Rule::f_risk => FieldKind::Risk(self.ident(&kids[0])),
+            Rule::f_optional => FieldKind::Optional,
+            Rule::f_required => FieldKind::Required,
+            Rule::f_pre_release => FieldKind::PreRelease,
+            Rule::f_uses => FieldKind::Uses(self.string(&kids[0])),
+            Rule::f_input => FieldKind::Input(self.entries(&kids[0])),
+            Rule::f_approvers => {
+                let scopes = self.scopes(&kids[0]);
+                let quorum = kids.get(1).map(|q| {
+                    let qk = self.kids(q);
+                    (self.int(&qk[0]), self.span(q))
+                });
+                FieldKind::Approvers(scopes, quorum)
+            }
+            Rule::f_quorum => FieldKind::Quorum(self.int(&kids[0])),
+            Rule::f_deadline => FieldKind::Deadline(self.duration(&kids[0])),
+            Rule::f_remind => FieldKind::Remind(self.duration(&kids[0])),
+            Rule::f_on_reject => FieldKind::OnReject(self.ident(&kids[0])),
+            Rule::f_on_expire => {
+                let e = &kids[0];
+                if e.as_rule() == Rule::expire_escalate {
+                    let ek = self.kids(e);
+                    FieldKind::OnExpire(Expire::Escalate(self.scopes(&ek[0])))
+                } else {
+                    FieldKind::OnExpire(Expire::Simple(self.ident(e)))
+                }
+            }
+            Rule::f_not_author_of => FieldKind::NotAuthorOf(self.ident(&kids[0])),
+            Rule::f_instructions => FieldKind::Instructions(self.string(&kids[0])),
+            Rule::f_assignee => FieldKind::Assignee(self.scope(&kids[0])),
+            Rule::f_to => FieldKind::To(self.scopes(&kids[0])),
+            Rule::f_message => FieldKind::Message(self.string(&kids[0])),
+            Rule::f_for => FieldKind::For(self.duration(&kids[0])),
+            Rule::f_until => FieldKind::Until(self.schedule(&kids[0])),
+            _ => FieldKind::Policy(self.policy_item(pair)),
+        }
+    }
+
+    fn schedule(&mut self, pair: &Pair<Rule>) -> Schedule {
+        let inner = first(pair);
+        let span = self.span(&inner);
+        let mut time = None;
+        let mut tz = None;
+        let mut offsets = Vec::new();
+        let mut anchor = None;
+        let mut words = None;
+        let mut date = String::new();
+        let mut pending_dur: Option<Duration> = None;
+        for k in inner.clone().into_inner() {
+            match k.as_rule() {
+                Rule::date => date = k.as_str().to_string(),
+                Rule::clock => time = Some((k.as_str().to_string(), self.span(&k))),
+                Rule::time_of_day => {
+                    let c = self.kids(&k).remove(0);
+                    time = Some((c.as_str().to_string(), self.span(&c)));
+                }
+                Rule::sched_tz => {
+                    let t = self.kids(&k).remove(0);
+                    tz = Some(self.tz_ref(&t));
+                }
+                Rule::duration => pending_dur = Some(self.duration(&k)),
+                Rule::direction => {
+                    let before = k.as_str().starts_with("before");
+                    if let Some(d) = pending_dur.take() {
+                        words = Some((d, before));
+                    }
+                }
+                Rule::anchor => anchor = Some(self.ident(&first(&k))),
+                Rule::offset => {
+                    let ok = self.kids(&k);
+                    offsets.push((ok[0].as_str() == "-", self.duration(&ok[1])));
+                }
+                _ => {}
+            }
+        }
+        match anchor {
+            Some(anchor) if inner.as_rule() != Rule::pinned => Schedule::Relative {
+                anchor,
+                words,
+                offsets,
+                time,
+                tz,
+                span,
+            },
+            _ => Schedule::Pinned {
+                date,
+                time,
+                tz,
+                span,
+            },
+        }
+    }
+
+    fn entries(&mut self, pair: &Pair<Rule>) -> Vec<Entry> {
+        pair.clone()
+            .into_inner()
+            .map(|e| {
+                let ek = self.kids(&e);
+                let (key, quoted) = if ek[0].as_rule() == Rule::string {
+                    (self.string(&ek[0]).value, true)
+                } else {
+                    (ek[0].as_str().to_string(), false)
+                };
+                Entry {
+                    key,
+                    quoted,
+                    key_span: self.span(&ek[0]),
+                    value: self.value(&ek[1]),
+                }
+            })
+            .collect()
+    }
+
+    pub fn value(&mut self, pair: &Pair<Rule>) -> Value {
+        let inner = first(pair);
+        let span = self.span(&inner);
+        let kind = match inner.as_rule() {
+            Rule::datetime_lit => {
+                let kids: Vec<_> = inner.clone().into_inner().collect();
+                ValueKind::DateTime(kids[0].as_str().to_string(), kids[1].as_str().to_string())
+            }
+            Rule::date => ValueKind::Date(inner.as_str().to_string()),
+            Rule::duration => ValueKind::Duration(self.duration(&inner)),
+            Rule::number => {
+                let (raw, v) = self.number(&inner);
+                ValueKind::Number(raw, v)
+            }
+            Rule::boolean => ValueKind::Bool(inner.as_str() == "true"),
+            Rule::string => ValueKind::Str(self.string(&inner)),
+            Rule::scope => ValueKind::Scope(self.scope(&inner)),
+            Rule::list => ValueKind::List(inner.clone().into_inner().map(|v| self.value(&v)).collect()),
+            Rule::object => ValueKind::Object(self.entries(&inner)),
+            _ => ValueKind::Name(inner.as_str().split('.').map(str::to_string).collect()),
+        };
+        Value { kind, span }
+    }
+}
+
+fn param_type(pair: &Pair<Rule>) -> ParamType {
+    let inner = first(pair);
+    if inner.as_rule() == Rule::param_type {
+        ParamType::List(Box::new(param_type(&inner)))
+    } else {
+        ParamType::Scalar(inner.as_str().to_string())
+    }
+}
+
+pub fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}

@@ -1,0 +1,328 @@
+//! The parser driver: split the file into items with the lexer, parse each with pest, build the AST,
+//! and turn every failure into a diagnostic. One broken item never hides the others.
+
+use super::ast::*;
+use super::build::Builder;
+use super::errors::{convert, did_you_mean};
+use super::lexer::{lex, matching_close, split_items, Tok, TokKind};
+use super::{Parsed, RwfParser, Rule};
+use crate::diagnostic::Diagnostic;
+use pest::Parser as _;
+
+/// Deeper nesting than this is refused before pest sees it (pest recurses per level).
+pub const MAX_DEPTH: usize = 64;
+/// Larger files are refused outright.
+pub const MAX_BYTES: usize = 16 * 1024 * 1024;
+
+const TOP: &[&str] = &["use", "policy", "calendar", "template"];
+const BODY: &[&str] = &[
+    "description",
+    "param",
+    "target",
+    "calendar",
+    "hooks",
+    "defaults",
+    "policy",
+    "phase",
+    "agent",
+    "approval",
+    "manual",
+    "notification",
+    "wait",
+    "checkpoint",
+];
+const PHASE_BODY: &[&str] = &[
+    "phase",
+    "agent",
+    "approval",
+    "manual",
+    "notification",
+    "wait",
+    "checkpoint",
+];
+
+struct Driver<'a> {
+    file: &'a str,
+    text: &'a str,
+    tokens: Vec<Tok>,
+    diags: Vec<Diagnostic>,
+    problems: Vec<(Span, String)>,
+}
+
+pub fn parse(file: &str, text: &str) -> Parsed {
+    if text.len() > MAX_BYTES {
+        return Parsed {
+            file: File {
+                items: Vec::new(),
+                comments: Vec::new(),
+            },
+            diagnostics: vec![Diagnostic::error(
+                "RWF009",
+                format!("file is too large ({} bytes)", text.len()),
+            )
+            .in_file(file)
+            .at(0..0)
+            .help(format!("a template must be under {MAX_BYTES} bytes; split it into modules"))],
+        };
+    }
+    let lexed = lex(text);
+    if lexed.max_depth > MAX_DEPTH {
+        return Parsed {
+            file: File {
+                items: Vec::new(),
+                comments: lexed.comments,
+            },
+            diagnostics: vec![Diagnostic::error(
+                "RWF005",
+                format!("nesting is too deep (more than {MAX_DEPTH} levels of brackets)"),
+            )
+            .in_file(file)
+            .at(lexed.deepest_at..lexed.deepest_at + 1)
+            .with_label("too deep here")
+            .help("flatten the structure; phases, lists and objects nest at most 64 levels")],
+        };
+    }
+    let mut d = Driver {
+        file,
+        text,
+        tokens: lexed.tokens,
+        diags: Vec::new(),
+        problems: Vec::new(),
+    };
+    let mut items = Vec::new();
+    let all = 0..d.tokens.len();
+    let mut templates = 0;
+    for chunk in split_items(text, &d.tokens[all.clone()], TOP) {
+        let end = d.chunk_end(chunk.end, text.len());
+        let first = d.tokens[chunk.start].clone();
+        let word = &text[first.span.clone()];
+        if first.kind == TokKind::Word && word == "template" {
+            if let Some(t) = d.template(chunk.clone(), end) {
+                templates += 1;
+                if templates > 1 {
+                    d.diags.push(
+                        Diagnostic::error("RWF008", "a file holds at most one template")
+                            .in_file(file)
+                            .at(t.key.span.clone())
+                            .with_label("second template")
+                            .help("move this template into its own file"),
+                    );
+                }
+                items.push(Item::Template(t));
+            }
+            continue;
+        }
+        if d.unknown_starter(&first, TOP) {
+            continue;
+        }
+        let start = first.span.start;
+        if let Some(pair) = d.parse_rule(Rule::top_entry, start, end) {
+            let mut b = Builder {
+                off: start,
+                problems: &mut d.problems,
+            };
+            items.push(match pair.as_rule() {
+                Rule::use_decl => Item::Use(b.use_decl(&pair)),
+                Rule::policy_decl => Item::Policy(b.policy_decl(&pair)),
+                _ => Item::Calendar(b.calendar_decl(&pair)),
+            });
+        }
+    }
+    for (span, message) in std::mem::take(&mut d.problems) {
+        d.diags.push(
+            Diagnostic::error("RWF007", message)
+                .in_file(file)
+                .at(span)
+                .with_label("bad interpolation")
+                .help("write `${name}` with a param name, or `${task.output.field}`"),
+        );
+    }
+    d.diags.sort_by_key(|x| x.span.as_ref().map(|s| s.start));
+    Parsed {
+        file: File {
+            items,
+            comments: lexed.comments,
+        },
+        diagnostics: d.diags,
+    }
+}
+
+impl<'a> Driver<'a> {
+    fn chunk_end(&self, tok_end: usize, region_end: usize) -> usize {
+        self.tokens
+            .get(tok_end)
+            .map(|t| t.span.start)
+            .unwrap_or(region_end)
+            .min(region_end)
+    }
+
+    /// A chunk that does not start with a keyword of its context: RWF002 with did-you-mean.
+    fn unknown_starter(&mut self, first: &Tok, starters: &[&str]) -> bool {
+        let word = &self.text[first.span.clone()];
+        if first.kind != TokKind::Word || starters.contains(&word) {
+            return false;
+        }
+        let mut diag = Diagnostic::error("RWF002", format!("unknown keyword `{word}`"))
+            .in_file(self.file)
+            .at(first.span.clone())
+            .with_label("expected an item here");
+        diag = match did_you_mean(word, starters.iter().copied()) {
+            Some(s) => diag.help(format!("did you mean `{s}`?")),
+            None => diag.help(format!(
+                "an item here starts with one of: {}",
+                starters.join(", ")
+            )),
+        };
+        self.diags.push(diag);
+        true
+    }
+
+    fn parse_rule(&mut self, rule: Rule, start: usize, end: usize) -> Option<pest::iterators::Pair<'a, Rule>> {
+        let chunk = &self.text[start..end];
+        match RwfParser::parse(rule, chunk) {
+            Ok(mut pairs) => pairs.next(),
+            Err(e) => {
+                self.diags.push(convert(self.file, self.text, start, &e));
+                None
+            }
+        }
+    }
+
+    /// `{` and its `}` inside a block chunk; reports an unclosed brace.
+    fn block_bounds(&mut self, chunk: &std::ops::Range<usize>) -> Option<(usize, Option<usize>)> {
+        let open = (chunk.start..chunk.end).find(|&i| self.tokens[i].kind == TokKind::Open)?;
+        let close = matching_close(&self.tokens[..chunk.end], open);
+        if close.is_none() {
+            self.diags.push(
+                Diagnostic::error("RWF004", "unclosed `{`")
+                    .in_file(self.file)
+                    .at(self.tokens[open].span.clone())
+                    .with_label("this `{` is never closed")
+                    .help("add the matching `}`"),
+            );
+        }
+        Some((open, close))
+    }
+
+    fn template(&mut self, chunk: std::ops::Range<usize>, end: usize) -> Option<Template> {
+        let start = self.tokens[chunk.start].span.start;
+        let Some((open, close)) = self.block_bounds(&chunk) else {
+            self.parse_rule(Rule::template_header_entry, start, end);
+            return None;
+        };
+        let header_end = self.tokens[open].span.end;
+        let pair = self.parse_rule(Rule::template_header_entry, start, header_end);
+        let mut t = match pair {
+            Some(p) => Builder {
+                off: start,
+                problems: &mut self.problems,
+            }
+            .template_header(&p),
+            None => Template {
+                key: Ident {
+                    name: String::new(),
+                    span: start..header_end,
+                },
+                name: None,
+                version: None,
+                header: start..header_end,
+                items: Vec::new(),
+                span: start..header_end,
+            },
+        };
+        let body_end_tok = close.unwrap_or(chunk.end);
+        let body_end = close.map(|c| self.tokens[c].span.start).unwrap_or(end);
+        let body = open + 1..body_end_tok;
+        for sub in split_items(self.text, &self.tokens[body.clone()], BODY) {
+            let sub = sub.start + body.start..sub.end + body.start;
+            let sub_end = self.chunk_end(sub.end, body_end);
+            let first = self.tokens[sub.start].clone();
+            if first.kind == TokKind::Word && &self.text[first.span.clone()] == "phase" {
+                if let Some(p) = self.phase(sub, sub_end) {
+                    t.items.push(TemplateItem::Phase(p));
+                }
+                continue;
+            }
+            if self.unknown_starter(&first, BODY) {
+                continue;
+            }
+            if let Some(pair) = self.parse_rule(Rule::template_item_entry, first.span.start, sub_end) {
+                let mut b = Builder {
+                    off: first.span.start,
+                    problems: &mut self.problems,
+                };
+                t.items.push(b.template_item(&pair));
+            }
+        }
+        t.span = start..close.map(|c| self.tokens[c].span.end).unwrap_or(end);
+        self.trailing(close, chunk.end, "template");
+        Some(t)
+    }
+
+    fn phase(&mut self, chunk: std::ops::Range<usize>, end: usize) -> Option<Phase> {
+        let start = self.tokens[chunk.start].span.start;
+        let Some((open, close)) = self.block_bounds(&chunk) else {
+            self.parse_rule(Rule::phase_header_entry, start, end);
+            return None;
+        };
+        let header_end = self.tokens[open].span.end;
+        let pair = self.parse_rule(Rule::phase_header_entry, start, header_end)?;
+        let mut phase = Builder {
+            off: start,
+            problems: &mut self.problems,
+        }
+        .phase_header(&pair);
+        let body_end_tok = close.unwrap_or(chunk.end);
+        let body_end = close.map(|c| self.tokens[c].span.start).unwrap_or(end);
+        let body = open + 1..body_end_tok;
+        for sub in split_items(self.text, &self.tokens[body.clone()], PHASE_BODY) {
+            let sub = sub.start + body.start..sub.end + body.start;
+            let sub_end = self.chunk_end(sub.end, body_end);
+            let first = self.tokens[sub.start].clone();
+            if first.kind == TokKind::Word && &self.text[first.span.clone()] == "phase" {
+                if let Some(p) = self.phase(sub, sub_end) {
+                    phase.items.push(PhaseItem::Phase(p));
+                }
+                continue;
+            }
+            if self.unknown_starter(&first, PHASE_BODY) {
+                continue;
+            }
+            if let Some(pair) = self.parse_rule(Rule::template_item_entry, first.span.start, sub_end) {
+                let mut b = Builder {
+                    off: first.span.start,
+                    problems: &mut self.problems,
+                };
+                match b.template_item(&pair) {
+                    TemplateItem::Task(task) => phase.items.push(PhaseItem::Task(task)),
+                    other => self.diags.push(
+                        Diagnostic::error("RWF001", "only tasks and phases may appear inside a phase")
+                            .in_file(self.file)
+                            .at(other.span())
+                            .help("move this item to the template body"),
+                    ),
+                }
+            }
+        }
+        phase.span = start..close.map(|c| self.tokens[c].span.end).unwrap_or(end);
+        self.trailing(close, chunk.end, "phase");
+        Some(phase)
+    }
+
+    /// Tokens after a block's closing brace that did not start a new item.
+    fn trailing(&mut self, close: Option<usize>, chunk_end: usize, what: &str) {
+        if let Some(c) = close {
+            if c + 1 < chunk_end {
+                let tok = self.tokens[c + 1].clone();
+                let found = &self.text[tok.span.clone()];
+                self.diags.push(
+                    Diagnostic::error("RWF001", format!("unexpected `{found}` after the end of the {what}"))
+                        .in_file(self.file)
+                        .at(tok.span)
+                        .with_label("not part of any item")
+                        .help("remove it, or check for an extra `}` above"),
+                );
+            }
+        }
+    }
+}

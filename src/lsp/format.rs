@@ -16,7 +16,27 @@ pub fn format(doc: &Document) -> Result<Option<Vec<TextEdit>>, String> {
     )]))
 }
 
+/// `rwf fmt`'s transformation: parse, refuse files with syntax errors (formatting would lose text),
+/// print the canonical layout.
 fn format_text(file: &str, text: &str) -> Result<String, String> {
-    let _ = (file, text);
-    Err("the formatter is not in this build".to_string())
+    let parsed = crate::syntax::parse(file, text);
+    if let Some(first) = parsed.diagnostics.iter().find(|d| d.is_error()) {
+        let at = first
+            .span
+            .as_ref()
+            .map(|s| {
+                let lc = crate::diagnostic::LineIndex::new(text).line_col(s.start);
+                format!(" at {}:{}", lc.line, lc.col)
+            })
+            .unwrap_or_default();
+        return Err(format!(
+            "cannot format: the file has syntax errors ({}{at}: {})",
+            first.code, first.message
+        ));
+    }
+    let formatted = crate::syntax::format(text, &parsed.file);
+    if formatted.trim().is_empty() && !text.trim().is_empty() {
+        return Err("cannot format: the formatter produced nothing for a non-empty file".to_string());
+    }
+    Ok(formatted)
 }

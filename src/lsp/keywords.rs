@@ -114,6 +114,13 @@ pub const VALUES: &[&str] = &[
     "fri",
     "sat",
     "sun",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
 ];
 
 /// Param types.
@@ -122,7 +129,7 @@ pub const TYPES: &[&str] = &[
 ];
 
 /// Scope constructors: `team("legal")`.
-pub const SCOPE_FUNCTIONS: &[&str] = &["team", "user", "org", "channel"];
+pub const SCOPE_FUNCTIONS: &[&str] = &["team", "user", "org", "organization", "channel"];
 
 /// Hook points after `hook`.
 pub const HOOK_POINTS: &[&str] = &[
@@ -147,6 +154,10 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("scope", SCOPE_FUNCTIONS),
     ("hook", HOOK_POINTS),
 ];
+
+/// Words the parser reads as plain names that the compiler gives a meaning: the `release` anchor
+/// and the anchor points. Highlighted as keywords, absent from `grammar/rwf.pest` as literals.
+pub const CONTEXTUAL: &[&str] = &["release", "start", "due", "end"];
 
 /// True for a word that begins a field (ends the schedule expression before it).
 pub fn is_field_keyword(word: &str) -> bool {

@@ -13,11 +13,9 @@ mod hover;
 mod index;
 pub mod keywords;
 mod lex;
-mod loader;
 mod navigate;
 mod position;
 mod server;
 mod symbols;
 
-pub use loader::FsLoader;
 pub use server::{serve, serve_stdio};

@@ -1,7 +1,7 @@
 //! The message loop: initialize, dispatch each request and notification in isolation, shutdown.
 
 use super::document::Document;
-use super::loader::FsLoader;
+use crate::compile::FsLoader;
 use super::{completion, diagnostics, format, hover, navigate, symbols};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{

@@ -35,17 +35,18 @@ syn keyword rwfUnit minute minutes hour hours day days week weeks month months b
 syn keyword rwfValue fixed exponential block skip fire_asap require_manual_decision fail abort drain
 syn keyword rwfValue needs_revision cancel escalate reject low medium high critical
 syn keyword rwfValue success failed skipped any true false mon tue wed thu fri sat sun
+syn keyword rwfValue monday tuesday wednesday thursday friday saturday sunday
 syn keyword rwfType string datetime timezone list scope number bool date duration
-syn match rwfScopeFn /\<\%(team\|user\|org\|channel\)\>\ze\s*(/
+syn match rwfScopeFn /\<\%(team\|user\|org\|organization\|channel\)\>\ze\s*(/
 
 " Later definitions win at the same position: numbers first, then dates and times.
 syn match rwfNumber /\<\d\+\%(\.\d\+\)\=\>/
-syn match rwfDate /\<\d\{4}-\d\{2}-\d\{2}\>/
+syn match rwfDate /\<\d\{4}-\d\{2}-\d\{2}\%(T\d\{2}:\d\{2}\)\=\>/
 syn match rwfTime /\<\d\{1,2}:\d\{2}\>/
 syn match rwfOperator /[-+=]/
 
 syn region rwfString start=/"/ skip=/\\\\\|\\"/ end=/"/ end=/$/ contains=rwfEscape,rwfInterp oneline
-syn match rwfEscape /\\[\\"n$]/ contained
+syn match rwfEscape /\\[\\"nt]/ contained
 syn region rwfInterp matchgroup=rwfInterpDelim start=/\${/ end=/}/ contained contains=rwfInterpName oneline
 syn match rwfInterpName /\<[a-z_][a-z0-9_]*\>/ contained
 

@@ -14,7 +14,10 @@ fn read(path: &str) -> String {
 
 /// Bare-word alternations in a regex: `(a|b)`, `(?:a|b)` and `\%(a\|b\)` (Vim).
 fn alternations(pattern: &str) -> Vec<String> {
-    let p = pattern.replace("\\%(", "(?:").replace("\\|", "|").replace("\\)", ")");
+    let p = pattern
+        .replace("\\%(", "(?:")
+        .replace("\\|", "|")
+        .replace("\\)", ")");
     let mut words = Vec::new();
     let mut rest = p.as_str();
     while let Some(i) = rest.find('(') {
@@ -24,7 +27,12 @@ fn alternations(pattern: &str) -> Vec<String> {
             .find(|c: char| !(c.is_ascii_lowercase() || c == '_' || c == '|'))
             .unwrap_or(body.len());
         if end > 0 && body[end..].starts_with(')') {
-            words.extend(body[..end].split('|').filter(|w| !w.is_empty()).map(String::from));
+            words.extend(
+                body[..end]
+                    .split('|')
+                    .filter(|w| !w.is_empty())
+                    .map(String::from),
+            );
         }
     }
     words
@@ -50,23 +58,38 @@ fn textmate_keyword_groups_equal_the_lsp_lists() {
     let repo = grammar["repository"].as_object().unwrap();
     let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (name, rule) in repo {
-        if let (Some(group), Some(pattern)) = (name.strip_prefix("keywords-"), rule["match"].as_str())
+        if let (Some(group), Some(pattern)) =
+            (name.strip_prefix("keywords-"), rule["match"].as_str())
         {
-            found.insert(group.to_string(), alternations(pattern).into_iter().collect());
+            found.insert(
+                group.to_string(),
+                alternations(pattern).into_iter().collect(),
+            );
         }
     }
     for (group, words) in keywords::GROUPS {
         let actual = found
             .get(*group)
             .unwrap_or_else(|| panic!("the grammar has no `keywords-{group}` rule"));
-        assert_same(&format!("TextMate group {group}"), &set(words.iter().copied()), actual);
+        assert_same(
+            &format!("TextMate group {group}"),
+            &set(words.iter().copied()),
+            actual,
+        );
     }
 }
 
 #[test]
 fn vim_syntax_names_every_keyword() {
     let vim = read("editors/vim/syntax/rwf.vim");
-    const OPTIONS: [&str; 6] = ["contained", "skipwhite", "skipnl", "skipempty", "transparent", "fold"];
+    const OPTIONS: [&str; 6] = [
+        "contained",
+        "skipwhite",
+        "skipnl",
+        "skipempty",
+        "transparent",
+        "fold",
+    ];
     let mut words = BTreeSet::new();
     for line in vim.lines() {
         if let Some(rest) = line.strip_prefix("syn keyword ") {
@@ -104,7 +127,10 @@ fn pest_words(pest: &str) -> BTreeSet<String> {
     for line in pest.lines() {
         let code = line.split("//").next().unwrap_or("");
         for (i, part) in code.split('"').enumerate() {
-            if i % 2 == 1 && part.len() >= 2 && part.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            if i % 2 == 1
+                && part.len() >= 2
+                && part.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            {
                 words.insert(part.to_string());
             }
         }
@@ -119,10 +145,17 @@ fn keywords_match_the_parser() {
     if path.exists() {
         let contextual = set(keywords::CONTEXTUAL.iter().copied());
         let literal: BTreeSet<String> = all.difference(&contextual).cloned().collect();
-        assert_same("grammar/rwf.pest", &pest_words(&read("grammar/rwf.pest")), &literal);
+        assert_same(
+            "grammar/rwf.pest",
+            &pest_words(&read("grammar/rwf.pest")),
+            &literal,
+        );
         let readme = read("grammar/README.md");
         for word in keywords::CONTEXTUAL {
-            assert!(readme.contains(word), "`{word}` is not in grammar/README.md");
+            assert!(
+                readme.contains(word),
+                "`{word}` is not in grammar/README.md"
+            );
         }
     } else {
         // Until the parser exists, the language reference is the contract.

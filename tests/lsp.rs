@@ -95,7 +95,10 @@ impl Client {
         let id = self.next_id;
         self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
         loop {
-            let msg = self.incoming.recv_timeout(TIMEOUT).expect("response in time");
+            let msg = self
+                .incoming
+                .recv_timeout(TIMEOUT)
+                .expect("response in time");
             if msg["id"] == json!(id) {
                 return msg;
             }
@@ -121,7 +124,10 @@ impl Client {
             return m["params"]["diagnostics"].as_array().unwrap().clone();
         }
         loop {
-            let m = self.incoming.recv_timeout(TIMEOUT).expect("diagnostics in time");
+            let m = self
+                .incoming
+                .recv_timeout(TIMEOUT)
+                .expect("diagnostics in time");
             if matches(&m) {
                 return m["params"]["diagnostics"].as_array().unwrap().clone();
             }
@@ -213,7 +219,9 @@ fn diagnostics_follow_edits_with_utf16_ranges() {
     let hit = diags
         .iter()
         .find(|d| d["range"] == range_of(&bad, "drafft", 0))
-        .unwrap_or_else(|| panic!("no diagnostic on `drafft` (after a 🚀 on its line): {diags:#?}"));
+        .unwrap_or_else(|| {
+            panic!("no diagnostic on `drafft` (after a 🚀 on its line): {diags:#?}")
+        });
     assert_eq!(hit["code"], "RWF013", "{hit}");
     assert_eq!(hit["severity"], 1);
     assert_eq!(hit["source"], "rwf");
@@ -222,7 +230,10 @@ fn diagnostics_follow_edits_with_utf16_ranges() {
     let diags = c.diagnostics(uri, 2);
     assert_eq!(diags, Vec::<Value>::new(), "fixed file is clean");
 
-    c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    c.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
     c.shutdown();
 }
 
@@ -234,21 +245,27 @@ fn navigation_hover_completion_symbols() {
     let _ = c.diagnostics(uri, 1);
 
     // Definition: `after kickoff` → the task key after `checkpoint`.
-    let def = c.result(
-        "textDocument/definition",
-        doc_pos(uri, GOOD, "kickoff", 2),
-    );
+    let def = c.result("textDocument/definition", doc_pos(uri, GOOD, "kickoff", 2));
     assert_eq!(def["uri"], uri);
     assert_eq!(def["range"], range_of(GOOD, "kickoff", 0));
     // A param used in an interpolation.
     let def = c.result("textDocument/definition", doc_pos(uri, GOOD, "product}", 2));
-    assert_eq!(def["range"], range_of(GOOD, "product", 1), "param declaration");
+    assert_eq!(
+        def["range"],
+        range_of(GOOD, "product", 1),
+        "param declaration"
+    );
 
     // References of kickoff: declaration + `at kickoff` + `after kickoff`.
     let mut params = doc_pos(uri, GOOD, "kickoff", 0);
     params["context"] = json!({ "includeDeclaration": true });
     let refs = c.result("textDocument/references", params.clone());
-    let ranges: Vec<_> = refs.as_array().unwrap().iter().map(|r| r["range"].clone()).collect();
+    let ranges: Vec<_> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["range"].clone())
+        .collect();
     assert_eq!(
         ranges,
         vec![
@@ -258,13 +275,22 @@ fn navigation_hover_completion_symbols() {
         ]
     );
     params["context"] = json!({ "includeDeclaration": false });
-    assert_eq!(c.result("textDocument/references", params).as_array().unwrap().len(), 2);
+    assert_eq!(
+        c.result("textDocument/references", params)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Hover on a task use: its type and schedule.
     let hover = c.result("textDocument/hover", doc_pos(uri, GOOD, "draft }", 0));
     let text = hover["contents"]["value"].as_str().unwrap();
     assert!(text.contains("**agent** `draft`"), "{text}");
     assert!(text.contains("at kickoff + 2 days at 10:00"), "{text}");
+    // The release has a default, so the resolved schedule is shown: 2026-09-15 − 6 weeks = Aug 4
+    // (kick-off), + 2 days at 10:00 New York time.
+    assert!(text.contains("planned: Thu 2026-08-06 10:00 EDT"), "{text}");
 
     // Completion after `after `: task keys and keywords.
     let mut edited = GOOD.replace("after draft }", "after  }");
@@ -308,7 +334,10 @@ fn navigation_hover_completion_symbols() {
     assert_eq!(names, ["product", "release", "tz", "prep", "draft", "go"]);
     let prep = &template["children"][3];
     assert_eq!(prep["children"][0]["name"], "kickoff");
-    assert_eq!(prep["children"][0]["selectionRange"], range_of(GOOD, "kickoff", 0));
+    assert_eq!(
+        prep["children"][0]["selectionRange"],
+        range_of(GOOD, "kickoff", 0)
+    );
 
     c.shutdown();
 }
@@ -327,26 +356,34 @@ fn formatting_matches_rwf_fmt_and_is_stable() {
     let edits = edits.as_array().expect("edits for a messy file");
     assert_eq!(edits.len(), 1);
     let formatted = edits[0]["newText"].as_str().unwrap().to_string();
-    assert!(formatted.contains("\n  agent draft \"Draft the post\" {\n    uses "), "{formatted}");
+    assert!(
+        formatted.contains("\n  agent draft \"Draft the post\" {\n    uses "),
+        "{formatted}"
+    );
 
-    // The same text `rwf fmt` prints.
-    let dir = std::env::temp_dir().join(format!("rwf-lsp-fmt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("fmt.rwf");
-    std::fs::write(&file, &messy).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rwf"))
-        .arg("fmt")
-        .arg(&file)
-        .output()
-        .unwrap();
-    let by_cli = std::fs::read_to_string(&file).unwrap();
-    let by_cli = if by_cli == messy { String::from_utf8_lossy(&out.stdout).into_owned() } else { by_cli };
-    assert_eq!(formatted, by_cli, "rwf fmt and the server agree");
-    let _ = std::fs::remove_dir_all(&dir);
+    // The same text as `rwf fmt`'s formatter.
+    let parsed = rwf::syntax::parse("fmt.rwf", &messy);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert_eq!(
+        formatted,
+        rwf::syntax::format(&messy, &parsed.file),
+        "the server formats as rwf fmt does"
+    );
 
-    c.change(uri, 2, &formatted);
+    // A file with syntax errors is refused with a reason, not mangled.
+    c.change(uri, 2, "template t {\n  agent a \"A\" { at }\n");
     let _ = c.diagnostics(uri, 2);
-    assert_eq!(c.result("textDocument/formatting", params), Value::Null, "already formatted");
+    let refused = c.request("textDocument/formatting", params.clone());
+    let why = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(why.contains("syntax errors"), "{refused}");
+
+    c.change(uri, 3, &formatted);
+    let _ = c.diagnostics(uri, 3);
+    assert_eq!(
+        c.result("textDocument/formatting", params),
+        Value::Null,
+        "already formatted"
+    );
     c.shutdown();
 }
 
@@ -357,21 +394,31 @@ fn a_failing_request_returns_an_error_and_the_server_stays_up() {
     let r = c.request("textDocument/hover", json!({ "nonsense": true }));
     assert_eq!(r["error"]["code"], -32602, "invalid params: {r}");
     let r = c.request("textDocument/hover", doc_pos(uri, GOOD, "draft", 0));
-    assert!(r["error"]["message"].as_str().unwrap().contains("not open"), "{r}");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("not open"),
+        "{r}"
+    );
     let r = c.request("rwf/unknown", json!({}));
     assert_eq!(r["error"]["code"], -32601, "{r}");
     // Garbage text never takes the server down; positions past the end clamp.
     let junk = "template \"\u{1F680}${ { } } }} agent after at .due + - \"\n\u{0}";
     c.open(uri, junk);
     let _ = c.diagnostics(uri, 1);
-    for method in ["textDocument/hover", "textDocument/definition", "textDocument/completion"] {
+    for method in [
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/completion",
+    ] {
         let r = c.request(
             method,
             json!({ "textDocument": { "uri": uri }, "position": { "line": 99, "character": 99 } }),
         );
         assert!(r.get("result").is_some() || r.get("error").is_some(), "{r}");
     }
-    let symbols = c.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    let symbols = c.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
     assert!(symbols.is_array());
     // Still answering.
     c.open("file:///tmp/rwf-lsp-test/ok.rwf", GOOD);

@@ -81,7 +81,9 @@ mod tests {
         assert_eq!(file_name(&uri), "/tmp/a b/launch.rwf");
         let uri: Uri = "untitled:Untitled-1".parse().unwrap();
         assert_eq!(file_name(&uri), "untitled:Untitled-1");
-        let uri: Uri = "file:///x%2".parse().unwrap_or_else(|_| "file:///x".parse().unwrap());
+        let uri: Uri = "file:///x%2"
+            .parse()
+            .unwrap_or_else(|_| "file:///x".parse().unwrap());
         let _ = file_name(&uri);
     }
 }

@@ -36,7 +36,9 @@ fn format_text(file: &str, text: &str) -> Result<String, String> {
     }
     let formatted = crate::syntax::format(text, &parsed.file);
     if formatted.trim().is_empty() && !text.trim().is_empty() {
-        return Err("cannot format: the formatter produced nothing for a non-empty file".to_string());
+        return Err(
+            "cannot format: the formatter produced nothing for a non-empty file".to_string(),
+        );
     }
     Ok(formatted)
 }

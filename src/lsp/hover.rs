@@ -73,7 +73,10 @@ fn planned(doc: &Document, loader: &dyn ModuleLoader, key: &str) -> Option<Strin
             .format("%a %Y-%m-%d %H:%M %Z")
             .to_string()
     };
-    let release = target.instant.with_timezone(&target.tz).format("%Y-%m-%d %H:%M %Z");
+    let release = target
+        .instant
+        .with_timezone(&target.tz)
+        .format("%Y-%m-%d %H:%M %Z");
     Some(match task.times {
         Some(times) if times.start == times.due => {
             format!("planned: {} (release {release})", fmt(times.start))

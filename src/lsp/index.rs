@@ -63,7 +63,10 @@ const NAVIGABLE: [DeclKind; 5] = [
 impl Index {
     pub fn build(src: &str) -> Index {
         let tokens = tokenize(src);
-        let code: Vec<&Token> = tokens.iter().filter(|t| t.kind != TokKind::Comment).collect();
+        let code: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| t.kind != TokKind::Comment)
+            .collect();
         let mut decls: Vec<Decl> = Vec::new();
         let mut decl_name_spans: Vec<Range<usize>> = Vec::new();
         // Open braces: (index into `decls` this brace belongs to, if any).
@@ -84,9 +87,12 @@ impl Index {
                 }
             } else if t.kind == TokKind::Ident && !prev_dot && next.is_some() {
                 let name = next.unwrap();
-                let parent = stack.iter().rev().flatten().copied().find(|&d| {
-                    matches!(decls[d].kind, DeclKind::Template | DeclKind::Phase)
-                });
+                let parent = stack
+                    .iter()
+                    .rev()
+                    .flatten()
+                    .copied()
+                    .find(|&d| matches!(decls[d].kind, DeclKind::Template | DeclKind::Phase));
                 let after_name = code.get(i + 2);
                 let opens_block = |k: usize| {
                     code[k..]
@@ -251,7 +257,11 @@ template t "T ${product}" version 1 {
     #[test]
     fn declarations_and_references() {
         let idx = Index::build(SRC);
-        let names: Vec<_> = idx.decls.iter().map(|d| (d.kind, d.name.as_str())).collect();
+        let names: Vec<_> = idx
+            .decls
+            .iter()
+            .map(|d| (d.kind, d.name.as_str()))
+            .collect();
         assert_eq!(
             names,
             vec![
@@ -266,7 +276,10 @@ template t "T ${product}" version 1 {
             ]
         );
         let kickoff = idx.lookup("kickoff").unwrap();
-        assert_eq!(kickoff.schedule.as_deref(), Some("at release - 6 weeks at 09:00"));
+        assert_eq!(
+            kickoff.schedule.as_deref(),
+            Some("at release - 6 weeks at 09:00")
+        );
         assert_eq!(kickoff.parent, Some(4));
         let draft = idx.lookup("draft").unwrap();
         assert_eq!(
@@ -274,18 +287,30 @@ template t "T ${product}" version 1 {
             Some(r#"at kickoff.due + 2 business days at 10:00 in "Europe/Berlin""#)
         );
         assert_eq!(draft.step, Some("agent"));
-        assert_eq!(idx.lookup("cool").unwrap().schedule.as_deref(), Some("for 3 days"));
+        assert_eq!(
+            idx.lookup("cool").unwrap().schedule.as_deref(),
+            Some("for 3 days")
+        );
         assert_eq!(idx.references_to(kickoff).count(), 2);
         let product = idx.lookup("product").unwrap();
         assert_eq!(idx.references_to(product).count(), 2, "both interpolations");
         let careful = idx.lookup("careful").unwrap();
         assert_eq!(idx.references_to(careful).count(), 1);
-        assert!(idx.decls[1].whole.end > SRC.len() - 3, "template block closes at the end");
+        assert!(
+            idx.decls[1].whole.end > SRC.len() - 3,
+            "template block closes at the end"
+        );
     }
 
     #[test]
     fn half_typed_files_still_index() {
         let idx = Index::build("template t {\n  agent a \"A\" {\n    after \n");
-        assert_eq!(idx.decls.iter().filter(|d| d.kind == DeclKind::Task).count(), 1);
+        assert_eq!(
+            idx.decls
+                .iter()
+                .filter(|d| d.kind == DeclKind::Task)
+                .count(),
+            1
+        );
     }
 }

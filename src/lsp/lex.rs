@@ -128,7 +128,8 @@ mod tests {
 
     #[test]
     fn tokens_of_a_line() {
-        let src = "at release - 6 weeks at 09:00 // x\nmessage \"${product} is \\\"GA\\\"\" 2026-08-01";
+        let src =
+            "at release - 6 weeks at 09:00 // x\nmessage \"${product} is \\\"GA\\\"\" 2026-08-01";
         let toks = tokenize(src);
         let kinds: Vec<_> = toks.iter().map(|t| (t.kind, t.text(src))).collect();
         assert_eq!(kinds[0], (TokKind::Ident, "at"));

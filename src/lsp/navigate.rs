@@ -7,7 +7,10 @@ use lsp_types::{Location, Position};
 pub fn definition(doc: &Document, pos: Position) -> Option<Location> {
     let (name, _) = doc.index.name_at(doc.offset(pos))?;
     let decl = doc.index.lookup(name)?;
-    Some(Location::new(doc.uri.clone(), doc.lines().range(&decl.name_span)))
+    Some(Location::new(
+        doc.uri.clone(),
+        doc.lines().range(&decl.name_span),
+    ))
 }
 
 /// Every use of the name under `pos`, with its declaration first when asked.

@@ -67,7 +67,11 @@ mod tests {
         let x = text.find('x').unwrap();
         assert_eq!(map.position(x), Position::new(1, 4), "é is 1 unit, 😀 is 2");
         assert_eq!(map.offset(Position::new(1, 4)), x);
-        assert_eq!(map.offset(Position::new(1, 3)), x - 4, "inside the pair clamps to 😀");
+        assert_eq!(
+            map.offset(Position::new(1, 3)),
+            x - 4,
+            "inside the pair clamps to 😀"
+        );
         assert_eq!(map.offset(Position::new(1, 99)), text.find('\r').unwrap());
         assert_eq!(map.offset(Position::new(9, 0)), text.len());
         assert_eq!(map.position(999), Position::new(2, 1));

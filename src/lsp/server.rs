@@ -1,8 +1,8 @@
 //! The message loop: initialize, dispatch each request and notification in isolation, shutdown.
 
 use super::document::Document;
-use crate::compile::FsLoader;
 use super::{completion, diagnostics, format, hover, navigate, symbols};
+use crate::compile::FsLoader;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
@@ -16,10 +16,9 @@ use lsp_types::{
     CompletionOptions, CompletionParams, CompletionResponse, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
     DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
-    GotoDefinitionResponse, HoverParams, HoverProviderCapability, OneOf,
-    PublishDiagnosticsParams, ReferenceParams, SaveOptions, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri,
+    GotoDefinitionResponse, HoverParams, HoverProviderCapability, OneOf, PublishDiagnosticsParams,
+    ReferenceParams, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -216,8 +215,7 @@ impl State {
     fn notify(&mut self, note: Notification) -> Vec<Notification> {
         let uri = match note.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(note.params)
-                else {
+                let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(note.params) else {
                     return Vec::new();
                 };
                 let d = p.text_document;
@@ -233,17 +231,17 @@ impl State {
                 };
                 let key = p.text_document.uri.as_str().to_string();
                 // Full sync: the last change holds the whole text.
-                let (Some(doc), Some(change)) =
-                    (self.docs.get_mut(&key), p.content_changes.into_iter().last())
-                else {
+                let (Some(doc), Some(change)) = (
+                    self.docs.get_mut(&key),
+                    p.content_changes.into_iter().last(),
+                ) else {
                     return Vec::new();
                 };
                 doc.replace(p.text_document.version, change.text);
                 key
             }
             DidSaveTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<DidSaveTextDocumentParams>(note.params)
-                else {
+                let Ok(p) = serde_json::from_value::<DidSaveTextDocumentParams>(note.params) else {
                     return Vec::new();
                 };
                 p.text_document.uri.as_str().to_string()
@@ -267,7 +265,11 @@ impl State {
     }
 }
 
-fn publish(uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) -> Notification {
+fn publish(
+    uri: Uri,
+    diagnostics: Vec<lsp_types::Diagnostic>,
+    version: Option<i32>,
+) -> Notification {
     Notification::new(
         PublishDiagnostics::METHOD.to_string(),
         PublishDiagnosticsParams {

@@ -1,3 +1,5 @@
 //! Formatter placeholder.
 use super::ast;
-pub fn format(_: &str, _: &ast::File) -> String { String::new() }
+pub fn format(_: &str, _: &ast::File) -> String {
+    String::new()
+}

@@ -5,7 +5,7 @@ use super::ast::*;
 use super::build::Builder;
 use super::errors::{convert, did_you_mean};
 use super::lexer::{lex, matching_close, split_items, Tok, TokKind};
-use super::{Parsed, RwfParser, Rule};
+use super::{Parsed, Rule, RwfParser};
 use crate::diagnostic::Diagnostic;
 use pest::Parser as _;
 
@@ -62,7 +62,9 @@ pub fn parse(file: &str, text: &str) -> Parsed {
             )
             .in_file(file)
             .at(0..0)
-            .help(format!("a template must be under {MAX_BYTES} bytes; split it into modules"))],
+            .help(format!(
+                "a template must be under {MAX_BYTES} bytes; split it into modules"
+            ))],
         };
     }
     let lexed = lex(text);
@@ -177,7 +179,12 @@ impl<'a> Driver<'a> {
         true
     }
 
-    fn parse_rule(&mut self, rule: Rule, start: usize, end: usize) -> Option<pest::iterators::Pair<'a, Rule>> {
+    fn parse_rule(
+        &mut self,
+        rule: Rule,
+        start: usize,
+        end: usize,
+    ) -> Option<pest::iterators::Pair<'a, Rule>> {
         let chunk = &self.text[start..end];
         match RwfParser::parse(rule, chunk) {
             Ok(mut pairs) => pairs.next(),
@@ -246,7 +253,9 @@ impl<'a> Driver<'a> {
             if self.unknown_starter(&first, BODY) {
                 continue;
             }
-            if let Some(pair) = self.parse_rule(Rule::template_item_entry, first.span.start, sub_end) {
+            if let Some(pair) =
+                self.parse_rule(Rule::template_item_entry, first.span.start, sub_end)
+            {
                 let mut b = Builder {
                     off: first.span.start,
                     problems: &mut self.problems,
@@ -288,7 +297,9 @@ impl<'a> Driver<'a> {
             if self.unknown_starter(&first, PHASE_BODY) {
                 continue;
             }
-            if let Some(pair) = self.parse_rule(Rule::template_item_entry, first.span.start, sub_end) {
+            if let Some(pair) =
+                self.parse_rule(Rule::template_item_entry, first.span.start, sub_end)
+            {
                 let mut b = Builder {
                     off: first.span.start,
                     problems: &mut self.problems,
@@ -296,10 +307,13 @@ impl<'a> Driver<'a> {
                 match b.template_item(&pair) {
                     TemplateItem::Task(task) => phase.items.push(PhaseItem::Task(task)),
                     other => self.diags.push(
-                        Diagnostic::error("RWF001", "only tasks and phases may appear inside a phase")
-                            .in_file(self.file)
-                            .at(other.span())
-                            .help("move this item to the template body"),
+                        Diagnostic::error(
+                            "RWF001",
+                            "only tasks and phases may appear inside a phase",
+                        )
+                        .in_file(self.file)
+                        .at(other.span())
+                        .help("move this item to the template body"),
                     ),
                 }
             }
@@ -316,11 +330,14 @@ impl<'a> Driver<'a> {
                 let tok = self.tokens[c + 1].clone();
                 let found = &self.text[tok.span.clone()];
                 self.diags.push(
-                    Diagnostic::error("RWF001", format!("unexpected `{found}` after the end of the {what}"))
-                        .in_file(self.file)
-                        .at(tok.span)
-                        .with_label("not part of any item")
-                        .help("remove it, or check for an extra `}` above"),
+                    Diagnostic::error(
+                        "RWF001",
+                        format!("unexpected `{found}` after the end of the {what}"),
+                    )
+                    .in_file(self.file)
+                    .at(tok.span)
+                    .with_label("not part of any item")
+                    .help("remove it, or check for an extra `}` above"),
                 );
             }
         }

@@ -113,7 +113,8 @@ pub fn typed(value: &ast::Value, ty: &ParamType) -> Result<Json, String> {
         (ParamType::Bool, V::Bool(b)) => Ok(Json::Bool(*b)),
         (ParamType::Date, V::Date(d)) if valid_date(d) => Ok(Json::String(d.clone())),
         (ParamType::Datetime, V::DateTime(d, t)) if valid_date(d) && valid_clock(t) => {
-            Ok(Json::String(format!("{d}T{t}")))
+            let t = chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap_or_default();
+            Ok(Json::String(format!("{d}T{}", t.format("%H:%M"))))
         }
         (ParamType::Datetime, V::Date(d)) if valid_date(d) => {
             Ok(Json::String(format!("{d}T00:00")))

@@ -6,6 +6,9 @@ use pest::iterators::Pair;
 
 pub(crate) struct Builder<'a> {
     pub off: usize,
+    /// The whole file, and comment end → start, to trim pest's trailing trivia off spans.
+    pub text: &'a str,
+    pub comment_ends: &'a std::collections::BTreeMap<usize, usize>,
     /// `${...}` problems found while building strings: (span, message).
     pub problems: &'a mut Vec<(Span, String)>,
 }
@@ -18,9 +21,20 @@ fn first<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
 }
 
 impl Builder<'_> {
+    /// The pair's span in the file, without the whitespace and comments pest lets trail it.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        s.start() + self.off..s.end() + self.off
+        let start = s.start() + self.off;
+        let mut end = s.end() + self.off;
+        loop {
+            let trimmed = self.text[start..end].trim_end().len() + start;
+            end = trimmed;
+            match self.comment_ends.get(&end) {
+                Some(&c) if c >= start => end = c,
+                _ => break,
+            }
+        }
+        start..end
     }
 
     fn ident(&self, pair: &Pair<Rule>) -> Ident {

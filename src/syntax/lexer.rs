@@ -18,6 +18,8 @@ pub struct Tok {
     pub span: Range<usize>,
     /// First token on its line.
     pub line_start: bool,
+    /// Byte column (0-based) of the token on its line.
+    pub col: usize,
 }
 
 pub struct Lexed {
@@ -34,6 +36,7 @@ pub fn lex(text: &str) -> Lexed {
     let mut comments = Vec::new();
     let (mut depth, mut max_depth, mut deepest_at) = (0usize, 0usize, 0usize);
     let mut line_start = true;
+    let mut line_begin = 0;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -41,6 +44,7 @@ pub fn lex(text: &str) -> Lexed {
             b'\n' => {
                 line_start = true;
                 i += 1;
+                line_begin = i;
                 continue;
             }
             b' ' | b'\t' | b'\r' => {
@@ -109,6 +113,7 @@ pub fn lex(text: &str) -> Lexed {
             kind,
             span: start..i,
             line_start,
+            col: start - line_begin,
         });
         line_start = false;
     }
@@ -121,18 +126,31 @@ pub fn lex(text: &str) -> Lexed {
 }
 
 /// Splits `tokens` (a region at relative brace depth 0) into items: a new item starts at a word in
-/// `starters` that begins a line or follows a `}` closing back to depth 0.
+/// `starters` (or a near miss of one) that begins a line or follows a `}` closing back to depth 0.
+/// A starter at the start of a line indented no deeper than the current item also starts a new item
+/// when braces are unbalanced, so one unclosed `{` does not swallow the rest of the file.
 pub fn split_items(text: &str, tokens: &[Tok], starters: &[&str]) -> Vec<Range<usize>> {
     let mut items: Vec<Range<usize>> = Vec::new();
     let mut depth = 0usize;
     let mut current: Option<usize> = None;
+    let mut current_col = 0usize;
     let mut prev_closed_to_zero = false;
     for (i, tok) in tokens.iter().enumerate() {
-        let starts = depth == 0
-            && tok.kind == TokKind::Word
-            && (tok.line_start || prev_closed_to_zero || current.is_none())
-            && starters.contains(&&text[tok.span.clone()]);
+        let word = &text[tok.span.clone()];
+        let is_starter = tok.kind == TokKind::Word && starters.contains(&word);
+        let near_starter = tok.kind == TokKind::Word
+            && tok.line_start
+            && word.len() > 3
+            && super::errors::did_you_mean(word, starters.iter().copied()).is_some();
+        let mut starts = depth == 0
+            && (is_starter || near_starter)
+            && (tok.line_start || prev_closed_to_zero || current.is_none());
+        if depth > 0 && is_starter && tok.line_start && tok.col <= current_col && current.is_some() {
+            starts = true;
+            depth = 0;
+        }
         if starts || current.is_none() {
+            current_col = tok.col;
             if let Some(s) = current {
                 items.push(s..i);
             }
@@ -152,6 +170,34 @@ pub fn split_items(text: &str, tokens: &[Tok], starters: &[&str]) -> Vec<Range<u
         items.push(s..tokens.len());
     }
     items
+}
+
+/// Index of the `}` closing the block opened at `open`: the matching one, or else (braces inside are
+/// unbalanced) the last `}` that starts a line at or left of the block's first token.
+pub fn block_close(tokens: &[Tok], first: usize, open: usize) -> (Option<usize>, bool) {
+    if let Some(c) = matching_close(tokens, open) {
+        return (Some(c), true);
+    }
+    let col = tokens[first].col;
+    let fallback = (open + 1..tokens.len())
+        .rev()
+        .find(|&i| tokens[i].kind == TokKind::Close && tokens[i].line_start && tokens[i].col <= col);
+    (fallback, false)
+}
+
+/// The first `{` in `tokens` that is never closed.
+pub fn unclosed_open(tokens: &[Tok]) -> Option<usize> {
+    let mut stack = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokKind::Open => stack.push(i),
+            TokKind::Close => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.first().copied()
 }
 
 /// Index of the `}` matching the `{` at `open` (relative to `tokens`), if any.

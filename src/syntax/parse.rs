@@ -4,8 +4,8 @@
 use super::ast::*;
 use super::build::Builder;
 use super::errors::{convert, did_you_mean};
-use super::lexer::{lex, matching_close, split_items, Tok, TokKind};
-use super::{Parsed, Rule, RwfParser};
+use super::lexer::{block_close, lex, split_items, unclosed_open, Tok, TokKind};
+use super::{Parsed, RwfParser, Rule};
 use crate::diagnostic::Diagnostic;
 use pest::Parser as _;
 
@@ -47,6 +47,7 @@ struct Driver<'a> {
     tokens: Vec<Tok>,
     diags: Vec<Diagnostic>,
     problems: Vec<(Span, String)>,
+    comment_ends: std::collections::BTreeMap<usize, usize>,
 }
 
 pub fn parse(file: &str, text: &str) -> Parsed {
@@ -62,9 +63,7 @@ pub fn parse(file: &str, text: &str) -> Parsed {
             )
             .in_file(file)
             .at(0..0)
-            .help(format!(
-                "a template must be under {MAX_BYTES} bytes; split it into modules"
-            ))],
+            .help(format!("a template must be under {MAX_BYTES} bytes; split it into modules"))],
         };
     }
     let lexed = lex(text);
@@ -90,6 +89,7 @@ pub fn parse(file: &str, text: &str) -> Parsed {
         tokens: lexed.tokens,
         diags: Vec::new(),
         problems: Vec::new(),
+        comment_ends: lexed.comments.iter().map(|c| (c.span.end, c.span.start)).collect(),
     };
     let mut items = Vec::new();
     let all = 0..d.tokens.len();
@@ -114,7 +114,7 @@ pub fn parse(file: &str, text: &str) -> Parsed {
             }
             continue;
         }
-        if d.unknown_starter(&first, TOP) {
+        if d.unknown_starter(&first, TOP) || d.unclosed(&chunk) {
             continue;
         }
         let start = first.span.start;
@@ -122,6 +122,8 @@ pub fn parse(file: &str, text: &str) -> Parsed {
             let mut b = Builder {
                 off: start,
                 problems: &mut d.problems,
+                text,
+                comment_ends: &d.comment_ends,
             };
             items.push(match pair.as_rule() {
                 Rule::use_decl => Item::Use(b.use_decl(&pair)),
@@ -179,12 +181,23 @@ impl<'a> Driver<'a> {
         true
     }
 
-    fn parse_rule(
-        &mut self,
-        rule: Rule,
-        start: usize,
-        end: usize,
-    ) -> Option<pest::iterators::Pair<'a, Rule>> {
+    /// Reports the first unclosed `{` of an item chunk; true when there is one.
+    fn unclosed(&mut self, chunk: &std::ops::Range<usize>) -> bool {
+        let Some(i) = unclosed_open(&self.tokens[chunk.clone()]) else {
+            return false;
+        };
+        let tok = self.tokens[chunk.start + i].clone();
+        self.diags.push(
+            Diagnostic::error("RWF004", "unclosed `{`")
+                .in_file(self.file)
+                .at(tok.span)
+                .with_label("this `{` is never closed")
+                .help("add the matching `}`"),
+        );
+        true
+    }
+
+    fn parse_rule(&mut self, rule: Rule, start: usize, end: usize) -> Option<pest::iterators::Pair<'a, Rule>> {
         let chunk = &self.text[start..end];
         match RwfParser::parse(rule, chunk) {
             Ok(mut pairs) => pairs.next(),
@@ -198,7 +211,7 @@ impl<'a> Driver<'a> {
     /// `{` and its `}` inside a block chunk; reports an unclosed brace.
     fn block_bounds(&mut self, chunk: &std::ops::Range<usize>) -> Option<(usize, Option<usize>)> {
         let open = (chunk.start..chunk.end).find(|&i| self.tokens[i].kind == TokKind::Open)?;
-        let close = matching_close(&self.tokens[..chunk.end], open);
+        let (close, _) = block_close(&self.tokens[..chunk.end], chunk.start, open);
         if close.is_none() {
             self.diags.push(
                 Diagnostic::error("RWF004", "unclosed `{`")
@@ -223,6 +236,8 @@ impl<'a> Driver<'a> {
             Some(p) => Builder {
                 off: start,
                 problems: &mut self.problems,
+                text: self.text,
+                comment_ends: &self.comment_ends,
             }
             .template_header(&p),
             None => Template {
@@ -250,15 +265,15 @@ impl<'a> Driver<'a> {
                 }
                 continue;
             }
-            if self.unknown_starter(&first, BODY) {
+            if self.unknown_starter(&first, BODY) || self.unclosed(&sub) {
                 continue;
             }
-            if let Some(pair) =
-                self.parse_rule(Rule::template_item_entry, first.span.start, sub_end)
-            {
+            if let Some(pair) = self.parse_rule(Rule::template_item_entry, first.span.start, sub_end) {
                 let mut b = Builder {
                     off: first.span.start,
                     problems: &mut self.problems,
+                text: self.text,
+                comment_ends: &self.comment_ends,
                 };
                 t.items.push(b.template_item(&pair));
             }
@@ -279,6 +294,8 @@ impl<'a> Driver<'a> {
         let mut phase = Builder {
             off: start,
             problems: &mut self.problems,
+                text: self.text,
+                comment_ends: &self.comment_ends,
         }
         .phase_header(&pair);
         let body_end_tok = close.unwrap_or(chunk.end);
@@ -294,26 +311,23 @@ impl<'a> Driver<'a> {
                 }
                 continue;
             }
-            if self.unknown_starter(&first, PHASE_BODY) {
+            if self.unknown_starter(&first, PHASE_BODY) || self.unclosed(&sub) {
                 continue;
             }
-            if let Some(pair) =
-                self.parse_rule(Rule::template_item_entry, first.span.start, sub_end)
-            {
+            if let Some(pair) = self.parse_rule(Rule::template_item_entry, first.span.start, sub_end) {
                 let mut b = Builder {
                     off: first.span.start,
                     problems: &mut self.problems,
+                text: self.text,
+                comment_ends: &self.comment_ends,
                 };
                 match b.template_item(&pair) {
                     TemplateItem::Task(task) => phase.items.push(PhaseItem::Task(task)),
                     other => self.diags.push(
-                        Diagnostic::error(
-                            "RWF001",
-                            "only tasks and phases may appear inside a phase",
-                        )
-                        .in_file(self.file)
-                        .at(other.span())
-                        .help("move this item to the template body"),
+                        Diagnostic::error("RWF001", "only tasks and phases may appear inside a phase")
+                            .in_file(self.file)
+                            .at(other.span())
+                            .help("move this item to the template body"),
                     ),
                 }
             }
@@ -330,14 +344,11 @@ impl<'a> Driver<'a> {
                 let tok = self.tokens[c + 1].clone();
                 let found = &self.text[tok.span.clone()];
                 self.diags.push(
-                    Diagnostic::error(
-                        "RWF001",
-                        format!("unexpected `{found}` after the end of the {what}"),
-                    )
-                    .in_file(self.file)
-                    .at(tok.span)
-                    .with_label("not part of any item")
-                    .help("remove it, or check for an extra `}` above"),
+                    Diagnostic::error("RWF001", format!("unexpected `{found}` after the end of the {what}"))
+                        .in_file(self.file)
+                        .at(tok.span)
+                        .with_label("not part of any item")
+                        .help("remove it, or check for an extra `}` above"),
                 );
             }
         }

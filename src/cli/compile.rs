@@ -63,16 +63,8 @@ pub(crate) fn render(diags: &[Diagnostic], sources: &BTreeMap<String, String>) {
                     line.chars().count().saturating_sub(lc.col - 1).max(1)
                 };
                 eprintln!("  {:>4} | {line}", lc.line);
-                let label = if d.label.is_empty() {
-                    ""
-                } else {
-                    d.label.as_str()
-                };
-                eprintln!(
-                    "       | {}{} {label}",
-                    " ".repeat(lc.col - 1),
-                    "^".repeat(width)
-                );
+                let label = if d.label.is_empty() { "" } else { d.label.as_str() };
+                eprintln!("       | {}{} {label}", " ".repeat(lc.col - 1), "^".repeat(width));
             }
             _ => eprintln!("{file}: {}[{}]: {}", d.severity.as_str(), d.code, d.message),
         }
@@ -121,9 +113,8 @@ pub fn run(args: Args) -> CmdResult {
             Ok(s) => s,
             Err(diags) => {
                 render(&diags, &sources);
-                return Err(CliError::new("cannot bind the template's params").help(
-                    "give each param with `--set name=value` and the release with `--release`",
-                ));
+                return Err(CliError::new("cannot bind the template's params")
+                    .help("give each param with `--set name=value` and the release with `--release`"));
             }
         }
     };

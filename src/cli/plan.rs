@@ -66,14 +66,14 @@ struct FsLoader {
     root: PathBuf,
 }
 
-const STDLIB: &[(&str, &str)] = &[("std/calendars", include_str!("../../stdlib/calendars.rwf"))];
+const STDLIB: &[(&str, &str)] = &[(
+    "std/calendars",
+    include_str!("../../stdlib/calendars.rwf"),
+)];
 
 impl ModuleLoader for FsLoader {
     fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
-        if let Some((name, text)) = STDLIB
-            .iter()
-            .find(|(n, _)| *n == path.trim_end_matches(".rwf"))
-        {
+        if let Some((name, text)) = STDLIB.iter().find(|(n, _)| *n == path.trim_end_matches(".rwf")) {
             return Ok((name.to_string(), text.to_string()));
         }
         let base = Path::new(from).parent().unwrap_or(&self.root);
@@ -108,11 +108,7 @@ fn findings(diags: &[Diagnostic], text: &str) -> CliError {
     CliError::new(format!(
         "{} error{} in the template",
         diags.iter().filter(|d| d.is_error()).count(),
-        if diags.iter().filter(|d| d.is_error()).count() == 1 {
-            ""
-        } else {
-            "s"
-        }
+        if diags.iter().filter(|d| d.is_error()).count() == 1 { "" } else { "s" }
     ))
 }
 
@@ -136,10 +132,8 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
     let sets = parse_sets(&src.sets)?;
     if let Some(tz) = &src.tz {
         if tz.parse::<chrono_tz::Tz>().is_err() {
-            return Err(
-                CliError::new(format!("`--tz {tz}` is not an IANA timezone"))
-                    .help("e.g. `--tz Europe/Berlin`"),
-            );
+            return Err(CliError::new(format!("`--tz {tz}` is not an IANA timezone"))
+                .help("e.g. `--tz Europe/Berlin`"));
         }
     }
     let (mut spec, source) = if file.ends_with(".json") {
@@ -157,7 +151,11 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
             },
         )
     } else {
-        let root = src.file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = src
+            .file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let compiled = compile::compile_source(&file, &text, &FsLoader { root });
         if compiled.diagnostics.iter().any(Diagnostic::is_error) || compiled.spec.is_none() {
             return Err(findings(&compiled.diagnostics, &text));
@@ -182,10 +180,8 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
         }
     }
     if let Some(r) = &src.release {
-        spec.bindings.insert(
-            spec.target.param.clone(),
-            serde_json::Value::String(r.clone()),
-        );
+        spec.bindings
+            .insert(spec.target.param.clone(), serde_json::Value::String(r.clone()));
     }
     Ok(Loaded {
         spec,
@@ -260,9 +256,11 @@ pub fn run(args: Args) -> CmdResult {
         }
         return Ok(Outcome::Ok);
     }
-    let today = args
-        .today
-        .unwrap_or_else(|| chrono::Utc::now().with_timezone(&target.tz).date_naive());
+    let today = args.today.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .with_timezone(&target.tz)
+            .date_naive()
+    });
     let view = render::View::new(&loaded.spec, &plan, today);
     let out = match args.format {
         Format::Table => format!("{}\n{}", render::table(&view), render::gantt(&view)),

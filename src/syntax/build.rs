@@ -14,10 +14,7 @@ pub(crate) struct Builder<'a> {
 }
 
 fn first<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
-    pair.clone()
-        .into_inner()
-        .next()
-        .expect("grammar guarantees a child")
+    pair.clone().into_inner().next().expect("grammar guarantees a child")
 }
 
 impl Builder<'_> {
@@ -78,8 +75,7 @@ impl Builder<'_> {
                 Some(close) => {
                     let inner = &raw[at + 2..at + close];
                     let whole = raw_start + at..raw_start + at + close + 1;
-                    let path: Vec<String> =
-                        inner.split('.').map(|s| s.trim().to_string()).collect();
+                    let path: Vec<String> = inner.split('.').map(|s| s.trim().to_string()).collect();
                     if path.iter().all(|s| is_ident(s)) {
                         interps.push(Interp { path, span: whole });
                     } else {
@@ -113,10 +109,7 @@ impl Builder<'_> {
     pub fn duration(&self, pair: &Pair<Rule>) -> Duration {
         let mut inner = pair.clone().into_inner();
         let amount = inner.next().map(|p| self.int(&p)).unwrap_or(0);
-        let unit_text = inner
-            .next()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default();
+        let unit_text = inner.next().map(|p| p.as_str().to_string()).unwrap_or_default();
         let unit = if unit_text.starts_with("business") {
             DurUnit::BusinessDay
         } else if unit_text.starts_with("minute") {
@@ -198,9 +191,7 @@ impl Builder<'_> {
                                             Rule::exp_initial => {
                                                 initial = Some(self.duration(&inner[0]))
                                             }
-                                            Rule::exp_factor => {
-                                                factor = Some(self.number(&inner[0]))
-                                            }
+                                            Rule::exp_factor => factor = Some(self.number(&inner[0])),
                                             _ => cap = Some(self.duration(&inner[0])),
                                         }
                                     }
@@ -345,9 +336,10 @@ impl Builder<'_> {
             Rule::hooks_decl => {
                 TemplateItem::Hooks(kids.iter().map(|s| self.string(s)).collect(), span)
             }
-            Rule::defaults => {
-                TemplateItem::Defaults(kids.iter().map(|p| self.policy_item(p)).collect(), span)
-            }
+            Rule::defaults => TemplateItem::Defaults(
+                kids.iter().map(|p| self.policy_item(p)).collect(),
+                span,
+            ),
             Rule::policy_decl => TemplateItem::Policy(self.policy_decl(pair)),
             Rule::phase => TemplateItem::Phase(self.phase(pair)),
             _ => TemplateItem::Task(self.task(pair)),
@@ -552,9 +544,7 @@ impl Builder<'_> {
             Rule::boolean => ValueKind::Bool(inner.as_str() == "true"),
             Rule::string => ValueKind::Str(self.string(&inner)),
             Rule::scope => ValueKind::Scope(self.scope(&inner)),
-            Rule::list => {
-                ValueKind::List(inner.clone().into_inner().map(|v| self.value(&v)).collect())
-            }
+            Rule::list => ValueKind::List(inner.clone().into_inner().map(|v| self.value(&v)).collect()),
             Rule::object => ValueKind::Object(self.entries(&inner)),
             _ => ValueKind::Name(inner.as_str().split('.').map(str::to_string).collect()),
         };

@@ -86,22 +86,14 @@ pub fn gantt(v: &View<'_>) -> String {
         marks.iter().collect::<String>()
     );
     for (phase, tasks) in v.groups() {
-        let title = phase
-            .as_deref()
-            .map_or("(no phase)".into(), |p| v.phase_title(p));
+        let title = phase.as_deref().map_or("(no phase)".into(), |p| v.phase_title(p));
         let _ = writeln!(out, "{title}");
         for i in tasks {
             let t = &v.spec.tasks[i];
             let crit = v.is_critical(&t.key);
             let label = format!("{} {}", if crit { "*" } else { " " }, t.key);
             let mut row: Vec<char> = (0..cols)
-                .map(|c| {
-                    if marks[c] == 'T' || marks[c] == 'R' {
-                        '┆'
-                    } else {
-                        ' '
-                    }
-                })
+                .map(|c| if marks[c] == 'T' || marks[c] == 'R' { '┆' } else { ' ' })
                 .collect();
             let note = match v.plan.tasks[i].times {
                 Some(x) => {

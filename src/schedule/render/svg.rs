@@ -72,9 +72,7 @@ pub fn svg(v: &View<'_>) -> String {
     }
     let mut y = 48.0;
     for (phase, tasks) in &groups {
-        let title = phase
-            .as_deref()
-            .map_or("(no phase)".into(), |p| v.phase_title(p));
+        let title = phase.as_deref().map_or("(no phase)".into(), |p| v.phase_title(p));
         let _ = writeln!(
             o,
             r##"<rect x="0" y="{y:.0}" width="{width:.0}" height="{row_h:.0}" fill="#f0f0f0"/><text x="8" y="{:.0}" font-weight="bold">{}</text>"##,

@@ -1,9 +1,9 @@
 //! What every lint reads: the compiled spec, where each part came from, and indexes built once.
 
+use super::timing::{nominal_starts, Nominal};
 use crate::compile::SourceMap;
 use crate::diagnostic::{CodeDoc, Diagnostic};
 use crate::spec::{Anchor, Schedule, Step, TaskSpec, WorkflowSpec};
-use super::timing::{nominal_starts, Nominal};
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -190,7 +190,10 @@ pub(crate) fn interpolations(s: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Closest candidate by edit distance, for `did you mean` hints (only close ones).
-pub(crate) fn suggest<'s>(name: &str, candidates: impl Iterator<Item = &'s str>) -> Option<&'s str> {
+pub(crate) fn suggest<'s>(
+    name: &str,
+    candidates: impl Iterator<Item = &'s str>,
+) -> Option<&'s str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .filter(|c| *c != name)
@@ -223,7 +226,10 @@ mod tests {
     fn finds_interpolations_and_suggestions() {
         let names: Vec<_> = interpolations("a ${x} b ${ y.output.z }${").collect();
         assert_eq!(names, ["x", "y.output.z"]);
-        assert_eq!(suggest("kickof", ["kickoff", "legal"].into_iter()), Some("kickoff"));
+        assert_eq!(
+            suggest("kickof", ["kickoff", "legal"].into_iter()),
+            Some("kickoff")
+        );
         assert_eq!(suggest("zzz", ["kickoff"].into_iter()), None);
     }
 }

@@ -10,11 +10,7 @@
 use crate::diagnostic::CodeDoc;
 
 /// Every module's `CODES`.
-const SOURCES: &[&[CodeDoc]] = &[
-    super::CODES,
-    crate::schedule::CODES,
-    crate::hooks::CODES,
-];
+const SOURCES: &[&[CodeDoc]] = &[super::CODES, crate::schedule::CODES, crate::hooks::CODES];
 
 /// Every documented code, sorted by code.
 pub fn all_codes() -> Vec<&'static CodeDoc> {

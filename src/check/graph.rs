@@ -147,8 +147,14 @@ mod tests {
         // 0 → 1 → 2 → 0, 3 → 3, 4 → 5 (acyclic), 5 → 6 → 5
         let edges = graph(7, &[(0, 1), (1, 2), (2, 0), (3, 3), (4, 5), (5, 6), (6, 5)]);
         let found = cycles(&edges);
-        assert_eq!(found.iter().map(|c| nodes(c)).collect::<Vec<_>>(), [vec![0, 1, 2], vec![3], vec![5, 6]]);
-        assert_eq!(found[0].iter().map(|s| s.edge).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(
+            found.iter().map(|c| nodes(c)).collect::<Vec<_>>(),
+            [vec![0, 1, 2], vec![3], vec![5, 6]]
+        );
+        assert_eq!(
+            found[0].iter().map(|s| s.edge).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
     }
 
     #[test]

@@ -124,7 +124,13 @@ pub fn lint_spec(
     let cx = Context::new(file, text, spec, source_map);
     let mut out = Vec::new();
     for lint in ALL {
+        let before = out.len();
         (lint.run)(&cx, &mut out);
+        debug_assert!(
+            out[before..].iter().all(|d| d.code == lint.doc.code),
+            "a lint reports only its own code ({})",
+            lint.doc.code
+        );
     }
     out
 }

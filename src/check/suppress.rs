@@ -114,7 +114,9 @@ pub(crate) fn apply(
     let mut kept = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
         let line = match (&d.file, &d.span) {
-            (Some(f), Some(span)) if f == file && d.code != MALFORMED.code && d.code != UNUSED.code => {
+            (Some(f), Some(span))
+                if f == file && d.code != MALFORMED.code && d.code != UNUSED.code =>
+            {
                 index.line_col(span.start).line
             }
             _ => {
@@ -154,9 +156,16 @@ pub(crate) fn apply(
         }
         if s.reason.is_none() {
             kept.push(
-                finding(&MALFORMED, &s.span, format!("suppression of {} gives no reason", s.code))
-                    .with_label("reason missing")
-                    .help(format!("write `// rwf-ignore {}: why this is fine`", s.code)),
+                finding(
+                    &MALFORMED,
+                    &s.span,
+                    format!("suppression of {} gives no reason", s.code),
+                )
+                .with_label("reason missing")
+                .help(format!(
+                    "write `// rwf-ignore {}: why this is fine`",
+                    s.code
+                )),
             );
         }
         if used[k] {
@@ -187,15 +196,17 @@ pub(crate) fn apply(
     kept
 }
 
-/// Suppressions from the source map and from scanning the text, without duplicates.
+/// Suppressions from scanning the text (string-aware, several codes per comment), plus any the source
+/// map has on lines the scan found none on.
 pub(crate) fn gather(from_map: &[Suppression], text: &str) -> Vec<Suppression> {
-    let mut seen: HashSet<(usize, String)> = HashSet::new();
-    let mut all = Vec::new();
-    for s in from_map.iter().cloned().chain(scan(text)) {
-        if seen.insert((s.line, s.code.clone())) {
-            all.push(s);
-        }
-    }
+    let mut all = scan(text);
+    let lines: HashSet<usize> = all.iter().map(|s| s.line).collect();
+    all.extend(
+        from_map
+            .iter()
+            .filter(|s| !lines.contains(&s.line))
+            .cloned(),
+    );
     all
 }
 
@@ -207,14 +218,28 @@ mod tests {
     fn scans_comments_not_strings() {
         let text = "a \"// rwf-ignore RWF018: no\"\n  // rwf-ignore RWF023, rwf030: why\n// rwf-ignore RWF018\n// rwf-ignored x";
         let found = scan(text);
-        let codes: Vec<_> = found.iter().map(|s| (s.code.as_str(), s.line, s.reason.is_some())).collect();
-        assert_eq!(codes, [("RWF023", 2, true), ("RWF030", 2, true), ("RWF018", 3, false)]);
-        assert_eq!(&text[found[0].span.clone()], "// rwf-ignore RWF023, rwf030: why");
+        let codes: Vec<_> = found
+            .iter()
+            .map(|s| (s.code.as_str(), s.line, s.reason.is_some()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("RWF023", 2, true),
+                ("RWF030", 2, true),
+                ("RWF018", 3, false)
+            ]
+        );
+        assert_eq!(
+            &text[found[0].span.clone()],
+            "// rwf-ignore RWF023, rwf030: why"
+        );
     }
 
     #[test]
     fn silences_warnings_on_the_line_or_next_and_reports_the_rest() {
-        let text = "// rwf-ignore RWF023: ok\nx\n// rwf-ignore RWF012: no\ny\n// rwf-ignore RWF099\n";
+        let text =
+            "// rwf-ignore RWF023: ok\nx\n// rwf-ignore RWF012: no\ny\n// rwf-ignore RWF099\n";
         let sups = scan(text);
         let diags = vec![
             Diagnostic::warning("RWF023", "w").in_file("f").at(25..26),

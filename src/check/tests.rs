@@ -196,8 +196,18 @@ fn t(code: &'static str, at: &str, message: &str) -> (&'static str, String, Stri
 #[test]
 fn a_clean_template_has_no_findings() {
     let b = Builder::new(&[])
-        .task("a", Step::Checkpoint, &[], Some(rel(Anchor::Release, &["-3d"], None)))
-        .task("b", approval(vec![Scope::Team("legal".into())], 1), &["a"], Some(rel(on("a"), &["1d"], None)))
+        .task(
+            "a",
+            Step::Checkpoint,
+            &[],
+            Some(rel(Anchor::Release, &["-3d"], None)),
+        )
+        .task(
+            "b",
+            approval(vec![Scope::Team("legal".into())], 1),
+            &["a"],
+            Some(rel(on("a"), &["1d"], None)),
+        )
         .checkpoint("c", &["b"]);
     assert_eq!(b.findings(), []);
 }
@@ -217,7 +227,12 @@ fn duplicate_keys_unknown_and_self_dependencies() {
             t("RWF032", "a", "`kickoff` lists `a` twice in `after`"),
         ]
     );
-    let help = b.lint().into_iter().find(|d| d.code == "RWF013").unwrap().help;
+    let help = b
+        .lint()
+        .into_iter()
+        .find(|d| d.code == "RWF013")
+        .unwrap()
+        .help;
     assert_eq!(help.as_deref(), Some("did you mean `kickoff`?"));
 }
 
@@ -250,8 +265,18 @@ fn a_dependency_cycle_labels_every_edge() {
 #[test]
 fn anchor_cycles_and_unknown_anchors() {
     let b = Builder::new(&[])
-        .task("a", Step::Checkpoint, &[], Some(rel(on("b"), &["1d"], None)))
-        .task("b", Step::Checkpoint, &[], Some(rel(on("a"), &["-1d"], None)))
+        .task(
+            "a",
+            Step::Checkpoint,
+            &[],
+            Some(rel(on("b"), &["1d"], None)),
+        )
+        .task(
+            "b",
+            Step::Checkpoint,
+            &[],
+            Some(rel(on("a"), &["-1d"], None)),
+        )
         .task("c", Step::Checkpoint, &[], Some(rel(on("c"), &[], None)))
         .task("d", Step::Checkpoint, &[], Some(rel(on("nope"), &[], None)));
     assert_eq!(
@@ -291,7 +316,10 @@ fn params_unused_and_undefined() {
         ]
     );
     let helps: Vec<_> = b.lint().into_iter().filter_map(|d| d.help).collect();
-    assert!(helps.contains(&"did you mean `product`?".to_string()), "{helps:?}");
+    assert!(
+        helps.contains(&"did you mean `product`?".to_string()),
+        "{helps:?}"
+    );
 }
 
 #[test]
@@ -307,18 +335,49 @@ fn timezones_approvers_and_quorums() {
             }),
         )
         .task("b", approval(vec![], 1), &[], None)
-        .task("c", approval(vec![Scope::User("ann".into()), Scope::User("ann".into()), Scope::User("bob".into())], 3), &[], None)
-        .task("d", approval(vec![Scope::User("ann".into()), Scope::Team("eng".into())], 5), &[], None)
-        .task("e", approval(vec![Scope::Channel("#x".into())], 0), &[], None)
+        .task(
+            "c",
+            approval(
+                vec![
+                    Scope::User("ann".into()),
+                    Scope::User("ann".into()),
+                    Scope::User("bob".into()),
+                ],
+                3,
+            ),
+            &[],
+            None,
+        )
+        .task(
+            "d",
+            approval(
+                vec![Scope::User("ann".into()), Scope::Team("eng".into())],
+                5,
+            ),
+            &[],
+            None,
+        )
+        .task(
+            "e",
+            approval(vec![Scope::Channel("#x".into())], 0),
+            &[],
+            None,
+        )
         .checkpoint("z", &["b", "c", "d", "e"]);
     b.spec.target.timezone = TzRef::Literal("Mars/Olympus".into());
     assert_eq!(
-        b.findings().into_iter().map(|f| (f.0, f.2)).collect::<Vec<_>>(),
+        b.findings()
+            .into_iter()
+            .map(|f| (f.0, f.2))
+            .collect::<Vec<_>>(),
         [
             ("RWF020", "unknown timezone `Mars/Olympus`".to_string()),
             ("RWF020", "unknown timezone `Europe/Londn`".to_string()),
             ("RWF021", "approval `b` has no approvers".to_string()),
-            ("RWF022", "quorum 3 of approval `c` exceeds its 2 approvers".to_string()),
+            (
+                "RWF022",
+                "quorum 3 of approval `c` exceeds its 2 approvers".to_string()
+            ),
             ("RWF021", "channel `#x` cannot approve `e`".to_string()),
             ("RWF022", "approval `e` has quorum 0".to_string()),
         ]
@@ -328,21 +387,76 @@ fn timezones_approvers_and_quorums() {
 #[test]
 fn timing_warnings_follow_anchor_chains() {
     let b = Builder::new(&[])
-        .task("review", Step::Checkpoint, &[], Some(rel(Anchor::Release, &["-3d"], None)))
-        .task("prep", Step::Checkpoint, &["review"], Some(rel(Anchor::Release, &["-5d"], None)))
-        .task("later", Step::Checkpoint, &["review"], Some(rel(on("review"), &["-1h"], None)))
-        .task("fine", Step::Checkpoint, &["review"], Some(rel(on("review"), &["1d"], None)))
-        .task("far", Step::Checkpoint, &[], Some(rel(on("fine"), &["-2w", "-800d"], None)))
-        .task("morning", Step::Checkpoint, &[], Some(rel(Anchor::Release, &["-1d"], Some("09:00"))))
-        .task("evening", Step::Checkpoint, &["morning"], Some(rel(on("morning"), &[], Some("08:00"))))
-        .task("same_day", Step::Checkpoint, &["review"], Some(rel(Anchor::Release, &["-3d"], Some("01:00"))));
+        .task(
+            "review",
+            Step::Checkpoint,
+            &[],
+            Some(rel(Anchor::Release, &["-3d"], None)),
+        )
+        .task(
+            "prep",
+            Step::Checkpoint,
+            &["review"],
+            Some(rel(Anchor::Release, &["-5d"], None)),
+        )
+        .task(
+            "later",
+            Step::Checkpoint,
+            &["review"],
+            Some(rel(on("review"), &["-1h"], None)),
+        )
+        .task(
+            "fine",
+            Step::Checkpoint,
+            &["review"],
+            Some(rel(on("review"), &["1d"], None)),
+        )
+        .task(
+            "far",
+            Step::Checkpoint,
+            &[],
+            Some(rel(on("fine"), &["-2w", "-800d"], None)),
+        )
+        .task(
+            "morning",
+            Step::Checkpoint,
+            &[],
+            Some(rel(Anchor::Release, &["-1d"], Some("09:00"))),
+        )
+        .task(
+            "evening",
+            Step::Checkpoint,
+            &["morning"],
+            Some(rel(on("morning"), &[], Some("08:00"))),
+        )
+        .task(
+            "same_day",
+            Step::Checkpoint,
+            &["review"],
+            Some(rel(Anchor::Release, &["-3d"], Some("01:00"))),
+        );
     assert_eq!(
-        b.findings().into_iter().map(|f| (f.0, f.2)).collect::<Vec<_>>(),
+        b.findings()
+            .into_iter()
+            .map(|f| (f.0, f.2))
+            .collect::<Vec<_>>(),
         [
-            ("RWF023", "`prep` is scheduled before `review`, which it depends on".to_string()),
-            ("RWF023", "`later` is scheduled before `review`, which it depends on".to_string()),
-            ("RWF024", "`far` is scheduled about 816 days before the release".to_string()),
-            ("RWF023", "`evening` is scheduled before `morning`, which it depends on".to_string()),
+            (
+                "RWF023",
+                "`prep` is scheduled before `review`, which it depends on".to_string()
+            ),
+            (
+                "RWF023",
+                "`later` is scheduled before `review`, which it depends on".to_string()
+            ),
+            (
+                "RWF024",
+                "`far` is scheduled about 816 days before the release".to_string()
+            ),
+            (
+                "RWF023",
+                "`evening` is scheduled before `morning`, which it depends on".to_string()
+            ),
         ]
     );
 }
@@ -379,9 +493,15 @@ fn outputs_must_be_upstream_and_exist() {
             None,
         );
     assert_eq!(
-        b.findings().into_iter().map(|f| (f.0, f.2)).collect::<Vec<_>>(),
+        b.findings()
+            .into_iter()
+            .map(|f| (f.0, f.2))
+            .collect::<Vec<_>>(),
         [
-            ("RWF028", "`bad` reads the output of `ok`, which is not upstream of it".to_string()),
+            (
+                "RWF028",
+                "`bad` reads the output of `ok`, which is not upstream of it".to_string()
+            ),
             ("RWF033", "output of unknown task `nope`".to_string()),
         ]
     );
@@ -396,7 +516,15 @@ fn approvals_waits_and_separation_of_duties() {
     let b = Builder::new(&[])
         .checkpoint("draft", &[])
         .task("legal", lonely, &["draft"], None)
-        .task("cool", Step::Wait { duration: None, until: None }, &[], None);
+        .task(
+            "cool",
+            Step::Wait {
+                duration: None,
+                until: None,
+            },
+            &[],
+            None,
+        );
     assert_eq!(
         b.codes(),
         ["RWF029", "RWF030", "RWF031"],
@@ -419,8 +547,26 @@ fn limits() {
     }
     let big = Expr::Literal(serde_json::json!("x".repeat(70_000)));
     let b = Builder::new(&[])
-        .task("a", Step::Agent { uses: "w".into(), input: BTreeMap::from([("d".into(), deep)]), timeout: None }, &[], None)
-        .task("b", Step::Agent { uses: "w".into(), input: BTreeMap::from([("d".into(), big)]), timeout: None }, &[], None);
+        .task(
+            "a",
+            Step::Agent {
+                uses: "w".into(),
+                input: BTreeMap::from([("d".into(), deep)]),
+                timeout: None,
+            },
+            &[],
+            None,
+        )
+        .task(
+            "b",
+            Step::Agent {
+                uses: "w".into(),
+                input: BTreeMap::from([("d".into(), big)]),
+                timeout: None,
+            },
+            &[],
+            None,
+        );
     assert_eq!(b.codes(), ["RWF027", "RWF026"]);
 }
 

@@ -108,8 +108,11 @@ pub(crate) fn nominal_starts(cx: &Context) -> Vec<Option<Nominal>> {
                         .all(|o| !matches!(o.unit, Unit::Minutes | Unit::Hours));
                     Some(Nominal {
                         seconds,
-                        time_of_day: time_of_day
-                            .or(if keeps_wall_clock { base.time_of_day } else { None }),
+                        time_of_day: time_of_day.or(if keeps_wall_clock {
+                            base.time_of_day
+                        } else {
+                            None
+                        }),
                     })
                 }
                 _ => None,

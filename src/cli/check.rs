@@ -101,7 +101,10 @@ pub fn run(args: Args) -> CmdResult {
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
         Format::Sarif => {
-            println!("{}", serde_json::to_string_pretty(&sarif(&diagnostics, &sources))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&sarif(&diagnostics, &sources))?
+            );
         }
     }
     Ok(if findings {
@@ -129,8 +132,10 @@ fn inputs(args: &Args) -> Result<Inputs, CliError> {
     let mut sets = BTreeMap::new();
     for set in &args.sets {
         let Some((key, value)) = set.split_once('=') else {
-            return Err(CliError::new(format!("invalid --set `{set}`: expected KEY=VALUE"))
-                .help("e.g. --set product=Acme"));
+            return Err(
+                CliError::new(format!("invalid --set `{set}`: expected KEY=VALUE"))
+                    .help("e.g. --set product=Acme"),
+            );
         };
         sets.insert(key.trim().to_string(), value.to_string());
     }
@@ -174,11 +179,10 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
             let before = files.len();
             walk(path, &mut files)?;
             if files.len() == before {
-                return Err(CliError::new(format!(
-                    "no .rwf files under `{}`",
-                    path.display()
-                ))
-                .help("pass a template file or a directory that holds some"));
+                return Err(
+                    CliError::new(format!("no .rwf files under `{}`", path.display()))
+                        .help("pass a template file or a directory that holds some"),
+                );
             }
         } else {
             files.push(path.clone());
@@ -208,7 +212,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CliError> {
 /// The name diagnostics use for a file: the path as the user named it (a leading `./` dropped).
 fn display(path: &Path) -> String {
     let shown = path.to_string_lossy().replace('\\', "/");
-    shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
+    shown
+        .strip_prefix("./")
+        .map(str::to_string)
+        .unwrap_or(shown)
 }
 
 /// SARIF 2.1.0: one run, the rules of the codes reported (documented by their `CodeDoc`).
@@ -308,7 +315,9 @@ struct DiskLoader;
 impl ModuleLoader for DiskLoader {
     fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
         if path.starts_with("std/") {
-            return Err(format!("the standard library module `{path}` is not available"));
+            return Err(format!(
+                "the standard library module `{path}` is not available"
+            ));
         }
         let base = Path::new(from).parent().unwrap_or(Path::new(""));
         let mut file = base.join(path);

@@ -76,7 +76,12 @@ pub(crate) fn plain(d: &Diagnostic, source: Option<&str>) -> String {
         }
         out.push_str(": ");
     }
-    out.push_str(&format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
+    out.push_str(&format!(
+        "{}[{}]: {}\n",
+        d.severity.as_str(),
+        d.code,
+        d.message
+    ));
     if let Some(help) = &d.help {
         out.push_str(&format!("  help: {help}\n"));
     }
@@ -221,7 +226,9 @@ mod tests {
         assert_eq!(record["start"], json!({"line": 1, "col": 8}));
         assert_eq!(record["labels"][1]["start"], json!({"line": 2, "col": 22}));
         // Out-of-range spans and missing sources never panic.
-        let wild = Diagnostic::warning("RWF018", "x").in_file("t.rwf").at(500..900);
+        let wild = Diagnostic::warning("RWF018", "x")
+            .in_file("t.rwf")
+            .at(500..900);
         assert!(human(&wild, Some(text), false).contains("RWF018"));
         assert!(human(&wild, None, true).contains("RWF018"));
     }

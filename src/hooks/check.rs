@@ -98,10 +98,13 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
         };
         compiled[index] = true;
         for f in ast.iter_functions() {
-            defined.entry(f.name.to_string()).or_default().push(Defined {
-                file: index,
-                arity: f.params.len(),
-            });
+            defined
+                .entry(f.name.to_string())
+                .or_default()
+                .push(Defined {
+                    file: index,
+                    arity: f.params.len(),
+                });
         }
         // Top-level code runs before every call: it must finish within the limits.
         let statements = ast.clone_statements_only();
@@ -199,7 +202,11 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
                             contract::signature(point)
                         ));
                         if let Some(span) = fn_name_span(&file.source, function) {
-                            d = d.at(span).with_label(format!("bound to `{}` of task `{}`", point.as_str(), task.key));
+                            d = d.at(span).with_label(format!(
+                                "bound to `{}` of task `{}`",
+                                point.as_str(),
+                                task.key
+                            ));
                         }
                         out.push(d);
                     }
@@ -304,7 +311,10 @@ pub fn parse_point(name: &str) -> Result<HookPoint, Diagnostic> {
             let names = HookPoint::ALL.map(HookPoint::as_str);
             let d = Diagnostic::error(codes::POINT_UNKNOWN, format!("unknown hook point `{name}`"));
             match suggest(name, names.into_iter()) {
-                Some(near) => d.help(format!("did you mean `{near}`? (points: {})", names.join(", "))),
+                Some(near) => d.help(format!(
+                    "did you mean `{near}`? (points: {})",
+                    names.join(", ")
+                )),
                 None => d.help(format!("hook points are {}", names.join(", "))),
             }
         })
@@ -342,7 +352,10 @@ mod tests {
     #[test]
     fn suggests_near_names_only() {
         let names = ["business_hours", "escalate_when_late"];
-        assert_eq!(suggest("busines_hours", names.into_iter()), Some("business_hours"));
+        assert_eq!(
+            suggest("busines_hours", names.into_iter()),
+            Some("business_hours")
+        );
         assert_eq!(suggest("zzz", names.into_iter()), None);
     }
 

@@ -79,7 +79,10 @@ pub fn build(input: &ContextInput<'_>) -> Value {
     );
     task.insert("labels".into(), json!(t.labels));
     task.insert("required".into(), json!(t.required));
-    task.insert("start_unix".into(), json!(input.start.map(|s| s.timestamp())));
+    task.insert(
+        "start_unix".into(),
+        json!(input.start.map(|s| s.timestamp())),
+    );
     task.insert("due_unix".into(), json!(input.due.map(|d| d.timestamp())));
     match &t.step {
         Step::Approval {
@@ -163,7 +166,10 @@ mod tests {
             due: Some(now),
             failure: Some("exit 1"),
         });
-        assert_eq!(ctx["local"], json!({"date": "2026-03-08", "weekday": "sun", "hour": 22, "minute": 30}));
+        assert_eq!(
+            ctx["local"],
+            json!({"date": "2026-03-08", "weekday": "sun", "hour": 22, "minute": 30})
+        );
         assert_eq!(ctx["now"], json!("2026-03-09T02:30:00Z"));
         assert_eq!(ctx["task"]["risk"], json!("high"));
         assert_eq!(ctx["task"]["approvers"], json!(["team:legal"]));

@@ -23,8 +23,8 @@ pub const MAX_QUORUM: i64 = 100;
 
 /// Keys an approvers hook may never return: approvals are decided by humans only.
 pub const DECISION_KEYS: &[&str] = &[
-    "granted", "grant", "approved", "approve", "decision", "decide", "decided", "verdict", "rejected",
-    "reject", "status", "outcome", "result",
+    "granted", "grant", "approved", "approve", "decision", "decide", "decided", "verdict",
+    "rejected", "reject", "status", "outcome", "result",
 ];
 
 /// The missed-window actions a `missed` hook may return.
@@ -47,7 +47,9 @@ pub fn signature(point: HookPoint) -> &'static str {
         HookPoint::Missed => {
             "fn NAME(ctx) -> \"fire_asap\" | \"skip\" | \"require_manual_decision\" | \"fail\""
         }
-        HookPoint::Gate => "fn NAME(ctx) -> true | #{pass: true} | #{wait: STRING, until_unix: INT?}",
+        HookPoint::Gate => {
+            "fn NAME(ctx) -> true | #{pass: true} | #{wait: STRING, until_unix: INT?}"
+        }
         HookPoint::Approvers => "fn NAME(ctx) -> #{approvers: [SCOPE, ...], quorum: INT}",
         HookPoint::Input => "fn NAME(ctx) -> #{...}  (merged over the declared input)",
         HookPoint::Notification => "fn NAME(ctx) -> #{message: STRING?, to: [SCOPE, ...]?}",
@@ -97,9 +99,11 @@ fn only_keys(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
 
 fn whole(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        }),
         _ => None,
     }
 }
@@ -113,11 +117,18 @@ fn retry(result: Value) -> Result<Value, String> {
     only_keys(&map, &["stop", "delay_minutes"])?;
     match (map.get("stop"), map.get("delay_minutes")) {
         (Some(Value::Bool(true)), None) => Ok(json!({"stop": true})),
-        (Some(_), None) => Err("returned `stop` that is not `true`; return () to keep retrying by the policy".into()),
+        (Some(_), None) => Err(
+            "returned `stop` that is not `true`; return () to keep retrying by the policy".into(),
+        ),
         (None, Some(delay)) => match whole(delay) {
             Some(n) if (0..=MAX_DELAY_MINUTES).contains(&n) => Ok(json!({"delay_minutes": n})),
-            Some(n) => Err(format!("returned delay_minutes {n}, expected 0..={MAX_DELAY_MINUTES}")),
-            None => Err(format!("returned delay_minutes that is {}, expected a whole number", shape(delay))),
+            Some(n) => Err(format!(
+                "returned delay_minutes {n}, expected 0..={MAX_DELAY_MINUTES}"
+            )),
+            None => Err(format!(
+                "returned delay_minutes that is {}, expected a whole number",
+                shape(delay)
+            )),
         },
         (Some(_), Some(_)) => Err("returned both `stop` and `delay_minutes`; return one".into()),
         (None, None) => Err(format!("returned an empty map, expected {EXPECTED}")),
@@ -129,9 +140,16 @@ fn missed(result: Value) -> Result<Value, String> {
         Value::String(s) if MISSED_ACTIONS.contains(&s.as_str()) => Ok(result),
         Value::String(s) => Err(format!(
             "returned \"{s}\", expected one of {}",
-            MISSED_ACTIONS.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
+            MISSED_ACTIONS
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
-        other => Err(format!("returned {}, expected a missed-window action string", shape(other))),
+        other => Err(format!(
+            "returned {}, expected a missed-window action string",
+            shape(other)
+        )),
     }
 }
 
@@ -149,9 +167,15 @@ fn gate(result: Value) -> Result<Value, String> {
     let map = object(result, EXPECTED)?;
     only_keys(&map, &["pass", "wait", "until_unix"])?;
     match (map.get("pass"), map.get("wait")) {
-        (Some(Value::Bool(true)), None) if !map.contains_key("until_unix") => Ok(json!({"pass": true})),
-        (Some(Value::Bool(true)), None) => Err("returned `until_unix` with `pass`; it goes with `wait`".into()),
-        (Some(_), None) => Err(format!("returned `pass` that is not `true`; return {EXPECTED}")),
+        (Some(Value::Bool(true)), None) if !map.contains_key("until_unix") => {
+            Ok(json!({"pass": true}))
+        }
+        (Some(Value::Bool(true)), None) => {
+            Err("returned `until_unix` with `pass`; it goes with `wait`".into())
+        }
+        (Some(_), None) => Err(format!(
+            "returned `pass` that is not `true`; return {EXPECTED}"
+        )),
         (None, Some(Value::String(reason))) if !reason.trim().is_empty() => {
             let mut out = json!({"wait": reason});
             if let Some(until) = map.get("until_unix") {
@@ -162,16 +186,24 @@ fn gate(result: Value) -> Result<Value, String> {
             }
             Ok(out)
         }
-        (None, Some(_)) => Err("returned `wait` that is not a non-empty string; give the reason shown in `rwf status`".into()),
+        (None, Some(_)) => Err(
+            "returned `wait` that is not a non-empty string; give the reason shown in `rwf status`"
+                .into(),
+        ),
         (Some(_), Some(_)) => Err("returned both `pass` and `wait`; return one".into()),
-        (None, None) => Err(format!("returned a map with neither `pass` nor `wait`, expected {EXPECTED}")),
+        (None, None) => Err(format!(
+            "returned a map with neither `pass` nor `wait`, expected {EXPECTED}"
+        )),
     }
 }
 
 /// `kind:name` with a known kind; channels only where `channels` is true.
 fn scope(value: &Value, channels: bool) -> Result<String, String> {
     let Value::String(s) = value else {
-        return Err(format!("a scope is {}, expected a string like \"team:legal\"", shape(value)));
+        return Err(format!(
+            "a scope is {}, expected a string like \"team:legal\"",
+            shape(value)
+        ));
     };
     let kinds: &[&str] = if channels {
         &["user", "team", "organization", "channel"]
@@ -200,7 +232,10 @@ fn scopes(value: Option<&Value>, key: &str, channels: bool) -> Result<Vec<String
             Ok(out)
         }
         Some(Value::Array(_)) => Err(format!("returned an empty `{key}` list")),
-        Some(other) => Err(format!("returned `{key}` that is {}, expected an array of scopes", shape(other))),
+        Some(other) => Err(format!(
+            "returned `{key}` that is {}, expected an array of scopes",
+            shape(other)
+        )),
         None => Err(format!("returned no `{key}`")),
     }
 }
@@ -208,7 +243,10 @@ fn scopes(value: Option<&Value>, key: &str, channels: bool) -> Result<Vec<String
 fn approvers(result: Value) -> Result<Value, String> {
     const EXPECTED: &str = "#{approvers: [\"team:legal\", ...], quorum: N}";
     let map = object(result, EXPECTED)?;
-    if let Some(key) = map.keys().find(|k| DECISION_KEYS.contains(&k.to_ascii_lowercase().as_str())) {
+    if let Some(key) = map
+        .keys()
+        .find(|k| DECISION_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+    {
         return Err(format!(
             "returned `{key}`: approvals are decided by humans only, a hook may only say who approves"
         ));
@@ -218,7 +256,11 @@ fn approvers(result: Value) -> Result<Value, String> {
     let quorum = match map.get("quorum") {
         Some(q) => match whole(q) {
             Some(n) if (1..=MAX_QUORUM).contains(&n) => n,
-            _ => return Err(format!("returned quorum {q}, expected a whole number 1..={MAX_QUORUM}")),
+            _ => {
+                return Err(format!(
+                    "returned quorum {q}, expected a whole number 1..={MAX_QUORUM}"
+                ))
+            }
         },
         None => return Err(format!("returned no `quorum`, expected {EXPECTED}")),
     };
@@ -242,7 +284,10 @@ fn notification(result: Value) -> Result<Value, String> {
             out.insert("message".into(), json!(m));
         }
         Some(other) => {
-            return Err(format!("returned `message` that is {}, expected a non-empty string", shape(other)))
+            return Err(format!(
+                "returned `message` that is {}, expected a non-empty string",
+                shape(other)
+            ))
         }
         None => {}
     }
@@ -266,9 +311,18 @@ mod tests {
     #[test]
     fn retry_shapes() {
         assert_eq!(ok(HookPoint::Retry, Value::Null), Value::Null);
-        assert_eq!(ok(HookPoint::Retry, json!({"stop": true})), json!({"stop": true}));
-        assert_eq!(ok(HookPoint::Retry, json!({"delay_minutes": 5})), json!({"delay_minutes": 5}));
-        assert_eq!(ok(HookPoint::Retry, json!({"delay_minutes": 5.0})), json!({"delay_minutes": 5}));
+        assert_eq!(
+            ok(HookPoint::Retry, json!({"stop": true})),
+            json!({"stop": true})
+        );
+        assert_eq!(
+            ok(HookPoint::Retry, json!({"delay_minutes": 5})),
+            json!({"delay_minutes": 5})
+        );
+        assert_eq!(
+            ok(HookPoint::Retry, json!({"delay_minutes": 5.0})),
+            json!({"delay_minutes": 5})
+        );
         assert!(err(HookPoint::Retry, json!({"delay_minutes": -1})).contains("0..="));
         assert!(err(HookPoint::Retry, json!({"delay_minutes": 1.5})).contains("whole number"));
         assert!(err(HookPoint::Retry, json!({"delay": 1})).contains("unknown key `delay`"));
@@ -280,7 +334,10 @@ mod tests {
         assert_eq!(ok(HookPoint::Missed, json!("skip")), json!("skip"));
         assert!(err(HookPoint::Missed, json!("later")).contains("\"fire_asap\""));
         assert_eq!(ok(HookPoint::Gate, json!(true)), json!({"pass": true}));
-        assert_eq!(ok(HookPoint::Gate, json!({"pass": true})), json!({"pass": true}));
+        assert_eq!(
+            ok(HookPoint::Gate, json!({"pass": true})),
+            json!({"pass": true})
+        );
         assert_eq!(
             ok(HookPoint::Gate, json!({"wait": "closed", "until_unix": 10})),
             json!({"wait": "closed", "until_unix": 10})
@@ -292,15 +349,29 @@ mod tests {
     #[test]
     fn approvers_never_decide() {
         assert_eq!(
-            ok(HookPoint::Approvers, json!({"approvers": ["team:legal", "user:ann", "team:legal"], "quorum": 2})),
+            ok(
+                HookPoint::Approvers,
+                json!({"approvers": ["team:legal", "user:ann", "team:legal"], "quorum": 2})
+            ),
             json!({"approvers": ["team:legal", "user:ann"], "quorum": 2})
         );
         for key in ["granted", "approved", "decision", "verdict", "Approved"] {
-            let e = err(HookPoint::Approvers, json!({"approvers": ["team:a"], "quorum": 1, key: true}));
+            let e = err(
+                HookPoint::Approvers,
+                json!({"approvers": ["team:a"], "quorum": 1, key: true}),
+            );
             assert!(e.contains("decided by humans only"), "{key}: {e}");
         }
-        assert!(err(HookPoint::Approvers, json!({"approvers": ["channel:#x"], "quorum": 1})).contains("KIND:NAME"));
-        assert!(err(HookPoint::Approvers, json!({"approvers": ["team:a"], "quorum": 0})).contains("quorum"));
+        assert!(err(
+            HookPoint::Approvers,
+            json!({"approvers": ["channel:#x"], "quorum": 1})
+        )
+        .contains("KIND:NAME"));
+        assert!(err(
+            HookPoint::Approvers,
+            json!({"approvers": ["team:a"], "quorum": 0})
+        )
+        .contains("quorum"));
         assert!(err(HookPoint::Approvers, json!({"approvers": [], "quorum": 1})).contains("empty"));
     }
 
@@ -309,7 +380,10 @@ mod tests {
         assert_eq!(ok(HookPoint::Input, json!({"a": 1})), json!({"a": 1}));
         assert!(err(HookPoint::Input, json!([1])).contains("an array"));
         assert_eq!(
-            ok(HookPoint::Notification, json!({"message": "hi", "to": ["channel:#x"]})),
+            ok(
+                HookPoint::Notification,
+                json!({"message": "hi", "to": ["channel:#x"]})
+            ),
             json!({"message": "hi", "to": ["channel:#x"]})
         );
         assert!(err(HookPoint::Notification, json!({})).contains("empty"));

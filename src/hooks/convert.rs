@@ -30,7 +30,13 @@ pub fn to_json(value: &Dynamic) -> Result<Value, String> {
 }
 
 fn to_json_at(value: &Dynamic, path: &str) -> Result<Value, String> {
-    let here = || if path.is_empty() { "the result".to_string() } else { format!("`{path}`") };
+    let here = || {
+        if path.is_empty() {
+            "the result".to_string()
+        } else {
+            format!("`{path}`")
+        }
+    };
     if value.is_unit() {
         return Ok(Value::Null);
     }
@@ -53,7 +59,10 @@ fn to_json_at(value: &Dynamic, path: &str) -> Result<Value, String> {
         return Ok(Value::String(s.to_string()));
     }
     if value.is_array() {
-        let items = value.read_lock::<Array>().map(|a| a.clone()).unwrap_or_default();
+        let items = value
+            .read_lock::<Array>()
+            .map(|a| a.clone())
+            .unwrap_or_default();
         return items
             .iter()
             .enumerate()
@@ -62,10 +71,17 @@ fn to_json_at(value: &Dynamic, path: &str) -> Result<Value, String> {
             .map(Value::Array);
     }
     if value.is_map() {
-        let fields = value.read_lock::<Map>().map(|m| m.clone()).unwrap_or_default();
+        let fields = value
+            .read_lock::<Map>()
+            .map(|m| m.clone())
+            .unwrap_or_default();
         let mut out = serde_json::Map::new();
         for (k, v) in &fields {
-            let child = if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+            let child = if path.is_empty() {
+                k.to_string()
+            } else {
+                format!("{path}.{k}")
+            };
             out.insert(k.to_string(), to_json_at(v, &child)?);
         }
         return Ok(Value::Object(out));
@@ -84,7 +100,8 @@ mod tests {
 
     #[test]
     fn round_trips_json() {
-        let v = json!({"a": [1, 2.5, "x", null, true], "b": {"c": -7}, "big": 18446744073709551615u64});
+        let v =
+            json!({"a": [1, 2.5, "x", null, true], "b": {"c": -7}, "big": 18446744073709551615u64});
         let back = to_json(&to_dynamic(&v)).unwrap();
         assert_eq!(back["a"], json!([1, 2.5, "x", null, true]));
         assert_eq!(back["b"], json!({"c": -7}));

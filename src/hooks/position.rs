@@ -78,7 +78,10 @@ mod tests {
         assert_eq!(span_of(src, Position::new(3, 3)), Some(27..35));
         assert_eq!(&src[27..35], "bad_name");
         assert_eq!(span_of(src, Position::NONE), None);
-        assert_eq!(span_of(src, Position::new(99, 1)), Some(src.len()..src.len()));
+        assert_eq!(
+            span_of(src, Position::new(99, 1)),
+            Some(src.len()..src.len())
+        );
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub struct Runtime {
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
-            .field("files", &self.files.iter().map(|l| &l.path).collect::<Vec<_>>())
+            .field(
+                "files",
+                &self.files.iter().map(|l| &l.path).collect::<Vec<_>>(),
+            )
             .field("limits", &self.limits)
             .finish()
     }
@@ -61,9 +64,8 @@ impl Runtime {
         let mut functions = HashMap::new();
         for (index, file) in spec.hooks.iter().enumerate() {
             // Compiled (and verified) by the check above: this is a cache hit.
-            let ast = cache::compile(&engine, &limits, &file.path, &file.source).map_err(|e| {
-                vec![check::syntax_diagnostic(&file.path, &file.source, &e)]
-            })?;
+            let ast = cache::compile(&engine, &limits, &file.path, &file.source)
+                .map_err(|e| vec![check::syntax_diagnostic(&file.path, &file.source, &e)])?;
             for f in ast.iter_functions() {
                 if f.params.len() == contract::ARITY {
                     functions.entry(f.name.to_string()).or_insert(index);

@@ -159,9 +159,15 @@ mod tests {
         };
         let mut skipped = vec![];
         // Thu 24 Dec + 1 bd: Fri 25 is a holiday, then the weekend → Mon 28.
-        assert_eq!(c.step(d(2026, 12, 24), 1, &mut skipped), Ok(d(2026, 12, 28)));
+        assert_eq!(
+            c.step(d(2026, 12, 24), 1, &mut skipped),
+            Ok(d(2026, 12, 28))
+        );
         assert_eq!(skipped.len(), 3);
         assert!(c.step(d(2026, 12, 30), 2, &mut vec![]).is_err());
-        assert_eq!(c.step(d(2026, 12, 28), -1, &mut vec![]), Ok(d(2026, 12, 24)));
+        assert_eq!(
+            c.step(d(2026, 12, 28), -1, &mut vec![]),
+            Ok(d(2026, 12, 24))
+        );
     }
 }

@@ -43,10 +43,11 @@ pub fn explain(
         .map(|(i, t)| (t.key.as_str(), i))
         .collect();
     let Some(&start) = index.get(key) else {
-        return Err(
-            Diagnostic::error(super::UNKNOWN_ANCHOR, format!("no task `{key}` in this template"))
-                .help("`rwf plan FILE` lists the task keys"),
-        );
+        return Err(Diagnostic::error(
+            super::UNKNOWN_ANCHOR,
+            format!("no task `{key}` in this template"),
+        )
+        .help("`rwf plan FILE` lists the task keys"));
     };
     let r = resolve_all(spec, target, fixed, true);
     let mut chain_idx = vec![start];
@@ -161,21 +162,19 @@ fn describe(step: &TraceStep, link: &Link) -> (String, Where) {
             instant,
             tz,
             local,
-        } => {
-            (
-                format!(
-                    "anchor {what} = {} ({}), read in {tz}: {}",
-                    instant.format("%Y-%m-%dT%H:%MZ"),
-                    if what == "release" {
-                        "the release instant"
-                    } else {
-                        "that task's time"
-                    },
-                    fmt(local)
-                ),
-                Where::Anchor,
-            )
-        }
+        } => (
+            format!(
+                "anchor {what} = {} ({}), read in {tz}: {}",
+                instant.format("%Y-%m-%dT%H:%MZ"),
+                if what == "release" {
+                    "the release instant"
+                } else {
+                    "that task's time"
+                },
+                fmt(local)
+            ),
+            Where::Anchor,
+        ),
         TraceStep::Fixed { start } => (
             format!(
                 "kept at {} (already ran or frozen by an edit)",

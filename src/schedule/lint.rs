@@ -95,16 +95,17 @@ pub fn lint(spec: &WorkflowSpec, plan: &Plan, source: &SourceMap) -> Vec<Diagnos
         }
         let away = times.start - release;
         if away > horizon || away < -horizon {
-            let d = Diagnostic::warning(
-                PAST_HORIZON,
-                format!(
+            let d =
+                Diagnostic::warning(
+                    PAST_HORIZON,
+                    format!(
                     "task `{}` is scheduled {} {} the release, past the {HORIZON_DAYS}-day horizon",
                     task.key,
                     human(away.abs()),
                     if away < Duration::zero() { "before" } else { "after" }
                 ),
-            )
-            .help("check the offset's unit and sign (months for days?)");
+                )
+                .help("check the offset's unit and sign (months for days?)");
             out.push(locate(d, Some(i), source));
         }
     }

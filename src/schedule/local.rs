@@ -68,7 +68,11 @@ fn gap_end(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
             lo = mid;
         }
     }
-    Some(if offset_seconds(tz, lo) == after { lo } else { hi })
+    Some(if offset_seconds(tz, lo) == after {
+        lo
+    } else {
+        hi
+    })
 }
 
 #[cfg(test)]

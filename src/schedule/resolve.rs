@@ -100,35 +100,36 @@ pub fn eval_schedule(
             timezone,
         } => {
             let tz = zone(ctx, timezone.as_deref(), owner)?;
-            let (instant, what) = match anchor {
-                Anchor::Release => (ctx.target.instant, "release".to_string()),
-                Anchor::Task { task, point } => {
-                    let what = format!("{task}.{}", point_name(*point));
-                    match lookup(task) {
-                        None => {
-                            return Err(Diagnostic::error(
+            let (instant, what) =
+                match anchor {
+                    Anchor::Release => (ctx.target.instant, "release".to_string()),
+                    Anchor::Task { task, point } => {
+                        let what = format!("{task}.{}", point_name(*point));
+                        match lookup(task) {
+                            None => return Err(Diagnostic::error(
                                 UNKNOWN_ANCHOR,
-                                format!("task `{owner}` is anchored to `{task}`, which is not a task"),
+                                format!(
+                                    "task `{owner}` is anchored to `{task}`, which is not a task"
+                                ),
                             )
-                            .help("anchor to `release` or to an existing task's key"))
+                            .help("anchor to `release` or to an existing task's key")),
+                            Some(AnchorTimes::Floating) => {
+                                push(trace, || TraceStep::Floating {
+                                    reason: format!("anchored to `{task}`, which has no schedule"),
+                                });
+                                return Ok(Evaluated::Floating);
+                            }
+                            Some(AnchorTimes::At(t)) => (
+                                match point {
+                                    AnchorPoint::Start => t.start,
+                                    AnchorPoint::Due => t.due,
+                                    AnchorPoint::End => t.end,
+                                },
+                                what,
+                            ),
                         }
-                        Some(AnchorTimes::Floating) => {
-                            push(trace, || TraceStep::Floating {
-                                reason: format!("anchored to `{task}`, which has no schedule"),
-                            });
-                            return Ok(Evaluated::Floating);
-                        }
-                        Some(AnchorTimes::At(t)) => (
-                            match point {
-                                AnchorPoint::Start => t.start,
-                                AnchorPoint::Due => t.due,
-                                AnchorPoint::End => t.end,
-                            },
-                            what,
-                        ),
                     }
-                }
-            };
+                };
             let mut cursor = Cursor::Instant(instant);
             push(trace, || TraceStep::Anchor {
                 what,
@@ -298,7 +299,11 @@ fn apply(
             let secs = span.exact_seconds().unwrap_or(0);
             let instant = cursor.instant(tz, owner, what, findings, trace)?;
             let d = Duration::try_seconds(secs).ok_or_else(|| overflow(owner))?;
-            Cursor::Instant(instant.checked_add_signed(d).ok_or_else(|| overflow(owner))?)
+            Cursor::Instant(
+                instant
+                    .checked_add_signed(d)
+                    .ok_or_else(|| overflow(owner))?,
+            )
         }
         Unit::Days | Unit::Weeks => {
             let days = if span.unit == Unit::Weeks {
@@ -455,7 +460,10 @@ pub fn resolve_all(
                 Err(d) => {
                     if d.code == UNKNOWN_CALENDAR {
                         if !calendar_reported {
-                            findings.push(Finding { task: None, diag: d });
+                            findings.push(Finding {
+                                task: None,
+                                diag: d,
+                            });
                         }
                         calendar_reported = true;
                     } else {
@@ -573,11 +581,7 @@ pub fn into_plan(target: &Target, r: Resolution) -> Result<Plan, Vec<Diagnostic>
     if !errors.is_empty() {
         return Err(errors);
     }
-    let (warnings, warning_tasks) = r
-        .findings
-        .into_iter()
-        .map(|f| (f.diag, f.task))
-        .unzip();
+    let (warnings, warning_tasks) = r.findings.into_iter().map(|f| (f.diag, f.task)).unzip();
     Ok(Plan {
         target: *target,
         tasks: r.tasks,
@@ -585,4 +589,3 @@ pub fn into_plan(target: &Target, r: Resolution) -> Result<Plan, Vec<Diagnostic>
         warning_tasks,
     })
 }
-

@@ -7,9 +7,11 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF023",
     severity: Severity::Warning,
     title: "anchored-before-dependency",
-    what: "A task is scheduled earlier than a task it depends on (compared along both anchor chains \
+    what:
+        "A task is scheduled earlier than a task it depends on (compared along both anchor chains \
            back to `release`, with nominal day lengths).",
-    why: "A task runs only when its timing gate is open and its dependencies are done. Timed before \
+    why:
+        "A task runs only when its timing gate is open and its dependencies are done. Timed before \
           its upstream, it will simply wait, so its planned date is fiction and the plan misleads.",
     example: "checkpoint review \"Review\" { at release - 3 days }\n\
               manual prep \"Prepare\" { at release - 5 days  after review }",

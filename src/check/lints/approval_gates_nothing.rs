@@ -9,7 +9,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     severity: Severity::Warning,
     title: "approval-gates-nothing",
     what: "No task depends on (`after`) this approval.",
-    why: "An approval is a gate: if nothing waits for it, approving or rejecting it changes nothing \
+    why:
+        "An approval is a gate: if nothing waits for it, approving or rejecting it changes nothing \
           else in the release, which is rarely what was meant.",
     example: "approval legal \"Legal\" { approvers team(\"legal\") after draft }\n\
               // ... and no task says `after legal`",

@@ -9,7 +9,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     severity: Severity::Error,
     title: "approval-without-approvers",
     what: "An approval has no approvers, or names a channel as an approver.",
-    why: "Approvals are decided by humans only: a user, a team or an organisation's admins. With no \
+    why:
+        "Approvals are decided by humans only: a user, a team or an organisation's admins. With no \
           one able to decide, the gate would never open.",
     example: "approval legal \"Legal sign-off\" { quorum 1 after draft }",
 };

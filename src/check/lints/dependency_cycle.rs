@@ -26,7 +26,11 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let chain = format!("{} → {}", names.join(" → "), names[0]);
         let first = cycle[0].node;
         let mut d = cx
-            .diag(&DOC, cx.key_span(first), format!("dependency cycle: {chain}"))
+            .diag(
+                &DOC,
+                cx.key_span(first),
+                format!("dependency cycle: {chain}"),
+            )
             .with_label("this task is part of the cycle")
             .help("remove one of these `after` edges; a cycle can never start");
         for (k, step) in cycle.iter().enumerate() {

@@ -21,7 +21,11 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut d = cx
-            .diag(&DOC, cx.key_span(i), format!("duplicate task key `{}`", task.key))
+            .diag(
+                &DOC,
+                cx.key_span(i),
+                format!("duplicate task key `{}`", task.key),
+            )
             .with_label("declared again here")
             .help("rename one of the tasks; keys must be unique within a template");
         if let Some(span) = cx.key_span(first) {

@@ -28,13 +28,9 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let span = cx.field_span(i, "quorum");
         if *quorum == 0 {
             out.push(
-                cx.diag(
-                    &DOC,
-                    span,
-                    format!("approval `{}` has quorum 0", task.key),
-                )
-                .with_label("no decision would be needed")
-                .help("approvals are decided by humans; use `quorum 1` or more"),
+                cx.diag(&DOC, span, format!("approval `{}` has quorum 0", task.key))
+                    .with_label("no decision would be needed")
+                    .help("approvals are decided by humans; use `quorum 1` or more"),
             );
             continue;
         }

@@ -10,7 +10,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF020",
     severity: Severity::Error,
     title: "invalid-timezone",
-    what: "A timezone (a task's `in \"...\"`, the target's zone, or a timezone param's default) is \
+    what:
+        "A timezone (a task's `in \"...\"`, the target's zone, or a timezone param's default) is \
            not an IANA zone name such as `Europe/Berlin`.",
     why: "Dates are computed in that zone; an unknown zone cannot be resolved, and guessing would \
           put tasks at the wrong hour.",

@@ -8,7 +8,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF029",
     severity: Severity::Error,
     title: "unknown-separation-task",
-    what: "An approval's `not_author_of TASK` (separation of duties) names a task that is not in the \
+    what:
+        "An approval's `not_author_of TASK` (separation of duties) names a task that is not in the \
            template, or the approval itself.",
     why: "Separation of duties would silently check nothing: no one could ever be excluded.",
     example: "approval legal \"Legal\" { approvers team(\"legal\") not_author_of drfat }",
@@ -26,9 +27,13 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let span = cx.field_span(i, "not_author_of");
         if *name == task.key {
             out.push(
-                cx.diag(&DOC, span, format!("approval `{name}` names itself in `not_author_of`"))
-                    .with_label("an approval has no author")
-                    .help("name the task whose author must not approve (e.g. the draft it reviews)"),
+                cx.diag(
+                    &DOC,
+                    span,
+                    format!("approval `{name}` names itself in `not_author_of`"),
+                )
+                .with_label("an approval has no author")
+                .help("name the task whose author must not approve (e.g. the draft it reviews)"),
             );
         } else if !cx.index.contains_key(name.as_str()) {
             let help = match suggest(name, cx.spec.tasks.iter().map(|t| t.key.as_str())) {
@@ -39,7 +44,10 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
                 cx.diag(
                     &DOC,
                     span,
-                    format!("`not_author_of` of `{}` names unknown task `{name}`", task.key),
+                    format!(
+                        "`not_author_of` of `{}` names unknown task `{name}`",
+                        task.key
+                    ),
                 )
                 .with_label("no task has this key")
                 .help(help),

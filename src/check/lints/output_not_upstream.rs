@@ -37,7 +37,9 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let d = if i == j {
             cx.diag(&DOC, span, format!("`{task}` reads its own output"))
                 .with_label("not produced until this task is done")
-                .help("a task's output exists only after it finishes; read it from a downstream task")
+                .help(
+                    "a task's output exists only after it finishes; read it from a downstream task",
+                )
         } else {
             cx.diag(
                 &DOC,

@@ -10,7 +10,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     severity: Severity::Error,
     title: "too-many-tasks",
     what: "The template declares more than 10,000 tasks.",
-    why: "Each workflow is reconciled as one unit under one lock; beyond this size a single tick \
+    why:
+        "Each workflow is reconciled as one unit under one lock; beyond this size a single tick \
           and a plan preview stop being fast, and the template is almost certainly generated wrong.",
     example: "// a template with 10,001 tasks",
 };

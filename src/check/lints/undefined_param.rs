@@ -10,7 +10,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF019",
     severity: Severity::Error,
     title: "undefined-param",
-    what: "A title, message or input uses a name (`${x}` or a bare `x`) that is not a declared param \
+    what:
+        "A title, message or input uses a name (`${x}` or a bare `x`) that is not a declared param \
            and not a task output (`task.output.field`).",
     why: "The value could never be bound: `rwf new` has nothing to fill it with.",
     example: "param product: string\n\

@@ -10,7 +10,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     severity: Severity::Warning,
     title: "unused-param",
     what: "A param is declared but no title, message, input, target or timezone uses it.",
-    why: "Every `rwf new` must still supply it (or accept its default) for no effect; it is usually \
+    why:
+        "Every `rwf new` must still supply it (or accept its default) for no effect; it is usually \
           a leftover or a typo in the place that meant to use it.",
     example: "param budget: number = 1000   // never referenced",
 };

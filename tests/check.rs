@@ -1,0 +1,328 @@
+//! `rwf check` end to end: fixtures with their expected diagnostics written inside, CLI golden files
+//! (JSON, SARIF, `--explain`), exit codes, and no panic on mutated input.
+
+mod support;
+
+use rwf::check::{check_source, CheckOptions};
+use rwf::compile::ModuleLoader;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::expect::{assert_expected, assert_golden};
+
+/// Fixtures import nothing; any `use` is an error the compiler reports.
+struct NoModules;
+
+impl ModuleLoader for NoModules {
+    fn load(&self, _from: &str, path: &str) -> Result<(String, String), String> {
+        Err(format!("no module `{path}` in tests"))
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/fixtures/check"))
+        .expect("fixtures dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "rwf"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn check_fixture(name: &str) {
+    let path = root().join("tests/fixtures/check").join(name);
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let diagnostics = check_source(name, &text, &NoModules, &CheckOptions::default());
+    assert_expected(name, &text, &diagnostics);
+}
+
+macro_rules! fixture_tests {
+    ($($test:ident => $file:literal,)*) => {$(
+        #[test]
+        fn $test() {
+            check_fixture($file);
+        }
+    )*};
+}
+
+fixture_tests! {
+    clean_template => "clean.rwf",
+    duplicate_task_key => "duplicate_task.rwf",
+    unknown_dependency => "unknown_dependency.rwf",
+    unknown_anchor => "unknown_anchor.rwf",
+    self_dependency => "self_dependency.rwf",
+    dependency_cycle => "dependency_cycle.rwf",
+    anchor_cycle => "anchor_cycle.rwf",
+    params_unused_and_undefined => "params.rwf",
+    invalid_timezones => "timezone.rwf",
+    approvals => "approvals.rwf",
+    timing => "timing.rwf",
+    outputs => "outputs.rwf",
+    waits_and_duplicate_edges => "waits.rwf",
+    suppressions => "suppress.rwf",
+    nesting => "nesting.rwf",
+}
+
+#[test]
+fn every_fixture_has_a_test() {
+    let listed = [
+        "clean.rwf",
+        "duplicate_task.rwf",
+        "unknown_dependency.rwf",
+        "unknown_anchor.rwf",
+        "self_dependency.rwf",
+        "dependency_cycle.rwf",
+        "anchor_cycle.rwf",
+        "params.rwf",
+        "timezone.rwf",
+        "approvals.rwf",
+        "timing.rwf",
+        "outputs.rwf",
+        "waits.rwf",
+        "suppress.rwf",
+        "nesting.rwf",
+    ];
+    for path in fixtures() {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert!(listed.contains(&name), "{name} has no test");
+    }
+}
+
+#[test]
+fn a_cycle_labels_every_edge() {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/check/dependency_cycle.rwf"))
+        .expect("fixture");
+    let diagnostics = check_source("c.rwf", &text, &NoModules, &CheckOptions::default());
+    let cycle = diagnostics
+        .iter()
+        .find(|d| d.code == "RWF016")
+        .expect("a cycle");
+    let labels: Vec<(&str, &str)> = cycle
+        .labels
+        .iter()
+        .map(|l| (&text[l.span.clone()], l.message.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("c", "`a` waits for `c`"),
+            ("b", "`c` waits for `b`"),
+            ("a", "`b` waits for `a`"),
+        ]
+    );
+}
+
+#[test]
+fn an_oversized_agent_input_is_reported() {
+    let text = format!(
+        "template big \"Big\" version 1 {{\n  param release: datetime\n  target release in \"UTC\"\n  \
+         agent a \"A\" {{ uses \"w\" input {{ text: \"{}\" }} at release }}\n}}\n",
+        "x".repeat(70_000)
+    );
+    let diagnostics = check_source("big.rwf", &text, &NoModules, &CheckOptions::default());
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["RWF026"], "{diagnostics:?}");
+}
+
+/// Deterministic xorshift, so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn mutate(text: &str, rng: &mut Rng) -> String {
+    const SNIPPETS: &[&str] = &[
+        "}",
+        "{",
+        "\"",
+        "${",
+        "after ",
+        "at release - ",
+        "// rwf-ignore RWF0",
+        " a.output.",
+        "\n",
+        "approval x \"X\" { quorum 0 }",
+        "é",
+        "99999999999999999999 days",
+        "in \"",
+        ".",
+        ",",
+        "param ",
+        "phase q \"Q\" {",
+        "until ",
+        "\\",
+    ];
+    let mut s = text.to_string();
+    for _ in 0..1 + rng.below(4) {
+        let a = boundary(&s, rng.below(s.len() + 1));
+        match rng.below(4) {
+            0 => {
+                let b = boundary(&s, a + rng.below(40));
+                s.replace_range(a..b.max(a), "");
+            }
+            1 => s.insert_str(a, SNIPPETS[rng.below(SNIPPETS.len())]),
+            2 => {
+                let b = boundary(&s, a + rng.below(60));
+                let copy = s[a..b.max(a)].to_string();
+                let at = boundary(&s, rng.below(s.len() + 1));
+                s.insert_str(at, &copy);
+            }
+            _ => s.truncate(a),
+        }
+    }
+    s
+}
+
+#[test]
+fn never_panics_on_mutated_fixtures() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let options = CheckOptions::default();
+    for path in fixtures() {
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        for round in 0..150 {
+            let mutated = mutate(&text, &mut rng);
+            let result =
+                std::panic::catch_unwind(|| check_source("m.rwf", &mutated, &NoModules, &options));
+            assert!(
+                result.is_ok(),
+                "panic on mutation {round} of {}:\n{mutated}",
+                path.display()
+            );
+        }
+    }
+}
+
+// ---- the CLI ----
+
+fn rwf(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run rwf");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn golden(name: &str) -> PathBuf {
+    root().join("tests/golden/cli").join(name)
+}
+
+#[test]
+fn json_output_is_a_versioned_document() {
+    let (code, stdout, _) = rwf(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/check/dependency_cycle.rwf",
+        "tests/fixtures/check/timing.rwf",
+    ]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["valid"], false);
+    assert_golden(&golden("check_json.json"), &stdout);
+}
+
+#[test]
+fn sarif_output_has_rules_and_results() {
+    let (code, stdout, _) = rwf(&[
+        "check",
+        "--format",
+        "sarif",
+        "tests/fixtures/check/dependency_cycle.rwf",
+        "tests/fixtures/check/timing.rwf",
+    ]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("sarif");
+    assert_eq!(doc["version"], "2.1.0");
+    assert_golden(&golden("check_sarif.json"), &stdout);
+}
+
+#[test]
+fn explain_prints_the_code_doc() {
+    let (code, stdout, _) = rwf(&["check", "--explain", "RWF016"]);
+    assert_eq!(code, 0);
+    assert_golden(&golden("explain_RWF016.txt"), &stdout);
+    let (code, stdout, stderr) = rwf(&["check", "--explain", "RWF999"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.contains("unknown diagnostic code `RWF999`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help: known codes: "), "{stderr}");
+}
+
+#[test]
+fn exit_codes() {
+    // Clean: 0, and the summary on stderr.
+    let (code, _, stderr) = rwf(&["check", "tests/fixtures/check/clean.rwf"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("checked 1 file: no problems"), "{stderr}");
+    // Warnings only: 0, but 1 with --deny-warnings.
+    let warn = "tests/fixtures/check/timing.rwf";
+    assert_eq!(rwf(&["check", warn]).0, 0);
+    assert_eq!(rwf(&["check", "--deny-warnings", warn]).0, 1);
+    // Errors: 1, rendered with file:line:col, labels and help.
+    let (code, _, stderr) = rwf(&["check", "tests/fixtures/check/dependency_cycle.rwf"]);
+    assert_eq!(code, 1);
+    for needle in [
+        "RWF016",
+        "dependency_cycle.rwf:5:10",
+        "`a` waits for `c`",
+        "help:",
+        "1 error",
+    ] {
+        assert!(stderr.contains(needle), "missing {needle:?} in\n{stderr}");
+    }
+    // A directory is searched recursively; the fixtures have errors.
+    let (code, stdout, _) = rwf(&["check", "--format", "json", "tests/fixtures/check"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(
+        doc["files"].as_array().map(Vec::len),
+        Some(fixtures().len())
+    );
+    // Tool errors: 2.
+    let (code, _, stderr) = rwf(&["check", "tests/fixtures/check/nope.rwf"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: cannot read"), "{stderr}");
+    assert_eq!(
+        rwf(&[
+            "check",
+            "--set",
+            "novalue",
+            "tests/fixtures/check/clean.rwf"
+        ])
+        .0,
+        2
+    );
+    let empty = std::env::temp_dir().join(format!("rwf-check-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    assert_eq!(rwf(&["check", empty.to_str().unwrap()]).0, 2);
+    let _ = std::fs::remove_dir(Path::new(&empty));
+}

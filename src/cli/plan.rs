@@ -2,13 +2,13 @@
 //! Mermaid, ICS or SVG; with `--compare-to`, the cascade of moving the release date.
 
 use super::{CliError, CmdResult, Outcome};
-use crate::compile::{self, Inputs, ModuleLoader, SourceMap};
+use crate::compile::{self, FsLoader, Inputs, SourceMap};
 use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::schedule::{self, render, Plan, Target};
 use crate::spec::{TzRef, WorkflowSpec};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -58,33 +58,6 @@ pub struct Loaded {
     pub source: SourceMap,
     pub text: String,
     pub file: String,
-}
-
-/// Files relative to the template's directory; `std/...` from the stdlib directory shipped beside
-/// the crate (embedded in the binary at build time).
-struct FsLoader {
-    root: PathBuf,
-}
-
-const STDLIB: &[(&str, &str)] = &[(
-    "std/calendars",
-    include_str!("../../stdlib/calendars.rwf"),
-)];
-
-impl ModuleLoader for FsLoader {
-    fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
-        if let Some((name, text)) = STDLIB.iter().find(|(n, _)| *n == path.trim_end_matches(".rwf")) {
-            return Ok((name.to_string(), text.to_string()));
-        }
-        let base = Path::new(from).parent().unwrap_or(&self.root);
-        let mut p = base.join(path);
-        if p.extension().is_none() {
-            p.set_extension("rwf");
-        }
-        std::fs::read_to_string(&p)
-            .map(|t| (p.display().to_string(), t))
-            .map_err(|e| format!("cannot read {}: {e}", p.display()))
-    }
 }
 
 /// Renders diagnostics for a human on stderr.
@@ -151,12 +124,7 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
             },
         )
     } else {
-        let root = src
-            .file
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let compiled = compile::compile_source(&file, &text, &FsLoader { root });
+        let compiled = compile::compile_source(&file, &text, &FsLoader);
         if compiled.diagnostics.iter().any(Diagnostic::is_error) || compiled.spec.is_none() {
             return Err(findings(&compiled.diagnostics, &text));
         }

@@ -92,10 +92,12 @@ impl Explanation {
     /// Human text: one block per task of the chain, each step with the source line it came from.
     pub fn render(&self, spec: &WorkflowSpec, source: &SourceMap, text: &str) -> String {
         let lines = LineIndex::new(text);
+        let last = std::cell::Cell::new(0usize);
         let src_line = |span: Option<&std::ops::Range<usize>>| -> String {
             match span {
-                Some(s) if !text.is_empty() => {
+                Some(s) if !text.is_empty() && lines.line_col(s.start).line != last.get() => {
                     let lc = lines.line_col(s.start);
+                    last.set(lc.line);
                     format!(
                         "    {}:{}: {}\n",
                         source.file,

@@ -11,12 +11,11 @@ setlocal iskeyword=a-z,A-Z,48-57,_
 setlocal foldmethod=syntax
 setlocal foldlevel=99
 setlocal suffixesadd=.rwf
-" `gq` and `=` stay Vim's; `:RwfFmt` runs the canonical formatter over the buffer.
-command! -buffer RwfFmt execute '%!rwf fmt --stdin'
-" `:make` lints the file with the same checker as the language server.
+" `gq` and `=` stay Vim's; `:RwfFmt` saves, runs `rwf fmt` on the file and reloads it.
+command! -buffer -bar RwfFmt update | execute 'silent !rwf fmt ' . shellescape(expand('%:p')) | edit | redraw!
+" `:make` runs `rwf check` on the file (its report is on stderr).
 setlocal makeprg=rwf\ check\ %
-setlocal errorformat=%E%f:%l:%c:\ error[%*[^]]]:\ %m,%W%f:%l:%c:\ warning[%*[^]]]:\ %m,%-G%.%#
 
 let b:undo_ftplugin = 'setlocal comments< commentstring< shiftwidth< softtabstop< expandtab<'
-      \ . ' iskeyword< foldmethod< foldlevel< suffixesadd< makeprg< errorformat<'
+      \ . ' iskeyword< foldmethod< foldlevel< suffixesadd< makeprg<'
       \ . ' | delcommand RwfFmt'

@@ -89,6 +89,19 @@ call s:Check('gg=G restores the fixture indentation', empty(s:bad),
 call s:Check('blocks fold', foldlevel(search('^\s*agent draft_blog', 'nw') + 1) >= 2,
       \ 'foldlevel ' . foldlevel(search('^\s*agent draft_blog', 'nw') + 1))
 
+" Every template keeps its indentation under gg=G, and its filetype is detected.
+for s:file in glob(s:root . '/templates/*.rwf', 0, 1)
+  execute 'edit! ' . fnameescape(s:file)
+  let s:want = getline(1, '$')
+  silent %s/^\s\+//e
+  silent normal! gg=G
+  let s:got = getline(1, '$')
+  let s:bad = filter(range(len(s:want)), 's:want[v:val] !=# s:got[v:val]')
+  call s:Check('indent of ' . fnamemodify(s:file, ':t'), &filetype ==# 'rwf' && empty(s:bad),
+        \ empty(s:bad) ? &filetype : 'line ' . (s:bad[0] + 1) . ': ' . string(s:got[s:bad[0]]))
+  silent edit!
+endfor
+
 call add(s:out, printf('vim: %d passed, %d failed', len(s:out) - s:failed, s:failed))
 call writefile(s:out, empty($RWF_VIM_OUT) ? '/dev/stdout' : $RWF_VIM_OUT)
 execute s:failed ? 'cquit' : 'qall!'

@@ -56,12 +56,21 @@ tally "vim" "$log/vim" $status
 cd "$here/vscode" || exit 2
 out="$log/vsix"
 mkdir -p "$out"
-npx --no-install vsce package --no-dependencies --skip-license -o "$out/rwf.vsix" >"$log/vsce" 2>&1 \
-  || npx --no-install vsce package -o "$out/rwf.vsix" >>"$log/vsce" 2>&1
+npx --no-install vsce package -o "$out/rwf.vsix" >"$log/vsce" 2>&1
 status=$?
-if [[ $status -eq 0 ]] && ! unzip -l "$out/rwf.vsix" 2>/dev/null | grep -q 'extension/syntaxes/rwf.tmLanguage.json'; then
-  echo "the .vsix lacks the grammar" >>"$log/vsce"
-  status=1
+# The package must carry the grammar, the client and its runtime dependency, and no tests.
+if [[ $status -eq 0 ]]; then
+  unzip -l "$out/rwf.vsix" >"$log/vsix-list" 2>&1
+  for want in extension/syntaxes/rwf.tmLanguage.json extension/extension.js \
+    extension/snippets/rwf.json extension/language-configuration.json \
+    extension/node_modules/vscode-languageclient/node.js; do
+    grep -q "$want" "$log/vsix-list" || { echo "the .vsix lacks $want" >>"$log/vsce"; status=1; }
+  done
+  if grep -q 'extension/test/' "$log/vsix-list"; then
+    echo "the .vsix contains the tests" >>"$log/vsce"
+    status=1
+  fi
+  echo "vsce: $(ls -l "$out/rwf.vsix" | awk '{print $5}') bytes" >>"$log/vsce"
 fi
 tally "vsce package" "$log/vsce" $status
 

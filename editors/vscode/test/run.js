@@ -313,6 +313,9 @@ async function main() {
     assert(!extra.length, `highlighted but not in rwf.pest: ${extra.join(' ')}`);
   });
 
+  // 5. The extension client, with stand-ins for the editor API.
+  await require('./extension.js')(check, assert);
+
   console.log(`textmate: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }

@@ -430,3 +430,51 @@ fn a_failing_request_returns_an_error_and_the_server_stays_up() {
     assert_eq!(def["range"], range_of(GOOD, "kickoff", 0));
     c.shutdown();
 }
+
+#[test]
+fn every_template_gets_the_same_findings_as_rwf_check() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rwf"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no templates under {}", dir.display());
+    let mut c = Client::start();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = path.to_string_lossy().to_string();
+        let uri = format!("file://{}", file.replace(' ', "%20"));
+        c.open(&uri, &text);
+        let got: Vec<(String, u64)> = c
+            .diagnostics(&uri, 1)
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or("").to_string(),
+                    d["range"]["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let index = rwf::diagnostic::LineIndex::new(&text);
+        let want: Vec<(String, u64)> = rwf::check::check_source(
+            &file,
+            &text,
+            &rwf::compile::FsLoader,
+            &rwf::check::CheckOptions::default(),
+        )
+        .iter()
+        .map(|d| {
+            let line = d.span.as_ref().map_or(1, |s| index.line_col(s.start).line) as u64 - 1;
+            (d.code.to_string(), line)
+        })
+        .collect();
+        assert_eq!(got, want, "{file}");
+        assert!(
+            !want.iter().any(|(code, _)| code.as_str() < "RWF010"),
+            "{file} has syntax errors: {want:?}"
+        );
+    }
+    c.shutdown();
+}

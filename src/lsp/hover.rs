@@ -16,9 +16,8 @@ pub fn hover(doc: &Document, pos: Position, loader: &dyn ModuleLoader) -> Option
     if decl.kind == DeclKind::Task {
         // The resolver is optional here: if any stage fails (or panics), the hover still shows the
         // expression.
-        match isolate(|| planned(doc, loader, &decl.name)) {
-            Ok(Some(planned)) => text.push_str(&format!("\n\n{planned}")),
-            Ok(None) | Err(_) => {}
+        if let Ok(Some(planned)) = isolate(|| planned(doc, loader, &decl.name)) {
+            text.push_str(&format!("\n\n{planned}"));
         }
     }
     Some(Hover {

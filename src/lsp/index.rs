@@ -85,8 +85,7 @@ impl Index {
                 if let Some(Some(d)) = stack.pop() {
                     decls[d].whole.end = t.span.end;
                 }
-            } else if t.kind == TokKind::Ident && !prev_dot && next.is_some() {
-                let name = next.unwrap();
+            } else if let (TokKind::Ident, false, Some(name)) = (t.kind, prev_dot, next) {
                 let parent = stack
                     .iter()
                     .rev()

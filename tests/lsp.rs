@@ -313,8 +313,25 @@ fn navigation_hover_completion_symbols() {
         draft["sortText"].as_str() < label("approval").unwrap()["sortText"].as_str(),
         "names first after `after`"
     );
-    c.change(uri, 3, GOOD);
+    // After `kickoff.`: the anchor points.
+    let edited = GOOD.replace("at kickoff + 2 days", "at kickoff. + 2 days");
+    c.change(uri, 3, &edited);
     let _ = c.diagnostics(uri, 3);
+    let (line, col) = pos_of(&edited, "kickoff.", 0);
+    let items = c.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col + 8 } }),
+    );
+    let labels: Vec<_> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["start", "due", "end"]);
+
+    c.change(uri, 4, GOOD);
+    let _ = c.diagnostics(uri, 4);
 
     // Outline: template → phase → kickoff; draft and go under the template; params too.
     let symbols = c.result(

@@ -1,5 +1,6 @@
 //! Completion: keywords, and the task keys, params, policies and calendars of the document. After
-//! `after`, `at`, `not_author_of`, `before` or a `,` in such a list, names come first.
+//! `after`, `at`, `not_author_of`, `before` or a `,` in such a list, names come first; after `.`, the
+//! anchor points.
 
 use super::document::Document;
 use super::index::DeclKind;
@@ -21,6 +22,18 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
         if last.kind == TokKind::Ident && last.span.end == offset {
             rest = &rest[..rest.len() - 1];
         }
+    }
+    // `kickoff.` → the anchor points.
+    if rest.last().is_some_and(|t| t.is_punct(&doc.text, ".")) {
+        return keywords::ANCHOR_POINTS
+            .iter()
+            .map(|p| CompletionItem {
+                label: p.to_string(),
+                kind: Some(CompletionItemKind::PROPERTY),
+                detail: Some(format!("the task's {p} instant")),
+                ..CompletionItem::default()
+            })
+            .collect();
     }
     let wants_name = rest.last().is_some_and(|t| {
         matches!(

@@ -22,7 +22,7 @@ use lsp_types::{
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Serves on stdin/stdout until the client says `shutdown` then `exit`.
@@ -44,7 +44,21 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         .initialize_finish(id, caps)
         .map_err(|e| e.to_string())?;
     let mut state = State::default();
-    for message in &connection.receiver {
+    loop {
+        // Diagnostics wait until the queue is empty, so a burst of edits is checked once.
+        let message = match connection.receiver.try_recv() {
+            Ok(message) => message,
+            Err(e) if e.is_disconnected() => return Ok(()),
+            Err(_) => {
+                for note in state.flush() {
+                    send(connection, note.into())?;
+                }
+                match connection.receiver.recv() {
+                    Ok(message) => message,
+                    Err(_) => return Ok(()),
+                }
+            }
+        };
         match message {
             Message::Request(req) => {
                 if connection
@@ -70,7 +84,6 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
             Message::Response(_) => {}
         }
     }
-    Ok(())
 }
 
 fn send(connection: &Connection, message: Message) -> Result<(), String> {
@@ -119,6 +132,8 @@ pub(crate) fn isolate<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 #[derive(Default)]
 struct State {
     docs: HashMap<String, Document>,
+    /// Documents changed since their diagnostics were last published.
+    dirty: BTreeSet<String>,
 }
 
 /// A request's outcome before it becomes a response.
@@ -211,7 +226,22 @@ impl State {
         }
     }
 
-    /// Applies a notification; returns the notifications to send back (diagnostics).
+    /// Checks every changed document and returns its diagnostics to publish.
+    fn flush(&mut self) -> Vec<Notification> {
+        let dirty = std::mem::take(&mut self.dirty);
+        dirty
+            .iter()
+            .filter_map(|uri| self.docs.get(uri))
+            .map(|doc| {
+                let found = isolate(|| diagnostics::diagnostics(doc, &FsLoader))
+                    .unwrap_or_else(|panic| vec![diagnostics::internal_error(&panic)]);
+                publish(doc.uri.clone(), found, Some(doc.version))
+            })
+            .collect()
+    }
+
+    /// Applies a notification; returns what to send back at once (the cleared diagnostics of a
+    /// closed document). Changed documents are checked by `flush`.
     fn notify(&mut self, note: Notification) -> Vec<Notification> {
         let uri = match note.method.as_str() {
             DidOpenTextDocument::METHOD => {
@@ -252,16 +282,13 @@ impl State {
                     return Vec::new();
                 };
                 self.docs.remove(p.text_document.uri.as_str());
+                self.dirty.remove(p.text_document.uri.as_str());
                 return vec![publish(p.text_document.uri, Vec::new(), None)];
             }
             _ => return Vec::new(),
         };
-        let Some(doc) = self.docs.get(&uri) else {
-            return Vec::new();
-        };
-        let found = isolate(|| diagnostics::diagnostics(doc, &FsLoader))
-            .unwrap_or_else(|panic| vec![diagnostics::internal_error(&panic)]);
-        vec![publish(doc.uri.clone(), found, Some(doc.version))]
+        self.dirty.insert(uri);
+        Vec::new()
     }
 }
 

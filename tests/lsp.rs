@@ -230,6 +230,27 @@ fn diagnostics_follow_edits_with_utf16_ranges() {
     let diags = c.diagnostics(uri, 2);
     assert_eq!(diags, Vec::<Value>::new(), "fixed file is clean");
 
+    // A burst of edits: the last text wins, and nothing is published for the file after it.
+    for version in 3..=12 {
+        let text = if version == 12 { bad.as_str() } else { GOOD };
+        c.change(uri, version, text);
+    }
+    let last = c.diagnostics(uri, 12);
+    assert!(last.iter().any(|d| d["code"] == "RWF013"), "{last:?}");
+    let before = c.pending.len();
+    c.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let stale: Vec<_> = c.pending[before..]
+        .iter()
+        .filter(|m| m["params"]["uri"] == uri)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "published after the last version: {stale:?}"
+    );
+
     c.notify(
         "textDocument/didClose",
         json!({ "textDocument": { "uri": uri } }),

@@ -26,7 +26,12 @@ fn spec(n: usize) -> WorkflowSpec {
         },
         holidays,
     };
-    let zones = ["Europe/Berlin", "Asia/Kolkata", "Australia/Sydney", "Pacific/Chatham"];
+    let zones = [
+        "Europe/Berlin",
+        "Asia/Kolkata",
+        "Australia/Sydney",
+        "Pacific/Chatham",
+    ];
     let tasks = (0..n)
         .map(|i| {
             let anchor = if i % 50 == 0 {
@@ -50,7 +55,8 @@ fn spec(n: usize) -> WorkflowSpec {
                 schedule: Some(Schedule::Relative {
                     anchor,
                     offsets,
-                    time_of_day: (i % 3 == 0).then(|| chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap()),
+                    time_of_day: (i % 3 == 0)
+                        .then(|| chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap()),
                     timezone: (i % 5 == 0).then(|| zones[i % zones.len()].to_string()),
                 }),
                 window: Some(Span::new(1, Unit::Days)),

@@ -196,13 +196,16 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 #[test]
 fn never_panics_on_mutated_fixtures() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let options = CheckOptions::default();
+    let template = CheckOptions::default();
+    // Every fourth round also binds and resolves (the instance tier), on a DST-gap release.
+    let bound = instance("2026-03-29T01:30", &[("product", "Acme")]);
     for path in fixtures() {
         let text = std::fs::read_to_string(&path).expect("fixture");
         for round in 0..150 {
             let mutated = mutate(&text, &mut rng);
+            let options = if round % 4 == 0 { &bound } else { &template };
             let result =
-                std::panic::catch_unwind(|| check_source("m.rwf", &mutated, &NoModules, &options));
+                std::panic::catch_unwind(|| check_source("m.rwf", &mutated, &NoModules, options));
             assert!(
                 result.is_ok(),
                 "panic on mutation {round} of {}:\n{mutated}",
@@ -325,4 +328,61 @@ fn exit_codes() {
     std::fs::create_dir_all(&empty).unwrap();
     assert_eq!(rwf(&["check", empty.to_str().unwrap()]).0, 2);
     let _ = std::fs::remove_dir(Path::new(&empty));
+}
+
+// ---- the instance tier ----
+
+fn instance(release: &str, sets: &[(&str, &str)]) -> CheckOptions {
+    CheckOptions {
+        inputs: rwf::compile::Inputs {
+            sets: sets
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            release: Some(release.to_string()),
+            tz: None,
+        },
+    }
+}
+
+fn codes_of(name: &str, options: &CheckOptions) -> Vec<&'static str> {
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/check").join(name)).expect("fixture");
+    check_source(name, &text, &NoModules, options)
+        .into_iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+#[test]
+fn instance_tier_binds_params() {
+    // `product` has no default: binding reports it.
+    assert_eq!(
+        codes_of("clean.rwf", &instance("2026-09-15T09:00", &[])),
+        ["RWF063"]
+    );
+    assert_eq!(
+        codes_of(
+            "clean.rwf",
+            &instance("2026-09-15T09:00", &[("product", "Acme")])
+        ),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn instance_tier_replaces_nominal_timing_with_the_resolved_plan() {
+    assert_eq!(
+        codes_of("timing.rwf", &CheckOptions::default()),
+        ["RWF023", "RWF024"]
+    );
+    let resolved = codes_of("timing.rwf", &instance("2026-09-15T09:00", &[]));
+    assert!(
+        !resolved.contains(&"RWF023") && !resolved.contains(&"RWF024"),
+        "{resolved:?}"
+    );
+    assert!(
+        resolved.contains(&"RWF078") && resolved.contains(&"RWF080"),
+        "{resolved:?}"
+    );
 }

@@ -224,9 +224,9 @@ fn holiday_packs_match_the_holidays_package() {
         let (covers, days) = &cals[pack];
         assert_eq!(covers, "2025-01-01 to 2030-12-31", "{pack}");
         for year in 2025..=2030 {
-            let want: Vec<(NaiveDate, String)> = read_csv(
-                &root().join(format!("tests/fixtures/schedule/holidays/{pack}_{year}.csv")),
-            )
+            let want: Vec<(NaiveDate, String)> = read_csv(&root().join(format!(
+                "tests/fixtures/schedule/holidays/{pack}_{year}.csv"
+            )))
             .into_iter()
             .map(|r| {
                 (
@@ -249,9 +249,18 @@ fn holiday_packs_match_the_holidays_package() {
         let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
         cals[pack].1.iter().any(|(x, _)| *x == d)
     };
-    assert!(has("us_federal", "2027-12-31"), "New Year's Day 2028 observed on Friday");
-    assert!(has("us_federal", "2026-07-03"), "Independence Day 2026 observed on Friday");
-    assert!(has("uk_england_wales", "2026-12-28"), "Boxing Day 2026 substitute");
+    assert!(
+        has("us_federal", "2027-12-31"),
+        "New Year's Day 2028 observed on Friday"
+    );
+    assert!(
+        has("us_federal", "2026-07-03"),
+        "Independence Day 2026 observed on Friday"
+    );
+    assert!(
+        has("uk_england_wales", "2026-12-28"),
+        "Boxing Day 2026 substitute"
+    );
     assert!(has("germany", "2026-10-03"));
     assert!(has("india", "2026-10-02"));
 }
@@ -263,19 +272,38 @@ fn stdlib_calendars_compile_to_the_same_holidays() {
             "use std/calendars {{ {pack} }}\ntemplate t \"T\" version 1 {{\n  param release: datetime\n  target release in \"UTC\"\n  calendar {pack}\n  checkpoint a \"A\" {{ at release + 1 business day }}\n}}\n"
         );
         let compiled = rwf::compile::compile_source("t.rwf", &text, &rwf::compile::FsLoader);
-        assert!(compiled.diagnostics.iter().all(|d| !d.is_error()), "{pack}: {:?}", compiled.diagnostics);
+        assert!(
+            compiled.diagnostics.iter().all(|d| !d.is_error()),
+            "{pack}: {:?}",
+            compiled.diagnostics
+        );
         let spec = compiled.spec.unwrap();
         let cal = &spec.calendars[pack];
         assert_eq!(cal.weekend, [Weekday::Sat, Weekday::Sun]);
-        assert_eq!(cal.covers.from, NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
-        assert_eq!(cal.covers.to, NaiveDate::from_ymd_opt(2030, 12, 31).unwrap());
+        assert_eq!(
+            cal.covers.from,
+            NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+        );
+        assert_eq!(
+            cal.covers.to,
+            NaiveDate::from_ymd_opt(2030, 12, 31).unwrap()
+        );
         let mut want = Vec::new();
         for year in 2025..=2030 {
-            for r in read_csv(&root().join(format!("tests/fixtures/schedule/holidays/{pack}_{year}.csv"))) {
-                want.push((NaiveDate::parse_from_str(&r["date"], "%Y-%m-%d").unwrap(), r["name"].clone()));
+            for r in read_csv(&root().join(format!(
+                "tests/fixtures/schedule/holidays/{pack}_{year}.csv"
+            ))) {
+                want.push((
+                    NaiveDate::parse_from_str(&r["date"], "%Y-%m-%d").unwrap(),
+                    r["name"].clone(),
+                ));
             }
         }
-        let got: Vec<(NaiveDate, String)> = cal.holidays.iter().map(|h| (h.date, h.name.clone())).collect();
+        let got: Vec<(NaiveDate, String)> = cal
+            .holidays
+            .iter()
+            .map(|h| (h.date, h.name.clone()))
+            .collect();
         assert_eq!(got, want, "{pack}");
     }
 }
@@ -306,11 +334,17 @@ fn with_calendar(mut s: WorkflowSpec) -> WorkflowSpec {
 fn business_days_skip_holidays_and_refuse_outside_the_range() {
     let ny = "America/New_York";
     // Wed 2026-11-25 + 1 bd: Thanksgiving (Thu 26) → Fri 27.
-    let s = with_calendar(spec(ny, vec![task("a", rel(Anchor::Release, "1bd", None, None))]));
+    let s = with_calendar(spec(
+        ny,
+        vec![task("a", rel(Anchor::Release, "1bd", None, None))],
+    ));
     let p = resolve(&s, &target(ny, "2026-11-25T14:00:00Z"), &BTreeMap::new()).unwrap();
     assert_eq!(p.tasks[0].times.unwrap().start, utc("2026-11-27T14:00:00Z"));
     // Fri 2026-12-31 2027 ... Mon 2030-12-30 + 3 bd leaves the data: an error, not a guess.
-    let s = with_calendar(spec(ny, vec![task("late", rel(Anchor::Release, "3bd", None, None))]));
+    let s = with_calendar(spec(
+        ny,
+        vec![task("late", rel(Anchor::Release, "3bd", None, None))],
+    ));
     let err = resolve(&s, &target(ny, "2030-12-30T14:00:00Z"), &BTreeMap::new()).unwrap_err();
     assert_eq!(err[0].code, schedule::OUTSIDE_CALENDAR);
     assert!(err[0].message.contains("`late`"), "{}", err[0].message);
@@ -320,10 +354,22 @@ fn business_days_skip_holidays_and_refuse_outside_the_range() {
     let err = resolve(&s, &target(ny, "2026-11-25T14:00:00Z"), &BTreeMap::new()).unwrap_err();
     assert_eq!(err[0].code, schedule::UNKNOWN_CALENDAR);
     // The explanation names the holiday that was skipped.
-    let s = with_calendar(spec(ny, vec![task("a", rel(Anchor::Release, "1bd", None, None))]));
-    let ex = schedule::explain(&s, &target(ny, "2026-11-25T14:00:00Z"), &BTreeMap::new(), "a").unwrap();
+    let s = with_calendar(spec(
+        ny,
+        vec![task("a", rel(Anchor::Release, "1bd", None, None))],
+    ));
+    let ex = schedule::explain(
+        &s,
+        &target(ny, "2026-11-25T14:00:00Z"),
+        &BTreeMap::new(),
+        "a",
+    )
+    .unwrap();
     let text = ex.render(&s, &SourceMap::default(), "");
-    assert!(text.contains("skipped 2026-11-26 (Thu, Thanksgiving Day)"), "{text}");
+    assert!(
+        text.contains("skipped 2026-11-26 (Thu, Thanksgiving Day)"),
+        "{text}"
+    );
 }
 
 // ---------- anchors ----------
@@ -331,16 +377,30 @@ fn business_days_skip_holidays_and_refuse_outside_the_range() {
 #[test]
 fn anchors_pins_floating_and_cycles() {
     let ny = "America/New_York";
-    let mut b = task("b", rel(on("a", AnchorPoint::End), "1d", Some("10:00"), None));
+    let mut b = task(
+        "b",
+        rel(on("a", AnchorPoint::End), "1d", Some("10:00"), None),
+    );
     b.window = Some("2d".parse().unwrap());
     let tasks = vec![
         task("a", rel(Anchor::Release, "-7d", Some("09:00"), None)),
         b,
-        task("c", rel(on("b", AnchorPoint::Start), "-3h", None, Some("Asia/Kolkata"))),
+        task(
+            "c",
+            rel(
+                on("b", AnchorPoint::Start),
+                "-3h",
+                None,
+                Some("Asia/Kolkata"),
+            ),
+        ),
         task("d", rel(on("b", AnchorPoint::Due), "", None, None)),
         task("pin", pinned("2026-10-01T12:00", Some("Europe/London"))),
         task("floats", None),
-        task("on_float", rel(on("floats", AnchorPoint::Due), "1d", None, None)),
+        task(
+            "on_float",
+            rel(on("floats", AnchorPoint::Due), "1d", None, None),
+        ),
     ];
     let s = spec(ny, tasks);
     let p = resolve(&s, &target(ny, "2026-11-10T14:00:00Z"), &BTreeMap::new()).unwrap();
@@ -369,7 +429,10 @@ fn anchors_pins_floating_and_cycles() {
     )]);
     let p = resolve(&s, &target(ny, "2026-11-10T14:00:00Z"), &fixed).unwrap();
     assert_eq!(p.task("a").unwrap().times, fixed.get("a").copied());
-    assert_eq!(p.task("b").unwrap().times.unwrap().start, utc("2026-11-03T15:00:00Z"));
+    assert_eq!(
+        p.task("b").unwrap().times.unwrap().start,
+        utc("2026-11-03T15:00:00Z")
+    );
 
     // Cycles and unknown anchors are errors naming the tasks.
     let s = spec(
@@ -386,9 +449,17 @@ fn anchors_pins_floating_and_cycles() {
     let codes: Vec<&str> = err.iter().map(|d| d.code).collect();
     assert_eq!(
         codes,
-        [schedule::ANCHOR_CYCLE, schedule::UNKNOWN_ANCHOR, schedule::INVALID_TIMEZONE]
+        [
+            schedule::ANCHOR_CYCLE,
+            schedule::UNKNOWN_ANCHOR,
+            schedule::INVALID_TIMEZONE
+        ]
     );
-    assert!(err[0].message.contains("`x` → `y` → `z` → `x`"), "{}", err[0].message);
+    assert!(
+        err[0].message.contains("`x` → `y` → `z` → `x`"),
+        "{}",
+        err[0].message
+    );
 }
 
 #[test]
@@ -401,17 +472,26 @@ fn target_of_reads_bindings() {
         default: Some(serde_json::json!("Europe/Berlin")),
         description: None,
     });
-    assert_eq!(schedule::target_of(&s).unwrap_err()[0].code, schedule::RELEASE_UNRESOLVED);
-    s.bindings.insert("release".into(), serde_json::json!("2026-09-15T09:00"));
+    assert_eq!(
+        schedule::target_of(&s).unwrap_err()[0].code,
+        schedule::RELEASE_UNRESOLVED
+    );
+    s.bindings
+        .insert("release".into(), serde_json::json!("2026-09-15T09:00"));
     let t = schedule::target_of(&s).unwrap();
     assert_eq!(t.instant, utc("2026-09-15T07:00:00Z"));
     assert_eq!(t.tz, chrono_tz::Europe::Berlin);
-    s.bindings.insert("tz".into(), serde_json::json!("Asia/Kolkata"));
-    s.bindings.insert("release".into(), serde_json::json!("2026-09-15T09:00:00-04:00"));
+    s.bindings
+        .insert("tz".into(), serde_json::json!("Asia/Kolkata"));
+    s.bindings.insert(
+        "release".into(),
+        serde_json::json!("2026-09-15T09:00:00-04:00"),
+    );
     let t = schedule::target_of(&s).unwrap();
     assert_eq!(t.instant, utc("2026-09-15T13:00:00Z"));
     assert_eq!(t.tz, chrono_tz::Asia::Kolkata);
-    s.bindings.insert("release".into(), serde_json::json!("soon"));
+    s.bindings
+        .insert("release".into(), serde_json::json!("soon"));
     assert!(schedule::target_of(&s).is_err());
 }
 
@@ -425,8 +505,14 @@ fn cascade_moves_relative_tasks_only() {
         vec![
             task("kick", rel(Anchor::Release, "-14d", Some("09:00"), None)),
             task("pin", pinned("2026-10-01T12:00", None)),
-            task("after_pin", rel(on("pin", AnchorPoint::Due), "2d", None, None)),
-            task("after_kick", rel(on("kick", AnchorPoint::Due), "3h", None, None)),
+            task(
+                "after_pin",
+                rel(on("pin", AnchorPoint::Due), "2d", None, None),
+            ),
+            task(
+                "after_kick",
+                rel(on("kick", AnchorPoint::Due), "3h", None, None),
+            ),
             task("float", None),
         ],
     );
@@ -464,7 +550,7 @@ fn lints_find_schedule_mistakes_and_point_at_source() {
         source.tasks.push(TaskSource {
             key: i * 100..i * 100 + 3,
             schedule: Some(i * 100 + 10..i * 100 + 20),
-            deps: vec![i * 100 + 30..i * 100 + 33],
+            deps: std::iter::once(i * 100 + 30..i * 100 + 33).collect(),
             ..TaskSource::default()
         });
     }
@@ -538,7 +624,11 @@ fn property_larger_offsets_never_give_earlier_dates() {
     for _ in 0..400 {
         let (zone, t) = random_target(&mut rng);
         let unit = UNITS[rng.below(6) as usize];
-        let at = if rng.below(2) == 0 { Some("09:00") } else { None };
+        let at = if rng.below(2) == 0 {
+            Some("09:00")
+        } else {
+            None
+        };
         let a = rng.below(60) as i64 - 30;
         let b = a + rng.below(20) as i64;
         let tasks = vec![
@@ -547,8 +637,15 @@ fn property_larger_offsets_never_give_earlier_dates() {
         ];
         let s = with_calendar(spec(&zone, tasks));
         let p = resolve(&s, &t, &BTreeMap::new()).unwrap();
-        let (ta, tb) = (p.tasks[0].times.unwrap().start, p.tasks[1].times.unwrap().start);
-        assert!(ta <= tb, "{zone} {} {a}{unit} → {ta}, {b}{unit} → {tb}", t.instant);
+        let (ta, tb) = (
+            p.tasks[0].times.unwrap().start,
+            p.tasks[1].times.unwrap().start,
+        );
+        assert!(
+            ta <= tb,
+            "{zone} {} {a}{unit} → {ta}, {b}{unit} → {tb}",
+            t.instant
+        );
     }
 }
 
@@ -558,11 +655,15 @@ fn property_anchored_chains_keep_order_and_resolution_is_deterministic() {
     for _ in 0..100 {
         let (zone, t) = random_target(&mut rng);
         let n = 2 + rng.below(12) as usize;
-        let mut tasks = vec![task("t0", rel(Anchor::Release, "-30bd", Some("09:00"), None))];
+        let mut tasks = vec![task(
+            "t0",
+            rel(Anchor::Release, "-30bd", Some("09:00"), None),
+        )];
         for i in 1..n {
             let unit = UNITS[rng.below(6) as usize];
             let amount = rng.below(5);
-            let point = [AnchorPoint::Start, AnchorPoint::Due, AnchorPoint::End][rng.below(3) as usize];
+            let point =
+                [AnchorPoint::Start, AnchorPoint::Due, AnchorPoint::End][rng.below(3) as usize];
             let tz = if rng.below(3) == 0 {
                 Some(ZONES[rng.below(6) as usize])
             } else {
@@ -570,7 +671,12 @@ fn property_anchored_chains_keep_order_and_resolution_is_deterministic() {
             };
             let mut x = task(
                 &format!("t{i}"),
-                rel(on(&format!("t{}", i - 1), point), &format!("{amount}{unit}"), None, tz),
+                rel(
+                    on(&format!("t{}", i - 1), point),
+                    &format!("{amount}{unit}"),
+                    None,
+                    tz,
+                ),
             );
             x.window = Some(format!("{}h", rng.below(30)).parse().unwrap());
             tasks.push(x);
@@ -623,10 +729,30 @@ fn golden(name: &str, actual: &str) {
 
 /// (golden name, file, release, today)
 const TEMPLATES: [(&str, &str, &str, &str); 4] = [
-    ("launch", "tests/fixtures/schedule/launch.json", "2026-11-10T09:00", "2026-10-01"),
-    ("patch", "tests/fixtures/schedule/patch.json", "2026-03-31T10:00", "2026-03-20"),
-    ("product_launch", "templates/product_launch.rwf", "2026-11-10T09:00", "2026-10-01"),
-    ("patch_rwf", "tests/fixtures/schedule/patch.rwf", "2026-03-31T10:00", "2026-03-20"),
+    (
+        "launch",
+        "tests/fixtures/schedule/launch.json",
+        "2026-11-10T09:00",
+        "2026-10-01",
+    ),
+    (
+        "patch",
+        "tests/fixtures/schedule/patch.json",
+        "2026-03-31T10:00",
+        "2026-03-20",
+    ),
+    (
+        "product_launch",
+        "templates/product_launch.rwf",
+        "2026-11-10T09:00",
+        "2026-10-01",
+    ),
+    (
+        "patch_rwf",
+        "tests/fixtures/schedule/patch.rwf",
+        "2026-03-31T10:00",
+        "2026-03-20",
+    ),
 ];
 
 #[test]
@@ -641,7 +767,14 @@ fn plan_golden_in_every_format() {
             ("svg", "svg"),
         ] {
             let (out, err, code) = rwf(&[
-                "plan", file, "--release", release, "--today", today, "--format", format,
+                "plan",
+                file,
+                "--release",
+                release,
+                "--today",
+                today,
+                "--format",
+                format,
             ]);
             assert_eq!(code, 0, "{name} {format}: {err}");
             golden(&format!("plan_{name}.{ext}"), &out);
@@ -679,11 +812,22 @@ fn plan_cli_errors_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("RWF073") && err.contains("help:"), "{err}");
     let (_, err, code) = rwf(&[
-        "plan", "tests/fixtures/schedule/launch.json", "--release", "2026-11-10", "--tz", "Nope/Zone",
+        "plan",
+        "tests/fixtures/schedule/launch.json",
+        "--release",
+        "2026-11-10",
+        "--tz",
+        "Nope/Zone",
     ]);
     assert_eq!(code, 2);
     assert!(err.starts_with("error: "), "{err}");
-    let (_, _, code) = rwf(&["explain", "tests/fixtures/schedule/launch.json", "nope", "--release", "2026-11-10"]);
+    let (_, _, code) = rwf(&[
+        "explain",
+        "tests/fixtures/schedule/launch.json",
+        "nope",
+        "--release",
+        "2026-11-10",
+    ]);
     assert_eq!(code, 2);
 }
 
@@ -721,17 +865,31 @@ fn ics_parses_in_a_real_parser() {
     uids.dedup();
     assert_eq!(uids.len(), 8);
     assert!(uids.contains(&"product_launch.legal@rwf".to_string()));
-    let zones: Vec<_> = components.iter().filter(|c| c.name == "VTIMEZONE").collect();
+    let zones: Vec<_> = components
+        .iter()
+        .filter(|c| c.name == "VTIMEZONE")
+        .collect();
     let tzids: Vec<String> = zones
         .iter()
-        .map(|z| z.properties.iter().find(|p| p.name == "TZID").unwrap().val.to_string())
+        .map(|z| {
+            z.properties
+                .iter()
+                .find(|p| p.name == "TZID")
+                .unwrap()
+                .val
+                .to_string()
+        })
         .collect();
     assert!(tzids.contains(&"America/New_York".to_string()));
     assert!(tzids.contains(&"Europe/Berlin".to_string()));
     // 2026-11-01 06:00 UTC: New York falls back from -0400 to -0500.
     let ny = zones
         .iter()
-        .find(|z| z.properties.iter().any(|p| p.val.as_ref() == "America/New_York"))
+        .find(|z| {
+            z.properties
+                .iter()
+                .any(|p| p.val.as_ref() == "America/New_York")
+        })
         .unwrap();
     let fall = ny
         .components
@@ -756,12 +914,47 @@ fn ics_parses_in_a_real_parser() {
     // Events carry the TZID of their zone.
     let draft = events
         .iter()
-        .find(|e| e.properties.iter().any(|p| p.val.as_ref() == "product_launch.draft_blog@rwf"))
+        .find(|e| {
+            e.properties
+                .iter()
+                .any(|p| p.val.as_ref() == "product_launch.draft_blog@rwf")
+        })
         .unwrap();
-    let dtstart = draft.properties.iter().find(|p| p.name == "DTSTART").unwrap();
+    let dtstart = draft
+        .properties
+        .iter()
+        .find(|p| p.name == "DTSTART")
+        .unwrap();
     assert_eq!(dtstart.val.as_ref(), "20261021T100000");
     assert!(dtstart
         .params
         .iter()
         .any(|p| p.key == "TZID" && p.val.as_ref().map(|v| v.as_ref()) == Some("Europe/Berlin")));
+}
+
+#[test]
+fn resolve_schedule_reads_anchors_from_the_plan() {
+    let ny = "America/New_York";
+    let s = spec(
+        ny,
+        vec![
+            task("a", rel(Anchor::Release, "-2d", Some("09:00"), None)),
+            task("f", None),
+        ],
+    );
+    let plan = resolve(&s, &target(ny, "2026-11-10T14:00:00Z"), &BTreeMap::new()).unwrap();
+    let until = rel(on("a", AnchorPoint::End), "1bd", Some("01:30"), None).unwrap();
+    let mut warnings = Vec::new();
+    // Sun 2026-11-08 09:00 + 1 bd → Mon 2026-11-09 01:30 EST.
+    let at = schedule::resolve_schedule(&s, &plan, &until, "cool_down", &mut warnings).unwrap();
+    assert_eq!(at, Some(utc("2026-11-09T06:30:00Z")));
+    assert!(warnings.is_empty());
+    let floats = rel(on("f", AnchorPoint::Due), "1d", None, None).unwrap();
+    assert_eq!(
+        schedule::resolve_schedule(&s, &plan, &floats, "w", &mut warnings).unwrap(),
+        None
+    );
+    let gap = pinned("2026-03-08T02:15", None).unwrap();
+    schedule::resolve_schedule(&s, &plan, &gap, "w", &mut warnings).unwrap();
+    assert_eq!(warnings[0].code, schedule::DST_GAP);
 }

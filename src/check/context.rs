@@ -123,6 +123,16 @@ impl<'a> Context<'a> {
             .or_else(|| self.key_span(i))
     }
 
+    /// `name` inside a field (e.g. the task named by `not_author_of`), else the whole field.
+    pub fn name_in_field(&self, i: usize, field: &str, name: &str) -> Option<Range<usize>> {
+        let span = self.field_span(i, field)?;
+        let hay = self.text.get(span.clone())?;
+        match hay.rfind(name) {
+            Some(at) if !name.is_empty() => Some(span.start + at..span.start + at + name.len()),
+            _ => Some(span),
+        }
+    }
+
     /// The first occurrence of `needle` inside task `i`'s source, if the source map has it.
     pub fn find_in_task(&self, i: usize, needle: &str) -> Option<Range<usize>> {
         let whole = self.whole_span(i)?;

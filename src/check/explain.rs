@@ -1,11 +1,9 @@
 //! The registry of every diagnostic code, for `rwf check --explain CODE` and SARIF rules.
 //!
 //! Each module that emits codes exports `pub const CODES: &[CodeDoc]`. To register one, add it to
-//! `SOURCES`. Registered: `check` (RWF010–049), `schedule` (RWF070–089), `hooks` (RWF090–099).
-//! Modules in the code ranges that do not export `CODES` yet (add them here when they do):
-//! - `syntax` (RWF001–009)
-//! - `compile` (RWF050–069)
-//! - `config` (RWF100–119)
+//! `SOURCES`. Registered: `syntax` (RWF001–009), `check` (RWF010–049), `compile` (RWF050–069),
+//! `schedule` (RWF070–089), `hooks` (RWF090–099).
+//! Not yet (add it here when it exports `CODES`): `config` (RWF100–119).
 
 use crate::diagnostic::CodeDoc;
 

@@ -71,6 +71,34 @@ const NOMINAL_TIMING: [&str; 2] = [
     offset_beyond_horizon::DOC.code,
 ];
 
+/// Lint codes whose finding the compiler may already report with its own code, at the same place.
+/// The compiler's diagnostic wins (it is what `rwf compile` shows too); the lint still serves specs that
+/// did not come through the compiler (`lint_spec`).
+const SUPERSEDED_BY: &[(&str, &str)] = &[
+    (invalid_timezone::DOC.code, "RWF056"),
+    (invalid_quorum::DOC.code, "RWF059"),
+    (wait_without_end::DOC.code, "RWF059"),
+];
+
+fn superseded(lint: &Diagnostic, earlier: &[Diagnostic]) -> bool {
+    let overlaps = |a: &std::ops::Range<usize>, b: &std::ops::Range<usize>| {
+        a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1)
+    };
+    SUPERSEDED_BY
+        .iter()
+        .filter(|(code, _)| *code == lint.code)
+        .any(|(_, by)| {
+            earlier.iter().any(|d| {
+                d.code == *by
+                    && d.file == lint.file
+                    && match (&d.span, &lint.span) {
+                        (Some(a), Some(b)) => overlaps(a, b),
+                        _ => false,
+                    }
+            })
+        })
+}
+
 /// Everything `rwf check` reports for one file: syntax, compile, lints, hooks, schedule. Sorted by position.
 pub fn check_source(
     file: &str,
@@ -95,7 +123,12 @@ pub fn check_compiled(
         mut diagnostics,
     } = compiled;
     if let Some(spec) = &spec {
-        diagnostics.extend(lint_spec(file, text, spec, &source_map));
+        let lints = lint_spec(file, text, spec, &source_map);
+        let lints = lints
+            .into_iter()
+            .filter(|d| !superseded(d, &diagnostics))
+            .collect::<Vec<_>>();
+        diagnostics.extend(lints);
         diagnostics.extend(instance::hook_diagnostics(spec, &source_map));
         if options.is_instance() && !crate::diagnostic::has_errors(&diagnostics) {
             let instance = instance::check_instance(file, spec, &source_map, &options.inputs);

@@ -22,7 +22,10 @@ impl Nominal {
         match (self.time_of_day, other.time_of_day) {
             (Some(a), Some(b)) => {
                 let at = |n: Nominal, t: NaiveTime| {
-                    n.seconds.div_euclid(DAY) * DAY + i64::from(t.num_seconds_from_midnight())
+                    n.seconds
+                        .div_euclid(DAY)
+                        .saturating_mul(DAY)
+                        .saturating_add(i64::from(t.num_seconds_from_midnight()))
                 };
                 at(self, a) < at(other, b)
             }

@@ -4,7 +4,7 @@
 use super::render::{self, Sources};
 use super::{CliError, CmdResult, Outcome};
 use crate::check::{self, CheckOptions};
-use crate::compile::{Inputs, ModuleLoader};
+use crate::compile::{FsLoader, Inputs};
 use crate::diagnostic::{CodeDoc, Diagnostic, LineIndex, Severity};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> CmdResult {
         inputs: inputs(&args)?,
     };
     let files = collect_files(&args.paths)?;
-    let loader = DiskLoader;
+    let loader = FsLoader;
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
     let mut names = Vec::new();
@@ -306,26 +306,5 @@ fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
-    }
-}
-
-/// Reads `use`d modules from disk, relative to the importing file (`.rwf` added).
-struct DiskLoader;
-
-impl ModuleLoader for DiskLoader {
-    fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
-        if path.starts_with("std/") {
-            return Err(format!(
-                "the standard library module `{path}` is not available"
-            ));
-        }
-        let base = Path::new(from).parent().unwrap_or(Path::new(""));
-        let mut file = base.join(path);
-        if file.extension().is_none() {
-            file.set_extension("rwf");
-        }
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-        Ok((display(&file), text))
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{CliError, CmdResult, Outcome};
 use crate::compile::{bind, compile_source, FsLoader, Inputs};
-use crate::diagnostic::{has_errors, Diagnostic, LineIndex};
+use crate::diagnostic::{has_errors, Diagnostic};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -39,39 +39,13 @@ pub(crate) fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, Cl
     Ok(out)
 }
 
-/// Renders diagnostics to stderr: `file:line:col: error[CODE]: message`, the line, a caret, help.
+/// Renders diagnostics to stderr with the shared renderer (`cli/render.rs`).
 pub(crate) fn render(diags: &[Diagnostic], sources: &BTreeMap<String, String>) {
-    for d in diags {
-        let file = d.file.clone().unwrap_or_else(|| "<input>".into());
-        match (sources.get(&file), &d.span) {
-            (Some(text), Some(span)) => {
-                let idx = LineIndex::new(text);
-                let lc = idx.line_col(span.start);
-                eprintln!(
-                    "{file}:{}:{}: {}[{}]: {}",
-                    lc.line,
-                    lc.col,
-                    d.severity.as_str(),
-                    d.code,
-                    d.message
-                );
-                let line = idx.line_text(lc.line);
-                let end = idx.line_col(span.end.max(span.start));
-                let width = if end.line == lc.line {
-                    end.col.saturating_sub(lc.col).max(1)
-                } else {
-                    line.chars().count().saturating_sub(lc.col - 1).max(1)
-                };
-                eprintln!("  {:>4} | {line}", lc.line);
-                let label = if d.label.is_empty() { "" } else { d.label.as_str() };
-                eprintln!("       | {}{} {label}", " ".repeat(lc.col - 1), "^".repeat(width));
-            }
-            _ => eprintln!("{file}: {}[{}]: {}", d.severity.as_str(), d.code, d.message),
-        }
-        if let Some(h) = &d.help {
-            eprintln!("  help: {h}");
-        }
+    let mut all = super::render::Sources::new();
+    for (file, text) in sources {
+        all.insert(file.clone(), text.clone());
     }
+    super::render::eprint_all(diags, &all);
 }
 
 /// Reads a template file as UTF-8.
@@ -113,8 +87,9 @@ pub fn run(args: Args) -> CmdResult {
             Ok(s) => s,
             Err(diags) => {
                 render(&diags, &sources);
-                return Err(CliError::new("cannot bind the template's params")
-                    .help("give each param with `--set name=value` and the release with `--release`"));
+                return Err(CliError::new("cannot bind the template's params").help(
+                    "give each param with `--set name=value` and the release with `--release`",
+                ));
             }
         }
     };

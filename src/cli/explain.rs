@@ -23,12 +23,13 @@ pub fn run(args: Args) -> CmdResult {
             CliError::new("the release cannot be resolved")
         })?,
     };
-    let ex = schedule::explain(&loaded.spec, &target, &BTreeMap::new(), &args.task).map_err(|d| {
-        CliError {
-            message: d.message,
-            help: d.help,
-        }
-    })?;
+    let ex =
+        schedule::explain(&loaded.spec, &target, &BTreeMap::new(), &args.task).map_err(|d| {
+            CliError {
+                message: d.message,
+                help: d.help,
+            }
+        })?;
     print!("{}", ex.render(&loaded.spec, &loaded.source, &loaded.text));
     Ok(Outcome::Ok)
 }

@@ -33,7 +33,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
     } else if path.exists() {
         out.push(path.to_path_buf());
     } else {
-        return Err(CliError::new(format!("no such file or directory: `{}`", path.display())));
+        return Err(CliError::new(format!(
+            "no such file or directory: `{}`",
+            path.display()
+        )));
     }
     Ok(())
 }

@@ -81,7 +81,11 @@ fn findings(diags: &[Diagnostic], text: &str) -> CliError {
     CliError::new(format!(
         "{} error{} in the template",
         diags.iter().filter(|d| d.is_error()).count(),
-        if diags.iter().filter(|d| d.is_error()).count() == 1 { "" } else { "s" }
+        if diags.iter().filter(|d| d.is_error()).count() == 1 {
+            ""
+        } else {
+            "s"
+        }
     ))
 }
 
@@ -105,8 +109,10 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
     let sets = parse_sets(&src.sets)?;
     if let Some(tz) = &src.tz {
         if tz.parse::<chrono_tz::Tz>().is_err() {
-            return Err(CliError::new(format!("`--tz {tz}` is not an IANA timezone"))
-                .help("e.g. `--tz Europe/Berlin`"));
+            return Err(
+                CliError::new(format!("`--tz {tz}` is not an IANA timezone"))
+                    .help("e.g. `--tz Europe/Berlin`"),
+            );
         }
     }
     let (mut spec, source) = if file.ends_with(".json") {
@@ -128,7 +134,7 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
         if compiled.diagnostics.iter().any(Diagnostic::is_error) || compiled.spec.is_none() {
             return Err(findings(&compiled.diagnostics, &text));
         }
-        let spec = compiled.spec.unwrap_or_else(|| unreachable_spec());
+        let spec = compiled.spec.unwrap_or_else(unreachable_spec);
         let inputs = Inputs {
             sets,
             release: src.release.clone(),
@@ -148,8 +154,10 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
         }
     }
     if let Some(r) = &src.release {
-        spec.bindings
-            .insert(spec.target.param.clone(), serde_json::Value::String(r.clone()));
+        spec.bindings.insert(
+            spec.target.param.clone(),
+            serde_json::Value::String(r.clone()),
+        );
     }
     Ok(Loaded {
         spec,
@@ -224,11 +232,9 @@ pub fn run(args: Args) -> CmdResult {
         }
         return Ok(Outcome::Ok);
     }
-    let today = args.today.unwrap_or_else(|| {
-        chrono::Utc::now()
-            .with_timezone(&target.tz)
-            .date_naive()
-    });
+    let today = args
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().with_timezone(&target.tz).date_naive());
     let view = render::View::new(&loaded.spec, &plan, today);
     let out = match args.format {
         Format::Table => format!("{}\n{}", render::table(&view), render::gantt(&view)),

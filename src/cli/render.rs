@@ -127,26 +127,33 @@ pub(crate) fn json_record(d: &Diagnostic, source: Option<&str>) -> Value {
 struct Report<'a> {
     d: &'a Diagnostic,
     source: Option<NamedSource<String>>,
-    len: usize,
+    text: &'a str,
 }
 
 impl<'a> Report<'a> {
-    fn new(d: &'a Diagnostic, source: Option<&str>) -> Report<'a> {
+    fn new(d: &'a Diagnostic, source: Option<&'a str>) -> Report<'a> {
         let source = match (&d.file, source) {
             (Some(file), Some(text)) => Some((file, text)),
             _ => None,
         };
         Report {
             d,
-            len: source.map_or(0, |(_, t)| t.len()),
+            text: source.map_or("", |(_, t)| t),
             source: source.map(|(file, text)| NamedSource::new(file, text.to_string())),
         }
     }
 
-    /// Clamps a byte range into the text (miette must never index out of bounds).
+    /// Clamps a byte range into the text, on char boundaries (miette must never index out of bounds).
     fn span(&self, span: &Range<usize>) -> SourceSpan {
-        let start = span.start.min(self.len);
-        let end = span.end.clamp(start, self.len);
+        let floor = |mut at: usize| {
+            at = at.min(self.text.len());
+            while !self.text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        let start = floor(span.start);
+        let end = floor(span.end.max(start));
         SourceSpan::from(start..end)
     }
 }

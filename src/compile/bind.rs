@@ -22,11 +22,13 @@ pub fn parse_datetime(s: &str) -> Result<String, String> {
     let t = s.replacen(' ', "T", 1);
     for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(&t, f) {
-            return Ok(if f.ends_with("%S") && dt.format("%S").to_string() != "00" {
-                dt.format("%Y-%m-%dT%H:%M:%S").to_string()
-            } else {
-                dt.format("%Y-%m-%dT%H:%M").to_string()
-            });
+            return Ok(
+                if f.ends_with("%S") && dt.format("%S").to_string() != "00" {
+                    dt.format("%Y-%m-%dT%H:%M:%S").to_string()
+                } else {
+                    dt.format("%Y-%m-%dT%H:%M").to_string()
+                },
+            );
         }
     }
     Err(format!("`{s}` is not a date-time"))
@@ -55,7 +57,10 @@ pub fn parse_duration(s: &str) -> Option<Span> {
 fn parse_scope(s: &str) -> Option<Json> {
     let s = s.trim();
     let (kind, name) = if let Some((k, rest)) = s.split_once('(') {
-        (k.trim(), rest.trim_end_matches(')').trim().trim_matches('"'))
+        (
+            k.trim(),
+            rest.trim_end_matches(')').trim().trim_matches('"'),
+        )
     } else {
         let (k, n) = s.split_once(':')?;
         (k.trim(), n.trim())
@@ -185,9 +190,13 @@ fn bind_expr(e: &Expr, values: &BTreeMap<String, Json>) -> Expr {
             }
         }
         Expr::Output { .. } => e.clone(),
-        Expr::List(items) => values::collapse_list(items.iter().map(|i| bind_expr(i, values)).collect()),
+        Expr::List(items) => {
+            values::collapse_list(items.iter().map(|i| bind_expr(i, values)).collect())
+        }
         Expr::Object(map) => values::collapse_object(
-            map.iter().map(|(k, v)| (k.clone(), bind_expr(v, values))).collect(),
+            map.iter()
+                .map(|(k, v)| (k.clone(), bind_expr(v, values)))
+                .collect(),
         ),
     }
 }
@@ -230,14 +239,20 @@ fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
             _ => None,
         }) {
             match s {
-                Schedule::Relative { timezone, .. } | Schedule::Pinned { timezone, .. } => from_tz(timezone),
+                Schedule::Relative { timezone, .. } | Schedule::Pinned { timezone, .. } => {
+                    from_tz(timezone)
+                }
             }
         }
     }
     out
 }
 
-pub fn bind(spec: &WorkflowSpec, inputs: &Inputs, preview: bool) -> Result<WorkflowSpec, Vec<Diagnostic>> {
+pub fn bind(
+    spec: &WorkflowSpec,
+    inputs: &Inputs,
+    preview: bool,
+) -> Result<WorkflowSpec, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let mut values: BTreeMap<String, Json> = spec.bindings.clone();
     for (k, v) in &inputs.sets {
@@ -247,7 +262,10 @@ pub fn bind(spec: &WorkflowSpec, inputs: &Inputs, preview: bool) -> Result<Workf
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("the template's params: {}", names.join(", ")),
             };
-            diags.push(Diagnostic::error("RWF065", format!("`{k}` is not a param of `{}`", spec.key)).help(help));
+            diags.push(
+                Diagnostic::error("RWF065", format!("`{k}` is not a param of `{}`", spec.key))
+                    .help(help),
+            );
             continue;
         };
         match parse_value(&p.ty, v) {
@@ -257,7 +275,10 @@ pub fn bind(spec: &WorkflowSpec, inputs: &Inputs, preview: bool) -> Result<Workf
             None => diags.push(
                 Diagnostic::error(
                     "RWF062",
-                    format!("`--set {k}={v}`: `{v}` is not a {}", values::type_name(&p.ty)),
+                    format!(
+                        "`--set {k}={v}`: `{v}` is not a {}",
+                        values::type_name(&p.ty)
+                    ),
                 )
                 .help(format!("param `{k}` takes {}", values::example(&p.ty))),
             ),
@@ -270,7 +291,14 @@ pub fn bind(spec: &WorkflowSpec, inputs: &Inputs, preview: bool) -> Result<Workf
             .find(|p| p.name == spec.target.param)
             .map(|p| p.ty.clone())
             .unwrap_or(ParamType::Datetime);
-        match parse_value(&ty, r) {
+        let parsed = parse_value(&ty, r).or_else(|| match ty {
+            // A date target given a date-time: its (local) date.
+            ParamType::Date => parse_datetime(r)
+                .ok()
+                .map(|d| Json::String(d[..10].to_string())),
+            _ => None,
+        });
+        match parsed {
             Some(j) => {
                 values.insert(spec.target.param.clone(), j);
             }
@@ -314,8 +342,7 @@ pub fn bind(spec: &WorkflowSpec, inputs: &Inputs, preview: bool) -> Result<Workf
             format!("give `--set {}=...` ({})", p.name, values::example(&p.ty))
         };
         diags.push(
-            Diagnostic::error("RWF063", format!("param `{}` has no value", p.name))
-                .help(how),
+            Diagnostic::error("RWF063", format!("param `{}` has no value", p.name)).help(how),
         );
     }
     if !diags.is_empty() {
@@ -343,7 +370,11 @@ pub fn bind(spec: &WorkflowSpec, inputs: &Inputs, preview: bool) -> Result<Workf
                     *v = bind_expr(v, &values);
                 }
             }
-            crate::spec::Step::Approval { approvers, on_expire, .. } => {
+            crate::spec::Step::Approval {
+                approvers,
+                on_expire,
+                ..
+            } => {
                 for a in approvers.iter_mut() {
                     *a = bind_scope(a, &values);
                 }
@@ -353,7 +384,10 @@ pub fn bind(spec: &WorkflowSpec, inputs: &Inputs, preview: bool) -> Result<Workf
                     }
                 }
             }
-            crate::spec::Step::Manual { instructions, assignee } => {
+            crate::spec::Step::Manual {
+                instructions,
+                assignee,
+            } => {
                 if let Some(i) = instructions {
                     *i = interpolate(i, &values);
                 }

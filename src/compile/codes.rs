@@ -2,7 +2,13 @@
 
 use crate::diagnostic::{CodeDoc, Severity};
 
-const fn doc(code: &'static str, title: &'static str, what: &'static str, why: &'static str, example: &'static str) -> CodeDoc {
+const fn doc(
+    code: &'static str,
+    title: &'static str,
+    what: &'static str,
+    why: &'static str,
+    example: &'static str,
+) -> CodeDoc {
     CodeDoc {
         code,
         severity: Severity::Error,

@@ -7,7 +7,7 @@ use super::{Compiled, ModuleLoader, NameRef, SourceMap, Suppression, TaskSource}
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
     Anchor, AnchorPoint, Backoff, CalendarSpec, DateRange, Dependency, EdgeOutcome, ExpirePolicy,
-    HookFile, Holiday, ParamSpec, PhaseSpec, RejectPolicy, Risk, Schedule, Step, TargetSpec,
+    Holiday, HookFile, ParamSpec, PhaseSpec, RejectPolicy, Risk, Schedule, Step, TargetSpec,
     TaskSpec, TzRef, WorkflowSpec, FORMAT,
 };
 use crate::syntax::ast::{self, FieldKind, Item, PolicyItem, TemplateItem};
@@ -84,6 +84,26 @@ pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
     }
 }
 
+/// Parses a module; stdlib modules (fixed text) are parsed once per process.
+fn parse_module(display: &str, text: &str) -> std::sync::Arc<crate::syntax::Parsed> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<BTreeMap<(String, String), Arc<crate::syntax::Parsed>>>;
+    static STD: OnceLock<Cache> = OnceLock::new();
+    if !display.starts_with("std/") {
+        return Arc::new(crate::syntax::parse(display, text));
+    }
+    let cache = STD.get_or_init(|| Mutex::new(BTreeMap::new()));
+    let key = (display.to_string(), text.to_string());
+    if let Some(p) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return p;
+    }
+    let parsed = Arc::new(crate::syntax::parse(display, text));
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, parsed.clone());
+    }
+    parsed
+}
+
 fn suppressions(text: &str, comments: &[ast::Comment]) -> Vec<Suppression> {
     let index = crate::diagnostic::LineIndex::new(text);
     comments
@@ -107,13 +127,30 @@ fn suppressions(text: &str, comments: &[ast::Comment]) -> Vec<Suppression> {
 }
 
 impl Lower<'_> {
-    fn err(&mut self, code: &'static str, file: usize, span: Range<usize>, msg: String, help: String) {
-        let f = self.modules.get(file).map(|m| m.file.clone()).unwrap_or_default();
+    fn err(
+        &mut self,
+        code: &'static str,
+        file: usize,
+        span: Range<usize>,
+        msg: String,
+        help: String,
+    ) {
+        let f = self
+            .modules
+            .get(file)
+            .map(|m| m.file.clone())
+            .unwrap_or_default();
         self.diags
             .push(Diagnostic::error(code, msg).in_file(f).at(span).help(help));
     }
 
-    fn main_err(&mut self, code: &'static str, span: Range<usize>, msg: impl Into<String>, help: impl Into<String>) {
+    fn main_err(
+        &mut self,
+        code: &'static str,
+        span: Range<usize>,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.err(code, 0, span, msg.into(), help.into());
     }
 
@@ -127,20 +164,28 @@ impl Lower<'_> {
             imports: BTreeMap::new(),
         };
         let add_policy = |m: &mut Module, p: &ast::PolicyDecl| {
-            m.policies.entry(p.name.name.clone()).or_insert_with(|| p.clone());
+            m.policies
+                .entry(p.name.name.clone())
+                .or_insert_with(|| p.clone());
         };
         for item in &parsed.items {
             match item {
                 Item::Policy(p) => add_policy(&mut module, p),
                 Item::Calendar(c) => {
-                    module.calendars.entry(c.name.name.clone()).or_insert_with(|| c.clone());
+                    module
+                        .calendars
+                        .entry(c.name.name.clone())
+                        .or_insert_with(|| c.clone());
                 }
                 Item::Template(t) => {
                     for ti in &t.items {
                         match ti {
                             TemplateItem::Policy(p) => add_policy(&mut module, p),
                             TemplateItem::Calendar(c) => {
-                                module.calendars.entry(c.name.name.clone()).or_insert_with(|| c.clone());
+                                module
+                                    .calendars
+                                    .entry(c.name.name.clone())
+                                    .or_insert_with(|| c.clone());
                             }
                             _ => {}
                         }
@@ -177,11 +222,14 @@ impl Lower<'_> {
                 "RWF067",
                 from,
                 u.path_span.clone(),
-                format!("module `{}` imports itself (directly or through others)", u.path),
+                format!(
+                    "module `{}` imports itself (directly or through others)",
+                    u.path
+                ),
                 "break the cycle: move the shared items into a third module".into(),
             );
         }
-        let parsed = crate::syntax::parse(&display, &text);
+        let parsed = parse_module(&display, &text);
         if crate::diagnostic::has_errors(&parsed.diagnostics) {
             self.err(
                 "RWF061",
@@ -190,7 +238,8 @@ impl Lower<'_> {
                 format!("module `{}` has syntax errors", u.path),
                 format!("fix the errors in `{display}` (reported below)"),
             );
-            self.diags.extend(parsed.diagnostics.iter().take(20).cloned());
+            self.diags
+                .extend(parsed.diagnostics.iter().take(20).cloned());
         }
         self.loading.push(display.clone());
         let mi = self.add_module(&display, &parsed.file, depth + 1);
@@ -214,7 +263,10 @@ impl Lower<'_> {
                         .imports
                         .insert(name.name.clone(), (mi, name.name.clone()));
                 } else {
-                    let help = match crate::syntax::did_you_mean(&name.name, names.iter().map(String::as_str)) {
+                    let help = match crate::syntax::did_you_mean(
+                        &name.name,
+                        names.iter().map(String::as_str),
+                    ) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => format!("`{}` exports: {}", u.path, names.join(", ")),
                     };
@@ -280,12 +332,22 @@ impl Lower<'_> {
             None if names.is_empty() => format!(
                 "declare `{what} {} {{ ... }}` or import one (e.g. `use std/{}`)",
                 name.name,
-                if calendars { "calendars { us_federal }" } else { "policies" }
+                if calendars {
+                    "calendars { us_federal }"
+                } else {
+                    "policies"
+                }
             ),
             None => format!("known {what} names: {}", names.join(", ")),
         };
         let code = if calendars { "RWF053" } else { "RWF052" };
-        self.err(code, m, name.span.clone(), format!("unknown {what} `{}`", name.name), help);
+        self.err(
+            code,
+            m,
+            name.span.clone(),
+            format!("unknown {what} `{}`", name.name),
+            help,
+        );
     }
 
     /// The layer of a named policy, resolved in module `m`.
@@ -366,7 +428,11 @@ impl Lower<'_> {
                         ast::Backoff::Fixed(d) => Backoff::Fixed {
                             interval: values::span(d),
                         },
-                        ast::Backoff::Exponential { initial, factor, cap } => {
+                        ast::Backoff::Exponential {
+                            initial,
+                            factor,
+                            cap,
+                        } => {
                             let factor = factor.as_ref().map(|(_, f)| *f).unwrap_or(2.0);
                             if factor < 1.0 {
                                 self.err(
@@ -378,10 +444,9 @@ impl Lower<'_> {
                                 );
                             }
                             Backoff::Exponential {
-                                initial: initial
-                                    .as_ref()
-                                    .map(values::span)
-                                    .unwrap_or(crate::spec::Span::new(1, crate::spec::Unit::Minutes)),
+                                initial: initial.as_ref().map(values::span).unwrap_or(
+                                    crate::spec::Span::new(1, crate::spec::Unit::Minutes),
+                                ),
                                 factor,
                                 cap: cap.as_ref().map(values::span),
                             }
@@ -408,7 +473,12 @@ impl Lower<'_> {
     }
 
     /// A calendar fully expanded (includes resolved), by the name used in module `m`.
-    fn calendar(&mut self, m: usize, name: &ast::Ident, stack: &mut Vec<String>) -> Option<(String, CalendarSpec)> {
+    fn calendar(
+        &mut self,
+        m: usize,
+        name: &ast::Ident,
+        stack: &mut Vec<String>,
+    ) -> Option<(String, CalendarSpec)> {
         let Some((mi, n)) = self.lookup(m, &name.name, true) else {
             self.unknown(m, name, true);
             return None;
@@ -552,7 +622,12 @@ impl Lower<'_> {
             Some(s) => format!("did you mean `\"{s}\"`?"),
             None => "use an IANA name such as \"Europe/Berlin\" or \"America/New_York\"".into(),
         };
-        self.main_err("RWF056", span, format!("`{name}` is not an IANA timezone"), help);
+        self.main_err(
+            "RWF056",
+            span,
+            format!("`{name}` is not an IANA timezone"),
+            help,
+        );
     }
 
     fn template(&mut self, t: &ast::Template) -> WorkflowSpec {
@@ -563,8 +638,16 @@ impl Lower<'_> {
         let mut spec = WorkflowSpec {
             format: FORMAT,
             key: t.key.name.clone(),
-            name: t.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| t.key.name.clone()),
-            version: t.version.as_ref().map(|(v, _)| (*v).clamp(0, u32::MAX as i64) as u32).unwrap_or(1),
+            name: t
+                .name
+                .as_ref()
+                .map(|n| n.value.clone())
+                .unwrap_or_else(|| t.key.name.clone()),
+            version: t
+                .version
+                .as_ref()
+                .map(|(v, _)| (*v).clamp(0, u32::MAX as i64) as u32)
+                .unwrap_or(1),
             description: None,
             params: Vec::new(),
             bindings: BTreeMap::new(),
@@ -585,29 +668,32 @@ impl Lower<'_> {
                 TemplateItem::Description(s, _) => spec.description = Some(s.value.clone()),
                 TemplateItem::Param(p) => {
                     let ty = values::param_type(&p.ty);
-                    let default = p.default.as_ref().and_then(|v| match values::typed(v, &ty) {
-                        Ok(j) => Some(j),
-                        Err(found) => {
-                            let code = if ty == crate::spec::ParamType::Timezone
-                                && matches!(v.kind, ast::ValueKind::Str(_))
-                            {
-                                "RWF056"
-                            } else {
-                                "RWF055"
-                            };
-                            self.main_err(
-                                code,
-                                v.span.clone(),
-                                format!(
-                                    "default of `{}` is not a {}: {found}",
-                                    p.name.name,
-                                    values::type_name(&ty)
-                                ),
-                                format!("write {}", values::example(&ty)),
-                            );
-                            None
-                        }
-                    });
+                    let default = p
+                        .default
+                        .as_ref()
+                        .and_then(|v| match values::typed(v, &ty) {
+                            Ok(j) => Some(j),
+                            Err(found) => {
+                                let code = if ty == crate::spec::ParamType::Timezone
+                                    && matches!(v.kind, ast::ValueKind::Str(_))
+                                {
+                                    "RWF056"
+                                } else {
+                                    "RWF055"
+                                };
+                                self.main_err(
+                                    code,
+                                    v.span.clone(),
+                                    format!(
+                                        "default of `{}` is not a {}: {found}",
+                                        p.name.name,
+                                        values::type_name(&ty)
+                                    ),
+                                    format!("write {}", values::example(&ty)),
+                                );
+                                None
+                            }
+                        });
                     self.map.params.push(p.name.span.clone());
                     spec.params.push(ParamSpec {
                         name: p.name.name.clone(),
@@ -682,7 +768,11 @@ impl Lower<'_> {
         self.param_ref(&tg.param.name, tg.param.span.clone());
         spec.target.param = tg.param.name.clone();
         match spec.params.iter().find(|p| p.name == tg.param.name) {
-            Some(p) if matches!(p.ty, crate::spec::ParamType::Datetime | crate::spec::ParamType::Date) => {}
+            Some(p)
+                if matches!(
+                    p.ty,
+                    crate::spec::ParamType::Datetime | crate::spec::ParamType::Date
+                ) => {}
             Some(p) => {
                 let ty = values::type_name(&p.ty);
                 self.main_err(
@@ -737,24 +827,41 @@ impl Lower<'_> {
         }
     }
 
-    fn phase(&mut self, p: &ast::Phase, parent: Option<&str>, defaults: &Layer, spec: &mut WorkflowSpec) {
+    fn phase(
+        &mut self,
+        p: &ast::Phase,
+        parent: Option<&str>,
+        defaults: &Layer,
+        spec: &mut WorkflowSpec,
+    ) {
         if let Some(t) = &p.title {
             self.str_refs(t);
         }
         spec.phases.push(PhaseSpec {
             key: p.key.name.clone(),
-            title: p.title.as_ref().map(|t| t.value.clone()).unwrap_or_else(|| p.key.name.clone()),
+            title: p
+                .title
+                .as_ref()
+                .map(|t| t.value.clone())
+                .unwrap_or_else(|| p.key.name.clone()),
             parent: parent.map(str::to_string),
         });
         for item in &p.items {
             match item {
-                ast::PhaseItem::Phase(inner) => self.phase(inner, Some(&p.key.name), defaults, spec),
+                ast::PhaseItem::Phase(inner) => {
+                    self.phase(inner, Some(&p.key.name), defaults, spec)
+                }
                 ast::PhaseItem::Task(t) => self.task(t, Some(&p.key.name), defaults, spec),
             }
         }
     }
 
-    fn schedule(&mut self, s: &ast::Schedule, src: &mut TaskSource, target: &str) -> Option<Schedule> {
+    fn schedule(
+        &mut self,
+        s: &ast::Schedule,
+        src: &mut TaskSource,
+        target: &str,
+    ) -> Option<Schedule> {
         match s {
             ast::Schedule::Relative {
                 anchor,
@@ -803,7 +910,9 @@ impl Lower<'_> {
                     let sp = values::span(d);
                     spans.push(if *minus { sp.negate() } else { sp });
                 }
-                let time_of_day = time.as_ref().and_then(|(t, span)| self.clock(t, span.clone()));
+                let time_of_day = time
+                    .as_ref()
+                    .and_then(|(t, span)| self.clock(t, span.clone()));
                 let timezone = tz.as_ref().map(|z| self.tz(z));
                 Some(Schedule::Relative {
                     anchor: anchor_spec,
@@ -812,7 +921,12 @@ impl Lower<'_> {
                     timezone,
                 })
             }
-            ast::Schedule::Pinned { date, time, tz, span } => {
+            ast::Schedule::Pinned {
+                date,
+                time,
+                tz,
+                span,
+            } => {
                 let Some(d) = parse_date(date) else {
                     self.main_err(
                         "RWF059",
@@ -860,7 +974,13 @@ impl Lower<'_> {
             .collect()
     }
 
-    fn task(&mut self, t: &ast::Task, phase: Option<&str>, defaults: &Layer, spec: &mut WorkflowSpec) {
+    fn task(
+        &mut self,
+        t: &ast::Task,
+        phase: Option<&str>,
+        defaults: &Layer,
+        spec: &mut WorkflowSpec,
+    ) {
         let mut src = TaskSource {
             key: t.key.span.clone(),
             whole: t.span.clone(),
@@ -962,7 +1082,11 @@ impl Lower<'_> {
                     let mut errors = Vec::new();
                     let mut names: Vec<(Vec<String>, Range<usize>)> = Vec::new();
                     for e in entries {
-                        let ex = values::expr(&e.value, &mut |p, s| names.push((p.to_vec(), s)), &mut errors);
+                        let ex = values::expr(
+                            &e.value,
+                            &mut |p, s| names.push((p.to_vec(), s)),
+                            &mut errors,
+                        );
                         input.insert(e.key.clone(), ex);
                     }
                     for (path, span) in names {
@@ -1024,7 +1148,11 @@ impl Lower<'_> {
                 }
             }
         }
-        let title = t.title.as_ref().map(|s| s.value.clone()).unwrap_or_else(|| t.key.name.clone());
+        let title = t
+            .title
+            .as_ref()
+            .map(|s| s.value.clone())
+            .unwrap_or_else(|| t.key.name.clone());
         let step = match kind {
             "agent" => {
                 let uses = uses.unwrap_or_else(|| {
@@ -1036,14 +1164,27 @@ impl Lower<'_> {
                     );
                     String::new()
                 });
-                Step::Agent { uses, input, timeout }
+                Step::Agent {
+                    uses,
+                    input,
+                    timeout,
+                }
             }
             "approval" => {
                 let quorum = match quorum {
                     Some(n) if n >= 1 => n.min(u32::MAX as i64) as u32,
                     Some(n) => {
-                        let span = src.fields.get("quorum").cloned().unwrap_or(t.key.span.clone());
-                        self.main_err("RWF059", span, format!("`quorum {n}` must be at least 1"), "an approval needs at least one approver to decide");
+                        let span = src
+                            .fields
+                            .get("quorum")
+                            .cloned()
+                            .unwrap_or(t.key.span.clone());
+                        self.main_err(
+                            "RWF059",
+                            span,
+                            format!("`quorum {n}` must be at least 1"),
+                            "an approval needs at least one approver to decide",
+                        );
                         1
                     }
                     None => 1,
@@ -1058,7 +1199,10 @@ impl Lower<'_> {
                     not_author_of,
                 }
             }
-            "manual" => Step::Manual { instructions, assignee },
+            "manual" => Step::Manual {
+                instructions,
+                assignee,
+            },
             "notification" => Step::Notification {
                 to,
                 message: message.unwrap_or_else(|| title.clone()),
@@ -1072,7 +1216,10 @@ impl Lower<'_> {
                         "add `for 3 days` or `until release + 1 week`",
                     );
                 }
-                Step::Wait { duration: wait_for, until }
+                Step::Wait {
+                    duration: wait_for,
+                    until,
+                }
             }
             _ => Step::Checkpoint,
         };
@@ -1101,14 +1248,34 @@ impl Lower<'_> {
 }
 
 const COMMON: &[&str] = &[
-    "at", "window", "after", "labels", "risk", "optional", "required", "pre_release", "policy",
-    "retry", "on_failure", "on_missed", "on_cancel", "hook",
+    "at",
+    "window",
+    "after",
+    "labels",
+    "risk",
+    "optional",
+    "required",
+    "pre_release",
+    "policy",
+    "retry",
+    "on_failure",
+    "on_missed",
+    "on_cancel",
+    "hook",
 ];
 
 fn fields_of(kind: &str) -> &'static [&'static str] {
     match kind {
         "agent" => &["uses", "input", "timeout"],
-        "approval" => &["approvers", "quorum", "deadline", "remind", "on_reject", "on_expire", "not_author_of"],
+        "approval" => &[
+            "approvers",
+            "quorum",
+            "deadline",
+            "remind",
+            "on_reject",
+            "on_expire",
+            "not_author_of",
+        ],
         "manual" => &["instructions", "assignee"],
         "notification" => &["to", "message"],
         "wait" => &["for", "until"],

@@ -116,10 +116,10 @@ pub fn typed(value: &ast::Value, ty: &ParamType) -> Result<Json, String> {
             let t = chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap_or_default();
             Ok(Json::String(format!("{d}T{}", t.format("%H:%M"))))
         }
-        (ParamType::Datetime, V::Date(d)) if valid_date(d) => Ok(Json::String(format!("{d}T00:00"))),
-        (ParamType::Datetime, V::Str(s)) => {
-            super::bind::parse_datetime(&s.value).map(Json::String)
+        (ParamType::Datetime, V::Date(d)) if valid_date(d) => {
+            Ok(Json::String(format!("{d}T00:00")))
         }
+        (ParamType::Datetime, V::Str(s)) => super::bind::parse_datetime(&s.value).map(Json::String),
         (ParamType::Duration, V::Duration(d)) => Ok(Json::String(span(d).to_string())),
         (ParamType::Timezone, V::Str(s)) => {
             if valid_tz(&s.value) {
@@ -222,7 +222,10 @@ pub fn expr(
                 NameUse::Invalid => {
                     errors.push((
                         value.span.clone(),
-                        format!("`{}` is neither a param nor `task.output.path`", path.join(".")),
+                        format!(
+                            "`{}` is neither a param nor `task.output.path`",
+                            path.join(".")
+                        ),
                     ));
                     Expr::Literal(Json::Null)
                 }

@@ -250,14 +250,17 @@ fn describe(step: &TraceStep, link: &Link) -> (String, Where) {
                 Where::None,
             ),
         },
-        TraceStep::Window { span, due } => (
-            format!(
+        TraceStep::Window { span, due, skipped } => {
+            let mut s = format!(
                 "window {}: due {}",
                 span.human(),
                 due.with_timezone(&link.task.tz).format("%a %Y-%m-%d %H:%M")
-            ),
-            Where::Window,
-        ),
+            );
+            for k in skipped {
+                let _ = write!(s, "\n    skipped {}", k.describe());
+            }
+            (s, Where::Window)
+        }
         TraceStep::Floating { reason } => (format!("floating: {reason}"), Where::None),
     }
 }

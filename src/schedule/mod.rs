@@ -13,6 +13,9 @@
 //! - Anchors resolve against the anchor task's start, due or end; pinned tasks keep absolute dates;
 //!   a task anchored to a task with no schedule floats too; anchor cycles are errors (RWF070).
 
+// `Diagnostic` is the crate-wide error value (168 bytes); boxing it here would leak into every caller.
+#![allow(clippy::result_large_err)]
+
 mod calendar;
 mod cascade;
 mod codes;

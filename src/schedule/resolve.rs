@@ -100,36 +100,37 @@ pub fn eval_schedule(
             timezone,
         } => {
             let tz = zone(ctx, timezone.as_deref(), owner)?;
-            let (instant, what) =
-                match anchor {
-                    Anchor::Release => (ctx.target.instant, "release".to_string()),
-                    Anchor::Task { task, point } => {
-                        let what = format!("{task}.{}", point_name(*point));
-                        match lookup(task) {
-                            None => return Err(Diagnostic::error(
+            let (instant, what) = match anchor {
+                Anchor::Release => (ctx.target.instant, "release".to_string()),
+                Anchor::Task { task, point } => {
+                    let what = format!("{task}.{}", point_name(*point));
+                    match lookup(task) {
+                        None => {
+                            return Err(Diagnostic::error(
                                 UNKNOWN_ANCHOR,
                                 format!(
                                     "task `{owner}` is anchored to `{task}`, which is not a task"
                                 ),
                             )
-                            .help("anchor to `release` or to an existing task's key")),
-                            Some(AnchorTimes::Floating) => {
-                                push(trace, || TraceStep::Floating {
-                                    reason: format!("anchored to `{task}`, which has no schedule"),
-                                });
-                                return Ok(Evaluated::Floating);
-                            }
-                            Some(AnchorTimes::At(t)) => (
-                                match point {
-                                    AnchorPoint::Start => t.start,
-                                    AnchorPoint::Due => t.due,
-                                    AnchorPoint::End => t.end,
-                                },
-                                what,
-                            ),
+                            .help("anchor to `release` or to an existing task's key"))
                         }
+                        Some(AnchorTimes::Floating) => {
+                            push(trace, || TraceStep::Floating {
+                                reason: format!("anchored to `{task}`, which has no schedule"),
+                            });
+                            return Ok(Evaluated::Floating);
+                        }
+                        Some(AnchorTimes::At(t)) => (
+                            match point {
+                                AnchorPoint::Start => t.start,
+                                AnchorPoint::Due => t.due,
+                                AnchorPoint::End => t.end,
+                            },
+                            what,
+                        ),
                     }
-                };
+                }
+            };
             let mut cursor = Cursor::Instant(instant);
             push(trace, || TraceStep::Anchor {
                 what,
@@ -164,6 +165,8 @@ pub fn apply_window(
     let Some(span) = window else {
         return Ok(start);
     };
+    // The window's own arithmetic is traced as one `Window` step, not as an offset.
+    let mut inner = trace.as_ref().map(|_| Vec::new());
     let cursor = apply(
         ctx,
         tz,
@@ -172,10 +175,26 @@ pub fn apply_window(
         owner,
         "due",
         findings,
-        trace,
+        &mut inner,
     )?;
-    let due = cursor.instant(tz, owner, "due", findings, trace)?;
-    push(trace, || TraceStep::Window { span, due });
+    let due = cursor.instant(tz, owner, "due", findings, &mut inner)?;
+    let skipped = inner
+        .iter()
+        .flatten()
+        .find_map(|s| match s {
+            TraceStep::Offset { skipped, .. } => Some(skipped.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let dst: Vec<TraceStep> = inner
+        .into_iter()
+        .flatten()
+        .filter(|s| matches!(s, TraceStep::Convert { fix, .. } if *fix != LocalFix::Exact))
+        .collect();
+    push(trace, || TraceStep::Window { span, due, skipped });
+    if let Some(t) = trace {
+        t.extend(dst);
+    }
     Ok(due)
 }
 

@@ -44,7 +44,12 @@ pub enum TraceStep {
         fix: LocalFix,
     },
     /// `window`: due = start + window.
-    Window { span: Span, due: DateTime<Utc> },
+    Window {
+        span: Span,
+        due: DateTime<Utc>,
+        /// Business-day windows: the days passed over.
+        skipped: Vec<Skipped>,
+    },
     /// The task (or the task it is anchored to) has no schedule: due when its dependencies allow.
     Floating { reason: String },
 }

@@ -14,7 +14,10 @@ pub(crate) struct Builder<'a> {
 }
 
 fn first<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
-    pair.clone().into_inner().next().expect("grammar guarantees a child")
+    pair.clone()
+        .into_inner()
+        .next()
+        .expect("grammar guarantees a child")
 }
 
 impl Builder<'_> {
@@ -45,7 +48,7 @@ impl Builder<'_> {
     fn kids<'i>(&self, pair: &Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
         pair.clone()
             .into_inner()
-            .filter(|p| !format!("{:?}", p.as_rule()).starts_with("kw_"))
+            .filter(|p| !is_keyword(p.as_rule()))
             .collect()
     }
 
@@ -75,7 +78,8 @@ impl Builder<'_> {
                 Some(close) => {
                     let inner = &raw[at + 2..at + close];
                     let whole = raw_start + at..raw_start + at + close + 1;
-                    let path: Vec<String> = inner.split('.').map(|s| s.trim().to_string()).collect();
+                    let path: Vec<String> =
+                        inner.split('.').map(|s| s.trim().to_string()).collect();
                     if path.iter().all(|s| is_ident(s)) {
                         interps.push(Interp { path, span: whole });
                     } else {
@@ -109,7 +113,10 @@ impl Builder<'_> {
     pub fn duration(&self, pair: &Pair<Rule>) -> Duration {
         let mut inner = pair.clone().into_inner();
         let amount = inner.next().map(|p| self.int(&p)).unwrap_or(0);
-        let unit_text = inner.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let unit_text = inner
+            .next()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
         let unit = if unit_text.starts_with("business") {
             DurUnit::BusinessDay
         } else if unit_text.starts_with("minute") {
@@ -191,7 +198,9 @@ impl Builder<'_> {
                                             Rule::exp_initial => {
                                                 initial = Some(self.duration(&inner[0]))
                                             }
-                                            Rule::exp_factor => factor = Some(self.number(&inner[0])),
+                                            Rule::exp_factor => {
+                                                factor = Some(self.number(&inner[0]))
+                                            }
                                             _ => cap = Some(self.duration(&inner[0])),
                                         }
                                     }
@@ -336,10 +345,9 @@ impl Builder<'_> {
             Rule::hooks_decl => {
                 TemplateItem::Hooks(kids.iter().map(|s| self.string(s)).collect(), span)
             }
-            Rule::defaults => TemplateItem::Defaults(
-                kids.iter().map(|p| self.policy_item(p)).collect(),
-                span,
-            ),
+            Rule::defaults => {
+                TemplateItem::Defaults(kids.iter().map(|p| self.policy_item(p)).collect(), span)
+            }
             Rule::policy_decl => TemplateItem::Policy(self.policy_decl(pair)),
             Rule::phase => TemplateItem::Phase(self.phase(pair)),
             _ => TemplateItem::Task(self.task(pair)),
@@ -544,7 +552,9 @@ impl Builder<'_> {
             Rule::boolean => ValueKind::Bool(inner.as_str() == "true"),
             Rule::string => ValueKind::Str(self.string(&inner)),
             Rule::scope => ValueKind::Scope(self.scope(&inner)),
-            Rule::list => ValueKind::List(inner.clone().into_inner().map(|v| self.value(&v)).collect()),
+            Rule::list => {
+                ValueKind::List(inner.clone().into_inner().map(|v| self.value(&v)).collect())
+            }
             Rule::object => ValueKind::Object(self.entries(&inner)),
             _ => ValueKind::Name(inner.as_str().split('.').map(str::to_string).collect()),
         };
@@ -565,4 +575,68 @@ pub fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Keyword rules carry no information beyond their parent's rule.
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_use
+            | Rule::kw_policy
+            | Rule::kw_calendar
+            | Rule::kw_template
+            | Rule::kw_version
+            | Rule::kw_description
+            | Rule::kw_param
+            | Rule::kw_target
+            | Rule::kw_in
+            | Rule::kw_hooks
+            | Rule::kw_hook
+            | Rule::kw_defaults
+            | Rule::kw_phase
+            | Rule::kw_retry
+            | Rule::kw_attempts
+            | Rule::kw_backoff
+            | Rule::kw_fixed
+            | Rule::kw_exponential
+            | Rule::kw_initial
+            | Rule::kw_factor
+            | Rule::kw_cap
+            | Rule::kw_jitter
+            | Rule::kw_on_failure
+            | Rule::kw_on_missed
+            | Rule::kw_on_cancel
+            | Rule::kw_weekend
+            | Rule::kw_covers
+            | Rule::kw_to
+            | Rule::kw_holiday
+            | Rule::kw_include
+            | Rule::kw_at
+            | Rule::kw_window
+            | Rule::kw_after
+            | Rule::kw_before
+            | Rule::kw_on
+            | Rule::kw_timeout
+            | Rule::kw_labels
+            | Rule::kw_risk
+            | Rule::kw_optional
+            | Rule::kw_required
+            | Rule::kw_pre_release
+            | Rule::kw_uses
+            | Rule::kw_input
+            | Rule::kw_approvers
+            | Rule::kw_quorum
+            | Rule::kw_deadline
+            | Rule::kw_remind
+            | Rule::kw_every
+            | Rule::kw_on_reject
+            | Rule::kw_on_expire
+            | Rule::kw_escalate
+            | Rule::kw_not_author_of
+            | Rule::kw_instructions
+            | Rule::kw_assignee
+            | Rule::kw_message
+            | Rule::kw_for
+            | Rule::kw_until
+    )
 }

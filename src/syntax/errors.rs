@@ -127,10 +127,36 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
 
 /// Every keyword a task body accepts.
 pub const TASK_FIELDS: &[&str] = &[
-    "at", "window", "after", "timeout", "labels", "risk", "optional", "required", "pre_release",
-    "policy", "retry", "on_failure", "on_missed", "on_cancel", "hook", "uses", "input", "approvers",
-    "quorum", "deadline", "remind", "on_reject", "on_expire", "not_author_of", "instructions",
-    "assignee", "to", "message", "for", "until",
+    "at",
+    "window",
+    "after",
+    "timeout",
+    "labels",
+    "risk",
+    "optional",
+    "required",
+    "pre_release",
+    "policy",
+    "retry",
+    "on_failure",
+    "on_missed",
+    "on_cancel",
+    "hook",
+    "uses",
+    "input",
+    "approvers",
+    "quorum",
+    "deadline",
+    "remind",
+    "on_reject",
+    "on_expire",
+    "not_author_of",
+    "instructions",
+    "assignee",
+    "to",
+    "message",
+    "for",
+    "until",
 ];
 
 /// Levenshtein distance, for did-you-mean.
@@ -142,7 +168,9 @@ pub fn distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             prev = cur;
         }
     }
@@ -150,7 +178,10 @@ pub fn distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate within a small distance.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
@@ -198,10 +229,15 @@ pub fn convert(file: &str, text: &str, off: usize, err: &pest::error::Error<Rule
     if let Some(word) = word_at(text, pos) {
         let keywords: Vec<&str> = positives.iter().filter_map(|r| keyword(*r)).collect();
         let only_keywords = !keywords.is_empty()
-            && positives.iter().all(|r| keyword(*r).is_some() || *r == Rule::EOI);
+            && positives
+                .iter()
+                .all(|r| keyword(*r).is_some() || *r == Rule::EOI);
         if only_keywords || positives.is_empty() {
             let mut pool: Vec<&str> = keywords.clone();
-            if positives.iter().any(|r| matches!(r, Rule::f_at | Rule::f_uses | Rule::f_window)) {
+            if positives
+                .iter()
+                .any(|r| matches!(r, Rule::f_at | Rule::f_uses | Rule::f_window))
+            {
                 pool.extend_from_slice(TASK_FIELDS);
             }
             let mut d = Diagnostic::error("RWF002", format!("unknown keyword `{word}`"))
@@ -238,7 +274,14 @@ pub fn convert(file: &str, text: &str, off: usize, err: &pest::error::Error<Rule
 fn enum_words(rule: Rule) -> Option<&'static [&'static str]> {
     use Rule::*;
     Some(match rule {
-        step_kind => &["agent", "approval", "manual", "notification", "wait", "checkpoint"],
+        step_kind => &[
+            "agent",
+            "approval",
+            "manual",
+            "notification",
+            "wait",
+            "checkpoint",
+        ],
         param_scalar | param_type => &[
             "string", "number", "bool", "date", "datetime", "duration", "timezone", "scope", "list",
         ],
@@ -249,7 +292,14 @@ fn enum_words(rule: Rule) -> Option<&'static [&'static str]> {
         expire_mode | expire_escalate => &["remind", "escalate", "reject", "fail"],
         risk_level => &["low", "medium", "high", "critical"],
         outcome => &["success", "failed", "skipped", "any"],
-        hook_point => &["retry", "missed", "gate", "approvers", "input", "notification"],
+        hook_point => &[
+            "retry",
+            "missed",
+            "gate",
+            "approvers",
+            "input",
+            "notification",
+        ],
         unit | duration => &[
             "minutes", "hours", "days", "weeks", "months", "business", "minute", "hour", "day",
             "week", "month",
@@ -266,7 +316,9 @@ fn expected_list(positives: &[Rule]) -> String {
     for r in positives {
         let w = match keyword(*r) {
             Some(k) if human(*r) == Some("a keyword") => format!("`{k}`"),
-            Some(k) if !matches!(r, Rule::task | Rule::f_to) && human(*r).is_none() => format!("`{k}`"),
+            Some(k) if !matches!(r, Rule::task | Rule::f_to) && human(*r).is_none() => {
+                format!("`{k}`")
+            }
             _ => match human(*r) {
                 Some(h) => h.to_string(),
                 None => format!("{r:?}").replace('_', " "),

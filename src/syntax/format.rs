@@ -243,10 +243,9 @@ fn field(f: &FieldKind) -> String {
                 .join(", ")
         ),
         FieldKind::Timeout(d) => format!("timeout {}", duration(d)),
-        FieldKind::Labels(ls) => format!(
-            "labels {}",
-            ls.iter().map(s).collect::<Vec<_>>().join(", ")
-        ),
+        FieldKind::Labels(ls) => {
+            format!("labels {}", ls.iter().map(s).collect::<Vec<_>>().join(", "))
+        }
         FieldKind::Risk(r) => format!("risk {}", r.name),
         FieldKind::Optional => "optional".into(),
         FieldKind::Required => "required".into(),
@@ -290,7 +289,10 @@ impl Fmt<'_> {
     fn gap(&mut self, start: usize) {
         if let Some(end) = self.last_end {
             let between = self.text.get(end..start).unwrap_or("");
-            if between.matches('\n').count() >= 2 && !self.out.ends_with("\n\n") && !self.out.is_empty() {
+            if between.matches('\n').count() >= 2
+                && !self.out.ends_with("\n\n")
+                && !self.out.is_empty()
+            {
                 self.out.push('\n');
             }
         }
@@ -347,7 +349,10 @@ impl Fmt<'_> {
 
     fn finish_open(&mut self, start: usize) {
         // Find the `{` of this header in the source: the first `{` after start.
-        let brace = self.text[start..].find('{').map(|i| start + i + 1).unwrap_or(start);
+        let brace = self.text[start..]
+            .find('{')
+            .map(|i| start + i + 1)
+            .unwrap_or(start);
         self.finish(brace);
     }
 
@@ -373,7 +378,11 @@ impl Fmt<'_> {
                     Some(names) => format!(
                         "use {} {{ {} }}",
                         u.path,
-                        names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
+                        names
+                            .iter()
+                            .map(|n| n.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     None => format!("use {}", u.path),
                 };
@@ -408,12 +417,18 @@ impl Fmt<'_> {
     }
 
     fn calendar(&mut self, c: &CalendarDecl) {
-        self.open(&c.span, &title(&format!("calendar {}", c.name.name), &c.title));
+        self.open(
+            &c.span,
+            &title(&format!("calendar {}", c.name.name), &c.title),
+        );
         for i in &c.items {
             let text = match i {
                 CalendarItem::Weekend(days, _) => format!(
                     "weekend {}",
-                    days.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+                    days.iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 CalendarItem::Covers(a, b, _) => format!("covers {a} to {b}"),
                 CalendarItem::Holiday(d, n, _) => format!("holiday {d} {}", s(n)),
@@ -449,7 +464,10 @@ impl Fmt<'_> {
             TemplateItem::Calendar(c) => self.calendar(c),
             TemplateItem::Hooks(files, span) => self.leaf(
                 span,
-                &format!("hooks {}", files.iter().map(s).collect::<Vec<_>>().join(", ")),
+                &format!(
+                    "hooks {}",
+                    files.iter().map(s).collect::<Vec<_>>().join(", ")
+                ),
             ),
             TemplateItem::Defaults(items, span) => {
                 self.open(span, "defaults");
@@ -478,9 +496,12 @@ impl Fmt<'_> {
     fn task(&mut self, t: &Task) {
         let header = title(&format!("{} {}", t.kind, t.key.name), &t.title);
         let fields: Vec<String> = t.fields.iter().map(|f| field(&f.kind)).collect();
-        let one_line = format!("{header} {{ {} }}", fields.join("  "));
+        let one_line = if fields.is_empty() {
+            format!("{header} {{}}")
+        } else {
+            format!("{header} {{ {} }}", fields.join("  "))
+        };
         if fields.len() <= 2
-            && !fields.is_empty()
             && !self.has_comment_in(&t.span)
             && one_line.len() + 2 * self.indent <= WIDTH
         {

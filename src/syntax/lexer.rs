@@ -9,6 +9,8 @@ pub enum TokKind {
     Word,
     Open,
     Close,
+    /// A string with no closing quote on its line.
+    Unterminated,
     Other,
 }
 
@@ -75,8 +77,10 @@ pub fn lex(text: &str) -> Lexed {
             }
             if i < bytes.len() && bytes[i] == b'"' {
                 i += 1;
+                TokKind::Other
+            } else {
+                TokKind::Unterminated
             }
-            TokKind::Other
         } else if b.is_ascii_alphanumeric() || b == b'_' {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;
@@ -135,6 +139,22 @@ pub fn split_items(text: &str, tokens: &[Tok], starters: &[&str]) -> Vec<Range<u
     let mut current: Option<usize> = None;
     let mut current_col = 0usize;
     let mut prev_closed_to_zero = false;
+    // For each `{`, its matching `}` in the region; an item whose first block closes properly is
+    // never split inside that block.
+    let mut matches = vec![None; tokens.len()];
+    let mut stack = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokKind::Open => stack.push(i),
+            TokKind::Close => {
+                if let Some(o) = stack.pop() {
+                    matches[o] = Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut protected_until: Option<usize> = None;
     for (i, tok) in tokens.iter().enumerate() {
         let word = &text[tok.span.clone()];
         let is_starter = tok.kind == TokKind::Word && starters.contains(&word);
@@ -145,12 +165,22 @@ pub fn split_items(text: &str, tokens: &[Tok], starters: &[&str]) -> Vec<Range<u
         let mut starts = depth == 0
             && (is_starter || near_starter)
             && (tok.line_start || prev_closed_to_zero || current.is_none());
-        if depth > 0 && is_starter && tok.line_start && tok.col <= current_col && current.is_some() {
+        if depth > 0
+            && is_starter
+            && tok.line_start
+            && tok.col <= current_col
+            && current.is_some()
+            && protected_until.is_none_or(|p| i > p)
+        {
             starts = true;
             depth = 0;
         }
         if starts || current.is_none() {
             current_col = tok.col;
+            protected_until = tokens[i..]
+                .iter()
+                .position(|t| t.kind == TokKind::Open)
+                .and_then(|o| matches[i + o]);
             if let Some(s) = current {
                 items.push(s..i);
             }
@@ -179,9 +209,9 @@ pub fn block_close(tokens: &[Tok], first: usize, open: usize) -> (Option<usize>,
         return (Some(c), true);
     }
     let col = tokens[first].col;
-    let fallback = (open + 1..tokens.len())
-        .rev()
-        .find(|&i| tokens[i].kind == TokKind::Close && tokens[i].line_start && tokens[i].col <= col);
+    let fallback = (open + 1..tokens.len()).rev().find(|&i| {
+        tokens[i].kind == TokKind::Close && tokens[i].line_start && tokens[i].col <= col
+    });
     (fallback, false)
 }
 

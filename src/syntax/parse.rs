@@ -5,7 +5,7 @@ use super::ast::*;
 use super::build::Builder;
 use super::errors::{convert, did_you_mean};
 use super::lexer::{block_close, lex, split_items, unclosed_open, Tok, TokKind};
-use super::{Parsed, RwfParser, Rule};
+use super::{Parsed, Rule, RwfParser};
 use crate::diagnostic::Diagnostic;
 use pest::Parser as _;
 
@@ -63,7 +63,9 @@ pub fn parse(file: &str, text: &str) -> Parsed {
             )
             .in_file(file)
             .at(0..0)
-            .help(format!("a template must be under {MAX_BYTES} bytes; split it into modules"))],
+            .help(format!(
+                "a template must be under {MAX_BYTES} bytes; split it into modules"
+            ))],
         };
     }
     let lexed = lex(text);
@@ -89,7 +91,11 @@ pub fn parse(file: &str, text: &str) -> Parsed {
         tokens: lexed.tokens,
         diags: Vec::new(),
         problems: Vec::new(),
-        comment_ends: lexed.comments.iter().map(|c| (c.span.end, c.span.start)).collect(),
+        comment_ends: lexed
+            .comments
+            .iter()
+            .map(|c| (c.span.end, c.span.start))
+            .collect(),
     };
     let mut items = Vec::new();
     let all = 0..d.tokens.len();
@@ -183,6 +189,20 @@ impl<'a> Driver<'a> {
 
     /// Reports the first unclosed `{` of an item chunk; true when there is one.
     fn unclosed(&mut self, chunk: &std::ops::Range<usize>) -> bool {
+        if let Some(tok) = self.tokens[chunk.clone()]
+            .iter()
+            .find(|t| t.kind == TokKind::Unterminated)
+            .cloned()
+        {
+            self.diags.push(
+                Diagnostic::error("RWF003", "unterminated string")
+                    .in_file(self.file)
+                    .at(tok.span)
+                    .with_label("this string has no closing `\"` on its line")
+                    .help("close the string with `\"` on the same line; write a newline as `\\n`"),
+            );
+            return true;
+        }
         let Some(i) = unclosed_open(&self.tokens[chunk.clone()]) else {
             return false;
         };
@@ -197,7 +217,12 @@ impl<'a> Driver<'a> {
         true
     }
 
-    fn parse_rule(&mut self, rule: Rule, start: usize, end: usize) -> Option<pest::iterators::Pair<'a, Rule>> {
+    fn parse_rule(
+        &mut self,
+        rule: Rule,
+        start: usize,
+        end: usize,
+    ) -> Option<pest::iterators::Pair<'a, Rule>> {
         let chunk = &self.text[start..end];
         match RwfParser::parse(rule, chunk) {
             Ok(mut pairs) => pairs.next(),
@@ -268,12 +293,14 @@ impl<'a> Driver<'a> {
             if self.unknown_starter(&first, BODY) || self.unclosed(&sub) {
                 continue;
             }
-            if let Some(pair) = self.parse_rule(Rule::template_item_entry, first.span.start, sub_end) {
+            if let Some(pair) =
+                self.parse_rule(Rule::template_item_entry, first.span.start, sub_end)
+            {
                 let mut b = Builder {
                     off: first.span.start,
                     problems: &mut self.problems,
-                text: self.text,
-                comment_ends: &self.comment_ends,
+                    text: self.text,
+                    comment_ends: &self.comment_ends,
                 };
                 t.items.push(b.template_item(&pair));
             }
@@ -294,8 +321,8 @@ impl<'a> Driver<'a> {
         let mut phase = Builder {
             off: start,
             problems: &mut self.problems,
-                text: self.text,
-                comment_ends: &self.comment_ends,
+            text: self.text,
+            comment_ends: &self.comment_ends,
         }
         .phase_header(&pair);
         let body_end_tok = close.unwrap_or(chunk.end);
@@ -314,20 +341,25 @@ impl<'a> Driver<'a> {
             if self.unknown_starter(&first, PHASE_BODY) || self.unclosed(&sub) {
                 continue;
             }
-            if let Some(pair) = self.parse_rule(Rule::template_item_entry, first.span.start, sub_end) {
+            if let Some(pair) =
+                self.parse_rule(Rule::template_item_entry, first.span.start, sub_end)
+            {
                 let mut b = Builder {
                     off: first.span.start,
                     problems: &mut self.problems,
-                text: self.text,
-                comment_ends: &self.comment_ends,
+                    text: self.text,
+                    comment_ends: &self.comment_ends,
                 };
                 match b.template_item(&pair) {
                     TemplateItem::Task(task) => phase.items.push(PhaseItem::Task(task)),
                     other => self.diags.push(
-                        Diagnostic::error("RWF001", "only tasks and phases may appear inside a phase")
-                            .in_file(self.file)
-                            .at(other.span())
-                            .help("move this item to the template body"),
+                        Diagnostic::error(
+                            "RWF001",
+                            "only tasks and phases may appear inside a phase",
+                        )
+                        .in_file(self.file)
+                        .at(other.span())
+                        .help("move this item to the template body"),
                     ),
                 }
             }
@@ -344,11 +376,14 @@ impl<'a> Driver<'a> {
                 let tok = self.tokens[c + 1].clone();
                 let found = &self.text[tok.span.clone()];
                 self.diags.push(
-                    Diagnostic::error("RWF001", format!("unexpected `{found}` after the end of the {what}"))
-                        .in_file(self.file)
-                        .at(tok.span)
-                        .with_label("not part of any item")
-                        .help("remove it, or check for an extra `}` above"),
+                    Diagnostic::error(
+                        "RWF001",
+                        format!("unexpected `{found}` after the end of the {what}"),
+                    )
+                    .in_file(self.file)
+                    .at(tok.span)
+                    .with_label("not part of any item")
+                    .help("remove it, or check for an extra `}` above"),
                 );
             }
         }

@@ -107,3 +107,33 @@ pub fn assert_golden(path: &Path, actual: &str) {
         );
     }
 }
+
+/// Like `assert_expected`, but only for diagnostics in `file` (those of imported modules are left
+/// out) and returning a report instead of panicking, so one test can check many fixtures.
+pub fn verify(file: &str, text: &str, diagnostics: &[Diagnostic]) -> Result<(), String> {
+    let mut expected = expectations(text);
+    let mut unexpected = Vec::new();
+    for d in diagnostics.iter().filter(|d| d.file.as_deref().unwrap_or(file) == file) {
+        let (code, line, col, message) = describe(d, text);
+        match expected.iter().position(|e| {
+            e.code == code && e.line == line && e.col == col && message.contains(&e.fragment)
+        }) {
+            Some(k) => {
+                expected.remove(k);
+            }
+            None => unexpected.push(format!("  unexpected: {code} {line}:{col} {message}")),
+        }
+    }
+    if expected.is_empty() && unexpected.is_empty() {
+        return Ok(());
+    }
+    let mut report = format!("{file}:\n");
+    for e in &expected {
+        report.push_str(&format!("  missing:    {} {}:{} {}\n", e.code, e.line, e.col, e.fragment));
+    }
+    for u in &unexpected {
+        report.push_str(u);
+        report.push('\n');
+    }
+    Err(report)
+}

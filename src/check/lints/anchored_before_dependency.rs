@@ -9,7 +9,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     title: "anchored-before-dependency",
     what:
         "A task is scheduled earlier than a task it depends on (compared along both anchor chains \
-           back to `release`, with nominal day lengths).",
+           back to `release`, with nominal day lengths). With a release given, the schedule lints \
+           compare the real instants instead (RWF078).",
     why:
         "A task runs only when its timing gate is open and its dependencies are done. Timed before \
           its upstream, it will simply wait, so its planned date is fiction and the plan misleads.",

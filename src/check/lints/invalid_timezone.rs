@@ -18,8 +18,9 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     example: "checkpoint retro \"Retro\" { at 2026-10-01 16:00 in \"Europe/Londn\" }",
 };
 
+/// A zone name is valid when IANA knows it; `${param}` is a timezone param, checked when bound.
 pub(crate) fn is_valid(name: &str) -> bool {
-    name.parse::<Tz>().is_ok()
+    name.starts_with("${") || name.parse::<Tz>().is_ok()
 }
 
 fn invalid(cx: &Context, name: &str, span: Option<Range<usize>>) -> Diagnostic {

@@ -3,6 +3,7 @@
 use crate::check::context::Context;
 use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
 use crate::spec::{Expr, Step};
+use serde_json::Value;
 use std::collections::HashMap;
 
 pub(crate) const MAX_PHASE_DEPTH: usize = 8;
@@ -75,14 +76,35 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Levels of lists and objects in a value (scalars add none), JSON literals included.
 fn expr_depth(expr: &Expr) -> usize {
     let mut deepest = 0;
-    let mut stack = vec![(expr, 1)];
-    while let Some((expr, depth)) = stack.pop() {
-        deepest = deepest.max(depth);
+    let mut stack = vec![(expr, 0)];
+    while let Some((expr, above)) = stack.pop() {
         match expr {
-            Expr::List(items) => stack.extend(items.iter().map(|e| (e, depth + 1))),
-            Expr::Object(fields) => stack.extend(fields.values().map(|e| (e, depth + 1))),
+            Expr::List(items) => stack.extend(items.iter().map(|e| (e, above + 1))),
+            Expr::Object(fields) => stack.extend(fields.values().map(|e| (e, above + 1))),
+            Expr::Literal(value) => deepest = deepest.max(above + json_depth(value)),
+            _ => {}
+        }
+        deepest = deepest.max(above + usize::from(matches!(expr, Expr::List(_) | Expr::Object(_))));
+    }
+    deepest
+}
+
+fn json_depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0)];
+    while let Some((value, above)) = stack.pop() {
+        match value {
+            Value::Array(items) => {
+                deepest = deepest.max(above + 1);
+                stack.extend(items.iter().map(|v| (v, above + 1)));
+            }
+            Value::Object(fields) => {
+                deepest = deepest.max(above + 1);
+                stack.extend(fields.values().map(|v| (v, above + 1)));
+            }
             _ => {}
         }
     }

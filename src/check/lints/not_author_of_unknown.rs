@@ -24,7 +24,7 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let span = cx.field_span(i, "not_author_of");
+        let span = cx.name_in_field(i, "not_author_of", name);
         if *name == task.key {
             out.push(
                 cx.diag(

@@ -3,17 +3,18 @@
 use crate::check::context::Context;
 use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
 
-/// Two years, nominally.
-pub(crate) const HORIZON_DAYS: i64 = 730;
+/// The schedule lints' horizon, so both tiers agree on what is too far.
+pub(crate) const HORIZON_DAYS: i64 = crate::schedule::HORIZON_DAYS;
 
 pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF024",
     severity: Severity::Warning,
     title: "offset-beyond-horizon",
-    what: "A task's schedule, followed back to `release`, lands more than two years before or after it.",
+    what: "A task's schedule, followed back to `release`, lands more than 366 days (nominally) before \
+           or after it. With a release given, the schedule lints measure the real plan instead (RWF080).",
     why: "Release templates span weeks or months; an offset of years is almost always a unit mistake \
           (`minutes` for `months`, an extra digit), and calendars rarely cover that far.",
-    example: "checkpoint kickoff \"Kick-off\" { at release - 900 days }",
+    example: "checkpoint kickoff \"Kick-off\" { at release - 400 days }",
 };
 
 pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {

@@ -86,14 +86,22 @@ pub fn gantt(v: &View<'_>) -> String {
         marks.iter().collect::<String>()
     );
     for (phase, tasks) in v.groups() {
-        let title = phase.as_deref().map_or("(no phase)".into(), |p| v.phase_title(p));
+        let title = phase
+            .as_deref()
+            .map_or("(no phase)".into(), |p| v.phase_title(p));
         let _ = writeln!(out, "{title}");
         for i in tasks {
             let t = &v.spec.tasks[i];
             let crit = v.is_critical(&t.key);
             let label = format!("{} {}", if crit { "*" } else { " " }, t.key);
             let mut row: Vec<char> = (0..cols)
-                .map(|c| if marks[c] == 'T' || marks[c] == 'R' { '┆' } else { ' ' })
+                .map(|c| {
+                    if marks[c] == 'T' || marks[c] == 'R' {
+                        '┆'
+                    } else {
+                        ' '
+                    }
+                })
                 .collect();
             let note = match v.plan.tasks[i].times {
                 Some(x) => {
@@ -105,9 +113,7 @@ pub fn gantt(v: &View<'_>) -> String {
                     } else {
                         '▒'
                     };
-                    for c in a.min(cols - 1)..=b.min(cols - 1) {
-                        row[c] = ch;
-                    }
+                    row[a.min(cols - 1)..=b.min(cols - 1)].fill(ch);
                     String::new()
                 }
                 None => " floating".into(),

@@ -40,7 +40,11 @@ impl<'a> View<'a> {
         self.plan.target.tz
     }
     pub fn release_local(&self) -> chrono::NaiveDateTime {
-        self.plan.target.instant.with_timezone(&self.tz()).naive_local()
+        self.plan
+            .target
+            .instant
+            .with_timezone(&self.tz())
+            .naive_local()
     }
     pub fn local(&self, t: DateTime<Utc>) -> chrono::NaiveDateTime {
         t.with_timezone(&self.tz()).naive_local()
@@ -61,10 +65,7 @@ impl<'a> View<'a> {
         let mut none = Vec::new();
         for i in order {
             let phase = &self.spec.tasks[i].phase;
-            match groups
-                .iter_mut()
-                .find(|(k, _)| k.is_some() && k == phase)
-            {
+            match groups.iter_mut().find(|(k, _)| k.is_some() && k == phase) {
                 Some((_, v)) => v.push(i),
                 None => none.push(i),
             }
@@ -99,7 +100,9 @@ pub fn anchored_to(spec: &WorkflowSpec, i: usize) -> String {
     match &spec.tasks[i].schedule {
         Some(Schedule::Relative { anchor, .. }) => match anchor {
             Anchor::Release => "release".into(),
-            Anchor::Task { task, point } => format!("{task}.{}", super::resolve::point_name(*point)),
+            Anchor::Task { task, point } => {
+                format!("{task}.{}", super::resolve::point_name(*point))
+            }
         },
         Some(Schedule::Pinned { .. }) => "pinned".into(),
         None => String::new(),
@@ -128,12 +131,7 @@ pub fn dependency_order(spec: &WorkflowSpec, plan: &Plan) -> Vec<usize> {
             }
         }
     }
-    let key = |i: usize| {
-        (
-            plan.tasks.get(i).and_then(|t| t.times).map(|t| t.start),
-            i,
-        )
-    };
+    let key = |i: usize| (plan.tasks.get(i).and_then(|t| t.times).map(|t| t.start), i);
     let mut ready: std::collections::BTreeSet<(Option<DateTime<Utc>>, usize)> =
         (0..n).filter(|&i| indeg[i] == 0).map(key).collect();
     let mut out = Vec::with_capacity(n);

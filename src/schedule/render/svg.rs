@@ -59,7 +59,11 @@ pub fn svg(v: &View<'_>) -> String {
     let mut d = first;
     while d <= last {
         let x = x_of(d.and_hms_opt(0, 0, 0).unwrap_or_default());
-        if d.day() == 1 || d.weekday() == chrono::Weekday::Mon {
+        // Label Mondays, and month starts that are not within two days of a Monday.
+        let monday = d.weekday() == chrono::Weekday::Mon;
+        let near_monday =
+            d.weekday().num_days_from_monday() <= 2 || d.weekday().num_days_from_monday() >= 5;
+        if monday || (d.day() == 1 && !near_monday) {
             let _ = writeln!(
                 o,
                 r##"<line x1="{x:.1}" y1="40" x2="{x:.1}" y2="{:.0}" stroke="#ddd"/><text x="{:.1}" y="36" font-size="10">{}</text>"##,
@@ -72,7 +76,9 @@ pub fn svg(v: &View<'_>) -> String {
     }
     let mut y = 48.0;
     for (phase, tasks) in &groups {
-        let title = phase.as_deref().map_or("(no phase)".into(), |p| v.phase_title(p));
+        let title = phase
+            .as_deref()
+            .map_or("(no phase)".into(), |p| v.phase_title(p));
         let _ = writeln!(
             o,
             r##"<rect x="0" y="{y:.0}" width="{width:.0}" height="{row_h:.0}" fill="#f0f0f0"/><text x="8" y="{:.0}" font-weight="bold">{}</text>"##,

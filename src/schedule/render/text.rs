@@ -193,7 +193,9 @@ pub fn mermaid(v: &View<'_>) -> String {
         v.tz()
     );
     for (phase, tasks) in v.groups() {
-        let title = phase.as_deref().map_or("Other".into(), |p| v.phase_title(p));
+        let title = phase
+            .as_deref()
+            .map_or("Other".into(), |p| v.phase_title(p));
         let _ = writeln!(out, "  section {}", mermaid_text(&title));
         for i in tasks {
             let t = &v.spec.tasks[i];
@@ -243,7 +245,11 @@ pub fn shifts_table(shifts: &[Shift], tz: Tz) -> String {
                 s.shift.map_or("—".into(), |d| {
                     format!(
                         "{}{}",
-                        if d < chrono::Duration::zero() { "-" } else { "+" },
+                        if d < chrono::Duration::zero() {
+                            "-"
+                        } else {
+                            "+"
+                        },
                         crate::schedule::lint_human(d)
                     )
                 }),

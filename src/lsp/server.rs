@@ -3,7 +3,7 @@
 use super::document::Document;
 use super::{completion, diagnostics, format, hover, navigate, symbols};
 use crate::compile::FsLoader;
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
     Notification as _, PublishDiagnostics,
@@ -170,7 +170,6 @@ impl State {
     }
 
     fn request(&self, req: Request) -> Reply {
-        let _: &RequestId = &req.id;
         let loader = FsLoader;
         match req.method.as_str() {
             GotoDefinition::METHOD => {

@@ -677,7 +677,7 @@ fn deep_nesting_is_one_diagnostic() {
             "[".repeat(n)
         ),
         format!("template t {{ {} }}", "phase p {".repeat(n)),
-        "(".repeat(n) + &")".repeat(n),
+        "(".repeat(n) + ")".repeat(n).as_str(),
     ] {
         let p = rwf::syntax::parse("deep.rwf", &text);
         assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics.first());

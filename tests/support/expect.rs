@@ -113,7 +113,10 @@ pub fn assert_golden(path: &Path, actual: &str) {
 pub fn verify(file: &str, text: &str, diagnostics: &[Diagnostic]) -> Result<(), String> {
     let mut expected = expectations(text);
     let mut unexpected = Vec::new();
-    for d in diagnostics.iter().filter(|d| d.file.as_deref().unwrap_or(file) == file) {
+    for d in diagnostics
+        .iter()
+        .filter(|d| d.file.as_deref().unwrap_or(file) == file)
+    {
         let (code, line, col, message) = describe(d, text);
         match expected.iter().position(|e| {
             e.code == code && e.line == line && e.col == col && message.contains(&e.fragment)
@@ -129,7 +132,10 @@ pub fn verify(file: &str, text: &str, diagnostics: &[Diagnostic]) -> Result<(), 
     }
     let mut report = format!("{file}:\n");
     for e in &expected {
-        report.push_str(&format!("  missing:    {} {}:{} {}\n", e.code, e.line, e.col, e.fragment));
+        report.push_str(&format!(
+            "  missing:    {} {}:{} {}\n",
+            e.code, e.line, e.col, e.fragment
+        ));
     }
     for u in &unexpected {
         report.push_str(u);

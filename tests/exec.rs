@@ -497,6 +497,7 @@ program = "./asker.sh"
             grace: Duration::from_secs(2),
             lease: Duration::from_secs(60),
             concurrency: 1,
+            ..WorkerConfig::default()
         },
         std::sync::Arc::new(registry),
         std::sync::Arc::new(rwf::engine::NoHooks),

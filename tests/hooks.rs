@@ -1371,6 +1371,7 @@ async fn postgres_worker_runs_gate_input_and_approvers_hooks() {
             grace: std::time::Duration::from_secs(2),
             lease: std::time::Duration::from_secs(60),
             concurrency: 2,
+            ..WorkerConfig::default()
         },
         std::sync::Arc::new(BuiltinExecutor::new(std::sync::Arc::new(
             PgEffectLedger::new(store.pool().clone()),

@@ -258,7 +258,8 @@ impl Store {
         &self,
         notification: Option<Uuid>,
     ) -> Result<Vec<DeliveryAttemptRow>> {
-        let rows: Vec<(Uuid, String, i32, DateTime<Utc>, String, Option<String>)> = sqlx::query_as(
+        type Row = (Uuid, String, i32, DateTime<Utc>, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT notification_id, sink, attempt, at, outcome, error FROM rwf.delivery_attempts
              WHERE $1::uuid IS NULL OR notification_id = $1 ORDER BY id",
         )

@@ -9,7 +9,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF018",
     severity: Severity::Warning,
     title: "unused-param",
-    what: "A param is declared but no title, message, input, target or timezone uses it.",
+    what: "A param is declared but no title, message, input, target, timezone or hook file \
+           (`ctx.params.NAME`) uses it.",
     why:
         "Every `rwf new` must still supply it (or accept its default) for no effect; it is usually \
           a leftover or a typo in the place that meant to use it.",
@@ -29,7 +30,7 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     for (i, param) in cx.spec.params.iter().enumerate() {
-        if used.contains(param.name.as_str()) {
+        if used.contains(param.name.as_str()) || read_by_hooks(cx, &param.name) {
             continue;
         }
         let span = cx.map.params.get(i).cloned();
@@ -42,4 +43,16 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
                 )),
         );
     }
+}
+
+/// Hooks read params from their context (`ctx.params.NAME` or `ctx.params["NAME"]`).
+fn read_by_hooks(cx: &Context, name: &str) -> bool {
+    let dotted = format!("params.{name}");
+    let indexed = format!("params[\"{name}\"]");
+    cx.spec.hooks.iter().any(|hook| {
+        hook.source.match_indices(&dotted).any(|(i, m)| {
+            !hook.source[i + m.len()..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        }) || hook.source.contains(&indexed)
+    })
 }

@@ -19,7 +19,7 @@ pub fn run(args: Args) -> CmdResult {
         Ok((t, _)) => t,
         // Errors elsewhere in the plan still leave this task explainable.
         Err(_) => schedule::target_of(&loaded.spec).map_err(|d| {
-            print_diagnostics(&d, &loaded.text);
+            print_diagnostics(&d, &loaded.file, &loaded.text);
             CliError::new("the release cannot be resolved")
         })?,
     };

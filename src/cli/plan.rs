@@ -3,7 +3,7 @@
 
 use super::{CliError, CmdResult, Outcome};
 use crate::compile::{self, FsLoader, Inputs, SourceMap};
-use crate::diagnostic::{Diagnostic, LineIndex};
+use crate::diagnostic::Diagnostic;
 use crate::schedule::{self, render, Plan, Target};
 use crate::spec::{TzRef, WorkflowSpec};
 use chrono::NaiveDate;
@@ -60,24 +60,15 @@ pub struct Loaded {
     pub file: String,
 }
 
-/// Renders diagnostics for a human on stderr.
-pub fn print_diagnostics(diags: &[Diagnostic], text: &str) {
-    let idx = LineIndex::new(text);
-    for d in diags {
-        eprintln!("{}[{}]: {}", d.severity.as_str(), d.code, d.message);
-        if let (Some(f), Some(s)) = (&d.file, &d.span) {
-            let lc = idx.line_col(s.start);
-            eprintln!("  --> {f}:{}:{}", lc.line, lc.col);
-            eprintln!("   | {}", idx.line_text(lc.line));
-        }
-        if let Some(h) = &d.help {
-            eprintln!("  help: {h}");
-        }
-    }
+/// Renders diagnostics for a human on stderr (the shared renderer), with the template's text.
+pub fn print_diagnostics(diags: &[Diagnostic], file: &str, text: &str) {
+    let mut sources = super::render::Sources::new();
+    sources.insert(file, text);
+    super::render::eprint_all(diags, &sources);
 }
 
-fn findings(diags: &[Diagnostic], text: &str) -> CliError {
-    print_diagnostics(diags, text);
+fn findings(diags: &[Diagnostic], file: &str, text: &str) -> CliError {
+    print_diagnostics(diags, file, text);
     CliError::new(format!(
         "{} error{} in the template",
         diags.iter().filter(|d| d.is_error()).count(),
@@ -132,7 +123,7 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
     } else {
         let compiled = compile::compile_source(&file, &text, &FsLoader);
         if compiled.diagnostics.iter().any(Diagnostic::is_error) || compiled.spec.is_none() {
-            return Err(findings(&compiled.diagnostics, &text));
+            return Err(findings(&compiled.diagnostics, &file, &text));
         }
         let spec = compiled.spec.unwrap_or_else(unreachable_spec);
         let inputs = Inputs {
@@ -140,7 +131,7 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
             release: src.release.clone(),
             tz: src.tz.clone(),
         };
-        let bound = compile::preview(&spec, &inputs).map_err(|d| findings(&d, &text))?;
+        let bound = compile::preview(&spec, &inputs).map_err(|d| findings(&d, &file, &text))?;
         (bound, compiled.source_map)
     };
     // --release and --tz are applied here too, so every input form reads the same way.
@@ -190,9 +181,9 @@ fn unreachable_spec() -> WorkflowSpec {
 
 /// Resolves a loaded template: its target and plan, or the diagnostics (printed) as a tool error.
 pub fn plan_of(l: &Loaded) -> Result<(Target, Plan), CliError> {
-    let target = schedule::target_of(&l.spec).map_err(|d| findings(&d, &l.text))?;
+    let target = schedule::target_of(&l.spec).map_err(|d| findings(&d, &l.file, &l.text))?;
     let plan = schedule::resolve_located(&l.spec, &target, &BTreeMap::new(), &l.source)
-        .map_err(|d| findings(&d, &l.text))?;
+        .map_err(|d| findings(&d, &l.file, &l.text))?;
     Ok((target, plan))
 }
 
@@ -200,7 +191,7 @@ pub fn run(args: Args) -> CmdResult {
     let loaded = load(&args.source)?;
     let (target, plan) = plan_of(&loaded)?;
     let lints = schedule::lint(&loaded.spec, &plan, &loaded.source);
-    print_diagnostics(&lints, &loaded.text);
+    print_diagnostics(&lints, &loaded.file, &loaded.text);
     if let Some(old) = &args.compare_to {
         let mut before = Loaded {
             spec: loaded.spec.clone(),

@@ -108,6 +108,13 @@ impl Explanation {
                 _ => String::new(),
             }
         };
+        let std_text = crate::compile::stdlib("std/calendars");
+        let mut origins = Origins {
+            texts: vec![(source.file.clone(), text)],
+        };
+        if let Some((name, t)) = &std_text {
+            origins.texts.push((name.clone(), t.as_str()));
+        }
         let mut out = String::new();
         for link in &self.chain {
             let task = &spec.tasks[link.index];
@@ -115,7 +122,7 @@ impl Explanation {
             let _ = writeln!(out, "{} ({})", task.key, task.title);
             out.push_str(&src_line(src.and_then(|s| s.schedule.as_ref())));
             for step in &link.steps {
-                let (line, span) = describe(step, link);
+                let (line, span) = describe(step, link, &origins);
                 let _ = writeln!(out, "  {line}");
                 let span = match span {
                     Where::Anchor => src.and_then(|s| s.anchor.as_ref()),
@@ -156,7 +163,33 @@ enum Where {
     None,
 }
 
-fn describe(step: &TraceStep, link: &Link) -> (String, Where) {
+/// Where holidays and the `calendar` line are written: the template, else the embedded stdlib.
+struct Origins<'a> {
+    texts: Vec<(String, &'a str)>,
+}
+
+impl Origins<'_> {
+    /// ` (file:line)` of the first line satisfying `pred`, or empty.
+    fn find(&self, pred: impl Fn(&str) -> bool) -> String {
+        for (file, text) in &self.texts {
+            if let Some(n) = text.lines().position(|l| pred(l.trim())) {
+                return format!("  ({file}:{})", n + 1);
+            }
+        }
+        String::new()
+    }
+    fn skipped(&self, k: &super::calendar::Skipped) -> String {
+        match k {
+            super::calendar::Skipped::Holiday(d, _) => {
+                let needle = format!("holiday {d}");
+                format!("{}{}", k.describe(), self.find(|l| l.starts_with(&needle)))
+            }
+            _ => k.describe(),
+        }
+    }
+}
+
+fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Where) {
     let fmt = |l: &chrono::NaiveDateTime| l.format("%a %Y-%m-%d %H:%M").to_string();
     match step {
         TraceStep::Anchor {
@@ -207,9 +240,17 @@ fn describe(step: &TraceStep, link: &Link) -> (String, Where) {
             );
             if let Some(c) = calendar {
                 let _ = write!(s, " (calendar {c})");
+                if let Some(name) = c.strip_prefix('`').and_then(|c| c.split('`').next()) {
+                    let line = format!("calendar {name}");
+                    let _ = write!(
+                        s,
+                        "{}",
+                        origins.find(|l| l == line || l.starts_with(&format!("{line} ")))
+                    );
+                }
             }
             for k in skipped {
-                let _ = write!(s, "\n    skipped {}", k.describe());
+                let _ = write!(s, "\n    skipped {}", origins.skipped(k));
             }
             (s, Where::None)
         }
@@ -257,7 +298,7 @@ fn describe(step: &TraceStep, link: &Link) -> (String, Where) {
                 due.with_timezone(&link.task.tz).format("%a %Y-%m-%d %H:%M")
             );
             for k in skipped {
-                let _ = write!(s, "\n    skipped {}", k.describe());
+                let _ = write!(s, "\n    skipped {}", origins.skipped(k));
             }
             (s, Where::Window)
         }

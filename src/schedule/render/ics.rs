@@ -152,11 +152,15 @@ pub fn ics(v: &View<'_>) -> String {
     let dtstamp = NaiveDate::and_hms_opt(&v.today, 0, 0, 0)
         .map(|d| d.format("%Y%m%dT%H%M%SZ").to_string())
         .unwrap_or_default();
+    let instance = instance_id(v);
     for (i, t) in v.spec.tasks.iter().enumerate() {
         let r = &v.plan.tasks[i];
         let Some(x) = r.times else { continue };
         fold(&mut out, "BEGIN:VEVENT");
-        fold(&mut out, &format!("UID:{}.{}@rwf", v.spec.key, t.key));
+        fold(
+            &mut out,
+            &format!("UID:{}.{}.{instance}@rwf", v.spec.key, t.key),
+        );
         fold(&mut out, &format!("DTSTAMP:{dtstamp}"));
         fold(
             &mut out,
@@ -188,4 +192,20 @@ pub fn ics(v: &View<'_>) -> String {
     }
     fold(&mut out, "END:VCALENDAR");
     out
+}
+
+/// Identifies the release instance apart from its date: a hash of the bindings other than the release
+/// param, so UIDs stay stable when the release moves and differ between two products.
+fn instance_id(v: &View<'_>) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for (k, val) in &v.spec.bindings {
+        if *k != v.spec.target.param {
+            h.update(k.as_bytes());
+            h.update(b"=");
+            h.update(val.to_string().as_bytes());
+            h.update(b"\n");
+        }
+    }
+    hex::encode(&h.finalize()[..4])
 }

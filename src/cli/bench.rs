@@ -1,10 +1,379 @@
-//! `rwf bench`.
+//! `rwf bench --database-url URL`: throughput (tasks settled per second), approval → downstream dispatch
+//! wake latency, and the idle cost of many active workflows with nothing due. Runs in a scratch database
+//! created next to the given one and dropped afterwards.
 
-use super::{not_yet, CmdResult};
+use super::db::Conn;
+use super::{block_on, CliError, CmdResult, Outcome};
+use crate::engine::Verdict;
+use crate::exec::builtin::BuiltinExecutor;
+use crate::schedule::{Plan, ResolvedTask, Target, Times};
+use crate::spec::*;
+use crate::store::worker::{Worker, WorkerConfig};
+use crate::store::{LifecycleVerb, NewWorkflow, PgEffectLedger, Store};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    conn: Conn,
+    /// Workflows in the throughput run
+    #[arg(long, default_value_t = 1000)]
+    workflows: usize,
+    /// Tasks per workflow in the throughput run
+    #[arg(long, default_value_t = 20)]
+    tasks: usize,
+    /// Approvals measured for wake latency
+    #[arg(long, default_value_t = 50)]
+    approvals: usize,
+    /// Idle workflows for the idle-cost run
+    #[arg(long, default_value_t = 10_000)]
+    idle: usize,
+    /// Seconds the idle run is observed
+    #[arg(long, default_value_t = 10)]
+    idle_secs: u64,
+    /// Keep the scratch database
+    #[arg(long)]
+    keep: bool,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(not_yet("bench"))
+fn task(key: &str, step: Step, deps: &[&str]) -> TaskSpec {
+    TaskSpec {
+        key: key.into(),
+        title: key.into(),
+        step,
+        schedule: None,
+        window: None,
+        depends_on: deps
+            .iter()
+            .map(|d| Dependency {
+                task: d.to_string(),
+                outcome: EdgeOutcome::Success,
+            })
+            .collect(),
+        policy: TaskPolicy::default(),
+        phase: None,
+        labels: Vec::new(),
+        risk: None,
+        required: true,
+        pre_release: false,
+        hooks: BTreeMap::new(),
+    }
+}
+
+fn spec(key: &str, tasks: Vec<TaskSpec>, release: DateTime<Utc>) -> WorkflowSpec {
+    WorkflowSpec {
+        format: FORMAT,
+        key: key.into(),
+        name: key.into(),
+        version: 1,
+        description: None,
+        params: vec![ParamSpec {
+            name: "release".into(),
+            ty: ParamType::Datetime,
+            default: None,
+            description: None,
+        }],
+        bindings: BTreeMap::from([("release".into(), serde_json::json!(release.to_rfc3339()))]),
+        target: TargetSpec {
+            param: "release".into(),
+            timezone: TzRef::Literal("UTC".into()),
+        },
+        calendar: None,
+        calendars: BTreeMap::new(),
+        phases: Vec::new(),
+        tasks,
+        hooks: Vec::new(),
+    }
+}
+
+fn plan(spec: &WorkflowSpec, release: DateTime<Utc>, start: Option<DateTime<Utc>>) -> Plan {
+    Plan {
+        target: Target {
+            instant: release,
+            tz: chrono_tz::UTC,
+        },
+        tasks: spec
+            .tasks
+            .iter()
+            .map(|t| ResolvedTask {
+                key: t.key.clone(),
+                times: start.filter(|_| t.schedule.is_some()).map(|s| Times {
+                    start: s,
+                    due: s + chrono::Duration::days(1),
+                    end: s + chrono::Duration::days(1),
+                }),
+                tz: chrono_tz::UTC,
+                pinned: false,
+            })
+            .collect(),
+        warnings: Vec::new(),
+        warning_tasks: Vec::new(),
+    }
+}
+
+/// `n` instant tasks: a root checkpoint, then agents and checkpoints in parallel, then a final checkpoint.
+fn throughput_spec(n: usize, release: DateTime<Utc>) -> WorkflowSpec {
+    let n = n.max(3);
+    let mut tasks = vec![task("root", Step::Checkpoint, &[])];
+    let mut middle = Vec::new();
+    for i in 0..n - 2 {
+        let key = format!("t{i}");
+        let step = if i % 2 == 0 {
+            Step::Agent {
+                uses: "builtin:succeed".into(),
+                input: BTreeMap::new(),
+                timeout: None,
+            }
+        } else {
+            Step::Checkpoint
+        };
+        tasks.push(task(&key, step, &["root"]));
+        middle.push(key);
+    }
+    let refs: Vec<&str> = middle.iter().map(String::as_str).collect();
+    tasks.push(task("done", Step::Checkpoint, &refs));
+    spec("bench_throughput", tasks, release)
+}
+
+fn worker(store: &Store, concurrency: usize) -> Arc<Worker> {
+    let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
+    Worker::new(
+        store.clone(),
+        WorkerConfig {
+            id: format!("bench-{}", std::process::id()),
+            poll: Duration::from_secs(30),
+            grace: Duration::from_secs(5),
+            lease: Duration::from_secs(30),
+            concurrency,
+        },
+        Arc::new(BuiltinExecutor::new(ledger)),
+        Arc::new(crate::store::RhaiHooks::default()),
+    )
+}
+
+async fn count(store: &Store, sql: &str) -> Result<i64, CliError> {
+    Ok(store.scalar_i64(sql).await?)
+}
+
+fn cpu_seconds() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+pub fn run(args: Args) -> CmdResult {
+    block_on(async move {
+        let url = args.conn.database_url.clone().ok_or_else(|| {
+            CliError::new("no database given").help("pass --database-url or set DATABASE_URL")
+        })?;
+        let scratch = format!("rwf_bench_{}", uuid::Uuid::new_v4().simple());
+        let scratch_url = Store::create_database(&url, &scratch).await?;
+        let result = bench(&args, &scratch_url).await;
+        if !args.keep {
+            Store::drop_database(&url, &scratch).await?;
+        } else {
+            eprintln!("kept {scratch_url}");
+        }
+        result
+    })
+}
+
+async fn bench(args: &Args, url: &str) -> CmdResult {
+    let store = Store::connect_with(url, 16).await?;
+    store.migrate().await?;
+    let release = Utc::now() + chrono::Duration::days(60);
+
+    // (a) Throughput.
+    let spec_a = throughput_spec(args.tasks, release);
+    let plan_a = plan(&spec_a, release, None);
+    eprintln!("(a) creating {} workflows × {} tasks", args.workflows, spec_a.tasks.len());
+    let mut ids = Vec::with_capacity(args.workflows);
+    for _ in 0..args.workflows {
+        ids.push(
+            store
+                .create_workflow(NewWorkflow {
+                    template: &spec_a,
+                    spec: &spec_a,
+                    plan: &plan_a,
+                    actor: "bench",
+                })
+                .await?,
+        );
+    }
+    for id in &ids {
+        store.transition(*id, LifecycleVerb::Start, "bench").await?;
+    }
+    let w = worker(&store, 4);
+    let started = Instant::now();
+    let cpu0 = cpu_seconds();
+    loop {
+        let dispatches = w.reconcile_due().await?;
+        let idle = dispatches.is_empty();
+        let mut set = tokio::task::JoinSet::new();
+        for d in dispatches {
+            let w = w.clone();
+            set.spawn(async move { w.run_dispatch(d).await });
+        }
+        while let Some(r) = set.join_next().await {
+            r.map_err(|e| CliError::new(e.to_string()))??;
+        }
+        if idle {
+            break;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu_a = cpu_seconds() - cpu0;
+    let settled = count(&store, "SELECT count(*) FROM rwf.tasks WHERE status = 'succeeded'").await?;
+    let completed =
+        count(&store, "SELECT count(*) FROM rwf.workflows WHERE status = 'completed'").await?;
+    println!(
+        "(a) throughput: {settled} tasks settled in {elapsed:.2}s = {:.0} tasks/s ({completed}/{} workflows completed; worker cpu {cpu_a:.2}s)",
+        settled as f64 / elapsed,
+        args.workflows
+    );
+
+    // (b) Approval → downstream dispatch latency, with the worker running its real loop.
+    let spec_b = spec(
+        "bench_approval",
+        vec![
+            task(
+                "ok",
+                Step::Approval {
+                    approvers: vec![Scope::User("bench".into())],
+                    quorum: 1,
+                    deadline: None,
+                    remind_every: None,
+                    on_reject: RejectPolicy::Skip,
+                    on_expire: ExpirePolicy::Remind,
+                    not_author_of: None,
+                },
+                &[],
+            ),
+            task(
+                "ship",
+                Step::Agent {
+                    uses: "builtin:succeed".into(),
+                    input: BTreeMap::new(),
+                    timeout: None,
+                },
+                &["ok"],
+            ),
+        ],
+        release,
+    );
+    let plan_b = plan(&spec_b, release, None);
+    let w_loop = worker(&store, 2);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let runner = {
+        let w = w_loop.clone();
+        tokio::spawn(async move {
+            w.run(async {
+                let _ = stop_rx.await;
+            })
+            .await
+        })
+    };
+    let mut latencies = Vec::new();
+    for _ in 0..args.approvals {
+        let id = store
+            .create_workflow(NewWorkflow {
+                template: &spec_b,
+                spec: &spec_b,
+                plan: &plan_b,
+                actor: "bench",
+            })
+            .await?;
+        store.transition(id, LifecycleVerb::Start, "bench").await?;
+        // Wait until the approval is open.
+        let open_by = Instant::now() + Duration::from_secs(10);
+        while store.task_status(id, "ok").await? != "waiting_input" {
+            if Instant::now() > open_by {
+                return Err(CliError::new("approval did not open within 10s"));
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        store
+            .decide(id, "ok", "bench", Verdict::Approve, None)
+            .await?;
+        let seen_by = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(ms) = store.approval_to_dispatch_ms(id, "ok", "ship").await? {
+                latencies.push(ms);
+                break;
+            }
+            if Instant::now() > seen_by {
+                return Err(CliError::new("downstream was not dispatched within 10s"));
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "(b) approval → downstream dispatch: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms (n = {})",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.95),
+        latencies.last().copied().unwrap_or(f64::NAN),
+        latencies.len()
+    );
+
+    // (c) Idle cost: many active workflows, nothing due for weeks.
+    let spec_c = spec(
+        "bench_idle",
+        vec![TaskSpec {
+            schedule: Some(Schedule::Relative {
+                anchor: Anchor::Release,
+                offsets: vec![],
+                time_of_day: None,
+                timezone: None,
+            }),
+            window: Some(Span::new(1, Unit::Days)),
+            ..task("later", Step::Checkpoint, &[])
+        }],
+        release,
+    );
+    let plan_c = plan(&spec_c, release, Some(release));
+    eprintln!("(c) creating {} idle workflows", args.idle);
+    store
+        .create_idle_workflows(&spec_c, &plan_c, args.idle)
+        .await?;
+    // Let the running worker reconcile them once (each wakes now, then sleeps until the release).
+    let settle_by = Instant::now() + Duration::from_secs(300);
+    while count(&store, "SELECT count(*) FROM rwf.workflows WHERE next_wake_at <= now()").await? > 0 {
+        if Instant::now() > settle_by {
+            return Err(CliError::new("idle workflows did not settle"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let x0 = store.xact_commits().await?;
+    let cpu0 = cpu_seconds();
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(args.idle_secs)).await;
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu0;
+    let x1 = store.xact_commits().await?;
+    let active = count(&store, "SELECT count(*) FROM rwf.workflows WHERE status = 'active'").await?;
+    println!(
+        "(c) idle: {active} active workflows, nothing due: worker cpu {:.2}% of a core, {:.2} transactions/s (database-wide) over {secs:.0}s",
+        100.0 * cpu / secs,
+        (x1 - x0) as f64 / secs
+    );
+    let _ = stop_tx.send(());
+    runner
+        .await
+        .map_err(|e| CliError::new(e.to_string()))??;
+    store.pool().close().await;
+    Ok(Outcome::Ok)
 }

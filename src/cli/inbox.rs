@@ -1,10 +1,65 @@
-//! `rwf inbox`.
+//! `rwf inbox [--as USER] [--format json]`: open approvals oldest first, then manual tasks, agents
+//! waiting for input and missed-window decisions.
 
-use super::{not_yet, CmdResult};
+use super::db::{open, Conn, Format};
+use super::{block_on, CmdResult, Outcome};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Only what this person can act on (named directly, or via a team / organization scope)
+    #[arg(long = "as")]
+    actor: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(flatten)]
+    conn: Conn,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(not_yet("inbox"))
+pub fn run(args: Args) -> CmdResult {
+    block_on(async move {
+        let store = open(&args.conn).await?;
+        let mut items = store.inbox().await?;
+        if let Some(person) = &args.actor {
+            let me = format!("user:{}", person.trim_start_matches("user:"));
+            items.retain(|i| {
+                let named = i.who.is_empty()
+                    || i.who.iter().any(|w| *w == me || !w.starts_with("user:"));
+                let voted = i.voted.iter().any(|v| format!("user:{v}") == me);
+                named && !voted
+            });
+        }
+        match args.format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&items)?),
+            Format::Text => {
+                if items.is_empty() {
+                    eprintln!("nothing waiting");
+                }
+                for i in &items {
+                    let extra = match i.kind.as_str() {
+                        "approval" => format!(
+                            "approvers {} quorum {} voted [{}]{}",
+                            i.who.join(","),
+                            i.quorum.unwrap_or(1),
+                            i.voted.join(","),
+                            i.deadline_at
+                                .map(|d| format!(" deadline {}", d.format("%Y-%m-%d %H:%M UTC")))
+                                .unwrap_or_default()
+                        ),
+                        _ => i.who.join(","),
+                    };
+                    println!(
+                        "{}  {:<8} {}  {:<20} {}  since {}  {}",
+                        i.workflow_id,
+                        i.kind,
+                        i.workflow,
+                        i.task_key,
+                        i.title,
+                        i.since.format("%Y-%m-%d %H:%M UTC"),
+                        extra
+                    );
+                }
+            }
+        }
+        Ok(Outcome::Ok)
+    })
 }

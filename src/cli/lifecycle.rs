@@ -1,6 +1,8 @@
-//! `rwf start|pause|resume|cancel WF`.
+//! `rwf start|pause|resume|cancel WF`: legal transitions only; a refusal exits 1 with the reason.
 
-use super::{not_yet, CmdResult};
+use super::db::{actor, open, workflow_id, Conn};
+use super::{block_on, CmdResult, Outcome};
+use crate::store::{LifecycleVerb, StoreError};
 
 pub enum Verb {
     Start,
@@ -10,8 +12,36 @@ pub enum Verb {
 }
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Workflow id
+    workflow: String,
+    /// Who does it (default: $USER)
+    #[arg(long = "as")]
+    actor: Option<String>,
+    #[command(flatten)]
+    conn: Conn,
+}
 
-pub fn run(_verb: Verb, _args: Args) -> CmdResult {
-    Err(not_yet("start"))
+pub fn run(verb: Verb, args: Args) -> CmdResult {
+    let verb = match verb {
+        Verb::Start => LifecycleVerb::Start,
+        Verb::Pause => LifecycleVerb::Pause,
+        Verb::Resume => LifecycleVerb::Resume,
+        Verb::Cancel => LifecycleVerb::Cancel,
+    };
+    block_on(async move {
+        let store = open(&args.conn).await?;
+        let id = workflow_id(&args.workflow)?;
+        match store.transition(id, verb, &actor(&args.actor)).await {
+            Ok(wf) => {
+                eprintln!("{}: {}", wf.id, wf.status);
+                Ok(Outcome::Ok)
+            }
+            Err(e @ (StoreError::IllegalTransition { .. } | StoreError::Refused(_))) => {
+                eprintln!("refused: {e}");
+                Ok(Outcome::Findings)
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
 }

@@ -1,10 +1,136 @@
-//! `rwf new`.
+//! `rwf new TEMPLATE --set k=v... --release DATE --tz TZ`: compile, bind, resolve, store the template
+//! version and insert the workflow as a draft. Prints only the new workflow id on stdout.
 
-use super::{not_yet, CmdResult};
+use super::db::{actor, open, Conn};
+use super::{block_on, CliError, CmdResult, Outcome};
+use crate::compile::{self, Inputs, ModuleLoader};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::store::{NewWorkflow, StoreError};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The template file (.rwf)
+    template: PathBuf,
+    /// Bind a param: `--set product=Widget` (repeatable)
+    #[arg(long = "set", value_name = "K=V")]
+    sets: Vec<String>,
+    /// The release instant (binds the template's target param)
+    #[arg(long)]
+    release: Option<String>,
+    /// The release timezone (IANA name)
+    #[arg(long)]
+    tz: Option<String>,
+    /// Who creates it (default: $USER)
+    #[arg(long = "as")]
+    actor: Option<String>,
+    #[command(flatten)]
+    conn: Conn,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(not_yet("new"))
+/// Reads `use`d modules relative to the importing file.
+struct FsLoader {
+    root: PathBuf,
+}
+
+impl ModuleLoader for FsLoader {
+    fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
+        let base = Path::new(from)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        let mut candidate = base.join(path);
+        if candidate.extension().is_none() {
+            candidate.set_extension("rwf");
+        }
+        std::fs::read_to_string(&candidate)
+            .map(|text| (candidate.display().to_string(), text))
+            .map_err(|e| format!("cannot read {}: {e}", candidate.display()))
+    }
+}
+
+fn render(diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}{}",
+                d.code,
+                d.message,
+                d.file
+                    .as_deref()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let text = std::fs::read_to_string(&args.template).map_err(|e| {
+        CliError::new(format!("cannot read {}: {e}", args.template.display()))
+    })?;
+    let mut sets = BTreeMap::new();
+    for s in &args.sets {
+        let (k, v) = s.split_once('=').ok_or_else(|| {
+            CliError::new(format!("`--set {s}` is not K=V")).help("write --set name=value")
+        })?;
+        sets.insert(k.trim().to_string(), v.to_string());
+    }
+    let file = args.template.display().to_string();
+    let loader = FsLoader {
+        root: args
+            .template
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    };
+    let compiled = compile::compile_source(&file, &text, &loader);
+    let errors: Vec<Diagnostic> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    let Some(template) = compiled.spec.filter(|_| errors.is_empty()) else {
+        return Err(CliError::new(format!(
+            "{file} does not compile:\n  {}",
+            render(&errors)
+        ))
+        .help(format!("run `rwf check {file}` for the full diagnostics")));
+    };
+    let inputs = Inputs {
+        sets,
+        release: args.release.clone(),
+        tz: args.tz.clone(),
+    };
+    let bound = compile::bind(&template, &inputs).map_err(|d| {
+        CliError::new(format!("cannot bind {file}:\n  {}", render(&d)))
+            .help("give every required param with --set, and --release/--tz")
+    })?;
+    let target = crate::schedule::target_of(&bound)
+        .map_err(|d| CliError::new(format!("no release target:\n  {}", render(&d))))?;
+    let plan = crate::schedule::resolve(&bound, &target, &BTreeMap::new())
+        .map_err(|d| CliError::new(format!("the schedule does not resolve:\n  {}", render(&d))))?;
+    let who = actor(&args.actor);
+    block_on(async move {
+        let store = open(&args.conn).await?;
+        let id = store
+            .create_workflow(NewWorkflow {
+                template: &template,
+                spec: &bound,
+                plan: &plan,
+                actor: &who,
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
+                    .help("template versions are immutable: bump `version` in the template"),
+                other => other.into(),
+            })?;
+        println!("{id}");
+        Ok(Outcome::Ok)
+    })
 }

@@ -1,10 +1,139 @@
-//! `rwf worker`.
+//! `rwf worker`: run the reconciler until SIGINT/SIGTERM (then finish in-flight work within --grace and
+//! hand the remaining leases back).
 
-use super::{not_yet, CmdResult};
+use super::db::{open, Conn};
+use super::{block_on, CliError, CmdResult, Outcome};
+use crate::exec::{AgentOutcome, AgentReport, BoxFuture, DispatchRequest, Executor};
+use crate::store::worker::{Worker, WorkerConfig};
+use crate::store::{PgEffectLedger, Store};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    conn: Conn,
+    /// Lease holder name; restarting with the same id takes this worker's leases back at once
+    #[arg(long)]
+    id: Option<String>,
+    /// Safety poll interval in seconds (the worker also wakes on NOTIFY and at the next due time)
+    #[arg(long, default_value_t = 30.0)]
+    poll: f64,
+    /// Seconds in-flight dispatches may finish after a stop signal
+    #[arg(long, default_value_t = 10.0)]
+    grace: f64,
+    /// Dispatch lease length in seconds (heartbeats renew it every third of it)
+    #[arg(long, default_value_t = 30.0)]
+    lease: f64,
+    /// Parallel claimers
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Run `builtin:` agents with the built-in test executor
+    #[arg(long)]
+    test_executor: bool,
+    /// rwf.toml with the agents (default: the nearest one upward)
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(not_yet("worker"))
+fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err(CliError::new(format!("--{name} must be a positive number of seconds")))
+    }
+}
+
+/// Routes each dispatch: `builtin:` agents to the test executor (with `--test-executor`), the rest to
+/// the agents of `rwf.toml`.
+struct Routed {
+    config: crate::config::Config,
+    builtin: Option<crate::exec::builtin::BuiltinExecutor>,
+}
+
+fn refuse(reason: String) -> AgentReport {
+    AgentReport {
+        log: Some(reason.clone()),
+        outcome: AgentOutcome::Failed {
+            reason,
+            retryable: false,
+        },
+    }
+}
+
+impl Executor for Routed {
+    fn dispatch<'a>(&'a self, request: &'a DispatchRequest) -> BoxFuture<'a, AgentReport> {
+        if request.agent.starts_with("builtin:") {
+            return match &self.builtin {
+                Some(b) => b.dispatch(request),
+                None => Box::pin(async move {
+                    refuse(format!(
+                        "`{}` is a built-in test agent; run the worker with --test-executor",
+                        request.agent
+                    ))
+                }),
+            };
+        }
+        match self.config.executor_for(&request.agent) {
+            Some(executor) => Box::pin(async move { executor.dispatch(request).await }),
+            None => Box::pin(async move {
+                refuse(format!("no agent `{}` in rwf.toml", request.agent))
+            }),
+        }
+    }
+}
+
+/// The executor the worker runs agents with.
+pub(crate) fn executor(
+    store: &Store,
+    config: crate::config::Config,
+    test_executor: bool,
+) -> Arc<dyn Executor> {
+    let builtin = test_executor.then(|| {
+        let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
+        crate::exec::builtin::BuiltinExecutor::new(ledger)
+    });
+    Arc::new(Routed { config, builtin })
+}
+
+pub fn run(args: Args) -> CmdResult {
+    block_on(async move {
+        let store = open(&args.conn).await?;
+        let worker_config = WorkerConfig {
+            id: args
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("worker-{}", std::process::id())),
+            poll: secs("poll", args.poll)?,
+            grace: secs("grace", args.grace)?,
+            lease: secs("lease", args.lease)?,
+            concurrency: args.concurrency.max(1),
+        };
+        let config = super::db::load_config(args.config.as_deref())?;
+        let executor = executor(&store, config, args.test_executor);
+        let worker = Worker::new(
+            store,
+            worker_config,
+            executor,
+            Arc::new(crate::store::RhaiHooks::default()),
+        );
+        eprintln!("worker {} running", worker.id());
+        let shutdown = async {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
+        worker.run(shutdown).await?;
+        eprintln!("worker {} stopped", worker.id());
+        Ok(Outcome::Ok)
+    })
 }

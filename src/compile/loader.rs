@@ -9,6 +9,18 @@ use std::path::Path;
 pub const STDLIB: &[(&str, &str)] = &[
     ("policies.rwf", include_str!("../../stdlib/policies.rwf")),
     ("calendars.rwf", include_str!("../../stdlib/calendars.rwf")),
+    (
+        "hooks/business_hours.rhai",
+        include_str!("../../stdlib/hooks/business_hours.rhai"),
+    ),
+    (
+        "hooks/escalate_when_late.rhai",
+        include_str!("../../stdlib/hooks/escalate_when_late.rhai"),
+    ),
+    (
+        "hooks/approvers_by_risk.rhai",
+        include_str!("../../stdlib/hooks/approvers_by_risk.rhai"),
+    ),
 ];
 
 /// `module` as written after `use` or `hooks`: `.rwf` is added when there is no extension.

@@ -1,6 +1,13 @@
 //! Executors for agent tasks (command, http, and a built-in test executor) and notification sinks.
 //! This is the IO edge the worker drives; the engine only decides.
 
+pub mod builtin;
+pub mod command;
+pub mod deliver;
+pub mod http;
+pub mod process;
+pub mod sinks;
+
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;

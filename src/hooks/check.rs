@@ -5,7 +5,7 @@ use super::cache;
 use super::codes;
 use super::contract;
 use super::position::{fn_name_span, span_of};
-use super::sandbox::{self, Limits, DISABLED_SYMBOLS};
+use super::sandbox::{self, lowercase_first, Limits, DISABLED_SYMBOLS};
 use crate::compile::SourceMap;
 use crate::diagnostic::Diagnostic;
 use crate::spec::{HookPoint, WorkflowSpec};
@@ -110,14 +110,13 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
         let statements = ast.clone_statements_only();
         let _deadline = sandbox::DeadlineGuard::start(limits.wall_clock);
         if let Err(err) = engine.run_ast_with_scope(&mut Scope::new(), &statements) {
-            let mut err = *err;
-            let pos = err.take_position();
+            let pos = err.position();
             let mut d = Diagnostic::error(
                 codes::TOP_LEVEL,
                 format!(
-                    "the top-level code of hook file `{}` fails: {}",
+                    "the top-level code of hook file `{}` {}",
                     file.path,
-                    lowercase_first(&err.to_string())
+                    sandbox::describe(*err, limits)
                 ),
             )
             .in_file(file.path.clone())
@@ -157,18 +156,27 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
     // Bindings.
     let mut used_files = BTreeSet::new();
     let all_compiled = compiled.iter().all(|c| *c);
+    // A binding from `defaults` lands on every task; it is misplaced only if it runs on none.
+    let runs_somewhere: BTreeSet<(HookPoint, &str)> = spec
+        .tasks
+        .iter()
+        .flat_map(|t| t.hooks.iter().map(move |(p, f)| (t, *p, f.as_str())))
+        .filter(|(t, p, _)| contract::applies_to(*p).is_none_or(|k| k == t.step.kind()))
+        .map(|(_, p, f)| (p, f))
+        .collect();
     for task in &spec.tasks {
         for (&point, function) in &task.hooks {
             let kind = task.step.kind();
             if let Some(only) = contract::applies_to(point) {
-                if only != kind {
+                if only != kind && !runs_somewhere.contains(&(point, function.as_str())) {
                     out.push(
                         Diagnostic::warning(
                             codes::POINT_KIND,
                             format!(
-                                "task `{}`: the {} hook `{function}` never runs on a {} task",
+                                "task `{}`: the {} hook `{function}` never runs on {} {} task",
                                 task.key,
                                 point.as_str(),
+                                article(kind.as_str()),
                                 kind.as_str()
                             ),
                         )
@@ -218,8 +226,10 @@ pub(crate) fn check_with(spec: &WorkflowSpec, engine: &Engine, limits: &Limits) 
         }
     }
 
+    // An unbound file is only worth a warning when every binding was found (else RWF091 says it).
+    let any_missing = out.iter().any(|d| d.code == codes::FN_MISSING);
     for (index, file) in spec.hooks.iter().enumerate() {
-        if compiled[index] && !used_files.contains(&index) {
+        if compiled[index] && !any_missing && !used_files.contains(&index) {
             out.push(
                 Diagnostic::warning(
                     codes::FILE_UNUSED,
@@ -294,29 +304,29 @@ pub(crate) fn syntax_diagnostic(path: &str, source: &str, err: &ParseError) -> D
     d
 }
 
-fn lowercase_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
 
 /// `hook POINT FN`: the point by name, or RWF093 with the nearest point. For the language front end.
-pub fn parse_point(name: &str) -> Result<HookPoint, Diagnostic> {
+pub fn parse_point(name: &str) -> Result<HookPoint, Box<Diagnostic>> {
     HookPoint::ALL
         .into_iter()
         .find(|p| p.as_str() == name)
         .ok_or_else(|| {
             let names = HookPoint::ALL.map(HookPoint::as_str);
             let d = Diagnostic::error(codes::POINT_UNKNOWN, format!("unknown hook point `{name}`"));
-            match suggest(name, names.into_iter()) {
+            Box::new(match suggest(name, names.into_iter()) {
                 Some(near) => d.help(format!(
                     "did you mean `{near}`? (points: {})",
                     names.join(", ")
                 )),
                 None => d.help(format!("hook points are {}", names.join(", "))),
-            }
+            })
         })
 }
 
@@ -362,8 +372,13 @@ mod tests {
     #[test]
     fn parses_points() {
         assert_eq!(parse_point("gate").unwrap(), HookPoint::Gate);
-        let d = parse_point("retries").unwrap_err();
+        let d = parse_point("gates").unwrap_err();
         assert_eq!(d.code, "RWF093");
-        assert!(d.help.unwrap().contains("`retry`"));
+        assert!(d.help.clone().unwrap().contains("did you mean `gate`?"));
+        let d = parse_point("zzz").unwrap_err();
+        assert_eq!(
+            d.help.unwrap(),
+            "hook points are retry, missed, gate, approvers, input, notification"
+        );
     }
 }

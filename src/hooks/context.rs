@@ -64,9 +64,13 @@ pub fn local(now: DateTime<Utc>, tz: Tz) -> Value {
     })
 }
 
-/// The `ctx` JSON for one hook call.
-pub fn build(input: &ContextInput<'_>) -> Value {
-    let t = input.task;
+/// The `ctx.task` map: identity, planned times and what the step declares (approvers and quorum,
+/// recipients and message, agent reference). The engine's own context builder can call this too.
+pub fn task_details(
+    t: &TaskSpec,
+    start: Option<DateTime<Utc>>,
+    due: Option<DateTime<Utc>>,
+) -> Map<String, Value> {
     let mut task = Map::new();
     task.insert("key".into(), json!(t.key));
     task.insert("title".into(), json!(t.title));
@@ -79,11 +83,8 @@ pub fn build(input: &ContextInput<'_>) -> Value {
     );
     task.insert("labels".into(), json!(t.labels));
     task.insert("required".into(), json!(t.required));
-    task.insert(
-        "start_unix".into(),
-        json!(input.start.map(|s| s.timestamp())),
-    );
-    task.insert("due_unix".into(), json!(input.due.map(|d| d.timestamp())));
+    task.insert("start_unix".into(), json!(start.map(|s| s.timestamp())));
+    task.insert("due_unix".into(), json!(due.map(|d| d.timestamp())));
     match &t.step {
         Step::Approval {
             approvers, quorum, ..
@@ -106,6 +107,12 @@ pub fn build(input: &ContextInput<'_>) -> Value {
         }
         _ => {}
     }
+    task
+}
+
+/// The `ctx` JSON for one hook call.
+pub fn build(input: &ContextInput<'_>) -> Value {
+    let task = task_details(input.task, input.start, input.due);
     let mut ctx = json!({
         "task": Value::Object(task),
         "attempt": input.attempt,

@@ -4,7 +4,7 @@
 //! Canonical results (what `Runtime::call` returns):
 //! - retry: `null` (the task's own retry policy decides), `{"stop": true}`, `{"delay_minutes": N}`
 //! - missed: `"fire_asap" | "skip" | "require_manual_decision" | "fail"`
-//! - gate: `{"pass": true}` or `{"wait": "reason", "until_unix": N?}`
+//! - gate: `{"pass": true}` or `{"wait": "reason", "until_unix": N?}` (`false` is a wait with a stock reason)
 //! - approvers: `{"approvers": ["team:legal", ...], "quorum": N}` — never a decision
 //! - input: an object, merged over the declared input
 //! - notification: `{"message": "...", "to": ["channel:#x", ...]}` (either key may be absent, not both)
@@ -48,7 +48,7 @@ pub fn signature(point: HookPoint) -> &'static str {
             "fn NAME(ctx) -> \"fire_asap\" | \"skip\" | \"require_manual_decision\" | \"fail\""
         }
         HookPoint::Gate => {
-            "fn NAME(ctx) -> true | #{pass: true} | #{wait: STRING, until_unix: INT?}"
+            "fn NAME(ctx) -> true | #{pass: true} | false | #{wait: STRING, until_unix: INT?}"
         }
         HookPoint::Approvers => "fn NAME(ctx) -> #{approvers: [SCOPE, ...], quorum: INT}",
         HookPoint::Input => "fn NAME(ctx) -> #{...}  (merged over the declared input)",
@@ -157,11 +157,7 @@ fn gate(result: Value) -> Result<Value, String> {
     const EXPECTED: &str = "true, #{pass: true} or #{wait: \"reason\", until_unix: N}";
     match result {
         Value::Bool(true) => return Ok(json!({"pass": true})),
-        Value::Bool(false) => {
-            return Err(format!(
-                "returned false; to hold the task return #{{wait: \"reason\"}} so `rwf status` can say why ({EXPECTED})"
-            ))
-        }
+        Value::Bool(false) => return Ok(json!({"wait": "the gate hook returned false"})),
         _ => {}
     }
     let map = object(result, EXPECTED)?;
@@ -342,7 +338,10 @@ mod tests {
             ok(HookPoint::Gate, json!({"wait": "closed", "until_unix": 10})),
             json!({"wait": "closed", "until_unix": 10})
         );
-        assert!(err(HookPoint::Gate, json!(false)).contains("wait"));
+        assert_eq!(
+            ok(HookPoint::Gate, json!(false)),
+            json!({"wait": "the gate hook returned false"})
+        );
         assert!(err(HookPoint::Gate, json!({"wait": ""})).contains("non-empty"));
     }
 

@@ -26,10 +26,31 @@ pub fn to_dynamic(value: &Value) -> Dynamic {
 /// rhai → JSON. Fails (naming the path inside the value) on anything JSON cannot hold: a function
 /// pointer, a range, a non-finite float.
 pub fn to_json(value: &Dynamic) -> Result<Value, String> {
-    to_json_at(value, "")
+    to_json_at(value, "", &Sizes::UNLIMITED)
 }
 
-fn to_json_at(value: &Dynamic, path: &str) -> Result<Value, String> {
+/// Size limits a converted value must respect (rhai does not check a value a function returns).
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub string: usize,
+    pub array: usize,
+    pub map: usize,
+}
+
+impl Sizes {
+    pub const UNLIMITED: Sizes = Sizes {
+        string: usize::MAX,
+        array: usize::MAX,
+        map: usize::MAX,
+    };
+}
+
+/// `to_json`, refusing any string, array or map larger than `sizes`.
+pub fn to_json_within(value: &Dynamic, sizes: &Sizes) -> Result<Value, String> {
+    to_json_at(value, "", sizes)
+}
+
+fn to_json_at(value: &Dynamic, path: &str, sizes: &Sizes) -> Result<Value, String> {
     let here = || {
         if path.is_empty() {
             "the result".to_string()
@@ -56,6 +77,13 @@ fn to_json_at(value: &Dynamic, path: &str) -> Result<Value, String> {
     }
     if value.is_string() {
         let s = value.clone().into_immutable_string().unwrap_or_default();
+        if s.len() > sizes.string {
+            return Err(format!(
+                "{} is over the limit: length of string (at most {} bytes)",
+                here(),
+                sizes.string
+            ));
+        }
         return Ok(Value::String(s.to_string()));
     }
     if value.is_array() {
@@ -63,10 +91,17 @@ fn to_json_at(value: &Dynamic, path: &str) -> Result<Value, String> {
             .read_lock::<Array>()
             .map(|a| a.clone())
             .unwrap_or_default();
+        if items.len() > sizes.array {
+            return Err(format!(
+                "{} is over the limit: size of array (at most {} items)",
+                here(),
+                sizes.array
+            ));
+        }
         return items
             .iter()
             .enumerate()
-            .map(|(i, item)| to_json_at(item, &format!("{path}[{i}]")))
+            .map(|(i, item)| to_json_at(item, &format!("{path}[{i}]"), sizes))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array);
     }
@@ -75,6 +110,13 @@ fn to_json_at(value: &Dynamic, path: &str) -> Result<Value, String> {
             .read_lock::<Map>()
             .map(|m| m.clone())
             .unwrap_or_default();
+        if fields.len() > sizes.map {
+            return Err(format!(
+                "{} is over the limit: size of object map (at most {} entries)",
+                here(),
+                sizes.map
+            ));
+        }
         let mut out = serde_json::Map::new();
         for (k, v) in &fields {
             let child = if path.is_empty() {
@@ -82,7 +124,7 @@ fn to_json_at(value: &Dynamic, path: &str) -> Result<Value, String> {
             } else {
                 format!("{path}.{k}")
             };
-            out.insert(k.to_string(), to_json_at(v, &child)?);
+            out.insert(k.to_string(), to_json_at(v, &child, sizes)?);
         }
         return Ok(Value::Object(out));
     }
@@ -112,5 +154,16 @@ mod tests {
     fn refuses_what_json_cannot_hold() {
         let err = to_json(&Dynamic::from_float(f64::INFINITY)).unwrap_err();
         assert!(err.contains("JSON cannot hold"), "{err}");
+        let big = to_dynamic(&serde_json::json!({"a": {"b": [1, 2, 3]}}));
+        let sizes = Sizes {
+            string: 10,
+            array: 2,
+            map: 10,
+        };
+        let err = to_json_within(&big, &sizes).unwrap_err();
+        assert_eq!(
+            err,
+            "`a.b` is over the limit: size of array (at most 2 items)"
+        );
     }
 }

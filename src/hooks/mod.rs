@@ -7,7 +7,8 @@
 //!
 //! Files: `sandbox` (engine, packages, limits, wall-clock abort), `contract` (per-point result shapes),
 //! `context` (the `ctx` map), `convert` (JSON ↔ rhai), `check` (diagnostics), `codes` (RWF090–099),
-//! `position` (rhai positions → byte spans), `cache` (compiled ASTs), `runtime`, `host` (the trait).
+//! `position` (rhai positions → byte spans), `cache` (compiled ASTs), `runtime` (implements
+//! `engine::HookHost`).
 
 mod cache;
 mod check;
@@ -15,17 +16,17 @@ mod codes;
 pub mod context;
 pub mod contract;
 mod convert;
-mod host;
 mod position;
 mod runtime;
 mod sandbox;
 
+/// The engine's hook host trait, implemented by `Runtime`.
+pub use crate::engine::HookHost;
 pub use cache::sha256_hex;
 pub use check::{check_spec, check_spec_mapped, parse_point, suggest};
 pub use codes::CODES;
 pub use context::{build as build_context, ContextInput};
 pub use convert::{to_dynamic, to_json};
-pub use host::HookHost;
 pub use position::span_of;
 pub use runtime::Runtime;
 pub use sandbox::{Limits, DISABLED_SYMBOLS};

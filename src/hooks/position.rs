@@ -74,9 +74,10 @@ mod tests {
     fn maps_line_and_column_to_bytes() {
         let src = "fn a(ctx) {\n  let é = 1;\n  bad_name + 1\n}\n";
         assert_eq!(offset_of(src, 1, 1), 0);
-        assert_eq!(offset_of(src, 2, 7), 12 + 6 + 1); // `=` after the 2-byte `é`
-        assert_eq!(span_of(src, Position::new(3, 3)), Some(27..35));
-        assert_eq!(&src[27..35], "bad_name");
+        assert_eq!(offset_of(src, 2, 7), 18); // `é`
+        assert_eq!(offset_of(src, 2, 9), 21); // `=`, after the 2-byte `é`
+        assert_eq!(span_of(src, Position::new(3, 3)), Some(28..36));
+        assert_eq!(&src[28..36], "bad_name");
         assert_eq!(span_of(src, Position::NONE), None);
         assert_eq!(
             span_of(src, Position::new(99, 1)),
@@ -88,6 +89,8 @@ mod tests {
     fn finds_function_names() {
         let src = "// fn x\nfn gate_x(ctx) {}\nfn gate(ctx) { true }";
         assert_eq!(fn_name_span(src, "gate").map(|r| &src[r]), Some("gate"));
-        assert_eq!(fn_name_span(src, "gate"), Some(30..34));
+        assert_eq!(fn_name_span(src, "gate"), Some(29..33));
+        assert_eq!(fn_name_span(src, "gate_x"), Some(11..17));
+        assert_eq!(fn_name_span(src, "none"), None);
     }
 }

@@ -9,11 +9,11 @@ use super::cache;
 use super::check;
 use super::contract;
 use super::convert;
-use super::host::HookHost;
 use super::sandbox::{self, DeadlineGuard, Limits};
 use crate::diagnostic::Diagnostic;
+use crate::engine::HookHost;
 use crate::spec::{HookPoint, WorkflowSpec};
-use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope, AST};
+use rhai::{CallFnOptions, Dynamic, Engine, Scope, AST};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -129,75 +129,16 @@ impl Runtime {
             )
         };
         match result {
-            Ok(value) => convert::to_json(&value).map_err(|e| format!("returned a bad value: {e}")),
-            Err(err) => Err(self.describe(*err)),
-        }
-    }
-
-    /// `failed at 3:7: ...` in words a policy author can act on.
-    fn describe(&self, err: EvalAltResult) -> String {
-        let wall_clock = sandbox::is_wall_clock(&err);
-        let mut inner = innermost(err);
-        let pos = inner.take_position();
-        let at = match pos.line() {
-            Some(line) => format!(" at {line}:{}", pos.position().unwrap_or(1)),
-            None => String::new(),
-        };
-        let l = &self.limits;
-        let what = match &inner {
-            _ if wall_clock => format!(
-                "ran longer than its {} ms time budget and was stopped",
-                l.wall_clock.as_millis()
-            ),
-            EvalAltResult::ErrorTooManyOperations(_) => format!(
-                "ran more than {} operations and was stopped (an endless loop?)",
-                l.max_operations
-            ),
-            EvalAltResult::ErrorStackOverflow(_) => format!(
-                "nested calls deeper than {} and was stopped (endless recursion?)",
-                l.max_call_levels
-            ),
-            EvalAltResult::ErrorDataTooLarge(what, _) => format!(
-                "built a value over the limit: {} (strings {} bytes, arrays {} items, maps {} entries)",
-                what.to_lowercase(),
-                l.max_string_size,
-                l.max_array_size,
-                l.max_map_size
-            ),
-            EvalAltResult::ErrorFunctionNotFound(sig, _) => format!(
-                "called `{sig}`, which does not exist in the hook sandbox (no files, clock, network or processes)"
-            ),
-            EvalAltResult::ErrorTerminated(..) => "was stopped".to_string(),
-            other => other.to_string().to_lowercase_first(),
-        };
-        format!("failed{at}: {what}")
-    }
-}
-
-/// The error that caused a chain of `ErrorInFunctionCall`s, with the deepest known position.
-fn innermost(err: EvalAltResult) -> EvalAltResult {
-    match err {
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, pos) => {
-            let mut inner = innermost(*inner);
-            if inner.position().is_none() && !pos.is_none() {
-                inner.set_position(pos);
+            Ok(value) => {
+                let sizes = convert::Sizes {
+                    string: self.limits.max_string_size,
+                    array: self.limits.max_array_size,
+                    map: self.limits.max_map_size,
+                };
+                convert::to_json_within(&value, &sizes)
+                    .map_err(|e| format!("returned a value it may not: {e}"))
             }
-            inner
-        }
-        other => other,
-    }
-}
-
-trait LowercaseFirst {
-    fn to_lowercase_first(self) -> String;
-}
-
-impl LowercaseFirst for String {
-    fn to_lowercase_first(self) -> String {
-        let mut chars = self.chars();
-        match chars.next() {
-            Some(c) => c.to_lowercase().chain(chars).collect(),
-            None => self,
+            Err(err) => Err(sandbox::describe(*err, &self.limits)),
         }
     }
 }

@@ -53,7 +53,7 @@ impl Default for Limits {
             max_call_levels: 24,
             max_expr_depth: 64,
             max_function_expr_depth: 32,
-            max_string_size: 64 * 1024,
+            max_string_size: 256 * 1024,
             max_array_size: 4_096,
             max_map_size: 1_024,
             max_variables: 256,
@@ -144,5 +144,66 @@ pub(crate) fn is_wall_clock(err: &EvalAltResult) -> bool {
         }
         EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => is_wall_clock(inner),
         _ => false,
+    }
+}
+
+/// `failed at 3:7: ...` (or `failed: ...` without a position) in words a policy author can act on.
+pub(crate) fn describe(err: EvalAltResult, limits: &Limits) -> String {
+    let wall_clock = is_wall_clock(&err);
+    let mut inner = innermost(err);
+    let pos = inner.take_position();
+    let at = match pos.line() {
+        Some(line) => format!(" at {line}:{}", pos.position().unwrap_or(1)),
+        None => String::new(),
+    };
+    let l = limits;
+    let what = match &inner {
+        _ if wall_clock => format!(
+            "ran longer than its {} ms time budget and was stopped",
+            l.wall_clock.as_millis()
+        ),
+        EvalAltResult::ErrorTooManyOperations(_) => format!(
+            "ran more than {} operations and was stopped (an endless loop?)",
+            l.max_operations
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => format!(
+            "nested calls deeper than {} and was stopped (endless recursion?)",
+            l.max_call_levels
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, _) => format!(
+            "built a value over the limit: {} (strings {} bytes, arrays {} items, maps {} entries)",
+            what.to_lowercase(),
+            l.max_string_size,
+            l.max_array_size,
+            l.max_map_size
+        ),
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => format!(
+            "called `{sig}`, which does not exist in the hook sandbox (no files, clock, network or processes)"
+        ),
+        EvalAltResult::ErrorTerminated(..) => "was stopped".to_string(),
+        other => lowercase_first(&other.to_string()),
+    };
+    format!("failed{at}: {what}")
+}
+
+/// The error that caused a chain of `ErrorInFunctionCall`s, with the deepest known position.
+fn innermost(err: EvalAltResult) -> EvalAltResult {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, pos) => {
+            let mut inner = innermost(*inner);
+            if inner.position().is_none() && !pos.is_none() {
+                inner.set_position(pos);
+            }
+            inner
+        }
+        other => other,
+    }
+}
+
+pub(crate) fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

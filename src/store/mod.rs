@@ -1,1 +1,127 @@
 //! Persistence: Postgres via sqlx (the only place sqlx is used), migrations, and the worker's queries.
+//!
+//! Schema `rwf` (see `migrations/`): immutable template versions, workflows (CAS on `lock_version`,
+//! `next_wake_at` indexed), the per-task ledger, per-edge dependencies, the gate ledger, attempts with
+//! idempotency keys and fenced leases, artifacts, approvals and human-only decisions, the append-only
+//! event log and the notifications feed. Every query is a runtime `sqlx::query`, so building needs no
+//! database.
+
+mod admin;
+pub mod delivery;
+mod clock;
+mod effects;
+mod error;
+mod events;
+mod glue;
+mod hook_host;
+mod human;
+mod inbox;
+mod templates;
+mod workflows;
+pub mod snapshot;
+pub mod worker;
+
+pub use admin::url_with_database;
+pub use clock::Clock;
+pub use effects::PgEffectLedger;
+pub use error::{Result, StoreError};
+pub use hook_host::{HookProvider, RhaiHooks};
+pub use events::{EventRow, Follower, NotificationRow};
+pub use inbox::InboxItem;
+pub use workflows::{LifecycleVerb, NewWorkflow, TaskRow, WorkflowRow};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// `pg_notify` channel carrying wake hints (payload: a workflow id, or empty for "look").
+pub const WAKE_CHANNEL: &str = "rwf_wake";
+/// `pg_notify` channel carrying new events (payload: workflow id), for `rwf log --follow`.
+pub const EVENT_CHANNEL: &str = "rwf_events";
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");
+
+/// A handle on the database: a pool plus the clock every decision reads.
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+    clock: Clock,
+    directory: crate::engine::StaticDirectory,
+}
+
+pub(crate) type Tx<'a> = Transaction<'a, Postgres>;
+
+impl Store {
+    /// Connects (a small pool) without migrating.
+    pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, 8).await
+    }
+
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Store> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(StoreError::Db)?
+            .application_name("rwf");
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Db)?;
+        Ok(Store {
+            pool,
+            clock: Clock::Database,
+            directory: Default::default(),
+        })
+    }
+
+    /// Same database, another clock (tests use `Clock::fixed`).
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The people directory approver scopes (teams, organizations) are checked against.
+    pub fn with_directory(mut self, directory: crate::engine::StaticDirectory) -> Store {
+        self.directory = directory;
+        self
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Applies the embedded migrations (idempotent; concurrent callers serialise on sqlx's lock).
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Applied migration versions, oldest first.
+    pub async fn migrations(&self) -> Result<Vec<(i64, String)>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx<'static>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+/// Sends a wake hint inside the caller's transaction (delivered on commit).
+pub(crate) async fn notify_wake(tx: &mut Tx<'_>, workflow: uuid::Uuid) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(WAKE_CHANNEL)
+        .bind(workflow.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

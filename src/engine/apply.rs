@@ -1,0 +1,239 @@
+//! Applies actions to an in-memory snapshot: the simulator's store, the reconciler's working copy,
+//! and the reference semantics the Postgres store mirrors row by row.
+//!
+//! Every status change is checked against the state machines and against the current status (`from`
+//! must match: the in-memory CAS). Side-effect actions (`Dispatch`, `Notify`) change only what they
+//! record (the attempt number); performing them is the caller's job.
+
+use super::action::Action;
+use super::model::{ApprovalState, ApprovalStatus, Snapshot, TaskState};
+use super::status::{approval_transition, task_transition, workflow_transition};
+use chrono::{DateTime, Utc};
+use std::fmt;
+
+/// An action that does not fit the snapshot (stale `from`, unknown task, illegal transition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyError(pub String);
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ApplyError {}
+
+fn round_mut<'a>(
+    snapshot: &'a mut Snapshot,
+    task: &str,
+    round: u32,
+) -> Result<&'a mut ApprovalState, ApplyError> {
+    snapshot
+        .approvals
+        .iter_mut()
+        .find(|a| a.task == task && a.round == round)
+        .ok_or_else(|| ApplyError(format!("no approval round {round} for `{task}`")))
+}
+
+fn close(
+    snapshot: &mut Snapshot,
+    task: &str,
+    round: u32,
+    to: ApprovalStatus,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    let a = round_mut(snapshot, task, round)?;
+    a.status = approval_transition(a.status, to).map_err(|e| ApplyError(e.to_string()))?;
+    a.closed_at = Some(now);
+    a.next_reminder_at = None;
+    Ok(())
+}
+
+fn state<'a>(snapshot: &'a mut Snapshot, key: &str) -> Result<&'a mut TaskState, ApplyError> {
+    snapshot
+        .task_mut(key)
+        .ok_or_else(|| ApplyError(format!("unknown task `{key}`")))
+}
+
+/// Applies one action at `now`.
+pub fn apply(
+    snapshot: &mut Snapshot,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    match action {
+        Action::SetTaskStatus { task, from, to, .. } => {
+            let t = state(snapshot, task)?;
+            if t.status != *from {
+                return Err(ApplyError(format!(
+                    "stale change of `{task}`: it is {}, not {from}",
+                    t.status
+                )));
+            }
+            t.status = task_transition(*from, *to).map_err(|e| ApplyError(e.to_string()))?;
+            if from.is_terminal() {
+                t.finished_at = None;
+            }
+            if *from == super::model::TaskStatus::Pending && to.is_in_flight() {
+                t.started_at = Some(now);
+            }
+            if to.is_terminal() {
+                t.finished_at = Some(now);
+                t.next_attempt_at = None;
+            }
+        }
+        Action::Dispatch { task, attempt, .. } => {
+            let t = state(snapshot, task)?;
+            t.attempt = *attempt;
+            t.next_attempt_at = None;
+        }
+        Action::StartTimer { task, at } => {
+            state(snapshot, task)?.timer_at = Some(*at);
+        }
+        Action::CompleteTimer { task } => {
+            state(snapshot, task)?.timer_at = None;
+        }
+        Action::RecordOutput {
+            task,
+            output,
+            actor,
+        } => {
+            let t = state(snapshot, task)?;
+            t.output = Some(output.clone());
+            if actor.is_some() {
+                t.actor = actor.clone();
+            }
+        }
+        Action::OpenApproval {
+            task,
+            round,
+            approvers,
+            quorum,
+            deadline_at,
+            next_reminder_at,
+            packet_hash,
+        } => {
+            state(snapshot, task)?;
+            if snapshot
+                .approval(task)
+                .is_some_and(|a| a.status == ApprovalStatus::Open)
+            {
+                return Err(ApplyError(format!("approval `{task}` is already open")));
+            }
+            snapshot.approvals.push(ApprovalState {
+                task: task.clone(),
+                round: *round,
+                status: ApprovalStatus::Open,
+                opened_at: now,
+                deadline_at: *deadline_at,
+                approvers: approvers.clone(),
+                quorum: *quorum,
+                votes: Vec::new(),
+                reminders_sent: 0,
+                next_reminder_at: *next_reminder_at,
+                escalated: false,
+                overdue_notified: false,
+                packet_hash: packet_hash.clone(),
+                closed_at: None,
+            });
+        }
+        Action::RecordVote {
+            task,
+            round,
+            actor,
+            verdict,
+            reason,
+        } => {
+            let a = round_mut(snapshot, task, *round)?;
+            if a.status != ApprovalStatus::Open {
+                return Err(ApplyError(format!("approval `{task}` is {}", a.status)));
+            }
+            a.votes.push(super::model::Vote {
+                actor: actor.clone(),
+                verdict: *verdict,
+                reason: reason.clone(),
+                at: now,
+            });
+        }
+        Action::GrantApproval { task, round } => {
+            close(snapshot, task, *round, ApprovalStatus::Granted, now)?
+        }
+        Action::RejectApproval { task, round, .. } => {
+            close(snapshot, task, *round, ApprovalStatus::Rejected, now)?
+        }
+        Action::ExpireApproval { task, round } => {
+            close(snapshot, task, *round, ApprovalStatus::Expired, now)?
+        }
+        Action::InvalidateApproval { task, round, .. } => {
+            close(snapshot, task, *round, ApprovalStatus::Invalidated, now)?
+        }
+        Action::SendReminder {
+            task,
+            round,
+            next_at,
+        } => {
+            let a = round_mut(snapshot, task, *round)?;
+            a.reminders_sent += 1;
+            a.next_reminder_at = *next_at;
+        }
+        Action::Escalate {
+            task,
+            round,
+            add,
+            deadline_at,
+        } => {
+            let a = round_mut(snapshot, task, *round)?;
+            for s in add {
+                if !a.approvers.contains(s) {
+                    a.approvers.push(s.clone());
+                }
+            }
+            a.escalated = true;
+            a.deadline_at = *deadline_at;
+        }
+        Action::MarkOverdue { task, round } => {
+            round_mut(snapshot, task, *round)?.overdue_notified = true;
+        }
+        Action::Notify { .. } => {}
+        Action::ScheduleRetry {
+            task, at, reason, ..
+        } => {
+            let t = state(snapshot, task)?;
+            t.next_attempt_at = Some(*at);
+            t.last_error = Some(reason.clone());
+        }
+        Action::RecordError { task, error } => {
+            state(snapshot, task)?.last_error = Some(error.clone());
+        }
+        Action::MarkMissed { task, .. } => {
+            state(snapshot, task)?.missed = true;
+        }
+        Action::RequireDecision { task } => {
+            state(snapshot, task)?;
+        }
+        Action::ForceRun { task } => {
+            state(snapshot, task)?.forced = true;
+        }
+        Action::SetWorkflowStatus { from, to, .. } => {
+            if snapshot.status != *from {
+                return Err(ApplyError(format!(
+                    "stale workflow change: it is {}, not {from}",
+                    snapshot.status
+                )));
+            }
+            snapshot.status =
+                workflow_transition(*from, *to).map_err(|e| ApplyError(e.to_string()))?;
+        }
+        Action::StartDrain => snapshot.draining = true,
+    }
+    Ok(())
+}
+
+/// Applies every action in order; stops at the first that does not fit.
+pub fn apply_all(
+    snapshot: &mut Snapshot,
+    actions: &[Action],
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    actions.iter().try_for_each(|a| apply(snapshot, a, now))
+}

@@ -1,0 +1,278 @@
+//! The Postgres `DeliveryLog` of `exec::deliver` (tables `rwf.deliveries`, `rwf.delivery_attempts`),
+//! and `LISTEN` on new notifications for `rwf notifications --follow` and the deliverer.
+
+use super::{NotificationRow, Result, Store};
+use crate::exec::deliver::{AttemptResult, DeliveryAttempt, DeliveryLog, PendingDelivery};
+use crate::exec::{BoxFuture, Notification};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// `pg_notify` channel fired (by a trigger) for every new notification; payload: the workflow id.
+pub const NOTIFICATION_CHANNEL: &str = "rwf_notifications";
+
+/// How long a claimed delivery is kept from other deliverers before it counts as abandoned.
+const CLAIM: &str = "5 minutes";
+
+pub struct PgDeliveryLog {
+    store: Store,
+    /// Notifications older than this are never started for a sink (`DeliveryPolicy::max_age`).
+    max_age: Duration,
+}
+
+impl PgDeliveryLog {
+    pub fn new(store: Store, max_age: Duration) -> PgDeliveryLog {
+        PgDeliveryLog { store, max_age }
+    }
+}
+
+fn to_string(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+type Row = (
+    Uuid,
+    Uuid,
+    String,
+    Option<String>,
+    Value,
+    String,
+    String,
+    DateTime<Utc>,
+    String,
+    i32,
+);
+
+impl DeliveryLog for PgDeliveryLog {
+    /// Claims due pairs (pushing their `retry_at` ahead by the claim time) so concurrent deliverers do
+    /// not send the same pair twice at once; a crashed deliverer's claims come due again.
+    fn due<'a>(
+        &'a self,
+        sinks: &'a [String],
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'a, std::result::Result<Vec<PendingDelivery>, String>> {
+        Box::pin(async move {
+            let rows: Vec<Row> = sqlx::query_as(&format!(
+                "WITH candidates AS (
+                    SELECT n.id, s.sink FROM rwf.notifications n
+                    CROSS JOIN unnest($1::text[]) AS s(sink)
+                    LEFT JOIN rwf.deliveries d ON d.notification_id = n.id AND d.sink = s.sink
+                    WHERE (d.notification_id IS NULL AND n.created_at >= $2 - $4::interval)
+                       OR (d.status = 'retrying' AND d.retry_at <= $2)
+                    ORDER BY n.created_at, n.id LIMIT $3),
+                 claimed AS (
+                    INSERT INTO rwf.deliveries (notification_id, sink, attempts, status, retry_at, updated_at)
+                    SELECT id, sink, 0, 'retrying', $2 + interval '{CLAIM}', $2 FROM candidates
+                    ON CONFLICT (notification_id, sink) DO UPDATE
+                      SET retry_at = EXCLUDED.retry_at, updated_at = EXCLUDED.updated_at
+                      WHERE rwf.deliveries.status = 'retrying' AND rwf.deliveries.retry_at <= $2
+                    RETURNING notification_id, sink, attempts)
+                 SELECT n.id, n.workflow_id, n.kind, n.task_key, n.recipients, n.title, n.message,
+                        n.created_at, c.sink, c.attempts
+                 FROM claimed c JOIN rwf.notifications n ON n.id = c.notification_id
+                 ORDER BY n.created_at, n.id, c.sink"
+            ))
+            .bind(sinks)
+            .bind(now)
+            .bind(limit as i64)
+            .bind(format!("{} milliseconds", self.max_age.as_millis()))
+            .fetch_all(self.store.pool())
+            .await
+            .map_err(to_string)?;
+            rows.into_iter()
+                .map(|r| {
+                    Ok(PendingDelivery {
+                        notification: Notification {
+                            id: r.0,
+                            workflow_id: r.1,
+                            kind: r.2,
+                            task_key: r.3,
+                            recipients: serde_json::from_value(r.4).map_err(to_string)?,
+                            title: r.5,
+                            message: r.6,
+                            created_at: r.7,
+                        },
+                        sink: r.8,
+                        attempts: r.9.max(0) as u32,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn next_retry<'a>(
+        &'a self,
+        sinks: &'a [String],
+    ) -> BoxFuture<'a, std::result::Result<Option<DateTime<Utc>>, String>> {
+        Box::pin(async move {
+            let (at,): (Option<DateTime<Utc>>,) = sqlx::query_as(
+                "SELECT min(retry_at) FROM rwf.deliveries WHERE status = 'retrying' AND sink = ANY($1)",
+            )
+            .bind(sinks)
+            .fetch_one(self.store.pool())
+            .await
+            .map_err(to_string)?;
+            Ok(at)
+        })
+    }
+
+    fn record<'a>(
+        &'a self,
+        attempt: &'a DeliveryAttempt,
+    ) -> BoxFuture<'a, std::result::Result<(), String>> {
+        Box::pin(async move {
+            let (status, outcome, retry_at, error) = match &attempt.result {
+                AttemptResult::Delivered => ("delivered", "delivered", None, None),
+                AttemptResult::Failed {
+                    error,
+                    retry_at: Some(at),
+                } => ("retrying", "failed", Some(*at), Some(error.as_str())),
+                AttemptResult::Failed {
+                    error,
+                    retry_at: None,
+                } => ("gave_up", "gave_up", None, Some(error.as_str())),
+                AttemptResult::Skipped { reason } => ("skipped", "skipped", None, Some(reason.as_str())),
+            };
+            let mut tx = self.store.pool().begin().await.map_err(to_string)?;
+            sqlx::query(
+                "INSERT INTO rwf.deliveries (notification_id, sink, attempts, status, retry_at, last_error, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (notification_id, sink) DO UPDATE SET attempts = EXCLUDED.attempts,
+                   status = EXCLUDED.status, retry_at = EXCLUDED.retry_at,
+                   last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at",
+            )
+            .bind(attempt.notification_id)
+            .bind(&attempt.sink)
+            .bind(attempt.attempt as i32)
+            .bind(status)
+            .bind(retry_at)
+            .bind(error)
+            .bind(attempt.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(to_string)?;
+            sqlx::query(
+                "INSERT INTO rwf.delivery_attempts (notification_id, sink, attempt, at, outcome, error)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(attempt.notification_id)
+            .bind(&attempt.sink)
+            .bind(attempt.attempt as i32)
+            .bind(attempt.at)
+            .bind(outcome)
+            .bind(error)
+            .execute(&mut *tx)
+            .await
+            .map_err(to_string)?;
+            tx.commit().await.map_err(to_string)
+        })
+    }
+}
+
+/// One recorded delivery attempt, for `rwf notifications --deliveries` and tests.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DeliveryAttemptRow {
+    pub notification_id: Uuid,
+    pub sink: String,
+    pub attempt: i32,
+    pub at: DateTime<Utc>,
+    pub outcome: String,
+    pub error: Option<String>,
+}
+
+/// A `LISTEN` on new notifications.
+pub struct NotificationListener {
+    listener: sqlx::postgres::PgListener,
+}
+
+impl NotificationListener {
+    /// Waits for the next new-notification hint, at most `timeout`. `Ok(true)`: a hint came.
+    pub async fn wait(&mut self, timeout: Duration) -> Result<bool> {
+        match tokio::time::timeout(timeout, self.listener.recv()).await {
+            Ok(r) => {
+                r?;
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+}
+
+impl Store {
+    /// Starts listening for new notifications (call before reading the feed, so none is missed).
+    pub async fn listen_notifications(&self) -> Result<NotificationListener> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(self.pool()).await?;
+        listener.listen(NOTIFICATION_CHANNEL).await?;
+        Ok(NotificationListener { listener })
+    }
+
+    /// Feed notifications created at or after `since`, oldest first (optionally one workflow's).
+    pub async fn notifications_since(
+        &self,
+        workflow: Option<Uuid>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<NotificationRow>> {
+        type Feed = (
+            Uuid,
+            Uuid,
+            String,
+            Option<String>,
+            Value,
+            String,
+            String,
+            DateTime<Utc>,
+        );
+        let rows: Vec<Feed> = sqlx::query_as(
+            "SELECT id, workflow_id, kind, task_key, recipients, title, message, created_at
+             FROM rwf.notifications
+             WHERE ($1::uuid IS NULL OR workflow_id = $1)
+               AND ($2::timestamptz IS NULL OR created_at >= $2)
+             ORDER BY created_at, id",
+        )
+        .bind(workflow)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(NotificationRow {
+                    id: r.0,
+                    workflow_id: r.1,
+                    kind: r.2,
+                    task_key: r.3,
+                    recipients: serde_json::from_value(r.4)?,
+                    title: r.5,
+                    message: r.6,
+                    created_at: r.7,
+                })
+            })
+            .collect()
+    }
+
+    /// Every delivery attempt, oldest first (optionally one notification's).
+    pub async fn delivery_attempts(
+        &self,
+        notification: Option<Uuid>,
+    ) -> Result<Vec<DeliveryAttemptRow>> {
+        let rows: Vec<(Uuid, String, i32, DateTime<Utc>, String, Option<String>)> = sqlx::query_as(
+            "SELECT notification_id, sink, attempt, at, outcome, error FROM rwf.delivery_attempts
+             WHERE $1::uuid IS NULL OR notification_id = $1 ORDER BY id",
+        )
+        .bind(notification)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DeliveryAttemptRow {
+                notification_id: r.0,
+                sink: r.1,
+                attempt: r.2,
+                at: r.3,
+                outcome: r.4,
+                error: r.5,
+            })
+            .collect())
+    }
+}

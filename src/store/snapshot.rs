@@ -1,0 +1,562 @@
+//! Loading one workflow as an engine `Snapshot` under its row lock, and writing a decided change back:
+//! the new snapshot is diffed against the old and only changed rows are written, with CAS on
+//! `lock_version`, plus events, notifications and attempt rows, all in the caller's transaction.
+
+use super::events::notify;
+use super::{notify_wake, Result, StoreError, Tx, EVENT_CHANNEL};
+use crate::engine::{
+    Action, ApprovalState, ApprovalStatus, Decision, Planned, Snapshot, TaskState, TaskStatus,
+    Verdict, Vote, WorkflowId, WorkflowStatus,
+};
+use crate::schedule::Target;
+use crate::spec::{Scope, WorkflowSpec};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A snapshot plus the row version it was read at.
+pub struct Locked {
+    pub snapshot: Snapshot,
+    pub lock_version: i64,
+}
+
+/// One dispatch decided in a transaction, to run after it commits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dispatch {
+    pub attempt_id: i64,
+    pub epoch: i32,
+    pub request: crate::exec::DispatchRequest,
+}
+
+/// Who performs the writes, for the event log and leases.
+pub struct Writer<'a> {
+    pub actor: &'a str,
+    /// The worker that will run dispatches (their lease holder).
+    pub holder: &'a str,
+    pub lease: Duration,
+}
+
+fn status_of(s: &str) -> Result<TaskStatus> {
+    TaskStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("task status `{s}`")))
+}
+
+fn approval_status_of(s: &str) -> Result<ApprovalStatus> {
+    Ok(match s {
+        "open" => ApprovalStatus::Open,
+        "granted" => ApprovalStatus::Granted,
+        "rejected" => ApprovalStatus::Rejected,
+        "expired" => ApprovalStatus::Expired,
+        "invalidated" => ApprovalStatus::Invalidated,
+        other => return Err(StoreError::Corrupt(format!("approval status `{other}`"))),
+    })
+}
+
+type TaskTuple = (
+    String,
+    String,
+    i32,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<Value>,
+    Option<String>,
+    Option<String>,
+    bool,
+    bool,
+);
+
+/// Locks the workflow row (`FOR UPDATE`, or `FOR UPDATE SKIP LOCKED` when `skip_locked`) and loads it.
+/// `None`: no such workflow, or (with `skip_locked`) another transaction holds it.
+pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option<Locked>> {
+    let sql = format!(
+        "SELECT status, spec, target_at, target_tz, draining, lock_version FROM rwf.workflows
+         WHERE id = $1 FOR UPDATE{}",
+        if skip_locked { " SKIP LOCKED" } else { "" }
+    );
+    let row: Option<(String, Value, DateTime<Utc>, String, bool, i64)> = sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((status, spec, target_at, tz, draining, lock_version)) = row else {
+        return Ok(None);
+    };
+    let spec: WorkflowSpec = serde_json::from_value(spec)?;
+    let status = WorkflowStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("workflow status `{status}`")))?;
+    let tz: chrono_tz::Tz = tz
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("timezone `{tz}`")))?;
+    let rows: Vec<TaskTuple> = sqlx::query_as(
+        "SELECT key, status, attempts, next_attempt_at, planned_start, planned_due, planned_end,
+                actual_start, actual_end, timer_at, output, last_error, actor, missed, forced
+         FROM rwf.tasks WHERE workflow_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut tasks = Vec::with_capacity(spec.tasks.len());
+    for t in &spec.tasks {
+        let Some(r) = rows.iter().find(|r| r.0 == t.key) else {
+            return Err(StoreError::Corrupt(format!("task `{}` has no row", t.key)));
+        };
+        let planned = match (r.4, r.5, r.6) {
+            (Some(start), Some(due), Some(end)) => Some(Planned { start, due, end }),
+            _ => None,
+        };
+        tasks.push(TaskState {
+            key: r.0.clone(),
+            status: status_of(&r.1)?,
+            attempt: r.2.max(0) as u32,
+            next_attempt_at: r.3,
+            planned,
+            started_at: r.7,
+            finished_at: r.8,
+            timer_at: r.9,
+            output: r.10.clone(),
+            last_error: r.11.clone(),
+            actor: r.12.clone(),
+            missed: r.13,
+            forced: r.14,
+        });
+    }
+    let approvals = load_approvals(tx, id).await?;
+    Ok(Some(Locked {
+        snapshot: Snapshot {
+            id: WorkflowId(id),
+            status,
+            spec: Arc::new(spec),
+            target: Target {
+                instant: target_at,
+                tz,
+            },
+            tasks,
+            approvals,
+            draining,
+        },
+        lock_version,
+    }))
+}
+
+type ApprovalTuple = (
+    i64,
+    String,
+    i32,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Value,
+    i32,
+    i32,
+    Option<DateTime<Utc>>,
+    bool,
+    bool,
+    String,
+    Option<DateTime<Utc>>,
+);
+
+async fn load_approvals(tx: &mut Tx<'_>, id: Uuid) -> Result<Vec<ApprovalState>> {
+    let rows: Vec<ApprovalTuple> = sqlx::query_as(
+        "SELECT id, task_key, round, status, opened_at, deadline_at, approvers, quorum, reminders_sent,
+                next_reminder_at, escalated, overdue_notified, packet_hash, closed_at
+         FROM rwf.approvals WHERE workflow_id = $1 ORDER BY opened_at, id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let votes: Vec<(i64, String, String, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT d.approval_id, d.actor, d.verdict, d.reason, d.at FROM rwf.approval_decisions d
+         JOIN rwf.approvals a ON a.id = d.approval_id WHERE a.workflow_id = $1 ORDER BY d.id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let approvers: Vec<Scope> = serde_json::from_value(r.6)?;
+        out.push(ApprovalState {
+            task: r.1,
+            round: r.2.max(1) as u32,
+            status: approval_status_of(&r.3)?,
+            opened_at: r.4,
+            deadline_at: r.5,
+            approvers,
+            quorum: r.7.max(1) as u32,
+            votes: votes
+                .iter()
+                .filter(|v| v.0 == r.0)
+                .map(|v| Vote {
+                    actor: v.1.clone(),
+                    verdict: if v.2 == "approve" {
+                        Verdict::Approve
+                    } else {
+                        Verdict::Reject
+                    },
+                    reason: v.3.clone(),
+                    at: v.4,
+                })
+                .collect(),
+            reminders_sent: r.8.max(0) as u32,
+            next_reminder_at: r.9,
+            escalated: r.10,
+            overdue_notified: r.11,
+            packet_hash: r.12,
+            closed_at: r.13,
+        });
+    }
+    Ok(out)
+}
+
+/// Event kind and data for one action (the log records every decided change).
+fn event_of(action: &Action) -> (&'static str, Value) {
+    let data = serde_json::to_value(action).unwrap_or(Value::Null);
+    let kind = match action {
+        Action::SetTaskStatus { .. } => "task_status",
+        Action::Dispatch { .. } => "dispatched",
+        Action::StartTimer { .. } => "timer_started",
+        Action::CompleteTimer { .. } => "timer_fired",
+        Action::RecordOutput { .. } => "output_recorded",
+        Action::OpenApproval { .. } => "approval_opened",
+        Action::RecordVote { .. } => "approval_vote",
+        Action::GrantApproval { .. } => "approval_granted",
+        Action::RejectApproval { .. } => "approval_rejected",
+        Action::SendReminder { .. } => "approval_reminder",
+        Action::Escalate { .. } => "approval_escalated",
+        Action::MarkOverdue { .. } => "approval_overdue",
+        Action::ExpireApproval { .. } => "approval_expired",
+        Action::InvalidateApproval { .. } => "approval_invalidated",
+        Action::Notify { .. } => "notified",
+        Action::ScheduleRetry { .. } => "retry_scheduled",
+        Action::RecordError { .. } => "error_recorded",
+        Action::MarkMissed { .. } => "window_missed",
+        Action::RequireDecision { .. } => "decision_required",
+        Action::ForceRun { .. } => "force_run",
+        Action::SetWorkflowStatus { .. } => "workflow_status",
+        Action::StartDrain => "drain_started",
+    };
+    (kind, data)
+}
+
+/// Writes `after` (the result of applying `decision` to `before`) and the decision's side records.
+/// Returns the dispatches to run once the transaction commits.
+pub async fn persist(
+    tx: &mut Tx<'_>,
+    before: &Locked,
+    after: &Snapshot,
+    decision: &Decision,
+    replace_gates: bool,
+    now: DateTime<Utc>,
+    writer: &Writer<'_>,
+) -> Result<Vec<Dispatch>> {
+    let id = before.snapshot.id.0;
+    let old = &before.snapshot;
+
+    // The workflow row first: the CAS that proves nobody wrote in between.
+    let next_wake = if after.status == WorkflowStatus::Active {
+        decision.next_wake
+    } else {
+        None
+    };
+    let finished = after.status.is_terminal() && !old.status.is_terminal();
+    let updated = sqlx::query(
+        "UPDATE rwf.workflows SET status = $3, draining = $4, next_wake_at = $5, updated_at = $6,
+            lock_version = lock_version + 1,
+            started_at = CASE WHEN $3 = 'active' AND started_at IS NULL THEN $6 ELSE started_at END,
+            finished_at = CASE WHEN $7 THEN $6 ELSE finished_at END
+         WHERE id = $1 AND lock_version = $2",
+    )
+    .bind(id)
+    .bind(before.lock_version)
+    .bind(after.status.as_str())
+    .bind(after.draining)
+    .bind(next_wake)
+    .bind(now)
+    .bind(finished)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Conflict {
+            expected: before.lock_version,
+        });
+    }
+
+    // Changed tasks, in one statement.
+    let changed: Vec<&TaskState> = after
+        .tasks
+        .iter()
+        .filter(|t| old.task(&t.key) != Some(*t))
+        .collect();
+    if !changed.is_empty() {
+        let col = |f: &dyn Fn(&TaskState) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
+            changed.iter().map(|t| f(t)).collect()
+        };
+        let keys: Vec<String> = changed.iter().map(|t| t.key.clone()).collect();
+        let statuses: Vec<String> = changed.iter().map(|t| t.status.as_str().to_string()).collect();
+        let attempts: Vec<i32> = changed.iter().map(|t| t.attempt as i32).collect();
+        let outputs: Vec<Option<Value>> = changed.iter().map(|t| t.output.clone()).collect();
+        let errors: Vec<Option<String>> = changed.iter().map(|t| t.last_error.clone()).collect();
+        let actors: Vec<Option<String>> = changed.iter().map(|t| t.actor.clone()).collect();
+        let missed: Vec<bool> = changed.iter().map(|t| t.missed).collect();
+        let forced: Vec<bool> = changed.iter().map(|t| t.forced).collect();
+        sqlx::query(
+            "UPDATE rwf.tasks t SET status = u.status, attempts = u.attempts,
+                next_attempt_at = u.next_attempt_at, planned_start = u.ps, planned_due = u.pd,
+                planned_end = u.pe, actual_start = u.started, actual_end = u.finished,
+                timer_at = u.timer_at, output = u.output, last_error = u.last_error, actor = u.actor,
+                missed = u.missed, forced = u.forced, lock_version = t.lock_version + 1, updated_at = $2
+             FROM UNNEST($3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+                         $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[],
+                         $12::timestamptz[], $13::jsonb[], $14::text[], $15::text[], $16::bool[],
+                         $17::bool[])
+                  AS u(key, status, attempts, next_attempt_at, ps, pd, pe, started, finished, timer_at,
+                       output, last_error, actor, missed, forced)
+             WHERE t.workflow_id = $1 AND t.key = u.key",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(&keys)
+        .bind(&statuses)
+        .bind(&attempts)
+        .bind(col(&|t| t.next_attempt_at))
+        .bind(col(&|t| t.planned.map(|p| p.start)))
+        .bind(col(&|t| t.planned.map(|p| p.due)))
+        .bind(col(&|t| t.planned.map(|p| p.end)))
+        .bind(col(&|t| t.started_at))
+        .bind(col(&|t| t.finished_at))
+        .bind(col(&|t| t.timer_at))
+        .bind(&outputs)
+        .bind(&errors)
+        .bind(&actors)
+        .bind(&missed)
+        .bind(&forced)
+        .execute(&mut **tx)
+        .await?;
+    }
+
+    // In-flight attempts of tasks no longer running are abandoned: their late results are dropped and
+    // no worker takes them over.
+    let stopped: Vec<String> = changed
+        .iter()
+        .filter(|t| t.status != TaskStatus::Running)
+        .map(|t| t.key.clone())
+        .collect();
+    if !stopped.is_empty() {
+        sqlx::query(
+            "UPDATE rwf.attempts SET status = 'abandoned', finished_at = $2, lease_expires_at = NULL
+             WHERE workflow_id = $1 AND status = 'dispatched' AND task_key = ANY($3)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(&stopped)
+        .execute(&mut **tx)
+        .await?;
+    }
+
+    // Approval rounds that are new or changed.
+    for a in &after.approvals {
+        let prev = old
+            .approvals
+            .iter()
+            .find(|p| p.task == a.task && p.round == a.round);
+        if prev == Some(a) {
+            continue;
+        }
+        let approval_id: (i64,) = sqlx::query_as(
+            "INSERT INTO rwf.approvals (workflow_id, task_key, round, status, approvers, quorum,
+                opened_at, deadline_at, next_reminder_at, reminders_sent, escalated, overdue_notified,
+                packet_hash, invalidated_at, closed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                     CASE WHEN $4 = 'invalidated' THEN $14 END, $15)
+             ON CONFLICT (workflow_id, task_key, round) DO UPDATE SET status = EXCLUDED.status,
+                approvers = EXCLUDED.approvers, quorum = EXCLUDED.quorum,
+                deadline_at = EXCLUDED.deadline_at, next_reminder_at = EXCLUDED.next_reminder_at,
+                reminders_sent = EXCLUDED.reminders_sent, escalated = EXCLUDED.escalated,
+                overdue_notified = EXCLUDED.overdue_notified, packet_hash = EXCLUDED.packet_hash,
+                invalidated_at = COALESCE(rwf.approvals.invalidated_at, EXCLUDED.invalidated_at),
+                closed_at = EXCLUDED.closed_at
+             RETURNING id",
+        )
+        .bind(id)
+        .bind(&a.task)
+        .bind(a.round as i32)
+        .bind(a.status.as_str())
+        .bind(serde_json::to_value(&a.approvers)?)
+        .bind(a.quorum as i32)
+        .bind(a.opened_at)
+        .bind(a.deadline_at)
+        .bind(a.next_reminder_at)
+        .bind(a.reminders_sent as i32)
+        .bind(a.escalated)
+        .bind(a.overdue_notified)
+        .bind(&a.packet_hash)
+        .bind(now)
+        .bind(a.closed_at)
+        .fetch_one(&mut **tx)
+        .await?;
+        let known = prev.map(|p| p.votes.len()).unwrap_or(0);
+        for v in a.votes.iter().skip(known) {
+            sqlx::query(
+                "INSERT INTO rwf.approval_decisions (approval_id, actor, verdict, reason, at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(approval_id.0)
+            .bind(&v.actor)
+            .bind(v.verdict.as_str())
+            .bind(&v.reason)
+            .bind(v.at)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::AlreadyDecided { .. } => StoreError::AlreadyDecided {
+                    actor: v.actor.clone(),
+                },
+                StoreError::NotHuman(_) => StoreError::NotHuman(v.actor.clone()),
+                other => other,
+            })?;
+        }
+    }
+
+    // The gate ledger: replaced wholesale by reconcile's latest view.
+    if replace_gates {
+        sqlx::query("DELETE FROM rwf.gates WHERE workflow_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if replace_gates && !decision.gates.is_empty() {
+        let g = &decision.gates;
+        let tasks: Vec<String> = g.iter().map(|r| r.task.clone()).collect();
+        let kinds: Vec<String> = g.iter().map(|r| r.gate.as_str().to_string()).collect();
+        let states: Vec<String> = g.iter().map(|r| r.state.as_str().to_string()).collect();
+        let reasons: Vec<String> = g.iter().map(|r| r.reason.clone()).collect();
+        let blockers: Vec<Value> = g.iter().map(|r| json!(r.blockers)).collect();
+        let until: Vec<Option<DateTime<Utc>>> = g.iter().map(|r| r.until).collect();
+        sqlx::query(
+            "INSERT INTO rwf.gates (workflow_id, task_key, kind, state, reason, blockers, until, updated_at)
+             SELECT $1, t, k, s, r, b, u, $2
+             FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])
+                  AS x(t, k, s, r, b, u)
+             ON CONFLICT (workflow_id, task_key, kind) DO UPDATE SET state = EXCLUDED.state,
+                reason = EXCLUDED.reason, blockers = EXCLUDED.blockers, until = EXCLUDED.until",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(&tasks)
+        .bind(&kinds)
+        .bind(&states)
+        .bind(&reasons)
+        .bind(&blockers)
+        .bind(&until)
+        .execute(&mut **tx)
+        .await?;
+    }
+
+    // Events (one per action), notifications, dispatches.
+    let mut dispatches = Vec::new();
+    if !decision.actions.is_empty() {
+        let mut kinds = Vec::new();
+        let mut tasks = Vec::new();
+        let mut datas = Vec::new();
+        for action in &decision.actions {
+            let (kind, data) = event_of(action);
+            kinds.push(kind.to_string());
+            tasks.push(action.task().map(str::to_string));
+            datas.push(data);
+        }
+        sqlx::query(
+            "INSERT INTO rwf.events (workflow_id, at, actor, kind, task_key, data)
+             SELECT $1, $2, $3, k, t, d FROM UNNEST($4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY
+                  AS x(k, t, d, n) ORDER BY n",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(writer.actor)
+        .bind(&kinds)
+        .bind(&tasks)
+        .bind(&datas)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENT_CHANNEL)
+            .bind(id.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    for action in &decision.actions {
+        match action {
+            Action::Notify {
+                kind,
+                task,
+                recipients,
+                title,
+                message,
+            } => {
+                notify(
+                    tx,
+                    &crate::exec::Notification {
+                        id: Uuid::new_v4(),
+                        workflow_id: id,
+                        kind: kind.as_str().to_string(),
+                        task_key: task.clone(),
+                        recipients: recipients.clone(),
+                        title: title.clone(),
+                        message: message.clone(),
+                        created_at: now,
+                    },
+                )
+                .await?;
+            }
+            Action::Dispatch {
+                task,
+                attempt,
+                idempotency_key,
+                agent,
+                input,
+                timeout_seconds,
+            } => {
+                let request = json!({ "agent": agent, "input": input, "timeout_seconds": timeout_seconds });
+                let (attempt_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO rwf.attempts (workflow_id, task_key, attempt, idempotency_key, status,
+                        lease_holder, lease_epoch, lease_expires_at, heartbeat_at, request, started_at)
+                     VALUES ($1, $2, $3, $4, 'dispatched', $5, 1, $6, $7, $8, $7)
+                     RETURNING id",
+                )
+                .bind(id)
+                .bind(task)
+                .bind(*attempt as i32)
+                .bind(idempotency_key)
+                .bind(writer.holder)
+                .bind(now + writer.lease)
+                .bind(now)
+                .bind(&request)
+                .fetch_one(&mut **tx)
+                .await?;
+                dispatches.push(Dispatch {
+                    attempt_id,
+                    epoch: 1,
+                    request: crate::exec::DispatchRequest {
+                        workflow_id: id,
+                        task_key: task.clone(),
+                        attempt: *attempt,
+                        idempotency_key: idempotency_key.clone(),
+                        agent: agent.clone(),
+                        input: input.clone(),
+                        timeout: timeout_seconds.map(std::time::Duration::from_secs),
+                    },
+                });
+            }
+            _ => {}
+        }
+    }
+    if next_wake.is_some_and(|w| w <= now) {
+        notify_wake(tx, id).await?;
+    }
+    Ok(dispatches)
+}

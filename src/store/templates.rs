@@ -1,0 +1,57 @@
+//! Immutable template versions: stored once per key+version; a changed spec under an existing version is refused.
+
+use super::{Result, Store, StoreError, Tx};
+use crate::spec::{content_hash, WorkflowSpec};
+
+impl Store {
+    /// Stores `spec` as its key+version (a no-op when the same spec is already there). Returns its hash.
+    pub async fn put_template(&self, spec: &WorkflowSpec) -> Result<String> {
+        let mut tx = self.begin().await?;
+        let hash = put_template_tx(&mut tx, spec).await?;
+        tx.commit().await?;
+        Ok(hash)
+    }
+
+    /// The stored spec of a template version.
+    pub async fn template(&self, key: &str, version: u32) -> Result<Option<WorkflowSpec>> {
+        let row: Option<(serde_json::Value,)> =
+            sqlx::query_as("SELECT spec FROM rwf.template_versions WHERE key = $1 AND version = $2")
+                .bind(key)
+                .bind(version as i32)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some((spec,)) => Ok(Some(serde_json::from_value(spec)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+pub(crate) async fn put_template_tx(tx: &mut Tx<'_>, spec: &WorkflowSpec) -> Result<String> {
+    let hash = content_hash(spec);
+    let json = serde_json::to_value(spec)?;
+    sqlx::query(
+        "INSERT INTO rwf.template_versions (key, version, spec, spec_hash) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key, version) DO NOTHING",
+    )
+    .bind(&spec.key)
+    .bind(spec.version as i32)
+    .bind(&json)
+    .bind(&hash)
+    .execute(&mut **tx)
+    .await?;
+    let (stored,): (String,) = sqlx::query_as(
+        "SELECT spec_hash FROM rwf.template_versions WHERE key = $1 AND version = $2",
+    )
+    .bind(&spec.key)
+    .bind(spec.version as i32)
+    .fetch_one(&mut **tx)
+    .await?;
+    if stored != hash {
+        return Err(StoreError::TemplateChanged {
+            key: spec.key.clone(),
+            version: spec.version,
+        });
+    }
+    Ok(hash)
+}

@@ -1,0 +1,590 @@
+//! The reconciler loop: claim due workflows (`FOR UPDATE SKIP LOCKED`), decide with the engine, apply
+//! with CAS in the same transaction, commit, then run agent dispatches outside it under a fenced lease
+//! (holder + epoch + expiry, heartbeats), and record each outcome only if its epoch still holds.
+//! Sleeps until the earliest `next_wake_at` or lease expiry, a `NOTIFY` hint, or the safety poll.
+
+use super::glue;
+use super::snapshot::{self, Dispatch, Locked, Writer};
+use super::{Result, Store, StoreError, Tx, WAKE_CHANNEL};
+use super::HookProvider;
+use crate::engine::{Decision, Snapshot};
+use crate::exec::{AgentOutcome, AgentReport, DispatchRequest, Executor};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// The actor name the worker writes in the event log.
+pub const WORKER_ACTOR: &str = "worker";
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Lease holder name; a restarted worker with the same id takes its leases back at once.
+    pub id: String,
+    /// Safety poll: the longest the worker sleeps without a hint.
+    pub poll: Duration,
+    /// On shutdown, how long in-flight dispatches may run before their leases are handed back.
+    pub grace: Duration,
+    /// How long a dispatch lease lasts without a heartbeat.
+    pub lease: Duration,
+    /// Parallel claimers per wake.
+    pub concurrency: usize,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            id: format!("worker-{}", std::process::id()),
+            poll: Duration::from_secs(30),
+            grace: Duration::from_secs(10),
+            lease: Duration::from_secs(30),
+            concurrency: 4,
+        }
+    }
+}
+
+/// Counters a caller (the CLI, the bench) can read.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub reconciles: AtomicUsize,
+    pub dispatches: AtomicUsize,
+    pub outcomes: AtomicUsize,
+    pub late_results: AtomicUsize,
+    pub takeovers: AtomicUsize,
+}
+
+pub struct Worker {
+    store: Store,
+    config: WorkerConfig,
+    executor: Arc<dyn Executor>,
+    hooks: Arc<dyn HookProvider>,
+    in_flight: AtomicUsize,
+    settled: Notify,
+    stopping: AtomicBool,
+    pub stats: Stats,
+}
+
+fn lease_of(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::seconds(30))
+}
+
+impl Worker {
+    pub fn new(
+        store: Store,
+        config: WorkerConfig,
+        executor: Arc<dyn Executor>,
+        hooks: Arc<dyn HookProvider>,
+    ) -> Arc<Worker> {
+        Arc::new(Worker {
+            store,
+            config,
+            executor,
+            hooks,
+            in_flight: AtomicUsize::new(0),
+            settled: Notify::new(),
+            stopping: AtomicBool::new(false),
+            stats: Stats::default(),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.config.id
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn writer(&self) -> Writer<'_> {
+        Writer {
+            actor: WORKER_ACTOR,
+            holder: &self.config.id,
+            lease: lease_of(self.config.lease),
+        }
+    }
+
+    /// Claims one due workflow and reconciles it. `Ok(None)`: nothing due (or all due ones are locked).
+    pub async fn reconcile_next(&self) -> Result<Option<Vec<Dispatch>>> {
+        let mut tx = self.store.begin().await?;
+        let virtual_now = self.store.clock.peek();
+        let row: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, COALESCE($1, now()) FROM rwf.workflows
+             WHERE next_wake_at <= COALESCE($1, now())
+             ORDER BY next_wake_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(virtual_now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, now)) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let dispatches = self.reconcile_locked(&mut tx, id, now).await?;
+        tx.commit().await?;
+        self.stats.reconciles.fetch_add(1, Ordering::Relaxed);
+        Ok(Some(dispatches))
+    }
+
+    /// Reconciles one workflow (waiting for its lock), whether due or not.
+    pub async fn reconcile_workflow(&self, id: Uuid) -> Result<Vec<Dispatch>> {
+        let mut tx = self.store.begin().await?;
+        let now = self.store.clock.now(&mut tx).await?;
+        let dispatches = self.reconcile_locked(&mut tx, id, now).await?;
+        tx.commit().await?;
+        self.stats.reconciles.fetch_add(1, Ordering::Relaxed);
+        Ok(dispatches)
+    }
+
+    async fn reconcile_locked(
+        &self,
+        tx: &mut Tx<'_>,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Dispatch>> {
+        let Some(locked) = snapshot::lock(tx, id, false).await? else {
+            return Err(StoreError::WorkflowNotFound(id.to_string()));
+        };
+        if locked.snapshot.status != crate::engine::WorkflowStatus::Active {
+            // Not ours to move: clear the wake so it is not claimed again.
+            sqlx::query("UPDATE rwf.workflows SET next_wake_at = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            return Ok(Vec::new());
+        }
+        let hooks = self.hooks.host_for(&locked.snapshot.spec);
+        let mut decision = glue::reconcile(&locked.snapshot, now, hooks.as_ref());
+        // A decision that changes nothing yet asks to wake now would spin: wake a little later.
+        if decision.actions.is_empty() && decision.next_wake.is_some_and(|w| w <= now) {
+            decision.next_wake = Some(now + chrono::Duration::seconds(1));
+        }
+        let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Corrupt)?;
+        snapshot::persist(tx, &locked, &after, &decision, true, now, &self.writer()).await
+    }
+
+    /// Reconciles every due workflow with `concurrency` parallel claimers. Returns the dispatches.
+    pub async fn reconcile_due(self: &Arc<Self>) -> Result<Vec<Dispatch>> {
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..self.config.concurrency.max(1) {
+            let me = self.clone();
+            set.spawn(async move {
+                let mut out = Vec::new();
+                while !me.stopping.load(Ordering::Relaxed) {
+                    match me.reconcile_next().await? {
+                        Some(d) => out.extend(d),
+                        None => break,
+                    }
+                }
+                Ok::<_, StoreError>(out)
+            });
+        }
+        let mut all = Vec::new();
+        let mut first_err = None;
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok(Ok(d)) => all.extend(d),
+                Ok(Err(e)) => first_err = first_err.or(Some(e)),
+                Err(e) => first_err = first_err.or(Some(StoreError::Corrupt(e.to_string()))),
+            }
+        }
+        match first_err {
+            // Dispatches already committed must still run; report the error after handing them over.
+            Some(e) if all.is_empty() => Err(e),
+            _ => Ok(all),
+        }
+    }
+
+    /// Takes over dispatched attempts whose lease expired (any holder), or, with `own`, every lease this
+    /// worker id holds (a restart). Same attempt, same idempotency key, epoch + 1.
+    pub async fn take_over(&self, own: bool) -> Result<Vec<Dispatch>> {
+        let mut tx = self.store.begin().await?;
+        let now = self.store.clock.now(&mut tx).await?;
+        type Row = (i64, Uuid, String, i32, String, i32, Value, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "WITH expired AS (
+                SELECT id, lease_holder AS old_holder FROM rwf.attempts
+                WHERE status = 'dispatched'
+                  AND (lease_expires_at IS NULL OR lease_expires_at < $1 OR ($4 AND lease_holder = $2))
+                ORDER BY lease_expires_at NULLS FIRST LIMIT 64 FOR UPDATE SKIP LOCKED)
+             UPDATE rwf.attempts a SET lease_holder = $2, lease_epoch = a.lease_epoch + 1,
+                lease_expires_at = $1 + $3::interval, heartbeat_at = $1
+             FROM expired e WHERE a.id = e.id
+             RETURNING a.id, a.workflow_id, a.task_key, a.attempt, a.idempotency_key, a.lease_epoch,
+                       a.request, e.old_holder",
+        )
+        .bind(now)
+        .bind(&self.config.id)
+        .bind(format!("{} milliseconds", self.config.lease.as_millis()))
+        .bind(own)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (attempt_id, wf, task, attempt, key, epoch, request, old) in rows {
+            super::events::append(
+                &mut tx,
+                wf,
+                now,
+                WORKER_ACTOR,
+                "lease_taken_over",
+                Some(&task),
+                json!({ "idempotency_key": key, "epoch": epoch, "from": old, "to": self.config.id }),
+            )
+            .await?;
+            out.push(Dispatch {
+                attempt_id,
+                epoch,
+                request: DispatchRequest {
+                    workflow_id: wf,
+                    task_key: task,
+                    attempt: attempt.max(1) as u32,
+                    idempotency_key: key,
+                    agent: request["agent"].as_str().unwrap_or_default().to_string(),
+                    input: request["input"].clone(),
+                    timeout: request["timeout_seconds"].as_u64().map(Duration::from_secs),
+                },
+            });
+        }
+        tx.commit().await?;
+        self.stats.takeovers.fetch_add(out.len(), Ordering::Relaxed);
+        Ok(out)
+    }
+
+    /// Runs one dispatch to its outcome under its lease and records the outcome (fenced by epoch).
+    /// Returns whether the outcome was accepted.
+    pub async fn run_dispatch(self: &Arc<Self>, d: Dispatch) -> Result<bool> {
+        self.stats.dispatches.fetch_add(1, Ordering::Relaxed);
+        let work = async {
+            match d.request.timeout {
+                Some(limit) => match tokio::time::timeout(limit, self.executor.dispatch(&d.request))
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(_) => AgentReport {
+                        outcome: AgentOutcome::Failed {
+                            reason: format!("timed out after {}s", limit.as_secs()),
+                            retryable: true,
+                        },
+                        log: None,
+                    },
+                },
+                None => self.executor.dispatch(&d.request).await,
+            }
+        };
+        tokio::pin!(work);
+        let beat = (self.config.lease / 3).max(Duration::from_millis(20));
+        let report = loop {
+            tokio::select! {
+                report = &mut work => break report,
+                _ = tokio::time::sleep(beat) => {
+                    if !self.heartbeat(&d).await? {
+                        // The lease moved on (taken over or abandoned): stop; the new holder owns it.
+                        return Ok(false);
+                    }
+                }
+            }
+        };
+        self.record_outcome(&d, report).await
+    }
+
+    async fn heartbeat(&self, d: &Dispatch) -> Result<bool> {
+        let mut conn = self.store.pool.acquire().await?;
+        let now = self.store.clock.now(&mut conn).await?;
+        let r = sqlx::query(
+            "UPDATE rwf.attempts SET heartbeat_at = $4, lease_expires_at = $4 + $5::interval
+             WHERE id = $1 AND lease_epoch = $2 AND lease_holder = $3 AND status = 'dispatched'",
+        )
+        .bind(d.attempt_id)
+        .bind(d.epoch)
+        .bind(&self.config.id)
+        .bind(now)
+        .bind(format!("{} milliseconds", self.config.lease.as_millis()))
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Records an agent outcome if `d.epoch` still holds the attempt; otherwise drops it with an event.
+    pub async fn record_outcome(&self, d: &Dispatch, report: AgentReport) -> Result<bool> {
+        let mut tx = self.store.begin().await?;
+        let now = self.store.clock.now(&mut tx).await?;
+        let wf = d.request.workflow_id;
+        let Some(locked) = snapshot::lock(&mut tx, wf, false).await? else {
+            return Err(StoreError::WorkflowNotFound(wf.to_string()));
+        };
+        let (status, result) = match &report.outcome {
+            AgentOutcome::Succeeded { output } => ("succeeded", json!({ "output": output })),
+            AgentOutcome::Failed { reason, retryable } => (
+                "failed",
+                json!({ "reason": reason, "retryable": retryable }),
+            ),
+            AgentOutcome::NeedsInput { prompt } => ("needs_input", json!({ "prompt": prompt })),
+        };
+        let fenced = sqlx::query(
+            "UPDATE rwf.attempts SET status = $3, result = $4, log = $5, finished_at = $6,
+                lease_holder = NULL, lease_expires_at = NULL
+             WHERE id = $1 AND lease_epoch = $2 AND status = 'dispatched'",
+        )
+        .bind(d.attempt_id)
+        .bind(d.epoch)
+        .bind(status)
+        .bind(&result)
+        .bind(&report.log)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if fenced.rows_affected() != 1 {
+            super::events::append(
+                &mut tx,
+                wf,
+                now,
+                WORKER_ACTOR,
+                "late_result_dropped",
+                Some(&d.request.task_key),
+                json!({ "idempotency_key": d.request.idempotency_key, "epoch": d.epoch, "outcome": status, "worker": self.config.id }),
+            )
+            .await?;
+            tx.commit().await?;
+            self.stats.late_results.fetch_add(1, Ordering::Relaxed);
+            return Ok(false);
+        }
+        if let AgentOutcome::Succeeded { output } = &report.outcome {
+            sqlx::query(
+                "INSERT INTO rwf.artifacts (workflow_id, task_key, attempt_id, content, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(wf)
+            .bind(&d.request.task_key)
+            .bind(d.attempt_id)
+            .bind(output)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let hooks = self.hooks.host_for(&locked.snapshot.spec);
+        let decided = glue::outcome(
+            &locked.snapshot,
+            &d.request.task_key,
+            d.request.attempt,
+            &report.outcome,
+            now,
+            hooks.as_ref(),
+        );
+        let mut decision = match decided {
+            Ok(decision) => decision,
+            Err(why) => {
+                // The task moved on (cancelled, edited): the attempt is recorded, the task untouched.
+                super::events::append(
+                    &mut tx,
+                    wf,
+                    now,
+                    WORKER_ACTOR,
+                    "stale_outcome_ignored",
+                    Some(&d.request.task_key),
+                    json!({ "idempotency_key": d.request.idempotency_key, "why": why }),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(false);
+            }
+        };
+        wake_now(&mut decision, now);
+        let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Corrupt)?;
+        let more =
+            snapshot::persist(&mut tx, &locked, &after, &decision, false, now, &self.writer()).await?;
+        tx.commit().await?;
+        self.stats.outcomes.fetch_add(1, Ordering::Relaxed);
+        // An outcome decision never dispatches by itself (reconcile does), but stay correct if it does.
+        for extra in more {
+            self.spawn_dispatch_detached(extra);
+        }
+        Ok(true)
+    }
+
+    fn spawn_dispatch_detached(&self, d: Dispatch) {
+        // Leased to us but not run here: hand the lease back so any worker (or us) takes it over.
+        let pool = self.store.pool.clone();
+        tokio::spawn(async move {
+            let _ = sqlx::query("UPDATE rwf.attempts SET lease_expires_at = NULL WHERE id = $1 AND lease_epoch = $2")
+                .bind(d.attempt_id)
+                .bind(d.epoch)
+                .execute(&pool)
+                .await;
+        });
+    }
+
+    /// Starts a dispatch in the background, counted as in flight.
+    pub fn spawn(self: &Arc<Self>, d: Dispatch) {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = me.run_dispatch(d).await {
+                eprintln!("worker {}: dispatch failed to record: {e}", me.config.id);
+            }
+            me.in_flight.fetch_sub(1, Ordering::SeqCst);
+            me.settled.notify_waiters();
+        });
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Test driver: reconcile, take over expired leases, and run dispatches inline until nothing is due
+    /// at the current clock. Hanging agents are left in flight (spawned).
+    pub async fn run_until_idle(self: &Arc<Self>) -> Result<()> {
+        for _ in 0..10_000 {
+            let mut work = self.reconcile_due().await?;
+            work.extend(self.take_over(false).await?);
+            if work.is_empty() {
+                return Ok(());
+            }
+            let mut set = tokio::task::JoinSet::new();
+            for d in work {
+                let me = self.clone();
+                set.spawn(async move { me.run_dispatch(d).await });
+            }
+            // Give quick agents a moment; a hang keeps running in the background.
+            let deadline = tokio::time::sleep(Duration::from_secs(5));
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    r = set.join_next() => match r {
+                        Some(Ok(Err(e))) => return Err(e),
+                        Some(_) => continue,
+                        None => break,
+                    },
+                    _ = &mut deadline => { set.detach_all(); break; }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Seconds until the earliest wake or lease expiry (`None`: nothing scheduled).
+    async fn next_due_in(&self) -> Result<Option<Duration>> {
+        let row: (Option<f64>,) = sqlx::query_as(
+            "SELECT EXTRACT(EPOCH FROM (LEAST(
+                (SELECT min(next_wake_at) FROM rwf.workflows WHERE next_wake_at IS NOT NULL),
+                (SELECT min(lease_expires_at) FROM rwf.attempts WHERE status = 'dispatched')
+             ) - COALESCE($1, now())))::float8",
+        )
+        .bind(self.store.clock.peek())
+        .fetch_one(&self.store.pool)
+        .await?;
+        Ok(row.0.map(|s| Duration::from_secs_f64(s.max(0.0))))
+    }
+
+    /// The long-running loop. Returns after `shutdown` resolves and in-flight work settled (or `grace`
+    /// passed, then the remaining leases are handed back).
+    pub async fn run(self: &Arc<Self>, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
+        self.store.migrate().await?;
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.store.pool).await?;
+        listener.listen(WAKE_CHANNEL).await?;
+        for d in self.take_over(true).await? {
+            self.spawn(d);
+        }
+        tokio::pin!(shutdown);
+        loop {
+            if !self.stopping.load(Ordering::Relaxed) {
+                match self.reconcile_due().await {
+                    Ok(ds) => ds.into_iter().for_each(|d| self.spawn(d)),
+                    Err(e) => eprintln!("worker {}: reconcile: {e}", self.config.id),
+                }
+                match self.take_over(false).await {
+                    Ok(ds) => ds.into_iter().for_each(|d| self.spawn(d)),
+                    Err(e) => eprintln!("worker {}: takeover: {e}", self.config.id),
+                }
+            }
+            let sleep_for = match self.next_due_in().await {
+                Ok(Some(d)) => d.min(self.config.poll),
+                Ok(None) => self.config.poll,
+                Err(e) => {
+                    eprintln!("worker {}: {e}", self.config.id);
+                    Duration::from_secs(1).min(self.config.poll)
+                }
+            };
+            if sleep_for.is_zero() {
+                tokio::task::yield_now().await;
+                continue;
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(sleep_for) => {}
+                n = listener.recv() => {
+                    if let Err(e) = n {
+                        eprintln!("worker {}: listen: {e}", self.config.id);
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        }
+        self.stopping.store(true, Ordering::Relaxed);
+        let grace = tokio::time::sleep(self.config.grace);
+        tokio::pin!(grace);
+        while self.in_flight() > 0 {
+            tokio::select! {
+                _ = self.settled.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                _ = &mut grace => break,
+            }
+        }
+        self.hand_back().await
+    }
+
+    /// Expires every lease this worker holds so any worker takes it over at once.
+    pub async fn hand_back(&self) -> Result<()> {
+        sqlx::query(
+            "UPDATE rwf.attempts SET lease_expires_at = NULL
+             WHERE lease_holder = $1 AND status = 'dispatched'",
+        )
+        .bind(&self.config.id)
+        .execute(&self.store.pool)
+        .await?;
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(WAKE_CHANNEL)
+            .execute(&self.store.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// After an outside event, reconcile at once.
+pub(crate) fn wake_now(decision: &mut Decision, now: DateTime<Utc>) {
+    decision.next_wake = Some(decision.next_wake.map_or(now, |w| w.min(now)));
+}
+
+/// Runs a pure human/engine decision on one workflow under its row lock and persists it.
+pub(crate) async fn mutate<F>(store: &Store, id: Uuid, actor: &str, f: F) -> Result<Snapshot>
+where
+    F: FnOnce(&Snapshot, DateTime<Utc>) -> Result<Decision>,
+{
+    let mut tx = store.begin().await?;
+    let now = store.clock.now(&mut tx).await?;
+    let Some(locked): Option<Locked> = snapshot::lock(&mut tx, id, false).await? else {
+        return Err(StoreError::WorkflowNotFound(id.to_string()));
+    };
+    let mut decision = f(&locked.snapshot, now)?;
+    // Whatever a person did, the worker reconciles at once (persist keeps no wake unless active).
+    wake_now(&mut decision, now);
+    let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Refused)?;
+    let writer = Writer {
+        actor,
+        holder: "",
+        lease: chrono::Duration::zero(),
+    };
+    let dispatches =
+        snapshot::persist(&mut tx, &locked, &after, &decision, false, now, &writer).await?;
+    // Human paths never run agents; a dispatch decided here is left for a worker to take over.
+    for d in &dispatches {
+        sqlx::query("UPDATE rwf.attempts SET lease_holder = NULL, lease_expires_at = NULL WHERE id = $1")
+            .bind(d.attempt_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    super::notify_wake(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(after)
+}

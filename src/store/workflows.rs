@@ -1,0 +1,369 @@
+//! Workflows: creating a draft from a bound spec and its resolved plan, lifecycle transitions, and reads.
+
+use super::events::append;
+use super::templates::put_template_tx;
+use super::{Result, Store, StoreError};
+use crate::schedule::Plan;
+use crate::spec::{content_hash, WorkflowSpec};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// What `rwf new` hands the store: the template as compiled, the bound instance spec, and its plan.
+pub struct NewWorkflow<'a> {
+    pub template: &'a WorkflowSpec,
+    pub spec: &'a WorkflowSpec,
+    pub plan: &'a Plan,
+    pub actor: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WorkflowRow {
+    pub id: Uuid,
+    pub name: String,
+    pub status: String,
+    pub template_key: String,
+    pub template_version: i32,
+    pub spec_hash: String,
+    pub target_at: DateTime<Utc>,
+    pub target_tz: String,
+    pub lock_version: i64,
+    pub next_wake_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TaskRow {
+    pub key: String,
+    pub kind: String,
+    pub title: String,
+    pub status: String,
+    pub planned_start: Option<DateTime<Utc>>,
+    pub planned_due: Option<DateTime<Utc>>,
+    pub planned_end: Option<DateTime<Utc>>,
+    pub actual_start: Option<DateTime<Utc>>,
+    pub actual_end: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub output: Option<Value>,
+    pub last_error: Option<String>,
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleVerb {
+    Start,
+    Pause,
+    Resume,
+    Cancel,
+}
+
+impl LifecycleVerb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleVerb::Start => "start",
+            LifecycleVerb::Pause => "pause",
+            LifecycleVerb::Resume => "resume",
+            LifecycleVerb::Cancel => "cancel",
+        }
+    }
+    /// The status it moves to, from the statuses it is legal in.
+    fn rule(self) -> (&'static [&'static str], &'static str) {
+        match self {
+            LifecycleVerb::Start => (&["draft"], "active"),
+            LifecycleVerb::Pause => (&["active"], "paused"),
+            LifecycleVerb::Resume => (&["paused"], "active"),
+            LifecycleVerb::Cancel => (&["draft", "active", "paused"], "cancelled"),
+        }
+    }
+}
+
+pub(crate) const WORKFLOW_COLUMNS: &str = "id, name, status, template_key, template_version, spec_hash, \
+     target_at, target_tz, lock_version, next_wake_at, created_at, updated_at";
+
+type WorkflowTuple = (
+    Uuid,
+    String,
+    String,
+    String,
+    i32,
+    String,
+    DateTime<Utc>,
+    String,
+    i64,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+pub(crate) fn workflow_of(t: WorkflowTuple) -> WorkflowRow {
+    WorkflowRow {
+        id: t.0,
+        name: t.1,
+        status: t.2,
+        template_key: t.3,
+        template_version: t.4,
+        spec_hash: t.5,
+        target_at: t.6,
+        target_tz: t.7,
+        lock_version: t.8,
+        next_wake_at: t.9,
+        created_at: t.10,
+        updated_at: t.11,
+    }
+}
+
+pub(crate) const TASK_COLUMNS: &str = "key, kind, title, status, planned_start, planned_due, planned_end, \
+     actual_start, actual_end, attempts, next_attempt_at, output, last_error, actor";
+
+type TaskTuple = (
+    String,
+    String,
+    String,
+    String,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    i32,
+    Option<DateTime<Utc>>,
+    Option<Value>,
+    Option<String>,
+    Option<String>,
+);
+
+pub(crate) fn task_of(t: TaskTuple) -> TaskRow {
+    TaskRow {
+        key: t.0,
+        kind: t.1,
+        title: t.2,
+        status: t.3,
+        planned_start: t.4,
+        planned_due: t.5,
+        planned_end: t.6,
+        actual_start: t.7,
+        actual_end: t.8,
+        attempts: t.9,
+        next_attempt_at: t.10,
+        output: t.11,
+        last_error: t.12,
+        actor: t.13,
+    }
+}
+
+impl Store {
+    /// Stores the template version (refusing a changed spec) and inserts the workflow as a draft with
+    /// its tasks and dependency edges, all in one transaction.
+    pub async fn create_workflow(&self, new: NewWorkflow<'_>) -> Result<Uuid> {
+        let mut tx = self.begin().await?;
+        let now = self.clock.now(&mut tx).await?;
+        let template_hash = put_template_tx(&mut tx, new.template).await?;
+        let id = Uuid::new_v4();
+        let spec = new.spec;
+        sqlx::query(
+            "INSERT INTO rwf.workflows (id, name, status, template_key, template_version, template_hash,
+                spec, spec_hash, target_at, target_tz, created_at, updated_at)
+             VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(id)
+        .bind(&spec.name)
+        .bind(&new.template.key)
+        .bind(new.template.version as i32)
+        .bind(&template_hash)
+        .bind(serde_json::to_value(spec)?)
+        .bind(content_hash(spec))
+        .bind(new.plan.target.instant)
+        .bind(new.plan.target.tz.name())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+
+        let mut keys = Vec::new();
+        let mut kinds = Vec::new();
+        let mut titles = Vec::new();
+        let (mut starts, mut dues, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut edge_task, mut edge_up, mut edge_outcome) = (Vec::new(), Vec::new(), Vec::new());
+        for task in &spec.tasks {
+            let times = new
+                .plan
+                .tasks
+                .iter()
+                .find(|r| r.key == task.key)
+                .and_then(|r| r.times);
+            keys.push(task.key.clone());
+            kinds.push(task.step.kind().as_str().to_string());
+            titles.push(task.title.clone());
+            starts.push(times.map(|t| t.start));
+            dues.push(times.map(|t| t.due));
+            ends.push(times.map(|t| t.end));
+            for dep in &task.depends_on {
+                edge_task.push(task.key.clone());
+                edge_up.push(dep.task.clone());
+                edge_outcome.push(
+                    serde_json::to_value(dep.outcome)?
+                        .as_str()
+                        .unwrap_or("success")
+                        .to_string(),
+                );
+            }
+        }
+        sqlx::query(
+            "INSERT INTO rwf.tasks (workflow_id, key, kind, title, status, planned_start, planned_due,
+                planned_end, updated_at)
+             SELECT $1, k, kd, t, 'pending', s, d, e, $8
+             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+                         $7::timestamptz[]) AS u(k, kd, t, s, d, e)",
+        )
+        .bind(id)
+        .bind(&keys)
+        .bind(&kinds)
+        .bind(&titles)
+        .bind(&starts)
+        .bind(&dues)
+        .bind(&ends)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if !edge_task.is_empty() {
+            sqlx::query(
+                "INSERT INTO rwf.dependencies (workflow_id, task_key, upstream, outcome)
+                 SELECT $1, t, u, o FROM UNNEST($2::text[], $3::text[], $4::text[]) AS x(t, u, o)",
+            )
+            .bind(id)
+            .bind(&edge_task)
+            .bind(&edge_up)
+            .bind(&edge_outcome)
+            .execute(&mut *tx)
+            .await?;
+        }
+        append(
+            &mut tx,
+            id,
+            now,
+            new.actor,
+            "workflow_created",
+            None,
+            json!({
+                "template": new.template.key,
+                "version": new.template.version,
+                "spec_hash": content_hash(spec),
+                "target": new.plan.target.instant,
+                "tz": new.plan.target.tz.name(),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn workflow(&self, id: Uuid) -> Result<WorkflowRow> {
+        let sql = format!("SELECT {WORKFLOW_COLUMNS} FROM rwf.workflows WHERE id = $1");
+        let row: Option<WorkflowTuple> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(workflow_of)
+            .ok_or_else(|| StoreError::WorkflowNotFound(id.to_string()))
+    }
+
+    /// The bound spec a workflow runs.
+    pub async fn workflow_spec(&self, id: Uuid) -> Result<WorkflowSpec> {
+        let row: Option<(Value,)> = sqlx::query_as("SELECT spec FROM rwf.workflows WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let (spec,) = row.ok_or_else(|| StoreError::WorkflowNotFound(id.to_string()))?;
+        Ok(serde_json::from_value(spec)?)
+    }
+
+    /// Workflows, newest first; `status` filters; `stuck` keeps those running past a task's window.
+    pub async fn list_workflows(
+        &self,
+        status: Option<&str>,
+        stuck: bool,
+    ) -> Result<Vec<WorkflowRow>> {
+        let mut conn = self.pool.acquire().await?;
+        let now = self.clock.now(&mut conn).await?;
+        let sql = format!(
+            "SELECT {WORKFLOW_COLUMNS} FROM rwf.workflows w
+             WHERE ($1::text IS NULL OR w.status = $1)
+               AND (NOT $2 OR (w.status = 'active' AND EXISTS (
+                    SELECT 1 FROM rwf.tasks t WHERE t.workflow_id = w.id
+                      AND ((t.status IN ('running', 'waiting') AND t.planned_end IS NOT NULL AND t.planned_end < $3)
+                        OR (t.status = 'pending' AND t.planned_due IS NOT NULL AND t.planned_due < $3)))))
+             ORDER BY w.created_at DESC, w.id"
+        );
+        let rows: Vec<WorkflowTuple> = sqlx::query_as(&sql)
+            .bind(status)
+            .bind(stuck)
+            .bind(now)
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(rows.into_iter().map(workflow_of).collect())
+    }
+
+    /// Tasks in spec order.
+    pub async fn tasks(&self, id: Uuid) -> Result<Vec<TaskRow>> {
+        let spec = self.workflow_spec(id).await?;
+        let sql = format!("SELECT {TASK_COLUMNS} FROM rwf.tasks WHERE workflow_id = $1");
+        let rows: Vec<TaskTuple> = sqlx::query_as(&sql).bind(id).fetch_all(&self.pool).await?;
+        let mut tasks: Vec<TaskRow> = rows.into_iter().map(task_of).collect();
+        let order = |k: &str| spec.tasks.iter().position(|t| t.key == k).unwrap_or(usize::MAX);
+        tasks.sort_by_key(|t| order(&t.key));
+        Ok(tasks)
+    }
+
+    /// The gate ledger of one workflow: (task, kind, state, reason, blockers).
+    pub async fn gates(&self, id: Uuid) -> Result<Vec<(String, String, String, String, Value)>> {
+        let rows = sqlx::query_as(
+            "SELECT task_key, kind, state, reason, blockers FROM rwf.gates
+             WHERE workflow_id = $1 ORDER BY task_key, kind",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// A lifecycle transition, decided by the engine under the workflow row lock. Illegal ones are
+    /// refused with the reason; each legal one is logged and hints the workers.
+    pub async fn transition(
+        &self,
+        id: Uuid,
+        verb: LifecycleVerb,
+        actor: &str,
+    ) -> Result<WorkflowRow> {
+        let (from, _) = verb.rule();
+        let engine_verb = match verb {
+            LifecycleVerb::Start => crate::engine::Lifecycle::Start,
+            LifecycleVerb::Pause => crate::engine::Lifecycle::Pause,
+            LifecycleVerb::Resume => crate::engine::Lifecycle::Resume,
+            LifecycleVerb::Cancel => crate::engine::Lifecycle::Cancel,
+        };
+        super::worker::mutate(self, id, actor, |snapshot, now| {
+            let status = snapshot.status.as_str();
+            if !from.contains(&status) {
+                return Err(StoreError::IllegalTransition {
+                    verb: verb.as_str().to_string(),
+                    status: status.to_string(),
+                });
+            }
+            super::glue::lifecycle(snapshot, engine_verb, actor, now).map_err(StoreError::Refused)
+        })
+        .await?;
+        let kind = match verb {
+            LifecycleVerb::Start => "workflow_started",
+            LifecycleVerb::Pause => "workflow_paused",
+            LifecycleVerb::Resume => "workflow_resumed",
+            LifecycleVerb::Cancel => "workflow_cancelled",
+        };
+        let mut tx = self.begin().await?;
+        let now = self.clock.now(&mut tx).await?;
+        append(&mut tx, id, now, actor, kind, None, json!({})).await?;
+        tx.commit().await?;
+        self.workflow(id).await
+    }
+}
+

@@ -1,0 +1,1271 @@
+//! The engine's decision core on specs built in Rust, driven over a virtual clock: every step type, each
+//! gate, each policy, approvals (refusals, quorum, reminders, escalation), skips, the state machines
+//! over random scripts, determinism, and golden `rwf simulate` output for the templates.
+
+use chrono::{DateTime, Duration, Utc};
+use rwf::engine::action::{Action, GateKind, GateState, NotifyKind};
+use rwf::engine::apply::apply_all;
+use rwf::engine::human::{complete, decide, lifecycle, resolve_missed, Lifecycle};
+use rwf::engine::model::{
+    Planned, Snapshot, TaskState, TaskStatus, Verdict, WorkflowId, WorkflowStatus,
+};
+use rwf::engine::outcome::settle;
+use rwf::engine::simulator::{simulate, ApproveSet, Script, SimDirectory};
+use rwf::engine::{reconcile, Decision, HookHost, HumanActor, NoHooks, Refusal, StaticDirectory};
+use rwf::exec::AgentOutcome;
+use rwf::schedule::Target;
+use rwf::spec::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+// ---------- builders ----------
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-06-01T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn h(hours: i64) -> DateTime<Utc> {
+    t0() + Duration::hours(hours)
+}
+
+fn span(s: &str) -> Span {
+    s.parse().unwrap()
+}
+
+fn task(key: &str, step: Step) -> TaskSpec {
+    TaskSpec {
+        key: key.into(),
+        title: format!("Task {key}"),
+        step,
+        schedule: None,
+        window: None,
+        depends_on: vec![],
+        policy: TaskPolicy::default(),
+        phase: None,
+        labels: vec![],
+        risk: None,
+        required: true,
+        pre_release: false,
+        hooks: BTreeMap::new(),
+    }
+}
+
+fn after(mut t: TaskSpec, up: &str) -> TaskSpec {
+    t.depends_on.push(Dependency {
+        task: up.into(),
+        outcome: EdgeOutcome::Success,
+    });
+    t
+}
+
+fn after_on(mut t: TaskSpec, up: &str, outcome: EdgeOutcome) -> TaskSpec {
+    t.depends_on.push(Dependency {
+        task: up.into(),
+        outcome,
+    });
+    t
+}
+
+fn agent(uses: &str) -> Step {
+    Step::Agent {
+        uses: uses.into(),
+        input: BTreeMap::new(),
+        timeout: None,
+    }
+}
+
+fn approval(scopes: Vec<Scope>, quorum: u32) -> Step {
+    Step::Approval {
+        approvers: scopes,
+        quorum,
+        deadline: None,
+        remind_every: None,
+        on_reject: RejectPolicy::Skip,
+        on_expire: ExpirePolicy::Remind,
+        not_author_of: None,
+    }
+}
+
+fn team(t: &str) -> Scope {
+    Scope::Team(t.into())
+}
+
+fn spec(tasks: Vec<TaskSpec>) -> WorkflowSpec {
+    let mut bindings = BTreeMap::new();
+    bindings.insert("product".to_string(), json!("Widget"));
+    WorkflowSpec {
+        format: FORMAT,
+        key: "test".into(),
+        name: "Test ${product}".into(),
+        version: 1,
+        description: None,
+        params: vec![],
+        bindings,
+        target: TargetSpec {
+            param: "release".into(),
+            timezone: TzRef::Literal("UTC".into()),
+        },
+        calendar: None,
+        calendars: BTreeMap::new(),
+        phases: vec![],
+        tasks,
+        hooks: vec![],
+    }
+}
+
+/// An active snapshot; `planned` gives (task, start hour, due hour) from `t0`.
+fn snap(spec: WorkflowSpec, planned: &[(&str, i64, i64)]) -> Snapshot {
+    let tasks = spec
+        .tasks
+        .iter()
+        .map(|t| {
+            let p = planned
+                .iter()
+                .find(|(k, _, _)| *k == t.key)
+                .map(|(_, s, d)| Planned {
+                    start: h(*s),
+                    due: h(*d),
+                    end: h(*d),
+                });
+            TaskState::new(t.key.clone(), p)
+        })
+        .collect();
+    Snapshot {
+        id: WorkflowId::default(),
+        status: WorkflowStatus::Active,
+        spec: Arc::new(spec),
+        target: Target {
+            instant: h(24 * 30),
+            tz: chrono_tz::UTC,
+        },
+        tasks,
+        approvals: vec![],
+        draining: false,
+    }
+}
+
+/// Reconciles and applies; asserts the fixpoint (reconciling again at `now` does nothing).
+fn step(s: &mut Snapshot, now: DateTime<Utc>) -> Decision {
+    step_with(s, now, &NoHooks)
+}
+
+fn step_with(s: &mut Snapshot, now: DateTime<Utc>, hooks: &dyn HookHost) -> Decision {
+    let d = reconcile(s, now, hooks);
+    apply_all(s, &d.actions, now).unwrap();
+    let again = reconcile(s, now, hooks);
+    assert!(
+        again.actions.is_empty(),
+        "not a fixpoint: {:?}",
+        again.actions
+    );
+    d
+}
+
+fn status(s: &Snapshot, key: &str) -> TaskStatus {
+    s.task(key).unwrap().status
+}
+
+fn person(p: &str) -> HumanActor {
+    HumanActor::person(p).unwrap()
+}
+
+fn ok(s: &mut Snapshot, key: &str, now: DateTime<Utc>) {
+    let attempt = s.task(key).unwrap().attempt;
+    let out = json!({"url": format!("https://example.invalid/{key}")});
+    let a = settle(
+        s,
+        key,
+        attempt,
+        &AgentOutcome::Succeeded { output: out },
+        now,
+        &NoHooks,
+    )
+    .unwrap();
+    apply_all(s, &a, now).unwrap();
+}
+
+fn fail(s: &mut Snapshot, key: &str, now: DateTime<Utc>) {
+    let attempt = s.task(key).unwrap().attempt;
+    let outcome = AgentOutcome::Failed {
+        reason: "boom".into(),
+        retryable: true,
+    };
+    let a = settle(s, key, attempt, &outcome, now, &NoHooks).unwrap();
+    apply_all(s, &a, now).unwrap();
+}
+
+fn vote(
+    s: &mut Snapshot,
+    key: &str,
+    who: &str,
+    v: Verdict,
+    dir: &StaticDirectory,
+) -> Result<(), Refusal> {
+    let a = decide(s, key, &person(who), v, None, dir)?;
+    apply_all(s, &a, h(0)).unwrap();
+    Ok(())
+}
+
+fn has<F: Fn(&Action) -> bool>(d: &Decision, f: F) -> bool {
+    d.actions.iter().any(f)
+}
+
+// ---------- step types ----------
+
+#[test]
+fn checkpoint_completes_at_its_due() {
+    let mut s = snap(spec(vec![task("k", Step::Checkpoint)]), &[("k", 1, 3)]);
+    let d = step(&mut s, h(0));
+    assert!(d.actions.is_empty());
+    assert_eq!(d.next_wake, Some(h(1)));
+    step(&mut s, h(1));
+    assert_eq!(status(&s, "k"), TaskStatus::Running);
+    let d = step(&mut s, h(3));
+    assert_eq!(status(&s, "k"), TaskStatus::Succeeded);
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::SetWorkflowStatus {
+            to: WorkflowStatus::Completed,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn agent_dispatch_renders_input_and_key() {
+    let mut draft = task("draft", agent("writer"));
+    let mut input = BTreeMap::new();
+    input.insert("product".into(), Expr::Param("product".into()));
+    input.insert("tone".into(), Expr::Literal(json!("confident")));
+    if let Step::Agent { input: i, .. } = &mut draft.step {
+        *i = input;
+    }
+    let mut publish = after(task("publish", agent("publisher")), "draft");
+    let mut pin = BTreeMap::new();
+    pin.insert(
+        "url".into(),
+        Expr::Output {
+            task: "draft".into(),
+            path: vec!["url".into()],
+        },
+    );
+    pin.insert(
+        "note".into(),
+        Expr::Template("see ${draft.output.url} for ${product}".into()),
+    );
+    if let Step::Agent { input: i, .. } = &mut publish.step {
+        *i = pin;
+    }
+    let mut s = snap(spec(vec![draft, publish]), &[]);
+    let d = step(&mut s, h(0));
+    let Some(Action::Dispatch {
+        input,
+        idempotency_key,
+        attempt,
+        agent,
+        ..
+    }) = d
+        .actions
+        .iter()
+        .find(|a| matches!(a, Action::Dispatch { .. }))
+    else {
+        panic!("no dispatch: {:?}", d.actions)
+    };
+    assert_eq!(input, &json!({"product": "Widget", "tone": "confident"}));
+    assert_eq!(*attempt, 1);
+    assert_eq!(agent, "writer");
+    assert_eq!(idempotency_key, &format!("{}:draft:1", s.id));
+    ok(&mut s, "draft", h(0));
+    let d = step(&mut s, h(0));
+    let Some(Action::Dispatch { input, .. }) = d
+        .actions
+        .iter()
+        .find(|a| matches!(a, Action::Dispatch { .. }))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        input,
+        &json!({"url": "https://example.invalid/draft", "note": "see https://example.invalid/draft for Widget"})
+    );
+}
+
+#[test]
+fn notification_renders_and_sends() {
+    let n = task(
+        "announce",
+        Step::Notification {
+            to: vec![Scope::Channel("#launch".into())],
+            message: "${product} is live".into(),
+        },
+    );
+    let mut s = snap(spec(vec![n]), &[]);
+    let d = step(&mut s, h(0));
+    assert!(has(
+        &d,
+        |a| matches!(a, Action::Notify { kind: NotifyKind::Notification, message, recipients, .. }
+        if message == "Widget is live" && recipients == &vec!["channel:#launch".to_string()])
+    ));
+    assert_eq!(status(&s, "announce"), TaskStatus::Succeeded);
+}
+
+#[test]
+fn wait_runs_for_its_duration() {
+    let w = task(
+        "soak",
+        Step::Wait {
+            duration: Some(span("2h")),
+            until: None,
+        },
+    );
+    let mut s = snap(spec(vec![w]), &[]);
+    let d = step(&mut s, h(0));
+    assert_eq!(d.next_wake, Some(h(2)));
+    assert_eq!(status(&s, "soak"), TaskStatus::Running);
+    step(&mut s, h(1));
+    assert_eq!(status(&s, "soak"), TaskStatus::Running);
+    step(&mut s, h(2));
+    assert_eq!(status(&s, "soak"), TaskStatus::Succeeded);
+}
+
+#[test]
+fn manual_task_waits_for_its_assignee() {
+    let m = task(
+        "signoff",
+        Step::Manual {
+            instructions: Some("sign it".into()),
+            assignee: Some(team("ops")),
+        },
+    );
+    let mut s = snap(spec(vec![m]), &[]);
+    step(&mut s, h(0));
+    assert_eq!(status(&s, "signoff"), TaskStatus::WaitingInput);
+    let dir = StaticDirectory::default().with_team("ops", &["olga"]);
+    let r = complete(&s, "signoff", &person("mallory"), None, &dir).unwrap_err();
+    assert!(matches!(r, Refusal::NotInScope { .. }), "{r}");
+    let a = complete(
+        &s,
+        "signoff",
+        &person("olga"),
+        Some(json!({"ok": true})),
+        &dir,
+    )
+    .unwrap();
+    apply_all(&mut s, &a, h(1)).unwrap();
+    assert_eq!(status(&s, "signoff"), TaskStatus::Succeeded);
+    assert_eq!(s.task("signoff").unwrap().actor.as_deref(), Some("olga"));
+}
+
+// ---------- gates ----------
+
+#[test]
+fn timing_gate_waits_for_planned_start_and_explains() {
+    let mut s = snap(spec(vec![task("a", agent("x"))]), &[("a", 5, 6)]);
+    let d = step(&mut s, h(0));
+    let row = d.gates.iter().find(|g| g.gate == GateKind::Timing).unwrap();
+    assert_eq!(row.state, GateState::Wait);
+    assert!(
+        row.reason.starts_with("opens 2026-06-01 14:00"),
+        "{}",
+        row.reason
+    );
+    assert_eq!(d.next_wake, Some(h(5)));
+    let d = step(&mut s, h(5));
+    assert!(has(&d, |a| matches!(a, Action::Dispatch { .. })));
+}
+
+#[test]
+fn dependency_gate_names_its_blockers() {
+    let mut s = snap(
+        spec(vec![
+            task("a", agent("x")),
+            after(task("b", agent("y")), "a"),
+        ]),
+        &[],
+    );
+    let d = step(&mut s, h(0));
+    let row = d
+        .gates
+        .iter()
+        .find(|g| g.task == "b" && g.gate == GateKind::Dependency)
+        .unwrap();
+    assert_eq!(row.state, GateState::Wait);
+    assert_eq!(row.blockers, vec!["a".to_string()]);
+    assert_eq!(row.reason, "waiting for a (running)");
+    ok(&mut s, "a", h(0));
+    step(&mut s, h(0));
+    assert_eq!(status(&s, "b"), TaskStatus::Running);
+}
+
+#[test]
+fn approval_gate_holds_until_granted() {
+    let mut s = snap(
+        spec(vec![
+            task("legal", approval(vec![team("legal")], 1)),
+            after(task("ship", Step::Checkpoint), "legal"),
+        ]),
+        &[],
+    );
+    let d = step(&mut s, h(0));
+    let row = d
+        .gates
+        .iter()
+        .find(|g| g.task == "ship" && g.gate == GateKind::Approval)
+        .unwrap();
+    assert_eq!(row.state, GateState::Wait);
+    assert_eq!(row.reason, "waiting for approval legal (open, 0 of 1)");
+    let dir = StaticDirectory::default().with_team("legal", &["lena"]);
+    vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();
+    step(&mut s, h(0));
+    assert_eq!(status(&s, "ship"), TaskStatus::Succeeded);
+    assert_eq!(s.status, WorkflowStatus::Completed);
+}
+
+struct FakeHooks(BTreeMap<String, Result<Value, String>>);
+
+impl HookHost for FakeHooks {
+    fn call(&self, _point: HookPoint, function: &str, context: &Value) -> Result<Value, String> {
+        assert!(context["now_unix"].is_i64());
+        assert!(context["local"]["weekday"].is_string());
+        self.0.get(function).cloned().unwrap_or(Ok(Value::Null))
+    }
+}
+
+fn hooks(pairs: &[(&str, Result<Value, String>)]) -> FakeHooks {
+    FakeHooks(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+#[test]
+fn gate_hook_waits_until_it_says() {
+    let mut a = task("a", agent("x"));
+    a.hooks.insert(HookPoint::Gate, "business_hours".into());
+    let until = h(3).timestamp();
+    let host = hooks(&[(
+        "business_hours",
+        Ok(json!({"wait": "outside business hours", "until_unix": until})),
+    )]);
+    let mut s = snap(spec(vec![a]), &[]);
+    let d = step_with(&mut s, h(0), &host);
+    assert!(d.actions.is_empty());
+    assert_eq!(d.next_wake, Some(h(3)));
+    let row = d.gates.iter().find(|g| g.gate == GateKind::Hook).unwrap();
+    assert_eq!(
+        (row.state, row.reason.as_str()),
+        (GateState::Wait, "outside business hours")
+    );
+    let pass = hooks(&[("business_hours", Ok(json!({"pass": true})))]);
+    let d = step_with(&mut s, h(3), &pass);
+    assert!(has(&d, |a| matches!(a, Action::Dispatch { .. })));
+}
+
+#[test]
+fn hook_error_fails_the_task_under_its_policy() {
+    let mut a = task("a", agent("x"));
+    a.hooks.insert(HookPoint::Input, "enrich".into());
+    a.policy.on_failure = FailurePolicy::Skip;
+    let host = hooks(&[("enrich", Err("division by zero".into()))]);
+    let mut s = snap(spec(vec![a]), &[]);
+    step_with(&mut s, h(0), &host);
+    assert_eq!(status(&s, "a"), TaskStatus::Skipped);
+    assert!(s
+        .task("a")
+        .unwrap()
+        .last_error
+        .as_deref()
+        .unwrap()
+        .starts_with("hook enrich failed: division by zero"));
+    assert_eq!(s.status, WorkflowStatus::Completed);
+}
+
+#[test]
+fn approvers_hook_cannot_decide() {
+    let mut a = task("legal", approval(vec![team("legal")], 1));
+    a.hooks.insert(HookPoint::Approvers, "who".into());
+    let host = hooks(&[(
+        "who",
+        Ok(json!({"approvers": ["team:legal"], "granted": true})),
+    )]);
+    let mut s = snap(spec(vec![a]), &[]);
+    step_with(&mut s, h(0), &host);
+    assert_eq!(status(&s, "legal"), TaskStatus::Failed);
+    assert!(s.approvals.is_empty());
+    let good = hooks(&[(
+        "who",
+        Ok(json!({"approvers": ["team:legal", "user:ann"], "quorum": 2})),
+    )]);
+    let mut b = task("legal", approval(vec![team("legal")], 1));
+    b.hooks.insert(HookPoint::Approvers, "who".into());
+    let mut s = snap(spec(vec![b]), &[]);
+    step_with(&mut s, h(0), &good);
+    let r = s.approval("legal").unwrap();
+    assert_eq!((r.quorum, r.approvers.len()), (2, 2));
+}
+
+// ---------- policies ----------
+
+#[test]
+fn retries_back_off_then_dead_letter() {
+    let mut a = task("a", agent("x"));
+    a.policy.retry = RetryPolicy {
+        max_attempts: 3,
+        backoff: Backoff::Exponential {
+            initial: span("10m"),
+            factor: 2.0,
+            cap: None,
+        },
+        jitter: 0.0,
+    };
+    let mut s = snap(spec(vec![a]), &[]);
+    step(&mut s, h(0));
+    fail(&mut s, "a", h(0));
+    assert_eq!(status(&s, "a"), TaskStatus::Pending);
+    let d = step(&mut s, h(0));
+    assert_eq!(d.next_wake, Some(h(0) + Duration::minutes(10)));
+    let d = step(&mut s, h(0) + Duration::minutes(10));
+    assert!(has(
+        &d,
+        |a| matches!(a, Action::Dispatch { attempt: 2, idempotency_key, .. } if idempotency_key.ends_with(":a:2"))
+    ));
+    fail(&mut s, "a", h(1));
+    assert_eq!(
+        s.task("a").unwrap().next_attempt_at,
+        Some(h(1) + Duration::minutes(20))
+    );
+    step(&mut s, h(2));
+    fail(&mut s, "a", h(2));
+    assert_eq!(status(&s, "a"), TaskStatus::Failed);
+    let d = step(&mut s, h(2));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::SetWorkflowStatus {
+            to: WorkflowStatus::Failed,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn stale_outcomes_are_dropped() {
+    let mut s = snap(spec(vec![task("a", agent("x"))]), &[]);
+    step(&mut s, h(0));
+    let out = AgentOutcome::Succeeded { output: json!({}) };
+    assert!(settle(&s, "a", 2, &out, h(0), &NoHooks).is_err());
+    ok(&mut s, "a", h(0));
+    assert!(settle(&s, "a", 1, &out, h(0), &NoHooks).is_err());
+}
+
+#[test]
+fn retry_hook_can_stop_or_delay() {
+    let mut a = task("a", agent("x"));
+    a.policy.retry.max_attempts = 5;
+    a.hooks.insert(HookPoint::Retry, "r".into());
+    let mut s = snap(spec(vec![a.clone()]), &[]);
+    step(&mut s, h(0));
+    let delay = hooks(&[("r", Ok(json!({"delay_minutes": 45})))]);
+    let outcome = AgentOutcome::Failed {
+        reason: "x".into(),
+        retryable: true,
+    };
+    let acts = settle(&s, "a", 1, &outcome, h(0), &delay).unwrap();
+    apply_all(&mut s, &acts, h(0)).unwrap();
+    assert_eq!(
+        s.task("a").unwrap().next_attempt_at,
+        Some(h(0) + Duration::minutes(45))
+    );
+    let mut s = snap(spec(vec![a]), &[]);
+    step(&mut s, h(0));
+    let stop = hooks(&[("r", Ok(json!({"stop": true})))]);
+    let acts = settle(&s, "a", 1, &outcome, h(0), &stop).unwrap();
+    apply_all(&mut s, &acts, h(0)).unwrap();
+    assert_eq!(status(&s, "a"), TaskStatus::Failed);
+}
+
+#[test]
+fn skips_propagate_along_unmeetable_edges() {
+    let mut a = task("a", agent("x"));
+    a.required = false;
+    let tasks = vec![
+        a,
+        after(task("b", agent("y")), "a"),
+        after(task("c", Step::Checkpoint), "b"),
+        after_on(task("d", Step::Checkpoint), "a", EdgeOutcome::Failed),
+        after_on(task("e", Step::Checkpoint), "b", EdgeOutcome::Any),
+    ];
+    let mut s = snap(spec(tasks), &[]);
+    step(&mut s, h(0));
+    fail(&mut s, "a", h(0));
+    let d = step(&mut s, h(0));
+    assert_eq!(status(&s, "b"), TaskStatus::Skipped);
+    assert_eq!(status(&s, "c"), TaskStatus::Skipped);
+    assert_eq!(status(&s, "d"), TaskStatus::Succeeded);
+    assert_eq!(status(&s, "e"), TaskStatus::Succeeded);
+    assert!(has(
+        &d,
+        |a| matches!(a, Action::SetTaskStatus { task, reason, .. }
+        if task == "b" && reason == "upstream a ended failed; the edge needs success")
+    ));
+    // `a` was optional: the workflow completes.
+    assert_eq!(s.status, WorkflowStatus::Completed);
+}
+
+fn missed_case(policy: MissedPolicy) -> (Snapshot, Decision) {
+    let mut a = task("a", agent("x"));
+    a.policy.on_missed = policy;
+    let mut s = snap(spec(vec![a]), &[("a", 1, 2)]);
+    s.status = WorkflowStatus::Paused;
+    assert!(step(&mut s, h(0)).actions.is_empty());
+    // Resumed after the window closed.
+    let a = lifecycle(&s, Lifecycle::Resume, "ann", h(5)).unwrap();
+    apply_all(&mut s, &a, h(5)).unwrap();
+    let d = step(&mut s, h(5));
+    (s, d)
+}
+
+#[test]
+fn missed_windows_follow_on_missed() {
+    let (s, d) = missed_case(MissedPolicy::FireAsap);
+    assert_eq!(status(&s, "a"), TaskStatus::Running);
+    assert!(has(
+        &d,
+        |a| matches!(a, Action::MarkMissed { policy, .. } if policy == "fire_asap")
+    ));
+    let (s, _) = missed_case(MissedPolicy::Skip);
+    assert_eq!(status(&s, "a"), TaskStatus::Skipped);
+    let (s, _) = missed_case(MissedPolicy::Fail);
+    assert_eq!(status(&s, "a"), TaskStatus::Failed);
+    assert_eq!(s.status, WorkflowStatus::Failed);
+    let (mut s, d) = missed_case(MissedPolicy::RequireManualDecision);
+    assert_eq!(status(&s, "a"), TaskStatus::AwaitingDecision);
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::Notify {
+            kind: NotifyKind::DecisionNeeded,
+            ..
+        }
+    )));
+    let a = resolve_missed(&s, "a", &person("ann"), true).unwrap();
+    apply_all(&mut s, &a, h(6)).unwrap();
+    step(&mut s, h(6));
+    assert_eq!(status(&s, "a"), TaskStatus::Running);
+}
+
+#[test]
+fn planned_instant_gets_a_grace_hour() {
+    let mut s = snap(
+        spec(vec![
+            task("a", agent("x")),
+            after(task("b", agent("y")), "a"),
+        ]),
+        &[("a", 0, 0), ("b", 0, 0)],
+    );
+    step(&mut s, h(0));
+    ok(&mut s, "a", h(0) + Duration::minutes(59));
+    let d = step(&mut s, h(0) + Duration::minutes(59));
+    assert!(!has(&d, |a| matches!(a, Action::MarkMissed { .. })));
+}
+
+// ---------- approvals ----------
+
+fn legal_spec(step: Step) -> WorkflowSpec {
+    let mut write = task(
+        "write",
+        Step::Manual {
+            instructions: None,
+            assignee: Some(team("legal")),
+        },
+    );
+    write.title = "Write the notice".into();
+    spec(vec![
+        write,
+        after(task("legal", step), "write"),
+        after(task("ship", Step::Checkpoint), "legal"),
+    ])
+}
+
+fn open_legal(step: Step) -> (Snapshot, StaticDirectory) {
+    let dir = StaticDirectory::default().with_team("legal", &["lena", "lars", "liv"]);
+    let mut s = snap(legal_spec(step), &[]);
+    step_fn(&mut s);
+    let a = complete(&s, "write", &person("liv"), None, &dir).unwrap();
+    apply_all(&mut s, &a, h(0)).unwrap();
+    step_fn(&mut s);
+    (s, dir)
+}
+
+fn step_fn(s: &mut Snapshot) {
+    step(s, h(0));
+}
+
+#[test]
+fn approval_refusals_say_why() {
+    let mut s = snap(legal_spec(approval(vec![team("legal")], 2)), &[]);
+    let dir = StaticDirectory::default().with_team("legal", &["lena", "lars", "liv"]);
+    step(&mut s, h(0));
+    let not_open = decide(&s, "legal", &person("lena"), Verdict::Approve, None, &dir).unwrap_err();
+    assert_eq!(not_open.to_string(), "approval `legal` is not open yet");
+    let (mut s, dir) = open_legal(Step::Approval {
+        approvers: vec![team("legal")],
+        quorum: 2,
+        deadline: None,
+        remind_every: None,
+        on_reject: RejectPolicy::Skip,
+        on_expire: ExpirePolicy::Remind,
+        not_author_of: Some("write".into()),
+    });
+    let e = vote(&mut s, "legal", "mallory", Verdict::Approve, &dir).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "mallory is not among the approvers of `legal` (team:legal)"
+    );
+    let e = vote(&mut s, "legal", "liv", Verdict::Approve, &dir).unwrap_err();
+    assert!(matches!(e, Refusal::Author { .. }), "{e}");
+    vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();
+    assert_eq!(status(&s, "legal"), TaskStatus::WaitingInput);
+    let e = vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap_err();
+    assert!(matches!(e, Refusal::AlreadyVoted { .. }), "{e}");
+    vote(&mut s, "legal", "lars", Verdict::Approve, &dir).unwrap();
+    assert_eq!(status(&s, "legal"), TaskStatus::Succeeded);
+    let e = vote(&mut s, "legal", "liv", Verdict::Reject, &dir).unwrap_err();
+    assert_eq!(e.to_string(), "approval `legal` is already granted");
+    assert!(HumanActor::person("hook:policy").is_err());
+    assert!(HumanActor::person("system").is_err());
+    assert!(decide(&s, "write", &person("lena"), Verdict::Approve, None, &dir).is_err());
+}
+
+fn timed(
+    deadline: &str,
+    remind: Option<&str>,
+    on_expire: ExpirePolicy,
+    on_reject: RejectPolicy,
+) -> Step {
+    Step::Approval {
+        approvers: vec![team("legal")],
+        quorum: 1,
+        deadline: Some(span(deadline)),
+        remind_every: remind.map(span),
+        on_reject,
+        on_expire,
+        not_author_of: None,
+    }
+}
+
+#[test]
+fn reminders_go_out_at_their_cadence() {
+    let (mut s, _) = open_legal(timed(
+        "3d",
+        Some("1d"),
+        ExpirePolicy::Remind,
+        RejectPolicy::Skip,
+    ));
+    let mut sent = vec![];
+    let mut now = h(0);
+    for _ in 0..6 {
+        let d = step(&mut s, now);
+        for a in &d.actions {
+            match a {
+                Action::SendReminder { .. } => sent.push(("reminder", (now - h(0)).num_hours())),
+                Action::MarkOverdue { .. } => sent.push(("overdue", (now - h(0)).num_hours())),
+                _ => {}
+            }
+        }
+        now = d.next_wake.unwrap();
+    }
+    assert_eq!(
+        sent,
+        vec![
+            ("reminder", 24),
+            ("reminder", 48),
+            ("overdue", 72),
+            ("reminder", 72),
+            ("reminder", 96),
+            ("reminder", 120)
+        ]
+    );
+    assert_eq!(s.approval("legal").unwrap().reminders_sent, 5);
+}
+
+#[test]
+fn escalation_at_the_deadline_extends_approvers_once() {
+    let vp = team("vp");
+    let (mut s, _) = open_legal(timed(
+        "2d",
+        None,
+        ExpirePolicy::Escalate(vec![vp.clone()]),
+        RejectPolicy::Skip,
+    ));
+    let d = step(&mut s, h(0));
+    assert_eq!(d.next_wake, Some(h(48)));
+    let d = step(&mut s, h(48));
+    assert!(has(&d, |a| matches!(a, Action::Escalate { .. })));
+    assert!(has(
+        &d,
+        |a| matches!(a, Action::Notify { kind: NotifyKind::ApprovalEscalated, recipients, .. }
+        if recipients.contains(&"team:vp".to_string()))
+    ));
+    let r = s.approval("legal").unwrap();
+    assert!(r.escalated && r.approvers.contains(&vp));
+    assert_eq!(r.deadline_at, Some(h(96)));
+    let d = step(&mut s, h(96));
+    assert!(has(&d, |a| matches!(a, Action::MarkOverdue { .. })));
+    assert_eq!(d.next_wake, None);
+    let dir = StaticDirectory::default().with_team("vp", &["vera"]);
+    vote(&mut s, "legal", "vera", Verdict::Approve, &dir).unwrap();
+    assert_eq!(status(&s, "legal"), TaskStatus::Succeeded);
+}
+
+#[test]
+fn expiry_rejects_or_fails() {
+    let (mut s, _) = open_legal(timed("1d", None, ExpirePolicy::Reject, RejectPolicy::Skip));
+    step(&mut s, h(24));
+    assert_eq!(
+        s.approval("legal").unwrap().status,
+        rwf::engine::ApprovalStatus::Expired
+    );
+    assert_eq!(status(&s, "legal"), TaskStatus::Skipped);
+    assert_eq!(status(&s, "ship"), TaskStatus::Skipped);
+    assert_eq!(s.status, WorkflowStatus::Completed);
+    let (mut s, _) = open_legal(timed("1d", None, ExpirePolicy::Fail, RejectPolicy::Skip));
+    step(&mut s, h(24));
+    assert_eq!(status(&s, "legal"), TaskStatus::Failed);
+    assert_eq!(status(&s, "ship"), TaskStatus::Cancelled);
+    assert_eq!(s.status, WorkflowStatus::Failed);
+}
+
+#[test]
+fn rejection_needs_revision_reruns_upstream_then_reopens() {
+    let dir = StaticDirectory::default().with_team("legal", &["lena"]);
+    let mut s = snap(
+        spec(vec![
+            task("draft", agent("writer")),
+            after(
+                task(
+                    "legal",
+                    timed(
+                        "5d",
+                        None,
+                        ExpirePolicy::Remind,
+                        RejectPolicy::NeedsRevision,
+                    ),
+                ),
+                "draft",
+            ),
+        ]),
+        &[],
+    );
+    step(&mut s, h(0));
+    ok(&mut s, "draft", h(0));
+    step(&mut s, h(0));
+    let first_hash = s.approval("legal").unwrap().packet_hash.clone();
+    let a = decide(
+        &s,
+        "legal",
+        &person("lena"),
+        Verdict::Reject,
+        Some("tone"),
+        &dir,
+    )
+    .unwrap();
+    apply_all(&mut s, &a, h(1)).unwrap();
+    let d = step(&mut s, h(1));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::Dispatch { attempt: 2, .. }
+    )));
+    assert_eq!(status(&s, "legal"), TaskStatus::Pending);
+    let attempt = 2;
+    let a = settle(
+        &s,
+        "draft",
+        attempt,
+        &AgentOutcome::Succeeded {
+            output: json!({"v": 2}),
+        },
+        h(2),
+        &NoHooks,
+    )
+    .unwrap();
+    apply_all(&mut s, &a, h(2)).unwrap();
+    let d = step(&mut s, h(2));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::Notify {
+            kind: NotifyKind::ApprovalReopened,
+            ..
+        }
+    )));
+    let r = s.approval("legal").unwrap();
+    assert_eq!(r.round, 2);
+    assert_ne!(r.packet_hash, first_hash);
+    vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();
+    step(&mut s, h(3));
+    assert_eq!(s.status, WorkflowStatus::Completed);
+}
+
+#[test]
+fn rejection_can_cancel_the_workflow() {
+    let (mut s, dir) = open_legal(timed(
+        "5d",
+        None,
+        ExpirePolicy::Remind,
+        RejectPolicy::Cancel,
+    ));
+    vote(&mut s, "legal", "lena", Verdict::Reject, &dir).unwrap();
+    assert_eq!(s.status, WorkflowStatus::Cancelled);
+    assert_eq!(status(&s, "ship"), TaskStatus::Cancelled);
+}
+
+#[test]
+fn cancel_aborts_or_drains() {
+    let mut fast = task("fast", agent("x"));
+    fast.policy.on_cancel = CancelPolicy::Abort;
+    let mut slow = task("slow", agent("y"));
+    slow.policy.on_cancel = CancelPolicy::Drain;
+    let mut s = snap(
+        spec(vec![fast, slow, task("later", Step::Checkpoint)]),
+        &[("later", 10, 10)],
+    );
+    step(&mut s, h(0));
+    let a = lifecycle(&s, Lifecycle::Cancel, "ann", h(1)).unwrap();
+    apply_all(&mut s, &a, h(1)).unwrap();
+    assert_eq!(s.status, WorkflowStatus::Cancelled);
+    assert_eq!(status(&s, "fast"), TaskStatus::Cancelled);
+    assert_eq!(status(&s, "slow"), TaskStatus::Running);
+    assert_eq!(status(&s, "later"), TaskStatus::Cancelled);
+    assert!(s.draining);
+    ok(&mut s, "slow", h(2));
+    assert_eq!(status(&s, "slow"), TaskStatus::Succeeded);
+    assert!(reconcile(&s, h(20), &NoHooks).actions.is_empty());
+    assert!(lifecycle(&s, Lifecycle::Resume, "ann", h(3)).is_err());
+}
+
+// ---------- simulator: properties and determinism ----------
+
+/// A tiny deterministic generator (no randomness in tests either).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+fn random_spec(rng: &mut Lcg) -> (WorkflowSpec, Vec<(String, i64, i64)>) {
+    let n = 3 + rng.next(8) as usize;
+    let mut tasks = Vec::new();
+    let mut planned = Vec::new();
+    for i in 0..n {
+        let key = format!("t{i}");
+        let step = match rng.next(6) {
+            0 => agent("a"),
+            1 => Step::Approval {
+                approvers: vec![team("legal")],
+                quorum: 1 + rng.next(2) as u32,
+                deadline: Some(span(&format!("{}d", 1 + rng.next(3)))),
+                remind_every: if rng.next(2) == 0 {
+                    Some(span("1d"))
+                } else {
+                    None
+                },
+                on_reject: [
+                    RejectPolicy::Skip,
+                    RejectPolicy::NeedsRevision,
+                    RejectPolicy::Cancel,
+                ][rng.next(3) as usize],
+                on_expire: [
+                    ExpirePolicy::Remind,
+                    ExpirePolicy::Escalate(vec![team("vp")]),
+                    ExpirePolicy::Reject,
+                    ExpirePolicy::Fail,
+                ][rng.next(4) as usize]
+                    .clone(),
+                not_author_of: None,
+            },
+            2 => Step::Manual {
+                instructions: None,
+                assignee: Some(team("ops")),
+            },
+            3 => Step::Notification {
+                to: vec![Scope::Channel("#x".into())],
+                message: "hi".into(),
+            },
+            4 => Step::Wait {
+                duration: Some(span(&format!("{}h", 1 + rng.next(48)))),
+                until: None,
+            },
+            _ => Step::Checkpoint,
+        };
+        let mut t = task(&key, step);
+        t.required = rng.next(4) != 0;
+        t.policy.retry.max_attempts = 1 + rng.next(3) as u32;
+        t.policy.on_failure = if rng.next(2) == 0 {
+            FailurePolicy::Block
+        } else {
+            FailurePolicy::Skip
+        };
+        t.policy.on_missed = [
+            MissedPolicy::FireAsap,
+            MissedPolicy::Skip,
+            MissedPolicy::Fail,
+        ][rng.next(3) as usize];
+        t.policy.on_cancel = if rng.next(2) == 0 {
+            CancelPolicy::Abort
+        } else {
+            CancelPolicy::Drain
+        };
+        for j in 0..i {
+            if rng.next(3) == 0 {
+                let outcome = [EdgeOutcome::Success, EdgeOutcome::Any, EdgeOutcome::Failed]
+                    [rng.next(3) as usize];
+                t = after_on(t, &format!("t{j}"), outcome);
+            }
+        }
+        if rng.next(2) == 0 {
+            let start = rng.next(24 * 10) as i64;
+            planned.push((key.clone(), start, start + rng.next(3) as i64 * 24));
+        }
+        tasks.push(t);
+    }
+    (spec(tasks), planned)
+}
+
+fn draft(spec: WorkflowSpec, planned: &[(String, i64, i64)]) -> Snapshot {
+    let p: Vec<(&str, i64, i64)> = planned
+        .iter()
+        .map(|(k, s, d)| (k.as_str(), *s, *d))
+        .collect();
+    let mut s = snap(spec, &p);
+    s.status = WorkflowStatus::Draft;
+    s
+}
+
+#[test]
+fn random_scripts_only_make_legal_transitions_and_always_end() {
+    let mut rng = Lcg(7);
+    for case in 0..150 {
+        let (spec, planned) = random_spec(&mut rng);
+        let keys: Vec<String> = spec.tasks.iter().map(|t| t.key.clone()).collect();
+        let pick = |rng: &mut Lcg| -> BTreeSet<String> {
+            keys.iter().filter(|_| rng.next(4) == 0).cloned().collect()
+        };
+        let script = Script {
+            approve: if rng.next(2) == 0 {
+                ApproveSet::All
+            } else {
+                ApproveSet::Only(pick(&mut rng))
+            },
+            reject: pick(&mut rng),
+            fail: pick(&mut rng),
+        };
+        // `simulate` applies every action through the state machines: an illegal one is an Err.
+        let report = simulate(draft(spec.clone(), &planned), &script, &NoHooks)
+            .unwrap_or_else(|e| panic!("case {case}: {e}\n{spec:#?}"));
+        let end = report.snapshot.as_ref().unwrap();
+        if report.stalled.is_none() {
+            assert!(end.status.is_terminal(), "case {case}: {:?}", report.status);
+        }
+        for (_, a) in &report.actions {
+            if let Action::SetTaskStatus { from, to, .. } = a {
+                assert!(rwf::engine::task_transition(*from, *to).is_ok());
+            }
+        }
+        // Determinism: the same inputs give the same timeline.
+        let again = simulate(draft(spec, &planned), &script, &NoHooks).unwrap();
+        assert_eq!(report.entries, again.entries, "case {case}");
+    }
+}
+
+#[test]
+fn simulated_quorum_counts_distinct_people_and_skips_the_author() {
+    let mut s = draft(
+        legal_spec(Step::Approval {
+            approvers: vec![team("legal")],
+            quorum: 2,
+            deadline: None,
+            remind_every: None,
+            on_reject: RejectPolicy::Skip,
+            on_expire: ExpirePolicy::Remind,
+            not_author_of: Some("write".into()),
+        }),
+        &[],
+    );
+    s.status = WorkflowStatus::Draft;
+    let report = simulate(s, &Script::default(), &NoHooks).unwrap();
+    let text: Vec<&str> = report.entries.iter().map(|e| e.text.as_str()).collect();
+    assert!(text.contains(&"legal-2 approved legal"), "{text:#?}");
+    assert!(text.contains(&"legal-3 approved legal"), "{text:#?}");
+    assert!(
+        !text.contains(&"legal-1 approved legal"),
+        "the author may not approve: {text:#?}"
+    );
+    assert_eq!(
+        report.summary(),
+        "workflow completed: 3 succeeded, 0 skipped, 0 failed"
+    );
+    let _ = SimDirectory;
+}
+
+// ---------- golden `rwf simulate` output ----------
+
+#[test]
+fn golden_simulate_output_for_every_template() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Ok(dir) = std::fs::read_dir(root.join("templates")) else {
+        return; // no templates in this checkout yet
+    };
+    let mut files: Vec<_> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "rwf"))
+        .collect();
+    files.sort();
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let golden = root.join("tests/golden/cli");
+    std::fs::create_dir_all(&golden).unwrap();
+    let mut failures = Vec::new();
+    // Every template with the defaults, and scripted variants of the quick-start template.
+    let mut cases: Vec<(String, std::path::PathBuf, Vec<&str>)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.file_stem().unwrap().to_string_lossy().to_string(),
+                f.clone(),
+                vec![],
+            )
+        })
+        .collect();
+    let launch = root.join("templates/product_launch.rwf");
+    if launch.exists() {
+        for (name, args) in [
+            ("product_launch_reject_legal", vec!["--reject", "legal"]),
+            ("product_launch_fail_draft", vec!["--fail", "draft_blog"]),
+            ("product_launch_nobody_approves", vec!["--approve", "none"]),
+            (
+                "product_launch_json",
+                vec!["--release", "2026-11-10T09:00", "--format", "json"],
+            ),
+        ] {
+            cases.push((name.to_string(), launch.clone(), args));
+        }
+    }
+    for (stem, file, args) in cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .arg("simulate")
+            .arg(file.strip_prefix(root).unwrap_or(&file))
+            .args(&args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        let actual = format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .replace(&root.display().to_string(), "$ROOT");
+        let path = golden.join(format!("simulate_{stem}.txt"));
+        if update {
+            std::fs::write(&path, &actual).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(expected) if expected == actual => {}
+            Ok(_) => failures.push(format!(
+                "{stem}: output differs (UPDATE_EXPECT=1 to accept)\n{actual}"
+            )),
+            Err(_) => failures.push(format!(
+                "{stem}: no golden file {} (UPDATE_EXPECT=1)",
+                path.display()
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn edits_reopen_approvals_signed_against_changed_content() {
+    let (mut s, dir) = open_legal(approval(vec![team("legal")], 1));
+    // Paused, then the notice's title is edited: the open round no longer stands.
+    s.status = WorkflowStatus::Paused;
+    Arc::make_mut(&mut s.spec).tasks[0].title = "Write the new notice".into();
+    let a = rwf::engine::edit::revalidate_approvals(&s);
+    apply_all(&mut s, &a, h(1)).unwrap();
+    assert_eq!(status(&s, "legal"), TaskStatus::Pending);
+    let e = vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap_err();
+    assert!(matches!(e, Refusal::Invalidated(_)), "{e}");
+    let a = lifecycle(&s, Lifecycle::Resume, "ann", h(2)).unwrap();
+    apply_all(&mut s, &a, h(2)).unwrap();
+    let d = step(&mut s, h(2));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::OpenApproval { round: 2, .. }
+    )));
+    vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();
+    // Granted and consumed downstream: an edit no longer reopens it.
+    step(&mut s, h(2));
+    assert_eq!(status(&s, "ship"), TaskStatus::Succeeded);
+    Arc::make_mut(&mut s.spec).tasks[0].title = "Yet another title".into();
+    assert!(rwf::engine::edit::revalidate_approvals(&s).is_empty());
+    // Unchanged content: nothing to do.
+    let (s, _) = open_legal(approval(vec![team("legal")], 1));
+    assert!(rwf::engine::edit::revalidate_approvals(&s).is_empty());
+}
+
+/// `cargo test --test engine -- --ignored --nocapture bench`: a 400-task release simulated end to end.
+#[test]
+#[ignore]
+fn bench_simulate_large_release() {
+    let mut tasks = Vec::new();
+    for i in 0..400 {
+        let step = match i % 4 {
+            0 => agent("writer"),
+            1 => approval(vec![team("legal")], 1),
+            2 => Step::Notification {
+                to: vec![Scope::Channel("#x".into())],
+                message: "m".into(),
+            },
+            _ => Step::Checkpoint,
+        };
+        let mut t = task(&format!("t{i}"), step);
+        if i >= 4 {
+            t = after(t, &format!("t{}", i - 4));
+        }
+        if i % 7 == 0 && i > 0 {
+            t = after(t, &format!("t{}", i - 1));
+        }
+        tasks.push(t);
+    }
+    let planned: Vec<(String, i64, i64)> = (0..400)
+        .map(|i| (format!("t{i}"), i as i64, i as i64))
+        .collect();
+    let s = draft(spec(tasks), &planned);
+    let started = std::time::Instant::now();
+    let report = simulate(s.clone(), &Script::default(), &NoHooks).unwrap();
+    let took = started.elapsed();
+    let n = report.actions.len();
+    println!(
+        "simulated 400 tasks: {n} actions in {took:?} ({:.1} µs/action)",
+        took.as_micros() as f64 / n as f64
+    );
+    assert_eq!(report.status, WorkflowStatus::Completed);
+    let mut active = s;
+    active.status = WorkflowStatus::Active;
+    let started = std::time::Instant::now();
+    for _ in 0..100 {
+        let _ = reconcile(&active, h(0) - Duration::hours(1), &NoHooks);
+    }
+    println!(
+        "reconcile of an idle 400-task snapshot: {:?}",
+        started.elapsed() / 100
+    );
+}

@@ -1,0 +1,322 @@
+//! Notification sinks and the delivery loop against real receivers on loopback and real processes.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
+use rwf::exec::deliver::{AttemptResult, Deliverer, DeliveryPolicy, MemoryDeliveryLog, Route};
+use rwf::exec::sinks::{CommandSink, SlackSink, WebhookSink};
+use rwf::exec::{Notification, Sink};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// What a receiver got: (X-Rwf-Delivery header, body).
+#[derive(Default)]
+struct Received {
+    requests: Mutex<Vec<(Option<String>, Value)>>,
+    /// Answer 500 to this many requests first.
+    fail_first: Mutex<usize>,
+}
+
+async fn receive(State(r): State<Arc<Received>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let delivery = headers
+        .get("x-rwf-delivery")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    r.requests.lock().unwrap().push((delivery, body));
+    let mut fail = r.fail_first.lock().unwrap();
+    if *fail > 0 {
+        *fail -= 1;
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    StatusCode::OK
+}
+
+async fn receiver(fail_first: usize) -> (String, Arc<Received>) {
+    let state = Arc::new(Received {
+        fail_first: Mutex::new(fail_first),
+        ..Received::default()
+    });
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), state)
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+fn notification(kind: &str, title: &str) -> Notification {
+    Notification {
+        id: Uuid::new_v4(),
+        workflow_id: Uuid::new_v4(),
+        kind: kind.into(),
+        task_key: Some("legal".into()),
+        recipients: vec!["team:legal".into()],
+        title: title.into(),
+        message: format!("{title}: please look <now> & soon"),
+        created_at: t0(),
+    }
+}
+
+fn policy() -> DeliveryPolicy {
+    DeliveryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_secs(5),
+        max_backoff: Duration::from_secs(60),
+        max_age: Duration::from_secs(3600),
+    }
+}
+
+fn route(sink: impl Sink + 'static, kinds: Option<&[&str]>) -> Route {
+    Route {
+        sink: Arc::new(sink),
+        kinds: kinds.map(|k| k.iter().map(|s| s.to_string()).collect()),
+    }
+}
+
+#[tokio::test]
+async fn webhook_gets_each_notification_once_per_delivery_id_after_a_retry() {
+    let (url, received) = receiver(1).await;
+    let log = MemoryDeliveryLog::new();
+    let sent: Vec<Notification> = (0..3)
+        .map(|i| notification("approval_needed", &format!("Legal sign-off {i}")))
+        .collect();
+    for n in &sent {
+        log.push(n.clone());
+    }
+    let deliverer = Deliverer::new(vec![route(WebhookSink::new("hooks", url), None)], policy());
+
+    let first = deliverer.deliver_due(&log, t0()).await.unwrap();
+    assert_eq!((first.delivered, first.failed), (2, 1));
+    // Nothing is due before the backoff has passed.
+    let early = deliverer
+        .deliver_due(&log, t0() + ChronoDuration::seconds(4))
+        .await
+        .unwrap();
+    assert_eq!(early.attempted(), 0);
+    let retry = deliverer
+        .deliver_due(&log, t0() + ChronoDuration::seconds(5))
+        .await
+        .unwrap();
+    assert_eq!(retry.delivered, 1);
+    assert_eq!(
+        deliverer
+            .deliver_due(&log, t0() + ChronoDuration::hours(1))
+            .await
+            .unwrap()
+            .attempted(),
+        0
+    );
+
+    let requests = received.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 4, "three deliveries and one retry");
+    // Dedupe by delivery id, as a receiver would: every notification exactly once.
+    let mut by_id: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (id, body) in &requests {
+        by_id
+            .entry(id.clone().expect("every delivery carries X-Rwf-Delivery"))
+            .or_default()
+            .push(body.clone());
+    }
+    let mut expected: Vec<String> = sent.iter().map(|n| n.id.to_string()).collect();
+    expected.sort();
+    assert_eq!(by_id.keys().cloned().collect::<Vec<_>>(), expected);
+    let retried: Vec<_> = by_id.iter().filter(|(_, b)| b.len() == 2).collect();
+    assert_eq!(retried.len(), 1, "the receiver saw exactly one retry");
+    assert_eq!(
+        retried[0].1[0], retried[0].1[1],
+        "a retry sends the same body"
+    );
+    // The body is the notification itself.
+    let body = &by_id[&sent[1].id.to_string()][0];
+    assert_eq!(body["kind"], "approval_needed");
+    assert_eq!(body["title"], "Legal sign-off 1");
+    assert_eq!(body["recipients"], json!(["team:legal"]));
+    // Every attempt is recorded.
+    let attempts = log.attempts();
+    assert_eq!(attempts.len(), 4);
+    assert!(
+        matches!(&attempts[0].result, AttemptResult::Failed { error, retry_at: Some(at) }
+        if error.contains("500") && *at == t0() + ChronoDuration::seconds(5))
+    );
+    assert_eq!(attempts[3].attempt, 2);
+}
+
+#[tokio::test]
+async fn gives_up_after_max_attempts_and_filters_kinds() {
+    let (url, received) = receiver(100).await;
+    let log = MemoryDeliveryLog::new();
+    log.push(notification("task_failed", "Build failed"));
+    log.push(notification("approval_reminder", "Reminder"));
+    let deliverer = Deliverer::new(
+        vec![route(WebhookSink::new("ops", url), Some(&["task_failed"]))],
+        policy(),
+    );
+    let mut now = t0();
+    let mut gave_up = 0;
+    let mut skipped = 0;
+    for _ in 0..10 {
+        let stats = deliverer.deliver_due(&log, now).await.unwrap();
+        gave_up += stats.gave_up;
+        skipped += stats.skipped;
+        now += ChronoDuration::minutes(5);
+    }
+    assert_eq!((gave_up, skipped), (1, 1));
+    assert_eq!(
+        received.requests.lock().unwrap().len(),
+        3,
+        "max_attempts = 3"
+    );
+    let attempts = log.attempts();
+    assert!(attempts.iter().any(|a| matches!(&a.result, AttemptResult::Skipped { reason } if reason.contains("approval_reminder"))));
+    assert!(matches!(
+        attempts.last().unwrap().result,
+        AttemptResult::Failed { retry_at: None, .. }
+    ));
+}
+
+#[tokio::test]
+async fn old_notifications_are_not_sent_to_a_new_sink() {
+    let (url, received) = receiver(0).await;
+    let log = MemoryDeliveryLog::new();
+    log.push(notification("approval_needed", "Old"));
+    let deliverer = Deliverer::new(vec![route(WebhookSink::new("new", url), None)], policy());
+    let stats = deliverer
+        .deliver_due(&log, t0() + ChronoDuration::days(2))
+        .await
+        .unwrap();
+    assert_eq!(stats.skipped, 1);
+    assert!(received.requests.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn slack_payload_shape() {
+    let (url, received) = receiver(0).await;
+    let n = notification("approval_needed", "Legal sign-off");
+    SlackSink::new("chat", url.clone())
+        .deliver(&n)
+        .await
+        .unwrap();
+    let mut with_blocks = SlackSink::new("chat-blocks", url);
+    with_blocks.blocks = true;
+    with_blocks.deliver(&n).await.unwrap();
+    let requests = received.requests.lock().unwrap().clone();
+    assert_eq!(
+        requests[0].1,
+        json!({"text": "*Legal sign-off*\nLegal sign-off: please look &lt;now&gt; &amp; soon"})
+    );
+    assert_eq!(requests[0].0, None, "slack gets no rwf headers");
+    let blocks = &requests[1].1["blocks"];
+    assert_eq!(requests[1].1["text"], requests[0].1["text"]);
+    assert_eq!(blocks[0]["type"], "header");
+    assert_eq!(blocks[0]["text"]["text"], "Legal sign-off");
+    assert_eq!(blocks[1]["text"]["type"], "mrkdwn");
+    let context = blocks[2]["elements"][0]["text"].as_str().unwrap();
+    assert!(
+        context.contains("approval_needed")
+            && context.contains("task `legal`")
+            && context.contains("team:legal"),
+        "{context}"
+    );
+}
+
+#[tokio::test]
+async fn command_sink_gets_the_notification_on_stdin() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("rwf-notify-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let program = dir.join("sink.sh");
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\nif [ -f {d}/fail-once ]; then rm {d}/fail-once; echo 'mail server down' >&2; exit 1; fi\ncat > {d}/\"$RWF_DELIVERY_ID.$RWF_NOTIFICATION_KIND.json\"\n",
+            d = dir.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(dir.join("fail-once"), "").unwrap();
+
+    let log = MemoryDeliveryLog::new();
+    let n = notification("workflow_completed", "Launch done");
+    log.push(n.clone());
+    let deliverer = Deliverer::new(
+        vec![route(CommandSink::new("mailer", &program), None)],
+        policy(),
+    );
+    let first = deliverer.deliver_due(&log, t0()).await.unwrap();
+    assert_eq!(first.failed, 1);
+    assert!(
+        matches!(&log.attempts()[0].result, AttemptResult::Failed { error, .. } if error.contains("mail server down"))
+    );
+    let second = deliverer
+        .deliver_due(&log, t0() + ChronoDuration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(second.delivered, 1);
+    let written =
+        std::fs::read_to_string(dir.join(format!("{}.workflow_completed.json", n.id))).unwrap();
+    let body: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(body["id"], n.id.to_string());
+    assert_eq!(body["title"], "Launch done");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_loop_delivers_on_a_hint_and_stops() {
+    let (url, received) = receiver(0).await;
+    let log = Arc::new(MemoryDeliveryLog::new());
+    let hint = Arc::new(tokio::sync::Notify::new());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let deliverer = Deliverer::new(vec![route(WebhookSink::new("hooks", url), None)], policy());
+    let task = {
+        let (log, hint) = (log.clone(), hint.clone());
+        tokio::spawn(async move {
+            deliverer
+                .run(
+                    &*log,
+                    &Utc::now,
+                    &hint,
+                    Duration::from_secs(60),
+                    stop_rx,
+                    &|e| panic!("{e}"),
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut n = notification("input_needed", "Draft needs a tone");
+    n.created_at = Utc::now();
+    log.push(n.clone());
+    let started = std::time::Instant::now();
+    hint.notify_one();
+    while received.requests.lock().unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "no delivery after the hint"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        received.requests.lock().unwrap()[0].0.as_deref(),
+        Some(n.id.to_string().as_str())
+    );
+    stop_tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -1,0 +1,614 @@
+//! The reconciler on Postgres, driven in-process on a virtual clock with the built-in executor: every
+//! step type, gates, retries, dead letters, missed windows, rejections, cancellation, the event log,
+//! lease takeover with fencing, racing workers; and real `rwf worker` processes SIGKILLed mid-run.
+
+#[path = "support/pg.rs"]
+mod pg;
+#[path = "support/specs.rs"]
+mod specs;
+
+use chrono::Duration;
+use rwf::engine::Verdict;
+use rwf::exec::builtin::BuiltinExecutor;
+use rwf::exec::{AgentOutcome, AgentReport};
+use rwf::spec::{CancelPolicy, FailurePolicy, MissedPolicy, RejectPolicy};
+use rwf::store::worker::{Worker, WorkerConfig};
+use rwf::store::{Clock, LifecycleVerb, PgEffectLedger, Store};
+use specs::*;
+use std::sync::Arc;
+use uuid::Uuid;
+
+struct Rig {
+    _db: pg::TestDb,
+    store: Store,
+    clock: Clock,
+    worker: Arc<Worker>,
+}
+
+fn worker_on(store: &Store, id: &str, lease_secs: u64) -> Arc<Worker> {
+    let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
+    Worker::new(
+        store.clone(),
+        WorkerConfig {
+            id: id.into(),
+            poll: std::time::Duration::from_millis(200),
+            grace: std::time::Duration::from_secs(2),
+            lease: std::time::Duration::from_secs(lease_secs),
+            concurrency: 2,
+        },
+        Arc::new(BuiltinExecutor::new(ledger)),
+        Arc::new(rwf::store::RhaiHooks::default()),
+    )
+}
+
+async fn rig() -> Rig {
+    let db = pg::TestDb::new().await;
+    let clock = Clock::fixed(base());
+    let store = db.store().await.with_clock(clock.clone());
+    let worker = worker_on(&store, "w1", 60);
+    Rig {
+        _db: db,
+        store,
+        clock,
+        worker,
+    }
+}
+
+impl Rig {
+    async fn started(&self, key: &str, tasks: Vec<T>) -> Uuid {
+        let id = create(&self.store, spec_of(key, tasks), base()).await;
+        self.store
+            .transition(id, LifecycleVerb::Start, "ann")
+            .await
+            .unwrap();
+        id
+    }
+    async fn idle(&self) {
+        self.worker.run_until_idle().await.expect("worker runs");
+    }
+    async fn advance(&self, hours: i64) {
+        self.clock.advance(Duration::hours(hours));
+        self.idle().await;
+    }
+    async fn status(&self, id: Uuid) -> String {
+        self.store.workflow(id).await.unwrap().status
+    }
+    async fn task(&self, id: Uuid, key: &str) -> rwf::store::TaskRow {
+        self.store
+            .tasks(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.key == key)
+            .unwrap_or_else(|| panic!("no task {key}"))
+    }
+    async fn task_status(&self, id: Uuid, key: &str) -> String {
+        self.task(id, key).await.status
+    }
+    async fn kinds(&self, id: Uuid) -> Vec<String> {
+        self.store
+            .events(id, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+    async fn effects(&self, key_prefix: &str) -> Vec<(String, i64)> {
+        sqlx::query_as(
+            "SELECT idempotency_key, count(*) FROM rwf.builtin_effects WHERE idempotency_key LIKE $1 || '%'
+             GROUP BY 1 ORDER BY 1",
+        )
+        .bind(key_prefix)
+        .fetch_all(self.store.pool())
+        .await
+        .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn every_step_type_runs_to_completion() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "all",
+            vec![
+                checkpoint("kickoff").at(1),
+                agent("draft", "builtin:succeed").after("kickoff"),
+                approval("legal", &["lea"], 1).after("draft"),
+                manual("prep").after("legal"),
+                wait("soak", 30).after("prep"),
+                notification("announce", "it is out").after("soak"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    assert_eq!(r.task_status(id, "kickoff").await, "pending", "timing gate holds");
+    r.advance(1).await;
+    assert_eq!(r.task_status(id, "kickoff").await, "running", "a checkpoint holds until its due");
+    r.advance(1).await;
+    assert_eq!(r.task_status(id, "kickoff").await, "succeeded");
+    assert_eq!(r.task_status(id, "draft").await, "succeeded");
+    let draft = r.task(id, "draft").await;
+    assert_eq!(draft.attempts, 1);
+    assert_eq!(draft.output.as_ref().unwrap()["key"], format!("{id}:draft:1"));
+    assert_eq!(r.task_status(id, "legal").await, "waiting_input");
+    let inbox = r.store.inbox().await.unwrap();
+    assert!(inbox.iter().any(|i| i.workflow_id == id && i.kind == "approval"));
+    r.store
+        .decide(id, "legal", "lea", Verdict::Approve, None)
+        .await
+        .unwrap();
+    r.idle().await;
+    assert_eq!(r.task_status(id, "legal").await, "succeeded");
+    assert_eq!(r.task_status(id, "prep").await, "waiting_input");
+    r.store
+        .done(id, "prep", "ann", Some(serde_json::json!({"ok": true})))
+        .await
+        .unwrap();
+    r.idle().await;
+    assert_eq!(r.task_status(id, "prep").await, "succeeded");
+    assert_eq!(r.task_status(id, "soak").await, "running");
+    r.clock.advance(Duration::minutes(30));
+    r.idle().await;
+    assert_eq!(r.task_status(id, "soak").await, "succeeded");
+    assert_eq!(r.task_status(id, "announce").await, "succeeded");
+    assert_eq!(r.status(id).await, "completed");
+    let feed = r.store.notifications(Some(id)).await.unwrap();
+    assert!(
+        feed.iter().any(|n| n.kind == "notification" && n.message.contains("it is out")),
+        "{feed:?}"
+    );
+    assert!(feed.iter().any(|n| n.kind == "approval_needed"));
+    assert!(feed.iter().any(|n| n.kind == "workflow_completed"));
+    assert_eq!(r.effects(&id.to_string()).await, vec![(format!("{id}:draft:1"), 1)]);
+    let kinds = r.kinds(id).await;
+    for want in ["workflow_started", "dispatched", "approval_opened", "approval_vote", "approval_granted", "workflow_status"] {
+        assert!(kinds.iter().any(|k| k == want), "missing {want}: {kinds:?}");
+    }
+    let votes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.actor, d.verdict FROM rwf.approval_decisions d JOIN rwf.approvals a ON a.id = d.approval_id
+         WHERE a.workflow_id = $1",
+    )
+    .bind(id)
+    .fetch_all(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(votes, vec![("lea".into(), "approve".into())]);
+    // The gate ledger explained the wait while it lasted; nothing is left waiting.
+    let gates = r.store.gates(id).await.unwrap();
+    assert!(gates.iter().all(|g| g.2 == "pass"), "{gates:?}");
+}
+
+#[tokio::test]
+async fn gates_explain_why_tasks_wait() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "gates",
+            vec![
+                checkpoint("later").at(3),
+                approval("ok", &["lea"], 1),
+                agent("after_both", "builtin:succeed").after("later").after("ok"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    let gates = r.store.gates(id).await.unwrap();
+    let of = |task: &str, kind: &str| {
+        gates
+            .iter()
+            .find(|g| g.0 == task && g.1 == kind)
+            .unwrap_or_else(|| panic!("no {kind} gate for {task}: {gates:?}"))
+            .clone()
+    };
+    assert_eq!(of("later", "timing").2, "wait");
+    assert_eq!(of("after_both", "dependency").2, "wait");
+    assert_eq!(of("after_both", "approval").2, "wait");
+    assert!(of("after_both", "dependency").4.to_string().contains("later"));
+    r.advance(4).await;
+    assert_eq!(r.task_status(id, "later").await, "succeeded");
+    assert_eq!(r.task_status(id, "after_both").await, "pending", "approval gate still closed");
+    r.store
+        .decide(id, "ok", "lea", Verdict::Approve, None)
+        .await
+        .unwrap();
+    r.idle().await;
+    assert_eq!(r.task_status(id, "after_both").await, "succeeded");
+    assert_eq!(r.status(id).await, "completed");
+}
+
+#[tokio::test]
+async fn retries_back_off_then_succeed_with_new_keys() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "retry",
+            vec![agent("flaky", "builtin:fail_then_succeed:2").retry(3, 60)],
+        )
+        .await;
+    r.idle().await;
+    let t = r.task(id, "flaky").await;
+    assert_eq!((t.status.as_str(), t.attempts), ("pending", 1));
+    assert_eq!(t.next_attempt_at, Some(base() + Duration::minutes(60)));
+    assert!(t.last_error.unwrap().contains("attempt 1"));
+    r.clock.advance(Duration::minutes(59));
+    r.idle().await;
+    assert_eq!(r.task(id, "flaky").await.attempts, 1, "backoff holds");
+    r.advance(1).await;
+    assert_eq!(r.task(id, "flaky").await.attempts, 2);
+    r.advance(1).await;
+    let t = r.task(id, "flaky").await;
+    assert_eq!((t.status.as_str(), t.attempts), ("succeeded", 3));
+    let keys: Vec<(String, String, i32)> = sqlx::query_as(
+        "SELECT idempotency_key, status, lease_epoch FROM rwf.attempts WHERE workflow_id = $1 ORDER BY attempt",
+    )
+    .bind(id)
+    .fetch_all(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        keys,
+        vec![
+            (format!("{id}:flaky:1"), "failed".into(), 1),
+            (format!("{id}:flaky:2"), "failed".into(), 1),
+            (format!("{id}:flaky:3"), "succeeded".into(), 1),
+        ]
+    );
+    assert!(r.kinds(id).await.iter().any(|k| k == "retry_scheduled"));
+    assert_eq!(r.status(id).await, "completed");
+}
+
+#[tokio::test]
+async fn exhausted_retries_dead_letter_and_block_or_skip() {
+    let r = rig().await;
+    let blocked = r
+        .started(
+            "dead",
+            vec![
+                agent("bad", "builtin:fail").retry(2, 1),
+                checkpoint("next").after("bad"),
+            ],
+        )
+        .await;
+    let skipped = r
+        .started(
+            "skip",
+            vec![
+                agent("bad", "builtin:fatal").retry(5, 1).on_failure(FailurePolicy::Skip),
+                checkpoint("next").after_any("bad"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    r.clock.advance(Duration::minutes(1));
+    r.idle().await;
+    let bad = r.task(blocked, "bad").await;
+    assert_eq!((bad.status.as_str(), bad.attempts), ("failed", 2));
+    assert_eq!(r.status(blocked).await, "failed");
+    assert_ne!(r.task_status(blocked, "next").await, "succeeded");
+    let feed = r.store.notifications(Some(blocked)).await.unwrap();
+    assert!(feed.iter().any(|n| n.kind == "task_failed"), "{feed:?}");
+    let bad = r.task(skipped, "bad").await;
+    assert_eq!(
+        (bad.status.as_str(), bad.attempts),
+        ("skipped", 1),
+        "fatal: no retry"
+    );
+    assert_eq!(r.task_status(skipped, "next").await, "succeeded");
+    assert_eq!(r.status(skipped).await, "completed");
+}
+
+#[tokio::test]
+async fn missed_windows_after_a_pause_follow_their_policy() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "missed",
+            vec![
+                checkpoint("asap").at(1).on_missed(MissedPolicy::FireAsap),
+                checkpoint("skipme").at(1).on_missed(MissedPolicy::Skip),
+                checkpoint("failme").at(1).on_missed(MissedPolicy::Fail).optional(),
+                checkpoint("ask").at(1).on_missed(MissedPolicy::RequireManualDecision),
+            ],
+        )
+        .await;
+    r.idle().await;
+    r.store.transition(id, LifecycleVerb::Pause, "ann").await.unwrap();
+    r.advance(5).await;
+    assert_eq!(r.task_status(id, "asap").await, "pending", "paused: nothing runs");
+    r.store.transition(id, LifecycleVerb::Resume, "ann").await.unwrap();
+    r.idle().await;
+    assert_eq!(r.task_status(id, "asap").await, "succeeded");
+    assert_eq!(r.task_status(id, "skipme").await, "skipped");
+    assert_eq!(r.task_status(id, "failme").await, "failed");
+    assert_eq!(r.task_status(id, "ask").await, "awaiting_decision");
+    assert!(r.kinds(id).await.iter().any(|k| k == "window_missed"));
+    let inbox = r.store.inbox().await.unwrap();
+    assert!(inbox.iter().any(|i| i.task_key == "ask" && i.kind == "decision"));
+    r.store.done(id, "ask", "ann", None).await.unwrap();
+    r.idle().await;
+    assert_eq!(r.task_status(id, "ask").await, "succeeded");
+    assert_eq!(r.status(id).await, "completed");
+}
+
+#[tokio::test]
+async fn rejections_follow_on_reject() {
+    let r = rig().await;
+    let skip = r
+        .started(
+            "rs",
+            vec![
+                approval("ok", &["lea"], 1).on_reject(RejectPolicy::Skip),
+                checkpoint("after").after("ok"),
+            ],
+        )
+        .await;
+    let cancel = r
+        .started(
+            "rc",
+            vec![approval("ok", &["lea"], 1).on_reject(RejectPolicy::Cancel)],
+        )
+        .await;
+    let revise = r
+        .started(
+            "rr",
+            vec![
+                agent("draft", "builtin:succeed"),
+                approval("ok", &["lea"], 1)
+                    .after("draft")
+                    .on_reject(RejectPolicy::NeedsRevision),
+            ],
+        )
+        .await;
+    r.idle().await;
+    for id in [skip, cancel, revise] {
+        r.store
+            .decide(id, "ok", "lea", Verdict::Reject, Some("not yet".into()))
+            .await
+            .unwrap();
+    }
+    r.idle().await;
+    assert_eq!(r.task_status(skip, "ok").await, "skipped");
+    assert_ne!(r.task_status(skip, "after").await, "succeeded");
+    assert_eq!(r.status(cancel).await, "cancelled");
+    // Needs revision: the draft runs again (attempt 2, a new key) and the approval reopens.
+    let draft = r.task(revise, "draft").await;
+    assert_eq!((draft.status.as_str(), draft.attempts), ("succeeded", 2));
+    assert_eq!(r.task_status(revise, "ok").await, "waiting_input");
+    let rounds: Vec<(i32, String)> = sqlx::query_as(
+        "SELECT round, status FROM rwf.approvals WHERE workflow_id = $1 ORDER BY round",
+    )
+    .bind(revise)
+    .fetch_all(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(rounds[0], (1, "rejected".to_string()));
+    assert_eq!(rounds.last().unwrap().1, "open");
+    r.store
+        .decide(revise, "ok", "lea", Verdict::Approve, None)
+        .await
+        .unwrap();
+    r.idle().await;
+    assert_eq!(r.status(revise).await, "completed");
+    // Refusals: not an approver, a machine, a second vote.
+    let err = r.store.decide(skip, "ok", "lea", Verdict::Approve, None).await;
+    assert!(err.is_err());
+    let fresh = r.started("rf", vec![approval("ok", &["lea"], 1)]).await;
+    r.idle().await;
+    assert!(r.store.decide(fresh, "ok", "bob", Verdict::Approve, None).await.is_err());
+    assert!(r.store.decide(fresh, "ok", "system", Verdict::Approve, None).await.is_err());
+}
+
+#[tokio::test]
+async fn cancel_abandons_in_flight_work_and_drops_its_result() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "cancel",
+            vec![
+                agent("stuck", "builtin:hang").on_cancel(CancelPolicy::Abort),
+                checkpoint("never").after("stuck"),
+            ],
+        )
+        .await;
+    let dispatches = r.worker.reconcile_due().await.unwrap();
+    assert_eq!(dispatches.len(), 1);
+    assert_eq!(r.task_status(id, "stuck").await, "running");
+    r.store.transition(id, LifecycleVerb::Cancel, "ann").await.unwrap();
+    assert_eq!(r.status(id).await, "cancelled");
+    assert_eq!(r.task_status(id, "stuck").await, "cancelled");
+    assert_eq!(r.task_status(id, "never").await, "cancelled");
+    // The hung agent "returns" late: its result is dropped, nothing changes.
+    let accepted = r
+        .worker
+        .record_outcome(
+            &dispatches[0],
+            AgentReport {
+                outcome: AgentOutcome::Succeeded {
+                    output: serde_json::json!({}),
+                },
+                log: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!accepted);
+    assert_eq!(r.task_status(id, "stuck").await, "cancelled");
+    assert!(r.kinds(id).await.iter().any(|k| k == "late_result_dropped"));
+}
+
+#[tokio::test]
+async fn expired_lease_is_taken_over_with_the_same_key_and_a_late_result_is_dropped() {
+    let r = rig().await;
+    let id = r
+        .started("lease", vec![agent("a", "builtin:succeed"), checkpoint("b").after("a")])
+        .await;
+    // Worker 1 decides the dispatch, then "dies" before running it.
+    let first = r.worker.reconcile_due().await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].epoch, 1);
+    let w2 = worker_on(&r.store, "w2", 60);
+    assert!(w2.take_over(false).await.unwrap().is_empty(), "lease still valid");
+    r.clock.advance(Duration::seconds(61));
+    let taken = w2.take_over(false).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].epoch, 2);
+    assert_eq!(taken[0].attempt_id, first[0].attempt_id);
+    assert_eq!(taken[0].request.idempotency_key, format!("{id}:a:1"));
+    assert_eq!(taken[0].request, first[0].request, "same attempt, same key, same input");
+    assert!(w2.run_dispatch(taken[0].clone()).await.unwrap());
+    // The old holder comes back with a result for epoch 1: dropped.
+    let late = r
+        .worker
+        .record_outcome(
+            &first[0],
+            AgentReport {
+                outcome: AgentOutcome::Failed {
+                    reason: "late".into(),
+                    retryable: true,
+                },
+                log: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!late);
+    w2.run_until_idle().await.unwrap();
+    assert_eq!(r.status(id).await, "completed");
+    let t = r.task(id, "a").await;
+    assert_eq!((t.status.as_str(), t.attempts), ("succeeded", 1));
+    let kinds = r.kinds(id).await;
+    assert!(kinds.iter().any(|k| k == "lease_taken_over"));
+    assert!(kinds.iter().any(|k| k == "late_result_dropped"));
+    // A restarted worker with the same id takes its own leases back at once (no expiry wait).
+    let id2 = r.started("own", vec![agent("x", "builtin:succeed")]).await;
+    let held = r.worker.reconcile_due().await.unwrap();
+    assert_eq!(held.len(), 1);
+    let restarted = worker_on(&r.store, "w1", 60);
+    let back = restarted.take_over(true).await.unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].epoch, 2);
+    assert!(restarted.run_dispatch(back[0].clone()).await.unwrap());
+    restarted.run_until_idle().await.unwrap();
+    assert_eq!(r.status(id2).await, "completed");
+}
+
+#[tokio::test]
+async fn racing_workers_never_double_dispatch() {
+    let r = rig().await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let tasks = (0..5)
+            .map(|i| {
+                let t = agent(&format!("a{i}"), "builtin:succeed");
+                if i > 0 { t.after(&format!("a{}", i - 1)) } else { t }
+            })
+            .collect();
+        ids.push(r.started(&format!("race{n}"), tasks).await);
+    }
+    let workers: Vec<_> = (0..3).map(|i| worker_on(&r.store, &format!("racer{i}"), 60)).collect();
+    let mut set = tokio::task::JoinSet::new();
+    for w in workers.clone() {
+        set.spawn(async move { w.run_until_idle().await });
+    }
+    while let Some(res) = set.join_next().await {
+        res.unwrap().unwrap();
+    }
+    r.idle().await;
+    for id in &ids {
+        assert_eq!(r.status(*id).await, "completed");
+    }
+    let dispatched: usize = workers
+        .iter()
+        .map(|w| w.stats.dispatches.load(std::sync::atomic::Ordering::Relaxed))
+        .sum();
+    assert_eq!(dispatched, 12 * 5, "each attempt dispatched exactly once");
+    let (dupes,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM (SELECT idempotency_key FROM rwf.builtin_effects GROUP BY 1 HAVING count(*) > 1) d",
+    )
+    .fetch_one(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(dupes, 0);
+}
+
+/// Real `rwf worker` processes, SIGKILLed again and again while several workflows run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_killed_mid_run_still_finish_every_workflow_exactly_once() {
+    let db = pg::TestDb::new().await;
+    let store = db.store().await;
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let tasks = (0..6)
+            .map(|i| {
+                let t = agent(&format!("s{i}"), "builtin:sleep:150");
+                if i > 0 { t.after(&format!("s{}", i - 1)) } else { t }
+            })
+            .collect();
+        let id = create(&store, spec_of(&format!("crash{n}"), tasks), base()).await;
+        store.transition(id, LifecycleVerb::Start, "ann").await.unwrap();
+        ids.push(id);
+    }
+    let spawn = |name: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args([
+                "worker", "--database-url", &db.url, "--id", name, "--poll", "0.5", "--lease", "1",
+                "--grace", "1", "--test-executor",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn rwf worker")
+    };
+    let all_done = || async {
+        let (left,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM rwf.workflows WHERE status <> 'completed'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        left == 0
+    };
+    // Several rounds of two workers each, SIGKILLed mid-run (no grace, no lease hand-back).
+    let mut kills = 0;
+    for round in 0..5u64 {
+        let mut a = spawn(&format!("crash-a{}", round % 2));
+        let mut b = spawn("crash-b");
+        tokio::time::sleep(std::time::Duration::from_millis(700 + 97 * round)).await;
+        let _ = a.kill();
+        let _ = b.kill();
+        let _ = a.wait();
+        let _ = b.wait();
+        kills += 2;
+        if round >= 2 && all_done().await {
+            break;
+        }
+    }
+    // Then one worker is left alone to finish (expired leases are taken over, same keys).
+    let mut last = spawn("crash-final");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !all_done().await && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = last.kill();
+    let _ = last.wait();
+    assert!(kills >= 4, "the run was interrupted several times ({kills} kills)");
+    assert!(all_done().await, "every workflow completes despite the kills");
+    let (tasks, succeeded_once): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'succeeded' AND attempts = 1) FROM rwf.tasks",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((tasks, succeeded_once), (36, 36), "each task succeeded, on its first attempt");
+    let (effects, keys, max_per_key): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT idempotency_key), COALESCE(max(n), 0) FROM
+           (SELECT idempotency_key, count(*) OVER (PARTITION BY idempotency_key) AS n FROM rwf.builtin_effects) e",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(max_per_key, 1, "at most one side effect per idempotency key");
+    assert_eq!((effects, keys), (36, 36));
+}

@@ -52,7 +52,7 @@ fn template() -> (String, usize) {
             format!(" after {}", after.join(", "))
         };
         let at = if i % 2 == 0 || i == 0 {
-            format!("at release - {} days at 09:00", 400 - (i * 400 / TASKS))
+            format!("at release - {} days at 09:00", 300 - (i * 300 / TASKS))
         } else {
             format!("at t{}.end + 1 hour", i - 1)
         };

@@ -417,6 +417,12 @@ fn approval_gate_holds_until_granted() {
         .unwrap();
     assert_eq!(row.state, GateState::Wait);
     assert_eq!(row.reason, "waiting for approval legal (open, 0 of 1)");
+    let own = d
+        .gates
+        .iter()
+        .find(|g| g.task == "legal" && g.gate == GateKind::Approval)
+        .unwrap();
+    assert_eq!(own.reason, "open: 0 of 1 approval(s) from team:legal");
     let dir = StaticDirectory::default().with_team("legal", &["lena"]);
     vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();
     step(&mut s, h(0));
@@ -1144,6 +1150,28 @@ fn golden_simulate_output_for_every_template() {
             )
         })
         .collect();
+    for (name, template, args) in [
+        (
+            "compliance_filing_nobody_approves",
+            "compliance_filing",
+            vec!["--approve", "none"],
+        ),
+        (
+            "mobile_app_release_reject_go_live",
+            "mobile_app_release",
+            vec!["--reject", "go_live"],
+        ),
+        (
+            "security_patch_fail_draft_patch",
+            "security_patch",
+            vec!["--fail", "draft_patch"],
+        ),
+    ] {
+        let path = root.join(format!("templates/{template}.rwf"));
+        if path.exists() {
+            cases.push((name.to_string(), path, args));
+        }
+    }
     let launch = root.join("templates/product_launch.rwf");
     if launch.exists() {
         for (name, args) in [
@@ -1268,4 +1296,49 @@ fn bench_simulate_large_release() {
         "reconcile of an idle 400-task snapshot: {:?}",
         started.elapsed() / 100
     );
+}
+
+#[test]
+fn an_agent_asking_for_input_waits_for_a_person() {
+    let mut s = snap(spec(vec![task("a", agent("x"))]), &[]);
+    step(&mut s, h(0));
+    let ask = AgentOutcome::NeedsInput {
+        prompt: "which tone?".into(),
+    };
+    let a = settle(&s, "a", 1, &ask, h(0), &NoHooks).unwrap();
+    assert!(a.iter().any(
+        |a| matches!(a, Action::Notify { kind: NotifyKind::InputNeeded, message, .. } if message == "which tone?")
+    ));
+    apply_all(&mut s, &a, h(0)).unwrap();
+    assert_eq!(status(&s, "a"), TaskStatus::WaitingInput);
+    let dir = StaticDirectory::default();
+    let a = complete(&s, "a", &person("ann"), Some(json!({"tone": "calm"})), &dir).unwrap();
+    apply_all(&mut s, &a, h(1)).unwrap();
+    let d = step(&mut s, h(1));
+    assert_eq!(s.task("a").unwrap().output, Some(json!({"tone": "calm"})));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::Notify {
+            kind: NotifyKind::WorkflowCompleted,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn nothing_is_decided_in_a_draft() {
+    let mut s = snap(
+        spec(vec![task("legal", approval(vec![team("legal")], 1))]),
+        &[],
+    );
+    s.status = WorkflowStatus::Draft;
+    assert!(reconcile(&s, h(0), &NoHooks).actions.is_empty());
+    let dir = StaticDirectory::default().with_team("legal", &["lena"]);
+    let e = decide(&s, "legal", &person("lena"), Verdict::Approve, None, &dir).unwrap_err();
+    assert_eq!(e.to_string(), "the workflow is draft, not active");
+    assert!(lifecycle(&s, Lifecycle::Pause, "ann", h(0)).is_err());
+    let a = lifecycle(&s, Lifecycle::Start, "ann", h(0)).unwrap();
+    apply_all(&mut s, &a, h(0)).unwrap();
+    step(&mut s, h(0));
+    assert_eq!(status(&s, "legal"), TaskStatus::WaitingInput);
 }

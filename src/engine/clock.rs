@@ -15,7 +15,7 @@ pub fn from_local(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
         LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
         LocalResult::None => {
             // A DST gap: the same wall time one hour later exists in every real zone.
-            let later = local + Duration::hours(1);
+            let later = local.checked_add_signed(Duration::hours(1))?;
             match tz.from_local_datetime(&later) {
                 LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
                     Some(t.with_timezone(&Utc))
@@ -57,27 +57,28 @@ pub fn add_span(
 ) -> Result<DateTime<Utc>, String> {
     let overflow = || format!("{span} from {instant} is out of range");
     match span.unit {
-        Unit::Minutes => instant
-            .checked_add_signed(Duration::minutes(span.amount))
+        Unit::Minutes => Duration::try_minutes(span.amount)
+            .and_then(|d| instant.checked_add_signed(d))
             .ok_or_else(overflow),
-        Unit::Hours => instant
-            .checked_add_signed(Duration::hours(span.amount))
+        Unit::Hours => Duration::try_hours(span.amount)
+            .and_then(|d| instant.checked_add_signed(d))
             .ok_or_else(overflow),
         Unit::Days | Unit::Weeks => {
             let days = if span.unit == Unit::Weeks {
-                span.amount * 7
+                span.amount.saturating_mul(7)
             } else {
                 span.amount
             };
             let local = instant.with_timezone(&tz).naive_local();
-            let moved = local
-                .checked_add_signed(Duration::days(days))
+            let moved = Duration::try_days(days)
+                .and_then(|d| local.checked_add_signed(d))
                 .ok_or_else(overflow)?;
             from_local(tz, moved).ok_or_else(overflow)
         }
         Unit::Months => {
             let local = instant.with_timezone(&tz).naive_local();
-            let months = chrono::Months::new(span.amount.unsigned_abs() as u32);
+            let months = u32::try_from(span.amount.unsigned_abs()).map_err(|_| overflow())?;
+            let months = chrono::Months::new(months);
             let moved = if span.amount >= 0 {
                 local.checked_add_months(months)
             } else {
@@ -204,6 +205,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(h, at("2026-03-08T14:00:00Z"));
+    }
+
+    #[test]
+    fn huge_spans_are_errors_not_panics() {
+        let tz: Tz = "UTC".parse().unwrap();
+        for unit in [
+            Unit::Minutes,
+            Unit::Hours,
+            Unit::Days,
+            Unit::Months,
+            Unit::BusinessDays,
+        ] {
+            let span = Span {
+                amount: i64::MAX,
+                unit,
+            };
+            assert!(add_span(at("2026-01-01T00:00:00Z"), span, tz, None).is_err());
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::spec::{
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Grace after a planned instant (`due == start`) before the window counts as missed.
 pub const MISSED_GRACE_MINUTES: i64 = 60;
@@ -39,15 +39,35 @@ pub const GATE_HOOK_RECHECK_MINUTES: i64 = 60;
 /// Decides what to do now. Pure and deterministic: the same snapshot, instant and hooks give the
 /// same decision.
 pub fn reconcile(snapshot: &Snapshot, now: DateTime<Utc>, hooks: &dyn HookHost) -> Decision {
+    reconcile_with(snapshot, now, hooks, true)
+}
+
+/// `reconcile` without the gate ledger (`gates` is empty): for loops that only act, like the
+/// simulator's, where the ledger is not read.
+pub fn reconcile_actions(
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+    hooks: &dyn HookHost,
+) -> Decision {
+    reconcile_with(snapshot, now, hooks, false)
+}
+
+fn reconcile_with(
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+    hooks: &dyn HookHost,
+    with_gates: bool,
+) -> Decision {
     let mut work = snapshot.clone();
     let mut actions = Vec::new();
     let mut cache = GateHookCache::default();
+    let ix = Ix::new(&work);
     if work.status == WorkflowStatus::Active && !work.draining {
         let max_passes = work.tasks.len() * 8 + 16;
         for _ in 0..max_passes {
-            let mut pass = step(&work, now, hooks, &mut cache);
+            let mut pass = step(&work, &ix, now, hooks, &mut cache);
             if pass.is_empty() {
-                pass = rollup(&work);
+                pass = rollup(&work, &ix);
                 if pass.is_empty() {
                     break;
                 }
@@ -65,9 +85,13 @@ pub fn reconcile(snapshot: &Snapshot, now: DateTime<Utc>, hooks: &dyn HookHost) 
             }
         }
     }
-    let gates = gate_rows(&work, now, hooks, &mut cache);
+    let gates = if with_gates {
+        gate_rows(&work, &ix, now, hooks, &mut cache)
+    } else {
+        Vec::new()
+    };
     let next_wake = if work.status == WorkflowStatus::Active {
-        next_wake(&work, now, &cache)
+        next_wake(&work, &ix, now, &cache)
     } else {
         None
     };
@@ -75,6 +99,34 @@ pub fn reconcile(snapshot: &Snapshot, now: DateTime<Utc>, hooks: &dyn HookHost) 
         actions,
         next_wake,
         gates,
+    }
+}
+
+/// Task positions by key, built once per `reconcile` (tasks never move or appear while it runs), so
+/// every lookup is O(1) and a pass is linear in tasks + edges.
+struct Ix(HashMap<String, (usize, usize)>);
+
+impl Ix {
+    fn new(work: &Snapshot) -> Ix {
+        let states: HashMap<&str, usize> = work
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.key.as_str(), i))
+            .collect();
+        Ix(work
+            .spec
+            .tasks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((t.key.clone(), (i, *states.get(t.key.as_str())?))))
+            .collect())
+    }
+    fn state<'a>(&self, work: &'a Snapshot, key: &str) -> Option<&'a TaskState> {
+        self.0.get(key).and_then(|&(_, i)| work.tasks.get(i))
+    }
+    fn spec<'a>(&self, work: &'a Snapshot, key: &str) -> Option<&'a TaskSpec> {
+        self.0.get(key).and_then(|&(i, _)| work.spec.tasks.get(i))
     }
 }
 
@@ -197,16 +249,17 @@ pub fn fmt_local(work: &Snapshot, t: DateTime<Utc>) -> String {
 /// One pass: the actions of the first task (in spec order) that has something to do.
 fn step(
     work: &Snapshot,
+    ix: &Ix,
     now: DateTime<Utc>,
     hooks: &dyn HookHost,
     cache: &mut GateHookCache,
 ) -> Vec<Action> {
     for spec in &work.spec.tasks {
-        let Some(state) = work.task(&spec.key) else {
+        let Some(state) = ix.state(work, &spec.key) else {
             continue;
         };
         let actions = match state.status {
-            TaskStatus::Pending => eval_pending(work, spec, state, now, hooks, cache),
+            TaskStatus::Pending => eval_pending(work, ix, spec, state, now, hooks, cache),
             TaskStatus::Running => eval_running(spec, state, now),
             TaskStatus::WaitingInput => eval_waiting(work, spec, state, now),
             _ => Vec::new(),
@@ -253,27 +306,26 @@ fn eval_running(spec: &TaskSpec, state: &TaskState, now: DateTime<Utc>) -> Vec<A
 }
 
 /// Upstream edges of a task split into dependency edges and approval edges.
-fn edges<'a>(work: &'a Snapshot, spec: &'a TaskSpec) -> Vec<(&'a str, EdgeOutcome, bool)> {
+fn edges<'a>(work: &'a Snapshot, ix: &Ix, spec: &'a TaskSpec) -> Vec<(&'a str, EdgeOutcome, bool)> {
     spec.depends_on
         .iter()
         .map(|d| {
-            let is_approval = work
-                .spec
-                .task(&d.task)
+            let is_approval = ix
+                .spec(work, &d.task)
                 .is_some_and(|t| matches!(t.step, Step::Approval { .. }));
             (d.task.as_str(), d.outcome, is_approval)
         })
         .collect()
 }
 
-fn upstream_status(work: &Snapshot, key: &str) -> Option<TaskStatus> {
-    work.task(key).map(|t| t.status)
+fn upstream_status(work: &Snapshot, ix: &Ix, key: &str) -> Option<TaskStatus> {
+    ix.state(work, key).map(|t| t.status)
 }
 
 /// The first edge that can never be met, with a reason.
-fn impossible_edge(work: &Snapshot, spec: &TaskSpec) -> Option<(String, String)> {
-    for (up, outcome, _) in edges(work, spec) {
-        match upstream_status(work, up) {
+fn impossible_edge(work: &Snapshot, ix: &Ix, spec: &TaskSpec) -> Option<(String, String)> {
+    for (up, outcome, _) in edges(work, ix, spec) {
+        match upstream_status(work, ix, up) {
             None => return Some((up.to_string(), format!("upstream {up} does not exist"))),
             Some(s) if edge_met(s, outcome) == Some(false) => {
                 return Some((
@@ -290,9 +342,9 @@ fn impossible_edge(work: &Snapshot, spec: &TaskSpec) -> Option<(String, String)>
     None
 }
 
-fn deps_met(work: &Snapshot, spec: &TaskSpec) -> bool {
-    edges(work, spec).iter().all(|(up, outcome, _)| {
-        upstream_status(work, up).and_then(|s| edge_met(s, *outcome)) == Some(true)
+fn deps_met(work: &Snapshot, ix: &Ix, spec: &TaskSpec) -> bool {
+    edges(work, ix, spec).iter().all(|(up, outcome, _)| {
+        upstream_status(work, ix, up).and_then(|s| edge_met(s, *outcome)) == Some(true)
     })
 }
 
@@ -329,6 +381,7 @@ fn missed_word(p: MissedPolicy) -> &'static str {
 
 fn eval_pending(
     work: &Snapshot,
+    ix: &Ix,
     spec: &TaskSpec,
     state: &TaskState,
     now: DateTime<Utc>,
@@ -336,7 +389,7 @@ fn eval_pending(
     cache: &mut GateHookCache,
 ) -> Vec<Action> {
     let key = &spec.key;
-    if let Some((_, reason)) = impossible_edge(work, spec) {
+    if let Some((_, reason)) = impossible_edge(work, ix, spec) {
         return vec![set(key, TaskStatus::Pending, TaskStatus::Skipped, reason)];
     }
     if retry_waiting(state, now) {
@@ -348,7 +401,7 @@ fn eval_pending(
             return missed(work, spec, now, after, hooks);
         }
     }
-    if !timing_open(state, now) || !deps_met(work, spec) {
+    if !timing_open(state, now) || !deps_met(work, ix, spec) {
         return Vec::new();
     }
     match gate_hook(cache, work, spec, state, now, hooks) {
@@ -1075,7 +1128,7 @@ pub fn stop_workflow(
 }
 
 /// All tasks terminal → completed, or failed when a required task failed.
-fn rollup(work: &Snapshot) -> Vec<Action> {
+fn rollup(work: &Snapshot, ix: &Ix) -> Vec<Action> {
     if work.status != WorkflowStatus::Active || !work.tasks.iter().all(|t| t.status.is_terminal()) {
         return Vec::new();
     }
@@ -1085,7 +1138,7 @@ fn rollup(work: &Snapshot) -> Vec<Action> {
         .iter()
         .filter(|s| s.required)
         .filter(|s| {
-            work.task(&s.key)
+            ix.state(work, &s.key)
                 .is_some_and(|t| t.status == TaskStatus::Failed)
         })
         .map(|s| s.key.as_str())
@@ -1127,11 +1180,11 @@ fn rollup(work: &Snapshot) -> Vec<Action> {
     ]
 }
 
-fn status_list(work: &Snapshot, keys: &[&str]) -> String {
+fn status_list(work: &Snapshot, ix: &Ix, keys: &[&str]) -> String {
     keys.iter()
         .map(|k| {
-            let st = work
-                .task(k)
+            let st = ix
+                .state(work, k)
                 .map_or("missing".into(), |t| t.status.to_string());
             format!("{k} ({st})")
         })
@@ -1139,18 +1192,49 @@ fn status_list(work: &Snapshot, keys: &[&str]) -> String {
         .join(", ")
 }
 
-/// The gate ledger for every task not yet started (and those awaiting a decision).
+/// The gate ledger for every task not yet started, those awaiting a decision, and open approvals.
 fn gate_rows(
     work: &Snapshot,
+    ix: &Ix,
     now: DateTime<Utc>,
     hooks: &dyn HookHost,
     cache: &mut GateHookCache,
 ) -> Vec<GateRow> {
     let mut rows = Vec::new();
     for spec in &work.spec.tasks {
-        let Some(state) = work.task(&spec.key) else {
+        let Some(state) = ix.state(work, &spec.key) else {
             continue;
         };
+        if state.status == TaskStatus::WaitingInput {
+            // An open approval: who it waits for, and until when.
+            if let Some(a) = work
+                .approval(&spec.key)
+                .filter(|a| a.status == super::model::ApprovalStatus::Open)
+            {
+                let deadline = a
+                    .deadline_at
+                    .map(|d| format!("; deadline {}", fmt_local(work, d)))
+                    .unwrap_or_default();
+                rows.push(GateRow {
+                    task: spec.key.clone(),
+                    gate: GateKind::Approval,
+                    state: GateState::Wait,
+                    reason: format!(
+                        "open: {} of {} approval(s) from {}{deadline}",
+                        a.approvals(),
+                        a.quorum,
+                        a.approvers
+                            .iter()
+                            .map(scope_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    blockers: vec![],
+                    until: None,
+                });
+            }
+            continue;
+        }
         if !matches!(
             state.status,
             TaskStatus::Pending | TaskStatus::AwaitingDecision
@@ -1217,7 +1301,7 @@ fn gate_rows(
         });
         // Dependencies and approvals.
         for approval_gate in [false, true] {
-            let es: Vec<(&str, EdgeOutcome)> = edges(work, spec)
+            let es: Vec<(&str, EdgeOutcome)> = edges(work, ix, spec)
                 .into_iter()
                 .filter(|(_, _, a)| *a == approval_gate)
                 .map(|(k, o, _)| (k, o))
@@ -1233,14 +1317,14 @@ fn gate_rows(
             let blocked: Vec<&str> = es
                 .iter()
                 .filter(|(k, o)| {
-                    upstream_status(work, k).is_none_or(|s| edge_met(s, *o) == Some(false))
+                    upstream_status(work, ix, k).is_none_or(|s| edge_met(s, *o) == Some(false))
                 })
                 .map(|(k, _)| *k)
                 .collect();
             let waiting: Vec<&str> = es
                 .iter()
                 .filter(|(k, o)| {
-                    upstream_status(work, k).is_some_and(|s| edge_met(s, *o).is_none())
+                    upstream_status(work, ix, k).is_some_and(|s| edge_met(s, *o).is_none())
                 })
                 .map(|(k, _)| *k)
                 .collect();
@@ -1248,7 +1332,7 @@ fn gate_rows(
                 row(
                     kind,
                     GateState::Blocked,
-                    format!("cannot be met: {}", status_list(work, &blocked)),
+                    format!("cannot be met: {}", status_list(work, ix, &blocked)),
                     blocked.iter().map(|s| s.to_string()).collect(),
                     None,
                 )
@@ -1260,12 +1344,12 @@ fn gate_rows(
                             Some(a) if a.status == super::model::ApprovalStatus::Open => {
                                 format!("{k} (open, {} of {})", a.approvals(), a.quorum)
                             }
-                            _ => status_list(work, &[k]),
+                            _ => status_list(work, ix, &[k]),
                         })
                         .collect();
                     format!("waiting for approval {}", parts.join(", "))
                 } else {
-                    format!("waiting for {}", status_list(work, &waiting))
+                    format!("waiting for {}", status_list(work, ix, &waiting))
                 };
                 row(
                     kind,
@@ -1293,7 +1377,7 @@ fn gate_rows(
             let ready = state.status == TaskStatus::Pending
                 && timing_open(state, now)
                 && !retry_waiting(state, now)
-                && deps_met(work, spec);
+                && deps_met(work, ix, spec);
             rows.push(if !ready {
                 row(
                     GateKind::Hook,
@@ -1318,7 +1402,12 @@ fn gate_rows(
 }
 
 /// The earliest future instant at which something could change without outside input.
-fn next_wake(work: &Snapshot, now: DateTime<Utc>, cache: &GateHookCache) -> Option<DateTime<Utc>> {
+fn next_wake(
+    work: &Snapshot,
+    ix: &Ix,
+    now: DateTime<Utc>,
+    cache: &GateHookCache,
+) -> Option<DateTime<Utc>> {
     let mut wake: Option<DateTime<Utc>> = None;
     let mut at = |t: DateTime<Utc>| {
         if t > now {
@@ -1326,7 +1415,7 @@ fn next_wake(work: &Snapshot, now: DateTime<Utc>, cache: &GateHookCache) -> Opti
         }
     };
     for spec in &work.spec.tasks {
-        let Some(state) = work.task(&spec.key) else {
+        let Some(state) = ix.state(work, &spec.key) else {
             continue;
         };
         match state.status {

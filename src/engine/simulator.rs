@@ -21,7 +21,7 @@ use super::hook::HookHost;
 use super::human::{complete, decide, lifecycle, Lifecycle};
 use super::model::{Snapshot, TaskStatus, Verdict, WorkflowStatus};
 use super::outcome::settle;
-use super::reconcile::{fmt_local, reconcile};
+use super::reconcile::{fmt_local, reconcile_actions};
 use crate::exec::AgentOutcome;
 use crate::spec::{Scope, Step};
 use chrono::{DateTime, Duration, Utc};
@@ -519,14 +519,13 @@ pub fn simulate(
             sim.report.stalled = Some("the simulation did not settle".into());
             break;
         }
-        let decision = reconcile(&sim.snap, now, hooks);
+        let decision = reconcile_actions(&sim.snap, now, hooks);
         sim.run(decision.actions, now)?;
         let next_event = sim.queue.keys().next().map(|(t, _)| *t);
         if sim.snap.status.is_terminal() {
             // Drain: in-flight agents still report.
-            if let Some(t) = next_event {
+            if let Some(((t, _), e)) = sim.queue.pop_first() {
                 now = now.max(t);
-                let ((_, _), e) = sim.queue.pop_first().expect("non-empty");
                 sim.handle(e, now)?;
                 continue;
             }

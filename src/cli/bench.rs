@@ -220,17 +220,32 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     let cpu0 = cpu_seconds();
     loop {
         let dispatches = w.reconcile_due().await?;
-        let idle = dispatches.is_empty();
+        if dispatches.is_empty() {
+            break;
+        }
+        // Run the agents concurrently, then record their outcomes batched per workflow.
         let mut set = tokio::task::JoinSet::new();
         for d in dispatches {
             let w = w.clone();
-            set.spawn(async move { w.run_dispatch(d).await });
+            set.spawn(async move { w.execute(&d).await.map(|r| r.map(|r| (d, r))) });
+        }
+        let mut reports = Vec::new();
+        while let Some(r) = set.join_next().await {
+            if let Some(done) = r.map_err(|e| CliError::new(e.to_string()))?? {
+                reports.push(done);
+            }
+        }
+        let mut groups: BTreeMap<uuid::Uuid, Vec<_>> = BTreeMap::new();
+        for (d, r) in reports {
+            groups.entry(d.request.workflow_id).or_default().push((d, r));
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for (_, items) in groups {
+            let w = w.clone();
+            set.spawn(async move { w.record_outcomes(items).await });
         }
         while let Some(r) = set.join_next().await {
             r.map_err(|e| CliError::new(e.to_string()))??;
-        }
-        if idle {
-            break;
         }
     }
     let elapsed = started.elapsed().as_secs_f64();

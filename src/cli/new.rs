@@ -3,11 +3,11 @@
 
 use super::db::{actor, open, Conn};
 use super::{block_on, CliError, CmdResult, Outcome};
-use crate::compile::{self, Inputs, ModuleLoader};
+use crate::compile::{self, Inputs};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::store::{NewWorkflow, StoreError};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,27 +27,6 @@ pub struct Args {
     actor: Option<String>,
     #[command(flatten)]
     conn: Conn,
-}
-
-/// Reads `use`d modules relative to the importing file.
-struct FsLoader {
-    root: PathBuf,
-}
-
-impl ModuleLoader for FsLoader {
-    fn load(&self, from: &str, path: &str) -> Result<(String, String), String> {
-        let base = Path::new(from)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| self.root.clone());
-        let mut candidate = base.join(path);
-        if candidate.extension().is_none() {
-            candidate.set_extension("rwf");
-        }
-        std::fs::read_to_string(&candidate)
-            .map(|text| (candidate.display().to_string(), text))
-            .map_err(|e| format!("cannot read {}: {e}", candidate.display()))
-    }
 }
 
 fn render(diags: &[Diagnostic]) -> String {
@@ -80,14 +59,7 @@ pub fn run(args: Args) -> CmdResult {
         sets.insert(k.trim().to_string(), v.to_string());
     }
     let file = args.template.display().to_string();
-    let loader = FsLoader {
-        root: args
-            .template
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    };
-    let compiled = compile::compile_source(&file, &text, &loader);
+    let compiled = compile::compile_source(&file, &text, &compile::FsLoader);
     let errors: Vec<Diagnostic> = compiled
         .diagnostics
         .iter()

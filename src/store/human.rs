@@ -20,7 +20,7 @@ impl Store {
         reason: Option<String>,
     ) -> Result<Snapshot> {
         let directory = self.directory();
-        mutate(self, id, actor, |snapshot, _now| {
+        mutate(self, id, actor, None, |snapshot, _now| {
             glue::human(
                 snapshot,
                 task,
@@ -54,7 +54,7 @@ impl Store {
         skip: bool,
     ) -> Result<Snapshot> {
         let directory = self.directory();
-        mutate(self, id, actor, |snapshot, _now| {
+        mutate(self, id, actor, None, |snapshot, _now| {
             glue::human(snapshot, task, actor, Human::Done { output, skip }, &directory)
                 .map_err(StoreError::Refused)
         })

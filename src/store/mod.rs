@@ -64,7 +64,7 @@ impl Store {
             .application_name("rwf");
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await
             .map_err(StoreError::Db)?;

@@ -64,6 +64,9 @@ pub struct Worker {
     in_flight: AtomicUsize,
     settled: Notify,
     stopping: AtomicBool,
+    /// Bounds concurrent outcome transactions so hundreds of finishing agents queue here, not on the
+    /// connection pool.
+    outcome_slots: tokio::sync::Semaphore,
     pub stats: Stats,
 }
 
@@ -80,6 +83,7 @@ impl Worker {
     ) -> Arc<Worker> {
         Arc::new(Worker {
             store,
+            outcome_slots: tokio::sync::Semaphore::new(config.concurrency.max(1) * 2),
             config,
             executor,
             hooks,
@@ -106,26 +110,72 @@ impl Worker {
         }
     }
 
-    /// Claims one due workflow and reconciles it. `Ok(None)`: nothing due (or all due ones are locked).
+    /// Claims up to a batch of due workflows (`FOR UPDATE SKIP LOCKED`) and reconciles them in one
+    /// transaction. `Ok(None)`: nothing due (or every due one is locked by another worker). If any of
+    /// the batch fails, each is retried alone so one bad workflow cannot hold up the others.
     pub async fn reconcile_next(&self) -> Result<Option<Vec<Dispatch>>> {
         let mut tx = self.store.begin().await?;
         let virtual_now = self.store.clock.peek();
-        let row: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(
             "SELECT id, COALESCE($1, now()) FROM rwf.workflows
              WHERE next_wake_at <= COALESCE($1, now())
-             ORDER BY next_wake_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+             ORDER BY next_wake_at LIMIT 8 FOR UPDATE SKIP LOCKED",
         )
         .bind(virtual_now)
-        .fetch_optional(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-        let Some((id, now)) = row else {
+        if rows.is_empty() {
             tx.rollback().await?;
             return Ok(None);
-        };
-        let dispatches = self.reconcile_locked(&mut tx, id, now).await?;
+        }
+        let mut out = Vec::new();
+        let mut failed = false;
+        for (id, now) in &rows {
+            match self.reconcile_locked(&mut tx, *id, *now).await {
+                Ok(d) => out.extend(d),
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if !failed {
+            tx.commit().await?;
+            self.stats.reconciles.fetch_add(rows.len(), Ordering::Relaxed);
+            return Ok(Some(out));
+        }
+        tx.rollback().await?;
+        let mut out = Vec::new();
+        for (id, _) in rows {
+            match self.reconcile_workflow(id).await {
+                Ok(d) => out.extend(d),
+                Err(e) => self.set_aside(id, &e).await?,
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// A workflow whose reconcile fails is looked at again in a minute, with the error in its log.
+    async fn set_aside(&self, id: Uuid, error: &StoreError) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let now = self.store.clock.now(&mut tx).await?;
+        sqlx::query("UPDATE rwf.workflows SET next_wake_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now + chrono::Duration::seconds(60))
+            .execute(&mut *tx)
+            .await?;
+        super::events::append(
+            &mut tx,
+            id,
+            now,
+            WORKER_ACTOR,
+            "reconcile_failed",
+            None,
+            json!({ "error": error.to_string(), "worker": self.config.id }),
+        )
+        .await?;
         tx.commit().await?;
-        self.stats.reconciles.fetch_add(1, Ordering::Relaxed);
-        Ok(Some(dispatches))
+        Ok(())
     }
 
     /// Reconciles one workflow (waiting for its lock), whether due or not.
@@ -255,6 +305,15 @@ impl Worker {
     /// Runs one dispatch to its outcome under its lease and records the outcome (fenced by epoch).
     /// Returns whether the outcome was accepted.
     pub async fn run_dispatch(self: &Arc<Self>, d: Dispatch) -> Result<bool> {
+        match self.execute(&d).await? {
+            Some(report) => self.record_outcome(&d, report).await,
+            None => Ok(false),
+        }
+    }
+
+    /// Runs the agent, heartbeating the lease. `None`: the lease moved on (taken over or abandoned);
+    /// the agent was stopped and its new holder owns the attempt.
+    pub async fn execute(&self, d: &Dispatch) -> Result<Option<AgentReport>> {
         self.stats.dispatches.fetch_add(1, Ordering::Relaxed);
         let work = async {
             match d.request.timeout {
@@ -275,18 +334,16 @@ impl Worker {
         };
         tokio::pin!(work);
         let beat = (self.config.lease / 3).max(Duration::from_millis(20));
-        let report = loop {
+        loop {
             tokio::select! {
-                report = &mut work => break report,
+                report = &mut work => return Ok(Some(report)),
                 _ = tokio::time::sleep(beat) => {
-                    if !self.heartbeat(&d).await? {
-                        // The lease moved on (taken over or abandoned): stop; the new holder owns it.
-                        return Ok(false);
+                    if !self.heartbeat(d).await? {
+                        return Ok(None);
                     }
                 }
             }
-        };
-        self.record_outcome(&d, report).await
+        }
     }
 
     async fn heartbeat(&self, d: &Dispatch) -> Result<bool> {
@@ -308,99 +365,137 @@ impl Worker {
 
     /// Records an agent outcome if `d.epoch` still holds the attempt; otherwise drops it with an event.
     pub async fn record_outcome(&self, d: &Dispatch, report: AgentReport) -> Result<bool> {
+        let accepted = self.record_outcomes(vec![(d.clone(), report)]).await?;
+        Ok(accepted == 1)
+    }
+
+    /// Records many outcomes: one transaction (one row lock, one commit) per workflow. Each outcome is
+    /// fenced by its epoch and settled on the snapshot as the previous ones left it. Returns how many
+    /// were accepted.
+    pub async fn record_outcomes(&self, items: Vec<(Dispatch, AgentReport)>) -> Result<usize> {
+        let mut by_workflow: std::collections::BTreeMap<Uuid, Vec<(Dispatch, AgentReport)>> =
+            Default::default();
+        for (d, r) in items {
+            by_workflow.entry(d.request.workflow_id).or_default().push((d, r));
+        }
+        let mut accepted = 0;
+        for (wf, items) in by_workflow {
+            accepted += self.record_workflow_outcomes(wf, items).await?;
+        }
+        Ok(accepted)
+    }
+
+    async fn record_workflow_outcomes(
+        &self,
+        wf: Uuid,
+        items: Vec<(Dispatch, AgentReport)>,
+    ) -> Result<usize> {
+        let _slot = self
+            .outcome_slots
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.store.begin().await?;
         let now = self.store.clock.now(&mut tx).await?;
-        let wf = d.request.workflow_id;
         let Some(locked) = snapshot::lock(&mut tx, wf, false).await? else {
             return Err(StoreError::WorkflowNotFound(wf.to_string()));
         };
-        let (status, result) = match &report.outcome {
-            AgentOutcome::Succeeded { output } => ("succeeded", json!({ "output": output })),
-            AgentOutcome::Failed { reason, retryable } => (
-                "failed",
-                json!({ "reason": reason, "retryable": retryable }),
-            ),
-            AgentOutcome::NeedsInput { prompt } => ("needs_input", json!({ "prompt": prompt })),
-        };
-        let fenced = sqlx::query(
-            "UPDATE rwf.attempts SET status = $3, result = $4, log = $5, finished_at = $6,
-                lease_holder = NULL, lease_expires_at = NULL
-             WHERE id = $1 AND lease_epoch = $2 AND status = 'dispatched'",
-        )
-        .bind(d.attempt_id)
-        .bind(d.epoch)
-        .bind(status)
-        .bind(&result)
-        .bind(&report.log)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if fenced.rows_affected() != 1 {
-            super::events::append(
-                &mut tx,
-                wf,
-                now,
-                WORKER_ACTOR,
-                "late_result_dropped",
-                Some(&d.request.task_key),
-                json!({ "idempotency_key": d.request.idempotency_key, "epoch": d.epoch, "outcome": status, "worker": self.config.id }),
+        let hooks = self.hooks.host_for(&locked.snapshot.spec);
+        let mut current = locked.snapshot.clone();
+        let mut decision = glue::actions_only(Vec::new());
+        let mut accepted = 0;
+        for (d, report) in &items {
+            let (status, result) = match &report.outcome {
+                AgentOutcome::Succeeded { output } => ("succeeded", json!({ "output": output })),
+                AgentOutcome::Failed { reason, retryable } => (
+                    "failed",
+                    json!({ "reason": reason, "retryable": retryable }),
+                ),
+                AgentOutcome::NeedsInput { prompt } => ("needs_input", json!({ "prompt": prompt })),
+            };
+            let fenced = sqlx::query(
+                "UPDATE rwf.attempts SET status = $3, result = $4, log = $5, finished_at = $6,
+                    lease_holder = NULL, lease_expires_at = NULL
+                 WHERE id = $1 AND lease_epoch = $2 AND status = 'dispatched'",
             )
-            .await?;
-            tx.commit().await?;
-            self.stats.late_results.fetch_add(1, Ordering::Relaxed);
-            return Ok(false);
-        }
-        if let AgentOutcome::Succeeded { output } = &report.outcome {
-            sqlx::query(
-                "INSERT INTO rwf.artifacts (workflow_id, task_key, attempt_id, content, created_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(wf)
-            .bind(&d.request.task_key)
             .bind(d.attempt_id)
-            .bind(output)
+            .bind(d.epoch)
+            .bind(status)
+            .bind(&result)
+            .bind(&report.log)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        }
-        let hooks = self.hooks.host_for(&locked.snapshot.spec);
-        let decided = glue::outcome(
-            &locked.snapshot,
-            &d.request.task_key,
-            d.request.attempt,
-            &report.outcome,
-            now,
-            hooks.as_ref(),
-        );
-        let mut decision = match decided {
-            Ok(decision) => decision,
-            Err(why) => {
-                // The task moved on (cancelled, edited): the attempt is recorded, the task untouched.
+            if fenced.rows_affected() != 1 {
                 super::events::append(
                     &mut tx,
                     wf,
                     now,
                     WORKER_ACTOR,
-                    "stale_outcome_ignored",
+                    "late_result_dropped",
                     Some(&d.request.task_key),
-                    json!({ "idempotency_key": d.request.idempotency_key, "why": why }),
+                    json!({ "idempotency_key": d.request.idempotency_key, "epoch": d.epoch, "outcome": status, "worker": self.config.id }),
                 )
                 .await?;
-                tx.commit().await?;
-                return Ok(false);
+                self.stats.late_results.fetch_add(1, Ordering::Relaxed);
+                continue;
             }
-        };
+            if let AgentOutcome::Succeeded { output } = &report.outcome {
+                sqlx::query(
+                    "INSERT INTO rwf.artifacts (workflow_id, task_key, attempt_id, content, created_at)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(wf)
+                .bind(&d.request.task_key)
+                .bind(d.attempt_id)
+                .bind(output)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let settled = glue::outcome(
+                &current,
+                &d.request.task_key,
+                d.request.attempt,
+                &report.outcome,
+                now,
+                hooks.as_ref(),
+            );
+            match settled.and_then(|step| {
+                let next = glue::applied(&current, &step, now)?;
+                Ok((step, next))
+            }) {
+                Ok((step, next)) => {
+                    current = next;
+                    decision.actions.extend(step.actions);
+                    accepted += 1;
+                }
+                Err(why) => {
+                    // The task moved on (cancelled, edited): the attempt is recorded, the task untouched.
+                    super::events::append(
+                        &mut tx,
+                        wf,
+                        now,
+                        WORKER_ACTOR,
+                        "stale_outcome_ignored",
+                        Some(&d.request.task_key),
+                        json!({ "idempotency_key": d.request.idempotency_key, "why": why }),
+                    )
+                    .await?;
+                }
+            }
+        }
         wake_now(&mut decision, now);
-        let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Corrupt)?;
         let more =
-            snapshot::persist(&mut tx, &locked, &after, &decision, false, now, &self.writer()).await?;
+            snapshot::persist(&mut tx, &locked, &current, &decision, false, now, &self.writer())
+                .await?;
         tx.commit().await?;
-        self.stats.outcomes.fetch_add(1, Ordering::Relaxed);
+        self.stats.outcomes.fetch_add(accepted, Ordering::Relaxed);
         // An outcome decision never dispatches by itself (reconcile does), but stay correct if it does.
         for extra in more {
             self.spawn_dispatch_detached(extra);
         }
-        Ok(true)
+        Ok(accepted)
     }
 
     fn spawn_dispatch_detached(&self, d: Dispatch) {
@@ -557,7 +652,13 @@ pub(crate) fn wake_now(decision: &mut Decision, now: DateTime<Utc>) {
 }
 
 /// Runs a pure human/engine decision on one workflow under its row lock and persists it.
-pub(crate) async fn mutate<F>(store: &Store, id: Uuid, actor: &str, f: F) -> Result<Snapshot>
+pub(crate) async fn mutate<F>(
+    store: &Store,
+    id: Uuid,
+    actor: &str,
+    event: Option<&str>,
+    f: F,
+) -> Result<Snapshot>
 where
     F: FnOnce(&Snapshot, DateTime<Utc>) -> Result<Decision>,
 {
@@ -583,6 +684,9 @@ where
             .bind(d.attempt_id)
             .execute(&mut *tx)
             .await?;
+    }
+    if let Some(kind) = event {
+        super::events::append(&mut tx, id, now, actor, kind, None, serde_json::json!({})).await?;
     }
     super::notify_wake(&mut tx, id).await?;
     tx.commit().await?;

@@ -342,7 +342,13 @@ impl Store {
             LifecycleVerb::Resume => crate::engine::Lifecycle::Resume,
             LifecycleVerb::Cancel => crate::engine::Lifecycle::Cancel,
         };
-        super::worker::mutate(self, id, actor, |snapshot, now| {
+        let kind = match verb {
+            LifecycleVerb::Start => "workflow_started",
+            LifecycleVerb::Pause => "workflow_paused",
+            LifecycleVerb::Resume => "workflow_resumed",
+            LifecycleVerb::Cancel => "workflow_cancelled",
+        };
+        super::worker::mutate(self, id, actor, Some(kind), |snapshot, now| {
             let status = snapshot.status.as_str();
             if !from.contains(&status) {
                 return Err(StoreError::IllegalTransition {
@@ -353,16 +359,6 @@ impl Store {
             super::glue::lifecycle(snapshot, engine_verb, actor, now).map_err(StoreError::Refused)
         })
         .await?;
-        let kind = match verb {
-            LifecycleVerb::Start => "workflow_started",
-            LifecycleVerb::Pause => "workflow_paused",
-            LifecycleVerb::Resume => "workflow_resumed",
-            LifecycleVerb::Cancel => "workflow_cancelled",
-        };
-        let mut tx = self.begin().await?;
-        let now = self.clock.now(&mut tx).await?;
-        append(&mut tx, id, now, actor, kind, None, json!({})).await?;
-        tx.commit().await?;
         self.workflow(id).await
     }
 }

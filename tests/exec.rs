@@ -3,6 +3,10 @@
 #[allow(dead_code)]
 #[path = "../examples/http_agent.rs"]
 mod http_agent;
+#[path = "support/pg.rs"]
+mod pg;
+#[path = "support/specs.rs"]
+mod specs;
 
 use rwf::exec::command::CommandAgent;
 use rwf::exec::http::{HttpAgent, RequestRetry};
@@ -432,4 +436,116 @@ async fn http_run_timeout() {
         .await;
     let (reason, retryable) = failed(&r);
     assert!(retryable && reason.contains("200ms"), "{reason}");
+}
+
+// ---- wired into the worker ----
+
+#[tokio::test]
+async fn worker_runs_agents_from_rwf_toml() {
+    use rwf::store::worker::{Worker, WorkerConfig};
+    use rwf::store::{Clock, LifecycleVerb};
+    let dir = temp_dir();
+    script(
+        &dir,
+        "writer.sh",
+        r#"cat >/dev/null; echo '{"draft": "Widget is here."}'"#,
+    );
+    script(
+        &dir,
+        "asker.sh",
+        "echo 'Which tone should the post take?'; exit 76",
+    );
+    let toml = r#"
+[agents.writer]
+kind = "command"
+program = "./writer.sh"
+timeout = "30s"
+
+[agents.asker]
+kind = "command"
+program = "./asker.sh"
+"#;
+    std::fs::write(dir.join("rwf.toml"), toml).unwrap();
+    let config = rwf::config::Config::load(&dir.join("rwf.toml"))
+        .config
+        .unwrap();
+
+    let db = pg::TestDb::new().await;
+    let clock = Clock::fixed(specs::base());
+    let store = db.store().await.with_clock(clock.clone());
+    let registry = rwf::config::AgentRegistry::new(&config, None);
+    let worker = Worker::new(
+        store.clone(),
+        WorkerConfig {
+            id: "w1".into(),
+            poll: Duration::from_millis(200),
+            grace: Duration::from_secs(2),
+            lease: Duration::from_secs(60),
+            concurrency: 1,
+        },
+        std::sync::Arc::new(registry),
+        std::sync::Arc::new(rwf::engine::NoHooks),
+    );
+    let spec = specs::spec_of(
+        "wired",
+        vec![
+            specs::agent("draft", "writer"),
+            specs::agent("ask", "asker"),
+            specs::agent("ghost", "nobody"),
+        ],
+    );
+    let id = specs::create(&store, spec, specs::base()).await;
+    store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    worker.run_until_idle().await.unwrap();
+    worker.run_until_idle().await.unwrap();
+
+    let tasks = store.tasks(id).await.unwrap();
+    let task = |key: &str| tasks.iter().find(|t| t.key == key).unwrap().clone();
+    assert_eq!(task("draft").status, "succeeded", "{:?}", task("draft"));
+    assert_eq!(
+        task("draft").output,
+        Some(json!({"draft": "Widget is here."}))
+    );
+    // The output is an artifact linked to the attempt.
+    let artifacts: Vec<(String, Value, Option<i64>)> = sqlx::query_as(
+        "SELECT task_key, content, attempt_id FROM rwf.artifacts WHERE workflow_id = $1",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(artifacts.len(), 1);
+    assert_eq!(artifacts[0].0, "draft");
+    assert_eq!(artifacts[0].1, json!({"draft": "Widget is here."}));
+    assert!(artifacts[0].2.is_some());
+    // Needs input: not finished, one notification with the prompt, however often the worker runs.
+    assert!(
+        !matches!(
+            task("ask").status.as_str(),
+            "succeeded" | "failed" | "skipped"
+        ),
+        "{:?}",
+        task("ask")
+    );
+    let feed = store.notifications(Some(id)).await.unwrap();
+    let asks: Vec<_> = feed.iter().filter(|n| n.kind == "input_needed").collect();
+    assert_eq!(asks.len(), 1, "{feed:?}");
+    assert_eq!(asks[0].task_key.as_deref(), Some("ask"));
+    assert_eq!(asks[0].message, "Which tone should the post take?");
+    let events = store.events(id, 0).await.unwrap();
+    let notified: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == "notified" && e.data.to_string().contains("input_needed"))
+        .collect();
+    assert_eq!(notified.len(), 1, "{events:#?}");
+    assert_eq!(notified[0].task_key.as_deref(), Some("ask"));
+    // An agent rwf.toml does not know fails at once, saying what to add.
+    assert_eq!(task("ghost").status, "failed");
+    assert!(task("ghost")
+        .last_error
+        .unwrap_or_default()
+        .contains("[agents.nobody]"));
 }

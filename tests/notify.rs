@@ -1,4 +1,10 @@
-//! Notification sinks and the delivery loop against real receivers on loopback and real processes.
+//! Notification sinks and the delivery loop against real receivers on loopback and real processes;
+//! the Postgres delivery log and `rwf notifications --follow` on a real database.
+
+#[path = "support/pg.rs"]
+mod pg;
+#[path = "support/specs.rs"]
+mod specs;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -319,4 +325,254 @@ async fn the_loop_delivers_on_a_hint_and_stops() {
         .await
         .unwrap()
         .unwrap();
+}
+
+// ---- Postgres: the delivery log and the feed ----
+
+/// A migrated database with one workflow to hang notifications on.
+async fn feed_db() -> (pg::TestDb, rwf::store::Store, Uuid) {
+    let db = pg::TestDb::new().await;
+    let store = db.store().await;
+    let id = specs::create(
+        &store,
+        specs::spec_of("feed", vec![specs::checkpoint("kickoff")]),
+        specs::base(),
+    )
+    .await;
+    (db, store, id)
+}
+
+async fn insert(store: &rwf::store::Store, n: &Notification) {
+    sqlx::query(
+        "INSERT INTO rwf.notifications (id, workflow_id, kind, task_key, recipients, title, message, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(n.id)
+    .bind(n.workflow_id)
+    .bind(&n.kind)
+    .bind(&n.task_key)
+    .bind(json!(n.recipients))
+    .bind(&n.title)
+    .bind(&n.message)
+    .bind(n.created_at)
+    .execute(store.pool())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn postgres_delivery_log_retries_records_and_claims() {
+    use rwf::exec::deliver::DeliveryLog;
+    use rwf::store::delivery::PgDeliveryLog;
+    let (_db, store, wf) = feed_db().await;
+    let (url, received) = receiver(1).await;
+    let mut sent = Vec::new();
+    for i in 0..3 {
+        let mut n = notification("approval_needed", &format!("Sign-off {i}"));
+        n.workflow_id = wf;
+        n.created_at = t0() + ChronoDuration::seconds(i);
+        insert(&store, &n).await;
+        sent.push(n);
+    }
+    let log = PgDeliveryLog::new(store.clone(), Duration::from_secs(3600));
+    let deliverer = Deliverer::new(vec![route(WebhookSink::new("hooks", url), None)], policy());
+    let now = t0() + ChronoDuration::minutes(1);
+    let first = deliverer.deliver_due(&log, now).await.unwrap();
+    assert_eq!((first.delivered, first.failed), (2, 1));
+    let retry = deliverer
+        .deliver_due(&log, now + ChronoDuration::seconds(5))
+        .await
+        .unwrap();
+    assert_eq!(retry.delivered, 1);
+    assert_eq!(
+        deliverer
+            .deliver_due(&log, now + ChronoDuration::hours(1))
+            .await
+            .unwrap()
+            .attempted(),
+        0
+    );
+
+    let requests = received.requests.lock().unwrap().clone();
+    let ids: std::collections::BTreeSet<String> =
+        requests.iter().map(|(id, _)| id.clone().unwrap()).collect();
+    assert_eq!(requests.len(), 4);
+    assert_eq!(
+        ids.len(),
+        3,
+        "every notification delivered, one of them twice"
+    );
+    let attempts = store.delivery_attempts(None).await.unwrap();
+    let outcomes: Vec<(&str, i32)> = attempts
+        .iter()
+        .map(|a| (a.outcome.as_str(), a.attempt))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("failed", 1),
+            ("delivered", 1),
+            ("delivered", 1),
+            ("delivered", 2)
+        ]
+    );
+    assert_eq!(attempts[0].notification_id, sent[0].id);
+    assert!(attempts[0].error.as_deref().unwrap().contains("500"));
+
+    // A claimed pair is not handed to a second deliverer at the same time.
+    let mut n = notification("task_failed", "Build failed");
+    n.workflow_id = wf;
+    n.created_at = now;
+    insert(&store, &n).await;
+    let sinks = vec!["hooks".to_string()];
+    let claimed = log.due(&sinks, now, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(log.due(&sinks, now, 10).await.unwrap().is_empty());
+    // Abandoned (the deliverer died): due again once the claim ran out.
+    let again = log
+        .due(&sinks, now + ChronoDuration::minutes(6), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].notification, n);
+}
+
+#[tokio::test]
+async fn notifications_follow_shows_a_new_item_within_a_second() {
+    use std::io::BufRead;
+    let (db, store, wf) = feed_db().await;
+    let mut old = notification("approval_needed", "Already there");
+    old.workflow_id = wf;
+    insert(&store, &old).await;
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args([
+            "notifications",
+            "--follow",
+            "--format",
+            "json",
+            "--database-url",
+            &db.url,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<(std::time::Instant, String)>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send((std::time::Instant::now(), line)).is_err() {
+                break;
+            }
+        }
+    });
+    // The existing item is printed once the listener is up.
+    let (_, first) = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the feed is printed");
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["id"], old.id.to_string());
+
+    let mut new = notification("input_needed", "Draft needs a tone");
+    new.workflow_id = wf;
+    new.created_at = Utc::now();
+    let written = std::time::Instant::now();
+    insert(&store, &new).await;
+    let got = rx.recv_timeout(Duration::from_secs(1));
+    let _ = child.kill();
+    let _ = child.wait();
+    let (at, line) = got.expect("the new notification within 1 s");
+    let line: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(line["id"], new.id.to_string());
+    assert_eq!(line["kind"], "input_needed");
+    assert!(at.duration_since(written) < Duration::from_secs(1));
+    // Nothing else (no repeat of the old one).
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+}
+
+#[tokio::test]
+async fn rwf_worker_delivers_the_feed_to_configured_sinks() {
+    let db = pg::TestDb::new().await;
+    let store = db.store().await;
+    let (url, received) = receiver(1).await;
+    let dir = std::env::temp_dir().join(format!("rwf-worker-sinks-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("rwf.toml"),
+        format!(
+            "[[sinks]]\nkind = \"webhook\"\nname = \"ops\"\nurl = \"{url}\"\nkinds = [\"notification\"]\n\n[delivery]\ninitial_backoff = \"200ms\"\n"
+        ),
+    )
+    .unwrap();
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args([
+            "worker",
+            "--poll",
+            "1",
+            "--database-url",
+            &db.url,
+            "--id",
+            "sinks-test",
+        ])
+        .current_dir(&dir)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let id = specs::create(
+        &store,
+        specs::spec_of(
+            "announce",
+            vec![specs::notification("ga", "Widget is generally available")],
+        ),
+        Utc::now() + ChronoDuration::days(1),
+    )
+    .await;
+    store
+        .transition(id, rwf::store::LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let delivered = loop {
+        let requests = received.requests.lock().unwrap().clone();
+        if requests.len() >= 2 || started.elapsed() > Duration::from_secs(20) {
+            break requests;
+        }
+        drop(requests);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The receiver answered before the worker recorded it: wait for the record.
+    let recorded = std::time::Instant::now();
+    while recorded.elapsed() < Duration::from_secs(5)
+        && !store
+            .delivery_attempts(None)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.outcome == "delivered")
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = worker.kill();
+    let _ = worker.wait();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(delivered.len(), 2, "a failed first delivery and its retry");
+    assert_eq!(delivered[0], delivered[1]);
+    assert_eq!(delivered[0].1["kind"], "notification");
+    assert_eq!(delivered[0].1["workflow_id"], id.to_string());
+    assert_eq!(delivered[0].1["message"], "Widget is generally available");
+    let announced: Uuid = delivered[0].1["id"].as_str().unwrap().parse().unwrap();
+    let attempts = store.delivery_attempts(Some(announced)).await.unwrap();
+    let outcomes: Vec<&str> = attempts.iter().map(|a| a.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["failed", "delivered"]);
+    // Other kinds (the workflow's completion) are recorded as skipped by the `kinds` filter.
+    for other in store.delivery_attempts(None).await.unwrap() {
+        if other.notification_id != announced {
+            assert_eq!(other.outcome, "skipped");
+            assert!(other.error.unwrap().contains("not in the sink's kinds"));
+        }
+    }
 }

@@ -110,6 +110,16 @@ pub fn run(args: Args) -> CmdResult {
             concurrency: args.concurrency.max(1),
         };
         let config = super::db::load_config(args.config.as_deref())?;
+        // Notifications go out to rwf.toml's sinks beside the reconciler, until the worker stops.
+        let (stop_delivery, stop_rx) = tokio::sync::watch::channel(false);
+        let deliverer = crate::exec::deliver::Deliverer::new(config.routes(), config.delivery);
+        let delivery = tokio::spawn(crate::store::delivery::deliver_feed(
+            store.clone(),
+            deliverer,
+            worker_config.poll,
+            stop_rx,
+            &|e| eprintln!("deliver: {e}"),
+        ));
         let executor = executor(&store, config, args.test_executor);
         let worker = Worker::new(
             store,
@@ -132,7 +142,12 @@ pub fn run(args: Args) -> CmdResult {
                 _ = term.recv() => {}
             }
         };
-        worker.run(shutdown).await?;
+        let ran = worker.run(shutdown).await;
+        let _ = stop_delivery.send(true);
+        if let Ok(Err(e)) = delivery.await {
+            eprintln!("deliver: {e}");
+        }
+        ran?;
         eprintln!("worker {} stopped", worker.id());
         Ok(Outcome::Ok)
     })

@@ -3,11 +3,6 @@
 use crate::spec::Scope;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Whether a user belongs to a scope. `None`: the directory cannot tell (unknown user or team).
-pub trait Membership {
-    fn is_member(&self, user: &str, scope: &Scope) -> Option<bool>;
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct User {
     pub name: Option<String>,
@@ -56,14 +51,13 @@ impl Directory {
             || self.teams.values().any(|t| t.members.contains(user))
     }
 
-    /// The same as `is_member(..) == Some(true)`.
+    /// The same as `membership(..) == Some(true)`.
     pub fn is_in_scope(&self, user: &str, scope: &Scope) -> bool {
-        self.is_member(user, scope) == Some(true)
+        self.membership(user, scope) == Some(true)
     }
-}
 
-impl Membership for Directory {
-    fn is_member(&self, user: &str, scope: &Scope) -> Option<bool> {
+    /// Whether a user belongs to a scope. `None`: the directory cannot tell (unknown user or team).
+    pub fn membership(&self, user: &str, scope: &Scope) -> Option<bool> {
         match scope {
             Scope::User(name) => Some(name == user),
             Scope::Team(team) => {
@@ -88,6 +82,13 @@ impl Membership for Directory {
             // Channels are places, not people: nobody approves as a channel.
             Scope::Channel(_) => Some(false),
         }
+    }
+}
+
+/// The engine's membership check (`rwf approve` scope checks): unknown counts as not a member.
+impl crate::engine::Membership for Directory {
+    fn is_member(&self, person: &str, scope: &Scope) -> bool {
+        self.is_in_scope(person, scope)
     }
 }
 
@@ -203,9 +204,12 @@ mod tests {
             ("alice", Scope::Channel("#launch".into()), Some(false)),
         ];
         for (user, scope, expected) in cases {
-            assert_eq!(d.is_member(user, &scope), expected, "{user} in {scope:?}");
+            assert_eq!(d.membership(user, &scope), expected, "{user} in {scope:?}");
         }
         assert!(d.is_in_scope("alice", &team("legal")));
         assert!(!d.is_in_scope("zed", &team("legal")));
+        let engine_view: &dyn crate::engine::Membership = &d;
+        assert!(engine_view.is_member("alice", &team("legal")));
+        assert!(!engine_view.is_member("zed", &team("legal")));
     }
 }

@@ -9,12 +9,14 @@ mod codes;
 mod directory;
 mod duration;
 mod raw;
+mod registry;
 mod sinks;
 
 pub use agents::AgentConfig;
 pub use codes::CODES;
-pub use directory::{Directory, Membership, Team, User};
+pub use directory::{Directory, Team, User};
 pub use duration::parse_duration;
+pub use registry::AgentRegistry;
 pub use sinks::{SinkConfig, SinkTarget};
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -46,6 +48,46 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// The text read, for rendering diagnostics.
     pub source: String,
+}
+
+impl Loaded {
+    /// Each diagnostic as one line, `file:line:col: error[RWF106]: message (help: ...)`.
+    pub fn rendered(&self) -> Vec<String> {
+        let index = crate::diagnostic::LineIndex::new(&self.source);
+        self.diagnostics
+            .iter()
+            .map(|d| {
+                let at = match (&d.file, &d.span) {
+                    (Some(f), Some(span)) => {
+                        let lc = index.line_col(span.start);
+                        format!("{f}:{}:{}: ", lc.line, lc.col)
+                    }
+                    (Some(f), None) => format!("{f}: "),
+                    _ => String::new(),
+                };
+                let help = d
+                    .help
+                    .as_ref()
+                    .map(|h| format!(" (help: {h})"))
+                    .unwrap_or_default();
+                format!(
+                    "{at}{}[{}]: {}{help}",
+                    d.severity.as_str(),
+                    d.code,
+                    d.message
+                )
+            })
+            .collect()
+    }
+
+    /// The config, or every rendered diagnostic when there are errors. Warnings come back with it.
+    pub fn into_result(self) -> Result<(Config, Vec<String>), Vec<String>> {
+        let rendered = self.rendered();
+        match self.config {
+            Some(config) => Ok((config, rendered)),
+            None => Err(rendered),
+        }
+    }
 }
 
 /// The nearest `rwf.toml` in `start` or one of its ancestors.

@@ -240,3 +240,17 @@ fn the_documented_example_is_clean() {
         .is_in_scope("bob", &crate::spec::Scope::Team("legal".into())));
     assert!(config.executor_for("blog-draft-writer").is_some());
 }
+
+#[test]
+fn rendered_for_the_terminal() {
+    let loaded = Config::parse(
+        "[agents.w]\nkind = \"command\"\nprogram = \"x\"\ntimeout = \"soon\"",
+        "conf/rwf.toml",
+        Path::new("."),
+    );
+    let errors = loaded.into_result().unwrap_err();
+    assert_eq!(
+        errors,
+        ["conf/rwf.toml:4:11: error[RWF106]: invalid duration `soon` (help: write amounts with units ms, s, m, h, d, e.g. `10m` or `1h30m`)"]
+    );
+}

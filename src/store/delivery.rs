@@ -133,7 +133,9 @@ impl DeliveryLog for PgDeliveryLog {
                     error,
                     retry_at: None,
                 } => ("gave_up", "gave_up", None, Some(error.as_str())),
-                AttemptResult::Skipped { reason } => ("skipped", "skipped", None, Some(reason.as_str())),
+                AttemptResult::Skipped { reason } => {
+                    ("skipped", "skipped", None, Some(reason.as_str()))
+                }
             };
             let mut tx = self.store.pool().begin().await.map_err(to_string)?;
             sqlx::query(
@@ -188,6 +190,12 @@ pub struct NotificationListener {
 }
 
 impl NotificationListener {
+    /// Waits for the next new-notification hint, however long it takes.
+    pub async fn recv(&mut self) -> Result<()> {
+        self.listener.recv().await?;
+        Ok(())
+    }
+
     /// Waits for the next new-notification hint, at most `timeout`. `Ok(true)`: a hint came.
     pub async fn wait(&mut self, timeout: Duration) -> Result<bool> {
         match tokio::time::timeout(timeout, self.listener.recv()).await {
@@ -256,7 +264,8 @@ impl Store {
         &self,
         notification: Option<Uuid>,
     ) -> Result<Vec<DeliveryAttemptRow>> {
-        let rows: Vec<(Uuid, String, i32, DateTime<Utc>, String, Option<String>)> = sqlx::query_as(
+        type AttemptTuple = (Uuid, String, i32, DateTime<Utc>, String, Option<String>);
+        let rows: Vec<AttemptTuple> = sqlx::query_as(
             "SELECT notification_id, sink, attempt, at, outcome, error FROM rwf.delivery_attempts
              WHERE $1::uuid IS NULL OR notification_id = $1 ORDER BY id",
         )
@@ -275,4 +284,34 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// Runs the deliverer on the feed until `stop` turns true: wakes on every new notification (LISTEN),
+/// at the next retry, or every `idle`. Reads the store's clock (virtual in tests).
+pub async fn deliver_feed(
+    store: Store,
+    deliverer: crate::exec::deliver::Deliverer,
+    idle: Duration,
+    stop: tokio::sync::watch::Receiver<bool>,
+    on_error: &(dyn Fn(String) + Send + Sync),
+) -> Result<()> {
+    if deliverer.routes.is_empty() {
+        return Ok(());
+    }
+    let log = PgDeliveryLog::new(store.clone(), deliverer.policy.max_age);
+    let hint = std::sync::Arc::new(tokio::sync::Notify::new());
+    let mut listener = store.listen_notifications().await?;
+    let relay = {
+        let hint = hint.clone();
+        tokio::spawn(async move {
+            while listener.recv().await.is_ok() {
+                hint.notify_one();
+            }
+        })
+    };
+    let clock = store.clock().clone();
+    let now = move || clock.peek().unwrap_or_else(Utc::now);
+    deliverer.run(&log, &now, &hint, idle, stop, on_error).await;
+    relay.abort();
+    Ok(())
 }

@@ -19,6 +19,7 @@ pub const NOTIFICATION_KINDS: &[&str] = &[
     "approval_reopened",
     "task_failed",
     "input_needed",
+    "decision_needed",
     "workflow_completed",
     "workflow_failed",
     "workflow_cancelled",

@@ -1,0 +1,2 @@
+" rwf release templates: *.rwf
+autocmd BufRead,BufNewFile *.rwf setfiletype rwf

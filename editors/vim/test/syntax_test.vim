@@ -1,0 +1,107 @@
+" Headless Vim test: `vim -Nu NONE -es -S editors/vim/test/syntax_test.vim`, run from the repo root.
+" Loads the plugin from editors/vim, opens the all-constructs fixture, checks filetype, syntax groups
+" of chosen words, comment settings and indentation; writes one line per check to $RWF_VIM_OUT.
+set nocompatible
+let s:root = getcwd()
+execute 'set runtimepath^=' . fnameescape(s:root . '/editors/vim')
+filetype plugin indent on
+syntax on
+
+let s:out = []
+let s:failed = 0
+function! s:Check(name, ok, detail) abort
+  call add(s:out, (a:ok ? 'ok - ' : 'not ok - ') . a:name . (a:ok ? '' : ': ' . a:detail))
+  if !a:ok
+    let s:failed += 1
+  endif
+endfunction
+
+" The syntax group at the first occurrence of `word` on the first line matching `line_re`.
+function! s:GroupAt(line_re, word) abort
+  let l:lnum = search(a:line_re, 'nw')
+  if l:lnum == 0
+    return '<no line ' . a:line_re . '>'
+  endif
+  let l:col = stridx(getline(l:lnum), a:word)
+  if l:col < 0
+    return '<no word ' . a:word . '>'
+  endif
+  return synIDattr(synID(l:lnum, l:col + 1, 1), 'name')
+endfunction
+
+execute 'edit ' . fnameescape(s:root . '/editors/vscode/test/fixtures/all-constructs.rwf')
+call s:Check('filetype is rwf', &filetype ==# 'rwf', &filetype)
+call s:Check('syntax is loaded', get(b:, 'current_syntax', '') ==# 'rwf', get(b:, 'current_syntax', ''))
+call s:Check('commentstring', &commentstring ==# '// %s', &commentstring)
+
+for [s:line, s:word, s:group] in [
+      \ ['^\s*agent draft_blog', 'agent', 'rwfStep'],
+      \ ['^\s*agent draft_blog', 'draft_blog', 'rwfTaskName'],
+      \ ['^\s*wait cool_down', 'wait', 'rwfStep'],
+      \ ['^template ', 'template', 'rwfDeclaration'],
+      \ ['^template ', 'product_launch', 'rwfDeclName'],
+      \ ['^template ', 'version', 'rwfDeclaration'],
+      \ ['^use std/policies', 'use', 'rwfDeclaration'],
+      \ ['^\s*param product', 'string', 'rwfType'],
+      \ ['at release - 6 weeks', 'release', 'rwfRelease'],
+      \ ['at release - 6 weeks', 'weeks', 'rwfUnit'],
+      \ ['at release - 6 weeks', '09:00', 'rwfTime'],
+      \ ['at release - 14 business', '- 14', 'rwfOperator'],
+      \ ['at release - 14 business', 'business', 'rwfUnit'],
+      \ ['covers 2025', '2025-01-01', 'rwfDate'],
+      \ ['param release: datetime =', '2026-09-15T09:00', 'rwfDate'],
+      \ ['param owner: scope', 'organization', 'rwfScopeFn'],
+      \ ['weekend saturday', 'saturday', 'rwfValue'],
+      \ ['after legal, draft_blog on any', 'legal', 'rwfTaskRef'],
+      \ ['after legal, draft_blog on any', 'draft_blog', 'rwfTaskRef'],
+      \ ['after legal, draft_blog on any', 'any', 'rwfValue'],
+      \ ['before release.due', 'due', 'rwfAnchorPoint'],
+      \ ['at retro.end', 'retro', 'rwfTaskAnchor'],
+      \ ['hook input shape_input', 'input', 'rwfHookPoint'],
+      \ ['hook input shape_input', 'shape_input', 'rwfHookFn'],
+      \ ['hook retry business', 'retry', 'rwfHookPoint'],
+      \ ['on_reject needs', 'needs_revision', 'rwfValue'],
+      \ ['approvers team', 'team', 'rwfScopeFn'],
+      \ ['approvers team', 'quorum', 'rwfField'],
+      \ ['Kick-off: \${product}', 'Kick-off', 'rwfString'],
+      \ ['Kick-off: \${product}', 'product}', 'rwfInterpName'],
+      \ ['Kick-off: \${product}', '${', 'rwfInterpDelim'],
+      \ ['instructions "Run', '\"', 'rwfEscape'],
+      \ ['^// Every construct', 'Every', 'rwfComment'],
+      \ ['rwf-ignore RWF012', 'rwf-ignore', 'rwfIgnore'],
+      \ ['jitter 0.2', '0.2', 'rwfNumber'],
+      \ ['jitter 0.2', 'exponential', 'rwfValue'],
+      \ ]
+  let s:got = s:GroupAt(s:line, s:word)
+  call s:Check('syntax of "' . s:word . '" in /' . s:line . '/ is ' . s:group, s:got ==# s:group, 'got ' . s:got)
+endfor
+
+" Indentation: flatten the fixture, reindent with =, expect the original back.
+let s:want = getline(1, '$')
+silent %s/^\s\+//e
+silent normal! gg=G
+let s:got = getline(1, '$')
+let s:bad = filter(range(len(s:want)), 's:want[v:val] !=# s:got[v:val]')
+call s:Check('gg=G restores the fixture indentation', empty(s:bad),
+      \ empty(s:bad) ? '' : 'line ' . (s:bad[0] + 1) . ': ' . string(s:got[s:bad[0]]))
+
+" Folding: the template block folds.
+call s:Check('blocks fold', foldlevel(search('^\s*agent draft_blog', 'nw') + 1) >= 2,
+      \ 'foldlevel ' . foldlevel(search('^\s*agent draft_blog', 'nw') + 1))
+
+" Every template keeps its indentation under gg=G, and its filetype is detected.
+for s:file in glob(s:root . '/templates/*.rwf', 0, 1)
+  execute 'edit! ' . fnameescape(s:file)
+  let s:want = getline(1, '$')
+  silent %s/^\s\+//e
+  silent normal! gg=G
+  let s:got = getline(1, '$')
+  let s:bad = filter(range(len(s:want)), 's:want[v:val] !=# s:got[v:val]')
+  call s:Check('indent of ' . fnamemodify(s:file, ':t'), &filetype ==# 'rwf' && empty(s:bad),
+        \ empty(s:bad) ? &filetype : 'line ' . (s:bad[0] + 1) . ': ' . string(s:got[s:bad[0]]))
+  silent edit!
+endfor
+
+call add(s:out, printf('vim: %d passed, %d failed', len(s:out) - s:failed, s:failed))
+call writefile(s:out, empty($RWF_VIM_OUT) ? '/dev/stdout' : $RWF_VIM_OUT)
+execute s:failed ? 'cquit' : 'qall!'

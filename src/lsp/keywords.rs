@@ -1,0 +1,173 @@
+//! The words of the `.rwf` language by role: completion offers them, and the editor grammars
+//! (`editors/vscode/syntaxes`, `editors/vim/syntax`) must agree with them and with `grammar/rwf.pest`
+//! (checked by `tests/editors.rs`).
+
+/// Step types: each starts a task.
+pub const STEP_KEYWORDS: &[&str] = &[
+    "checkpoint",
+    "agent",
+    "approval",
+    "manual",
+    "notification",
+    "wait",
+];
+
+/// Words that start a top-level or template-level declaration.
+pub const DECLARATION_KEYWORDS: &[&str] = &[
+    "use",
+    "policy",
+    "calendar",
+    "template",
+    "version",
+    "description",
+    "param",
+    "target",
+    "hooks",
+    "defaults",
+    "phase",
+];
+
+/// Words that start a field inside a task, `defaults`, `policy`, `retry` or `calendar` block.
+pub const FIELD_KEYWORDS: &[&str] = &[
+    "uses",
+    "input",
+    "at",
+    "window",
+    "after",
+    "timeout",
+    "retry",
+    "labels",
+    "risk",
+    "hook",
+    "approvers",
+    "quorum",
+    "deadline",
+    "remind",
+    "on_reject",
+    "on_expire",
+    "not_author_of",
+    "instructions",
+    "assignee",
+    "optional",
+    "required",
+    "pre_release",
+    "to",
+    "message",
+    "for",
+    "until",
+    "on_failure",
+    "on_missed",
+    "on_cancel",
+    "attempts",
+    "backoff",
+    "initial",
+    "factor",
+    "cap",
+    "jitter",
+    "weekend",
+    "covers",
+    "include",
+    "holiday",
+];
+
+/// Words inside schedules and clauses: anchors, directions, connectives.
+pub const SCHEDULE_KEYWORDS: &[&str] = &["release", "before", "in", "every", "on"];
+
+/// Anchor points after a task key (`kickoff.end`).
+pub const ANCHOR_POINTS: &[&str] = &["start", "due", "end"];
+
+/// Units of durations and offsets (`business` pairs with `day`/`days`).
+pub const UNITS: &[&str] = &[
+    "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months",
+    "business",
+];
+
+/// Enumerated values of policies and fields.
+pub const VALUES: &[&str] = &[
+    "fixed",
+    "exponential",
+    "block",
+    "skip",
+    "fire_asap",
+    "require_manual_decision",
+    "fail",
+    "abort",
+    "drain",
+    "needs_revision",
+    "cancel",
+    "escalate",
+    "reject",
+    "low",
+    "medium",
+    "high",
+    "critical",
+    "success",
+    "failed",
+    "skipped",
+    "any",
+    "true",
+    "false",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// Param types.
+pub const TYPES: &[&str] = &[
+    "string", "datetime", "timezone", "list", "scope", "number", "bool", "date", "duration",
+];
+
+/// Scope constructors: `team("legal")`.
+pub const SCOPE_FUNCTIONS: &[&str] = &["team", "user", "org", "organization", "channel"];
+
+/// Hook points after `hook`.
+pub const HOOK_POINTS: &[&str] = &[
+    "retry",
+    "missed",
+    "gate",
+    "approvers",
+    "input",
+    "notification",
+];
+
+/// Every keyword group, by name, as the editor grammars group them.
+pub const GROUPS: &[(&str, &[&str])] = &[
+    ("step", STEP_KEYWORDS),
+    ("declaration", DECLARATION_KEYWORDS),
+    ("field", FIELD_KEYWORDS),
+    ("schedule", SCHEDULE_KEYWORDS),
+    ("anchor", ANCHOR_POINTS),
+    ("unit", UNITS),
+    ("value", VALUES),
+    ("type", TYPES),
+    ("scope", SCOPE_FUNCTIONS),
+    ("hook", HOOK_POINTS),
+];
+
+/// Words the parser reads as plain names that the compiler gives a meaning: the `release` anchor
+/// and the anchor points. Highlighted as keywords, absent from `grammar/rwf.pest` as literals.
+pub const CONTEXTUAL: &[&str] = &["release", "start", "due", "end"];
+
+/// True for a word that begins a field (ends the schedule expression before it).
+pub fn is_field_keyword(word: &str) -> bool {
+    FIELD_KEYWORDS.contains(&word) || word == "policy"
+}
+
+/// Every distinct keyword, sorted.
+pub fn all() -> Vec<&'static str> {
+    let mut words: Vec<&str> = GROUPS.iter().flat_map(|(_, g)| g.iter().copied()).collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}

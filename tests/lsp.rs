@@ -1,0 +1,518 @@
+//! `rwf lsp` end to end: spawn the binary and speak JSON-RPC over stdio as an editor would.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    /// Notifications that arrived while waiting for something else.
+    pending: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn rwf lsp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, incoming) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut len = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; len.expect("Content-Length header")];
+                reader.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            incoming,
+            pending: Vec::new(),
+            next_id: 0,
+        };
+        let init = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
+        let caps = &init["result"]["capabilities"];
+        for cap in [
+            "definitionProvider",
+            "referencesProvider",
+            "hoverProvider",
+            "completionProvider",
+            "documentFormattingProvider",
+            "documentSymbolProvider",
+        ] {
+            assert!(!caps[cap].is_null(), "capability {cap} missing: {caps}");
+        }
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// The whole response (`result` or `error`).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        loop {
+            let msg = self
+                .incoming
+                .recv_timeout(TIMEOUT)
+                .expect("response in time");
+            if msg["id"] == json!(id) {
+                return msg;
+            }
+            self.pending.push(msg);
+        }
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params);
+        assert!(response["error"].is_null(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    /// The next `publishDiagnostics` for `uri` with this document version.
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let matches = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == json!(version)
+        };
+        if let Some(i) = self.pending.iter().position(matches) {
+            let m = self.pending.remove(i);
+            return m["params"]["diagnostics"].as_array().unwrap().clone();
+        }
+        loop {
+            let m = self
+                .incoming
+                .recv_timeout(TIMEOUT)
+                .expect("diagnostics in time");
+            if matches(&m) {
+                return m["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.pending.push(m);
+        }
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "rwf", "version": 1, "text": text } }),
+        );
+    }
+
+    fn change(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+    }
+
+    fn shutdown(mut self) {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r["error"].is_null(), "{r}");
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "rwf lsp exited with {status}");
+    }
+}
+
+/// LSP position (line, UTF-16 column) of the `nth` occurrence of `needle`, computed independently.
+fn pos_of(text: &str, needle: &str, nth: usize) -> (u64, u64) {
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle} #{nth}"))
+        .0;
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..offset].matches('\n').count() as u64;
+    let col = text[line_start..offset].encode_utf16().count() as u64;
+    (line, col)
+}
+
+fn at(text: &str, needle: &str, nth: usize) -> Value {
+    let (line, character) = pos_of(text, needle, nth);
+    json!({ "line": line, "character": character })
+}
+
+fn range_of(text: &str, needle: &str, nth: usize) -> Value {
+    let (line, character) = pos_of(text, needle, nth);
+    let end = character + needle.encode_utf16().count() as u64;
+    json!({ "start": { "line": line, "character": character }, "end": { "line": line, "character": end } })
+}
+
+fn doc_pos(uri: &str, text: &str, needle: &str, nth: usize) -> Value {
+    json!({ "textDocument": { "uri": uri }, "position": at(text, needle, nth) })
+}
+
+const GOOD: &str = r#"// A launch, for the language server tests.
+template launch "Launch ${product}" version 1 {
+  param product: string "Product name"
+  param release: datetime = 2026-09-15T09:00
+  param tz: timezone = "America/New_York"
+
+  target release in tz
+
+  phase prep "Preparation" {
+    checkpoint kickoff "Kick-off: ${product}" { at release - 6 weeks at 09:00 }
+  }
+
+  agent draft "Draft the post" {
+    uses "blog-draft-writer"
+    input { product: product }
+    at kickoff + 2 days at 10:00
+    after kickoff
+  }
+
+  checkpoint go "🚀 Go ${product}" { at release  after draft }
+}
+"#;
+
+#[test]
+fn diagnostics_follow_edits_with_utf16_ranges() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/launch.rwf";
+    let bad = GOOD.replace("after draft }", "after drafft }");
+    c.open(uri, &bad);
+    let diags = c.diagnostics(uri, 1);
+    let hit = diags
+        .iter()
+        .find(|d| d["range"] == range_of(&bad, "drafft", 0))
+        .unwrap_or_else(|| {
+            panic!("no diagnostic on `drafft` (after a 🚀 on its line): {diags:#?}")
+        });
+    assert_eq!(hit["code"], "RWF013", "{hit}");
+    assert_eq!(hit["severity"], 1);
+    assert_eq!(hit["source"], "rwf");
+
+    c.change(uri, 2, GOOD);
+    let diags = c.diagnostics(uri, 2);
+    assert_eq!(diags, Vec::<Value>::new(), "fixed file is clean");
+
+    // A burst of edits: the last text wins, and nothing is published for the file after it.
+    for version in 3..=12 {
+        let text = if version == 12 { bad.as_str() } else { GOOD };
+        c.change(uri, version, text);
+    }
+    let last = c.diagnostics(uri, 12);
+    assert!(last.iter().any(|d| d["code"] == "RWF013"), "{last:?}");
+    let before = c.pending.len();
+    c.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let stale: Vec<_> = c.pending[before..]
+        .iter()
+        .filter(|m| m["params"]["uri"] == uri)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "published after the last version: {stale:?}"
+    );
+
+    c.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    c.shutdown();
+}
+
+#[test]
+fn navigation_hover_completion_symbols() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/nav.rwf";
+    c.open(uri, GOOD);
+    let _ = c.diagnostics(uri, 1);
+
+    // Definition: `after kickoff` → the task key after `checkpoint`.
+    let def = c.result("textDocument/definition", doc_pos(uri, GOOD, "kickoff", 2));
+    assert_eq!(def["uri"], uri);
+    assert_eq!(def["range"], range_of(GOOD, "kickoff", 0));
+    // A param used in an interpolation.
+    let def = c.result("textDocument/definition", doc_pos(uri, GOOD, "product}", 2));
+    assert_eq!(
+        def["range"],
+        range_of(GOOD, "product", 1),
+        "param declaration"
+    );
+
+    // References of kickoff: declaration + `at kickoff` + `after kickoff`.
+    let mut params = doc_pos(uri, GOOD, "kickoff", 0);
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = c.result("textDocument/references", params.clone());
+    let ranges: Vec<_> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["range"].clone())
+        .collect();
+    assert_eq!(
+        ranges,
+        vec![
+            range_of(GOOD, "kickoff", 0),
+            range_of(GOOD, "kickoff", 1),
+            range_of(GOOD, "kickoff", 2)
+        ]
+    );
+    params["context"] = json!({ "includeDeclaration": false });
+    assert_eq!(
+        c.result("textDocument/references", params)
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Hover on a task use: its type and schedule.
+    let hover = c.result("textDocument/hover", doc_pos(uri, GOOD, "draft }", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**agent** `draft`"), "{text}");
+    assert!(text.contains("at kickoff + 2 days at 10:00"), "{text}");
+    // The release has a default, so the resolved schedule is shown: 2026-09-15 − 6 weeks = Aug 4
+    // (kick-off), + 2 days at 10:00 New York time.
+    assert!(text.contains("planned: Thu 2026-08-06 10:00 EDT"), "{text}");
+
+    // Completion after `after `: task keys and keywords.
+    let mut edited = GOOD.replace("after draft }", "after  }");
+    edited.push('\n');
+    c.change(uri, 2, &edited);
+    let _ = c.diagnostics(uri, 2);
+    let (line, col) = pos_of(&edited, "after  }", 0);
+    let items = c.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col + 6 } }),
+    );
+    let items = items.as_array().unwrap();
+    let label = |l: &str| items.iter().find(|i| i["label"] == l).cloned();
+    let draft = label("draft").expect("task key offered");
+    assert!(draft["detail"].as_str().unwrap().contains("agent"));
+    assert!(label("kickoff").is_some());
+    assert!(label("product").is_some(), "params offered");
+    assert_eq!(label("approval").unwrap()["kind"], 14, "keywords offered");
+    assert!(
+        draft["sortText"].as_str() < label("approval").unwrap()["sortText"].as_str(),
+        "names first after `after`"
+    );
+    // After `kickoff.`: the anchor points.
+    let edited = GOOD.replace("at kickoff + 2 days", "at kickoff. + 2 days");
+    c.change(uri, 3, &edited);
+    let _ = c.diagnostics(uri, 3);
+    let (line, col) = pos_of(&edited, "kickoff.", 0);
+    let items = c.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col + 8 } }),
+    );
+    let labels: Vec<_> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["start", "due", "end"]);
+
+    c.change(uri, 4, GOOD);
+    let _ = c.diagnostics(uri, 4);
+
+    // Outline: template → phase → kickoff; draft and go under the template; params too.
+    let symbols = c.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let symbols = symbols.as_array().unwrap();
+    assert_eq!(symbols.len(), 1, "{symbols:#?}");
+    let template = &symbols[0];
+    assert_eq!(template["name"], "launch");
+    let names: Vec<_> = template["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["product", "release", "tz", "prep", "draft", "go"]);
+    let prep = &template["children"][3];
+    assert_eq!(prep["children"][0]["name"], "kickoff");
+    assert_eq!(
+        prep["children"][0]["selectionRange"],
+        range_of(GOOD, "kickoff", 0)
+    );
+
+    c.shutdown();
+}
+
+#[test]
+fn formatting_matches_rwf_fmt_and_is_stable() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/fmt.rwf";
+    let messy = GOOD
+        .replace("  agent draft", "      agent    draft")
+        .replace("    uses ", "uses ");
+    c.open(uri, &messy);
+    let _ = c.diagnostics(uri, 1);
+    let params = json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } });
+    let edits = c.result("textDocument/formatting", params.clone());
+    let edits = edits.as_array().expect("edits for a messy file");
+    assert_eq!(edits.len(), 1);
+    let formatted = edits[0]["newText"].as_str().unwrap().to_string();
+    assert!(
+        formatted.contains("\n  agent draft \"Draft the post\" {\n    uses "),
+        "{formatted}"
+    );
+
+    // The same text as `rwf fmt`'s formatter.
+    let parsed = rwf::syntax::parse("fmt.rwf", &messy);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert_eq!(
+        formatted,
+        rwf::syntax::format(&messy, &parsed.file),
+        "the server formats as rwf fmt does"
+    );
+
+    // A file with syntax errors is refused with a reason, not mangled.
+    c.change(uri, 2, "template t {\n  agent a \"A\" { at }\n");
+    let _ = c.diagnostics(uri, 2);
+    let refused = c.request("textDocument/formatting", params.clone());
+    let why = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(why.contains("syntax errors"), "{refused}");
+
+    c.change(uri, 3, &formatted);
+    let _ = c.diagnostics(uri, 3);
+    assert_eq!(
+        c.result("textDocument/formatting", params),
+        Value::Null,
+        "already formatted"
+    );
+    c.shutdown();
+}
+
+#[test]
+fn a_failing_request_returns_an_error_and_the_server_stays_up() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/iso.rwf";
+    let r = c.request("textDocument/hover", json!({ "nonsense": true }));
+    assert_eq!(r["error"]["code"], -32602, "invalid params: {r}");
+    let r = c.request("textDocument/hover", doc_pos(uri, GOOD, "draft", 0));
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("not open"),
+        "{r}"
+    );
+    let r = c.request("rwf/unknown", json!({}));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    // Garbage text never takes the server down; positions past the end clamp.
+    let junk = "template \"\u{1F680}${ { } } }} agent after at .due + - \"\n\u{0}";
+    c.open(uri, junk);
+    let _ = c.diagnostics(uri, 1);
+    for method in [
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/completion",
+    ] {
+        let r = c.request(
+            method,
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 99, "character": 99 } }),
+        );
+        assert!(r.get("result").is_some() || r.get("error").is_some(), "{r}");
+    }
+    let symbols = c.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(symbols.is_array());
+    // Still answering.
+    c.open("file:///tmp/rwf-lsp-test/ok.rwf", GOOD);
+    let _ = c.diagnostics("file:///tmp/rwf-lsp-test/ok.rwf", 1);
+    let def = c.result(
+        "textDocument/definition",
+        doc_pos("file:///tmp/rwf-lsp-test/ok.rwf", GOOD, "kickoff", 2),
+    );
+    assert_eq!(def["range"], range_of(GOOD, "kickoff", 0));
+    c.shutdown();
+}
+
+#[test]
+fn every_template_gets_the_same_findings_as_rwf_check() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rwf"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no templates under {}", dir.display());
+    let mut c = Client::start();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = path.to_string_lossy().to_string();
+        let uri = format!("file://{}", file.replace(' ', "%20"));
+        c.open(&uri, &text);
+        let got: Vec<(String, u64)> = c
+            .diagnostics(&uri, 1)
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or("").to_string(),
+                    d["range"]["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let index = rwf::diagnostic::LineIndex::new(&text);
+        let want: Vec<(String, u64)> = rwf::check::check_source(
+            &file,
+            &text,
+            &rwf::compile::FsLoader,
+            &rwf::check::CheckOptions::default(),
+        )
+        .iter()
+        .map(|d| {
+            let line = d.span.as_ref().map_or(1, |s| index.line_col(s.start).line) as u64 - 1;
+            (d.code.to_string(), line)
+        })
+        .collect();
+        assert_eq!(got, want, "{file}");
+        assert!(
+            !want.iter().any(|(code, _)| code.as_str() < "RWF010"),
+            "{file} has syntax errors: {want:?}"
+        );
+    }
+    c.shutdown();
+}

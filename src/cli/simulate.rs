@@ -51,7 +51,7 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
         .map_err(|e| CliError::new(format!("cannot read {file}: {e}")))?;
     let compiled = compile::compile_source(&file, &text, &compile::FsLoader);
     let errors = |diags: &[Diagnostic]| {
-        print_diagnostics(diags, &text);
+        print_diagnostics(diags, &file, &text);
         let n = diags.iter().filter(|d| d.is_error()).count();
         CliError::new(format!(
             "{n} error{} in the template",
@@ -188,7 +188,7 @@ pub fn run(args: Args) -> CmdResult {
         match crate::hooks::Runtime::new(&spec) {
             Ok(rt) => Box::new(RhaiHooks(rt)),
             Err(diags) => {
-                print_diagnostics(&diags, &loaded.text);
+                print_diagnostics(&diags, &args.source.file.display().to_string(), &loaded.text);
                 return Err(CliError::new("the template's hooks do not compile")
                     .help("run `rwf check` on the template"));
             }

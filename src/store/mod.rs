@@ -9,6 +9,7 @@
 mod admin;
 pub mod delivery;
 mod clock;
+mod edit;
 mod effects;
 mod error;
 mod events;
@@ -23,6 +24,7 @@ pub mod worker;
 
 pub use admin::url_with_database;
 pub use clock::Clock;
+pub use edit::{Built, EditOptions, EditResult, TemplateVersion};
 pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};
 pub use hook_host::{HookProvider, RhaiHooks};

@@ -466,3 +466,53 @@ async fn narrow_edits_and_templates_through_the_cli() {
     assert_eq!(code, 2);
     assert!(err.contains("changed since you loaded it"), "{err}");
 }
+
+#[tokio::test]
+async fn edit_from_a_template_file_and_immutable_pushes() {
+    let r = rig().await;
+    let original = "templates/compliance_filing.rwf";
+    let (code, out, err) = r.rwf(&["new", original, "--set", "deadline=2026-11-13"]);
+    assert_eq!(code, 0, "{err}");
+    let id_s = out.trim().to_string();
+    let id: Uuid = id_s.parse().unwrap();
+
+    let text = std::fs::read_to_string(original).unwrap();
+    let dir = std::env::temp_dir().join(format!("rwf_edit_{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Version 1 with a changed body: refused by push and by edit, nothing stored.
+    let same_version = dir.join("v1.rwf");
+    std::fs::write(&same_version, text.replace("Tie out the numbers", "Tie out every number")).unwrap();
+    let before = r.dump().await;
+    let (code, _, err) = r.rwf(&["templates", "push", same_version.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists with a different spec"), "{err}");
+    let (code, _, err) = r.rwf(&["edit", &id_s, "--from", same_version.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists with a different spec"), "{err}");
+    assert_eq!(r.dump().await, before);
+
+    // Version 2: a retitled task, one removed, a param rebound; the other bindings carry over.
+    let v2 = dir.join("v2.rwf");
+    let body = text
+        .replace("version 1 {", "version 2 {")
+        .replace("Tie out the numbers", "Tie out every number")
+        .replace(
+            "  checkpoint audit_window \"External audit window opens\" { at 2027-02-01 09:00 in \"America/Chicago\" }\n",
+            "",
+        );
+    std::fs::write(&v2, body).unwrap();
+    let (code, out, err) = r.rwf(&["edit", &id_s, "--from", v2.to_str().unwrap(), "--set", "period=Q4 2026"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("- audit_window"), "{out}");
+    assert!(out.contains("\"Tie out the numbers\" → \"Tie out every number\""), "{out}");
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.template_version, 2);
+    assert!(wf.name.contains("Q4 2026"), "{}", wf.name);
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(spec.bindings["deadline"], serde_json::json!("2026-11-13"));
+    assert!(spec.task("audit_window").is_none());
+    let (code, out, _) = r.rwf(&["templates", "ls"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("compliance_filing@1") && out.contains("compliance_filing@2"), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -67,30 +67,23 @@ pub(crate) fn resolve_for(spec: &WorkflowSpec, snapshot: &Snapshot) -> Result<Pl
         .map_err(|d| format!("the schedule does not resolve: {}", render(&d)))
 }
 
-fn binding_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Binds `template` with the workflow's current bindings, overridden by `sets`.
+/// Binds `template` with the workflow's current bindings (as bound values), overridden by `sets`.
 fn rebind(
     template: &WorkflowSpec,
     current: &WorkflowSpec,
     sets: &BTreeMap<String, String>,
 ) -> Result<WorkflowSpec, String> {
-    let mut all: BTreeMap<String, String> = current
-        .bindings
-        .iter()
-        .filter(|(k, v)| !v.is_null() && template.params.iter().any(|p| &p.name == *k))
-        .map(|(k, v)| (k.clone(), binding_text(v)))
-        .collect();
-    all.extend(sets.clone());
+    let mut template = template.clone();
+    for (k, v) in &current.bindings {
+        let declared = template.params.iter().any(|p| &p.name == k);
+        if declared && !v.is_null() && !sets.contains_key(k) {
+            template.bindings.insert(k.clone(), v.clone());
+        }
+    }
     compile::bind(
-        template,
+        &template,
         &Inputs {
-            sets: all,
+            sets: sets.clone(),
             release: None,
             tz: None,
         },

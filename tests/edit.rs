@@ -13,7 +13,9 @@ use rwf::engine::{Snapshot, Verdict};
 use rwf::exec::builtin::BuiltinExecutor;
 use rwf::spec::{Schedule, WorkflowSpec};
 use rwf::store::worker::{Worker, WorkerConfig};
-use rwf::store::{Clock, EditOptions, EditResult, LifecycleVerb, PgEffectLedger, Store, StoreError};
+use rwf::store::{
+    Clock, EditOptions, EditResult, LifecycleVerb, PgEffectLedger, Store, StoreError,
+};
 use specs::*;
 use std::process::Command;
 use std::sync::Arc;
@@ -72,9 +74,15 @@ fn edited(
 impl Rig {
     async fn started(&self, key: &str, tasks: Vec<T>) -> Uuid {
         let id = create(&self.store, spec_of(key, tasks), base()).await;
-        self.store.transition(id, LifecycleVerb::Start, "ann").await.unwrap();
+        self.store
+            .transition(id, LifecycleVerb::Start, "ann")
+            .await
+            .unwrap();
         self.worker.run_until_idle().await.unwrap();
-        self.store.transition(id, LifecycleVerb::Pause, "ann").await.unwrap();
+        self.store
+            .transition(id, LifecycleVerb::Pause, "ann")
+            .await
+            .unwrap();
         id
     }
     async fn edit(
@@ -163,7 +171,10 @@ async fn a_draft_is_replaced_outright() {
     let r = rig().await;
     let id = create(
         &r.store,
-        spec_of("rel", vec![checkpoint("a").at(10), manual("b").at(20).after("a")]),
+        spec_of(
+            "rel",
+            vec![checkpoint("a").at(10), manual("b").at(20).after("a")],
+        ),
         base(),
     )
     .await;
@@ -193,7 +204,10 @@ async fn a_draft_is_replaced_outright() {
     let wf = r.store.workflow(id).await.unwrap();
     assert_eq!(wf.lock_version, res.lock_version);
     let events = r.store.events(id, 0).await.unwrap();
-    let edit = events.iter().find(|e| e.kind == "workflow_edited").expect("one edit event");
+    let edit = events
+        .iter()
+        .find(|e| e.kind == "workflow_edited")
+        .expect("one edit event");
     assert_eq!(edit.data["diff"]["added"], serde_json::json!(["c"]));
     assert_eq!(edit.data["diff"]["removed"], serde_json::json!(["b"]));
 }
@@ -202,7 +216,13 @@ async fn a_draft_is_replaced_outright() {
 async fn a_paused_edit_keeps_run_state_and_allows_planning_fields() {
     let r = rig().await;
     let id = r
-        .started("rel", vec![draft_task("draft").at(0), manual("review").at(5).after("draft")])
+        .started(
+            "rel",
+            vec![
+                draft_task("draft").at(0),
+                manual("review").at(5).after("draft"),
+            ],
+        )
         .await;
     let before = r.task(id, "draft").await;
     assert_eq!((before.status.as_str(), before.attempts), ("succeeded", 1));
@@ -224,7 +244,10 @@ async fn a_paused_edit_keeps_run_state_and_allows_planning_fields() {
     assert_eq!(after.status, "succeeded");
     assert_eq!(after.actual_start, before.actual_start);
     assert_eq!(after.output, before.output);
-    assert_eq!(r.task(id, "review").await.planned_start, Some(base() + Duration::hours(8)));
+    assert_eq!(
+        r.task(id, "review").await.planned_start,
+        Some(base() + Duration::hours(8))
+    );
     assert_eq!(r.task(id, "announce").await.status, "pending");
     assert_eq!(r.store.workflow(id).await.unwrap().status, "paused");
 }
@@ -233,12 +256,27 @@ async fn a_paused_edit_keeps_run_state_and_allows_planning_fields() {
 async fn refused_edits_and_dry_runs_leave_the_database_exactly_as_before() {
     let r = rig().await;
     let id = r
-        .started("rel", vec![draft_task("draft").at(0), manual("review").at(5).after("draft")])
+        .started(
+            "rel",
+            vec![
+                draft_task("draft").at(0),
+                manual("review").at(5).after("draft"),
+            ],
+        )
         .await;
     let before = r.dump().await;
 
-    let why = refusals(r.edit(id, opts(false, None), |s| s.tasks.retain(|t| t.key != "draft")).await);
-    assert!(why.iter().any(|w| w.contains("`draft`") && w.contains("1 attempt")), "{why:?}");
+    let why = refusals(
+        r.edit(id, opts(false, None), |s| {
+            s.tasks.retain(|t| t.key != "draft")
+        })
+        .await,
+    );
+    assert!(
+        why.iter()
+            .any(|w| w.contains("`draft`") && w.contains("1 attempt")),
+        "{why:?}"
+    );
     assert_eq!(r.dump().await, before, "removal refused: nothing written");
 
     let why = refusals(
@@ -250,13 +288,25 @@ async fn refused_edits_and_dry_runs_leave_the_database_exactly_as_before() {
         })
         .await,
     );
-    assert!(why.iter().any(|w| w.contains("`step.uses` is frozen")), "{why:?}");
-    assert!(why.iter().any(|w| w.contains("`policy` is frozen")), "{why:?}");
-    assert_eq!(r.dump().await, before, "frozen field refused: nothing written");
+    assert!(
+        why.iter().any(|w| w.contains("`step.uses` is frozen")),
+        "{why:?}"
+    );
+    assert!(
+        why.iter().any(|w| w.contains("`policy` is frozen")),
+        "{why:?}"
+    );
+    assert_eq!(
+        r.dump().await,
+        before,
+        "frozen field refused: nothing written"
+    );
 
     let version = r.store.workflow(id).await.unwrap().lock_version;
     let stale = r
-        .edit(id, opts(false, Some(version - 1)), |s| s.tasks[1].title = "x".into())
+        .edit(id, opts(false, Some(version - 1)), |s| {
+            s.tasks[1].title = "x".into()
+        })
         .await;
     match stale {
         Err(StoreError::Refused(m)) => assert!(m.contains("changed since you loaded it"), "{m}"),
@@ -273,12 +323,18 @@ async fn refused_edits_and_dry_runs_leave_the_database_exactly_as_before() {
     );
     assert!(!dry.applied);
     assert_eq!(dry.plan.added, ["extra"]);
-    assert_eq!(dry.plan.changed[0].fields[0].new, serde_json::json!("Review it"));
+    assert_eq!(
+        dry.plan.changed[0].fields[0].new,
+        serde_json::json!("Review it")
+    );
     assert_eq!(r.dump().await, before, "dry run: nothing written");
 
     // With the right version it applies and bumps the version.
     let res = applied(
-        r.edit(id, opts(false, Some(version)), |s| s.tasks[1].title = "Review it".into()).await,
+        r.edit(id, opts(false, Some(version)), |s| {
+            s.tasks[1].title = "Review it".into()
+        })
+        .await,
     );
     assert_eq!(res.lock_version, version + 1);
     assert_ne!(r.dump().await, before);
@@ -298,32 +354,60 @@ async fn an_opened_approval_reopens_only_when_its_packet_changes() {
         )
         .await;
     assert_eq!(r.task(id, "legal").await.status, "waiting_input");
-    assert_eq!(r.approval_rounds(id, "legal").await, [(1, "open".to_string())]);
+    assert_eq!(
+        r.approval_rounds(id, "legal").await,
+        [(1, "open".to_string())]
+    );
 
     // Labels are not in the review packet: the open round stands.
-    let res = applied(r.edit(id, opts(false, None), |s| s.tasks[1].labels = vec!["legal".into()]).await);
+    let res = applied(
+        r.edit(id, opts(false, None), |s| {
+            s.tasks[1].labels = vec!["legal".into()]
+        })
+        .await,
+    );
     assert!(res.plan.reopened.is_empty());
-    assert_eq!(r.approval_rounds(id, "legal").await, [(1, "open".to_string())]);
+    assert_eq!(
+        r.approval_rounds(id, "legal").await,
+        [(1, "open".to_string())]
+    );
 
     // The upstream's title is: the round is invalidated and the approver told.
     let res = applied(
-        r.edit(id, opts(false, None), |s| s.tasks[0].title = "Draft v2 notes".into()).await,
+        r.edit(id, opts(false, None), |s| {
+            s.tasks[0].title = "Draft v2 notes".into()
+        })
+        .await,
     );
     assert_eq!(res.plan.reopened, ["legal"]);
-    assert_eq!(r.approval_rounds(id, "legal").await, [(1, "invalidated".to_string())]);
+    assert_eq!(
+        r.approval_rounds(id, "legal").await,
+        [(1, "invalidated".to_string())]
+    );
     assert_eq!(r.task(id, "legal").await.status, "pending");
     let notes = r.store.notifications(Some(id)).await.unwrap();
     let reopened = notes
         .iter()
         .find(|n| n.kind == "approval_reopened")
         .expect("the approvers are notified");
-    assert!(reopened.recipients.iter().any(|r| r == "user:lea"), "{:?}", reopened.recipients);
+    assert!(
+        reopened.recipients.iter().any(|r| r == "user:lea"),
+        "{:?}",
+        reopened.recipients
+    );
 
     // On resume it opens again with the new packet; a vote on the old round is impossible.
-    r.store.transition(id, LifecycleVerb::Resume, "ann").await.unwrap();
+    r.store
+        .transition(id, LifecycleVerb::Resume, "ann")
+        .await
+        .unwrap();
     r.worker.run_until_idle().await.unwrap();
     let rounds = r.approval_rounds(id, "legal").await;
-    assert_eq!(rounds.last().unwrap(), &(2, "open".to_string()), "{rounds:?}");
+    assert_eq!(
+        rounds.last().unwrap(),
+        &(2, "open".to_string()),
+        "{rounds:?}"
+    );
 }
 
 #[tokio::test]
@@ -342,17 +426,26 @@ async fn a_decision_and_an_edit_serialise() {
             .await;
         let (s1, s2) = (r.store.clone(), r.store.clone());
         let decide = tokio::spawn(async move {
-            s1.decide(id, "legal", "lea", Verdict::Approve, None).await.is_ok()
+            s1.decide(id, "legal", "lea", Verdict::Approve, None)
+                .await
+                .is_ok()
         });
         let edit = tokio::spawn(async move {
-            s2.edit_workflow(id, opts(false, None), edited(|s| s.tasks[1].title = "Sign v2".into()))
-                .await
+            s2.edit_workflow(
+                id,
+                opts(false, None),
+                edited(|s| s.tasks[1].title = "Sign v2".into()),
+            )
+            .await
         });
         let decided = decide.await.unwrap();
         let res = applied(edit.await.unwrap());
         // Whichever came first, no sign-off stands on the changed content.
         let rounds = r.approval_rounds(id, "legal").await;
-        assert!(rounds.iter().all(|(_, s)| s != "granted"), "{rounds:?} (decided: {decided})");
+        assert!(
+            rounds.iter().all(|(_, s)| s != "granted"),
+            "{rounds:?} (decided: {decided})"
+        );
         assert_eq!(res.plan.reopened, ["legal"]);
         assert_eq!(r.task(id, "legal").await.status, "pending");
         assert_eq!(r.task(id, "ship").await.status, "pending");
@@ -370,7 +463,11 @@ async fn retarget_moves_only_what_has_not_run_and_is_not_pinned() {
     let id = r
         .started(
             "rel",
-            vec![draft_task("draft").at(0), pinned, manual("launch").at(48).after("draft")],
+            vec![
+                draft_task("draft").at(0),
+                pinned,
+                manual("launch").at(48).after("draft"),
+            ],
         )
         .await;
     let before_draft = r.task(id, "draft").await;
@@ -381,19 +478,38 @@ async fn retarget_moves_only_what_has_not_run_and_is_not_pinned() {
     let (code, out, err) = r.rwf(&["retarget", &id_s, "--release", &new_release]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("> launch due"), "{out}");
-    assert!(!out.contains("> draft") && !out.contains("> freeze"), "{out}");
+    assert!(
+        !out.contains("> draft") && !out.contains("> freeze"),
+        "{out}"
+    );
     assert!(err.contains("--yes"), "{err}");
     assert_eq!(r.dump().await, db_before, "without --yes nothing moves");
 
     let (code, out, err) = r.rwf(&["retarget", &id_s, "--release", &new_release, "--yes"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("applied"), "{out}");
-    assert_eq!(r.task(id, "launch").await.planned_start, Some(base() + Duration::hours(72)));
-    assert_eq!(r.task(id, "draft").await.planned_start, before_draft.planned_start);
-    assert_eq!(r.task(id, "freeze").await.planned_start, before_freeze.planned_start);
+    assert_eq!(
+        r.task(id, "launch").await.planned_start,
+        Some(base() + Duration::hours(72))
+    );
+    assert_eq!(
+        r.task(id, "draft").await.planned_start,
+        before_draft.planned_start
+    );
+    assert_eq!(
+        r.task(id, "freeze").await.planned_start,
+        before_freeze.planned_start
+    );
     let wf = r.store.workflow(id).await.unwrap();
     assert_eq!(wf.target_at, base() + Duration::hours(24));
-    let kinds: Vec<String> = r.store.events(id, 0).await.unwrap().into_iter().map(|e| e.kind).collect();
+    let kinds: Vec<String> = r
+        .store
+        .events(id, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
     assert!(kinds.contains(&"workflow_retargeted".to_string()));
 }
 
@@ -401,13 +517,23 @@ async fn retarget_moves_only_what_has_not_run_and_is_not_pinned() {
 async fn narrow_edits_and_templates_through_the_cli() {
     let r = rig().await;
     let id = r
-        .started("rel", vec![draft_task("draft").at(0), manual("review").at(5)])
+        .started(
+            "rel",
+            vec![draft_task("draft").at(0), manual("review").at(5)],
+        )
         .await;
     let id_s = id.to_string();
 
     // A frozen field through a narrow edit: refused, named, nothing written.
     let before = r.dump().await;
-    let (code, _, err) = r.rwf(&["task", "set", &id_s, "draft", "--pin", "2026-01-01T00:00:00Z"]);
+    let (code, _, err) = r.rwf(&[
+        "task",
+        "set",
+        &id_s,
+        "draft",
+        "--pin",
+        "2026-01-01T00:00:00Z",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("`schedule` is frozen"), "{err}");
     let (code, _, err) = r.rwf(&["dep", "add", &id_s, "draft", "review"]);
@@ -418,14 +544,20 @@ async fn narrow_edits_and_templates_through_the_cli() {
     // A planning field on a task that ran; edges and dates on one that has not.
     let (code, out, err) = r.rwf(&["task", "set", &id_s, "draft", "--title", "Draft it"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("title: \"Task draft\" → \"Draft it\""), "{out}");
+    assert!(
+        out.contains("title: \"Task draft\" → \"Draft it\""),
+        "{out}"
+    );
     let (code, _, err) = r.rwf(&["dep", "add", &id_s, "review", "draft", "--on", "any"]);
     assert_eq!(code, 0, "{err}");
     let due = (base() + Duration::hours(12)).to_rfc3339();
     let (code, out, err) = r.rwf(&["task", "set", &id_s, "review", "--due", &due]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("> review due"), "{out}");
-    assert_eq!(r.task(id, "review").await.planned_due, Some(base() + Duration::hours(12)));
+    assert_eq!(
+        r.task(id, "review").await.planned_due,
+        Some(base() + Duration::hours(12))
+    );
     let (code, _, err) = r.rwf(&["dep", "add", &id_s, "draft", "nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("no task `nope`"), "{err}");
@@ -452,7 +584,10 @@ async fn narrow_edits_and_templates_through_the_cli() {
     let before = r.dump().await;
     let (code, out, err) = r.rwf(&["edit", &id_s, "--from", "rel@2", "--dry-run"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("+ announce") && out.contains("dry run"), "{out}");
+    assert!(
+        out.contains("+ announce") && out.contains("dry run"),
+        "{out}"
+    );
     assert_eq!(r.dump().await, before);
     let v = r.store.workflow(id).await.unwrap().lock_version.to_string();
     let (code, out, err) = r.rwf(&["edit", &id_s, "--from", "rel@2", "--expect-version", &v]);
@@ -481,14 +616,24 @@ async fn edit_from_a_template_file_and_immutable_pushes() {
     std::fs::create_dir_all(&dir).unwrap();
     // Version 1 with a changed body: refused by push and by edit, nothing stored.
     let same_version = dir.join("v1.rwf");
-    std::fs::write(&same_version, text.replace("Tie out the numbers", "Tie out every number")).unwrap();
+    std::fs::write(
+        &same_version,
+        text.replace("Tie out the numbers", "Tie out every number"),
+    )
+    .unwrap();
     let before = r.dump().await;
     let (code, _, err) = r.rwf(&["templates", "push", same_version.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("already exists with a different spec"), "{err}");
+    assert!(
+        err.contains("already exists with a different spec"),
+        "{err}"
+    );
     let (code, _, err) = r.rwf(&["edit", &id_s, "--from", same_version.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("already exists with a different spec"), "{err}");
+    assert!(
+        err.contains("already exists with a different spec"),
+        "{err}"
+    );
     assert_eq!(r.dump().await, before);
 
     // Version 2: a retitled task, one removed, a param rebound; the other bindings carry over.
@@ -501,10 +646,20 @@ async fn edit_from_a_template_file_and_immutable_pushes() {
             "",
         );
     std::fs::write(&v2, body).unwrap();
-    let (code, out, err) = r.rwf(&["edit", &id_s, "--from", v2.to_str().unwrap(), "--set", "period=Q4 2026"]);
+    let (code, out, err) = r.rwf(&[
+        "edit",
+        &id_s,
+        "--from",
+        v2.to_str().unwrap(),
+        "--set",
+        "period=Q4 2026",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("- audit_window"), "{out}");
-    assert!(out.contains("\"Tie out the numbers\" → \"Tie out every number\""), "{out}");
+    assert!(
+        out.contains("\"Tie out the numbers\" → \"Tie out every number\""),
+        "{out}"
+    );
     let wf = r.store.workflow(id).await.unwrap();
     assert_eq!(wf.template_version, 2);
     assert!(wf.name.contains("Q4 2026"), "{}", wf.name);
@@ -513,6 +668,9 @@ async fn edit_from_a_template_file_and_immutable_pushes() {
     assert!(spec.task("audit_window").is_none());
     let (code, out, _) = r.rwf(&["templates", "ls"]);
     assert_eq!(code, 0);
-    assert!(out.contains("compliance_filing@1") && out.contains("compliance_filing@2"), "{out}");
+    assert!(
+        out.contains("compliance_filing@1") && out.contains("compliance_filing@2"),
+        "{out}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -65,7 +65,11 @@ pub fn run(args: Args) -> CmdResult {
             expect_version: args.expect_version,
             dry_run: args.dry_run,
             allow_active: false,
-            event: if add { "dependency_added" } else { "dependency_removed" },
+            event: if add {
+                "dependency_added"
+            } else {
+                "dependency_removed"
+            },
             template: None,
         };
         let outcome = match args.on {
@@ -100,7 +104,9 @@ pub fn run(args: Args) -> CmdResult {
                 Ok(())
             })?;
             if add && creates_cycle(&spec, &task) {
-                return Err(format!("`{task}` after `{upstream}` would make a dependency cycle"));
+                return Err(format!(
+                    "`{task}` after `{upstream}` would make a dependency cycle"
+                ));
             }
             let plan = resolve_for(&spec, snapshot)?;
             Ok((spec, plan))

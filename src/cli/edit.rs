@@ -62,7 +62,8 @@ pub(crate) fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, Cl
 
 /// The new spec's plan: resolved at its own target, tasks that ran keeping their times.
 pub(crate) fn resolve_for(spec: &WorkflowSpec, snapshot: &Snapshot) -> Result<Plan, String> {
-    let target = schedule::target_of(spec).map_err(|d| format!("no release target: {}", render(&d)))?;
+    let target =
+        schedule::target_of(spec).map_err(|d| format!("no release target: {}", render(&d)))?;
     schedule::resolve(spec, &target, &fixed_times(snapshot))
         .map_err(|d| format!("the schedule does not resolve: {}", render(&d)))
 }
@@ -106,13 +107,17 @@ async fn load_template(store: &Store, from: &str) -> Result<(WorkflowSpec, bool)
             .collect();
         return match compiled.spec.filter(|_| errors.is_empty()) {
             Some(spec) => Ok((spec, true)),
-            None => Err(CliError::new(format!("{from} does not compile:\n  {}", render(&errors)))
-                .help(format!("run `rwf check {from}` for the full diagnostics"))),
+            None => Err(
+                CliError::new(format!("{from} does not compile:\n  {}", render(&errors)))
+                    .help(format!("run `rwf check {from}` for the full diagnostics")),
+            ),
         };
     }
     let (key, version) = from.split_once('@').ok_or_else(|| {
-        CliError::new(format!("`{from}` is neither a file nor a stored template `key@version`"))
-            .help("give a .rwf path, or a version listed by `rwf templates ls`")
+        CliError::new(format!(
+            "`{from}` is neither a file nor a stored template `key@version`"
+        ))
+        .help("give a .rwf path, or a version listed by `rwf templates ls`")
     })?;
     let version: u32 = version
         .parse()
@@ -150,7 +155,12 @@ pub(crate) fn print_plan(plan: &EditPlan) {
         return;
     }
     for f in &plan.workflow {
-        println!("~ workflow {}: {} → {}", f.field, short(&f.old), short(&f.new));
+        println!(
+            "~ workflow {}: {} → {}",
+            f.field,
+            short(&f.old),
+            short(&f.new)
+        );
     }
     for k in &plan.added {
         println!("+ {k}");
@@ -179,19 +189,26 @@ pub(crate) fn print_plan(plan: &EditPlan) {
 
 /// The one diff-apply path: builds the new spec from the locked workflow, applies (or dry-runs) it
 /// and prints the diff. Refusals are a tool error naming each task and why.
-pub(crate) async fn apply<F>(store: &Store, id: Uuid, options: EditOptions<'_>, build: F) -> CmdResult
+pub(crate) async fn apply<F>(
+    store: &Store,
+    id: Uuid,
+    options: EditOptions<'_>,
+    build: F,
+) -> CmdResult
 where
     F: FnOnce(&Snapshot) -> Result<Built, String>,
 {
     let dry_run = options.dry_run;
-    let result = store.edit_workflow(id, options, build).await.map_err(|e| match e {
-        StoreError::Refused(m) if m.contains("changed since you loaded it") => {
-            CliError::new(m).help("run `rwf status` to see the current version, then edit again")
-        }
-        StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
-            .help("template versions are immutable: bump `version` in the template"),
-        other => other.into(),
-    })?;
+    let result = store
+        .edit_workflow(id, options, build)
+        .await
+        .map_err(|e| match e {
+            StoreError::Refused(m) if m.contains("changed since you loaded it") => CliError::new(m)
+                .help("run `rwf status` to see the current version, then edit again"),
+            StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
+                .help("template versions are immutable: bump `version` in the template"),
+            other => other.into(),
+        })?;
     match result {
         Err(refusals) => Err(CliError::new(format!(
             "the edit is refused:\n  {}",

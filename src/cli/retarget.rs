@@ -53,7 +53,8 @@ pub fn run(args: Args) -> CmdResult {
             if let Some(tz) = tz {
                 match &spec.target.timezone {
                     TzRef::Param(p) => {
-                        spec.bindings.insert(p.clone(), serde_json::Value::String(tz));
+                        spec.bindings
+                            .insert(p.clone(), serde_json::Value::String(tz));
                     }
                     TzRef::Literal(_) => spec.target.timezone = TzRef::Literal(tz),
                 }

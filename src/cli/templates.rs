@@ -86,8 +86,10 @@ pub fn run(args: Args) -> CmdResult {
                 .filter(|d| d.severity == Severity::Error)
                 .count();
             let Some(spec) = compiled.spec.filter(|_| errors == 0) else {
-                return Err(CliError::new(format!("{name} does not compile ({errors} errors)"))
-                    .help(format!("run `rwf check {name}` for the diagnostics")));
+                return Err(
+                    CliError::new(format!("{name} does not compile ({errors} errors)"))
+                        .help(format!("run `rwf check {name}` for the diagnostics")),
+                );
             };
             block_on(async move {
                 let store = open(&conn).await?;

@@ -354,10 +354,7 @@ pub fn plan_edit(
 
     // The workflow after the edit, before approvals are revalidated.
     let planned_of = |key: &str| -> Option<Planned> {
-        new_plan
-            .task(key)
-            .and_then(|r| r.times)
-            .map(Planned::from)
+        new_plan.task(key).and_then(|r| r.times).map(Planned::from)
     };
     let mut moved = Vec::new();
     let tasks: Vec<TaskState> = new_spec
@@ -429,7 +426,10 @@ pub fn plan_edit(
         };
         let mut recipients: Vec<String> = round.approvers.iter().map(scope_str).collect();
         recipients.dedup();
-        let title = new_spec.task(key).map(|t| t.title.clone()).unwrap_or_default();
+        let title = new_spec
+            .task(key)
+            .map(|t| t.title.clone())
+            .unwrap_or_default();
         actions.push(Action::Notify {
             kind: NotifyKind::ApprovalReopened,
             task: Some(key.clone()),

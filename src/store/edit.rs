@@ -75,12 +75,11 @@ impl Store {
                 )));
             }
         }
-        let artifacts: Vec<(String,)> = sqlx::query_as(
-            "SELECT DISTINCT task_key FROM rwf.artifacts WHERE workflow_id = $1",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let artifacts: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT task_key FROM rwf.artifacts WHERE workflow_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
         let evidence = Evidence {
             artifacts: artifacts.into_iter().map(|(k,)| k).collect(),
         };

@@ -171,6 +171,7 @@ async fn load_approvals(tx: &mut Tx<'_>, id: Uuid) -> Result<Vec<ApprovalState>>
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    #[allow(clippy::type_complexity)]
     let votes: Vec<(i64, String, String, Option<String>, DateTime<Utc>)> = sqlx::query_as(
         "SELECT d.approval_id, d.actor, d.verdict, d.reason, d.at FROM rwf.approval_decisions d
          JOIN rwf.approvals a ON a.id = d.approval_id WHERE a.workflow_id = $1 ORDER BY d.id",

@@ -1,10 +1,272 @@
-//! `rwf edit`.
+//! `rwf edit WF --from TEMPLATE_OR_FILE [--set K=V] [--dry-run] [--expect-version N]`: apply a new version
+//! of a draft or paused workflow's spec, diffed and applied in place (see `engine::edit_plan`). Also the
+//! shared diff-apply path of `rwf retarget`, `rwf task set` and `rwf dep`.
 
-use super::{not_yet, CmdResult};
+use super::db::{actor, open, workflow_id, Conn};
+use super::{block_on, CliError, CmdResult, Outcome};
+use crate::compile::{self, Inputs};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::edit_plan::{fixed_times, EditPlan};
+use crate::engine::Snapshot;
+use crate::schedule::{self, Plan};
+use crate::spec::WorkflowSpec;
+use crate::store::{Built, EditOptions, Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use uuid::Uuid;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Workflow id
+    workflow: String,
+    /// The new spec: a template file (.rwf) or a stored template `key@version`
+    #[arg(long)]
+    from: String,
+    /// Bind (or rebind) a param: `--set product=Widget` (repeatable); others keep their values
+    #[arg(long = "set", value_name = "K=V")]
+    sets: Vec<String>,
+    /// Print the diff without applying it
+    #[arg(long)]
+    dry_run: bool,
+    /// Refuse the edit unless the workflow is still at this version (`lock_version`)
+    #[arg(long)]
+    expect_version: Option<i64>,
+    /// Who edits (default: $USER)
+    #[arg(long = "as")]
+    actor: Option<String>,
+    #[command(flatten)]
+    conn: Conn,
+}
 
-pub fn run(_args: Args) -> CmdResult {
-    Err(not_yet("edit"))
+fn render(diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+/// `--set` values as a map.
+pub(crate) fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, CliError> {
+    let mut out = BTreeMap::new();
+    for s in sets {
+        let (k, v) = s.split_once('=').ok_or_else(|| {
+            CliError::new(format!("`--set {s}` is not K=V")).help("write --set name=value")
+        })?;
+        out.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
+/// The new spec's plan: resolved at its own target, tasks that ran keeping their times.
+pub(crate) fn resolve_for(spec: &WorkflowSpec, snapshot: &Snapshot) -> Result<Plan, String> {
+    let target =
+        schedule::target_of(spec).map_err(|d| format!("no release target: {}", render(&d)))?;
+    schedule::resolve(spec, &target, &fixed_times(snapshot))
+        .map_err(|d| format!("the schedule does not resolve: {}", render(&d)))
+}
+
+/// Binds `template` with the workflow's current bindings (as bound values), overridden by `sets`.
+fn rebind(
+    template: &WorkflowSpec,
+    current: &WorkflowSpec,
+    sets: &BTreeMap<String, String>,
+) -> Result<WorkflowSpec, String> {
+    let mut template = template.clone();
+    for (k, v) in &current.bindings {
+        let declared = template.params.iter().any(|p| &p.name == k);
+        if declared && !v.is_null() && !sets.contains_key(k) {
+            template.bindings.insert(k.clone(), v.clone());
+        }
+    }
+    compile::bind(
+        &template,
+        &Inputs {
+            sets: sets.clone(),
+            release: None,
+            tz: None,
+        },
+    )
+    .map_err(|d| format!("cannot bind the new spec: {}", render(&d)))
+}
+
+/// Compiles a template file, or loads a stored `key@version`.
+async fn load_template(store: &Store, from: &str) -> Result<(WorkflowSpec, bool), CliError> {
+    let path = Path::new(from);
+    if path.exists() || from.ends_with(".rwf") {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::new(format!("cannot read {from}: {e}")))?;
+        let compiled = compile::compile_source(from, &text, &compile::FsLoader);
+        let errors: Vec<Diagnostic> = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .cloned()
+            .collect();
+        return match compiled.spec.filter(|_| errors.is_empty()) {
+            Some(spec) => Ok((spec, true)),
+            None => Err(
+                CliError::new(format!("{from} does not compile:\n  {}", render(&errors)))
+                    .help(format!("run `rwf check {from}` for the full diagnostics")),
+            ),
+        };
+    }
+    let (key, version) = from.split_once('@').ok_or_else(|| {
+        CliError::new(format!(
+            "`{from}` is neither a file nor a stored template `key@version`"
+        ))
+        .help("give a .rwf path, or a version listed by `rwf templates ls`")
+    })?;
+    let version: u32 = version
+        .parse()
+        .map_err(|_| CliError::new(format!("`{version}` is not a template version number")))?;
+    match store.template(key, version).await? {
+        Some(spec) => Ok((spec, false)),
+        None => Err(CliError::new(format!("no stored template {key}@{version}"))
+            .help("`rwf templates ls` lists them; `rwf templates push FILE` stores one")),
+    }
+}
+
+fn when(t: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
+    t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string())
+        .unwrap_or_else(|| "(floating)".into())
+}
+
+fn short(v: &Value) -> String {
+    let s = if v.is_null() {
+        "(none)".to_string()
+    } else {
+        v.to_string()
+    };
+    if s.len() > 120 {
+        format!("{}…", &s[..s.floor_char_boundary(117)])
+    } else {
+        s
+    }
+}
+
+/// Prints the diff of an edit on stdout.
+pub(crate) fn print_plan(plan: &EditPlan) {
+    let tz = plan.after.target.tz;
+    if plan.is_empty() {
+        println!("no changes");
+        return;
+    }
+    for f in &plan.workflow {
+        println!(
+            "~ workflow {}: {} → {}",
+            f.field,
+            short(&f.old),
+            short(&f.new)
+        );
+    }
+    for k in &plan.added {
+        println!("+ {k}");
+    }
+    for k in &plan.removed {
+        println!("- {k}");
+    }
+    for c in &plan.changed {
+        println!("~ {}", c.task);
+        for f in &c.fields {
+            println!("    {}: {} → {}", f.field, short(&f.old), short(&f.new));
+        }
+    }
+    for m in &plan.moved {
+        println!(
+            "> {} due {} → {}",
+            m.task,
+            when(m.old_due, tz),
+            when(m.new_due, tz)
+        );
+    }
+    for r in &plan.reopened {
+        println!("! {r} reopens for a new decision (its review packet changed)");
+    }
+}
+
+/// The one diff-apply path: builds the new spec from the locked workflow, applies (or dry-runs) it
+/// and prints the diff. Refusals are a tool error naming each task and why.
+pub(crate) async fn apply<F>(
+    store: &Store,
+    id: Uuid,
+    options: EditOptions<'_>,
+    build: F,
+) -> CmdResult
+where
+    F: FnOnce(&Snapshot) -> Result<Built, String>,
+{
+    let dry_run = options.dry_run;
+    let result = store
+        .edit_workflow(id, options, build)
+        .await
+        .map_err(|e| match e {
+            StoreError::Refused(m) if m.contains("changed since you loaded it") => CliError::new(m)
+                .help("run `rwf status` to see the current version, then edit again"),
+            StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
+                .help("template versions are immutable: bump `version` in the template"),
+            other => other.into(),
+        })?;
+    match result {
+        Err(refusals) => Err(CliError::new(format!(
+            "the edit is refused:\n  {}",
+            refusals
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        ))
+        .help("nothing was changed; a task that has run keeps its execution identity")),
+        Ok(r) => {
+            print_plan(&r.plan);
+            if dry_run {
+                println!("dry run: nothing applied");
+            } else {
+                println!("applied: version {}", r.lock_version);
+            }
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let sets = parse_sets(&args.sets)?;
+    let who = actor(&args.actor);
+    block_on(async move {
+        let store = open(&args.conn).await?;
+        let id = workflow_id(&args.workflow)?;
+        let (template, from_file) = load_template(&store, &args.from).await?;
+        if from_file && !args.dry_run {
+            // Refuses a changed spec under an existing version before anything else happens.
+            if let Some(stored) = store.template(&template.key, template.version).await? {
+                if crate::spec::content_hash(&stored) != crate::spec::content_hash(&template) {
+                    return Err(CliError::new(
+                        StoreError::TemplateChanged {
+                            key: template.key.clone(),
+                            version: template.version,
+                        }
+                        .to_string(),
+                    )
+                    .help("template versions are immutable: bump `version` in the template"));
+                }
+            }
+        }
+        let options = EditOptions {
+            actor: &who,
+            expect_version: args.expect_version,
+            dry_run: args.dry_run,
+            allow_active: false,
+            event: "workflow_edited",
+            template: Some(&template),
+        };
+        let t = template.clone();
+        apply(&store, id, options, move |snapshot| {
+            let spec = rebind(&t, &snapshot.spec, &sets)?;
+            let plan = resolve_for(&spec, snapshot)?;
+            Ok((spec, plan))
+        })
+        .await
+    })
 }

@@ -41,6 +41,7 @@ pub mod actor;
 pub mod apply;
 pub mod clock;
 pub mod edit;
+pub mod edit_plan;
 pub mod hook;
 pub mod human;
 pub mod model;

@@ -1,0 +1,676 @@
+//! Editing running releases on Postgres: draft replacement, paused edits that keep run state, the
+//! refusals (evidence, frozen fields, stale versions) that leave the database exactly as it was,
+//! approvals reopened when their packet changes, retargeting, a decision racing an edit, and the CLI.
+
+#[path = "support/pg.rs"]
+mod pg;
+#[path = "support/specs.rs"]
+mod specs;
+
+use chrono::Duration;
+use rwf::engine::edit_plan::{fixed_times, EditRefusal};
+use rwf::engine::{Snapshot, Verdict};
+use rwf::exec::builtin::BuiltinExecutor;
+use rwf::spec::{Schedule, WorkflowSpec};
+use rwf::store::worker::{Worker, WorkerConfig};
+use rwf::store::{
+    Clock, EditOptions, EditResult, LifecycleVerb, PgEffectLedger, Store, StoreError,
+};
+use specs::*;
+use std::process::Command;
+use std::sync::Arc;
+use uuid::Uuid;
+
+struct Rig {
+    db: pg::TestDb,
+    store: Store,
+    worker: Arc<Worker>,
+}
+
+async fn rig() -> Rig {
+    let db = pg::TestDb::new().await;
+    let store = db.store().await.with_clock(Clock::fixed(base()));
+    let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
+    let worker = Worker::new(
+        store.clone(),
+        WorkerConfig {
+            id: "w1".into(),
+            poll: std::time::Duration::from_millis(200),
+            grace: std::time::Duration::from_secs(2),
+            lease: std::time::Duration::from_secs(60),
+            concurrency: 2,
+        },
+        Arc::new(BuiltinExecutor::new(ledger)),
+        Arc::new(rwf::store::RhaiHooks::default()),
+    );
+    Rig { db, store, worker }
+}
+
+fn opts(dry_run: bool, expect: Option<i64>) -> EditOptions<'static> {
+    EditOptions {
+        actor: "ann",
+        expect_version: expect,
+        dry_run,
+        allow_active: false,
+        event: "workflow_edited",
+        template: None,
+    }
+}
+
+/// The spec changed by `f`, resolved the way the CLI does (tasks that ran keep their times).
+fn edited(
+    f: impl FnOnce(&mut WorkflowSpec) + Send,
+) -> impl FnOnce(&Snapshot) -> Result<(WorkflowSpec, rwf::schedule::Plan), String> {
+    move |snapshot| {
+        let mut spec = (*snapshot.spec).clone();
+        f(&mut spec);
+        let target = rwf::schedule::target_of(&spec).map_err(|d| format!("{d:?}"))?;
+        let plan = rwf::schedule::resolve(&spec, &target, &fixed_times(snapshot))
+            .map_err(|d| format!("{d:?}"))?;
+        Ok((spec, plan))
+    }
+}
+
+impl Rig {
+    async fn started(&self, key: &str, tasks: Vec<T>) -> Uuid {
+        let id = create(&self.store, spec_of(key, tasks), base()).await;
+        self.store
+            .transition(id, LifecycleVerb::Start, "ann")
+            .await
+            .unwrap();
+        self.worker.run_until_idle().await.unwrap();
+        self.store
+            .transition(id, LifecycleVerb::Pause, "ann")
+            .await
+            .unwrap();
+        id
+    }
+    async fn edit(
+        &self,
+        id: Uuid,
+        o: EditOptions<'_>,
+        f: impl FnOnce(&mut WorkflowSpec) + Send,
+    ) -> Result<Result<EditResult, Vec<EditRefusal>>, StoreError> {
+        self.store.edit_workflow(id, o, edited(f)).await
+    }
+    async fn task(&self, id: Uuid, key: &str) -> rwf::store::TaskRow {
+        self.store
+            .tasks(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.key == key)
+            .unwrap_or_else(|| panic!("no task {key}"))
+    }
+    /// Every row of every rwf.* table, as text, for before/after comparison.
+    async fn dump(&self) -> String {
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'rwf' ORDER BY 1",
+        )
+        .fetch_all(self.store.pool())
+        .await
+        .unwrap();
+        assert!(tables.len() >= 10, "all rwf tables are dumped: {tables:?}");
+        let mut out = String::new();
+        for (t,) in tables {
+            let (rows,): (Option<String>,) = sqlx::query_as(&format!(
+                "SELECT string_agg(x::text, E'\\n' ORDER BY x::text) FROM rwf.{t} x"
+            ))
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap();
+            out.push_str(&format!("== {t}\n{}\n", rows.unwrap_or_default()));
+        }
+        out
+    }
+    async fn approval_rounds(&self, id: Uuid, task: &str) -> Vec<(i32, String)> {
+        sqlx::query_as(
+            "SELECT round, status FROM rwf.approvals WHERE workflow_id = $1 AND task_key = $2 ORDER BY round",
+        )
+        .bind(id)
+        .bind(task)
+        .fetch_all(self.store.pool())
+        .await
+        .unwrap()
+    }
+    fn rwf(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args(args)
+            .arg("--database-url")
+            .arg(&self.db.url)
+            .output()
+            .expect("run rwf");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+fn refusals(r: Result<Result<EditResult, Vec<EditRefusal>>, StoreError>) -> Vec<String> {
+    match r.expect("no store error") {
+        Ok(_) => panic!("the edit should be refused"),
+        Err(v) => v.iter().map(|r| r.to_string()).collect(),
+    }
+}
+
+fn applied(r: Result<Result<EditResult, Vec<EditRefusal>>, StoreError>) -> EditResult {
+    match r.expect("no store error") {
+        Ok(e) => e,
+        Err(v) => panic!("refused: {v:?}"),
+    }
+}
+
+fn draft_task(key: &str) -> T {
+    agent(key, "builtin:succeed")
+}
+
+#[tokio::test]
+async fn a_draft_is_replaced_outright() {
+    let r = rig().await;
+    let id = create(
+        &r.store,
+        spec_of(
+            "rel",
+            vec![checkpoint("a").at(10), manual("b").at(20).after("a")],
+        ),
+        base(),
+    )
+    .await;
+    let res = applied(
+        r.edit(id, opts(false, None), |s| {
+            s.tasks.retain(|t| t.key != "b");
+            s.tasks[0].title = "Kickoff".into();
+            s.tasks.push(manual("c").at(30).after("a").spec);
+        })
+        .await,
+    );
+    assert_eq!(res.plan.added, ["c"]);
+    assert_eq!(res.plan.removed, ["b"]);
+    assert_eq!(res.plan.changed[0].fields[0].field, "title");
+    let tasks = r.store.tasks(id).await.unwrap();
+    let keys: Vec<&str> = tasks.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(keys, ["a", "c"]);
+    assert_eq!(tasks[0].title, "Kickoff");
+    assert_eq!(tasks[1].planned_start, Some(base() + Duration::hours(30)));
+    let deps: Vec<(String, String)> =
+        sqlx::query_as("SELECT task_key, upstream FROM rwf.dependencies WHERE workflow_id = $1")
+            .bind(id)
+            .fetch_all(r.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(deps, [("c".to_string(), "a".to_string())]);
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.lock_version, res.lock_version);
+    let events = r.store.events(id, 0).await.unwrap();
+    let edit = events
+        .iter()
+        .find(|e| e.kind == "workflow_edited")
+        .expect("one edit event");
+    assert_eq!(edit.data["diff"]["added"], serde_json::json!(["c"]));
+    assert_eq!(edit.data["diff"]["removed"], serde_json::json!(["b"]));
+}
+
+#[tokio::test]
+async fn a_paused_edit_keeps_run_state_and_allows_planning_fields() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "rel",
+            vec![
+                draft_task("draft").at(0),
+                manual("review").at(5).after("draft"),
+            ],
+        )
+        .await;
+    let before = r.task(id, "draft").await;
+    assert_eq!((before.status.as_str(), before.attempts), ("succeeded", 1));
+    let res = applied(
+        r.edit(id, opts(false, None), |s| {
+            s.tasks[0].title = "Draft the notes".into();
+            s.tasks[0].labels = vec!["docs".into()];
+            s.tasks[1].schedule = manual("review").at(8).spec.schedule;
+            s.tasks.push(manual("announce").at(9).after("review").spec);
+        })
+        .await,
+    );
+    assert_eq!(res.plan.added, ["announce"]);
+    assert_eq!(res.plan.moved.len(), 1, "{:?}", res.plan.moved);
+    assert_eq!(res.plan.moved[0].task, "review");
+    let after = r.task(id, "draft").await;
+    assert_eq!(after.title, "Draft the notes");
+    assert_eq!(after.attempts, 1, "attempts are kept");
+    assert_eq!(after.status, "succeeded");
+    assert_eq!(after.actual_start, before.actual_start);
+    assert_eq!(after.output, before.output);
+    assert_eq!(
+        r.task(id, "review").await.planned_start,
+        Some(base() + Duration::hours(8))
+    );
+    assert_eq!(r.task(id, "announce").await.status, "pending");
+    assert_eq!(r.store.workflow(id).await.unwrap().status, "paused");
+}
+
+#[tokio::test]
+async fn refused_edits_and_dry_runs_leave_the_database_exactly_as_before() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "rel",
+            vec![
+                draft_task("draft").at(0),
+                manual("review").at(5).after("draft"),
+            ],
+        )
+        .await;
+    let before = r.dump().await;
+
+    let why = refusals(
+        r.edit(id, opts(false, None), |s| {
+            s.tasks.retain(|t| t.key != "draft")
+        })
+        .await,
+    );
+    assert!(
+        why.iter()
+            .any(|w| w.contains("`draft`") && w.contains("1 attempt")),
+        "{why:?}"
+    );
+    assert_eq!(r.dump().await, before, "removal refused: nothing written");
+
+    let why = refusals(
+        r.edit(id, opts(false, None), |s| {
+            if let rwf::spec::Step::Agent { uses, .. } = &mut s.tasks[0].step {
+                *uses = "builtin:fail".into();
+            }
+            s.tasks[0].policy.retry.max_attempts = 7;
+        })
+        .await,
+    );
+    assert!(
+        why.iter().any(|w| w.contains("`step.uses` is frozen")),
+        "{why:?}"
+    );
+    assert!(
+        why.iter().any(|w| w.contains("`policy` is frozen")),
+        "{why:?}"
+    );
+    assert_eq!(
+        r.dump().await,
+        before,
+        "frozen field refused: nothing written"
+    );
+
+    let version = r.store.workflow(id).await.unwrap().lock_version;
+    let stale = r
+        .edit(id, opts(false, Some(version - 1)), |s| {
+            s.tasks[1].title = "x".into()
+        })
+        .await;
+    match stale {
+        Err(StoreError::Refused(m)) => assert!(m.contains("changed since you loaded it"), "{m}"),
+        _ => panic!("a stale version must be refused"),
+    }
+    assert_eq!(r.dump().await, before, "stale version: nothing written");
+
+    let dry = applied(
+        r.edit(id, opts(true, Some(version)), |s| {
+            s.tasks[1].title = "Review it".into();
+            s.tasks.push(manual("extra").at(7).spec);
+        })
+        .await,
+    );
+    assert!(!dry.applied);
+    assert_eq!(dry.plan.added, ["extra"]);
+    assert_eq!(
+        dry.plan.changed[0].fields[0].new,
+        serde_json::json!("Review it")
+    );
+    assert_eq!(r.dump().await, before, "dry run: nothing written");
+
+    // With the right version it applies and bumps the version.
+    let res = applied(
+        r.edit(id, opts(false, Some(version)), |s| {
+            s.tasks[1].title = "Review it".into()
+        })
+        .await,
+    );
+    assert_eq!(res.lock_version, version + 1);
+    assert_ne!(r.dump().await, before);
+}
+
+#[tokio::test]
+async fn an_opened_approval_reopens_only_when_its_packet_changes() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "rel",
+            vec![
+                draft_task("draft").at(0),
+                approval("legal", &["lea"], 1).after("draft"),
+                manual("ship").after("legal"),
+            ],
+        )
+        .await;
+    assert_eq!(r.task(id, "legal").await.status, "waiting_input");
+    assert_eq!(
+        r.approval_rounds(id, "legal").await,
+        [(1, "open".to_string())]
+    );
+
+    // Labels are not in the review packet: the open round stands.
+    let res = applied(
+        r.edit(id, opts(false, None), |s| {
+            s.tasks[1].labels = vec!["legal".into()]
+        })
+        .await,
+    );
+    assert!(res.plan.reopened.is_empty());
+    assert_eq!(
+        r.approval_rounds(id, "legal").await,
+        [(1, "open".to_string())]
+    );
+
+    // The upstream's title is: the round is invalidated and the approver told.
+    let res = applied(
+        r.edit(id, opts(false, None), |s| {
+            s.tasks[0].title = "Draft v2 notes".into()
+        })
+        .await,
+    );
+    assert_eq!(res.plan.reopened, ["legal"]);
+    assert_eq!(
+        r.approval_rounds(id, "legal").await,
+        [(1, "invalidated".to_string())]
+    );
+    assert_eq!(r.task(id, "legal").await.status, "pending");
+    let notes = r.store.notifications(Some(id)).await.unwrap();
+    let reopened = notes
+        .iter()
+        .find(|n| n.kind == "approval_reopened")
+        .expect("the approvers are notified");
+    assert!(
+        reopened.recipients.iter().any(|r| r == "user:lea"),
+        "{:?}",
+        reopened.recipients
+    );
+
+    // On resume it opens again with the new packet; a vote on the old round is impossible.
+    r.store
+        .transition(id, LifecycleVerb::Resume, "ann")
+        .await
+        .unwrap();
+    r.worker.run_until_idle().await.unwrap();
+    let rounds = r.approval_rounds(id, "legal").await;
+    assert_eq!(
+        rounds.last().unwrap(),
+        &(2, "open".to_string()),
+        "{rounds:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_decision_and_an_edit_serialise() {
+    for _ in 0..3 {
+        let r = rig().await;
+        let id = r
+            .started(
+                "rel",
+                vec![
+                    draft_task("draft").at(0),
+                    approval("legal", &["lea"], 1).after("draft"),
+                    manual("ship").after("legal"),
+                ],
+            )
+            .await;
+        let (s1, s2) = (r.store.clone(), r.store.clone());
+        let decide = tokio::spawn(async move {
+            s1.decide(id, "legal", "lea", Verdict::Approve, None)
+                .await
+                .is_ok()
+        });
+        let edit = tokio::spawn(async move {
+            s2.edit_workflow(
+                id,
+                opts(false, None),
+                edited(|s| s.tasks[1].title = "Sign v2".into()),
+            )
+            .await
+        });
+        let decided = decide.await.unwrap();
+        let res = applied(edit.await.unwrap());
+        // Whichever came first, no sign-off stands on the changed content.
+        let rounds = r.approval_rounds(id, "legal").await;
+        assert!(
+            rounds.iter().all(|(_, s)| s != "granted"),
+            "{rounds:?} (decided: {decided})"
+        );
+        assert_eq!(res.plan.reopened, ["legal"]);
+        assert_eq!(r.task(id, "legal").await.status, "pending");
+        assert_eq!(r.task(id, "ship").await.status, "pending");
+    }
+}
+
+#[tokio::test]
+async fn retarget_moves_only_what_has_not_run_and_is_not_pinned() {
+    let r = rig().await;
+    let mut pinned = manual("freeze");
+    pinned.spec.schedule = Some(Schedule::Pinned {
+        at: (base() + Duration::hours(30)).naive_utc(),
+        timezone: None,
+    });
+    let id = r
+        .started(
+            "rel",
+            vec![
+                draft_task("draft").at(0),
+                pinned,
+                manual("launch").at(48).after("draft"),
+            ],
+        )
+        .await;
+    let before_draft = r.task(id, "draft").await;
+    let before_freeze = r.task(id, "freeze").await;
+    let db_before = r.dump().await;
+    let id_s = id.to_string();
+    let new_release = (base() + Duration::hours(24)).to_rfc3339();
+    let (code, out, err) = r.rwf(&["retarget", &id_s, "--release", &new_release]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("> launch due"), "{out}");
+    assert!(
+        !out.contains("> draft") && !out.contains("> freeze"),
+        "{out}"
+    );
+    assert!(err.contains("--yes"), "{err}");
+    assert_eq!(r.dump().await, db_before, "without --yes nothing moves");
+
+    let (code, out, err) = r.rwf(&["retarget", &id_s, "--release", &new_release, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("applied"), "{out}");
+    assert_eq!(
+        r.task(id, "launch").await.planned_start,
+        Some(base() + Duration::hours(72))
+    );
+    assert_eq!(
+        r.task(id, "draft").await.planned_start,
+        before_draft.planned_start
+    );
+    assert_eq!(
+        r.task(id, "freeze").await.planned_start,
+        before_freeze.planned_start
+    );
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.target_at, base() + Duration::hours(24));
+    let kinds: Vec<String> = r
+        .store
+        .events(id, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&"workflow_retargeted".to_string()));
+}
+
+#[tokio::test]
+async fn narrow_edits_and_templates_through_the_cli() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "rel",
+            vec![draft_task("draft").at(0), manual("review").at(5)],
+        )
+        .await;
+    let id_s = id.to_string();
+
+    // A frozen field through a narrow edit: refused, named, nothing written.
+    let before = r.dump().await;
+    let (code, _, err) = r.rwf(&[
+        "task",
+        "set",
+        &id_s,
+        "draft",
+        "--pin",
+        "2026-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`schedule` is frozen"), "{err}");
+    let (code, _, err) = r.rwf(&["dep", "add", &id_s, "draft", "review"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`depends_on` is frozen"), "{err}");
+    assert_eq!(r.dump().await, before);
+
+    // A planning field on a task that ran; edges and dates on one that has not.
+    let (code, out, err) = r.rwf(&["task", "set", &id_s, "draft", "--title", "Draft it"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("title: \"Task draft\" → \"Draft it\""),
+        "{out}"
+    );
+    let (code, _, err) = r.rwf(&["dep", "add", &id_s, "review", "draft", "--on", "any"]);
+    assert_eq!(code, 0, "{err}");
+    let due = (base() + Duration::hours(12)).to_rfc3339();
+    let (code, out, err) = r.rwf(&["task", "set", &id_s, "review", "--due", &due]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("> review due"), "{out}");
+    assert_eq!(
+        r.task(id, "review").await.planned_due,
+        Some(base() + Duration::hours(12))
+    );
+    let (code, _, err) = r.rwf(&["dep", "add", &id_s, "draft", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no task `nope`"), "{err}");
+
+    // Templates: a new version stored, edited onto the workflow by key@version.
+    let mut v2 = r.store.workflow_spec(id).await.unwrap();
+    v2.version = 2;
+    v2.bindings.clear();
+    v2.tasks.push(manual("announce").at(9).after("review").spec);
+    r.store.put_template(&v2).await.unwrap();
+    let (code, out, _) = r.rwf(&["templates", "ls"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("rel@1") && out.contains("rel@2"), "{out}");
+    let (code, out, _) = r.rwf(&["templates", "show", "rel"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"announce\""), "newest version shown: {out}");
+    let mut changed = v2.clone();
+    changed.name = "something else".into();
+    assert!(matches!(
+        r.store.put_template(&changed).await,
+        Err(StoreError::TemplateChanged { .. })
+    ));
+
+    let before = r.dump().await;
+    let (code, out, err) = r.rwf(&["edit", &id_s, "--from", "rel@2", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("+ announce") && out.contains("dry run"),
+        "{out}"
+    );
+    assert_eq!(r.dump().await, before);
+    let v = r.store.workflow(id).await.unwrap().lock_version.to_string();
+    let (code, out, err) = r.rwf(&["edit", &id_s, "--from", "rel@2", "--expect-version", &v]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("applied"), "{out}");
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.template_version, 2);
+    assert_eq!(r.task(id, "announce").await.status, "pending");
+    // The old version is stale now.
+    let (code, _, err) = r.rwf(&["edit", &id_s, "--from", "rel@2", "--expect-version", &v]);
+    assert_eq!(code, 2);
+    assert!(err.contains("changed since you loaded it"), "{err}");
+}
+
+#[tokio::test]
+async fn edit_from_a_template_file_and_immutable_pushes() {
+    let r = rig().await;
+    let original = "templates/compliance_filing.rwf";
+    let (code, out, err) = r.rwf(&["new", original, "--set", "deadline=2026-11-13"]);
+    assert_eq!(code, 0, "{err}");
+    let id_s = out.trim().to_string();
+    let id: Uuid = id_s.parse().unwrap();
+
+    let text = std::fs::read_to_string(original).unwrap();
+    let dir = std::env::temp_dir().join(format!("rwf_edit_{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Version 1 with a changed body: refused by push and by edit, nothing stored.
+    let same_version = dir.join("v1.rwf");
+    std::fs::write(
+        &same_version,
+        text.replace("Tie out the numbers", "Tie out every number"),
+    )
+    .unwrap();
+    let before = r.dump().await;
+    let (code, _, err) = r.rwf(&["templates", "push", same_version.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("already exists with a different spec"),
+        "{err}"
+    );
+    let (code, _, err) = r.rwf(&["edit", &id_s, "--from", same_version.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("already exists with a different spec"),
+        "{err}"
+    );
+    assert_eq!(r.dump().await, before);
+
+    // Version 2: a retitled task, one removed, a param rebound; the other bindings carry over.
+    let v2 = dir.join("v2.rwf");
+    let body = text
+        .replace("version 1 {", "version 2 {")
+        .replace("Tie out the numbers", "Tie out every number")
+        .replace(
+            "  checkpoint audit_window \"External audit window opens\" { at 2027-02-01 09:00 in \"America/Chicago\" }\n",
+            "",
+        );
+    std::fs::write(&v2, body).unwrap();
+    let (code, out, err) = r.rwf(&[
+        "edit",
+        &id_s,
+        "--from",
+        v2.to_str().unwrap(),
+        "--set",
+        "period=Q4 2026",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("- audit_window"), "{out}");
+    assert!(
+        out.contains("\"Tie out the numbers\" → \"Tie out every number\""),
+        "{out}"
+    );
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.template_version, 2);
+    assert!(wf.name.contains("Q4 2026"), "{}", wf.name);
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(spec.bindings["deadline"], serde_json::json!("2026-11-13"));
+    assert!(spec.task("audit_window").is_none());
+    let (code, out, _) = r.rwf(&["templates", "ls"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("compliance_filing@1") && out.contains("compliance_filing@2"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

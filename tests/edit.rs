@@ -39,6 +39,7 @@ async fn rig() -> Rig {
             grace: std::time::Duration::from_secs(2),
             lease: std::time::Duration::from_secs(60),
             concurrency: 2,
+            ..WorkerConfig::default()
         },
         Arc::new(BuiltinExecutor::new(ledger)),
         Arc::new(rwf::store::RhaiHooks::default()),

@@ -141,13 +141,7 @@ impl<E: std::fmt::Display> From<E> for CliError {
 
 pub type CmdResult = Result<Outcome, CliError>;
 
-#[allow(dead_code)] // kept for commands not yet built
-pub(crate) fn not_yet(command: &str) -> CliError {
-    CliError::new(format!("`rwf {command}` is not available in this build"))
-}
-
 /// Runs an async command body on a fresh multi-threaded runtime.
-#[allow(dead_code)] // used by the database commands
 pub(crate) fn block_on<F: std::future::Future<Output = CmdResult>>(future: F) -> CmdResult {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -51,7 +51,7 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
         .map_err(|e| CliError::new(format!("cannot read {file}: {e}")))?;
     let compiled = compile::compile_source(&file, &text, &compile::FsLoader);
     let errors = |diags: &[Diagnostic]| {
-        print_diagnostics(diags, &text);
+        print_diagnostics(diags, &file, &text);
         let n = diags.iter().filter(|d| d.is_error()).count();
         CliError::new(format!(
             "{n} error{} in the template",
@@ -100,7 +100,6 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
         spec: bound,
         target,
         plan,
-        text,
         note,
     })
 }
@@ -109,7 +108,6 @@ struct Loaded {
     spec: WorkflowSpec,
     target: schedule::Target,
     plan: schedule::Plan,
-    text: String,
     note: Option<String>,
 }
 
@@ -188,7 +186,11 @@ pub fn run(args: Args) -> CmdResult {
         match crate::hooks::Runtime::new(&spec) {
             Ok(rt) => Box::new(RhaiHooks(rt)),
             Err(diags) => {
-                print_diagnostics(&diags, &loaded.text);
+                let mut sources = super::render::Sources::new();
+                for hook in &spec.hooks {
+                    sources.insert(hook.path.clone(), hook.source.clone());
+                }
+                super::render::eprint_all(&diags, &sources);
                 return Err(CliError::new("the template's hooks do not compile")
                     .help("run `rwf check` on the template"));
             }

@@ -9,6 +9,7 @@
 mod admin;
 mod clock;
 pub mod delivery;
+mod edit;
 mod effects;
 mod error;
 mod events;
@@ -23,6 +24,7 @@ mod workflows;
 
 pub use admin::url_with_database;
 pub use clock::Clock;
+pub use edit::{Built, EditOptions, EditResult, TemplateVersion};
 pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};
 pub use events::{EventRow, Follower, NotificationRow};

@@ -51,8 +51,7 @@ fn read_by_hooks(cx: &Context, name: &str) -> bool {
     let indexed = format!("params[\"{name}\"]");
     cx.spec.hooks.iter().any(|hook| {
         hook.source.match_indices(&dotted).any(|(i, m)| {
-            !hook.source[i + m.len()..]
-                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            !hook.source[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         }) || hook.source.contains(&indexed)
     })
 }

@@ -1021,7 +1021,7 @@ impl Lower<'_> {
         for f in &t.fields {
             let kw = f.kind.keyword();
             if !allowed(kind, kw) {
-                let help = match fields_of(kind) {
+                let help = match crate::syntax::step_fields(kind) {
                     [] => format!("a {kind} step takes only the common fields (at, after, window, retry, ...)"),
                     own => format!("a {kind} step takes {} besides the common fields", own.join(", ")),
                 };
@@ -1247,44 +1247,9 @@ impl Lower<'_> {
     }
 }
 
-const COMMON: &[&str] = &[
-    "at",
-    "window",
-    "after",
-    "labels",
-    "risk",
-    "optional",
-    "required",
-    "pre_release",
-    "policy",
-    "retry",
-    "on_failure",
-    "on_missed",
-    "on_cancel",
-    "hook",
-];
-
-fn fields_of(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "agent" => &["uses", "input", "timeout"],
-        "approval" => &[
-            "approvers",
-            "quorum",
-            "deadline",
-            "remind",
-            "on_reject",
-            "on_expire",
-            "not_author_of",
-        ],
-        "manual" => &["instructions", "assignee"],
-        "notification" => &["to", "message"],
-        "wait" => &["for", "until"],
-        _ => &[],
-    }
-}
-
 fn allowed(kind: &str, kw: &str) -> bool {
-    COMMON.contains(&kw) || fields_of(kind).contains(&kw)
+    crate::syntax::COMMON_TASK_FIELDS.contains(&kw)
+        || crate::syntax::step_fields(kind).contains(&kw)
 }
 
 fn parse_date(s: &str) -> Option<chrono::NaiveDate> {

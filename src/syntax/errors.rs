@@ -125,12 +125,11 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
     })
 }
 
-/// Every keyword a task body accepts.
-pub const TASK_FIELDS: &[&str] = &[
+/// The fields every task body accepts, whatever its step type.
+pub const COMMON_TASK_FIELDS: &[&str] = &[
     "at",
     "window",
     "after",
-    "timeout",
     "labels",
     "risk",
     "optional",
@@ -142,22 +141,36 @@ pub const TASK_FIELDS: &[&str] = &[
     "on_missed",
     "on_cancel",
     "hook",
-    "uses",
-    "input",
-    "approvers",
-    "quorum",
-    "deadline",
-    "remind",
-    "on_reject",
-    "on_expire",
-    "not_author_of",
-    "instructions",
-    "assignee",
-    "to",
-    "message",
-    "for",
-    "until",
 ];
+
+/// The fields only a step type's body accepts.
+pub fn step_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "agent" => &["uses", "input", "timeout"],
+        "approval" => &[
+            "approvers",
+            "quorum",
+            "deadline",
+            "remind",
+            "on_reject",
+            "on_expire",
+            "not_author_of",
+        ],
+        "manual" => &["instructions", "assignee"],
+        "notification" => &["to", "message"],
+        "wait" => &["for", "until"],
+        _ => &[],
+    }
+}
+
+/// Every keyword some task body accepts.
+fn task_fields() -> impl Iterator<Item = &'static str> {
+    let steps = ["agent", "approval", "manual", "notification", "wait"];
+    COMMON_TASK_FIELDS
+        .iter()
+        .chain(steps.into_iter().flat_map(step_fields))
+        .copied()
+}
 
 /// Levenshtein distance, for did-you-mean.
 pub fn distance(a: &str, b: &str) -> usize {
@@ -238,7 +251,7 @@ pub fn convert(file: &str, text: &str, off: usize, err: &pest::error::Error<Rule
                 .iter()
                 .any(|r| matches!(r, Rule::f_at | Rule::f_uses | Rule::f_window))
             {
-                pool.extend_from_slice(TASK_FIELDS);
+                pool.extend(task_fields());
             }
             let mut d = Diagnostic::error("RWF002", format!("unknown keyword `{word}`"))
                 .in_file(file)

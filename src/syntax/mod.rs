@@ -7,7 +7,7 @@ mod format;
 mod lexer;
 mod parse;
 
-pub use errors::{did_you_mean, distance};
+pub use errors::{did_you_mean, distance, step_fields, COMMON_TASK_FIELDS};
 pub use format::format;
 pub use parse::{parse, MAX_BYTES, MAX_DEPTH};
 

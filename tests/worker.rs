@@ -570,6 +570,63 @@ async fn expired_lease_is_taken_over_with_the_same_key_and_a_late_result_is_drop
     assert_eq!(r.status(id2).await, "completed");
 }
 
+/// Outcomes of one workflow that finish together land in one transaction (one `lock_version` step),
+/// each still fenced by its own epoch: a stale one in the group is dropped, the rest are accepted.
+#[tokio::test]
+async fn outcomes_finishing_together_are_recorded_as_one_group_each_fenced() {
+    let r = rig().await;
+    let tasks = (0..5)
+        .map(|i| agent(&format!("a{i}"), "builtin:succeed"))
+        .chain([checkpoint("end").after("a0")])
+        .collect();
+    let id = r.started("group", tasks).await;
+    let mut dispatches = r.worker.reconcile_due().await.unwrap();
+    assert_eq!(dispatches.len(), 5);
+    // a4's lease moves to another worker: the result this worker holds for it is stale.
+    r.clock.advance(Duration::seconds(61));
+    let w2 = worker_on(&r.store, "w2", 60);
+    let taken = w2.take_over(false).await.unwrap();
+    assert_eq!(taken.len(), 5);
+    let fresh: Vec<_> = taken.into_iter().take(4).collect();
+    dispatches.retain(|d| !fresh.iter().any(|f| f.attempt_id == d.attempt_id));
+    assert_eq!(dispatches.len(), 1, "the stale one");
+    let before = r.store.workflow(id).await.unwrap().lock_version;
+    let mut set = tokio::task::JoinSet::new();
+    for d in fresh.into_iter().chain(dispatches) {
+        let w = w2.clone();
+        set.spawn(async move {
+            let report = AgentReport {
+                outcome: AgentOutcome::Succeeded {
+                    output: serde_json::json!({ "by": d.request.task_key }),
+                },
+                log: None,
+            };
+            (d.epoch, w.record_outcome(&d, report).await.unwrap())
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(r) = set.join_next().await {
+        results.push(r.unwrap());
+    }
+    results.sort();
+    assert_eq!(
+        results,
+        vec![(1, false), (2, true), (2, true), (2, true), (2, true)]
+    );
+    let after = r.store.workflow(id).await.unwrap().lock_version;
+    assert_eq!(after - before, 1, "one transaction for the whole group");
+    let succeeded = r
+        .store
+        .tasks(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.status == "succeeded")
+        .count();
+    assert_eq!(succeeded, 4);
+    assert!(r.kinds(id).await.iter().any(|k| k == "late_result_dropped"));
+}
+
 #[tokio::test]
 async fn racing_workers_never_double_dispatch() {
     let r = rig().await;

@@ -76,6 +76,22 @@ pub fn kill_group(pgid: i32) {
     }
 }
 
+/// Starts the child. `ETXTBSY` ("text file busy") is transient: a program just written (an agent script
+/// being deployed) can still be open for writing in a process forked meanwhile, until that one execs.
+async fn spawn(command: &mut tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    let mut delay = std::time::Duration::from_millis(5);
+    for _ in 0..6 {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            other => return other,
+        }
+    }
+    command.spawn()
+}
+
 /// Runs the program to its end (or timeout). Every process it started in its group is killed once it
 /// ends, so a stray background process can neither outlive the attempt nor hold its pipes open.
 pub async fn run_process(spec: ProcessSpec<'_>) -> ProcessResult {
@@ -90,7 +106,7 @@ pub async fn run_process(spec: ProcessSpec<'_>) -> ProcessResult {
     if let Some(cwd) = spec.cwd {
         command.current_dir(cwd);
     }
-    let mut child = match command.spawn() {
+    let mut child = match spawn(&mut command).await {
         Ok(child) => child,
         Err(e) => {
             return ProcessResult {

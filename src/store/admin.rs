@@ -57,6 +57,14 @@ impl Store {
         Ok(n)
     }
 
+    /// `VACUUM ANALYZE` of the schema's busy tables (after a bulk load, so upkeep does not run later).
+    pub async fn vacuum_analyze(&self) -> Result<()> {
+        sqlx::query("VACUUM ANALYZE rwf.workflows, rwf.tasks, rwf.gates, rwf.events, rwf.attempts")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Committed transactions of this database so far (`pg_stat_database`).
     pub async fn xact_commits(&self) -> Result<i64> {
         // Stats are flushed at transaction end; ask for a fresh snapshot.

@@ -14,33 +14,20 @@ impl PgEffectLedger {
         PgEffectLedger { pool }
     }
 
+    /// One statement: the first attempt with a key inserts its effect; a repeat (a takeover running the
+    /// same attempt again) finds the row under the unique key and gets the first output back.
     async fn perform(&self, key: &str, agent: &str, output: &Value) -> Result<Value, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        // Serialise concurrent attempts on the same key; the check below sees the winner's row.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
-        let existing: Option<(Value,)> = sqlx::query_as(
-            "SELECT output FROM rwf.builtin_effects WHERE idempotency_key = $1 ORDER BY id LIMIT 1",
-        )
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some((output,)) = existing {
-            tx.commit().await?;
-            return Ok(output);
-        }
-        sqlx::query(
-            "INSERT INTO rwf.builtin_effects (idempotency_key, agent, output) VALUES ($1, $2, $3)",
+        let (output,): (Value,) = sqlx::query_as(
+            "INSERT INTO rwf.builtin_effects (idempotency_key, agent, output) VALUES ($1, $2, $3)
+             ON CONFLICT (idempotency_key) DO UPDATE SET output = rwf.builtin_effects.output
+             RETURNING output",
         )
         .bind(key)
         .bind(agent)
         .bind(output)
-        .execute(&mut *tx)
+        .fetch_one(&self.pool)
         .await?;
-        tx.commit().await?;
-        Ok(output.clone())
+        Ok(output)
     }
 }
 

@@ -24,6 +24,8 @@ pub enum StoreError {
     Immutable(String),
     #[error("value violates {constraint}: {message}")]
     Constraint { constraint: String, message: String },
+    #[error("recording a group of agent outcomes failed: {0}")]
+    Batch(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error("migration failed: {0}")]

@@ -344,11 +344,16 @@ pub async fn persist(
         .await?;
     }
 
-    // In-flight attempts of tasks no longer running are abandoned: their late results are dropped and
-    // no worker takes them over.
+    // In-flight attempts of tasks that stopped running are abandoned: their late results are dropped
+    // and no worker takes them over. (Only a running task has a dispatched attempt.)
     let stopped: Vec<String> = changed
         .iter()
-        .filter(|t| t.status != TaskStatus::Running)
+        .filter(|t| {
+            t.status != TaskStatus::Running
+                && old
+                    .task(&t.key)
+                    .is_some_and(|o| o.status == TaskStatus::Running)
+        })
         .map(|t| t.key.clone())
         .collect();
     if !stopped.is_empty() {
@@ -474,10 +479,13 @@ pub async fn persist(
             tasks.push(action.task().map(str::to_string));
             datas.push(data);
         }
+        // The events, and the hint `rwf log --follow` listens for, in one round trip.
         sqlx::query(
-            "INSERT INTO rwf.events (workflow_id, at, actor, kind, task_key, data)
-             SELECT $1, $2, $3, k, t, d FROM UNNEST($4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY
-                  AS x(k, t, d, n) ORDER BY n",
+            "WITH logged AS (
+                INSERT INTO rwf.events (workflow_id, at, actor, kind, task_key, data)
+                SELECT $1, $2, $3, k, t, d FROM UNNEST($4::text[], $5::text[], $6::jsonb[])
+                       WITH ORDINALITY AS x(k, t, d, n) ORDER BY n)
+             SELECT pg_notify($7, $8)",
         )
         .bind(id)
         .bind(now)
@@ -485,38 +493,40 @@ pub async fn persist(
         .bind(&kinds)
         .bind(&tasks)
         .bind(&datas)
+        .bind(EVENT_CHANNEL)
+        .bind(id.to_string())
         .execute(&mut **tx)
         .await?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(EVENT_CHANNEL)
-            .bind(id.to_string())
-            .execute(&mut **tx)
-            .await?;
     }
     for action in &decision.actions {
-        match action {
-            Action::Notify {
-                kind,
-                task,
-                recipients,
-                title,
-                message,
-            } => {
-                notify(
-                    tx,
-                    &crate::exec::Notification {
-                        id: Uuid::new_v4(),
-                        workflow_id: id,
-                        kind: kind.as_str().to_string(),
-                        task_key: task.clone(),
-                        recipients: recipients.clone(),
-                        title: title.clone(),
-                        message: message.clone(),
-                        created_at: now,
-                    },
-                )
-                .await?;
-            }
+        if let Action::Notify {
+            kind,
+            task,
+            recipients,
+            title,
+            message,
+        } = action
+        {
+            notify(
+                tx,
+                &crate::exec::Notification {
+                    id: Uuid::new_v4(),
+                    workflow_id: id,
+                    kind: kind.as_str().to_string(),
+                    task_key: task.clone(),
+                    recipients: recipients.clone(),
+                    title: title.clone(),
+                    message: message.clone(),
+                    created_at: now,
+                },
+            )
+            .await?;
+        }
+    }
+    let requests: Vec<crate::exec::DispatchRequest> = decision
+        .actions
+        .iter()
+        .filter_map(|action| match action {
             Action::Dispatch {
                 task,
                 attempt,
@@ -524,40 +534,62 @@ pub async fn persist(
                 agent,
                 input,
                 timeout_seconds,
-            } => {
-                let request =
-                    json!({ "agent": agent, "input": input, "timeout_seconds": timeout_seconds });
-                let (attempt_id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO rwf.attempts (workflow_id, task_key, attempt, idempotency_key, status,
-                        lease_holder, lease_epoch, lease_expires_at, heartbeat_at, request, started_at)
-                     VALUES ($1, $2, $3, $4, 'dispatched', $5, 1, $6, $7, $8, $7)
-                     RETURNING id",
-                )
-                .bind(id)
-                .bind(task)
-                .bind(*attempt as i32)
-                .bind(idempotency_key)
-                .bind(writer.holder)
-                .bind(now + writer.lease)
-                .bind(now)
-                .bind(&request)
-                .fetch_one(&mut **tx)
-                .await?;
-                dispatches.push(Dispatch {
-                    attempt_id,
-                    epoch: 1,
-                    request: crate::exec::DispatchRequest {
-                        workflow_id: id,
-                        task_key: task.clone(),
-                        attempt: *attempt,
-                        idempotency_key: idempotency_key.clone(),
-                        agent: agent.clone(),
-                        input: input.clone(),
-                        timeout: timeout_seconds.map(std::time::Duration::from_secs),
-                    },
-                });
-            }
-            _ => {}
+            } => Some(crate::exec::DispatchRequest {
+                workflow_id: id,
+                task_key: task.clone(),
+                attempt: *attempt,
+                idempotency_key: idempotency_key.clone(),
+                agent: agent.clone(),
+                input: input.clone(),
+                timeout: timeout_seconds.map(std::time::Duration::from_secs),
+            }),
+            _ => None,
+        })
+        .collect();
+    if !requests.is_empty() {
+        // Every attempt row of the decision in one statement, leased to the writer.
+        let keys: Vec<&str> = requests.iter().map(|r| r.task_key.as_str()).collect();
+        let attempts: Vec<i32> = requests.iter().map(|r| r.attempt as i32).collect();
+        let idem: Vec<&str> = requests
+            .iter()
+            .map(|r| r.idempotency_key.as_str())
+            .collect();
+        let bodies: Vec<Value> = requests
+            .iter()
+            .map(|r| {
+                json!({ "agent": r.agent, "input": r.input,
+                        "timeout_seconds": r.timeout.map(|t| t.as_secs()) })
+            })
+            .collect();
+        let ids: Vec<(String, i64)> = sqlx::query_as(
+            "INSERT INTO rwf.attempts (workflow_id, task_key, attempt, idempotency_key, status,
+                lease_holder, lease_epoch, lease_expires_at, heartbeat_at, request, started_at)
+             SELECT $1, k, a, i, 'dispatched', $2, 1, $3, $4, r, $4
+             FROM UNNEST($5::text[], $6::int[], $7::text[], $8::jsonb[]) AS x(k, a, i, r)
+             RETURNING task_key, id",
+        )
+        .bind(id)
+        .bind(writer.holder)
+        .bind(now + writer.lease)
+        .bind(now)
+        .bind(&keys)
+        .bind(&attempts)
+        .bind(&idem)
+        .bind(&bodies)
+        .fetch_all(&mut **tx)
+        .await?;
+        for request in requests {
+            let Some((_, attempt_id)) = ids.iter().find(|(k, _)| *k == request.task_key) else {
+                return Err(StoreError::Corrupt(format!(
+                    "no attempt row for `{}`",
+                    request.task_key
+                )));
+            };
+            dispatches.push(Dispatch {
+                attempt_id: *attempt_id,
+                epoch: 1,
+                request,
+            });
         }
     }
     if next_wake.is_some_and(|w| w <= now) {

@@ -11,6 +11,7 @@ use crate::engine::{Decision, Snapshot};
 use crate::exec::{AgentOutcome, AgentReport, DispatchRequest, Executor};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,6 +53,8 @@ impl Default for WorkerConfig {
 /// Counters a caller (the CLI, the bench) can read.
 #[derive(Debug, Default)]
 pub struct Stats {
+    /// Turns of the `run` loop (each: claim, take over, look up the next wake).
+    pub wakes: AtomicUsize,
     pub reconciles: AtomicUsize,
     pub dispatches: AtomicUsize,
     pub outcomes: AtomicUsize,
@@ -71,8 +74,17 @@ pub struct Worker {
     /// connection pool.
     outcome_slots: tokio::sync::Semaphore,
     dispatch_slots: tokio::sync::Semaphore,
+    /// Outcomes waiting for their workflow's group to be recorded (see `record_outcome`).
+    pending: std::sync::Mutex<HashMap<Uuid, Vec<PendingOutcome>>>,
     pub stats: Stats,
 }
+
+/// An outcome waiting in its group, with where to say whether it was accepted.
+type PendingOutcome = (
+    Dispatch,
+    AgentReport,
+    tokio::sync::oneshot::Sender<std::result::Result<bool, String>>,
+);
 
 fn lease_of(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::seconds(30))
@@ -95,6 +107,7 @@ impl Worker {
             in_flight: AtomicUsize::new(0),
             settled: Notify::new(),
             stopping: AtomicBool::new(false),
+            pending: Default::default(),
             stats: Stats::default(),
         })
     }
@@ -224,34 +237,48 @@ impl Worker {
 
     /// Reconciles every due workflow with `concurrency` parallel claimers. Returns the dispatches.
     pub async fn reconcile_due(self: &Arc<Self>) -> Result<Vec<Dispatch>> {
+        let found = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = found.clone();
+        let result = self
+            .reconcile_due_into(move |ds| sink.lock().unwrap_or_else(|e| e.into_inner()).extend(ds))
+            .await;
+        let found = std::mem::take(&mut *found.lock().unwrap_or_else(|e| e.into_inner()));
+        match result {
+            // Dispatches already committed must still run; report the error after handing them over.
+            Err(e) if found.is_empty() => Err(e),
+            _ => Ok(found),
+        }
+    }
+
+    /// Reconciles every due workflow with `concurrency` parallel claimers, handing each batch's
+    /// dispatches to `sink` as soon as its transaction commits (so agents start while claiming goes on).
+    async fn reconcile_due_into<F>(self: &Arc<Self>, sink: F) -> Result<()>
+    where
+        F: Fn(Vec<Dispatch>) + Clone + Send + 'static,
+    {
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..self.config.concurrency.max(1) {
             let me = self.clone();
+            let sink = sink.clone();
             set.spawn(async move {
-                let mut out = Vec::new();
                 while !me.stopping.load(Ordering::Relaxed) {
                     match me.reconcile_next().await? {
-                        Some(d) => out.extend(d),
+                        Some(d) => sink(d),
                         None => break,
                     }
                 }
-                Ok::<_, StoreError>(out)
+                Ok::<_, StoreError>(())
             });
         }
-        let mut all = Vec::new();
         let mut first_err = None;
         while let Some(r) = set.join_next().await {
             match r {
-                Ok(Ok(d)) => all.extend(d),
+                Ok(Ok(())) => {}
                 Ok(Err(e)) => first_err = first_err.or(Some(e)),
                 Err(e) => first_err = first_err.or(Some(StoreError::Corrupt(e.to_string()))),
             }
         }
-        match first_err {
-            // Dispatches already committed must still run; report the error after handing them over.
-            Some(e) if all.is_empty() => Err(e),
-            _ => Ok(all),
-        }
+        first_err.map_or(Ok(()), Err)
     }
 
     /// Takes over dispatched attempts whose lease expired (any holder), or, with `own`, every lease this
@@ -322,15 +349,22 @@ impl Worker {
     /// the agent was stopped and its new holder owns the attempt.
     pub async fn execute(&self, d: &Dispatch) -> Result<Option<AgentReport>> {
         self.stats.dispatches.fetch_add(1, Ordering::Relaxed);
-        // Wait for a slot, then make sure the lease is still ours before starting the agent.
-        let _slot = self
-            .dispatch_slots
-            .acquire()
-            .await
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        if !self.heartbeat(d).await? {
-            return Ok(None);
-        }
+        // A free slot runs the agent at once under the lease just committed; after waiting for one,
+        // make sure the lease is still ours before starting the agent.
+        let _slot = match self.dispatch_slots.try_acquire() {
+            Ok(slot) => slot,
+            Err(_) => {
+                let slot = self
+                    .dispatch_slots
+                    .acquire()
+                    .await
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                if !self.heartbeat(d).await? {
+                    return Ok(None);
+                }
+                slot
+            }
+        };
         let work = async {
             match d.request.timeout {
                 Some(limit) => {
@@ -363,89 +397,147 @@ impl Worker {
     }
 
     async fn heartbeat(&self, d: &Dispatch) -> Result<bool> {
-        let mut conn = self.store.pool.acquire().await?;
-        let now = self.store.clock.now(&mut conn).await?;
         let r = sqlx::query(
-            "UPDATE rwf.attempts SET heartbeat_at = $4, lease_expires_at = $4 + $5::interval
+            "UPDATE rwf.attempts SET heartbeat_at = COALESCE($4, now()),
+                lease_expires_at = COALESCE($4, now()) + $5::interval
              WHERE id = $1 AND lease_epoch = $2 AND lease_holder = $3 AND status = 'dispatched'",
         )
         .bind(d.attempt_id)
         .bind(d.epoch)
         .bind(&self.config.id)
-        .bind(now)
+        .bind(self.store.clock.peek())
         .bind(format!("{} milliseconds", self.config.lease.as_millis()))
-        .execute(&mut *conn)
+        .execute(&self.store.pool)
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
     /// Records an agent outcome if `d.epoch` still holds the attempt; otherwise drops it with an event.
+    /// Returns whether it was accepted.
+    ///
+    /// Group commit: outcomes of one workflow that finish while another of its outcomes waits for an
+    /// outcome slot join that one and are recorded in its transaction (one row lock, one commit).
     pub async fn record_outcome(&self, d: &Dispatch, report: AgentReport) -> Result<bool> {
-        let accepted = self.record_outcomes(vec![(d.clone(), report)]).await?;
-        Ok(accepted == 1)
+        let wf = d.request.workflow_id;
+        let (done, accepted) = tokio::sync::oneshot::channel();
+        let leads = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let group = pending.entry(wf).or_default();
+            group.push((d.clone(), report, done));
+            group.len() == 1
+        };
+        if leads {
+            let slot = self.outcome_slots.acquire().await;
+            // Let outcomes that are ready to land join before the group closes.
+            tokio::task::yield_now().await;
+            let group = self
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&wf)
+                .unwrap_or_default();
+            let (items, waiters): (Vec<_>, Vec<_>) =
+                group.into_iter().map(|(d, r, w)| ((d, r), w)).unzip();
+            let result = match slot {
+                Ok(_slot) => self.record_workflow_outcomes(wf, items).await,
+                Err(e) => Err(StoreError::Corrupt(e.to_string())),
+            };
+            match result {
+                Ok(flags) => {
+                    for (waiter, ok) in waiters.into_iter().zip(flags) {
+                        let _ = waiter.send(Ok(ok));
+                    }
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    for waiter in waiters {
+                        let _ = waiter.send(Err(why.clone()));
+                    }
+                }
+            }
+        }
+        match accepted.await {
+            Ok(Ok(ok)) => Ok(ok),
+            Ok(Err(why)) => Err(StoreError::Batch(why)),
+            Err(_) => Err(StoreError::Batch("the outcome's group was dropped".into())),
+        }
     }
 
-    /// Records many outcomes: one transaction (one row lock, one commit) per workflow. Each outcome is
-    /// fenced by its epoch and settled on the snapshot as the previous ones left it. Returns how many
-    /// were accepted.
-    pub async fn record_outcomes(&self, items: Vec<(Dispatch, AgentReport)>) -> Result<usize> {
-        let mut by_workflow: std::collections::BTreeMap<Uuid, Vec<(Dispatch, AgentReport)>> =
-            Default::default();
-        for (d, r) in items {
-            by_workflow
-                .entry(d.request.workflow_id)
-                .or_default()
-                .push((d, r));
-        }
-        let mut accepted = 0;
-        for (wf, items) in by_workflow {
-            accepted += self.record_workflow_outcomes(wf, items).await?;
-        }
-        Ok(accepted)
-    }
-
+    /// Records one workflow's outcomes in one transaction. Each is fenced by its epoch and settled on
+    /// the snapshot as the previous ones left it. Returns, per item, whether it was accepted.
     async fn record_workflow_outcomes(
         &self,
         wf: Uuid,
         items: Vec<(Dispatch, AgentReport)>,
-    ) -> Result<usize> {
-        let _slot = self
-            .outcome_slots
-            .acquire()
-            .await
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    ) -> Result<Vec<bool>> {
         let mut tx = self.store.begin().await?;
         let now = self.store.clock.now(&mut tx).await?;
         let Some(locked) = snapshot::lock(&mut tx, wf, false).await? else {
             return Err(StoreError::WorkflowNotFound(wf.to_string()));
         };
+        // Fence every attempt at once: only those whose epoch still holds are settled.
+        let rows: Vec<(i64, &str, Value, Option<&str>)> = items
+            .iter()
+            .map(|(d, report)| {
+                let (status, result) = match &report.outcome {
+                    AgentOutcome::Succeeded { output } => {
+                        ("succeeded", json!({ "output": output }))
+                    }
+                    AgentOutcome::Failed { reason, retryable } => (
+                        "failed",
+                        json!({ "reason": reason, "retryable": retryable }),
+                    ),
+                    AgentOutcome::NeedsInput { prompt } => {
+                        ("needs_input", json!({ "prompt": prompt }))
+                    }
+                };
+                (d.attempt_id, status, result, report.log.as_deref())
+            })
+            .collect();
+        let fenced: Vec<(i64,)> = sqlx::query_as(
+            "UPDATE rwf.attempts a SET status = u.status, result = u.result, log = u.log,
+                finished_at = $6, lease_holder = NULL, lease_expires_at = NULL
+             FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::jsonb[], $5::text[])
+                  AS u(id, epoch, status, result, log)
+             WHERE a.id = u.id AND a.lease_epoch = u.epoch AND a.status = 'dispatched'
+             RETURNING a.id",
+        )
+        .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind(items.iter().map(|(d, _)| d.epoch).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.3).collect::<Vec<_>>())
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        let holds = |d: &Dispatch| fenced.iter().any(|(id,)| *id == d.attempt_id);
+        let artifacts: Vec<(&Dispatch, &Value)> = items
+            .iter()
+            .filter(|(d, _)| holds(d))
+            .filter_map(|(d, report)| match &report.outcome {
+                AgentOutcome::Succeeded { output } => Some((d, output)),
+                _ => None,
+            })
+            .collect();
+        if !artifacts.is_empty() {
+            sqlx::query(
+                "INSERT INTO rwf.artifacts (workflow_id, task_key, attempt_id, content, created_at)
+                 SELECT $1, k, a, c, $2 FROM UNNEST($3::text[], $4::bigint[], $5::jsonb[]) AS x(k, a, c)",
+            )
+            .bind(wf)
+            .bind(now)
+            .bind(artifacts.iter().map(|(d, _)| d.request.task_key.as_str()).collect::<Vec<_>>())
+            .bind(artifacts.iter().map(|(d, _)| d.attempt_id).collect::<Vec<_>>())
+            .bind(artifacts.iter().map(|(_, o)| (*o).clone()).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        }
         let hooks = self.hooks.host_for(&locked.snapshot.spec);
         let mut current = locked.snapshot.clone();
         let mut decision = glue::actions_only(Vec::new());
-        let mut accepted = 0;
-        for (d, report) in &items {
-            let (status, result) = match &report.outcome {
-                AgentOutcome::Succeeded { output } => ("succeeded", json!({ "output": output })),
-                AgentOutcome::Failed { reason, retryable } => (
-                    "failed",
-                    json!({ "reason": reason, "retryable": retryable }),
-                ),
-                AgentOutcome::NeedsInput { prompt } => ("needs_input", json!({ "prompt": prompt })),
-            };
-            let fenced = sqlx::query(
-                "UPDATE rwf.attempts SET status = $3, result = $4, log = $5, finished_at = $6,
-                    lease_holder = NULL, lease_expires_at = NULL
-                 WHERE id = $1 AND lease_epoch = $2 AND status = 'dispatched'",
-            )
-            .bind(d.attempt_id)
-            .bind(d.epoch)
-            .bind(status)
-            .bind(&result)
-            .bind(&report.log)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if fenced.rows_affected() != 1 {
+        let mut accepted = Vec::with_capacity(items.len());
+        for ((d, report), (_, status, _, _)) in items.iter().zip(&rows) {
+            if !holds(d) {
                 super::events::append(
                     &mut tx,
                     wf,
@@ -457,20 +549,8 @@ impl Worker {
                 )
                 .await?;
                 self.stats.late_results.fetch_add(1, Ordering::Relaxed);
+                accepted.push(false);
                 continue;
-            }
-            if let AgentOutcome::Succeeded { output } = &report.outcome {
-                sqlx::query(
-                    "INSERT INTO rwf.artifacts (workflow_id, task_key, attempt_id, content, created_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(wf)
-                .bind(&d.request.task_key)
-                .bind(d.attempt_id)
-                .bind(output)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
             }
             let settled = glue::outcome(
                 &current,
@@ -487,7 +567,7 @@ impl Worker {
                 Ok((step, next)) => {
                     current = next;
                     decision.actions.extend(step.actions);
-                    accepted += 1;
+                    accepted.push(true);
                 }
                 Err(why) => {
                     // The task moved on (cancelled, edited): the attempt is recorded, the task untouched.
@@ -501,6 +581,7 @@ impl Worker {
                         json!({ "idempotency_key": d.request.idempotency_key, "why": why }),
                     )
                     .await?;
+                    accepted.push(false);
                 }
             }
         }
@@ -516,7 +597,8 @@ impl Worker {
         )
         .await?;
         tx.commit().await?;
-        self.stats.outcomes.fetch_add(accepted, Ordering::Relaxed);
+        let n = accepted.iter().filter(|a| **a).count();
+        self.stats.outcomes.fetch_add(n, Ordering::Relaxed);
         // An outcome decision never dispatches by itself (reconcile does), but stay correct if it does.
         for extra in more {
             self.spawn_dispatch_detached(extra);
@@ -612,10 +694,12 @@ impl Worker {
         }
         tokio::pin!(shutdown);
         loop {
+            self.stats.wakes.fetch_add(1, Ordering::Relaxed);
             if !self.stopping.load(Ordering::Relaxed) {
-                match self.reconcile_due().await {
-                    Ok(ds) => ds.into_iter().for_each(|d| self.spawn(d)),
-                    Err(e) => eprintln!("worker {}: reconcile: {e}", self.config.id),
+                let me = self.clone();
+                let spawn = move |ds: Vec<Dispatch>| ds.into_iter().for_each(|d| me.spawn(d));
+                if let Err(e) = self.reconcile_due_into(spawn).await {
+                    eprintln!("worker {}: reconcile: {e}", self.config.id);
                 }
                 match self.take_over(false).await {
                     Ok(ds) => ds.into_iter().for_each(|d| self.spawn(d)),

@@ -3,7 +3,8 @@
 
 use super::db::{open, Conn};
 use super::{block_on, CliError, CmdResult, Outcome};
-use crate::exec::{AgentOutcome, AgentReport, BoxFuture, DispatchRequest, Executor};
+use crate::config::AgentRegistry;
+use crate::exec::Executor;
 use crate::store::worker::{Worker, WorkerConfig};
 use crate::store::{PgEffectLedger, Store};
 use std::sync::Arc;
@@ -49,56 +50,18 @@ fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
     }
 }
 
-/// Routes each dispatch: `builtin:` agents to the test executor (with `--test-executor`), the rest to
-/// the agents of `rwf.toml`.
-struct Routed {
-    config: crate::config::Config,
-    builtin: Option<crate::exec::builtin::BuiltinExecutor>,
-}
-
-fn refuse(reason: String) -> AgentReport {
-    AgentReport {
-        log: Some(reason.clone()),
-        outcome: AgentOutcome::Failed {
-            reason,
-            retryable: false,
-        },
-    }
-}
-
-impl Executor for Routed {
-    fn dispatch<'a>(&'a self, request: &'a DispatchRequest) -> BoxFuture<'a, AgentReport> {
-        if request.agent.starts_with("builtin:") {
-            return match &self.builtin {
-                Some(b) => b.dispatch(request),
-                None => Box::pin(async move {
-                    refuse(format!(
-                        "`{}` is a built-in test agent; run the worker with --test-executor",
-                        request.agent
-                    ))
-                }),
-            };
-        }
-        match self.config.executor_for(&request.agent) {
-            Some(executor) => Box::pin(async move { executor.dispatch(request).await }),
-            None => {
-                Box::pin(async move { refuse(format!("no agent `{}` in rwf.toml", request.agent)) })
-            }
-        }
-    }
-}
-
-/// The executor the worker runs agents with.
+/// The executor the worker runs agents with: `rwf.toml`'s agents, and `builtin:` agents with the test
+/// executor when `--test-executor` is given.
 pub(crate) fn executor(
     store: &Store,
-    config: crate::config::Config,
+    config: &crate::config::Config,
     test_executor: bool,
 ) -> Arc<dyn Executor> {
     let builtin = test_executor.then(|| {
         let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
-        crate::exec::builtin::BuiltinExecutor::new(ledger)
+        Arc::new(crate::exec::builtin::BuiltinExecutor::new(ledger)) as Arc<dyn Executor>
     });
-    Arc::new(Routed { config, builtin })
+    Arc::new(AgentRegistry::new(config, builtin))
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -127,7 +90,7 @@ pub fn run(args: Args) -> CmdResult {
             stop_rx,
             &|e| eprintln!("deliver: {e}"),
         ));
-        let executor = executor(&store, config, args.test_executor);
+        let executor = executor(&store, &config, args.test_executor);
         let worker = Worker::new(
             store,
             worker_config,

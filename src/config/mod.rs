@@ -21,7 +21,6 @@ pub use sinks::{SinkConfig, SinkTarget};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::exec::deliver::{DeliveryPolicy, Route};
-use crate::exec::Executor;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -167,11 +166,6 @@ impl Config {
             diagnostics: ctx.diagnostics,
             source: text.to_string(),
         }
-    }
-
-    /// The executor for a task's `uses`; `None` when `rwf.toml` has no such agent.
-    pub fn executor_for(&self, agent: &str) -> Option<Box<dyn Executor>> {
-        self.agents.get(agent).map(AgentConfig::executor)
     }
 
     /// Every sink with its kinds filter, ready for `exec::deliver::Deliverer`.

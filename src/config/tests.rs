@@ -152,8 +152,11 @@ initial_backoff = "1s"
         }
         other => panic!("{other:?}"),
     }
-    assert!(config.executor_for("writer").is_some());
-    assert!(config.executor_for("nobody").is_none());
+    let registry = super::AgentRegistry::new(&config, None);
+    assert_eq!(
+        registry.agent_names().collect::<Vec<_>>(),
+        ["reviewer", "writer"]
+    );
     let names: Vec<&str> = config.sinks.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["webhook-1", "team-chat", "command-3"]);
     let routes = config.routes();
@@ -238,7 +241,7 @@ fn the_documented_example_is_clean() {
     assert!(config
         .directory
         .is_in_scope("bob", &crate::spec::Scope::Team("legal".into())));
-    assert!(config.executor_for("blog-draft-writer").is_some());
+    assert!(config.agents.contains_key("blog-draft-writer"));
 }
 
 #[test]

@@ -915,6 +915,66 @@ fn rejection_needs_revision_reruns_upstream_then_reopens() {
     assert_eq!(s.status, WorkflowStatus::Completed);
 }
 
+/// A task sent back for revision runs with its whole retry budget again (backoff restarts too), while
+/// its attempt numbers, and so its idempotency keys, go on.
+#[test]
+fn revision_reruns_with_a_fresh_retry_budget() {
+    let dir = StaticDirectory::default().with_team("legal", &["lena"]);
+    let mut draft = task("draft", agent("writer"));
+    draft.policy.retry = RetryPolicy {
+        max_attempts: 2,
+        backoff: Backoff::Exponential {
+            initial: span("10m"),
+            factor: 3.0,
+            cap: None,
+        },
+        jitter: 0.0,
+    };
+    let legal = timed(
+        "5d",
+        None,
+        ExpirePolicy::Remind,
+        RejectPolicy::NeedsRevision,
+    );
+    let mut s = snap(spec(vec![draft, after(task("legal", legal), "draft")]), &[]);
+    // First run: attempt 1 fails, attempt 2 (the last of the budget) succeeds.
+    step(&mut s, h(0));
+    fail(&mut s, "draft", h(0));
+    step(&mut s, h(1));
+    ok(&mut s, "draft", h(1));
+    step(&mut s, h(1));
+    vote(&mut s, "legal", "lena", Verdict::Reject, &dir).unwrap();
+    // The re-run is attempt 3, yet the first of its run: its failure is retried after the first delay.
+    let d = step(&mut s, h(2));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::Dispatch { attempt: 3, .. }
+    )));
+    fail(&mut s, "draft", h(2));
+    assert_eq!(status(&s, "draft"), TaskStatus::Pending);
+    assert_eq!(
+        s.task("draft").unwrap().next_attempt_at,
+        Some(h(2) + Duration::minutes(10))
+    );
+    let d = step(&mut s, h(3));
+    assert!(has(&d, |a| matches!(
+        a,
+        Action::Dispatch { attempt: 4, idempotency_key, .. } if idempotency_key.ends_with(":draft:4")
+    )));
+    // Attempt 4 is the second of the run: the budget of 2 is spent.
+    let boom = AgentOutcome::Failed {
+        reason: "boom".into(),
+        retryable: true,
+    };
+    let a = settle(&s, "draft", 4, &boom, h(3), &NoHooks).unwrap();
+    assert!(a.iter().any(|a| matches!(
+        a,
+        Action::SetTaskStatus { to: TaskStatus::Failed, reason, .. } if reason == "failed after 2 attempts: boom"
+    )));
+    apply_all(&mut s, &a, h(3)).unwrap();
+    assert_eq!(status(&s, "draft"), TaskStatus::Failed);
+}
+
 #[test]
 fn rejection_can_cancel_the_workflow() {
     let (mut s, dir) = open_legal(timed(

@@ -428,6 +428,14 @@ async fn rejections_follow_on_reject() {
     // Needs revision: the draft runs again (attempt 2, a new key) and the approval reopens.
     let draft = r.task(revise, "draft").await;
     assert_eq!((draft.status.as_str(), draft.attempts), ("succeeded", 2));
+    let (before,): (i32,) = sqlx::query_as(
+        "SELECT attempts_before FROM rwf.tasks WHERE workflow_id = $1 AND key = 'draft'",
+    )
+    .bind(revise)
+    .fetch_one(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(before, 1, "the re-run's retry budget counts from attempt 2");
     assert_eq!(r.task_status(revise, "ok").await, "waiting_input");
     let rounds: Vec<(i32, String)> = sqlx::query_as(
         "SELECT round, status FROM rwf.approvals WHERE workflow_id = $1 ORDER BY round",

@@ -74,6 +74,10 @@ pub fn apply(
             if from.is_terminal() {
                 t.finished_at = None;
             }
+            if *from == super::model::TaskStatus::Succeeded {
+                // Sent back for revision: the re-run gets the whole retry budget again.
+                t.attempts_before = t.attempt;
+            }
             if *from == super::model::TaskStatus::Pending && to.is_in_flight() {
                 t.started_at = Some(now);
             }

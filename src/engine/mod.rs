@@ -29,8 +29,8 @@
 //! - Approvals: quorum counts distinct people; one vote per person per round; any rejection closes the
 //!   round. `on_expire escalate` adds scopes and restarts the deadline once; after that (and under
 //!   `remind`) the approval is marked overdue once and reminders go on. `on_reject needs_revision`
-//!   sends the approval's succeeded upstream tasks back to pending (new attempts) and reopens a new
-//!   round when they finish. Decisions are accepted while paused, not in draft or terminal workflows.
+//!   sends the approval's succeeded upstream tasks back to pending (new attempts, a fresh retry
+//!   budget: `TaskState::attempts_before`) and reopens a new round when they finish. Decisions are accepted while paused, not in draft or terminal workflows.
 //! - Roll-up: all tasks terminal → completed, or failed when a required task failed (`block`).
 //!   Cancel: pending and waiting work is cancelled; running agents by `on_cancel` (abort now, drain
 //!   lets them finish: `Snapshot::draining`).

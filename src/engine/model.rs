@@ -163,6 +163,10 @@ pub struct TaskState {
     pub status: TaskStatus,
     /// Attempts started so far (0 before the first). The current attempt when running.
     pub attempt: u32,
+    /// Attempts made before the current run: a task sent back for revision runs again with a fresh
+    /// retry budget, while its attempt numbers (and idempotency keys) go on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts_before: u32,
     /// A retry may not start before this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -193,12 +197,22 @@ pub struct TaskState {
     pub forced: bool,
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 impl TaskState {
+    /// The attempt of the current run (1-based once it has started), which the retry budget counts.
+    pub fn run_attempt(&self) -> u32 {
+        self.attempt.saturating_sub(self.attempts_before)
+    }
+
     pub fn new(key: impl Into<String>, planned: Option<Planned>) -> TaskState {
         TaskState {
             key: key.into(),
             status: TaskStatus::Pending,
             attempt: 0,
+            attempts_before: 0,
             next_attempt_at: None,
             planned,
             started_at: None,

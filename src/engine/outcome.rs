@@ -94,20 +94,22 @@ pub fn failure_actions(
     hooks: &dyn HookHost,
 ) -> Vec<Action> {
     let key = &spec.key;
-    let attempt = snapshot.task(key).map_or(0, |t| t.attempt);
+    let (attempt, run_attempt) = snapshot
+        .task(key)
+        .map_or((0, 0), |t| (t.attempt, t.run_attempt()));
     let is_agent = matches!(spec.step, Step::Agent { .. });
     let policy = &spec.policy.retry;
     let mut actions = Vec::new();
     let mut reason = reason.to_string();
     let active = snapshot.status == WorkflowStatus::Active;
-    if is_agent && retryable && active && attempt < policy.max_attempts.max(1) {
+    if is_agent && retryable && active && run_attempt < policy.max_attempts.max(1) {
         let idem = snapshot.idempotency_key(key, attempt);
         let verdict = match call_bound(
             hooks,
             snapshot,
             spec,
             HookPoint::Retry,
-            attempt,
+            run_attempt,
             now,
             Some(&reason),
         ) {
@@ -121,7 +123,7 @@ pub fn failure_actions(
             Err(e) => Err(e),
         };
         let delay = match verdict {
-            Ok(RetryVerdict::Default) => Some(retry_delay_seconds(policy, attempt, &idem)),
+            Ok(RetryVerdict::Default) => Some(retry_delay_seconds(policy, run_attempt, &idem)),
             Ok(RetryVerdict::Delay(m)) => Some(m * 60),
             Ok(RetryVerdict::Stop) => {
                 reason = format!("{reason} (retry hook stopped retries)");
@@ -139,7 +141,7 @@ pub fn failure_actions(
                 from,
                 to: TaskStatus::Pending,
                 reason: format!(
-                    "attempt {attempt} of {} failed: {reason}",
+                    "attempt {run_attempt} of {} failed: {reason}",
                     policy.max_attempts
                 ),
             });
@@ -152,7 +154,7 @@ pub fn failure_actions(
             return actions;
         }
     }
-    dead_letter(spec, from, &reason, attempt, &mut actions);
+    dead_letter(spec, from, &reason, run_attempt, &mut actions);
     actions
 }
 

@@ -56,6 +56,7 @@ type TaskTuple = (
     String,
     String,
     i32,
+    i32,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
@@ -92,7 +93,7 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
         .parse()
         .map_err(|_| StoreError::Corrupt(format!("timezone `{tz}`")))?;
     let rows: Vec<TaskTuple> = sqlx::query_as(
-        "SELECT key, status, attempts, next_attempt_at, planned_start, planned_due, planned_end,
+        "SELECT key, status, attempts, attempts_before, next_attempt_at, planned_start, planned_due, planned_end,
                 actual_start, actual_end, timer_at, output, last_error, actor, missed, forced
          FROM rwf.tasks WHERE workflow_id = $1",
     )
@@ -104,7 +105,7 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
         let Some(r) = rows.iter().find(|r| r.0 == t.key) else {
             return Err(StoreError::Corrupt(format!("task `{}` has no row", t.key)));
         };
-        let planned = match (r.4, r.5, r.6) {
+        let planned = match (r.5, r.6, r.7) {
             (Some(start), Some(due), Some(end)) => Some(Planned { start, due, end }),
             _ => None,
         };
@@ -112,16 +113,17 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
             key: r.0.clone(),
             status: status_of(&r.1)?,
             attempt: r.2.max(0) as u32,
-            next_attempt_at: r.3,
+            attempts_before: r.3.max(0) as u32,
+            next_attempt_at: r.4,
             planned,
-            started_at: r.7,
-            finished_at: r.8,
-            timer_at: r.9,
-            output: r.10.clone(),
-            last_error: r.11.clone(),
-            actor: r.12.clone(),
-            missed: r.13,
-            forced: r.14,
+            started_at: r.8,
+            finished_at: r.9,
+            timer_at: r.10,
+            output: r.11.clone(),
+            last_error: r.12.clone(),
+            actor: r.13.clone(),
+            missed: r.14,
+            forced: r.15,
         });
     }
     let approvals = load_approvals(tx, id).await?;
@@ -309,18 +311,20 @@ pub async fn persist(
         let actors: Vec<Option<String>> = changed.iter().map(|t| t.actor.clone()).collect();
         let missed: Vec<bool> = changed.iter().map(|t| t.missed).collect();
         let forced: Vec<bool> = changed.iter().map(|t| t.forced).collect();
+        let before: Vec<i32> = changed.iter().map(|t| t.attempts_before as i32).collect();
         sqlx::query(
             "UPDATE rwf.tasks t SET status = u.status, attempts = u.attempts,
                 next_attempt_at = u.next_attempt_at, planned_start = u.ps, planned_due = u.pd,
                 planned_end = u.pe, actual_start = u.started, actual_end = u.finished,
                 timer_at = u.timer_at, output = u.output, last_error = u.last_error, actor = u.actor,
-                missed = u.missed, forced = u.forced, lock_version = t.lock_version + 1, updated_at = $2
+                missed = u.missed, forced = u.forced, attempts_before = u.attempts_before,
+                lock_version = t.lock_version + 1, updated_at = $2
              FROM UNNEST($3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
                          $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[],
                          $12::timestamptz[], $13::jsonb[], $14::text[], $15::text[], $16::bool[],
-                         $17::bool[])
+                         $17::bool[], $18::int[])
                   AS u(key, status, attempts, next_attempt_at, ps, pd, pe, started, finished, timer_at,
-                       output, last_error, actor, missed, forced)
+                       output, last_error, actor, missed, forced, attempts_before)
              WHERE t.workflow_id = $1 AND t.key = u.key",
         )
         .bind(id)
@@ -340,6 +344,7 @@ pub async fn persist(
         .bind(&actors)
         .bind(&missed)
         .bind(&forced)
+        .bind(&before)
         .execute(&mut **tx)
         .await?;
     }

@@ -1,12 +1,10 @@
 //! `rwf dep add|rm WF TASK UPSTREAM [--on OUTCOME]`: add or remove one dependency edge, built from the
 //! workflow's current spec and applied through the same diff-apply path and rules as `rwf edit`.
 
-use super::db::{actor, open, workflow_id, Conn};
-use super::edit::{apply, resolve_for};
+use super::edit::{resolve_for, EditTarget};
 use super::task::with_task;
 use super::{block_on, CmdResult};
 use crate::spec::{Dependency, EdgeOutcome};
-use crate::store::EditOptions;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,8 +30,8 @@ enum On {
 
 #[derive(clap::Args)]
 struct EdgeArgs {
-    /// Workflow id
-    workflow: String,
+    #[command(flatten)]
+    target: EditTarget,
     /// The downstream task
     task: String,
     /// The upstream task
@@ -41,14 +39,9 @@ struct EdgeArgs {
     /// The upstream outcome the edge waits for (add only)
     #[arg(long, value_enum, default_value_t = On::Success)]
     on: On,
+    /// Print the diff without applying it
     #[arg(long)]
     dry_run: bool,
-    #[arg(long)]
-    expect_version: Option<i64>,
-    #[arg(long = "as")]
-    actor: Option<String>,
-    #[command(flatten)]
-    conn: Conn,
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -56,22 +49,12 @@ pub fn run(args: Args) -> CmdResult {
         Command::Add(a) => (true, a),
         Command::Rm(a) => (false, a),
     };
-    let who = actor(&args.actor);
+    let event = if add {
+        "dependency_added"
+    } else {
+        "dependency_removed"
+    };
     block_on(async move {
-        let store = open(&args.conn).await?;
-        let id = workflow_id(&args.workflow)?;
-        let options = EditOptions {
-            actor: &who,
-            expect_version: args.expect_version,
-            dry_run: args.dry_run,
-            allow_active: false,
-            event: if add {
-                "dependency_added"
-            } else {
-                "dependency_removed"
-            },
-            template: None,
-        };
         let outcome = match args.on {
             On::Success => EdgeOutcome::Success,
             On::Failed => EdgeOutcome::Failed,
@@ -79,39 +62,41 @@ pub fn run(args: Args) -> CmdResult {
             On::Any => EdgeOutcome::Any,
         };
         let (task, upstream) = (args.task, args.upstream);
-        apply(&store, id, options, move |snapshot| {
-            if snapshot.spec.task(&upstream).is_none() {
-                return Err(format!("the workflow has no task `{upstream}`"));
-            }
-            if task == upstream {
-                return Err(format!("`{task}` cannot depend on itself"));
-            }
-            let spec = with_task(&snapshot.spec, &task, |t| {
-                let at = t.depends_on.iter().position(|d| d.task == upstream);
-                match (add, at) {
-                    (true, Some(i)) => t.depends_on[i].outcome = outcome,
-                    (true, None) => t.depends_on.push(Dependency {
-                        task: upstream.clone(),
-                        outcome,
-                    }),
-                    (false, Some(i)) => {
-                        t.depends_on.remove(i);
-                    }
-                    (false, None) => {
-                        return Err(format!("`{task}` does not depend on `{upstream}`"))
-                    }
+        let target = args.target;
+        target
+            .edit(event, args.dry_run, false, move |snapshot| {
+                if snapshot.spec.task(&upstream).is_none() {
+                    return Err(format!("the workflow has no task `{upstream}`"));
                 }
-                Ok(())
-            })?;
-            if add && creates_cycle(&spec, &task) {
-                return Err(format!(
-                    "`{task}` after `{upstream}` would make a dependency cycle"
-                ));
-            }
-            let plan = resolve_for(&spec, snapshot)?;
-            Ok((spec, plan))
-        })
-        .await
+                if task == upstream {
+                    return Err(format!("`{task}` cannot depend on itself"));
+                }
+                let spec = with_task(&snapshot.spec, &task, |t| {
+                    let at = t.depends_on.iter().position(|d| d.task == upstream);
+                    match (add, at) {
+                        (true, Some(i)) => t.depends_on[i].outcome = outcome,
+                        (true, None) => t.depends_on.push(Dependency {
+                            task: upstream.clone(),
+                            outcome,
+                        }),
+                        (false, Some(i)) => {
+                            t.depends_on.remove(i);
+                        }
+                        (false, None) => {
+                            return Err(format!("`{task}` does not depend on `{upstream}`"))
+                        }
+                    }
+                    Ok(())
+                })?;
+                if add && creates_cycle(&spec, &task) {
+                    return Err(format!(
+                        "`{task}` after `{upstream}` would make a dependency cycle"
+                    ));
+                }
+                let plan = resolve_for(&spec, snapshot)?;
+                Ok((spec, plan))
+            })
+            .await
     })
 }
 

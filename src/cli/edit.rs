@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Workflow id
-    workflow: String,
+    #[command(flatten)]
+    target: EditTarget,
     /// The new spec: a template file (.rwf) or a stored template `key@version`
     #[arg(long)]
     from: String,
@@ -30,6 +30,13 @@ pub struct Args {
     /// Print the diff without applying it
     #[arg(long)]
     dry_run: bool,
+}
+
+/// What every editing command names: the workflow, the version the caller saw, who edits, where.
+#[derive(clap::Args)]
+pub(crate) struct EditTarget {
+    /// Workflow id
+    workflow: String,
     /// Refuse the edit unless the workflow is still at this version (`lock_version`)
     #[arg(long)]
     expect_version: Option<i64>,
@@ -38,6 +45,33 @@ pub struct Args {
     actor: Option<String>,
     #[command(flatten)]
     conn: Conn,
+}
+
+impl EditTarget {
+    /// Applies the spec `build` makes from the locked workflow (see `apply`), recorded as `event`.
+    pub(crate) async fn edit<F>(
+        &self,
+        event: &str,
+        dry_run: bool,
+        allow_active: bool,
+        build: F,
+    ) -> CmdResult
+    where
+        F: FnOnce(&Snapshot) -> Result<Built, String>,
+    {
+        let store = open(&self.conn).await?;
+        let id = workflow_id(&self.workflow)?;
+        let who = actor(&self.actor);
+        let options = EditOptions {
+            actor: &who,
+            expect_version: self.expect_version,
+            dry_run,
+            allow_active,
+            event,
+            template: None,
+        };
+        apply(&store, id, options, build).await
+    }
 }
 
 fn render(diags: &[Diagnostic]) -> String {
@@ -233,10 +267,11 @@ where
 
 pub fn run(args: Args) -> CmdResult {
     let sets = parse_sets(&args.sets)?;
-    let who = actor(&args.actor);
+    let target = &args.target;
+    let who = actor(&target.actor);
     block_on(async move {
-        let store = open(&args.conn).await?;
-        let id = workflow_id(&args.workflow)?;
+        let store = open(&target.conn).await?;
+        let id = workflow_id(&target.workflow)?;
         let (template, from_file) = load_template(&store, &args.from).await?;
         if from_file && !args.dry_run {
             // Refuses a changed spec under an existing version before anything else happens.
@@ -255,7 +290,7 @@ pub fn run(args: Args) -> CmdResult {
         }
         let options = EditOptions {
             actor: &who,
-            expect_version: args.expect_version,
+            expect_version: target.expect_version,
             dry_run: args.dry_run,
             allow_active: false,
             event: "workflow_edited",

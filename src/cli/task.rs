@@ -1,12 +1,10 @@
 //! `rwf task set WF TASK [--due DATE] [--pin DATE] [--title TEXT]`: a narrow edit of one task, built from
 //! the workflow's current spec and applied through the same diff-apply path and rules as `rwf edit`.
 
-use super::db::{actor, open, workflow_id, Conn};
-use super::edit::{apply, resolve_for};
+use super::edit::{resolve_for, EditTarget};
 use super::{block_on, CliError, CmdResult};
 use crate::schedule::parse_instant;
 use crate::spec::{Schedule, WorkflowSpec};
-use crate::store::EditOptions;
 use chrono::Duration;
 
 #[derive(clap::Args)]
@@ -23,8 +21,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct SetArgs {
-    /// Workflow id
-    workflow: String,
+    #[command(flatten)]
+    target: EditTarget,
     /// Task key
     task: String,
     /// Pin the task so it is due at DATE (its window kept; exact for hour/minute windows)
@@ -39,12 +37,6 @@ struct SetArgs {
     /// Print the diff without applying it
     #[arg(long)]
     dry_run: bool,
-    #[arg(long)]
-    expect_version: Option<i64>,
-    #[arg(long = "as")]
-    actor: Option<String>,
-    #[command(flatten)]
-    conn: Conn,
 }
 
 /// The workflow's spec with `task` changed by `f`; an unknown task is a refusal.
@@ -70,51 +62,42 @@ pub fn run(args: Args) -> CmdResult {
     if args.due.is_none() && args.pin.is_none() && args.title.is_none() {
         return Err(CliError::new("nothing to set").help("give --due, --pin or --title"));
     }
-    let who = actor(&args.actor);
     block_on(async move {
-        let store = open(&args.conn).await?;
-        let id = workflow_id(&args.workflow)?;
-        let options = EditOptions {
-            actor: &who,
-            expect_version: args.expect_version,
-            dry_run: args.dry_run,
-            allow_active: false,
-            event: "task_edited",
-            template: None,
-        };
         let (task, due, pin, title) = (args.task, args.due, args.pin, args.title);
-        apply(&store, id, options, move |snapshot| {
-            let tz = snapshot.target.tz;
-            let spec = with_task(&snapshot.spec, &task, |t| {
-                if let Some(title) = title {
-                    t.title = title;
-                }
-                let start = match (&pin, &due) {
-                    (Some(p), _) => Some(
-                        parse_instant(p, tz)
-                            .map_err(|e| format!("`--pin {p}` cannot be read: {e}"))?
-                            .0,
-                    ),
-                    (None, Some(d)) => {
-                        let due = parse_instant(d, tz)
-                            .map_err(|e| format!("`--due {d}` cannot be read: {e}"))?
-                            .0;
-                        let window = t.window.map(|w| w.nominal_seconds()).unwrap_or(0);
-                        Some(due - Duration::seconds(window))
+        let target = args.target;
+        target
+            .edit("task_edited", args.dry_run, false, move |snapshot| {
+                let tz = snapshot.target.tz;
+                let spec = with_task(&snapshot.spec, &task, |t| {
+                    if let Some(title) = title {
+                        t.title = title;
                     }
-                    (None, None) => None,
-                };
-                if let Some(start) = start {
-                    t.schedule = Some(Schedule::Pinned {
-                        at: start.with_timezone(&tz).naive_local(),
-                        timezone: Some(tz.name().to_string()),
-                    });
-                }
-                Ok(())
-            })?;
-            let plan = resolve_for(&spec, snapshot)?;
-            Ok((spec, plan))
-        })
-        .await
+                    let start = match (&pin, &due) {
+                        (Some(p), _) => Some(
+                            parse_instant(p, tz)
+                                .map_err(|e| format!("`--pin {p}` cannot be read: {e}"))?
+                                .0,
+                        ),
+                        (None, Some(d)) => {
+                            let due = parse_instant(d, tz)
+                                .map_err(|e| format!("`--due {d}` cannot be read: {e}"))?
+                                .0;
+                            let window = t.window.map(|w| w.nominal_seconds()).unwrap_or(0);
+                            Some(due - Duration::seconds(window))
+                        }
+                        (None, None) => None,
+                    };
+                    if let Some(start) = start {
+                        t.schedule = Some(Schedule::Pinned {
+                            at: start.with_timezone(&tz).naive_local(),
+                            timezone: Some(tz.name().to_string()),
+                        });
+                    }
+                    Ok(())
+                })?;
+                let plan = resolve_for(&spec, snapshot)?;
+                Ok((spec, plan))
+            })
+            .await
     })
 }

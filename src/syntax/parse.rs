@@ -277,34 +277,8 @@ impl<'a> Driver<'a> {
                 span: start..header_end,
             },
         };
-        let body_end_tok = close.unwrap_or(chunk.end);
-        let body_end = close.map(|c| self.tokens[c].span.start).unwrap_or(end);
-        let body = open + 1..body_end_tok;
-        for sub in split_items(self.text, &self.tokens[body.clone()], BODY) {
-            let sub = sub.start + body.start..sub.end + body.start;
-            let sub_end = self.chunk_end(sub.end, body_end);
-            let first = self.tokens[sub.start].clone();
-            if first.kind == TokKind::Word && &self.text[first.span.clone()] == "phase" {
-                if let Some(p) = self.phase(sub, sub_end) {
-                    t.items.push(TemplateItem::Phase(p));
-                }
-                continue;
-            }
-            if self.unknown_starter(&first, BODY) || self.unclosed(&sub) {
-                continue;
-            }
-            if let Some(pair) =
-                self.parse_rule(Rule::template_item_entry, first.span.start, sub_end)
-            {
-                let mut b = Builder {
-                    off: first.span.start,
-                    problems: &mut self.problems,
-                    text: self.text,
-                    comment_ends: &self.comment_ends,
-                };
-                t.items.push(b.template_item(&pair));
-            }
-        }
+        let items = self.block_items(open, close, chunk.end, end, BODY);
+        t.items.extend(items);
         t.span = start..close.map(|c| self.tokens[c].span.end).unwrap_or(end);
         self.trailing(close, chunk.end, "template");
         Some(t)
@@ -325,20 +299,46 @@ impl<'a> Driver<'a> {
             comment_ends: &self.comment_ends,
         }
         .phase_header(&pair);
-        let body_end_tok = close.unwrap_or(chunk.end);
+        for item in self.block_items(open, close, chunk.end, end, PHASE_BODY) {
+            match item {
+                TemplateItem::Phase(p) => phase.items.push(PhaseItem::Phase(p)),
+                TemplateItem::Task(task) => phase.items.push(PhaseItem::Task(task)),
+                other => self.diags.push(
+                    Diagnostic::error("RWF001", "only tasks and phases may appear inside a phase")
+                        .in_file(self.file)
+                        .at(other.span())
+                        .help("move this item to the template body"),
+                ),
+            }
+        }
+        phase.span = start..close.map(|c| self.tokens[c].span.end).unwrap_or(end);
+        self.trailing(close, chunk.end, "phase");
+        Some(phase)
+    }
+
+    /// The items of a block's body (after the token `open`, up to `close`): nested phases and template
+    /// items, each parsed on its own so one broken item loses nothing around it.
+    fn block_items(
+        &mut self,
+        open: usize,
+        close: Option<usize>,
+        chunk_end: usize,
+        end: usize,
+        starters: &[&str],
+    ) -> Vec<TemplateItem> {
+        let body_end_tok = close.unwrap_or(chunk_end);
         let body_end = close.map(|c| self.tokens[c].span.start).unwrap_or(end);
         let body = open + 1..body_end_tok;
-        for sub in split_items(self.text, &self.tokens[body.clone()], PHASE_BODY) {
+        let mut items = Vec::new();
+        for sub in split_items(self.text, &self.tokens[body.clone()], starters) {
             let sub = sub.start + body.start..sub.end + body.start;
             let sub_end = self.chunk_end(sub.end, body_end);
             let first = self.tokens[sub.start].clone();
             if first.kind == TokKind::Word && &self.text[first.span.clone()] == "phase" {
-                if let Some(p) = self.phase(sub, sub_end) {
-                    phase.items.push(PhaseItem::Phase(p));
-                }
+                items.extend(self.phase(sub, sub_end).map(TemplateItem::Phase));
                 continue;
             }
-            if self.unknown_starter(&first, PHASE_BODY) || self.unclosed(&sub) {
+            if self.unknown_starter(&first, starters) || self.unclosed(&sub) {
                 continue;
             }
             if let Some(pair) =
@@ -350,23 +350,10 @@ impl<'a> Driver<'a> {
                     text: self.text,
                     comment_ends: &self.comment_ends,
                 };
-                match b.template_item(&pair) {
-                    TemplateItem::Task(task) => phase.items.push(PhaseItem::Task(task)),
-                    other => self.diags.push(
-                        Diagnostic::error(
-                            "RWF001",
-                            "only tasks and phases may appear inside a phase",
-                        )
-                        .in_file(self.file)
-                        .at(other.span())
-                        .help("move this item to the template body"),
-                    ),
-                }
+                items.push(b.template_item(&pair));
             }
         }
-        phase.span = start..close.map(|c| self.tokens[c].span.end).unwrap_or(end);
-        self.trailing(close, chunk.end, "phase");
-        Some(phase)
+        items
     }
 
     /// Tokens after a block's closing brace that did not start a new item.

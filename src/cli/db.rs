@@ -121,3 +121,44 @@ pub(crate) fn directory_of(config: &crate::config::Config) -> crate::engine::Sta
     }
     out
 }
+
+/// A person acting on one task: `WF TASK --as USER`, checked against rwf.toml's people directory.
+#[derive(clap::Args)]
+pub struct PersonOnTask {
+    /// Workflow id
+    pub workflow: String,
+    /// The task
+    pub task: String,
+    /// The person acting (required: approvals and manual tasks are for people only)
+    #[arg(long = "as")]
+    pub actor: String,
+    /// rwf.toml with the people directory (default: the nearest one upward)
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub conn: Conn,
+}
+
+impl PersonOnTask {
+    /// The store, knowing the people directory, and the workflow's id.
+    pub(crate) async fn open(&self) -> Result<(Store, uuid::Uuid), CliError> {
+        let config = load_config(self.config.as_deref())?;
+        let store = open(&self.conn)
+            .await?
+            .with_directory(directory_of(&config));
+        Ok((store, workflow_id(&self.workflow)?))
+    }
+}
+
+/// A refused human action is a finding for the person (exit 1, the reason on stderr); any other error
+/// is the tool's.
+pub(crate) fn refusal(e: crate::store::StoreError) -> CmdResult {
+    use crate::store::StoreError::{AlreadyDecided, NotHuman, Refused};
+    match e {
+        e @ (Refused(_) | AlreadyDecided { .. } | NotHuman(_)) => {
+            eprintln!("refused: {e}");
+            Ok(Outcome::Findings)
+        }
+        e => Err(e.into()),
+    }
+}

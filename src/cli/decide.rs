@@ -1,9 +1,8 @@
 //! `rwf approve|reject WF TASK --as USER [--reason TEXT]`: a person's vote, decided by the engine under
 //! the workflow row lock. Refusals exit 1 with the reason.
 
-use super::db::{open, workflow_id, Conn};
+use super::db::{refusal, PersonOnTask};
 use super::{block_on, CmdResult, Outcome};
-use crate::store::StoreError;
 
 pub enum Verdict {
     Approve,
@@ -12,20 +11,10 @@ pub enum Verdict {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Workflow id
-    workflow: String,
-    /// The approval task
-    task: String,
-    /// The person deciding (required: only people decide approvals)
-    #[arg(long = "as")]
-    actor: String,
+    #[command(flatten)]
+    on: PersonOnTask,
     #[arg(long)]
     reason: Option<String>,
-    /// rwf.toml with the people directory (default: the nearest one upward)
-    #[arg(long)]
-    config: Option<std::path::PathBuf>,
-    #[command(flatten)]
-    conn: Conn,
 }
 
 pub fn run(verdict: Verdict, args: Args) -> CmdResult {
@@ -33,37 +22,22 @@ pub fn run(verdict: Verdict, args: Args) -> CmdResult {
         Verdict::Approve => crate::engine::Verdict::Approve,
         Verdict::Reject => crate::engine::Verdict::Reject,
     };
+    let on = &args.on;
     block_on(async move {
-        let config = super::db::load_config(args.config.as_deref())?;
-        let store = open(&args.conn)
-            .await?
-            .with_directory(super::db::directory_of(&config));
-        let id = workflow_id(&args.workflow)?;
+        let (store, id) = on.open().await?;
         match store
-            .decide(id, &args.task, &args.actor, verdict, args.reason.clone())
+            .decide(id, &on.task, &on.actor, verdict, args.reason.clone())
             .await
         {
             Ok(snapshot) => {
                 let status = snapshot
-                    .approval(&args.task)
+                    .approval(&on.task)
                     .map(|a| a.status.to_string())
                     .unwrap_or_default();
-                eprintln!(
-                    "{} recorded for `{}` ({status})",
-                    verdict.as_str(),
-                    args.task
-                );
+                eprintln!("{} recorded for `{}` ({status})", verdict.as_str(), on.task);
                 Ok(Outcome::Ok)
             }
-            Err(
-                e @ (StoreError::Refused(_)
-                | StoreError::AlreadyDecided { .. }
-                | StoreError::NotHuman(_)),
-            ) => {
-                eprintln!("refused: {e}");
-                Ok(Outcome::Findings)
-            }
-            Err(e) => Err(e.into()),
+            Err(e) => refusal(e),
         }
     })
 }

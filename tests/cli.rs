@@ -1,0 +1,229 @@
+//! The lifecycle CLI end to end on Postgres, as a release manager uses it: `rwf new` (the id alone on
+//! stdout), `start`, a real `rwf worker` process, `inbox`, `done`, `approve` (refusals exit 1, bad input
+//! exits 2), `status`, `ls`, `log`, and the worker's graceful stop on SIGTERM.
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use serde_json::Value;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Cli {
+    url: String,
+}
+
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str]) -> Ran {
+        let out = Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args(args)
+            .env("DATABASE_URL", &self.url)
+            .env_remove("RWF_CONFIG")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run rwf");
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "rwf {args:?}: {}{}", r.stdout, r.stderr);
+        r.stdout
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("rwf {args:?} is not JSON ({e}): {out}"))
+    }
+
+    fn task_status(&self, id: &str, task: &str) -> String {
+        let status = self.json(&["status", id, "--format", "json"]);
+        status["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .find(|t| t["key"] == task)
+            .unwrap_or_else(|| panic!("no task {task} in {status}"))["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Polls until `task` reaches `want` (the worker runs in its own process).
+    fn wait_for(&self, id: &str, task: &str, want: &str) {
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let now = self.task_status(id, task);
+            if now == want {
+                return;
+            }
+            assert!(Instant::now() < until, "{task} stayed {now}, never {want}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Stops the worker with SIGTERM if a test fails before doing so.
+struct Worker(Child);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_runs_through_the_lifecycle_cli() {
+    let db = pg::TestDb::new().await;
+    let cli = Cli {
+        url: db.url.clone(),
+    };
+    cli.ok(&["db", "migrate"]);
+    let template = "tests/fixtures/cli/release.rwf";
+
+    // `new` prints the id alone, so scripts can capture it; the workflow starts as a draft.
+    let id = cli.ok(&[
+        "new",
+        template,
+        "--set",
+        "product=Widget",
+        "--release",
+        "2027-03-01T09:00",
+        "--tz",
+        "Europe/Berlin",
+        "--as",
+        "ann",
+    ]);
+    let id = id.trim().to_string();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "stdout was `{id}`");
+    let drafts = cli.json(&["ls", "--status", "draft", "--format", "json"]);
+    assert!(drafts.to_string().contains(&id), "{drafts}");
+
+    // A bad release date is the user's input error: exit 2 with the reason, nothing created.
+    let bad = cli.run(&[
+        "new",
+        template,
+        "--set",
+        "product=W",
+        "--release",
+        "next week",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("next week"), "{}", bad.stderr);
+
+    cli.ok(&["start", &id, "--as", "ann"]);
+    let worker = Worker(
+        Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args([
+                "worker",
+                "--test-executor",
+                "--poll",
+                "0.5",
+                "--id",
+                "cli-w",
+            ])
+            .env("DATABASE_URL", &db.url)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start rwf worker"),
+    );
+
+    // The agent runs by itself; the manual task waits for ann and shows in her inbox.
+    cli.wait_for(&id, "draft", "succeeded");
+    cli.wait_for(&id, "check", "waiting_input");
+    let inbox = cli.json(&["inbox", "--as", "ann", "--format", "json"]);
+    assert!(inbox.to_string().contains("check"), "{inbox}");
+    let not_json = cli.run(&["done", &id, "check", "--as", "ann", "--output", "{oops"]);
+    assert_eq!(not_json.code, 2, "{}", not_json.stderr);
+    assert!(not_json.stderr.contains("--output is not JSON"));
+    cli.ok(&[
+        "done",
+        &id,
+        "check",
+        "--as",
+        "ann",
+        "--output",
+        r#"{"ok": true}"#,
+    ]);
+
+    // The approval opens; only ann may decide it, once.
+    cli.wait_for(&id, "ship_ok", "waiting_input");
+    let inbox = cli.json(&["inbox", "--as", "ann", "--format", "json"]);
+    assert!(inbox.to_string().contains("ship_ok"), "{inbox}");
+    let stranger = cli.run(&["approve", &id, "ship_ok", "--as", "mallory"]);
+    assert_eq!(stranger.code, 1, "{}", stranger.stderr);
+    assert!(stranger.stderr.contains("refused"), "{}", stranger.stderr);
+    assert!(stranger.stderr.contains("mallory"), "{}", stranger.stderr);
+    let machine = cli.run(&["approve", &id, "ship_ok", "--as", "worker"]);
+    assert_eq!(machine.code, 1, "{}", machine.stderr);
+    assert!(
+        machine.stderr.contains("only people decide"),
+        "{}",
+        machine.stderr
+    );
+    cli.ok(&[
+        "approve",
+        &id,
+        "ship_ok",
+        "--as",
+        "ann",
+        "--reason",
+        "looks good",
+    ]);
+    let again = cli.run(&["approve", &id, "ship_ok", "--as", "ann"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stderr.contains("refused"), "{}", again.stderr);
+
+    // The gate opened: the ship agent runs and the workflow completes.
+    cli.wait_for(&id, "ship", "succeeded");
+    let until = Instant::now() + Duration::from_secs(30);
+    while !cli
+        .json(&["ls", "--status", "completed", "--format", "json"])
+        .to_string()
+        .contains(&id)
+    {
+        assert!(Instant::now() < until, "the workflow never completed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The audit log tells the story, with the people who acted.
+    let log = cli.ok(&["log", &id, "--format", "json"]);
+    let events: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON event per line"))
+        .collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    for kind in [
+        "dispatched",
+        "approval_opened",
+        "approval_vote",
+        "approval_granted",
+    ] {
+        assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
+    }
+    assert!(events
+        .iter()
+        .any(|e| e["kind"] == "approval_vote" && e["actor"] == "ann"));
+
+    // SIGTERM: the worker finishes and exits 0.
+    let mut worker = worker;
+    let pid = worker.0.id() as i32;
+    // SAFETY: kill(2) on our own child process.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let status = worker.0.wait().expect("worker exits");
+    assert!(status.success(), "worker exit: {status:?}");
+}

@@ -4,48 +4,20 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/rig.rs"]
+mod rig;
 #[path = "support/specs.rs"]
 mod specs;
 
 use chrono::Duration;
+use rig::{rig, Rig};
 use rwf::engine::edit_plan::{fixed_times, EditRefusal};
 use rwf::engine::{Snapshot, Verdict};
-use rwf::exec::builtin::BuiltinExecutor;
 use rwf::spec::{Schedule, WorkflowSpec};
-use rwf::store::worker::{Worker, WorkerConfig};
-use rwf::store::{
-    Clock, EditOptions, EditResult, LifecycleVerb, PgEffectLedger, Store, StoreError,
-};
+use rwf::store::{EditOptions, EditResult, LifecycleVerb, StoreError};
 use specs::*;
 use std::process::Command;
-use std::sync::Arc;
 use uuid::Uuid;
-
-struct Rig {
-    db: pg::TestDb,
-    store: Store,
-    worker: Arc<Worker>,
-}
-
-async fn rig() -> Rig {
-    let db = pg::TestDb::new().await;
-    let store = db.store().await.with_clock(Clock::fixed(base()));
-    let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
-    let worker = Worker::new(
-        store.clone(),
-        WorkerConfig {
-            id: "w1".into(),
-            poll: std::time::Duration::from_millis(200),
-            grace: std::time::Duration::from_secs(2),
-            lease: std::time::Duration::from_secs(60),
-            concurrency: 2,
-            ..WorkerConfig::default()
-        },
-        Arc::new(BuiltinExecutor::new(ledger)),
-        Arc::new(rwf::store::RhaiHooks::default()),
-    );
-    Rig { db, store, worker }
-}
 
 fn opts(dry_run: bool, expect: Option<i64>) -> EditOptions<'static> {
     EditOptions {
@@ -73,12 +45,9 @@ fn edited(
 }
 
 impl Rig {
-    async fn started(&self, key: &str, tasks: Vec<T>) -> Uuid {
-        let id = create(&self.store, spec_of(key, tasks), base()).await;
-        self.store
-            .transition(id, LifecycleVerb::Start, "ann")
-            .await
-            .unwrap();
+    /// Started, run until idle, then paused: where the edits of a running release start from.
+    async fn started_and_paused(&self, key: &str, tasks: Vec<T>) -> Uuid {
+        let id = self.started(key, tasks).await;
         self.worker.run_until_idle().await.unwrap();
         self.store
             .transition(id, LifecycleVerb::Pause, "ann")
@@ -93,15 +62,6 @@ impl Rig {
         f: impl FnOnce(&mut WorkflowSpec) + Send,
     ) -> Result<Result<EditResult, Vec<EditRefusal>>, StoreError> {
         self.store.edit_workflow(id, o, edited(f)).await
-    }
-    async fn task(&self, id: Uuid, key: &str) -> rwf::store::TaskRow {
-        self.store
-            .tasks(id)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|t| t.key == key)
-            .unwrap_or_else(|| panic!("no task {key}"))
     }
     /// Every row of every rwf.* table, as text, for before/after comparison.
     async fn dump(&self) -> String {
@@ -167,6 +127,23 @@ fn draft_task(key: &str) -> T {
     agent(key, "builtin:succeed")
 }
 
+/// A succeeding draft at hour 0 and a manual review at hour 5 after it.
+fn draft_then_review() -> Vec<T> {
+    vec![
+        draft_task("draft").at(0),
+        manual("review").at(5).after("draft"),
+    ]
+}
+
+/// A succeeding draft at hour 0, a legal sign-off by lea after it, and a manual ship step after that.
+fn draft_legal_ship() -> Vec<T> {
+    vec![
+        draft_task("draft").at(0),
+        approval("legal", &["lea"], 1).after("draft"),
+        manual("ship").after("legal"),
+    ]
+}
+
 #[tokio::test]
 async fn a_draft_is_replaced_outright() {
     let r = rig().await;
@@ -216,15 +193,7 @@ async fn a_draft_is_replaced_outright() {
 #[tokio::test]
 async fn a_paused_edit_keeps_run_state_and_allows_planning_fields() {
     let r = rig().await;
-    let id = r
-        .started(
-            "rel",
-            vec![
-                draft_task("draft").at(0),
-                manual("review").at(5).after("draft"),
-            ],
-        )
-        .await;
+    let id = r.started_and_paused("rel", draft_then_review()).await;
     let before = r.task(id, "draft").await;
     assert_eq!((before.status.as_str(), before.attempts), ("succeeded", 1));
     let res = applied(
@@ -256,15 +225,7 @@ async fn a_paused_edit_keeps_run_state_and_allows_planning_fields() {
 #[tokio::test]
 async fn refused_edits_and_dry_runs_leave_the_database_exactly_as_before() {
     let r = rig().await;
-    let id = r
-        .started(
-            "rel",
-            vec![
-                draft_task("draft").at(0),
-                manual("review").at(5).after("draft"),
-            ],
-        )
-        .await;
+    let id = r.started_and_paused("rel", draft_then_review()).await;
     let before = r.dump().await;
 
     let why = refusals(
@@ -344,16 +305,7 @@ async fn refused_edits_and_dry_runs_leave_the_database_exactly_as_before() {
 #[tokio::test]
 async fn an_opened_approval_reopens_only_when_its_packet_changes() {
     let r = rig().await;
-    let id = r
-        .started(
-            "rel",
-            vec![
-                draft_task("draft").at(0),
-                approval("legal", &["lea"], 1).after("draft"),
-                manual("ship").after("legal"),
-            ],
-        )
-        .await;
+    let id = r.started_and_paused("rel", draft_legal_ship()).await;
     assert_eq!(r.task(id, "legal").await.status, "waiting_input");
     assert_eq!(
         r.approval_rounds(id, "legal").await,
@@ -415,16 +367,7 @@ async fn an_opened_approval_reopens_only_when_its_packet_changes() {
 async fn a_decision_and_an_edit_serialise() {
     for _ in 0..3 {
         let r = rig().await;
-        let id = r
-            .started(
-                "rel",
-                vec![
-                    draft_task("draft").at(0),
-                    approval("legal", &["lea"], 1).after("draft"),
-                    manual("ship").after("legal"),
-                ],
-            )
-            .await;
+        let id = r.started_and_paused("rel", draft_legal_ship()).await;
         let (s1, s2) = (r.store.clone(), r.store.clone());
         let decide = tokio::spawn(async move {
             s1.decide(id, "legal", "lea", Verdict::Approve, None)
@@ -462,7 +405,7 @@ async fn retarget_moves_only_what_has_not_run_and_is_not_pinned() {
         timezone: None,
     });
     let id = r
-        .started(
+        .started_and_paused(
             "rel",
             vec![
                 draft_task("draft").at(0),
@@ -503,14 +446,7 @@ async fn retarget_moves_only_what_has_not_run_and_is_not_pinned() {
     );
     let wf = r.store.workflow(id).await.unwrap();
     assert_eq!(wf.target_at, base() + Duration::hours(24));
-    let kinds: Vec<String> = r
-        .store
-        .events(id, 0)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds = r.kinds(id).await;
     assert!(kinds.contains(&"workflow_retargeted".to_string()));
 }
 
@@ -518,7 +454,7 @@ async fn retarget_moves_only_what_has_not_run_and_is_not_pinned() {
 async fn narrow_edits_and_templates_through_the_cli() {
     let r = rig().await;
     let id = r
-        .started(
+        .started_and_paused(
             "rel",
             vec![draft_task("draft").at(0), manual("review").at(5)],
         )

@@ -2,55 +2,28 @@
 //! gate, each policy, approvals (refusals, quorum, reminders, escalation), skips, the state machines
 //! over random scripts, determinism, and golden `rwf simulate` output for the templates.
 
+#[path = "support/snapshots.rs"]
+mod snapshots;
+
 use chrono::{DateTime, Duration, Utc};
-use rwf::engine::action::{Action, GateKind, GateState, NotifyKind};
+use rwf::engine::action::{Action, GateKind, GateRow, GateState, NotifyKind};
 use rwf::engine::apply::apply_all;
 use rwf::engine::human::{complete, decide, lifecycle, resolve_missed, Lifecycle};
-use rwf::engine::model::{
-    Planned, Snapshot, TaskState, TaskStatus, Verdict, WorkflowId, WorkflowStatus,
-};
+use rwf::engine::model::{Snapshot, TaskStatus, Verdict, WorkflowStatus};
 use rwf::engine::outcome::settle;
 use rwf::engine::simulator::{simulate, ApproveSet, Script, SimDirectory};
 use rwf::engine::{reconcile, Decision, HookHost, HumanActor, NoHooks, Refusal, StaticDirectory};
 use rwf::exec::AgentOutcome;
-use rwf::schedule::Target;
 use rwf::spec::*;
 use serde_json::{json, Value};
+use snapshots::{agent, approval, fail_attempt, h, snap, status, step_with, task};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 // ---------- builders ----------
 
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-06-01T09:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn h(hours: i64) -> DateTime<Utc> {
-    t0() + Duration::hours(hours)
-}
-
 fn span(s: &str) -> Span {
     s.parse().unwrap()
-}
-
-fn task(key: &str, step: Step) -> TaskSpec {
-    TaskSpec {
-        key: key.into(),
-        title: format!("Task {key}"),
-        step,
-        schedule: None,
-        window: None,
-        depends_on: vec![],
-        policy: TaskPolicy::default(),
-        phase: None,
-        labels: vec![],
-        risk: None,
-        required: true,
-        pre_release: false,
-        hooks: BTreeMap::new(),
-    }
 }
 
 fn after(mut t: TaskSpec, up: &str) -> TaskSpec {
@@ -69,103 +42,28 @@ fn after_on(mut t: TaskSpec, up: &str, outcome: EdgeOutcome) -> TaskSpec {
     t
 }
 
-fn agent(uses: &str) -> Step {
-    Step::Agent {
-        uses: uses.into(),
-        input: BTreeMap::new(),
-        timeout: None,
-    }
-}
-
-fn approval(scopes: Vec<Scope>, quorum: u32) -> Step {
-    Step::Approval {
-        approvers: scopes,
-        quorum,
-        deadline: None,
-        remind_every: None,
-        on_reject: RejectPolicy::Skip,
-        on_expire: ExpirePolicy::Remind,
-        not_author_of: None,
-    }
-}
-
 fn team(t: &str) -> Scope {
     Scope::Team(t.into())
 }
 
+/// A workflow `test` named `Test ${product}`, with `product` bound to `Widget`.
 fn spec(tasks: Vec<TaskSpec>) -> WorkflowSpec {
-    let mut bindings = BTreeMap::new();
-    bindings.insert("product".to_string(), json!("Widget"));
-    WorkflowSpec {
-        format: FORMAT,
-        key: "test".into(),
-        name: "Test ${product}".into(),
-        version: 1,
-        description: None,
-        params: vec![],
-        bindings,
-        target: TargetSpec {
-            param: "release".into(),
-            timezone: TzRef::Literal("UTC".into()),
-        },
-        calendar: None,
-        calendars: BTreeMap::new(),
-        phases: vec![],
-        tasks,
-        hooks: vec![],
-    }
+    let mut s = snapshots::workflow("test", "Test ${product}", tasks);
+    s.bindings.insert("product".to_string(), json!("Widget"));
+    s
 }
 
-/// An active snapshot; `planned` gives (task, start hour, due hour) from `t0`.
-fn snap(spec: WorkflowSpec, planned: &[(&str, i64, i64)]) -> Snapshot {
-    let tasks = spec
-        .tasks
-        .iter()
-        .map(|t| {
-            let p = planned
-                .iter()
-                .find(|(k, _, _)| *k == t.key)
-                .map(|(_, s, d)| Planned {
-                    start: h(*s),
-                    due: h(*d),
-                    end: h(*d),
-                });
-            TaskState::new(t.key.clone(), p)
-        })
-        .collect();
-    Snapshot {
-        id: WorkflowId::default(),
-        status: WorkflowStatus::Active,
-        spec: Arc::new(spec),
-        target: Target {
-            instant: h(24 * 30),
-            tz: chrono_tz::UTC,
-        },
-        tasks,
-        approvals: vec![],
-        draining: false,
-    }
-}
-
-/// Reconciles and applies; asserts the fixpoint (reconciling again at `now` does nothing).
+/// Reconciles and applies without hooks; asserts the fixpoint (reconciling again at `now` does nothing).
 fn step(s: &mut Snapshot, now: DateTime<Utc>) -> Decision {
     step_with(s, now, &NoHooks)
 }
 
-fn step_with(s: &mut Snapshot, now: DateTime<Utc>, hooks: &dyn HookHost) -> Decision {
-    let d = reconcile(s, now, hooks);
-    apply_all(s, &d.actions, now).unwrap();
-    let again = reconcile(s, now, hooks);
-    assert!(
-        again.actions.is_empty(),
-        "not a fixpoint: {:?}",
-        again.actions
-    );
-    d
-}
-
-fn status(s: &Snapshot, key: &str) -> TaskStatus {
-    s.task(key).unwrap().status
+/// The gate row of `kind` for `task` in a decision.
+fn gate<'a>(d: &'a Decision, task: &str, kind: GateKind) -> &'a GateRow {
+    d.gates
+        .iter()
+        .find(|g| g.task == task && g.gate == kind)
+        .unwrap()
 }
 
 fn person(p: &str) -> HumanActor {
@@ -188,13 +86,7 @@ fn ok(s: &mut Snapshot, key: &str, now: DateTime<Utc>) {
 }
 
 fn fail(s: &mut Snapshot, key: &str, now: DateTime<Utc>) {
-    let attempt = s.task(key).unwrap().attempt;
-    let outcome = AgentOutcome::Failed {
-        reason: "boom".into(),
-        retryable: true,
-    };
-    let a = settle(s, key, attempt, &outcome, now, &NoHooks).unwrap();
-    apply_all(s, &a, now).unwrap();
+    fail_attempt(s, key, "boom", now, &NoHooks);
 }
 
 fn vote(
@@ -387,11 +279,7 @@ fn dependency_gate_names_its_blockers() {
         &[],
     );
     let d = step(&mut s, h(0));
-    let row = d
-        .gates
-        .iter()
-        .find(|g| g.task == "b" && g.gate == GateKind::Dependency)
-        .unwrap();
+    let row = gate(&d, "b", GateKind::Dependency);
     assert_eq!(row.state, GateState::Wait);
     assert_eq!(row.blockers, vec!["a".to_string()]);
     assert_eq!(row.reason, "waiting for a (running)");
@@ -410,18 +298,10 @@ fn approval_gate_holds_until_granted() {
         &[],
     );
     let d = step(&mut s, h(0));
-    let row = d
-        .gates
-        .iter()
-        .find(|g| g.task == "ship" && g.gate == GateKind::Approval)
-        .unwrap();
+    let row = gate(&d, "ship", GateKind::Approval);
     assert_eq!(row.state, GateState::Wait);
     assert_eq!(row.reason, "waiting for approval legal (open, 0 of 1)");
-    let own = d
-        .gates
-        .iter()
-        .find(|g| g.task == "legal" && g.gate == GateKind::Approval)
-        .unwrap();
+    let own = gate(&d, "legal", GateKind::Approval);
     assert_eq!(own.reason, "open: 0 of 1 approval(s) from team:legal");
     let dir = StaticDirectory::default().with_team("legal", &["lena"]);
     vote(&mut s, "legal", "lena", Verdict::Approve, &dir).unwrap();

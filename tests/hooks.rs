@@ -3,15 +3,14 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/snapshots.rs"]
+mod snapshots;
 #[path = "support/specs.rs"]
 mod specs;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rwf::hooks::{self, ContextInput, HookHost, Limits, Runtime};
-use rwf::spec::{
-    ExpirePolicy, HookFile, HookPoint, RejectPolicy, Risk, Scope, Step, TargetSpec, TaskPolicy,
-    TaskSpec, TzRef, WorkflowSpec,
-};
+use rwf::spec::{HookFile, HookPoint, Risk, Scope, Step, TaskSpec, WorkflowSpec};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,15 +29,7 @@ fn file(path: &str, source: &str) -> HookFile {
 
 fn step(kind: &str) -> Step {
     match kind {
-        "approval" => Step::Approval {
-            approvers: vec![Scope::Team("release".into())],
-            quorum: 1,
-            deadline: None,
-            remind_every: None,
-            on_reject: RejectPolicy::Skip,
-            on_expire: ExpirePolicy::Remind,
-            not_author_of: None,
-        },
+        "approval" => snapshots::approval(vec![Scope::Team("release".into())], 1),
         "notification" => Step::Notification {
             to: vec![Scope::Channel("#launch".into())],
             message: "we shipped".into(),
@@ -48,50 +39,21 @@ fn step(kind: &str) -> Step {
             assignee: None,
         },
         "checkpoint" => Step::Checkpoint,
-        _ => Step::Agent {
-            uses: "writer".into(),
-            input: BTreeMap::new(),
-            timeout: None,
-        },
+        _ => snapshots::agent("writer"),
     }
 }
 
 fn task(key: &str, kind: &str, bindings: &[(HookPoint, &str)]) -> TaskSpec {
     TaskSpec {
-        key: key.into(),
-        title: format!("Task {key}"),
-        step: step(kind),
-        schedule: None,
-        window: None,
-        depends_on: vec![],
-        policy: TaskPolicy::default(),
-        phase: None,
-        labels: vec![],
-        risk: None,
-        required: true,
-        pre_release: false,
         hooks: bindings.iter().map(|(p, f)| (*p, f.to_string())).collect(),
+        ..snapshots::task(key, step(kind))
     }
 }
 
 fn spec(files: Vec<HookFile>, tasks: Vec<TaskSpec>) -> WorkflowSpec {
     WorkflowSpec {
-        format: rwf::spec::FORMAT,
-        key: "t".into(),
-        name: "T".into(),
-        version: 1,
-        description: None,
-        params: vec![],
-        bindings: BTreeMap::new(),
-        target: TargetSpec {
-            param: "release".into(),
-            timezone: TzRef::Literal("UTC".into()),
-        },
-        calendar: None,
-        calendars: BTreeMap::new(),
-        phases: vec![],
-        tasks,
         hooks: files,
+        ..snapshots::workflow("t", "T", tasks)
     }
 }
 
@@ -829,27 +791,12 @@ fn top_level_endless_loop_is_reported_not_run_forever() {
 
 mod driven {
     use super::*;
+    use crate::snapshots::{fail_attempt, h, status};
     use chrono::Duration as Span;
     use rwf::engine::action::{Action, GateKind, GateState};
-    use rwf::engine::apply::apply_all;
-    use rwf::engine::model::{
-        Planned, Snapshot, TaskState, TaskStatus, WorkflowId, WorkflowStatus,
-    };
-    use rwf::engine::outcome::settle;
-    use rwf::engine::{reconcile, Decision};
-    use rwf::exec::AgentOutcome;
-    use rwf::schedule::Target;
+    use rwf::engine::model::{Snapshot, TaskStatus, WorkflowStatus};
+    use rwf::engine::Decision;
     use rwf::spec::FailurePolicy;
-    use std::sync::Arc;
-
-    /// Monday 2026-06-01 09:00 UTC.
-    pub fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap()
-    }
-
-    pub fn h(hours: i64) -> DateTime<Utc> {
-        t0() + Span::hours(hours)
-    }
 
     /// An active snapshot of `tasks` with hook files; `planned` is (task, start hour, due hour) from t0.
     pub fn snap(
@@ -859,33 +806,7 @@ mod driven {
     ) -> Snapshot {
         let mut s = spec(files, tasks);
         s.bindings.insert("product".into(), json!("Acme"));
-        let states = s
-            .tasks
-            .iter()
-            .map(|t| {
-                let p = planned
-                    .iter()
-                    .find(|(k, _, _)| *k == t.key)
-                    .map(|(_, a, b)| Planned {
-                        start: h(*a),
-                        due: h(*b),
-                        end: h(*b),
-                    });
-                TaskState::new(t.key.clone(), p)
-            })
-            .collect();
-        Snapshot {
-            id: WorkflowId::default(),
-            status: WorkflowStatus::Active,
-            spec: Arc::new(s),
-            target: Target {
-                instant: h(24 * 30),
-                tz: chrono_tz::UTC,
-            },
-            tasks: states,
-            approvals: vec![],
-            draining: false,
-        }
+        snapshots::snap(s, planned)
     }
 
     pub fn runtime_of(s: &Snapshot) -> Runtime {
@@ -894,36 +815,7 @@ mod driven {
 
     /// One reconcile pass, applied; the result must be a fixpoint.
     pub fn step(s: &mut Snapshot, now: DateTime<Utc>, rt: &Runtime) -> Decision {
-        let d = reconcile(s, now, rt);
-        apply_all(s, &d.actions, now).unwrap();
-        let again = reconcile(s, now, rt);
-        assert!(
-            again.actions.is_empty(),
-            "not a fixpoint: {:?}",
-            again.actions
-        );
-        d
-    }
-
-    pub fn status(s: &Snapshot, key: &str) -> TaskStatus {
-        s.task(key).unwrap().status
-    }
-
-    fn fail_attempt(
-        s: &mut Snapshot,
-        key: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-        rt: &Runtime,
-    ) -> Vec<Action> {
-        let attempt = s.task(key).unwrap().attempt;
-        let outcome = AgentOutcome::Failed {
-            reason: reason.into(),
-            retryable: true,
-        };
-        let a = settle(s, key, attempt, &outcome, now, rt).unwrap();
-        apply_all(s, &a, now).unwrap();
-        a
+        snapshots::step_with(s, now, rt)
     }
 
     fn dispatched_input(d: &Decision) -> Option<Value> {

@@ -4,97 +4,20 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/rig.rs"]
+mod rig;
 #[path = "support/specs.rs"]
 mod specs;
 
 use chrono::Duration;
+use rig::{rig, worker_on, Rig};
 use rwf::engine::Verdict;
-use rwf::exec::builtin::BuiltinExecutor;
 use rwf::exec::{AgentOutcome, AgentReport};
 use rwf::spec::{CancelPolicy, FailurePolicy, MissedPolicy, RejectPolicy};
-use rwf::store::worker::{Worker, WorkerConfig};
-use rwf::store::{Clock, LifecycleVerb, PgEffectLedger, Store};
+use rwf::store::LifecycleVerb;
 use specs::*;
-use std::sync::Arc;
-use uuid::Uuid;
-
-struct Rig {
-    _db: pg::TestDb,
-    store: Store,
-    clock: Clock,
-    worker: Arc<Worker>,
-}
-
-fn worker_on(store: &Store, id: &str, lease_secs: u64) -> Arc<Worker> {
-    let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
-    Worker::new(
-        store.clone(),
-        WorkerConfig {
-            id: id.into(),
-            poll: std::time::Duration::from_millis(200),
-            grace: std::time::Duration::from_secs(2),
-            lease: std::time::Duration::from_secs(lease_secs),
-            concurrency: 2,
-            max_in_flight: 16,
-        },
-        Arc::new(BuiltinExecutor::new(ledger)),
-        Arc::new(rwf::store::RhaiHooks::default()),
-    )
-}
-
-async fn rig() -> Rig {
-    let db = pg::TestDb::new().await;
-    let clock = Clock::fixed(base());
-    let store = db.store().await.with_clock(clock.clone());
-    let worker = worker_on(&store, "w1", 60);
-    Rig {
-        _db: db,
-        store,
-        clock,
-        worker,
-    }
-}
 
 impl Rig {
-    async fn started(&self, key: &str, tasks: Vec<T>) -> Uuid {
-        let id = create(&self.store, spec_of(key, tasks), base()).await;
-        self.store
-            .transition(id, LifecycleVerb::Start, "ann")
-            .await
-            .unwrap();
-        id
-    }
-    async fn idle(&self) {
-        self.worker.run_until_idle().await.expect("worker runs");
-    }
-    async fn advance(&self, hours: i64) {
-        self.clock.advance(Duration::hours(hours));
-        self.idle().await;
-    }
-    async fn status(&self, id: Uuid) -> String {
-        self.store.workflow(id).await.unwrap().status
-    }
-    async fn task(&self, id: Uuid, key: &str) -> rwf::store::TaskRow {
-        self.store
-            .tasks(id)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|t| t.key == key)
-            .unwrap_or_else(|| panic!("no task {key}"))
-    }
-    async fn task_status(&self, id: Uuid, key: &str) -> String {
-        self.task(id, key).await.status
-    }
-    async fn kinds(&self, id: Uuid) -> Vec<String> {
-        self.store
-            .events(id, 0)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.kind)
-            .collect()
-    }
     async fn effects(&self, key_prefix: &str) -> Vec<(String, i64)> {
         sqlx::query_as(
             "SELECT idempotency_key, count(*) FROM rwf.builtin_effects WHERE idempotency_key LIKE $1 || '%'

@@ -227,3 +227,63 @@ async fn a_release_runs_through_the_lifecycle_cli() {
     let status = worker.0.wait().expect("worker exits");
     assert!(status.success(), "worker exit: {status:?}");
 }
+
+/// Team and organization scopes are decided by rwf.toml's people directory: the team's member and
+/// the organization's admin may approve, anyone else is refused.
+#[tokio::test]
+async fn scoped_approvals_follow_the_people_directory() {
+    let db = pg::TestDb::new().await;
+    let cli = Cli {
+        url: db.url.clone(),
+    };
+    cli.ok(&["db", "migrate"]);
+    let id = cli.ok(&[
+        "new",
+        "tests/fixtures/cli/scopes.rwf",
+        "--release",
+        "2027-03-01T09:00",
+    ]);
+    let id = id.trim().to_string();
+    cli.ok(&["start", &id]);
+    // Without a worker process: reconcile here, as often as needed, through the store.
+    let store = db.store().await;
+    let worker = rwf::store::worker::Worker::new(
+        store,
+        rwf::store::worker::WorkerConfig::default(),
+        std::sync::Arc::new(rwf::exec::builtin::BuiltinExecutor::new(
+            std::sync::Arc::new(NoEffects),
+        )),
+        std::sync::Arc::new(rwf::store::RhaiHooks::default()),
+    );
+    worker.run_until_idle().await.unwrap();
+    let config = "tests/fixtures/cli/rwf.toml";
+    let approve =
+        |task: &str, who: &str| cli.run(&["approve", &id, task, "--as", who, "--config", config]);
+
+    let outsider = approve("legal_ok", "ann");
+    assert_eq!(outsider.code, 1, "{}", outsider.stderr);
+    assert_eq!(approve("legal_ok", "lena").code, 0);
+    worker.run_until_idle().await.unwrap();
+    assert_eq!(cli.task_status(&id, "org_ok"), "waiting_input");
+
+    let member = approve("org_ok", "lena");
+    assert_eq!(member.code, 1, "lena is no org admin: {}", member.stderr);
+    let admin = approve("org_ok", "olga");
+    assert_eq!(admin.code, 0, "{}", admin.stderr);
+    worker.run_until_idle().await.unwrap();
+    assert_eq!(cli.task_status(&id, "shipped"), "succeeded");
+}
+
+/// The scope test runs no agents.
+struct NoEffects;
+
+impl rwf::exec::builtin::EffectLedger for NoEffects {
+    fn perform_once<'a>(
+        &'a self,
+        _key: &'a str,
+        _agent: &'a str,
+        _output: &'a Value,
+    ) -> rwf::exec::BoxFuture<'a, Result<Value, String>> {
+        Box::pin(async { Err("no agents here".to_string()) })
+    }
+}

@@ -108,20 +108,6 @@ pub(crate) fn load_config(
     }
 }
 
-/// The people directory of `rwf.toml`, as the engine's membership table (teams; org admins under `*`).
-pub(crate) fn directory_of(config: &crate::config::Config) -> crate::engine::StaticDirectory {
-    let dir = &config.directory;
-    let mut names: std::collections::BTreeSet<String> = dir.teams.keys().cloned().collect();
-    for user in dir.users.values() {
-        names.extend(user.teams.iter().cloned());
-    }
-    let mut out = crate::engine::StaticDirectory::default();
-    for team in names {
-        out.teams.insert(team.clone(), dir.team_members(&team));
-    }
-    out
-}
-
 /// A person acting on one task: `WF TASK --as USER`, checked against rwf.toml's people directory.
 #[derive(clap::Args)]
 pub struct PersonOnTask {
@@ -143,9 +129,7 @@ impl PersonOnTask {
     /// The store, knowing the people directory, and the workflow's id.
     pub(crate) async fn open(&self) -> Result<(Store, uuid::Uuid), CliError> {
         let config = load_config(self.config.as_deref())?;
-        let store = open(&self.conn)
-            .await?
-            .with_directory(directory_of(&config));
+        let store = open(&self.conn).await?.with_directory(config.directory);
         Ok((store, workflow_id(&self.workflow)?))
     }
 }

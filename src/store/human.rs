@@ -4,7 +4,7 @@
 use super::glue::{self, Human};
 use super::worker::mutate;
 use super::{Result, Store, StoreError};
-use crate::engine::{Snapshot, StaticDirectory, Verdict};
+use crate::engine::{Snapshot, Verdict};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ impl Store {
                 task,
                 actor,
                 Human::Decide { verdict, reason },
-                &directory,
+                directory.as_ref(),
             )
             .map_err(StoreError::Refused)
         })
@@ -60,7 +60,7 @@ impl Store {
                 task,
                 actor,
                 Human::Done { output, skip },
-                &directory,
+                directory.as_ref(),
             )
             .map_err(StoreError::Refused)
         })
@@ -68,7 +68,7 @@ impl Store {
     }
 
     /// Team and organization membership for approver scopes. Users are matched by name.
-    fn directory(&self) -> StaticDirectory {
+    fn directory(&self) -> std::sync::Arc<dyn crate::engine::Membership + Send + Sync> {
         self.directory.clone()
     }
 }

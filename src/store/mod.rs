@@ -42,6 +42,8 @@ pub const WAKE_CHANNEL: &str = "rwf_wake";
 /// `pg_notify` channel carrying new events (payload: workflow id), for `rwf log --follow`.
 pub const EVENT_CHANNEL: &str = "rwf_events";
 
+use std::sync::Arc;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");
 
 /// A handle on the database: a pool plus the clock every decision reads.
@@ -49,7 +51,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations"
 pub struct Store {
     pool: PgPool,
     clock: Clock,
-    directory: crate::engine::StaticDirectory,
+    /// Who is in which approver scope (rwf.toml's people directory); empty by default.
+    directory: Arc<dyn crate::engine::Membership + Send + Sync>,
 }
 
 pub(crate) type Tx<'a> = Transaction<'a, Postgres>;
@@ -73,7 +76,7 @@ impl Store {
         Ok(Store {
             pool,
             clock: Clock::Database,
-            directory: Default::default(),
+            directory: Arc::new(crate::engine::StaticDirectory::default()),
         })
     }
 
@@ -84,8 +87,11 @@ impl Store {
     }
 
     /// The people directory approver scopes (teams, organizations) are checked against.
-    pub fn with_directory(mut self, directory: crate::engine::StaticDirectory) -> Store {
-        self.directory = directory;
+    pub fn with_directory(
+        mut self,
+        directory: impl crate::engine::Membership + Send + Sync + 'static,
+    ) -> Store {
+        self.directory = Arc::new(directory);
         self
     }
 

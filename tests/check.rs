@@ -1,13 +1,15 @@
 //! `rwf check` end to end: fixtures with their expected diagnostics written inside, CLI golden files
-//! (JSON, SARIF, `--explain`), exit codes, and no panic on mutated input.
+//! (JSON, SARIF, `--explain`), exit codes, and no panic on mutated input. Templates (`*.rwf`) and
+//! configs (`rwf.toml`, fixtures under `tests/fixtures/config`) alike.
 
 mod support;
 
 use rwf::check::{check_source, CheckOptions};
 use rwf::compile::ModuleLoader;
+use rwf::config::Config;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::expect::{assert_expected, assert_golden};
+use support::expect::{assert_expected, assert_golden, verify};
 
 /// Fixtures import nothing; any `use` is an error the compiler reports.
 struct NoModules;
@@ -151,27 +153,32 @@ fn boundary(text: &str, mut at: usize) -> usize {
 }
 
 fn mutate(text: &str, rng: &mut Rng) -> String {
-    const SNIPPETS: &[&str] = &[
-        "}",
-        "{",
-        "\"",
-        "${",
-        "after ",
-        "at release - ",
-        "// rwf-ignore RWF0",
-        " a.output.",
-        "\n",
-        "approval x \"X\" { quorum 0 }",
-        "é",
-        "99999999999999999999 days",
-        "in \"",
-        ".",
-        ",",
-        "param ",
-        "phase q \"Q\" {",
-        "until ",
-        "\\",
-    ];
+    mutate_with(text, rng, TEMPLATE_SNIPPETS)
+}
+
+const TEMPLATE_SNIPPETS: &[&str] = &[
+    "}",
+    "{",
+    "\"",
+    "${",
+    "after ",
+    "at release - ",
+    "// rwf-ignore RWF0",
+    " a.output.",
+    "\n",
+    "approval x \"X\" { quorum 0 }",
+    "é",
+    "99999999999999999999 days",
+    "in \"",
+    ".",
+    ",",
+    "param ",
+    "phase q \"Q\" {",
+    "until ",
+    "\\",
+];
+
+fn mutate_with(text: &str, rng: &mut Rng, snippets: &[&str]) -> String {
     let mut s = text.to_string();
     for _ in 0..1 + rng.below(4) {
         let a = boundary(&s, rng.below(s.len() + 1));
@@ -180,7 +187,7 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
                 let b = boundary(&s, a + rng.below(40));
                 s.replace_range(a..b.max(a), "");
             }
-            1 => s.insert_str(a, SNIPPETS[rng.below(SNIPPETS.len())]),
+            1 => s.insert_str(a, snippets[rng.below(snippets.len())]),
             2 => {
                 let b = boundary(&s, a + rng.below(60));
                 let copy = s[a..b.max(a)].to_string();
@@ -385,4 +392,199 @@ fn instance_tier_replaces_nominal_timing_with_the_resolved_plan() {
         resolved.contains(&"RWF078") && resolved.contains(&"RWF080"),
         "{resolved:?}"
     );
+}
+
+// ---- rwf.toml ----
+
+/// Every config fixture (`*.toml` under `tests/fixtures/config`, recursively) as its path from the
+/// repository root, sorted.
+fn config_fixtures() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir)
+            .expect("config fixtures dir")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("tests/fixtures/config"), &mut files);
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|p| {
+            let relative = p.strip_prefix(root()).expect("under the root");
+            relative.to_string_lossy().replace('\\', "/")
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Each config fixture gives exactly the diagnostics written in it (`# // expect: CODE L:C fragment`);
+/// the documented example config gives none.
+#[test]
+fn config_fixtures_report_what_they_expect() {
+    let mut names = config_fixtures();
+    assert!(names.len() >= 4, "{names:?}");
+    names.push("examples/rwf.toml".into());
+    let mut failures = String::new();
+    for name in &names {
+        let text = std::fs::read_to_string(root().join(name)).expect("config fixture");
+        let loaded = Config::parse(&text, name, &root());
+        if let Err(report) = verify(name, &text, &loaded.diagnostics) {
+            failures.push_str(&report);
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+}
+
+#[test]
+fn check_lints_config_files() {
+    // Every problem of a broken rwf.toml, at file:line:col with its code, and exit 1.
+    let broken = "tests/fixtures/config/broken/rwf.toml";
+    let (code, _, stderr) = rwf(&["check", broken]);
+    assert_eq!(code, 1, "{stderr}");
+    for needle in [
+        "RWF106",
+        "tests/fixtures/config/broken/rwf.toml:7:11",
+        "invalid duration `ten minutes`",
+        "RWF107",
+        "tests/fixtures/config/broken/rwf.toml:11:7",
+        "RWF110",
+        "tests/fixtures/config/broken/rwf.toml:36:10",
+        "help:",
+        "checked 1 file: 7 errors, 2 warnings",
+    ] {
+        assert!(stderr.contains(needle), "missing {needle:?} in\n{stderr}");
+    }
+    // Any explicit `*.toml` is a config: a misspelt key.
+    let (code, _, stderr) = rwf(&["check", "tests/fixtures/config/typo.toml"]);
+    assert_eq!(code, 1, "{stderr}");
+    for needle in ["RWF101", "tests/fixtures/config/typo.toml:7:1", "`timout`"] {
+        assert!(stderr.contains(needle), "missing {needle:?} in\n{stderr}");
+    }
+    // Warnings only: 0, but 1 with --deny-warnings.
+    let warn = "tests/fixtures/config/warnings/rwf.toml";
+    assert_eq!(rwf(&["check", warn]).0, 0);
+    assert_eq!(rwf(&["check", "--deny-warnings", warn]).0, 1);
+    // The documented example is clean.
+    let (code, _, stderr) = rwf(&["check", "--deny-warnings", "examples/rwf.toml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("checked 1 file: no problems"), "{stderr}");
+    // A directory walk picks up files named rwf.toml (not other .toml), next to templates.
+    let (code, stdout, _) = rwf(&["check", "--format", "json", "tests/fixtures/config"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(
+        doc["files"],
+        serde_json::json!([
+            "tests/fixtures/config/broken/rwf.toml",
+            "tests/fixtures/config/warnings/rwf.toml"
+        ])
+    );
+    let (code, stdout, _) = rwf(&["check", "--format", "json", "examples"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let files = doc["files"].as_array().expect("files");
+    assert!(files.iter().any(|f| f == "examples/rwf.toml"), "{files:?}");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.as_str().is_some_and(|f| f.ends_with(".rwf"))),
+        "{files:?}"
+    );
+    // An unreadable config is a tool error, like a template.
+    let (code, _, stderr) = rwf(&["check", "tests/fixtures/config/nope/rwf.toml"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: cannot read"), "{stderr}");
+}
+
+#[test]
+fn config_json_and_sarif_outputs() {
+    let broken = "tests/fixtures/config/broken/rwf.toml";
+    let (code, stdout, _) = rwf(&["check", "--format", "json", broken]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(
+        (doc["errors"].as_u64(), doc["warnings"].as_u64()),
+        (Some(7), Some(2))
+    );
+    assert_golden(&golden("check_config_json.json"), &stdout);
+    let (code, stdout, _) = rwf(&["check", "--format", "sarif", broken]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("sarif");
+    // Config codes are documented rules like any other.
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["id"] == "RWF106" && r["name"] == "config-bad-duration"),
+        "{rules:?}"
+    );
+    assert_golden(&golden("check_config_sarif.json"), &stdout);
+}
+
+#[test]
+fn explain_documents_every_config_code() {
+    let (code, stdout, _) = rwf(&["check", "--explain", "RWF106"]);
+    assert_eq!(code, 0);
+    assert_golden(&golden("explain_RWF106.txt"), &stdout);
+    for doc in rwf::config::CODES {
+        let (code, stdout, stderr) = rwf(&["check", "--explain", doc.code]);
+        assert_eq!(code, 0, "{}: {stderr}", doc.code);
+        let head = format!("{} {} ({})", doc.code, doc.title, doc.severity.as_str());
+        assert!(stdout.starts_with(&head), "{}: {stdout}", doc.code);
+    }
+}
+
+const CONFIG_SNIPPETS: &[&str] = &[
+    "[",
+    "]",
+    "[[sinks]]\n",
+    "[agents.x]\n",
+    "[directory.users.x]\n",
+    "kind = \"http\"\n",
+    "kind = \"command\"\n",
+    "teams = [\"",
+    "{id}",
+    "{",
+    "}",
+    "\"",
+    "'''",
+    "=",
+    ",",
+    ".",
+    "#",
+    "\n",
+    "é",
+    "\\u",
+    "99999999999999999999",
+    "\"0s\"",
+    "\"http://\"",
+];
+
+#[test]
+fn never_panics_on_mutated_configs() {
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut names = config_fixtures();
+    names.push("examples/rwf.toml".into());
+    for name in names {
+        let text = std::fs::read_to_string(root().join(&name)).expect("config");
+        for round in 0..200 {
+            let mutated = mutate_with(&text, &mut rng, CONFIG_SNIPPETS);
+            let result =
+                std::panic::catch_unwind(|| Config::parse(&mutated, "m.toml", Path::new("/cfg")));
+            assert!(
+                result.is_ok(),
+                "panic on mutation {round} of {name}:\n{mutated}"
+            );
+        }
+    }
 }

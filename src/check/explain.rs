@@ -2,13 +2,19 @@
 //!
 //! Each module that emits codes exports `pub const CODES: &[CodeDoc]`. To register one, add it to
 //! `SOURCES`. Registered: `syntax` (RWF001–009), `check` (RWF010–049), `compile` (RWF050–069),
-//! `schedule` (RWF070–089), `hooks` (RWF090–099).
-//! Not yet (add it here when it exports `CODES`): `config` (RWF100–119).
+//! `schedule` (RWF070–089), `hooks` (RWF090–099), `config` (RWF100–119, `rwf.toml`).
 
 use crate::diagnostic::CodeDoc;
 
 /// Every module's `CODES`.
-const SOURCES: &[&[CodeDoc]] = &[super::CODES, crate::schedule::CODES, crate::hooks::CODES];
+const SOURCES: &[&[CodeDoc]] = &[
+    crate::syntax::CODES,
+    super::CODES,
+    crate::compile::CODES,
+    crate::schedule::CODES,
+    crate::hooks::CODES,
+    crate::config::CODES,
+];
 
 /// Every documented code, sorted by code.
 pub fn all_codes() -> Vec<&'static CodeDoc> {
@@ -53,7 +59,37 @@ mod tests {
             assert!(!doc.example.is_empty(), "{} has no example", doc.code);
         }
         assert_eq!(lookup("12").map(|d| d.code), Some("RWF012"));
+        assert_eq!(lookup("RWF001").map(|d| d.code), Some("RWF001"));
+        assert_eq!(lookup("RWF050").map(|d| d.code), Some("RWF050"));
+        assert_eq!(lookup("rwf106").map(|d| d.code), Some("RWF106"));
         assert_eq!(lookup("rwf016").map(|d| d.code), Some("RWF016"));
         assert!(lookup("RWF999").is_none() && lookup("nope").is_none());
+    }
+
+    /// Every module's codes explain, each in its module's range.
+    #[test]
+    fn every_module_is_registered() {
+        let ranges: [(&[CodeDoc], u32, u32); 6] = [
+            (crate::syntax::CODES, 1, 9),
+            (crate::check::CODES, 10, 49),
+            (crate::compile::CODES, 50, 69),
+            (crate::schedule::CODES, 70, 89),
+            (crate::hooks::CODES, 90, 99),
+            (crate::config::CODES, 100, 119),
+        ];
+        for (codes, low, high) in ranges {
+            assert!(!codes.is_empty());
+            for doc in codes {
+                assert_eq!(lookup(doc.code).map(|d| d.code), Some(doc.code));
+                let n: u32 = doc.code[3..].parse().unwrap_or(0);
+                assert!(
+                    (low..=high).contains(&n),
+                    "{} outside {low}..={high}",
+                    doc.code
+                );
+            }
+        }
+        let total: usize = ranges.iter().map(|(c, _, _)| c.len()).sum();
+        assert_eq!(all_codes().len(), total);
     }
 }

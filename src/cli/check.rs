@@ -1,10 +1,15 @@
-//! `rwf check [PATH...]`: lint templates (files, or directories searched for `*.rwf`), report for
-//! people (stderr), as a versioned JSON document or as SARIF 2.1.0 (stdout); `--explain CODE`.
+//! `rwf check [PATH...]`: lint templates and `rwf.toml` configs (files, or directories searched for
+//! `*.rwf` and `rwf.toml`), report for people (stderr), as a versioned JSON document or as SARIF 2.1.0
+//! (stdout); `--explain CODE` for any code (RWF001–119).
+//!
+//! A path named `rwf.toml` or ending in `.toml` is checked as a config (`config::Config::parse`, codes
+//! RWF100–119); anything else as a template. Both go through the same rendering and exit codes.
 
 use super::render::{self, Sources};
 use super::{CliError, CmdResult, Outcome};
 use crate::check::{self, CheckOptions};
 use crate::compile::{FsLoader, Inputs};
+use crate::config::{self, Config};
 use crate::diagnostic::{CodeDoc, Diagnostic, LineIndex, Severity};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -25,7 +30,8 @@ pub enum Format {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Files or directories (searched recursively for `*.rwf`).
+    /// Files or directories (searched recursively for `*.rwf` and `rwf.toml`); a `*.toml` file is
+    /// checked as a config.
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
@@ -63,7 +69,11 @@ pub fn run(args: Args) -> CmdResult {
         let name = display(path);
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::new(format!("cannot read `{name}`: {e}")))?;
-        diagnostics.extend(check::check_source(&name, &text, &loader, &options));
+        if is_config(path) {
+            diagnostics.extend(check_config(path, &name, &text));
+        } else {
+            diagnostics.extend(check::check_source(&name, &text, &loader, &options));
+        }
         sources.insert(name.clone(), text);
         names.push(name);
     }
@@ -168,8 +178,23 @@ fn explain_text(doc: &CodeDoc) -> String {
     )
 }
 
-/// Files as given, and `*.rwf` under directories (recursive, sorted, hidden directories and `target`
-/// skipped). A path that does not exist is a tool error.
+/// A config file: named `rwf.toml`, or any `*.toml` given explicitly.
+fn is_config(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == config::FILE_NAME)
+        || path.extension().is_some_and(|e| e == "toml")
+}
+
+/// The diagnostics of one config, sorted by position like a template's. Parsing does no IO: relative
+/// programs are only resolved against the file's directory, never looked up.
+fn check_config(path: &Path, name: &str, text: &str) -> Vec<Diagnostic> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut diagnostics = Config::parse(text, name, base).diagnostics;
+    check::sort(&mut diagnostics);
+    diagnostics
+}
+
+/// Files as given, and `*.rwf` and `rwf.toml` under directories (recursive, sorted, hidden directories
+/// and `target` skipped). A path that does not exist is a tool error.
 fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for path in paths {
@@ -179,10 +204,11 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
             let before = files.len();
             walk(path, &mut files)?;
             if files.len() == before {
-                return Err(
-                    CliError::new(format!("no .rwf files under `{}`", path.display()))
-                        .help("pass a template file or a directory that holds some"),
-                );
+                return Err(CliError::new(format!(
+                    "no .rwf or rwf.toml files under `{}`",
+                    path.display()
+                ))
+                .help("pass a template or config file, or a directory that holds some"));
             }
         } else {
             files.push(path.clone());
@@ -202,7 +228,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CliError> {
             if !name.starts_with('.') && name != "target" && name != "node_modules" {
                 walk(&path, files)?;
             }
-        } else if name.ends_with(".rwf") {
+        } else if name.ends_with(".rwf") || name == config::FILE_NAME {
             files.push(path);
         }
     }

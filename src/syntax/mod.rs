@@ -94,6 +94,6 @@ pub const CODES: &[CodeDoc] = &[
         title: "file-too-large",
         what: "The file is larger than 16 MiB.",
         why: "A template that large is not a template; the limit keeps tools responsive.",
-        example: "",
+        example: "$ head -c 20000000 /dev/zero | tr '\\0' ' ' > big.rwf && rwf check big.rwf",
     },
 ];

@@ -115,38 +115,7 @@ impl Store {
 
     /// The notifications feed, oldest first (optionally one workflow's).
     pub async fn notifications(&self, workflow: Option<Uuid>) -> Result<Vec<NotificationRow>> {
-        type Row = (
-            Uuid,
-            Uuid,
-            String,
-            Option<String>,
-            Value,
-            String,
-            String,
-            DateTime<Utc>,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, workflow_id, kind, task_key, recipients, title, message, created_at
-             FROM rwf.notifications WHERE $1::uuid IS NULL OR workflow_id = $1
-             ORDER BY created_at, id",
-        )
-        .bind(workflow)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(NotificationRow {
-                    id: r.0,
-                    workflow_id: r.1,
-                    kind: r.2,
-                    task_key: r.3,
-                    recipients: serde_json::from_value(r.4)?,
-                    title: r.5,
-                    message: r.6,
-                    created_at: r.7,
-                })
-            })
-            .collect()
+        self.notifications_since(workflow, None).await
     }
 }
 

@@ -17,48 +17,36 @@ use std::time::{Duration, Instant};
 fn snapshot() -> Snapshot {
     let source = include_str!("../stdlib/hooks/business_hours.rhai");
     let task = TaskSpec {
-        key: "deploy".into(),
         title: "Deploy ${product}".into(),
-        step: Step::Agent {
-            uses: "deployer".into(),
-            input: BTreeMap::new(),
-            timeout: None,
-        },
-        schedule: None,
-        window: None,
-        depends_on: vec![],
-        policy: TaskPolicy::default(),
-        phase: None,
         labels: vec!["ops".into(), "prod".into()],
         risk: Some(Risk::High),
-        required: true,
-        pre_release: false,
         hooks: BTreeMap::from([(HookPoint::Gate, "business_hours".to_string())]),
+        ..TaskSpec::new(
+            "deploy",
+            Step::Agent {
+                uses: "deployer".into(),
+                input: BTreeMap::new(),
+                timeout: None,
+            },
+        )
     };
     let mut bindings = BTreeMap::new();
     bindings.insert("product".to_string(), json!("Acme"));
     bindings.insert("owner".to_string(), json!("team:release"));
     let spec = WorkflowSpec {
-        format: FORMAT,
-        key: "bench".into(),
         name: "Bench".into(),
-        version: 1,
-        description: None,
-        params: vec![],
         bindings,
         target: TargetSpec {
             param: "release".into(),
             timezone: TzRef::Literal("Europe/Berlin".into()),
         },
-        calendar: None,
-        calendars: BTreeMap::new(),
-        phases: vec![],
         tasks: vec![task],
         hooks: vec![HookFile {
             path: "std/hooks/business_hours.rhai".into(),
             source: source.into(),
             sha256: sha256_hex(source),
         }],
+        ..WorkflowSpec::new("bench")
     };
     let start = Utc.with_ymd_and_hms(2026, 6, 6, 10, 0, 0).unwrap();
     let mut state = TaskState::new(

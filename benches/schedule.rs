@@ -49,9 +49,7 @@ fn spec(n: usize) -> WorkflowSpec {
                 _ => vec![Span::new(1, Unit::Weeks)],
             };
             TaskSpec {
-                key: format!("t{i}"),
                 title: format!("Task {i}"),
-                step: Step::Checkpoint,
                 schedule: Some(Schedule::Relative {
                     anchor,
                     offsets,
@@ -68,33 +66,20 @@ fn spec(n: usize) -> WorkflowSpec {
                 } else {
                     vec![]
                 },
-                policy: TaskPolicy::default(),
-                phase: None,
-                labels: vec![],
-                risk: None,
-                required: true,
-                pre_release: false,
-                hooks: BTreeMap::new(),
+                ..TaskSpec::new(format!("t{i}"), Step::Checkpoint)
             }
         })
         .collect();
     WorkflowSpec {
-        format: FORMAT,
-        key: "bench".into(),
         name: "Bench".into(),
-        version: 1,
-        description: None,
-        params: vec![],
-        bindings: BTreeMap::new(),
         target: TargetSpec {
             param: "release".into(),
             timezone: TzRef::Literal("America/New_York".into()),
         },
         calendar: Some("bench".into()),
         calendars: BTreeMap::from([("bench".to_string(), cal)]),
-        phases: vec![],
         tasks,
-        hooks: vec![],
+        ..WorkflowSpec::new("bench")
     }
 }
 

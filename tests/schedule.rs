@@ -12,19 +12,8 @@ use std::path::{Path, PathBuf};
 
 fn task(key: &str, schedule: Option<Schedule>) -> TaskSpec {
     TaskSpec {
-        key: key.into(),
-        title: key.into(),
-        step: Step::Checkpoint,
         schedule,
-        window: None,
-        depends_on: vec![],
-        policy: TaskPolicy::default(),
-        phase: None,
-        labels: vec![],
-        risk: None,
-        required: true,
-        pre_release: false,
-        hooks: BTreeMap::new(),
+        ..TaskSpec::new(key, Step::Checkpoint)
     }
 }
 
@@ -56,24 +45,13 @@ fn pinned(at: &str, tz: Option<&str>) -> Option<Schedule> {
 }
 
 fn spec(tz: &str, tasks: Vec<TaskSpec>) -> WorkflowSpec {
-    WorkflowSpec {
-        format: FORMAT,
-        key: "t".into(),
+    let mut s = WorkflowSpec {
         name: "T".into(),
-        version: 1,
-        description: None,
-        params: vec![],
-        bindings: BTreeMap::new(),
-        target: TargetSpec {
-            param: "release".into(),
-            timezone: TzRef::Literal(tz.into()),
-        },
-        calendar: None,
-        calendars: BTreeMap::new(),
-        phases: vec![],
         tasks,
-        hooks: vec![],
-    }
+        ..WorkflowSpec::new("t")
+    };
+    s.target.timezone = TzRef::Literal(tz.into());
+    s
 }
 
 fn utc(s: &str) -> DateTime<Utc> {

@@ -44,22 +44,8 @@ impl Builder {
     fn new(params: &[&str]) -> Builder {
         let mut b = Builder {
             spec: WorkflowSpec {
-                format: FORMAT,
-                key: "t".into(),
                 name: "T".into(),
-                version: 1,
-                description: None,
-                params: Vec::new(),
-                bindings: BTreeMap::new(),
-                target: TargetSpec {
-                    param: "release".into(),
-                    timezone: TzRef::Literal("UTC".into()),
-                },
-                calendar: None,
-                calendars: BTreeMap::new(),
-                phases: Vec::new(),
-                tasks: Vec::new(),
-                hooks: Vec::new(),
+                ..WorkflowSpec::new("t")
             },
             map: SourceMap {
                 file: "t.rwf".into(),
@@ -135,11 +121,8 @@ impl Builder {
         src.whole = whole_start..self.text.len();
         self.newline();
         self.spec.tasks.push(TaskSpec {
-            key: key.into(),
             title: format!("{key} title"),
-            step,
             schedule,
-            window: None,
             depends_on: deps
                 .iter()
                 .map(|d| Dependency {
@@ -147,13 +130,7 @@ impl Builder {
                     outcome: EdgeOutcome::Success,
                 })
                 .collect(),
-            policy: TaskPolicy::default(),
-            phase: None,
-            labels: Vec::new(),
-            risk: None,
-            required: true,
-            pre_release: false,
-            hooks: BTreeMap::new(),
+            ..TaskSpec::new(key, step)
         });
         self.map.tasks.push(src);
         self
@@ -294,7 +271,7 @@ fn params_unused_and_undefined() {
     let mut b = Builder::new(&["product", "budget"]);
     b.spec.tasks.push(TaskSpec {
         title: "Launch ${product} ${prodcut}".into(),
-        ..Builder::new(&[]).checkpoint("x", &[]).spec.tasks.remove(0)
+        ..TaskSpec::new("x", Step::Checkpoint)
     });
     b = b.checkpoint("y", &[]);
     let span = b.push("${kickoff}");

@@ -44,11 +44,6 @@ pub struct Args {
 
 fn task(key: &str, step: Step, deps: &[&str]) -> TaskSpec {
     TaskSpec {
-        key: key.into(),
-        title: key.into(),
-        step,
-        schedule: None,
-        window: None,
         depends_on: deps
             .iter()
             .map(|d| Dependency {
@@ -56,23 +51,12 @@ fn task(key: &str, step: Step, deps: &[&str]) -> TaskSpec {
                 outcome: EdgeOutcome::Success,
             })
             .collect(),
-        policy: TaskPolicy::default(),
-        phase: None,
-        labels: Vec::new(),
-        risk: None,
-        required: true,
-        pre_release: false,
-        hooks: BTreeMap::new(),
+        ..TaskSpec::new(key, step)
     }
 }
 
 fn spec(key: &str, tasks: Vec<TaskSpec>, release: DateTime<Utc>) -> WorkflowSpec {
     WorkflowSpec {
-        format: FORMAT,
-        key: key.into(),
-        name: key.into(),
-        version: 1,
-        description: None,
         params: vec![ParamSpec {
             name: "release".into(),
             ty: ParamType::Datetime,
@@ -80,15 +64,8 @@ fn spec(key: &str, tasks: Vec<TaskSpec>, release: DateTime<Utc>) -> WorkflowSpec
             description: None,
         }],
         bindings: BTreeMap::from([("release".into(), serde_json::json!(release.to_rfc3339()))]),
-        target: TargetSpec {
-            param: "release".into(),
-            timezone: TzRef::Literal("UTC".into()),
-        },
-        calendar: None,
-        calendars: BTreeMap::new(),
-        phases: Vec::new(),
         tasks,
-        hooks: Vec::new(),
+        ..WorkflowSpec::new(key)
     }
 }
 
@@ -354,7 +331,7 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
                 timezone: None,
             }),
             window: Some(Span::new(1, Unit::Days)),
-            ..task("later", Step::Checkpoint, &[])
+            ..TaskSpec::new("later", Step::Checkpoint)
         }],
         release,
     );

@@ -159,24 +159,10 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
 }
 
 fn unreachable_spec() -> WorkflowSpec {
-    WorkflowSpec {
-        format: crate::spec::FORMAT,
-        key: String::new(),
-        name: String::new(),
-        version: 0,
-        description: None,
-        params: vec![],
-        bindings: BTreeMap::new(),
-        target: crate::spec::TargetSpec {
-            param: String::new(),
-            timezone: TzRef::Literal("UTC".into()),
-        },
-        calendar: None,
-        calendars: BTreeMap::new(),
-        phases: vec![],
-        tasks: vec![],
-        hooks: vec![],
-    }
+    let mut spec = WorkflowSpec::new("");
+    spec.version = 0;
+    spec.target.param = String::new();
+    spec
 }
 
 /// Resolves a loaded template: its target and plan, or the diagnostics (printed) as a tool error.

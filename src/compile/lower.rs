@@ -7,8 +7,8 @@ use super::{Compiled, ModuleLoader, NameRef, SourceMap, Suppression, TaskSource}
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
     Anchor, AnchorPoint, Backoff, CalendarSpec, DateRange, Dependency, EdgeOutcome, ExpirePolicy,
-    Holiday, HookFile, ParamSpec, PhaseSpec, RejectPolicy, Risk, Schedule, Step, TargetSpec,
-    TaskSpec, TzRef, WorkflowSpec, FORMAT,
+    Holiday, HookFile, ParamSpec, PhaseSpec, RejectPolicy, Risk, Schedule, Step, TaskSpec, TzRef,
+    WorkflowSpec,
 };
 use crate::syntax::ast::{self, FieldKind, Item, PolicyItem, TemplateItem};
 use sha2::{Digest, Sha256};
@@ -636,8 +636,6 @@ impl Lower<'_> {
             self.str_refs(n);
         }
         let mut spec = WorkflowSpec {
-            format: FORMAT,
-            key: t.key.name.clone(),
             name: t
                 .name
                 .as_ref()
@@ -648,18 +646,7 @@ impl Lower<'_> {
                 .as_ref()
                 .map(|(v, _)| (*v).clamp(0, u32::MAX as i64) as u32)
                 .unwrap_or(1),
-            description: None,
-            params: Vec::new(),
-            bindings: BTreeMap::new(),
-            target: TargetSpec {
-                param: "release".into(),
-                timezone: TzRef::Literal("UTC".into()),
-            },
-            calendar: None,
-            calendars: BTreeMap::new(),
-            phases: Vec::new(),
-            tasks: Vec::new(),
-            hooks: Vec::new(),
+            ..WorkflowSpec::new(t.key.name.clone())
         };
         let mut defaults = Layer::default();
         let mut target = None;

@@ -131,33 +131,27 @@ pub fn build(input: &ContextInput<'_>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{Risk, TaskPolicy};
+    use crate::spec::Risk;
     use chrono::TimeZone;
 
     #[test]
     fn builds_local_time_in_the_release_zone() {
         let task = TaskSpec {
-            key: "legal".into(),
             title: "Legal".into(),
-            step: Step::Approval {
-                approvers: vec![Scope::Team("legal".into())],
-                quorum: 1,
-                deadline: None,
-                remind_every: None,
-                on_reject: crate::spec::RejectPolicy::Skip,
-                on_expire: crate::spec::ExpirePolicy::Remind,
-                not_author_of: None,
-            },
-            schedule: None,
-            window: None,
-            depends_on: vec![],
-            policy: TaskPolicy::default(),
-            phase: None,
             labels: vec!["legal".into()],
             risk: Some(Risk::High),
-            required: true,
-            pre_release: false,
-            hooks: BTreeMap::new(),
+            ..TaskSpec::new(
+                "legal",
+                Step::Approval {
+                    approvers: vec![Scope::Team("legal".into())],
+                    quorum: 1,
+                    deadline: None,
+                    remind_every: None,
+                    on_reject: crate::spec::RejectPolicy::Skip,
+                    on_expire: crate::spec::ExpirePolicy::Remind,
+                    not_author_of: None,
+                },
+            )
         };
         let now = Utc.with_ymd_and_hms(2026, 3, 9, 2, 30, 0).unwrap(); // Sun 22:30 in New York (EDT)
         let params = BTreeMap::from([("product".to_string(), json!("Acme"))]);

@@ -514,7 +514,52 @@ pub enum Risk {
 }
 
 impl WorkflowSpec {
+    /// A spec named `key`, version 1, targeting the `release` param in UTC, with nothing else in it.
+    pub fn new(key: impl Into<String>) -> WorkflowSpec {
+        let key = key.into();
+        WorkflowSpec {
+            format: FORMAT,
+            name: key.clone(),
+            key,
+            version: 1,
+            description: None,
+            params: Vec::new(),
+            bindings: BTreeMap::new(),
+            target: TargetSpec {
+                param: "release".into(),
+                timezone: TzRef::Literal("UTC".into()),
+            },
+            calendar: None,
+            calendars: BTreeMap::new(),
+            phases: Vec::new(),
+            tasks: Vec::new(),
+            hooks: Vec::new(),
+        }
+    }
+
     pub fn task(&self, key: &str) -> Option<&TaskSpec> {
         self.tasks.iter().find(|t| t.key == key)
+    }
+}
+
+impl TaskSpec {
+    /// A required task titled `key`, with default policy and no schedule, window, dependencies or hooks.
+    pub fn new(key: impl Into<String>, step: Step) -> TaskSpec {
+        let key = key.into();
+        TaskSpec {
+            title: key.clone(),
+            key,
+            step,
+            schedule: None,
+            window: None,
+            depends_on: Vec::new(),
+            policy: TaskPolicy::default(),
+            phase: None,
+            labels: Vec::new(),
+            risk: None,
+            required: true,
+            pre_release: false,
+            hooks: BTreeMap::new(),
+        }
     }
 }

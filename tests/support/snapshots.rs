@@ -29,19 +29,8 @@ pub fn h(hours: i64) -> DateTime<Utc> {
 /// A required task with default policies, no schedule, dependencies or hooks.
 pub fn task(key: &str, step: Step) -> TaskSpec {
     TaskSpec {
-        key: key.into(),
         title: format!("Task {key}"),
-        step,
-        schedule: None,
-        window: None,
-        depends_on: vec![],
-        policy: TaskPolicy::default(),
-        phase: None,
-        labels: vec![],
-        risk: None,
-        required: true,
-        pre_release: false,
-        hooks: BTreeMap::new(),
+        ..TaskSpec::new(key, step)
     }
 }
 
@@ -70,22 +59,9 @@ pub fn approval(scopes: Vec<Scope>, quorum: u32) -> Step {
 /// A workflow of `tasks` targeting the `release` param in UTC, with no params, bindings, phases or hooks.
 pub fn workflow(key: &str, name: &str, tasks: Vec<TaskSpec>) -> WorkflowSpec {
     WorkflowSpec {
-        format: FORMAT,
-        key: key.into(),
         name: name.into(),
-        version: 1,
-        description: None,
-        params: vec![],
-        bindings: BTreeMap::new(),
-        target: TargetSpec {
-            param: "release".into(),
-            timezone: TzRef::Literal("UTC".into()),
-        },
-        calendar: None,
-        calendars: BTreeMap::new(),
-        phases: vec![],
         tasks,
-        hooks: vec![],
+        ..WorkflowSpec::new(key)
     }
 }
 

@@ -23,19 +23,8 @@ pub struct T {
 fn task(key: &str, step: Step) -> T {
     T {
         spec: TaskSpec {
-            key: key.into(),
             title: format!("Task {key}"),
-            step,
-            schedule: None,
-            window: None,
-            depends_on: Vec::new(),
-            policy: TaskPolicy::default(),
-            phase: None,
-            labels: Vec::new(),
-            risk: None,
-            required: true,
-            pre_release: false,
-            hooks: BTreeMap::new(),
+            ..TaskSpec::new(key, step)
         },
         start_hours: None,
         window_hours: 1,
@@ -191,11 +180,7 @@ pub fn build(key: &str, tasks: Vec<T>, release: DateTime<Utc>) -> Built {
         })
         .collect();
     let spec = WorkflowSpec {
-        format: FORMAT,
-        key: key.into(),
         name: format!("Release {key}"),
-        version: 1,
-        description: None,
         params: vec![ParamSpec {
             name: "release".into(),
             ty: ParamType::Datetime,
@@ -206,15 +191,8 @@ pub fn build(key: &str, tasks: Vec<T>, release: DateTime<Utc>) -> Built {
             "release".to_string(),
             serde_json::json!(release.to_rfc3339()),
         )]),
-        target: TargetSpec {
-            param: "release".into(),
-            timezone: TzRef::Literal("UTC".into()),
-        },
-        calendar: None,
-        calendars: BTreeMap::new(),
-        phases: Vec::new(),
         tasks: tasks.into_iter().map(|t| t.spec).collect(),
-        hooks: Vec::new(),
+        ..WorkflowSpec::new(key)
     };
     Built {
         plan: Plan {

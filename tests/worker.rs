@@ -558,6 +558,44 @@ async fn outcomes_finishing_together_are_recorded_as_one_group_each_fenced() {
     assert!(r.kinds(id).await.iter().any(|k| k == "late_result_dropped"));
 }
 
+/// A leader cancelled before it recorded its group takes the group with it: a later outcome of the
+/// same workflow leads a group of its own instead of waiting behind a leader that is gone.
+#[tokio::test]
+async fn a_cancelled_outcome_leader_strands_nothing() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "cancelled_leader",
+            vec![agent("a", "builtin:succeed"), agent("b", "builtin:succeed")],
+        )
+        .await;
+    let dispatches = r.worker.reconcile_due().await.unwrap();
+    assert_eq!(dispatches.len(), 2);
+    let report = || AgentReport {
+        outcome: AgentOutcome::Succeeded {
+            output: serde_json::json!({}),
+        },
+        log: None,
+    };
+    let leader = {
+        let (w, d) = (r.worker.clone(), dispatches[0].clone());
+        tokio::spawn(async move { w.record_outcome(&d, report()).await })
+    };
+    // Let the leader register its group and reach its yield, then cancel it.
+    tokio::task::yield_now().await;
+    leader.abort();
+    assert!(leader.await.unwrap_err().is_cancelled());
+    let second = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        r.worker.record_outcome(&dispatches[1], report()),
+    )
+    .await
+    .expect("the second outcome is not stranded");
+    assert!(second.unwrap());
+    assert_eq!(r.task_status(id, "b").await, "succeeded");
+    assert_eq!(r.task_status(id, "a").await, "running");
+}
+
 #[tokio::test]
 async fn racing_workers_never_double_dispatch() {
     let r = rig().await;

@@ -79,6 +79,37 @@ pub struct Worker {
     pub stats: Stats,
 }
 
+/// A workflow's outcome group that its leader has not taken yet; dropping it discards the group.
+struct OpenGroup<'a> {
+    pending: &'a std::sync::Mutex<HashMap<Uuid, Vec<PendingOutcome>>>,
+    wf: Uuid,
+    closed: bool,
+}
+
+impl OpenGroup<'_> {
+    /// Takes the group: no outcome joins it any more; the next one of the workflow leads a new group.
+    fn close(mut self) -> Vec<PendingOutcome> {
+        self.closed = true;
+        self.take()
+    }
+
+    fn take(&self) -> Vec<PendingOutcome> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.wf)
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for OpenGroup<'_> {
+    fn drop(&mut self) {
+        if !self.closed {
+            self.take();
+        }
+    }
+}
+
 /// An outcome waiting in its group, with where to say whether it was accepted.
 type PendingOutcome = (
     Dispatch,
@@ -427,15 +458,17 @@ impl Worker {
             group.len() == 1
         };
         if leads {
+            // Should the leader be cancelled before it takes the group, the group goes with it (its
+            // waiters see an error) instead of stranding every later outcome of this workflow.
+            let open = OpenGroup {
+                pending: &self.pending,
+                wf,
+                closed: false,
+            };
             let slot = self.outcome_slots.acquire().await;
             // Let outcomes that are ready to land join before the group closes.
             tokio::task::yield_now().await;
-            let group = self
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&wf)
-                .unwrap_or_default();
+            let group = open.close();
             let (items, waiters): (Vec<_>, Vec<_>) =
                 group.into_iter().map(|(d, r, w)| ((d, r), w)).unzip();
             let result = match slot {

@@ -22,16 +22,11 @@ impl TestDb {
     pub async fn new() -> TestDb {
         let admin_url = server_url().to_string();
         let name = format!("rwf_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = sqlx::PgPool::connect(&admin_url)
+        let url = rwf::store::Store::create_database(&admin_url, &name)
             .await
-            .unwrap_or_else(|e| panic!("cannot connect to {admin_url}: {e}"));
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
-        admin.close().await;
+            .unwrap_or_else(|e| panic!("cannot create database {name} on {admin_url}: {e}"));
         TestDb {
-            url: with_database(&admin_url, &name),
+            url,
             name,
             admin_url,
         }
@@ -57,32 +52,10 @@ impl Drop for TestDb {
                 .enable_all()
                 .build()
                 .ok()?;
-            rt.block_on(async {
-                let admin = sqlx::PgPool::connect(&admin_url).await.ok()?;
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&admin)
-                    .await;
-                admin.close().await;
-                Some(())
-            })
+            rt.block_on(rwf::store::Store::drop_database(&admin_url, &name))
+                .ok()
         })
         .join();
-    }
-}
-
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let base = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
     }
 }
 

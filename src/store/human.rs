@@ -19,18 +19,8 @@ impl Store {
         verdict: Verdict,
         reason: Option<String>,
     ) -> Result<Snapshot> {
-        let directory = self.directory();
-        mutate(self, id, actor, None, |snapshot, _now| {
-            glue::human(
-                snapshot,
-                task,
-                actor,
-                Human::Decide { verdict, reason },
-                directory.as_ref(),
-            )
-            .map_err(StoreError::Refused)
-        })
-        .await
+        self.act(id, task, actor, Human::Decide { verdict, reason })
+            .await
     }
 
     /// A manual task done, an agent waiting for input answered, or a missed-window decision (run it,
@@ -53,22 +43,17 @@ impl Store {
         output: Option<Value>,
         skip: bool,
     ) -> Result<Snapshot> {
-        let directory = self.directory();
-        mutate(self, id, actor, None, |snapshot, _now| {
-            glue::human(
-                snapshot,
-                task,
-                actor,
-                Human::Done { output, skip },
-                directory.as_ref(),
-            )
-            .map_err(StoreError::Refused)
-        })
-        .await
+        self.act(id, task, actor, Human::Done { output, skip })
+            .await
     }
 
-    /// Team and organization membership for approver scopes. Users are matched by name.
-    fn directory(&self) -> std::sync::Arc<dyn crate::engine::Membership + Send + Sync> {
-        self.directory.clone()
+    /// A person's action, decided by the engine against the people directory (team and organization
+    /// membership for approver scopes; users are matched by name), under the workflow's row lock.
+    async fn act(&self, id: Uuid, task: &str, actor: &str, action: Human) -> Result<Snapshot> {
+        let directory = self.directory.as_ref();
+        mutate(self, id, actor, None, |snapshot, _now| {
+            glue::human(snapshot, task, actor, action, directory).map_err(StoreError::Refused)
+        })
+        .await
     }
 }

@@ -10,19 +10,7 @@ const MAX_COLUMNS: i64 = 84;
 
 pub fn gantt(v: &View<'_>) -> String {
     let release = v.release_local().date();
-    let mut first = release;
-    let mut last = release;
-    for t in &v.plan.tasks {
-        if let Some(x) = t.times {
-            first = first.min(v.local(x.start).date());
-            last = last.max(v.local(x.due).date());
-        }
-    }
-    let today_in = v.today >= first - Duration::days(14) && v.today <= last + Duration::days(14);
-    if today_in {
-        first = first.min(v.today);
-        last = last.max(v.today);
-    }
+    let (first, last, today_in) = v.day_span();
     let days = (last - first).num_days() + 1;
     let per = (days + MAX_COLUMNS - 1) / MAX_COLUMNS;
     let cols = ((days + per - 1) / per) as usize;

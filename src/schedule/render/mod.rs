@@ -49,6 +49,25 @@ impl<'a> View<'a> {
     pub fn local(&self, t: DateTime<Utc>) -> chrono::NaiveDateTime {
         t.with_timezone(&self.tz()).naive_local()
     }
+    /// The local days the chart spans — every task's start to due, and the release day — and whether
+    /// today is near enough (within two weeks) to be drawn, in which case the span includes it too.
+    pub fn day_span(&self) -> (chrono::NaiveDate, chrono::NaiveDate, bool) {
+        let release = self.release_local().date();
+        let (mut first, mut last) = (release, release);
+        for t in &self.plan.tasks {
+            if let Some(x) = t.times {
+                first = first.min(self.local(x.start).date());
+                last = last.max(self.local(x.due).date());
+            }
+        }
+        let near = chrono::Duration::days(14);
+        let today_in = self.today >= first - near && self.today <= last + near;
+        if today_in {
+            first = first.min(self.today);
+            last = last.max(self.today);
+        }
+        (first, last, today_in)
+    }
     pub fn is_critical(&self, key: &str) -> bool {
         self.critical.iter().any(|k| k == key)
     }

@@ -14,18 +14,7 @@ fn xml(s: &str) -> String {
 
 pub fn svg(v: &View<'_>) -> String {
     let release = v.release_local().date();
-    let (mut first, mut last) = (release, release);
-    for t in &v.plan.tasks {
-        if let Some(x) = t.times {
-            first = first.min(v.local(x.start).date());
-            last = last.max(v.local(x.due).date());
-        }
-    }
-    let today_in = v.today >= first - Duration::days(14) && v.today <= last + Duration::days(14);
-    if today_in {
-        first = first.min(v.today);
-        last = last.max(v.today);
-    }
+    let (first, last, today_in) = v.day_span();
     let days = (last - first).num_days() + 1;
     let day_w = (900.0 / days as f64).clamp(2.0, 24.0);
     let label_w = 240.0;

@@ -122,6 +122,22 @@ async fn a_release_runs_through_the_lifecycle_cli() {
     ]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("next week"), "{}", bad.stderr);
+    let no_value = cli.run(&[
+        "new",
+        template,
+        "--set",
+        "product",
+        "--release",
+        "2027-03-01",
+    ]);
+    assert_eq!(no_value.code, 2, "{}", no_value.stderr);
+    assert!(
+        no_value
+            .stderr
+            .contains("`--set product` is not NAME=VALUE"),
+        "{}",
+        no_value.stderr
+    );
 
     cli.ok(&["start", &id, "--as", "ann"]);
     let worker = Worker(

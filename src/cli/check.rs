@@ -12,7 +12,6 @@ use crate::compile::{FsLoader, Inputs};
 use crate::config::{self, Config};
 use crate::diagnostic::{CodeDoc, Diagnostic, LineIndex, Severity};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Version of the `--format json` document.
@@ -139,18 +138,8 @@ fn summary(files: usize, errors: usize, warnings: usize) -> String {
 }
 
 fn inputs(args: &Args) -> Result<Inputs, CliError> {
-    let mut sets = BTreeMap::new();
-    for set in &args.sets {
-        let Some((key, value)) = set.split_once('=') else {
-            return Err(
-                CliError::new(format!("invalid --set `{set}`: expected KEY=VALUE"))
-                    .help("e.g. --set product=Acme"),
-            );
-        };
-        sets.insert(key.trim().to_string(), value.to_string());
-    }
     Ok(Inputs {
-        sets,
+        sets: super::parse_sets(&args.sets)?,
         release: args.release.clone(),
         tz: args.tz.clone(),
     })

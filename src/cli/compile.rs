@@ -27,18 +27,6 @@ pub struct Args {
     pub hash: bool,
 }
 
-/// Parses `k=v` pairs.
-pub(crate) fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, CliError> {
-    let mut out = BTreeMap::new();
-    for s in sets {
-        let (k, v) = s.split_once('=').ok_or_else(|| {
-            CliError::new(format!("`--set {s}` has no `=`")).help("write `--set name=value`")
-        })?;
-        out.insert(k.trim().to_string(), v.to_string());
-    }
-    Ok(out)
-}
-
 /// Renders diagnostics to stderr with the shared renderer (`cli/render.rs`).
 pub(crate) fn render(diags: &[Diagnostic], sources: &BTreeMap<String, String>) {
     let mut all = super::render::Sources::new();
@@ -76,7 +64,7 @@ pub fn run(args: Args) -> CmdResult {
         }
     };
     let inputs = Inputs {
-        sets: parse_sets(&args.sets)?,
+        sets: super::parse_sets(&args.sets)?,
         release: args.release.clone(),
         tz: args.tz.clone(),
     };

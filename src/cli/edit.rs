@@ -82,18 +82,6 @@ fn render(diags: &[Diagnostic]) -> String {
         .join("\n  ")
 }
 
-/// `--set` values as a map.
-pub(crate) fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, CliError> {
-    let mut out = BTreeMap::new();
-    for s in sets {
-        let (k, v) = s.split_once('=').ok_or_else(|| {
-            CliError::new(format!("`--set {s}` is not K=V")).help("write --set name=value")
-        })?;
-        out.insert(k.trim().to_string(), v.to_string());
-    }
-    Ok(out)
-}
-
 /// The new spec's plan: resolved at its own target, tasks that ran keeping their times.
 pub(crate) fn resolve_for(spec: &WorkflowSpec, snapshot: &Snapshot) -> Result<Plan, String> {
     let target =
@@ -266,7 +254,7 @@ where
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let sets = parse_sets(&args.sets)?;
+    let sets = super::parse_sets(&args.sets)?;
     let target = &args.target;
     let who = actor(&target.actor);
     block_on(async move {

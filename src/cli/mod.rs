@@ -141,6 +141,21 @@ impl<E: std::fmt::Display> From<E> for CliError {
 
 pub type CmdResult = Result<Outcome, CliError>;
 
+/// `--set NAME=VALUE` flags as a map (later ones win).
+pub(crate) fn parse_sets(
+    sets: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, CliError> {
+    let mut out = std::collections::BTreeMap::new();
+    for s in sets {
+        let Some((k, v)) = s.split_once('=') else {
+            return Err(CliError::new(format!("`--set {s}` is not NAME=VALUE"))
+                .help("write `--set name=value`, e.g. `--set product=Widget`"));
+        };
+        out.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
 /// Runs an async command body on a fresh multi-threaded runtime.
 pub(crate) fn block_on<F: std::future::Future<Output = CmdResult>>(future: F) -> CmdResult {
     tokio::runtime::Builder::new_multi_thread()

@@ -50,13 +50,7 @@ fn render(diags: &[Diagnostic]) -> String {
 pub fn run(args: Args) -> CmdResult {
     let text = std::fs::read_to_string(&args.template)
         .map_err(|e| CliError::new(format!("cannot read {}: {e}", args.template.display())))?;
-    let mut sets = BTreeMap::new();
-    for s in &args.sets {
-        let (k, v) = s.split_once('=').ok_or_else(|| {
-            CliError::new(format!("`--set {s}` is not K=V")).help("write --set name=value")
-        })?;
-        sets.insert(k.trim().to_string(), v.to_string());
-    }
+    let sets = super::parse_sets(&args.sets)?;
     let file = args.template.display().to_string();
     let compiled = compile::compile_source(&file, &text, &compile::FsLoader);
     let errors: Vec<Diagnostic> = compiled

@@ -80,24 +80,12 @@ fn findings(diags: &[Diagnostic], file: &str, text: &str) -> CliError {
     ))
 }
 
-fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>, CliError> {
-    let mut out = BTreeMap::new();
-    for s in sets {
-        let Some((k, v)) = s.split_once('=') else {
-            return Err(CliError::new(format!("`--set {s}` is not `NAME=VALUE`"))
-                .help("e.g. `--set product=Widget`"));
-        };
-        out.insert(k.trim().to_string(), v.to_string());
-    }
-    Ok(out)
-}
-
 /// Loads the template (or spec JSON) and binds what the schedule needs; other params may stay unbound.
 pub fn load(src: &Source) -> Result<Loaded, CliError> {
     let file = src.file.display().to_string();
     let text = std::fs::read_to_string(&src.file)
         .map_err(|e| CliError::new(format!("cannot read {file}: {e}")))?;
-    let sets = parse_sets(&src.sets)?;
+    let sets = super::parse_sets(&src.sets)?;
     if let Some(tz) = &src.tz {
         if tz.parse::<chrono_tz::Tz>().is_err() {
             return Err(

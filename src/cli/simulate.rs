@@ -63,14 +63,7 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
         Some(spec) if !compiled.diagnostics.iter().any(Diagnostic::is_error) => spec,
         _ => return Err(errors(&compiled.diagnostics)),
     };
-    let mut sets = BTreeMap::new();
-    for s in &source.sets {
-        let Some((k, v)) = s.split_once('=') else {
-            return Err(CliError::new(format!("`--set {s}` is not `NAME=VALUE`"))
-                .help("e.g. `--set product=Widget`"));
-        };
-        sets.insert(k.trim().to_string(), v.to_string());
-    }
+    let sets = super::parse_sets(&source.sets)?;
     let param = &spec.target.param;
     let given = source.release.is_some()
         || sets.contains_key(param)

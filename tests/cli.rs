@@ -122,6 +122,21 @@ async fn a_release_runs_through_the_lifecycle_cli() {
     ]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("next week"), "{}", bad.stderr);
+    // A template that does not compile: its errors with file:line:col, exit 2.
+    let broken = cli.run(&[
+        "new",
+        "tests/fixtures/syntax/compile_errors.rwf",
+        "--release",
+        "2027-03-01",
+    ]);
+    assert_eq!(broken.code, 2, "{}", broken.stderr);
+    for want in ["compile_errors.rwf:2:5", "RWF050", "does not compile"] {
+        assert!(
+            broken.stderr.contains(want),
+            "no {want} in {}",
+            broken.stderr
+        );
+    }
     let no_value = cli.run(&[
         "new",
         template,

@@ -3,8 +3,9 @@
 use super::{CliError, CmdResult, Outcome};
 use crate::compile::{bind, compile_source, FsLoader, Inputs};
 use crate::diagnostic::{has_errors, Diagnostic};
+use crate::spec::WorkflowSpec;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -37,7 +38,7 @@ pub(crate) fn render(diags: &[Diagnostic], sources: &BTreeMap<String, String>) {
 }
 
 /// Reads a template file as UTF-8.
-pub(crate) fn read(path: &std::path::Path) -> Result<String, CliError> {
+pub(crate) fn read(path: &Path) -> Result<String, CliError> {
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::new(format!("cannot read `{}`: {e}", path.display())))?;
     String::from_utf8(bytes).map_err(|_| {
@@ -46,23 +47,35 @@ pub(crate) fn read(path: &std::path::Path) -> Result<String, CliError> {
     })
 }
 
-pub fn run(args: Args) -> CmdResult {
-    let name = args.file.to_string_lossy().to_string();
-    let text = read(&args.file)?;
+/// Reads and compiles a template file, printing its diagnostics (with the stdlib's sources) to stderr.
+/// Errors make it a tool error that points at `rwf check`.
+pub(crate) fn compile_file(path: &Path) -> Result<WorkflowSpec, CliError> {
+    let name = path.display().to_string();
+    let text = read(path)?;
     let compiled = compile_source(&name, &text, &FsLoader);
+    render(&compiled.diagnostics, &sources_of(&name, text));
+    match compiled.spec {
+        Some(spec) if !has_errors(&compiled.diagnostics) => Ok(spec),
+        _ => Err(
+            CliError::new(format!("`{name}` does not compile")).help(format!(
+                "fix the errors above; `rwf check {name}` lints it too"
+            )),
+        ),
+    }
+}
+
+/// The template's text and the stdlib's, by file name, for rendering.
+fn sources_of(name: &str, text: String) -> BTreeMap<String, String> {
     let mut sources = BTreeMap::new();
-    sources.insert(name.clone(), text);
+    sources.insert(name.to_string(), text);
     for (path, src) in crate::compile::STDLIB {
         sources.insert(format!("std/{path}"), src.to_string());
     }
-    render(&compiled.diagnostics, &sources);
-    let spec = match compiled.spec {
-        Some(spec) if !has_errors(&compiled.diagnostics) => spec,
-        _ => {
-            return Err(CliError::new(format!("`{name}` does not compile"))
-                .help("fix the errors above, then run `rwf check` for lints"))
-        }
-    };
+    sources
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let spec = compile_file(&args.file)?;
     let inputs = Inputs {
         sets: super::parse_sets(&args.sets)?,
         release: args.release.clone(),
@@ -74,7 +87,8 @@ pub fn run(args: Args) -> CmdResult {
         match bind(&spec, &inputs) {
             Ok(s) => s,
             Err(diags) => {
-                render(&diags, &sources);
+                let name = args.file.display().to_string();
+                render(&diags, &sources_of(&name, read(&args.file)?));
                 return Err(CliError::new("cannot bind the template's params").help(
                     "give each param with `--set name=value` and the release with `--release`",
                 ));

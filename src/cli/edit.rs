@@ -3,9 +3,9 @@
 //! shared diff-apply path of `rwf retarget`, `rwf task set` and `rwf dep`.
 
 use super::db::{actor, open, workflow_id, Conn};
+use super::render::brief;
 use super::{block_on, CliError, CmdResult, Outcome};
 use crate::compile::{self, Inputs};
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::edit_plan::{fixed_times, EditPlan};
 use crate::engine::Snapshot;
 use crate::schedule::{self, Plan};
@@ -74,20 +74,12 @@ impl EditTarget {
     }
 }
 
-fn render(diags: &[Diagnostic]) -> String {
-    diags
-        .iter()
-        .map(|d| format!("{} {}", d.code, d.message))
-        .collect::<Vec<_>>()
-        .join("\n  ")
-}
-
 /// The new spec's plan: resolved at its own target, tasks that ran keeping their times.
 pub(crate) fn resolve_for(spec: &WorkflowSpec, snapshot: &Snapshot) -> Result<Plan, String> {
     let target =
-        schedule::target_of(spec).map_err(|d| format!("no release target: {}", render(&d)))?;
+        schedule::target_of(spec).map_err(|d| format!("no release target: {}", brief(&d)))?;
     schedule::resolve(spec, &target, &fixed_times(snapshot))
-        .map_err(|d| format!("the schedule does not resolve: {}", render(&d)))
+        .map_err(|d| format!("the schedule does not resolve: {}", brief(&d)))
 }
 
 /// Binds `template` with the workflow's current bindings (as bound values), overridden by `sets`.
@@ -111,29 +103,14 @@ fn rebind(
             tz: None,
         },
     )
-    .map_err(|d| format!("cannot bind the new spec: {}", render(&d)))
+    .map_err(|d| format!("cannot bind the new spec: {}", brief(&d)))
 }
 
 /// Compiles a template file, or loads a stored `key@version`.
 async fn load_template(store: &Store, from: &str) -> Result<(WorkflowSpec, bool), CliError> {
     let path = Path::new(from);
     if path.exists() || from.ends_with(".rwf") {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CliError::new(format!("cannot read {from}: {e}")))?;
-        let compiled = compile::compile_source(from, &text, &compile::FsLoader);
-        let errors: Vec<Diagnostic> = compiled
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .cloned()
-            .collect();
-        return match compiled.spec.filter(|_| errors.is_empty()) {
-            Some(spec) => Ok((spec, true)),
-            None => Err(
-                CliError::new(format!("{from} does not compile:\n  {}", render(&errors)))
-                    .help(format!("run `rwf check {from}` for the full diagnostics")),
-            ),
-        };
+        return Ok((super::compile::compile_file(path)?, true));
     }
     let (key, version) = from.split_once('@').ok_or_else(|| {
         CliError::new(format!(

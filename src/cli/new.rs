@@ -2,9 +2,9 @@
 //! version and insert the workflow as a draft. Prints only the new workflow id on stdout.
 
 use super::db::{actor, open, Conn};
+use super::render::brief;
 use super::{block_on, CliError, CmdResult, Outcome};
 use crate::compile::{self, Inputs};
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::store::{NewWorkflow, StoreError};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,55 +29,23 @@ pub struct Args {
     conn: Conn,
 }
 
-fn render(diags: &[Diagnostic]) -> String {
-    diags
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {}{}",
-                d.code,
-                d.message,
-                d.file
-                    .as_deref()
-                    .map(|f| format!(" ({f})"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n  ")
-}
-
 pub fn run(args: Args) -> CmdResult {
-    let text = std::fs::read_to_string(&args.template)
-        .map_err(|e| CliError::new(format!("cannot read {}: {e}", args.template.display())))?;
     let sets = super::parse_sets(&args.sets)?;
     let file = args.template.display().to_string();
-    let compiled = compile::compile_source(&file, &text, &compile::FsLoader);
-    let errors: Vec<Diagnostic> = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .cloned()
-        .collect();
-    let Some(template) = compiled.spec.filter(|_| errors.is_empty()) else {
-        return Err(
-            CliError::new(format!("{file} does not compile:\n  {}", render(&errors)))
-                .help(format!("run `rwf check {file}` for the full diagnostics")),
-        );
-    };
+    let template = super::compile::compile_file(&args.template)?;
     let inputs = Inputs {
         sets,
         release: args.release.clone(),
         tz: args.tz.clone(),
     };
     let bound = compile::bind(&template, &inputs).map_err(|d| {
-        CliError::new(format!("cannot bind {file}:\n  {}", render(&d)))
+        CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
             .help("give every required param with --set, and --release/--tz")
     })?;
     let target = crate::schedule::target_of(&bound)
-        .map_err(|d| CliError::new(format!("no release target:\n  {}", render(&d))))?;
+        .map_err(|d| CliError::new(format!("no release target:\n  {}", brief(&d))))?;
     let plan = crate::schedule::resolve(&bound, &target, &BTreeMap::new())
-        .map_err(|d| CliError::new(format!("the schedule does not resolve:\n  {}", render(&d))))?;
+        .map_err(|d| CliError::new(format!("the schedule does not resolve:\n  {}", brief(&d))))?;
     let who = actor(&args.actor);
     block_on(async move {
         let store = open(&args.conn).await?;

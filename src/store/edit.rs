@@ -192,31 +192,7 @@ async fn write(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    let (mut et, mut eu, mut eo) = (Vec::new(), Vec::new(), Vec::new());
-    for t in &spec.tasks {
-        for d in &t.depends_on {
-            et.push(t.key.clone());
-            eu.push(d.task.clone());
-            eo.push(
-                serde_json::to_value(d.outcome)?
-                    .as_str()
-                    .unwrap_or("success")
-                    .to_string(),
-            );
-        }
-    }
-    if !et.is_empty() {
-        sqlx::query(
-            "INSERT INTO rwf.dependencies (workflow_id, task_key, upstream, outcome)
-             SELECT $1, t, u, o FROM UNNEST($2::text[], $3::text[], $4::text[]) AS x(t, u, o)",
-        )
-        .bind(id)
-        .bind(&et)
-        .bind(&eu)
-        .bind(&eo)
-        .execute(&mut **tx)
-        .await?;
-    }
+    super::workflows::insert_dependencies(tx, id, spec).await?;
     // The spec, its target and (when given) the template version it now follows.
     if let Some(template) = options.template {
         let hash = put_template_tx(tx, template).await?;

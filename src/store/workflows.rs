@@ -186,7 +186,6 @@ impl Store {
         let mut kinds = Vec::new();
         let mut titles = Vec::new();
         let (mut starts, mut dues, mut ends) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut edge_task, mut edge_up, mut edge_outcome) = (Vec::new(), Vec::new(), Vec::new());
         for task in &spec.tasks {
             let times = new
                 .plan
@@ -200,16 +199,6 @@ impl Store {
             starts.push(times.map(|t| t.start));
             dues.push(times.map(|t| t.due));
             ends.push(times.map(|t| t.end));
-            for dep in &task.depends_on {
-                edge_task.push(task.key.clone());
-                edge_up.push(dep.task.clone());
-                edge_outcome.push(
-                    serde_json::to_value(dep.outcome)?
-                        .as_str()
-                        .unwrap_or("success")
-                        .to_string(),
-                );
-            }
         }
         sqlx::query(
             "INSERT INTO rwf.tasks (workflow_id, key, kind, title, status, planned_start, planned_due,
@@ -228,18 +217,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        if !edge_task.is_empty() {
-            sqlx::query(
-                "INSERT INTO rwf.dependencies (workflow_id, task_key, upstream, outcome)
-                 SELECT $1, t, u, o FROM UNNEST($2::text[], $3::text[], $4::text[]) AS x(t, u, o)",
-            )
-            .bind(id)
-            .bind(&edge_task)
-            .bind(&edge_up)
-            .bind(&edge_outcome)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_dependencies(&mut tx, id, spec).await?;
         append(
             &mut tx,
             id,
@@ -368,4 +346,39 @@ impl Store {
         .await?;
         self.workflow(id).await
     }
+}
+
+/// The dependency edges of `spec` as rows of `rwf.dependencies` (the engine reads the spec; the rows
+/// are for queries and the per-edge outcome).
+pub(crate) async fn insert_dependencies(
+    tx: &mut super::Tx<'_>,
+    id: Uuid,
+    spec: &crate::spec::WorkflowSpec,
+) -> Result<()> {
+    let (mut tasks, mut upstreams, mut outcomes) = (Vec::new(), Vec::new(), Vec::new());
+    for task in &spec.tasks {
+        for dep in &task.depends_on {
+            tasks.push(task.key.clone());
+            upstreams.push(dep.task.clone());
+            outcomes.push(
+                serde_json::to_value(dep.outcome)?
+                    .as_str()
+                    .unwrap_or("success")
+                    .to_string(),
+            );
+        }
+    }
+    if !tasks.is_empty() {
+        sqlx::query(
+            "INSERT INTO rwf.dependencies (workflow_id, task_key, upstream, outcome)
+             SELECT $1, t, u, o FROM UNNEST($2::text[], $3::text[], $4::text[]) AS x(t, u, o)",
+        )
+        .bind(id)
+        .bind(&tasks)
+        .bind(&upstreams)
+        .bind(&outcomes)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

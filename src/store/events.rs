@@ -16,17 +16,8 @@ pub struct EventRow {
     pub data: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct NotificationRow {
-    pub id: Uuid,
-    pub workflow_id: Uuid,
-    pub kind: String,
-    pub task_key: Option<String>,
-    pub recipients: Vec<String>,
-    pub title: String,
-    pub message: String,
-    pub created_at: DateTime<Utc>,
-}
+/// A notification as the feed holds it.
+pub type NotificationRow = crate::exec::Notification;
 
 type EventTuple = (
     i64,

@@ -3,18 +3,12 @@
 
 use super::Plan;
 use crate::spec::WorkflowSpec;
-use std::collections::HashMap;
 
 /// Task keys on the critical path, upstream first. Empty when no task has dependencies and every
 /// window is empty. Dependency cycles (reported by `check`) are cut, never followed.
 pub fn critical_path(spec: &WorkflowSpec, plan: &Plan) -> Vec<String> {
     let n = spec.tasks.len();
-    let index: HashMap<&str, usize> = spec
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.key.as_str(), i))
-        .collect();
+    let index = spec.task_index();
     let weight = |i: usize| -> i64 {
         plan.tasks
             .get(i)

@@ -8,7 +8,7 @@ use super::{ResolvedTask, Target, Times};
 use crate::compile::SourceMap;
 use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::spec::{Anchor, Schedule, WorkflowSpec};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// One task of the chain and the steps that produced its times.
@@ -35,13 +35,7 @@ pub fn explain(
     fixed: &BTreeMap<String, Times>,
     key: &str,
 ) -> Result<Explanation, Diagnostic> {
-    let index: HashMap<&str, usize> = spec
-        .tasks
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, t)| (t.key.as_str(), i))
-        .collect();
+    let index = spec.task_index();
     let Some(&start) = index.get(key) else {
         return Err(Diagnostic::error(
             super::UNKNOWN_ANCHOR,

@@ -540,6 +540,15 @@ impl WorkflowSpec {
     pub fn task(&self, key: &str) -> Option<&TaskSpec> {
         self.tasks.iter().find(|t| t.key == key)
     }
+
+    /// Each task key's position in `tasks` (the first, should a key repeat, as `task` finds it).
+    pub fn task_index(&self) -> std::collections::HashMap<&str, usize> {
+        let mut index = std::collections::HashMap::with_capacity(self.tasks.len());
+        for (i, t) in self.tasks.iter().enumerate() {
+            index.entry(t.key.as_str()).or_insert(i);
+        }
+        index
+    }
 }
 
 impl TaskSpec {

@@ -15,7 +15,6 @@ use super::{critical_path, Plan};
 use crate::spec::{Anchor, Schedule, WorkflowSpec};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use std::collections::HashMap;
 
 /// What every renderer reads.
 pub struct View<'a> {
@@ -132,12 +131,7 @@ pub fn anchored_to(spec: &WorkflowSpec, i: usize) -> String {
 /// tasks on a dependency cycle come last in spec order.
 pub fn dependency_order(spec: &WorkflowSpec, plan: &Plan) -> Vec<usize> {
     let n = spec.tasks.len();
-    let index: HashMap<&str, usize> = spec
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.key.as_str(), i))
-        .collect();
+    let index = spec.task_index();
     let mut indeg = vec![0usize; n];
     let mut down: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, t) in spec.tasks.iter().enumerate() {

@@ -291,6 +291,12 @@ async fn scoped_approvals_follow_the_people_directory() {
     let approve =
         |task: &str, who: &str| cli.run(&["approve", &id, task, "--as", who, "--config", config]);
 
+    // The inbox shows the legal approval to legal's member, not to someone the directory places
+    // outside the team.
+    let inbox = |who: &str| cli.ok(&["inbox", "--as", who, "--config", config, "--format", "json"]);
+    assert!(inbox("lena").contains("legal_ok"));
+    assert!(!inbox("ann").contains("legal_ok"));
+
     let outsider = approve("legal_ok", "ann");
     assert_eq!(outsider.code, 1, "{}", outsider.stderr);
     assert_eq!(approve("legal_ok", "lena").code, 0);

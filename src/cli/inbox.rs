@@ -3,29 +3,44 @@
 
 use super::db::{open, Conn, Format};
 use super::{block_on, CmdResult, Outcome};
+use crate::config::Directory;
+use crate::engine::action::parse_scope;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Only what this person can act on (named directly, or via a team / organization scope)
     #[arg(long = "as")]
     actor: Option<String>,
+    /// rwf.toml with the people directory that says who is in which team (default: the nearest one
+    /// upward)
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     #[command(flatten)]
     conn: Conn,
 }
 
+/// Whether `person` may act on an item addressed to `who` (`user:ann`, `team:legal`, ...). A team or
+/// organization the directory cannot place the person in or out of is shown rather than hidden.
+fn may_act(person: &str, who: &str, directory: &Directory) -> bool {
+    match parse_scope(who) {
+        Some(scope) => directory.membership(person, &scope).unwrap_or(true),
+        None => true,
+    }
+}
+
 pub fn run(args: Args) -> CmdResult {
     block_on(async move {
+        let directory = super::db::load_config(args.config.as_deref())?.directory;
         let store = open(&args.conn).await?;
         let mut items = store.inbox().await?;
         if let Some(person) = &args.actor {
-            let me = format!("user:{}", person.trim_start_matches("user:"));
+            let me = person.trim_start_matches("user:");
             items.retain(|i| {
-                let named =
-                    i.who.is_empty() || i.who.iter().any(|w| *w == me || !w.starts_with("user:"));
-                let voted = i.voted.iter().any(|v| format!("user:{v}") == me);
-                named && !voted
+                let addressed =
+                    i.who.is_empty() || i.who.iter().any(|w| may_act(me, w, &directory));
+                addressed && !i.voted.iter().any(|v| v == me)
             });
         }
         match args.format {

@@ -171,3 +171,30 @@ pub fn all() -> Vec<&'static str> {
     words.dedup();
     words
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Completion offers every field the compiler accepts in a task (the syntax module's lists).
+    #[test]
+    fn completion_knows_every_task_field() {
+        let steps = [
+            "checkpoint",
+            "agent",
+            "approval",
+            "manual",
+            "notification",
+            "wait",
+        ];
+        let fields = crate::syntax::COMMON_TASK_FIELDS
+            .iter()
+            .chain(steps.iter().flat_map(|s| crate::syntax::step_fields(s)));
+        for field in fields {
+            assert!(
+                FIELD_KEYWORDS.contains(field) || DECLARATION_KEYWORDS.contains(field),
+                "`{field}` is accepted in a task but not offered by completion"
+            );
+        }
+    }
+}

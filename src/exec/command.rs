@@ -77,13 +77,7 @@ impl CommandAgent {
         })
         .await;
         let log = (!result.stderr_tail.is_empty()).then(|| result.stderr_tail.clone());
-        let last_line = result
-            .stderr_tail
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .map(|l| format!(": {}", l.trim()))
-            .unwrap_or_default();
+        let last_line = result.stderr_last_line();
         let outcome = match result.end {
             ProcessEnd::SpawnFailed(reason) => AgentOutcome::Failed {
                 reason,

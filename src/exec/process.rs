@@ -45,6 +45,18 @@ pub struct ProcessResult {
     pub stderr_tail: String,
 }
 
+impl ProcessResult {
+    /// `": <last non-empty stderr line>"`, or nothing: the reason a failure message ends with.
+    pub fn stderr_last_line(&self) -> String {
+        self.stderr_tail
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| format!(": {}", l.trim()))
+            .unwrap_or_default()
+    }
+}
+
 /// Kills a process group when dropped (a cancelled dispatch) unless disarmed.
 struct GroupGuard {
     pgid: i32,

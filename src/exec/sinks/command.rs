@@ -48,13 +48,7 @@ impl Sink for CommandSink {
                 timeout: self.timeout,
             })
             .await;
-            let tail = result
-                .stderr_tail
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .map(|l| format!(": {}", l.trim()))
-                .unwrap_or_default();
+            let tail = result.stderr_last_line();
             match result.end {
                 ProcessEnd::Exited(0) => Ok(()),
                 ProcessEnd::Exited(code) => {

@@ -611,3 +611,194 @@ async fn edit_from_a_template_file_and_immutable_pushes() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The `// expect: CODE LINE:COL message` lines of a `tests/fixtures/check` file, as `(code, file:line:col)`.
+fn expected_findings(path: &str) -> Vec<(String, String)> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("// expect: "))
+        .map(|e| {
+            let mut parts = e.split_whitespace();
+            let code = parts.next().unwrap().to_string();
+            let at = format!("{path}:{}", parts.next().unwrap());
+            (code, at)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_path_that_stores_a_spec_runs_the_checks_of_rwf_check() {
+    let r = rig().await;
+    let before = r.dump().await;
+    for name in [
+        "dependency_cycle",
+        "self_dependency",
+        "unknown_dependency",
+        "duplicate_task",
+    ] {
+        let path = format!("tests/fixtures/check/{name}.rwf");
+        let expected = expected_findings(&path);
+        assert!(!expected.is_empty(), "{path} states its findings");
+        let runs: [&[&str]; 2] = [
+            &["new", &path, "--release", "2026-09-01T09:00:00Z"],
+            &["templates", "push", &path],
+        ];
+        for args in runs {
+            let (code, out, err) = r.rwf(args);
+            assert_eq!(code, 2, "{args:?} is refused: {out}{err}");
+            for (code, at) in &expected {
+                assert!(
+                    err.contains(code.as_str()),
+                    "{args:?} reports {code}: {err}"
+                );
+                assert!(err.contains(at.as_str()), "{args:?} points at {at}: {err}");
+            }
+            assert!(err.contains("does not pass `rwf check`"), "{err}");
+        }
+    }
+    assert_eq!(r.dump().await, before, "nothing was stored");
+
+    // The store refuses them too, whoever calls it (a stored template, a narrow edit's spec).
+    let mut cyclic = spec_of("cyc", vec![manual("a").at(0), manual("b").at(1).after("a")]);
+    cyclic.tasks[0].depends_on = cyclic.tasks[1].depends_on.clone();
+    cyclic.tasks[0].depends_on[0].task = "b".into();
+    match r.store.put_template(&cyclic).await {
+        Err(StoreError::InvalidSpec { errors, .. }) => {
+            assert!(errors.iter().any(|e| e.starts_with("RWF016")), "{errors:?}")
+        }
+        other => panic!("a cycle is refused: {other:?}"),
+    }
+    assert_eq!(r.dump().await, before, "nothing was stored");
+
+    // An edit to a cycle: refused in the dry run and in the real edit, with the same words.
+    let id = r
+        .started_and_paused("rel", vec![manual("a").at(0), manual("b").at(1)])
+        .await;
+    let before = r.dump().await;
+    let cycle = |spec: &mut WorkflowSpec| {
+        let a = spec.tasks[0].key.clone();
+        let b = spec.tasks[1].key.clone();
+        spec.tasks[0].depends_on = vec![rwf::spec::Dependency {
+            task: b,
+            outcome: rwf::spec::EdgeOutcome::Success,
+        }];
+        spec.tasks[1].depends_on = vec![rwf::spec::Dependency {
+            task: a,
+            outcome: rwf::spec::EdgeOutcome::Success,
+        }];
+    };
+    let dry = refusals(r.edit(id, opts(true, None), cycle).await);
+    let real = refusals(r.edit(id, opts(false, None), cycle).await);
+    assert_eq!(dry, real);
+    assert!(
+        dry.iter()
+            .any(|m| m.contains("fails `rwf check`: RWF016 dependency cycle")),
+        "{dry:?}"
+    );
+    assert_eq!(r.dump().await, before);
+}
+
+#[tokio::test]
+async fn removing_a_task_others_depend_on_is_refused_naming_them() {
+    let r = rig().await;
+    let id = r
+        .started_and_paused(
+            "rel",
+            vec![
+                manual("prep").at(40),
+                manual("a").at(41).after("prep"),
+                manual("b").at(42).after("prep"),
+                manual("c").at(43),
+            ],
+        )
+        .await;
+    let before = r.dump().await;
+    let drop_prep = |spec: &mut WorkflowSpec| spec.tasks.retain(|t| t.key != "prep");
+    let dry = refusals(r.edit(id, opts(true, None), drop_prep).await);
+    let real = refusals(r.edit(id, opts(false, None), drop_prep).await);
+    assert_eq!(dry, real, "the dry run and the edit agree");
+    assert_eq!(
+        dry,
+        vec!["task `prep`: cannot be removed: `a`, `b` depend on it (remove those edges first)"]
+    );
+    assert_eq!(r.dump().await, before);
+}
+
+#[tokio::test]
+async fn a_no_op_edit_keeps_the_lock_version() {
+    let r = rig().await;
+    let id = r.started_and_paused("rel", vec![manual("a").at(40)]).await;
+    let v = r.store.workflow(id).await.unwrap().lock_version;
+    let before = r.dump().await;
+    let result = applied(r.edit(id, opts(false, Some(v)), |_| {}).await);
+    assert!(!result.applied && result.plan.is_empty());
+    assert_eq!(result.lock_version, v);
+    assert_eq!(r.dump().await, before, "no version bump, no event");
+    // So an editor who loaded version v still edits without a false conflict.
+    let result = applied(
+        r.edit(id, opts(false, Some(v)), |s| s.tasks[0].title = "A!".into())
+            .await,
+    );
+    assert!(result.applied);
+    assert_eq!(result.lock_version, v + 1);
+    let (code, out, err) = r.rwf(&["task", "set", &id.to_string(), "a", "--title", "A!"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("no changes") && out.contains("stays at lock version"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_skipped_task_without_evidence_can_be_removed() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "rel",
+            vec![
+                manual("m").at(0).on_missed(rwf::spec::MissedPolicy::Skip),
+                manual("later").at(24 * 30),
+            ],
+        )
+        .await;
+    r.advance(24 * 7).await;
+    assert_eq!(r.task(id, "m").await.status, "skipped");
+    r.store
+        .transition(id, LifecycleVerb::Pause, "ann")
+        .await
+        .unwrap();
+    let result = applied(
+        r.edit(id, opts(false, None), |s| s.tasks.retain(|t| t.key != "m"))
+            .await,
+    );
+    assert_eq!(result.plan.removed, vec!["m".to_string()]);
+}
+
+#[tokio::test]
+async fn a_dry_run_refuses_a_changed_spec_under_an_existing_version() {
+    let r = rig().await;
+    let original = "templates/compliance_filing.rwf";
+    let (code, out, err) = r.rwf(&["new", original, "--set", "deadline=2026-11-13"]);
+    assert_eq!(code, 0, "{err}");
+    let id_s = out.trim().to_string();
+    let dir = std::env::temp_dir().join(format!("rwf_dry_{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let same_version = dir.join("v1.rwf");
+    let text = std::fs::read_to_string(original).unwrap();
+    std::fs::write(
+        &same_version,
+        text.replace("Tie out the numbers", "Tie out every number"),
+    )
+    .unwrap();
+    let path = same_version.to_str().unwrap();
+    let (dry, _, dry_err) = r.rwf(&["edit", &id_s, "--from", path, "--dry-run"]);
+    let (real, _, real_err) = r.rwf(&["edit", &id_s, "--from", path]);
+    assert_eq!((dry, real), (2, 2));
+    assert_eq!(dry_err, real_err, "the dry run and the edit agree");
+    assert!(
+        dry_err.contains("already exists with a different spec"),
+        "{dry_err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

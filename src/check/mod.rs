@@ -13,8 +13,10 @@ pub(crate) mod lints;
 mod refs;
 mod suppress;
 mod timing;
+mod validate;
 
 pub use explain::{all_codes, lookup};
+pub use validate::{one_line, spec_errors};
 
 use crate::compile::{self, Compiled, Inputs, ModuleLoader, SourceMap};
 use crate::diagnostic::{CodeDoc, Diagnostic};

@@ -64,6 +64,34 @@ pub(crate) fn compile_file(path: &Path) -> Result<WorkflowSpec, CliError> {
     }
 }
 
+/// Like `compile_file`, for the commands that store a spec (`new`, `edit`, `templates push`): every
+/// error `rwf check` reports (cycles, unknown or self dependencies, duplicate keys...) refuses it, with
+/// the same diagnostics, rendered the same way.
+pub(crate) fn checked_file(path: &Path) -> Result<WorkflowSpec, CliError> {
+    let name = path.display().to_string();
+    let text = read(path)?;
+    let compiled = compile_source(&name, &text, &FsLoader);
+    let spec = compiled.spec.clone();
+    let diagnostics = crate::check::check_compiled(
+        &name,
+        &text,
+        compiled,
+        &crate::check::CheckOptions::default(),
+    );
+    render(&diagnostics, &sources_of(&name, text));
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    match spec {
+        Some(spec) if errors == 0 => Ok(spec),
+        _ => Err(CliError::new(format!(
+            "`{name}` does not pass `rwf check` ({errors} error{}): nothing was stored",
+            if errors == 1 { "" } else { "s" }
+        ))
+        .help(format!(
+            "fix the errors above; `rwf check {name}` shows them too"
+        ))),
+    }
+}
+
 /// The template's text and the stdlib's, by file name, for rendering.
 fn sources_of(name: &str, text: String) -> BTreeMap<String, String> {
     let mut sources = BTreeMap::new();

@@ -37,7 +37,8 @@ pub struct Args {
 pub(crate) struct EditTarget {
     /// Workflow id
     workflow: String,
-    /// Refuse the edit unless the workflow is still at this version (`lock_version`)
+    /// Refuse the edit unless the workflow is still at this lock version (`rwf status` prints it;
+    /// every change bumps it). Not the template version.
     #[arg(long)]
     expect_version: Option<i64>,
     /// Who edits (default: $USER)
@@ -110,7 +111,7 @@ fn rebind(
 async fn load_template(store: &Store, from: &str) -> Result<(WorkflowSpec, bool), CliError> {
     let path = Path::new(from);
     if path.exists() || from.ends_with(".rwf") {
-        return Ok((super::compile::compile_file(path)?, true));
+        return Ok((super::compile::checked_file(path)?, true));
     }
     let (key, version) = from.split_once('@').ok_or_else(|| {
         CliError::new(format!(
@@ -221,9 +222,20 @@ where
         Ok(r) => {
             print_plan(&r.plan);
             if dry_run {
-                println!("dry run: nothing applied");
+                println!(
+                    "dry run: nothing applied (the workflow stays at lock version {})",
+                    r.lock_version
+                );
+            } else if !r.applied {
+                println!(
+                    "nothing to apply: the workflow stays at lock version {}",
+                    r.lock_version
+                );
             } else {
-                println!("applied: version {}", r.lock_version);
+                println!(
+                    "applied: lock version {} (the workflow now runs {}@{})",
+                    r.lock_version, r.plan.after.spec.key, r.plan.after.spec.version
+                );
             }
             Ok(Outcome::Ok)
         }
@@ -238,8 +250,9 @@ pub fn run(args: Args) -> CmdResult {
         let store = open(&target.conn).await?;
         let id = workflow_id(&target.workflow)?;
         let (template, from_file) = load_template(&store, &args.from).await?;
-        if from_file && !args.dry_run {
-            // Refuses a changed spec under an existing version before anything else happens.
+        if from_file {
+            // Refuses a changed spec under an existing version before anything else happens, in a
+            // dry run too: the dry run and the real edit agree.
             if let Some(stored) = store.template(&template.key, template.version).await? {
                 if crate::spec::content_hash(&stored) != crate::spec::content_hash(&template) {
                     return Err(CliError::new(

@@ -37,7 +37,11 @@ pub fn run(verb: Verb, args: Args) -> CmdResult {
                 eprintln!("{}: {}", wf.id, wf.status);
                 Ok(Outcome::Ok)
             }
-            Err(e @ (StoreError::IllegalTransition { .. } | StoreError::Refused(_))) => {
+            Err(
+                e @ (StoreError::IllegalTransition { .. }
+                | StoreError::Refused(_)
+                | StoreError::InvalidSpec { .. }),
+            ) => {
                 eprintln!("refused: {e}");
                 Ok(Outcome::Findings)
             }

@@ -32,7 +32,7 @@ pub struct Args {
 pub fn run(args: Args) -> CmdResult {
     let sets = super::parse_sets(&args.sets)?;
     let file = args.template.display().to_string();
-    let template = super::compile::compile_file(&args.template)?;
+    let template = super::compile::checked_file(&args.template)?;
     let inputs = Inputs {
         sets,
         release: args.release.clone(),
@@ -60,6 +60,9 @@ pub fn run(args: Args) -> CmdResult {
             .map_err(|e| match e {
                 StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
                     .help("template versions are immutable: bump `version` in the template"),
+                e @ StoreError::InvalidSpec { .. } => {
+                    CliError::new(e.to_string()).help(format!("`rwf check {file}` shows where"))
+                }
                 other => other.into(),
             })?;
         println!("{id}");

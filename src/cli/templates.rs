@@ -2,8 +2,6 @@
 
 use super::db::{open, Conn};
 use super::{block_on, CliError, CmdResult, Outcome};
-use crate::compile;
-use crate::diagnostic::Severity;
 use crate::store::StoreError;
 use std::path::PathBuf;
 
@@ -76,21 +74,7 @@ pub fn run(args: Args) -> CmdResult {
             Ok(Outcome::Ok)
         }),
         Command::Push { file, conn } => {
-            let name = file.display().to_string();
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| CliError::new(format!("cannot read {name}: {e}")))?;
-            let compiled = compile::compile_source(&name, &text, &compile::FsLoader);
-            let errors = compiled
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            let Some(spec) = compiled.spec.filter(|_| errors == 0) else {
-                return Err(
-                    CliError::new(format!("{name} does not compile ({errors} errors)"))
-                        .help(format!("run `rwf check {name}` for the diagnostics")),
-                );
-            };
+            let spec = super::compile::checked_file(&file)?;
             block_on(async move {
                 let store = open(&conn).await?;
                 let hash = store.put_template(&spec).await.map_err(|e| match e {

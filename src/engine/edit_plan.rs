@@ -143,10 +143,14 @@ pub fn has_run(state: &TaskState) -> bool {
 fn evidence_of(snapshot: &Snapshot, evidence: &Evidence, key: &str) -> Vec<String> {
     let mut why = Vec::new();
     if let Some(state) = snapshot.task(key) {
+        // A task skipped or cancelled without an attempt left no evidence (as in the reference
+        // system: attempts, artifacts and decided approvals are the evidence).
         if state.attempt > 0 {
             why.push(format!("it has {} attempt(s)", state.attempt));
-        } else if has_run(state) {
-            why.push(format!("it has started (status {})", state.status));
+        } else if matches!(state.status, TaskStatus::Succeeded | TaskStatus::Failed) {
+            why.push(format!("it has run (status {})", state.status));
+        } else if !state.status.is_terminal() && has_run(state) {
+            why.push(format!("it is in progress (status {})", state.status));
         }
     }
     if evidence.artifacts.contains(key) {
@@ -297,12 +301,45 @@ pub fn plan_edit(
         .map(|t| t.key.clone())
         .collect();
     for key in &removed {
-        let why = evidence_of(snapshot, evidence, key);
+        let mut why = evidence_of(snapshot, evidence, key);
+        let dependents: Vec<String> = new_spec
+            .tasks
+            .iter()
+            .filter(|t| t.depends_on.iter().any(|d| &d.task == key))
+            .map(|t| format!("`{}`", t.key))
+            .collect();
+        if !dependents.is_empty() {
+            why.push(format!(
+                "{} {} on it (remove {} first)",
+                dependents.join(", "),
+                if dependents.len() == 1 {
+                    "depends"
+                } else {
+                    "depend"
+                },
+                if dependents.len() == 1 {
+                    "that edge"
+                } else {
+                    "those edges"
+                }
+            ));
+        }
         if !why.is_empty() {
             refuse(
                 &mut refusals,
                 key,
                 format!("cannot be removed: {}", why.join(", ")),
+            );
+        }
+    }
+    if refusals.is_empty() {
+        // The same checks as `rwf check`: a spec that would stall (a cycle, an unknown or self
+        // dependency, a duplicate key) is refused here, so `--dry-run` and the real edit agree.
+        for line in crate::check::one_line(&crate::check::spec_errors(&new_spec)) {
+            refuse(
+                &mut refusals,
+                "",
+                format!("the new spec fails `rwf check`: {line}"),
             );
         }
     }

@@ -96,7 +96,9 @@ impl Store {
             Ok(edit) => edit,
             Err(refusals) => return Ok(Err(refusals)),
         };
-        if options.dry_run {
+        // A dry run writes nothing; neither does an edit that changes nothing (no version bump, so a
+        // concurrent editor gets no false conflict).
+        if options.dry_run || edit.is_empty() {
             tx.rollback().await?;
             return Ok(Ok(EditResult {
                 plan: edit,

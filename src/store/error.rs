@@ -6,6 +6,8 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("template {key} version {version} already exists with a different spec")]
     TemplateChanged { key: String, version: u32 },
+    #[error("{spec} does not pass `rwf check`:\n  {}", .errors.join("\n  "))]
+    InvalidSpec { spec: String, errors: Vec<String> },
     #[error("no workflow {0}")]
     WorkflowNotFound(String),
     #[error("workflow {id} has no task `{task}`")]

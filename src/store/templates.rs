@@ -29,6 +29,7 @@ impl Store {
 }
 
 pub(crate) async fn put_template_tx(tx: &mut Tx<'_>, spec: &WorkflowSpec) -> Result<String> {
+    valid(spec)?;
     let hash = content_hash(spec);
     let json = serde_json::to_value(spec)?;
     sqlx::query(
@@ -55,4 +56,16 @@ pub(crate) async fn put_template_tx(tx: &mut Tx<'_>, spec: &WorkflowSpec) -> Res
         });
     }
     Ok(hash)
+}
+
+/// Refuses a spec with an error-level `rwf check` finding (a cycle, an unknown dependency...).
+pub(crate) fn valid(spec: &WorkflowSpec) -> Result<()> {
+    let errors = crate::check::spec_errors(spec);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::InvalidSpec {
+        spec: format!("{}@{}", spec.key, spec.version),
+        errors: crate::check::one_line(&errors),
+    })
 }

@@ -164,6 +164,7 @@ impl Store {
         let template_hash = put_template_tx(&mut tx, new.template).await?;
         let id = Uuid::new_v4();
         let spec = new.spec;
+        super::templates::valid(spec)?;
         sqlx::query(
             "INSERT INTO rwf.workflows (id, name, status, template_key, template_version, template_hash,
                 spec, spec_hash, target_at, target_tz, created_at, updated_at)
@@ -340,6 +341,10 @@ impl Store {
                     verb: verb.as_str().to_string(),
                     status: status.to_string(),
                 });
+            }
+            if verb == LifecycleVerb::Start {
+                // A draft stored before this check existed may still hold a spec that would stall.
+                super::templates::valid(&snapshot.spec)?;
             }
             super::glue::lifecycle(snapshot, engine_verb, actor, now).map_err(StoreError::Refused)
         })

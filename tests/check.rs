@@ -588,3 +588,52 @@ fn never_panics_on_mutated_configs() {
         }
     }
 }
+
+/// `rwf check CONFIG TEMPLATE...` checks each template against the config it will run with: the
+/// shipped templates can finish with examples/rwf.toml, and a config that lacks their agents and
+/// approvers is caught at the line of each `uses` and `approvers`.
+#[test]
+fn templates_are_checked_against_the_config_they_run_with() {
+    let (code, _, stderr) = rwf(&[
+        "check",
+        "--deny-warnings",
+        "examples/rwf.toml",
+        "templates",
+        "examples/hooked_release.rwf",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("no problems"), "{stderr}");
+
+    let dir = std::env::temp_dir().join(format!("rwf_against_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("rwf.toml");
+    std::fs::write(
+        &config,
+        "[agents.blog-draft-writer]\nkind = \"command\"\nprogram = \"true\"\n\n\
+         [directory.users.alice]\nteams = [\"legal\"]\n\n[directory.teams.legal]\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    for args in [
+        vec!["check", config, "templates/product_launch.rwf"],
+        vec!["check", "--config", config, "templates/product_launch.rwf"],
+    ] {
+        let (code, _, stderr) = rwf(&args);
+        assert_eq!(code, 1, "{stderr}");
+        for needle in [
+            "RWF130",
+            "agent `faq-writer` is not configured",
+            "templates/product_launch.rwf:66:13",
+            "RWF131",
+            "nobody can decide approval `brief_ok`",
+            "nobody can decide approval `go_no_go`",
+            "RWF133",
+        ] {
+            assert!(stderr.contains(needle), "missing {needle:?} in\n{stderr}");
+        }
+    }
+    // Without a config, nothing is assumed about agents or people.
+    let (code, _, stderr) = rwf(&["check", "templates/product_launch.rwf"]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}

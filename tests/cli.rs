@@ -296,6 +296,29 @@ async fn scoped_approvals_follow_the_people_directory() {
     let inbox = |who: &str| cli.ok(&["inbox", "--as", who, "--config", config, "--format", "json"]);
     assert!(inbox("lena").contains("legal_ok"));
     assert!(!inbox("ann").contains("legal_ok"));
+    // With a directory where nobody is in legal, nobody's inbox lists it; it is reported instead,
+    // and `rwf check` with that config finds the same problem before the release starts.
+    let nobody = "tests/fixtures/cli/nobody.toml";
+    let listed = cli.run(&["inbox", "--config", nobody, "--format", "json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(!listed.stdout.contains("legal_ok"), "{}", listed.stdout);
+    assert!(
+        listed
+            .stderr
+            .contains("nobody in the people directory can decide `legal_ok`"),
+        "{}",
+        listed.stderr
+    );
+    let checked = cli.run(&["check", nobody, "tests/fixtures/cli/scopes.rwf"]);
+    assert_eq!(checked.code, 1, "{}", checked.stderr);
+    assert!(
+        checked.stderr.contains("RWF131")
+            && checked
+                .stderr
+                .contains("nobody can decide approval `legal_ok`"),
+        "{}",
+        checked.stderr
+    );
 
     let outsider = approve("legal_ok", "ann");
     assert_eq!(outsider.code, 1, "{}", outsider.stderr);

@@ -7,6 +7,8 @@
 # and a repeat prints the kept result without doing the work again. Each real run appends one line to
 # $RWF_DRAFT_STATE/work.log.
 #
+# RWF_DRAFT_ASK names an input field the agent needs (default "tone"; empty: it never asks).
+#
 # Exit codes: 0 done (stdout = JSON output), 75 try again later, 76 needs a person (stdout = prompt),
 # anything else = failed for good.
 set -eu
@@ -26,13 +28,17 @@ input="$(cat)"
 product="$(printf '%s' "$input" | sed -n 's/.*"product"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')"
 product="${product:-the product}"
 
-case "$input" in
-    *'"tone"'*) ;;
-    *)
-        echo "which tone should the post about $product take?"
-        exit 76
-        ;;
-esac
+# Without the input field named by $RWF_DRAFT_ASK (default "tone"; empty: never ask) it asks a person.
+ask="${RWF_DRAFT_ASK-tone}"
+if [ -n "$ask" ]; then
+    case "$input" in
+        *"\"$ask\""*) ;;
+        *)
+            echo "which $ask should the post about $product take?"
+            exit 76
+            ;;
+    esac
+fi
 
 echo "drafting for $product (key $key)" >&2
 printf '%s %s\n' "$key" "$product" >>"$state/work.log"

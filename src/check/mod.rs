@@ -5,6 +5,7 @@
 //! or a release): `compile::bind`, then the schedule lints on the bound spec. Inline suppressions
 //! (`suppress.rs`) apply last. Pure: files come through the `ModuleLoader`.
 
+mod against_config;
 mod context;
 mod explain;
 mod graph;
@@ -15,6 +16,7 @@ mod suppress;
 mod timing;
 mod validate;
 
+pub use against_config::check_against_config;
 pub use explain::{all_codes, lookup};
 pub use validate::{one_line, spec_errors};
 

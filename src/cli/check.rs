@@ -3,7 +3,8 @@
 //! (stdout); `--explain CODE` for any code (RWF001–119).
 //!
 //! A path named `rwf.toml` or ending in `.toml` is checked as a config (`config::Config::parse`, codes
-//! RWF100–119); anything else as a template. Both go through the same rendering and exit codes.
+//! RWF100–119); anything else as a template. Both go through the same rendering and exit codes. With
+//! one config named (or `--config`), each template is also checked against it (RWF130–133).
 
 use super::render::{self, Sources};
 use super::{CliError, CmdResult, Outcome};
@@ -47,6 +48,10 @@ pub struct Args {
     /// The release's timezone (IANA name).
     #[arg(long)]
     tz: Option<String>,
+    /// Check the templates against this rwf.toml (agents configured, approvers resolve to people,
+    /// quorums reachable). A single `*.toml` file among the PATHs does the same.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// Print the documentation of a diagnostic code and exit.
     #[arg(long, value_name = "CODE")]
     explain: Option<String>,
@@ -56,10 +61,11 @@ pub fn run(args: Args) -> CmdResult {
     if let Some(code) = &args.explain {
         return explain(code);
     }
+    let files = collect_files(&args.paths)?;
     let options = CheckOptions {
         inputs: inputs(&args)?,
     };
-    let files = collect_files(&args.paths)?;
+    let run_with = run_with(&args)?;
     let loader = FsLoader;
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
@@ -72,6 +78,20 @@ pub fn run(args: Args) -> CmdResult {
             diagnostics.extend(check_config(path, &name, &text));
         } else {
             diagnostics.extend(check::check_source(&name, &text, &loader, &options));
+            if let Some(config) = &run_with {
+                let compiled = crate::compile::compile_source(&name, &text, &loader);
+                if let Some(spec) = &compiled.spec {
+                    let mut found = check::check_against_config(
+                        &name,
+                        &text,
+                        spec,
+                        &compiled.source_map,
+                        config,
+                    );
+                    check::sort(&mut found);
+                    diagnostics.extend(found);
+                }
+            }
         }
         sources.insert(name.clone(), text);
         names.push(name);
@@ -165,6 +185,29 @@ fn explain_text(doc: &CodeDoc) -> String {
         doc.what,
         doc.why
     )
+}
+
+/// The config the templates are checked against: `--config`, else the one `*.toml` file named among
+/// the paths (configs found by walking a directory are only linted). A config with errors pairs with
+/// nothing (its own diagnostics say why).
+fn run_with(args: &Args) -> Result<Option<Config>, CliError> {
+    let named: Vec<&PathBuf> = match &args.config {
+        Some(path) => vec![path],
+        None => args
+            .paths
+            .iter()
+            .filter(|p| p.is_file() && is_config(p))
+            .collect(),
+    };
+    match named.as_slice() {
+        [] => Ok(None),
+        [path] => Ok(Config::load(path).config),
+        _ => Err(
+            CliError::new("more than one rwf.toml to check the templates against").help(
+                "name one config (or use `--config PATH`); check other configs in another run",
+            ),
+        ),
+    }
 }
 
 /// A config file: named `rwf.toml`, or any `*.toml` given explicitly.

@@ -72,6 +72,11 @@ pub(crate) fn checked_file(path: &Path) -> Result<WorkflowSpec, CliError> {
     let text = read(path)?;
     let compiled = compile_source(&name, &text, &FsLoader);
     let spec = compiled.spec.clone();
+    let verb = if has_errors(&compiled.diagnostics) {
+        "does not compile"
+    } else {
+        "does not pass `rwf check`"
+    };
     let diagnostics = crate::check::check_compiled(
         &name,
         &text,
@@ -83,7 +88,7 @@ pub(crate) fn checked_file(path: &Path) -> Result<WorkflowSpec, CliError> {
     match spec {
         Some(spec) if errors == 0 => Ok(spec),
         _ => Err(CliError::new(format!(
-            "`{name}` does not pass `rwf check` ({errors} error{}): nothing was stored",
+            "`{name}` {verb} ({errors} error{}): nothing was stored",
             if errors == 1 { "" } else { "s" }
         ))
         .help(format!(

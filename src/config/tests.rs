@@ -236,7 +236,7 @@ fn the_documented_example_is_clean() {
     let loaded = Config::load(&path);
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     let config = loaded.config.unwrap();
-    assert_eq!(config.agents.len(), 2);
+    assert_eq!(config.agents.len(), 15);
     assert_eq!(config.sinks.len(), 3);
     assert!(config
         .directory

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Editor support tests: TextMate snapshots and keyword drift (npm), the Vim plugin (headless vim),
 # and packaging the VS Code extension into a .vsix. Last line: `editors: N passed, M failed`.
+#
+# It INSTALLS what it needs: the npm packages of editors/vscode (`npm ci` into editors/vscode/
+# node_modules, from the npm registry) and, when `vim` is not on the PATH, `vim-nox` with apt-get
+# (needs root). Each install is announced on stderr before it runs.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -33,6 +37,7 @@ tally() {
 }
 
 cd "$here/vscode" || exit 2
+echo "editors: installing the npm packages of editors/vscode (npm ci)" >&2
 if [[ -f package-lock.json ]]; then
   npm ci --no-audit --no-fund >"$log/npm-ci" 2>&1
 else
@@ -44,6 +49,7 @@ npm test --silent >"$log/textmate" 2>&1
 tally "textmate" "$log/textmate" $?
 
 if ! command -v vim >/dev/null 2>&1; then
+  echo "editors: vim is not installed: installing vim-nox with apt-get" >&2
   (apt-get update -qq && apt-get install -y -qq vim-nox) >"$log/apt" 2>&1 \
     || (apt-get install -y -qq vim) >>"$log/apt" 2>&1
 fi

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, every cargo test (the Postgres tests use DATABASE_URL, else
 # 127.0.0.1:5432, else a throwaway initdb cluster), the shipped templates through `rwf check` and
-# `rwf fmt --check`, and the editor tests (TextMate grammar, Vim, LSP client, .vsix packaging).
-set -euo pipefail
+# `rwf fmt --check`, the README walkthrough, and the editor tests (TextMate grammar, Vim, LSP client,
+# .vsix packaging; editors/test.sh installs npm packages and, without vim, vim-nox with apt-get).
+# Benches are not run here (`cargo bench` runs them, optimised). Last line: one summary.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-cargo fmt --all -- --check
-cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
-cargo run -q -- check templates stdlib examples --deny-warnings
-cargo run -q -- fmt --check templates stdlib examples
-bash editors/test.sh
+steps=0
+step() {
+  echo "== $*" >&2
+  if ! "$@"; then
+    echo "tests/run.sh: FAILED at step $((steps + 1)): $*" >&2
+    exit 1
+  fi
+  steps=$((steps + 1))
+}
+step cargo fmt --all -- --check
+step cargo clippy --all-targets -- -D warnings
+step cargo test --lib --bins --tests
+step cargo run -q -- check templates stdlib examples --deny-warnings
+step cargo run -q -- check --deny-warnings examples/rwf.toml templates examples/hooked_release.rwf
+step cargo run -q -- fmt --check templates stdlib examples
+step bash editors/test.sh
+echo "tests/run.sh: all $steps steps passed"

@@ -802,3 +802,83 @@ async fn a_dry_run_refuses_a_changed_spec_under_an_existing_version() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// What a release manager asks of `status` and `ls --stuck`, on the database clock: a manual task
+/// waiting for its assignee past its window is stuck and overdue, with its assignee, progress and the
+/// lock version shown; the JSON carries RFC 3339 times.
+#[tokio::test]
+async fn status_and_ls_stuck_answer_a_release_manager() {
+    let r = rig().await;
+    let store = r.db.store().await; // the database clock, as the CLI has
+    let release = chrono::Utc::now() - Duration::days(3);
+    let id = create(
+        &store,
+        spec_of(
+            "late",
+            vec![
+                checkpoint("kickoff").at(0),
+                manual("review").at(1).after("kickoff"),
+                manual("ship").at(24 * 30).after("review"),
+            ],
+        ),
+        release,
+    )
+    .await;
+    store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    rig::worker_on(&store, "w-db", 60)
+        .run_until_idle()
+        .await
+        .unwrap();
+    let id_s = id.to_string();
+
+    let (code, out, err) = r.rwf(&["ls", "--stuck"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&id_s), "{out}");
+    assert!(out.contains("stuck: review (waiting_input)"), "{out}");
+    let (code, out, _) = r.rwf(&["ls", "--stuck", "--format", "json"]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["stuck_tasks"][0]["task"], "review", "{rows}");
+
+    let (code, out, err) = r.rwf(&["status", &id_s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("lock version"), "{out}");
+    assert!(out.contains("progress 1/3 done, 1 overdue"), "{out}");
+    let review = out.lines().find(|l| l.contains(" review ")).unwrap();
+    assert!(
+        review.contains("assignee user:ann") && review.contains("OVERDUE"),
+        "{review}"
+    );
+    let kickoff = out.lines().find(|l| l.contains(" kickoff ")).unwrap();
+    assert!(
+        kickoff.contains("started 2") && kickoff.contains("ended 2"),
+        "actual times shown: {kickoff}"
+    );
+
+    let (code, out, _) = r.rwf(&["status", &id_s, "--format", "json"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["progress"]["done"], 1);
+    let task = |k: &str| {
+        doc["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == k)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(task("review")["overdue"], true);
+    assert_eq!(task("review")["assignee"], "user:ann");
+    let started = task("kickoff")["actual_start"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(&started).is_ok(),
+        "RFC 3339: {started}"
+    );
+}

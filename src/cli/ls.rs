@@ -8,7 +8,8 @@ pub struct Args {
     /// Only workflows in this status (draft, active, paused, completed, failed, cancelled)
     #[arg(long)]
     status: Option<String>,
-    /// Only active workflows with a task running past its window or not started by its due time
+    /// Only active workflows with a task running or waiting for a person past its window, or not
+    /// started by its due time; each such task is named
     #[arg(long)]
     stuck: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -23,7 +24,34 @@ pub fn run(args: Args) -> CmdResult {
         let rows = store
             .list_workflows(args.status.as_deref(), args.stuck)
             .await?;
+        let stuck = if args.stuck {
+            store.stuck_tasks().await?
+        } else {
+            Vec::new()
+        };
+        let stuck_in = |id: uuid::Uuid| -> Vec<String> {
+            stuck
+                .iter()
+                .filter(|s| s.0 == id)
+                .map(|s| format!("{} ({})", s.1, s.2))
+                .collect()
+        };
         match args.format {
+            Format::Json if args.stuck => {
+                let rows: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|w| {
+                        let mut v = serde_json::to_value(w).unwrap_or_default();
+                        v["stuck_tasks"] = stuck
+                            .iter()
+                            .filter(|s| s.0 == w.id)
+                            .map(|s| serde_json::json!({"task": s.1, "status": s.2}))
+                            .collect();
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?)
+            }
             Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
             Format::Text => {
                 for w in &rows {
@@ -37,6 +65,10 @@ pub fn run(args: Args) -> CmdResult {
                         w.template_version,
                         w.target_at.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
                     );
+                    let stuck = stuck_in(w.id);
+                    if !stuck.is_empty() {
+                        println!("    stuck: {}", stuck.join(", "));
+                    }
                 }
             }
         }

@@ -1,4 +1,5 @@
-//! `rwf status WF`: tasks with their dates in the release timezone, status, and why each waits.
+//! `rwf status WF`: progress, lock version, and each task's planned and actual dates in the release
+//! timezone, status, assignee, whether it is overdue and why it waits. JSON times are RFC 3339.
 
 use super::db::{open, workflow_id, Conn, Format};
 use super::{block_on, CmdResult, Outcome};
@@ -21,8 +22,31 @@ pub fn run(args: Args) -> CmdResult {
         let id = workflow_id(&args.workflow)?;
         let wf = store.workflow(id).await?;
         let tasks = store.tasks(id).await?;
+        let spec = store.workflow_spec(id).await?;
+        let now = Utc::now();
+        let assignee = |key: &str| -> Option<String> {
+            match spec.task(key).map(|t| &t.step) {
+                Some(crate::spec::Step::Manual {
+                    assignee: Some(scope),
+                    ..
+                }) => Some(crate::engine::action::scope_str(scope)),
+                _ => None,
+            }
+        };
+        let terminal =
+            |status: &str| matches!(status, "succeeded" | "failed" | "skipped" | "cancelled");
+        // Overdue: not ended, and its due time has passed.
+        let overdue = |t: &crate::store::TaskRow| {
+            wf.status == "active" && !terminal(&t.status) && t.planned_due.is_some_and(|d| d < now)
+        };
+        let done = tasks
+            .iter()
+            .filter(|t| matches!(t.status.as_str(), "succeeded" | "skipped"))
+            .count();
+        let late = tasks.iter().filter(|t| overdue(t)).count();
         let gates = store.gates(id).await?;
         let tz: chrono_tz::Tz = wf.target_tz.parse().unwrap_or(chrono_tz::UTC);
+        let rfc3339 = |t: Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&tz).to_rfc3339());
         let local = |t: Option<DateTime<Utc>>| {
             t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string())
         };
@@ -40,17 +64,22 @@ pub fn run(args: Args) -> CmdResult {
                     .map(|t| {
                         json!({
                             "key": t.key, "kind": t.kind, "title": t.title, "status": t.status,
-                            "planned_start": local(t.planned_start), "planned_due": local(t.planned_due),
-                            "planned_end": local(t.planned_end), "actual_start": local(t.actual_start),
-                            "actual_end": local(t.actual_end), "attempts": t.attempts,
-                            "next_attempt_at": local(t.next_attempt_at), "output": t.output,
+                            "planned_start": rfc3339(t.planned_start), "planned_due": rfc3339(t.planned_due),
+                            "planned_end": rfc3339(t.planned_end), "actual_start": rfc3339(t.actual_start),
+                            "actual_end": rfc3339(t.actual_end), "attempts": t.attempts,
+                            "next_attempt_at": rfc3339(t.next_attempt_at), "output": t.output,
                             "last_error": t.last_error, "actor": t.actor, "waiting_on": waiting(&t.key),
+                            "assignee": assignee(&t.key), "overdue": overdue(t),
                         })
                     })
                     .collect();
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&json!({ "workflow": wf, "tasks": tasks }))?
+                    serde_json::to_string_pretty(&json!({
+                        "workflow": wf,
+                        "progress": { "done": done, "total": tasks.len(), "overdue": late },
+                        "tasks": tasks,
+                    }))?
                 );
             }
             Format::Text => {
@@ -61,14 +90,41 @@ pub fn run(args: Args) -> CmdResult {
                     wf.name,
                     local(Some(wf.target_at)).unwrap_or_default()
                 );
+                println!(
+                    "  template {}@{}  lock version {}  progress {done}/{} done{}",
+                    wf.template_key,
+                    wf.template_version,
+                    wf.lock_version,
+                    tasks.len(),
+                    if late > 0 {
+                        format!(", {late} overdue")
+                    } else {
+                        String::new()
+                    }
+                );
+                let dash = |t: Option<String>| t.unwrap_or_else(|| "-".into());
                 for t in &tasks {
+                    let mut extra = String::new();
+                    if t.actual_start.is_some() || t.actual_end.is_some() {
+                        extra.push_str(&format!(
+                            "  started {} ended {}",
+                            dash(local(t.actual_start)),
+                            dash(local(t.actual_end))
+                        ));
+                    }
+                    if let Some(who) = assignee(&t.key) {
+                        extra.push_str(&format!("  assignee {who}"));
+                    }
+                    if overdue(t) {
+                        extra.push_str("  OVERDUE");
+                    }
                     println!(
-                        "  {:<20} {:<12} {:<17} start {:<22} due {:<22} attempts {}",
+                        "  {:<20} {:<12} {:<17} start {:<22} due {:<22} attempts {}{extra}",
                         t.key,
                         t.kind,
                         t.status,
-                        local(t.planned_start).unwrap_or_else(|| "-".into()),
-                        local(t.planned_due).unwrap_or_else(|| "-".into()),
+                        dash(local(t.planned_start)),
+                        dash(local(t.planned_due)),
                         t.attempts
                     );
                     if let Some(e) = &t.last_error {

@@ -79,6 +79,12 @@ impl LifecycleVerb {
     }
 }
 
+/// A task (`t`) is stuck at `$3` (now) when it runs or waits for a person or a decision past its
+/// window, or has not started by its due time.
+const STUCK: &str = "((t.status IN ('running', 'waiting_input', 'awaiting_decision')
+        AND t.planned_end IS NOT NULL AND t.planned_end < $3)
+    OR (t.status = 'pending' AND t.planned_due IS NOT NULL AND t.planned_due < $3))";
+
 pub(crate) const WORKFLOW_COLUMNS: &str =
     "id, name, status, template_key, template_version, spec_hash, \
      target_at, target_tz, lock_version, next_wake_at, created_at, updated_at";
@@ -271,9 +277,7 @@ impl Store {
             "SELECT {WORKFLOW_COLUMNS} FROM rwf.workflows w
              WHERE ($1::text IS NULL OR w.status = $1)
                AND (NOT $2 OR (w.status = 'active' AND EXISTS (
-                    SELECT 1 FROM rwf.tasks t WHERE t.workflow_id = w.id
-                      AND ((t.status IN ('running', 'waiting') AND t.planned_end IS NOT NULL AND t.planned_end < $3)
-                        OR (t.status = 'pending' AND t.planned_due IS NOT NULL AND t.planned_due < $3)))))
+                    SELECT 1 FROM rwf.tasks t WHERE t.workflow_id = w.id AND {STUCK})))
              ORDER BY w.created_at DESC, w.id"
         );
         let rows: Vec<WorkflowTuple> = sqlx::query_as(&sql)
@@ -283,6 +287,25 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?;
         Ok(rows.into_iter().map(workflow_of).collect())
+    }
+
+    /// The stuck tasks of active workflows (see `STUCK`): `(workflow, task, status)`, by workflow
+    /// then planned due time.
+    pub async fn stuck_tasks(&self) -> Result<Vec<(Uuid, String, String)>> {
+        let mut conn = self.pool.acquire().await?;
+        let now = self.clock.now(&mut conn).await?;
+        let sql = format!(
+            "SELECT t.workflow_id, t.key, t.status FROM rwf.tasks t
+             JOIN rwf.workflows w ON w.id = t.workflow_id
+             WHERE w.status = 'active' AND {STUCK}
+             ORDER BY t.workflow_id, t.planned_due NULLS LAST, t.key"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(Option::<String>::None)
+            .bind(true)
+            .bind(now)
+            .fetch_all(&mut *conn)
+            .await?)
     }
 
     /// Tasks in spec order.

@@ -110,8 +110,11 @@ impl Config {
             Ok(text) => {
                 let base = path
                     .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| PathBuf::from("."));
+                // Absolute, so a relative `program` still resolves when the agent runs in its `cwd`.
+                let base = std::fs::canonicalize(&base).unwrap_or(base);
                 let mut loaded = Config::parse(&text, &display, &base);
                 if let Some(c) = &mut loaded.config {
                     c.path = Some(path.to_path_buf());

@@ -257,3 +257,16 @@ fn rendered_for_the_terminal() {
         ["conf/rwf.toml:4:11: error[RWF106]: invalid duration `soon` (help: write amounts with units ms, s, m, h, d, e.g. `10m` or `1h30m`)"]
     );
 }
+
+#[test]
+fn a_relative_program_still_resolves_when_the_agent_runs_in_its_cwd() {
+    // The worker is started with a relative `--config`; the agent runs in `cwd = "."` (the config's
+    // directory), so the program path must not stay relative to where rwf was started.
+    let loaded = Config::load(Path::new("examples/rwf.toml"));
+    let config = loaded.config.expect("the example loads");
+    let AgentConfig::Command(agent) = &config.agents["blog-draft-writer"] else {
+        panic!("a command agent")
+    };
+    assert!(agent.program.is_absolute(), "{:?}", agent.program);
+    assert!(agent.program.is_file(), "{:?}", agent.program);
+}

@@ -596,7 +596,12 @@ fn approval_refusals_say_why() {
     let dir = StaticDirectory::default().with_team("legal", &["lena", "lars", "liv"]);
     step(&mut s, h(0));
     let not_open = decide(&s, "legal", &person("lena"), Verdict::Approve, None, &dir).unwrap_err();
-    assert_eq!(not_open.to_string(), "approval `legal` is not open yet");
+    // It says when it opens: what it still waits for.
+    let said = not_open.to_string();
+    assert!(
+        said.starts_with("approval `legal` is not open yet: ") && said.contains("after write ("),
+        "{said}"
+    );
     let (mut s, dir) = open_legal(Step::Approval {
         approvers: vec![team("legal")],
         quorum: 2,

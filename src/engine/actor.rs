@@ -96,7 +96,8 @@ pub enum Refusal {
     UnknownTask(String),
     NotAnApproval(String),
     WorkflowNotActive(String),
-    NotOpenYet(String),
+    /// Not open yet; `when` says when it opens (its planned time, what it waits for).
+    NotOpenYet { task: String, when: String },
     Closed {
         task: String,
         status: String,
@@ -134,7 +135,9 @@ impl fmt::Display for Refusal {
             Refusal::UnknownTask(t) => write!(f, "no task `{t}` in this workflow"),
             Refusal::NotAnApproval(t) => write!(f, "task `{t}` is not an approval"),
             Refusal::WorkflowNotActive(s) => write!(f, "the workflow is {s}, not active"),
-            Refusal::NotOpenYet(t) => write!(f, "approval `{t}` is not open yet"),
+            Refusal::NotOpenYet { task, when } => {
+                write!(f, "approval `{task}` is not open yet: {when}")
+            }
             Refusal::Closed { task, status } => write!(f, "approval `{task}` is already {status}"),
             Refusal::Invalidated(t) => {
                 write!(

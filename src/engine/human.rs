@@ -35,6 +35,46 @@ pub fn author_of(snapshot: &Snapshot, task: &str) -> Option<String> {
     }
 }
 
+/// When an approval that has no round yet opens: its planned time (in the release zone) and the
+/// upstream tasks it still waits for.
+fn opens_when(snapshot: &Snapshot, task: &str) -> String {
+    let Some(state) = snapshot.task(task) else {
+        return "it has no state yet".into();
+    };
+    if state.status.is_terminal() {
+        return format!("it ended without opening (status {})", state.status);
+    }
+    let mut parts = Vec::new();
+    if let Some(p) = state.planned {
+        parts.push(format!(
+            "it is planned to open {}",
+            super::reconcile::fmt_local(snapshot, p.start)
+        ));
+    }
+    let waiting: Vec<String> = snapshot
+        .spec
+        .task(task)
+        .map(|t| t.depends_on.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|d| {
+            let up = snapshot.task(&d.task)?;
+            (!up.status.is_terminal()).then(|| format!("{} ({})", d.task, up.status))
+        })
+        .collect();
+    if !waiting.is_empty() {
+        parts.push(format!("after {}", waiting.join(", ")));
+    }
+    if snapshot.status == WorkflowStatus::Paused {
+        parts.push("once the workflow is resumed".into());
+    }
+    if parts.is_empty() {
+        "it opens when the worker next reconciles this workflow".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 /// A person approves or rejects the open round of an approval task.
 pub fn decide(
     snapshot: &Snapshot,
@@ -59,7 +99,10 @@ pub fn decide(
     }
     let round = snapshot
         .approval(task)
-        .ok_or_else(|| Refusal::NotOpenYet(task.into()))?;
+        .ok_or_else(|| Refusal::NotOpenYet {
+            task: task.into(),
+            when: opens_when(snapshot, task),
+        })?;
     match round.status {
         ApprovalStatus::Open => {}
         ApprovalStatus::Invalidated => return Err(Refusal::Invalidated(task.into())),

@@ -97,7 +97,10 @@ pub enum Refusal {
     NotAnApproval(String),
     WorkflowNotActive(String),
     /// Not open yet; `when` says when it opens (its planned time, what it waits for).
-    NotOpenYet { task: String, when: String },
+    NotOpenYet {
+        task: String,
+        when: String,
+    },
     Closed {
         task: String,
         status: String,

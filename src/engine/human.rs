@@ -97,12 +97,10 @@ pub fn decide(
     ) {
         return Err(Refusal::WorkflowNotActive(snapshot.status.to_string()));
     }
-    let round = snapshot
-        .approval(task)
-        .ok_or_else(|| Refusal::NotOpenYet {
-            task: task.into(),
-            when: opens_when(snapshot, task),
-        })?;
+    let round = snapshot.approval(task).ok_or_else(|| Refusal::NotOpenYet {
+        task: task.into(),
+        when: opens_when(snapshot, task),
+    })?;
     match round.status {
         ApprovalStatus::Open => {}
         ApprovalStatus::Invalidated => return Err(Refusal::Invalidated(task.into())),

@@ -882,3 +882,76 @@ async fn status_and_ls_stuck_answer_a_release_manager() {
         "RFC 3339: {started}"
     );
 }
+
+/// The owner hears of each decided approval (granted or rejected, not each vote) and of each pause
+/// and resume, through the notifications feed every sink reads.
+#[tokio::test]
+async fn decisions_pauses_and_resumes_are_notified() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "rel",
+            vec![
+                approval("legal", &["lea", "lou"], 2).at(0),
+                approval("brand", &["bea"], 1).at(0),
+                manual("ship").at(24 * 30).after_any("legal"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    let kinds = |ns: Vec<rwf::store::NotificationRow>| -> Vec<(String, String)> {
+        ns.into_iter()
+            .filter(|n| {
+                matches!(
+                    n.kind.as_str(),
+                    "approval_decided" | "workflow_paused" | "workflow_resumed"
+                )
+            })
+            .map(|n| (n.kind, n.title))
+            .collect()
+    };
+    r.store
+        .decide(id, "legal", "lea", Verdict::Approve, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds(r.store.notifications(Some(id)).await.unwrap()),
+        vec![],
+        "one vote of two decides nothing yet"
+    );
+    r.store
+        .decide(id, "legal", "lou", Verdict::Approve, None)
+        .await
+        .unwrap();
+    r.store
+        .decide(
+            id,
+            "brand",
+            "bea",
+            Verdict::Reject,
+            Some("off-brand".into()),
+        )
+        .await
+        .unwrap();
+    r.store
+        .transition(id, LifecycleVerb::Pause, "ann")
+        .await
+        .unwrap();
+    r.store
+        .transition(id, LifecycleVerb::Resume, "ann")
+        .await
+        .unwrap();
+    // The virtual clock stands still, so the feed's order among these is not asserted.
+    let mut got = kinds(r.store.notifications(Some(id)).await.unwrap());
+    got.sort();
+    let want: Vec<(String, String)> = [
+        ("approval_decided", "Approval granted: Task legal"),
+        ("approval_decided", "Approval rejected: Task brand"),
+        ("workflow_paused", "Release rel paused"),
+        ("workflow_resumed", "Release rel resumed"),
+    ]
+    .iter()
+    .map(|(k, t)| (k.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}

@@ -99,6 +99,10 @@ pub enum NotifyKind {
     WorkflowCompleted,
     WorkflowFailed,
     WorkflowCancelled,
+    /// An approval was granted or rejected (not each vote).
+    ApprovalDecided,
+    WorkflowPaused,
+    WorkflowResumed,
 }
 
 impl NotifyKind {
@@ -116,6 +120,9 @@ impl NotifyKind {
             NotifyKind::WorkflowCompleted => "workflow_completed",
             NotifyKind::WorkflowFailed => "workflow_failed",
             NotifyKind::WorkflowCancelled => "workflow_cancelled",
+            NotifyKind::ApprovalDecided => "approval_decided",
+            NotifyKind::WorkflowPaused => "workflow_paused",
+            NotifyKind::WorkflowResumed => "workflow_resumed",
         }
     }
 }

@@ -6,7 +6,7 @@
 //! and it takes a `HumanActor`. Quorum counts distinct people; a person votes once per round; a
 //! person who acted on the `not_author_of` task may not approve.
 
-use super::action::Action;
+use super::action::{Action, NotifyKind};
 use super::actor::{in_scope, HumanActor, Membership, Refusal};
 use super::model::{ApprovalStatus, Snapshot, TaskStatus, Verdict, WorkflowStatus};
 use super::reconcile::{reject_consequences, stop_workflow};
@@ -151,16 +151,23 @@ pub fn decide(
                     task: task.into(),
                     round: round.round,
                 });
+                let reason = format!(
+                    "approval granted ({} of {})",
+                    round.approvals() + 1,
+                    round.quorum
+                );
                 out.push(Action::SetTaskStatus {
                     task: task.into(),
                     from: state.status,
                     to: TaskStatus::Succeeded,
-                    reason: format!(
-                        "approval granted ({} of {})",
-                        round.approvals() + 1,
-                        round.quorum
-                    ),
+                    reason: reason.clone(),
                 });
+                out.push(decided(
+                    snapshot,
+                    task,
+                    "granted",
+                    format!("{reason}, last by {person}"),
+                ));
             }
         }
         Verdict::Reject => {
@@ -174,9 +181,27 @@ pub fn decide(
                 reason: why.clone(),
             });
             out.extend(reject_consequences(snapshot, spec, &why));
+            out.push(decided(snapshot, task, "rejected", why));
         }
     }
     Ok(out)
+}
+
+/// The owner hears of a decided approval (recipients empty: the workflow's own feed, as for
+/// workflow_completed).
+fn decided(snapshot: &Snapshot, task: &str, how: &str, message: String) -> Action {
+    let title = snapshot
+        .spec
+        .task(task)
+        .map(|t| super::render::render_text(snapshot, &t.title))
+        .unwrap_or_else(|| task.to_string());
+    Action::Notify {
+        kind: NotifyKind::ApprovalDecided,
+        task: Some(task.into()),
+        recipients: Vec::new(),
+        title: format!("Approval {how}: {title}"),
+        message,
+    }
 }
 
 /// A person marks a manual task done (or answers an agent that asked for input), with an optional
@@ -322,9 +347,26 @@ pub fn lifecycle(
             None,
         ));
     }
-    Ok(vec![Action::SetWorkflowStatus {
+    let notice = match verb {
+        Lifecycle::Pause => Some((NotifyKind::WorkflowPaused, "paused")),
+        Lifecycle::Resume => Some((NotifyKind::WorkflowResumed, "resumed")),
+        _ => None,
+    };
+    let mut out = vec![Action::SetWorkflowStatus {
         from: snapshot.status,
         to,
-        reason,
-    }])
+        reason: reason.clone(),
+    }];
+    if let Some((kind, word)) = notice {
+        // The owner hears of it (recipients empty: the workflow's own feed).
+        let name = super::render::render_text(snapshot, &snapshot.spec.name);
+        out.push(Action::Notify {
+            kind,
+            task: None,
+            recipients: Vec::new(),
+            title: format!("{name} {word}"),
+            message: reason,
+        });
+    }
+    Ok(out)
 }

@@ -23,6 +23,9 @@ pub const NOTIFICATION_KINDS: &[&str] = &[
     "workflow_completed",
     "workflow_failed",
     "workflow_cancelled",
+    "approval_decided",
+    "workflow_paused",
+    "workflow_resumed",
 ];
 
 /// Default bound on one delivery.

@@ -955,3 +955,93 @@ async fn decisions_pauses_and_resumes_are_notified() {
     .collect();
     assert_eq!(got, want);
 }
+
+/// A mistake is not final: a task whose agent failed (no retries left, `on_failure block`) fails the
+/// workflow; a person reopens it into paused, retries the task (a fresh attempt with a new key) and
+/// resumes, and the release finishes. The failed attempt stays as evidence; both acts are audited.
+#[tokio::test]
+async fn a_failed_workflow_is_reopened_and_its_failed_task_retried() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "rel",
+            vec![
+                agent("draft", "builtin:fail_then_succeed:1")
+                    .at(0)
+                    .retry(1, 1)
+                    .on_failure(rwf::spec::FailurePolicy::Block),
+                manual("review").at(1).after("draft"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    assert_eq!(r.status(id).await, "failed");
+    assert_eq!(r.task(id, "draft").await.status, "failed");
+    let id_s = id.to_string();
+
+    // Nothing but reopen gets it back; a retry first says so.
+    let (code, _, err) = r.rwf(&["retry", &id_s, "draft", "--as", "ann"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("reopen it first"), "{err}");
+    let (code, _, err) = r.rwf(&["reopen", &id_s, "--as", "ann"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(r.status(id).await, "paused");
+    assert_eq!(
+        r.task(id, "review").await.status,
+        "skipped",
+        "skipped when draft failed"
+    );
+    let (code, _, err) = r.rwf(&["reopen", &id_s, "--as", "ann"]);
+    assert_eq!(code, 1, "only a failed workflow: {err}");
+    let (code, _, err) = r.rwf(&["retry", &id_s, "review", "--as", "ann"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("only a failed task is retried"), "{err}");
+    let (code, _, err) = r.rwf(&["retry", &id_s, "draft", "--as", "ann"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("fresh run"), "{err}");
+    assert_eq!(r.task(id, "draft").await.status, "pending");
+    assert_eq!(
+        r.task(id, "review").await.status,
+        "pending",
+        "decided again downstream of the retried task"
+    );
+    r.store
+        .transition(id, LifecycleVerb::Resume, "ann")
+        .await
+        .unwrap();
+    r.idle().await;
+    let draft = r.task(id, "draft").await;
+    assert_eq!(draft.status, "succeeded");
+    assert_eq!(
+        draft.attempts, 2,
+        "attempt 1 failed, attempt 2 is the fresh run"
+    );
+    let keys: Vec<(i32, String, String)> = sqlx::query_as(
+        "SELECT attempt, idempotency_key, status FROM rwf.attempts WHERE workflow_id = $1 ORDER BY attempt",
+    )
+    .bind(id)
+    .fetch_all(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_ne!(keys[0].1, keys[1].1, "a new idempotency key");
+    assert_eq!(keys[0].2, "failed", "the failed attempt is kept");
+    r.advance(2).await; // review is planned an hour after the release base
+    r.store.done(id, "review", "ann", None).await.unwrap();
+    r.idle().await;
+    assert_eq!(r.status(id).await, "completed");
+    let events: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, actor FROM rwf.events WHERE workflow_id = $1 AND kind IN ('workflow_reopened', 'task_retried') ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        [
+            ("workflow_reopened".to_string(), "ann".to_string()),
+            ("task_retried".to_string(), "ann".to_string())
+        ]
+    );
+}

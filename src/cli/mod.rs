@@ -18,6 +18,7 @@ mod lsp;
 mod new;
 mod notifications;
 mod plan;
+mod recover;
 mod render;
 mod retarget;
 mod schema;
@@ -70,6 +71,10 @@ enum Command {
     Resume(lifecycle::Args),
     /// Cancel a workflow
     Cancel(lifecycle::Args),
+    /// Reopen a failed workflow into paused (then retry, edit, resume)
+    Reopen(recover::ReopenArgs),
+    /// Retry a failed task with a fresh attempt (after fixing what made it fail)
+    Retry(recover::RetryArgs),
     /// List workflows
     Ls(ls::Args),
     /// Show a workflow's tasks, dates and why each waits
@@ -192,6 +197,8 @@ pub fn run() -> ExitCode {
         Command::Pause(a) => lifecycle::run(lifecycle::Verb::Pause, a),
         Command::Resume(a) => lifecycle::run(lifecycle::Verb::Resume, a),
         Command::Cancel(a) => lifecycle::run(lifecycle::Verb::Cancel, a),
+        Command::Reopen(a) => recover::reopen(a),
+        Command::Retry(a) => recover::retry(a),
         Command::Ls(a) => ls::run(a),
         Command::Status(a) => status::run(a),
         Command::Log(a) => log::run(a),

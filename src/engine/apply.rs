@@ -74,8 +74,14 @@ pub fn apply(
             if from.is_terminal() {
                 t.finished_at = None;
             }
-            if *from == super::model::TaskStatus::Succeeded {
-                // Sent back for revision: the re-run gets the whole retry budget again.
+            if matches!(
+                *from,
+                super::model::TaskStatus::Succeeded
+                    | super::model::TaskStatus::Failed
+                    | super::model::TaskStatus::Cancelled
+            ) {
+                // Sent back for revision, retried or reopened by a person: the re-run gets the
+                // whole retry budget again (its attempt numbers, and so its keys, continue).
                 t.attempts_before = t.attempt;
             }
             if *from == super::model::TaskStatus::Pending && to.is_in_flight() {

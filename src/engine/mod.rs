@@ -47,6 +47,7 @@ pub mod human;
 pub mod model;
 pub mod outcome;
 pub mod reconcile;
+pub mod recover;
 pub mod render;
 pub mod simulator;
 pub mod status;

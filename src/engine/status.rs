@@ -35,6 +35,9 @@ impl std::error::Error for IllegalTransition {}
 /// waiting_input ──▶ running (input answered) | succeeded | failed | skipped | pending (revision) | cancelled
 /// awaiting_decision ──▶ pending (run anyway) | skipped | failed | cancelled
 /// succeeded ──▶ pending (re-run for a `needs_revision` rejection downstream)
+/// failed ──▶ pending (a person retries it: `engine::recover`)
+/// skipped ──▶ pending (downstream of a retried task)
+/// cancelled ──▶ pending (its failed workflow is reopened)
 /// ```
 pub fn task_transition(from: TaskStatus, to: TaskStatus) -> Result<TaskStatus, IllegalTransition> {
     use TaskStatus::*;
@@ -52,8 +55,7 @@ pub fn task_transition(from: TaskStatus, to: TaskStatus) -> Result<TaskStatus, I
             Running | Succeeded | Failed | Skipped | Pending | Cancelled
         ),
         AwaitingDecision => matches!(to, Pending | Skipped | Failed | Cancelled),
-        Succeeded => matches!(to, Pending),
-        Failed | Skipped | Cancelled => false,
+        Succeeded | Failed | Skipped | Cancelled => matches!(to, Pending),
     };
     if ok {
         Ok(to)
@@ -72,6 +74,7 @@ pub fn task_transition(from: TaskStatus, to: TaskStatus) -> Result<TaskStatus, I
 /// draft ──▶ active | cancelled
 /// active ──▶ paused | completed | failed | cancelled
 /// paused ──▶ active | cancelled
+/// failed ──▶ paused (a person reopens it: `engine::recover`)
 /// ```
 pub fn workflow_transition(
     from: WorkflowStatus,
@@ -82,7 +85,8 @@ pub fn workflow_transition(
         Draft => matches!(to, Active | Cancelled),
         Active => matches!(to, Paused | Completed | Failed | Cancelled),
         Paused => matches!(to, Active | Cancelled),
-        Completed | Cancelled | Failed => false,
+        Failed => matches!(to, Paused),
+        Completed | Cancelled => false,
     };
     if ok {
         Ok(to)
@@ -123,11 +127,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn terminal_tasks_only_reopen_from_success() {
-        for to in TaskStatus::ALL {
-            assert!(task_transition(TaskStatus::Failed, to).is_err());
-            assert!(task_transition(TaskStatus::Skipped, to).is_err());
-            assert!(task_transition(TaskStatus::Cancelled, to).is_err());
+    fn terminal_tasks_only_go_back_to_pending() {
+        // Back to pending only: a revision, a person's retry, a reopened workflow.
+        for from in TaskStatus::ALL.into_iter().filter(|s| s.is_terminal()) {
+            for to in TaskStatus::ALL {
+                assert_eq!(
+                    task_transition(from, to).is_ok(),
+                    to == TaskStatus::Pending,
+                    "{from} -> {to}"
+                );
+            }
         }
         assert!(task_transition(TaskStatus::Succeeded, TaskStatus::Pending).is_ok());
         assert!(task_transition(TaskStatus::Succeeded, TaskStatus::Running).is_err());
@@ -145,14 +154,18 @@ mod tests {
 
     #[test]
     fn terminal_workflows_stay() {
-        for from in [
-            WorkflowStatus::Completed,
-            WorkflowStatus::Cancelled,
-            WorkflowStatus::Failed,
-        ] {
+        for from in [WorkflowStatus::Completed, WorkflowStatus::Cancelled] {
             for to in WorkflowStatus::ALL {
                 assert!(workflow_transition(from, to).is_err());
             }
+        }
+        // A failed workflow is reopened into paused by a person, and goes nowhere else.
+        for to in WorkflowStatus::ALL {
+            assert_eq!(
+                workflow_transition(WorkflowStatus::Failed, to).is_ok(),
+                to == WorkflowStatus::Paused,
+                "failed -> {to}"
+            );
         }
         let e = workflow_transition(WorkflowStatus::Draft, WorkflowStatus::Paused).unwrap_err();
         assert_eq!(e.to_string(), "illegal workflow transition draft -> paused");

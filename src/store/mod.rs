@@ -17,6 +17,7 @@ mod glue;
 mod hook_host;
 mod human;
 mod inbox;
+mod recover;
 pub mod snapshot;
 mod templates;
 pub mod worker;

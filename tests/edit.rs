@@ -1045,3 +1045,39 @@ async fn a_failed_workflow_is_reopened_and_its_failed_task_retried() {
         ]
     );
 }
+
+/// A plan that worked is kept: `rwf templates save WF --as KEY` stores what the release became (its
+/// edits included) as the next version of KEY, and `rwf new KEY@V` starts the next release from it.
+#[tokio::test]
+async fn a_workflow_is_saved_as_a_template_and_the_next_release_starts_from_it() {
+    let r = rig().await;
+    let (code, out, err) = r.rwf(&[
+        "new",
+        "templates/compliance_filing.rwf",
+        "--set",
+        "deadline=2026-11-13",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let id_s = out.trim().to_string();
+    let (code, _, err) = r.rwf(&["task", "set", &id_s, "tie_out", "--title", "Tie out, twice"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = r.rwf(&["templates", "save", &id_s, "--as", "filing_plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "filing_plan@1");
+    let (code, out, _) = r.rwf(&["templates", "save", &id_s, "--as", "filing_plan"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "filing_plan@2", "each save is a new version");
+    let (code, _, err) = r.rwf(&["templates", "save", &id_s, "--as", "no spaces"]);
+    assert_eq!(code, 2, "{err}");
+
+    let (code, out, err) = r.rwf(&["new", "filing_plan@1", "--release", "2027-02-12"]);
+    assert_eq!(code, 0, "{err}");
+    let next: Uuid = out.trim().parse().unwrap();
+    let spec = r.store.workflow_spec(next).await.unwrap();
+    assert_eq!((spec.key.as_str(), spec.version), ("filing_plan", 1));
+    assert_eq!(spec.task("tie_out").unwrap().title, "Tie out, twice");
+    assert_eq!(spec.bindings["deadline"], serde_json::json!("2027-02-12"));
+    let (code, _, err) = r.rwf(&["new", "filing_plan@9", "--release", "2027-02-12"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no stored template filing_plan@9"), "{err}");
+}

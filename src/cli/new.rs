@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The template file (.rwf)
+    /// The template file (.rwf), or a stored template `key@version` (`rwf templates ls`)
     template: PathBuf,
     /// Bind a param: `--set product=Widget` (repeatable)
     #[arg(long = "set", value_name = "K=V")]
@@ -32,7 +32,11 @@ pub struct Args {
 pub fn run(args: Args) -> CmdResult {
     let sets = super::parse_sets(&args.sets)?;
     let file = args.template.display().to_string();
-    let template = super::compile::checked_file(&args.template)?;
+    let template = if !args.template.exists() && file.contains('@') && !file.ends_with(".rwf") {
+        stored(&file, &args.conn)?
+    } else {
+        super::compile::checked_file(&args.template)?
+    };
     let inputs = Inputs {
         sets,
         release: args.release.clone(),
@@ -67,5 +71,26 @@ pub fn run(args: Args) -> CmdResult {
             })?;
         println!("{id}");
         Ok(Outcome::Ok)
+    })
+}
+
+/// A stored template version, `key@version`.
+fn stored(given: &str, conn: &Conn) -> Result<crate::spec::WorkflowSpec, CliError> {
+    let (key, version) = given.split_once('@').unwrap_or((given, ""));
+    let version: u32 = version
+        .parse()
+        .map_err(|_| CliError::new(format!("`{version}` is not a template version number")))?;
+    let (key, conn) = (key.to_string(), conn.clone());
+    let mut found = None;
+    block_on(async {
+        let store = open(&conn).await?;
+        found = store.template(&key, version).await?;
+        Ok(Outcome::Ok)
+    })?;
+    found.ok_or_else(|| {
+        CliError::new(format!(
+            "no stored template {key}@{version} and no file `{given}`"
+        ))
+        .help("`rwf templates ls` lists the stored versions")
     })
 }

@@ -1,4 +1,5 @@
-//! `rwf templates ls | show KEY[@V] | push FILE`: immutable template versions stored in the database.
+//! `rwf templates ls | show KEY[@V] | push FILE | save WF --as KEY`: immutable template versions stored
+//! in the database.
 
 use super::db::{open, Conn};
 use super::{block_on, CliError, CmdResult, Outcome};
@@ -22,6 +23,17 @@ enum Command {
     Show {
         /// KEY or KEY@VERSION
         template: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Save a workflow's current spec (what the release became) as the next version of template KEY;
+    /// `rwf new KEY@VERSION --release ...` starts the next release from it
+    Save {
+        /// Workflow id
+        workflow: String,
+        /// The template key to save it under
+        #[arg(long = "as", value_name = "KEY")]
+        key: String,
         #[command(flatten)]
         conn: Conn,
     },
@@ -71,6 +83,26 @@ pub fn run(args: Args) -> CmdResult {
                     .help("`rwf templates ls` lists them")
             })?;
             println!("{}", crate::spec::canonical_json(&spec));
+            Ok(Outcome::Ok)
+        }),
+        Command::Save {
+            workflow,
+            key,
+            conn,
+        } => block_on(async move {
+            let store = open(&conn).await?;
+            let id = super::db::workflow_id(&workflow)?;
+            if key.is_empty()
+                || !key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(CliError::new(format!("`{key}` is not a template key"))
+                    .help("use letters, digits, `_` and `-`, e.g. `product_launch`"));
+            }
+            let version = store.save_as_template(id, &key).await?;
+            println!("{key}@{version}");
+            eprintln!("start the next release from it: rwf new {key}@{version} --release DATE");
             Ok(Outcome::Ok)
         }),
         Command::Push { file, conn } => {

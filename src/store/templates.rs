@@ -12,6 +12,31 @@ impl Store {
         Ok(hash)
     }
 
+    /// Saves workflow `id`'s current spec (what the release became, edits included, with its bound
+    /// values as the template's bindings) as the next version of template `key`. Returns the version.
+    pub async fn save_as_template(&self, id: uuid::Uuid, key: &str) -> Result<u32> {
+        let mut tx = self.begin().await?;
+        let row: Option<(serde_json::Value,)> =
+            sqlx::query_as("SELECT spec FROM rwf.workflows WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((spec,)) = row else {
+            return Err(StoreError::WorkflowNotFound(id.to_string()));
+        };
+        let mut spec: WorkflowSpec = serde_json::from_value(spec)?;
+        let (latest,): (Option<i32>,) =
+            sqlx::query_as("SELECT max(version) FROM rwf.template_versions WHERE key = $1")
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+        spec.key = key.to_string();
+        spec.version = latest.map_or(1, |v| v.max(0) as u32 + 1);
+        put_template_tx(&mut tx, &spec).await?;
+        tx.commit().await?;
+        Ok(spec.version)
+    }
+
     /// The stored spec of a template version.
     pub async fn template(&self, key: &str, version: u32) -> Result<Option<WorkflowSpec>> {
         let row: Option<(serde_json::Value,)> = sqlx::query_as(

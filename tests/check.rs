@@ -637,3 +637,36 @@ fn templates_are_checked_against_the_config_they_run_with() {
     assert_eq!(code, 0, "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--format short`: one `file:line:col: severity: CODE message (help: ...)` line per diagnostic on
+/// stdout (what Vim's errorformat in editors/vim reads), the summary on stderr, the same exit codes.
+#[test]
+fn short_format_is_one_line_per_diagnostic() {
+    let (code, stdout, stderr) = rwf(&[
+        "check",
+        "--format",
+        "short",
+        "tests/fixtures/check/dependency_cycle.rwf",
+        "tests/fixtures/check/params.rwf",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(
+        lines[0].starts_with(
+            "tests/fixtures/check/dependency_cycle.rwf:5:10: error: RWF016 dependency cycle: "
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("tests/fixtures/check/params.rwf:4:9: warning: RWF018 "),
+        "{}",
+        lines[1]
+    );
+    assert!(lines.iter().all(|l| l.contains(" (help: ")), "{stdout}");
+    assert!(
+        stderr.contains("checked 2 files: 3 errors, 1 warning"),
+        "{stderr}"
+    );
+}

@@ -26,6 +26,9 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 on stdout (code scanning).
     Sarif,
+    /// One line per diagnostic on stdout, `file:line:col: error: RWF016 message (help: ...)`, for
+    /// editors' quickfix lists (Vim's `:make`) and grep.
+    Short,
 }
 
 #[derive(clap::Args)]
@@ -129,6 +132,12 @@ pub fn run(args: Args) -> CmdResult {
             });
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
+        Format::Short => {
+            for d in &diagnostics {
+                println!("{}", short_line(d, sources.of(d)));
+            }
+            eprintln!("{}", summary(names.len(), errors, warnings));
+        }
         Format::Sarif => {
             println!(
                 "{}",
@@ -141,6 +150,29 @@ pub fn run(args: Args) -> CmdResult {
     } else {
         Outcome::Ok
     })
+}
+
+/// `file:line:col: severity: CODE message (help: ...)`; without a position, `file: ...`.
+fn short_line(d: &Diagnostic, source: Option<&str>) -> String {
+    let at = match (&d.file, &d.span, source) {
+        (Some(f), Some(span), Some(text)) => {
+            let lc = LineIndex::new(text).line_col(span.start);
+            format!("{f}:{}:{}: ", lc.line, lc.col)
+        }
+        (Some(f), _, _) => format!("{f}: "),
+        _ => "rwf: ".to_string(),
+    };
+    let help = d
+        .help
+        .as_ref()
+        .map(|h| format!(" (help: {h})"))
+        .unwrap_or_default();
+    format!(
+        "{at}{}: {} {}{help}",
+        d.severity.as_str(),
+        d.code,
+        d.message.replace('\n', " ")
+    )
 }
 
 fn summary(files: usize, errors: usize, warnings: usize) -> String {

@@ -13,9 +13,11 @@ setlocal foldlevel=99
 setlocal suffixesadd=.rwf
 " `gq` and `=` stay Vim's; `:RwfFmt` saves, runs `rwf fmt` on the file and reloads it.
 command! -buffer -bar RwfFmt update | execute 'silent !rwf fmt ' . shellescape(expand('%:p')) | edit | redraw!
-" `:make` runs `rwf check` on the file (its report is on stderr).
-setlocal makeprg=rwf\ check\ %
+" `:make` runs `rwf check --format short` on the file: one `file:line:col: error: CODE message` line
+" per diagnostic, read into the quickfix list (`:copen`); the summary line is skipped.
+setlocal makeprg=rwf\ check\ --format\ short\ %
+setlocal errorformat=%f:%l:%c:\ %trror:\ %m,%f:%l:%c:\ %tarning:\ %m,%-G%.%#
 
 let b:undo_ftplugin = 'setlocal comments< commentstring< shiftwidth< softtabstop< expandtab<'
-      \ . ' iskeyword< foldmethod< foldlevel< suffixesadd< makeprg<'
+      \ . ' iskeyword< foldmethod< foldlevel< suffixesadd< makeprg< errorformat<'
       \ . ' | delcommand RwfFmt'

@@ -102,6 +102,25 @@ for s:file in glob(s:root . '/templates/*.rwf', 0, 1)
   silent edit!
 endfor
 
+" `:make` reads `rwf check --format short` into the quickfix list (the format tests/check.rs pins):
+" file, line, column and type of each diagnostic; the summary line is not an entry.
+execute 'edit! ' . fnameescape(s:root . '/templates/product_launch.rwf')
+call s:Check('makeprg is rwf check --format short', &l:makeprg =~# 'rwf check --format short', &l:makeprg)
+let &g:errorformat = &l:errorformat   " :cgetexpr reads the global value; :make the local one
+cgetexpr ['templates/product_launch.rwf:66:13: error: RWF130 agent `faq-writer` is not configured in rwf.toml',
+      \ 'templates/product_launch.rwf:4:9: warning: RWF018 param `budget` is never used',
+      \ 'checked 1 file: 1 error, 1 warning']
+let s:qf = getqflist()
+call s:Check('quickfix has one entry per diagnostic', len(s:qf) == 2, string(s:qf))
+if len(s:qf) == 2
+  call s:Check('quickfix entry points at file:line:col',
+        \ fnamemodify(bufname(s:qf[0].bufnr), ':p') ==# s:root . '/templates/product_launch.rwf'
+        \ && s:qf[0].lnum == 66
+        \ && s:qf[0].col == 13 && s:qf[0].type ==# 'e' && s:qf[0].text =~# '^RWF130 ',
+        \ string(s:qf[0]))
+  call s:Check('warnings are warnings', s:qf[1].type ==# 'w', string(s:qf[1]))
+endif
+
 call add(s:out, printf('vim: %d passed, %d failed', len(s:out) - s:failed, s:failed))
 call writefile(s:out, empty($RWF_VIM_OUT) ? '/dev/stdout' : $RWF_VIM_OUT)
 execute s:failed ? 'cquit' : 'qall!'

@@ -954,6 +954,29 @@ async fn decisions_pauses_and_resumes_are_notified() {
     .map(|(k, t)| (k.to_string(), t.to_string()))
     .collect();
     assert_eq!(got, want);
+
+    // The log reads as sentences in the release's zone; the raw payload is under --format json.
+    let (code, out, err) = r.rwf(&["log", &id.to_string()]);
+    assert_eq!(code, 0, "{err}");
+    for want in [
+        "lea      legal: approve by lea (round 1)",
+        "legal: round 1 granted",
+        "legal: waiting_input → succeeded (approval granted (2 of 2))",
+        "notified the feed (approval_decided): Approval granted: Task legal",
+        "workflow active → paused (paused by ann)",
+    ] {
+        assert!(out.contains(want), "no {want:?} in\n{out}");
+    }
+    assert!(!out.contains("{\""), "no raw JSON in the text log:\n{out}");
+    let (code, out, _) = r.rwf(&["log", &id.to_string(), "--format", "json"]);
+    assert_eq!(code, 0);
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON Lines"))
+        .collect();
+    assert!(events
+        .iter()
+        .any(|e| e["kind"] == "approval_vote" && e["data"]["verdict"] == "approve"));
 }
 
 /// A mistake is not final: a task whose agent failed (no retries left, `on_failure block`) fails the

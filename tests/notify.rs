@@ -578,3 +578,68 @@ async fn rwf_worker_delivers_the_feed_to_configured_sinks() {
         }
     }
 }
+
+/// `rwf notifications --deliveries` shows each delivery's state per sink, and reports a sink that
+/// keeps failing (retrying or given up) with its last error, exit 1, instead of retrying silently.
+#[tokio::test]
+async fn deliveries_are_visible_and_a_failing_sink_is_reported() {
+    use rwf::store::delivery::PgDeliveryLog;
+    let (db, store, wf) = feed_db().await;
+    let (good_url, _) = receiver(0).await;
+    let (bad_url, _) = receiver(usize::MAX).await;
+    let mut n = notification("approval_needed", "Sign-off");
+    n.workflow_id = wf;
+    insert(&store, &n).await;
+    let log = PgDeliveryLog::new(store.clone(), Duration::from_secs(3600));
+    let deliverer = Deliverer::new(
+        vec![
+            route(WebhookSink::new("good", good_url), None),
+            route(WebhookSink::new("broken", bad_url), None),
+        ],
+        policy(),
+    );
+    let mut now = t0() + ChronoDuration::minutes(1);
+    for _ in 0..4 {
+        deliverer.deliver_due(&log, now).await.unwrap();
+        now += ChronoDuration::minutes(5);
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args(["notifications", "--deliveries", "--database-url", &db.url])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let line = |sink: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(&format!(" {sink} ")))
+            .unwrap_or_else(|| panic!("no {sink} in {stdout}"))
+            .to_string()
+    };
+    assert!(line("good").contains("delivered"), "{stdout}");
+    assert!(
+        line("broken").contains("gave_up") && line("broken").contains("attempts 3"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("sink `broken` is failing: 0 retrying, 1 given up; last error:")
+            && stderr.contains("500"),
+        "{stderr}"
+    );
+    let json = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args([
+            "notifications",
+            "--deliveries",
+            "--format",
+            "json",
+            "--database-url",
+            &db.url,
+        ])
+        .output()
+        .unwrap();
+    let rows: Value = serde_json::from_slice(&json.stdout).expect("a JSON document");
+    assert_eq!(rows.as_array().map(Vec::len), Some(2), "{rows}");
+}

@@ -8,6 +8,7 @@
 
 mod admin;
 mod clock;
+mod deliveries;
 pub mod delivery;
 mod edit;
 mod effects;
@@ -25,6 +26,7 @@ mod workflows;
 
 pub use admin::url_with_database;
 pub use clock::Clock;
+pub use deliveries::DeliveryRow;
 pub use edit::{Built, EditOptions, EditResult, TemplateVersion};
 pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};

@@ -1104,3 +1104,43 @@ async fn a_workflow_is_saved_as_a_template_and_the_next_release_starts_from_it()
     assert_eq!(code, 2);
     assert!(err.contains("no stored template filing_plan@9"), "{err}");
 }
+
+/// A worker that is not running is noticed: `start` and `status` warn until one beats, and again
+/// once it stopped.
+#[tokio::test]
+async fn start_and_status_say_when_no_worker_runs() {
+    let r = rig().await;
+    let (code, out, err) = r.rwf(&[
+        "new",
+        "templates/compliance_filing.rwf",
+        "--set",
+        "deadline=2026-11-13",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    let (code, _, err) = r.rwf(&["start", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: no worker has run on this database yet"),
+        "{err}"
+    );
+    let (_, _, err) = r.rwf(&["status", &id]);
+    assert!(err.contains("no worker has run"), "{err}");
+
+    let store = r.db.store().await; // the database clock, as the CLI and a real worker have
+    store.beat("w-test", chrono::Utc::now()).await.unwrap();
+    let (code, _, err) = r.rwf(&["status", &id]);
+    assert_eq!(code, 0);
+    assert!(!err.contains("warning"), "a worker beat just now: {err}");
+
+    store.worker_stopped("w-test").await.unwrap();
+    let (_, out, err) = r.rwf(&["status", &id, "--format", "json"]);
+    assert!(err.is_empty(), "JSON keeps stderr quiet: {err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        doc["no_worker"]
+            .as_str()
+            .is_some_and(|w| w.contains("worker w-test") && w.contains("stopped")),
+        "{doc}"
+    );
+}

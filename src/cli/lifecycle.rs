@@ -35,6 +35,13 @@ pub fn run(verb: Verb, args: Args) -> CmdResult {
         match store.transition(id, verb, &actor(&args.actor)).await {
             Ok(wf) => {
                 eprintln!("{}: {}", wf.id, wf.status);
+                if wf.status == "active" {
+                    if let Some(why) = store.no_worker_warning().await? {
+                        eprintln!(
+                            "warning: {why}: nothing runs until one does (`rwf worker --config rwf.toml`)"
+                        );
+                    }
+                }
                 Ok(Outcome::Ok)
             }
             Err(

@@ -46,6 +46,11 @@ pub fn run(args: Args) -> CmdResult {
         let late = tasks.iter().filter(|t| overdue(t)).count();
         let gates = store.gates(id).await?;
         let tz: chrono_tz::Tz = wf.target_tz.parse().unwrap_or(chrono_tz::UTC);
+        let no_worker = if wf.status == "active" {
+            store.no_worker_warning().await?
+        } else {
+            None
+        };
         let rfc3339 = |t: Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&tz).to_rfc3339());
         let local = |t: Option<DateTime<Utc>>| {
             t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string())
@@ -78,6 +83,7 @@ pub fn run(args: Args) -> CmdResult {
                     serde_json::to_string_pretty(&json!({
                         "workflow": wf,
                         "progress": { "done": done, "total": tasks.len(), "overdue": late },
+                        "no_worker": no_worker,
                         "tasks": tasks,
                     }))?
                 );
@@ -102,6 +108,11 @@ pub fn run(args: Args) -> CmdResult {
                         String::new()
                     }
                 );
+                if let Some(why) = &no_worker {
+                    eprintln!(
+                        "warning: {why}: nothing runs until one does (`rwf worker --config rwf.toml`)"
+                    );
+                }
                 let dash = |t: Option<String>| t.unwrap_or_else(|| "-".into());
                 for t in &tasks {
                     let mut extra = String::new();

@@ -90,6 +90,24 @@ pub fn run(args: Args) -> CmdResult {
             stop_rx,
             &|e| eprintln!("deliver: {e}"),
         ));
+        // A heartbeat, so `rwf start` and `rwf status` can tell when no worker runs.
+        let (stop_beat, mut beat_rx) = tokio::sync::watch::channel(false);
+        let beat_store = store.clone();
+        let beat_id = worker_config.id.clone();
+        let beat_every = worker_config.poll.min(std::time::Duration::from_secs(10));
+        let heartbeat = tokio::spawn(async move {
+            let started = chrono::Utc::now();
+            loop {
+                if let Err(e) = beat_store.beat(&beat_id, started).await {
+                    eprintln!("heartbeat: {e}");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(beat_every) => {}
+                    _ = beat_rx.changed() => break,
+                }
+            }
+            let _ = beat_store.worker_stopped(&beat_id).await;
+        });
         let executor = executor(&store, &config, args.test_executor);
         let worker = Worker::new(
             store,
@@ -114,6 +132,8 @@ pub fn run(args: Args) -> CmdResult {
         };
         let ran = worker.run(shutdown).await;
         let _ = stop_delivery.send(true);
+        let _ = stop_beat.send(true);
+        let _ = heartbeat.await;
         if let Ok(Err(e)) = delivery.await {
             eprintln!("deliver: {e}");
         }

@@ -25,11 +25,15 @@ pub struct Conn {
     pub database_url: Option<String>,
 }
 
-/// Output format of read commands.
+/// Output format of read commands. JSON convention: one JSON document on stdout, except the streams
+/// (`log`, `notifications`), which are JSON Lines (one object per line, so `--follow` can stream);
+/// times are RFC 3339.
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
+    /// For people: aligned text, times in the release's zone.
     #[default]
     Text,
+    /// For programs: one JSON document (JSON Lines for `log` and `notifications`), RFC 3339 times.
     Json,
 }
 

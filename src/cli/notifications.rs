@@ -45,7 +45,7 @@ fn print(n: &NotificationRow, format: Format) -> Result<(), super::CliError> {
                 "{}  {:<20} {}  {:<18} {}: {}{}",
                 n.created_at.format("%Y-%m-%d %H:%M:%S"),
                 n.kind,
-                &n.workflow_id.to_string()[..8],
+                n.workflow_id,
                 n.task_key.as_deref().unwrap_or("-"),
                 n.title,
                 n.message,

@@ -881,6 +881,38 @@ async fn status_and_ls_stuck_answer_a_release_manager() {
         chrono::DateTime::parse_from_rfc3339(&started).is_ok(),
         "RFC 3339: {started}"
     );
+
+    // `rwf plan WF`: the stored plan's table and Gantt, then planned against actual.
+    let (code, out, err) = r.rwf(&["plan", &id_s]);
+    assert_eq!(code, 0, "{err}");
+    let (gantt, actual) = out
+        .split_once("planned against actual")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        gantt.contains("review") && gantt.contains("ship"),
+        "{gantt}"
+    );
+    let kickoff = actual
+        .lines()
+        .find(|l| l.trim_start().starts_with("kickoff "))
+        .unwrap_or_else(|| panic!("{actual}"));
+    assert!(
+        kickoff.contains("succeeded") && kickoff.contains("+3 d"),
+        "started three days after its plan: {kickoff}"
+    );
+    let (code, out, _) = r.rwf(&["plan", &id_s, "--format", "json"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let review = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "review")
+        .unwrap();
+    assert!(
+        review["start_slip_minutes"].as_i64().unwrap() > 24 * 60,
+        "{review}"
+    );
 }
 
 /// The owner hears of each decided approval (granted or rejected, not each vote) and of each pause

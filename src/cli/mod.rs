@@ -18,6 +18,7 @@ mod lsp;
 mod new;
 mod notifications;
 mod plan;
+mod plan_actual;
 mod recover;
 mod render;
 mod retarget;
@@ -55,7 +56,7 @@ enum Command {
     Fmt(fmt::Args),
     /// Print the JSON Schema of the canonical spec
     Schema(schema::Args),
-    /// Preview a template's resolved schedule
+    /// Preview a template's resolved schedule (or a workflow's, planned against actual)
     Plan(plan::Args),
     /// Show how a task's date was produced
     Explain(explain::Args),

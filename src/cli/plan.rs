@@ -1,5 +1,6 @@
 //! `rwf plan`: preview a template's resolved schedule as a table and terminal Gantt, or as JSON, CSV,
-//! Mermaid, ICS or SVG; with `--compare-to`, the cascade of moving the release date.
+//! Mermaid, ICS or SVG; with `--compare-to`, the cascade of moving the release date. Given a workflow
+//! id instead of a file: that release's stored plan against what actually happened (`plan_actual`).
 
 use super::{CliError, CmdResult, Outcome};
 use crate::compile::{self, FsLoader, Inputs, SourceMap};
@@ -24,7 +25,8 @@ pub enum Format {
 /// What `plan` and `explain` share: the template and how to bind it.
 #[derive(clap::Args, Clone, Debug)]
 pub struct Source {
-    /// A `.rwf` template, or a compiled spec (`.json`, as `rwf compile` prints).
+    /// A `.rwf` template, a compiled spec (`.json`, as `rwf compile` prints), or (for `rwf plan`) a
+    /// workflow id: its plan against what actually happened.
     pub file: PathBuf,
     /// Bind a param: `--set product=Widget` (repeatable).
     #[arg(long = "set", value_name = "K=V")]
@@ -50,6 +52,9 @@ pub struct Args {
     /// The day to mark as today (default: the clock's date in the release zone).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
+    /// With a workflow id: the database.
+    #[command(flatten)]
+    pub conn: super::db::Conn,
 }
 
 /// A loaded, bound template ready to resolve.
@@ -162,6 +167,12 @@ pub fn plan_of(l: &Loaded) -> Result<(Target, Plan), CliError> {
 }
 
 pub fn run(args: Args) -> CmdResult {
+    let given = args.source.file.to_string_lossy().to_string();
+    if !args.source.file.exists() {
+        if let Ok(id) = uuid::Uuid::parse_str(given.trim()) {
+            return super::plan_actual::run(id, args.format, &args.conn);
+        }
+    }
     let loaded = load(&args.source)?;
     let (target, plan) = plan_of(&loaded)?;
     let lints = schedule::lint(&loaded.spec, &plan, &loaded.source);

@@ -67,7 +67,28 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
             ..CompletionItem::default()
         });
     }
+    // Inside a task's block, the fields of other step kinds are not offered (the compiler would
+    // refuse them: RWF057).
+    let step = doc
+        .index
+        .decls
+        .iter()
+        .filter(|d| d.kind == DeclKind::Task && d.whole.start < offset && offset <= d.whole.end)
+        .max_by_key(|d| d.whole.start)
+        .and_then(|d| d.step);
+    let foreign = |word: &str| {
+        step.is_some_and(|own| {
+            !crate::syntax::COMMON_TASK_FIELDS.contains(&word)
+                && !crate::syntax::step_fields(own).contains(&word)
+                && super::index::STEPS_WITH_FIELDS
+                    .iter()
+                    .any(|other| crate::syntax::step_fields(other).contains(&word))
+        })
+    };
     for word in keywords::all() {
+        if foreign(word) {
+            continue;
+        }
         items.push(CompletionItem {
             label: word.to_string(),
             kind: Some(CompletionItemKind::KEYWORD),
@@ -76,4 +97,43 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
         });
     }
     items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels_at(text: &str, marker: &str) -> Vec<String> {
+        let offset = text.find(marker).expect("marker") + marker.len();
+        let before = &text[..offset];
+        let line = before.matches('\n').count() as u32;
+        let character = before.rsplit('\n').next().unwrap_or("").len() as u32;
+        let uri: lsp_types::Uri = "file:///t.rwf".parse().unwrap();
+        let doc = Document::new(uri, 1, text.to_string());
+        completion(&doc, Position { line, character })
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn a_task_is_offered_its_own_fields_not_another_steps() {
+        let text = "template t \"T\" version 1 {\n  param release: datetime\n  target release in \"UTC\"\n  \
+                    manual m \"M\" {\n    at release\n    \n  }\n  approval a \"A\" {\n    approvers user(\"x\")\n    \n  }\n}\n";
+        let in_manual = labels_at(text, "at release\n    ");
+        assert!(in_manual.iter().any(|l| l == "assignee"), "{in_manual:?}");
+        assert!(in_manual.iter().any(|l| l == "after"), "common fields stay");
+        for foreign in ["quorum", "approvers", "not_author_of", "uses"] {
+            assert!(
+                !in_manual.iter().any(|l| l == foreign),
+                "{foreign} in {in_manual:?}"
+            );
+        }
+        let in_approval = labels_at(text, "approvers user(\"x\")\n    ");
+        assert!(in_approval.iter().any(|l| l == "quorum"), "{in_approval:?}");
+        assert!(
+            !in_approval.iter().any(|l| l == "assignee"),
+            "{in_approval:?}"
+        );
+    }
 }

@@ -51,6 +51,9 @@ pub struct Index {
     pub tokens: Vec<Token>,
 }
 
+/// The step keywords that have fields of their own (`syntax::step_fields`).
+pub const STEPS_WITH_FIELDS: [&str; 5] = ["agent", "approval", "manual", "notification", "wait"];
+
 /// Decl kinds a navigable name may have, in lookup priority.
 const NAVIGABLE: [DeclKind; 5] = [
     DeclKind::Task,
@@ -154,7 +157,13 @@ impl Index {
         let mut push_ref = |toks: &[&Token]| {
             for (k, t) in toks.iter().enumerate() {
                 let prev_dot = k > 0 && toks[k - 1].is_punct(src, ".");
-                if t.kind == TokKind::Ident && !prev_dot && !decl_name_spans.contains(&t.span) {
+                // `brief:` in `input { brief: ... }` names an input field, not a task or param.
+                let is_key = toks.get(k + 1).is_some_and(|n| n.is_punct(src, ":"));
+                if t.kind == TokKind::Ident
+                    && !prev_dot
+                    && !is_key
+                    && !decl_name_spans.contains(&t.span)
+                {
                     refs.push(Reference {
                         name: text(t),
                         span: t.span.clone(),
@@ -299,6 +308,26 @@ template t "T ${product}" version 1 {
             idx.decls[1].whole.end > SRC.len() - 3,
             "template block closes at the end"
         );
+    }
+
+    #[test]
+    fn an_input_key_is_not_a_reference() {
+        let src = "template t \"T\" version 1 {\n  param release: datetime\n  target release in \"UTC\"\n  \
+                   manual brief \"Brief\" { at release }\n  \
+                   agent faq \"FAQ\" { uses \"w\" input { brief: brief.output.summary, tone: \"x\" } after brief }\n}\n";
+        let idx = Index::build(src);
+        let brief = idx.lookup("brief").unwrap();
+        let uses: Vec<usize> = idx.references_to(brief).map(|r| r.span.start).collect();
+        let key_at = src.find("brief:").unwrap();
+        assert!(!uses.contains(&key_at), "the input key is not a use");
+        assert_eq!(
+            uses.len(),
+            2,
+            "the value `brief.output...` and `after brief`"
+        );
+        assert!(idx
+            .name_at(key_at + 1)
+            .is_none_or(|(n, s)| n != "brief" || s.start != key_at));
     }
 
     #[test]

@@ -312,6 +312,56 @@ fn navigation_hover_completion_symbols() {
     // The release has a default, so the resolved schedule is shown: 2026-09-15 − 6 weeks = Aug 4
     // (kick-off), + 2 days at 10:00 New York time.
     assert!(text.contains("planned: Thu 2026-08-06 10:00 EDT"), "{text}");
+    assert!(
+        !text.contains("preview"),
+        "a real default is no preview: {text}"
+    );
+    // Definition on a stdlib policy or calendar opens its (copied) stdlib source at the declaration.
+    let std_doc = "use std/policies\nuse std/calendars { us_federal }\n\ntemplate s \"S\" version 1 {\n  param release: datetime\n  target release in \"UTC\"\n  calendar us_federal\n  defaults { policy policies.standard }\n  checkpoint k \"K\" { at release }\n}\n";
+    let std_uri = "file:///tmp/rwf-lsp-test/std.rwf";
+    c.open(std_uri, std_doc);
+    let _ = c.diagnostics(std_uri, 1);
+    for (needle, file, decl) in [
+        ("standard", "policies.rwf", "policy standard {"),
+        (
+            "us_federal\n  defaults",
+            "calendars.rwf",
+            "calendar us_federal ",
+        ),
+    ] {
+        let def = c.result(
+            "textDocument/definition",
+            doc_pos(std_uri, std_doc, needle, 0),
+        );
+        let uri = def["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{needle}: {def}"));
+        assert!(uri.ends_with(file), "{uri}");
+        let text = std::fs::read_to_string(uri.trim_start_matches("file://")).unwrap();
+        let line = def["range"]["start"]["line"].as_u64().unwrap() as usize;
+        assert!(
+            text.lines().nth(line).unwrap().starts_with(decl),
+            "{needle} -> line {line} of {file}"
+        );
+    }
+    // Without a release default the hover still plans, against a preview date it names.
+    let no_default = GOOD.replace(
+        "param release: datetime = 2026-09-15T09:00",
+        "param release: datetime",
+    );
+    let nd_uri = "file:///tmp/rwf-lsp-test/no_default.rwf";
+    c.open(nd_uri, &no_default);
+    let _ = c.diagnostics(nd_uri, 1);
+    let hover = c.result(
+        "textDocument/hover",
+        doc_pos(nd_uri, &no_default, "draft }", 0),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("planned: "), "{text}");
+    assert!(
+        text.contains("preview: the template has no release default"),
+        "{text}"
+    );
 
     // Completion after `after `: task keys and keywords.
     let mut edited = GOOD.replace("after draft }", "after  }");

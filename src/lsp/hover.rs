@@ -1,5 +1,6 @@
-//! Hover on a task (declaration or use): its step type, title, schedule expression and, when the
-//! template resolves on its own (a release default exists), the planned start and due.
+//! Hover on a task (declaration or use): its step type, title, schedule expression and the planned
+//! start and due: with the template's release default, else with a preview release eight weeks from
+//! today (said so in the hover).
 
 use super::document::Document;
 use super::index::{Decl, DeclKind};
@@ -63,7 +64,19 @@ fn describe(decl: &Decl) -> String {
 fn planned(doc: &Document, loader: &dyn ModuleLoader, key: &str) -> Option<String> {
     let compiled = compile_source(&doc.file, &doc.text, loader);
     let spec = compiled.spec?;
-    let bound = preview(&spec, &Inputs::default()).ok()?;
+    // No release default (none of the shipped templates has one): preview against a release eight
+    // weeks from today, and say so.
+    let (bound, previewed) = match preview(&spec, &Inputs::default()) {
+        Ok(bound) => (bound, false),
+        Err(_) => {
+            let day = chrono::Utc::now().date_naive() + chrono::Duration::weeks(8);
+            let inputs = Inputs {
+                release: Some(format!("{}T09:00", day.format("%Y-%m-%d"))),
+                ..Inputs::default()
+            };
+            (preview(&spec, &inputs).ok()?, true)
+        }
+    };
     let target = target_of(&bound).ok()?;
     let plan = resolve(&bound, &target, &BTreeMap::new()).ok()?;
     let task = plan.tasks.iter().find(|t| t.key == key)?;
@@ -76,15 +89,23 @@ fn planned(doc: &Document, loader: &dyn ModuleLoader, key: &str) -> Option<Strin
         .instant
         .with_timezone(&target.tz)
         .format("%Y-%m-%d %H:%M %Z");
+    let release = if previewed {
+        format!(
+            "preview: the template has no release default, so release {release} is assumed; \
+             `rwf plan FILE --release DATE` for real dates"
+        )
+    } else {
+        format!("release {release}")
+    };
     Some(match task.times {
         Some(times) if times.start == times.due => {
-            format!("planned: {} (release {release})", fmt(times.start))
+            format!("planned: {} ({release})", fmt(times.start))
         }
         Some(times) => format!(
-            "planned: start {} · due {} (release {release})",
+            "planned: start {} · due {} ({release})",
             fmt(times.start),
             fmt(times.due)
         ),
-        None => format!("planned: when its dependencies allow (release {release})"),
+        None => format!("planned: when its dependencies allow ({release})"),
     })
 }

@@ -600,6 +600,7 @@ fn templates_are_checked_against_the_config_they_run_with() {
         "examples/rwf.toml",
         "templates",
         "examples/hooked_release.rwf",
+        "examples/first_release.rwf",
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("no problems"), "{stderr}");

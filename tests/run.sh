@@ -19,7 +19,7 @@ step cargo fmt --all -- --check
 step cargo clippy --all-targets -- -D warnings
 step cargo test --lib --bins --tests
 step cargo run -q -- check templates stdlib examples --deny-warnings
-step cargo run -q -- check --deny-warnings examples/rwf.toml templates examples/hooked_release.rwf
+step cargo run -q -- check --deny-warnings examples/rwf.toml templates examples/hooked_release.rwf examples/first_release.rwf
 step cargo run -q -- fmt --check templates stdlib examples
 step bash editors/test.sh
 echo "tests/run.sh: all $steps steps passed"

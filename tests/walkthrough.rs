@@ -1,7 +1,8 @@
 //! The README's walkthrough, run as written: the shell block between `<!-- walkthrough:begin -->` and
 //! `<!-- walkthrough:end -->` runs in bash (`set -euo pipefail`) from the repository root, with the
 //! built `rwf` first on the PATH and `DATABASE_URL` set to a scratch database. Every command must
-//! succeed; the release must reach the legal sign-off, pause, dry-run an edit and resume.
+//! succeed; the launch must reach the legal sign-off, pause, dry-run an edit and resume, and the small
+//! first release must complete.
 
 #[path = "support/pg.rs"]
 mod pg;
@@ -100,6 +101,9 @@ async fn the_readme_walkthrough_runs_as_written() {
     }
     let legal = stdout
         .lines()
+        .filter(|l| !l.contains("First release"))
+        .collect::<Vec<_>>()
+        .into_iter()
         .rev()
         .find(|l| l.trim_start().starts_with("legal "))
         .unwrap_or_default();
@@ -107,6 +111,13 @@ async fn the_readme_walkthrough_runs_as_written() {
         legal.contains("succeeded"),
         "legal signed off: {legal}\n{report}"
     );
+    // The small release ran to the end: the last status printed is a completed workflow.
+    let last_header = stdout
+        .lines()
+        .rev()
+        .find(|l| l.contains("First release: Gadget"))
+        .unwrap_or_default();
+    assert!(last_header.contains("completed"), "{last_header}\n{report}");
     for agent in ["draft_blog ", "draft_faq "] {
         let line = stdout
             .lines()

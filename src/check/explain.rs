@@ -2,7 +2,7 @@
 //!
 //! Each module that emits codes exports `pub const CODES: &[CodeDoc]`. To register one, add it to
 //! `SOURCES`. Registered: `syntax` (RWF001–009), `check` (RWF010–049), `compile` (RWF050–069),
-//! `schedule` (RWF070–089), `hooks` (RWF090–099), `config` (RWF100–119, `rwf.toml`).
+//! `schedule` (RWF070–089), `hooks` (RWF090–099), `config` (RWF100–119, `rwf.toml`), `server` (RWF400–504, `rwf serve`).
 
 use crate::diagnostic::CodeDoc;
 
@@ -14,6 +14,7 @@ const SOURCES: &[&[CodeDoc]] = &[
     crate::schedule::CODES,
     crate::hooks::CODES,
     crate::config::CODES,
+    crate::server::CODES,
 ];
 
 /// Every documented code, sorted by code.

@@ -3,8 +3,6 @@
 
 use super::db::{open, Conn, Format};
 use super::{block_on, CmdResult, Outcome};
-use crate::config::Directory;
-use crate::engine::action::parse_scope;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,27 +19,13 @@ pub struct Args {
     conn: Conn,
 }
 
-/// Whether `person` may act on an item addressed to `who` (`user:ann`, `team:legal`, ...). A team or
-/// organization the directory cannot place the person in or out of is shown rather than hidden.
-fn may_act(person: &str, who: &str, directory: &Directory) -> bool {
-    match parse_scope(who) {
-        Some(scope) => directory.membership(person, &scope).unwrap_or(true),
-        None => true,
-    }
-}
-
 pub fn run(args: Args) -> CmdResult {
     block_on(async move {
         let directory = super::db::load_config(args.config.as_deref())?.directory;
         let store = open(&args.conn).await?;
         let mut items = store.inbox().await?;
         if let Some(person) = &args.actor {
-            let me = person.trim_start_matches("user:");
-            items.retain(|i| {
-                let addressed =
-                    i.who.is_empty() || i.who.iter().any(|w| may_act(me, w, &directory));
-                addressed && !i.voted.iter().any(|v| v == me)
-            });
+            items = crate::ops::inbox_for(items, person, &directory);
         }
         match args.format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&items)?),

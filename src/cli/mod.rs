@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand. The only module that prints.
 
+mod admin;
 mod bench;
 mod check;
 mod compile;
@@ -21,6 +22,7 @@ mod plan;
 mod render;
 mod retarget;
 mod schema;
+mod serve;
 mod simulate;
 mod status;
 mod task;
@@ -104,6 +106,10 @@ enum Command {
     Lsp(lsp::Args),
     /// Benchmarks
     Bench(bench::Args),
+    /// The authenticated HTTP API
+    Serve(serve::Args),
+    /// Administration: API tokens
+    Admin(admin::Args),
 }
 
 /// What a command reports back: success, or findings (exit 1). Tool errors are `Err` (exit 2).
@@ -209,6 +215,8 @@ pub fn run() -> ExitCode {
         Command::Dep(a) => dep::run(a),
         Command::Lsp(a) => lsp::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Admin(a) => admin::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -79,18 +79,16 @@ pub fn run(args: Args) -> CmdResult {
             let name = file.display().to_string();
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| CliError::new(format!("cannot read {name}: {e}")))?;
-            let compiled = compile::compile_source(&name, &text, &compile::FsLoader);
-            let errors = compiled
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            let Some(spec) = compiled.spec.filter(|_| errors == 0) else {
-                return Err(
+            let spec = crate::ops::compile_template(&name, &text, &compile::FsLoader).map_err(
+                |diagnostics| {
+                    let errors = diagnostics
+                        .iter()
+                        .filter(|d| d.severity == Severity::Error)
+                        .count();
                     CliError::new(format!("{name} does not compile ({errors} errors)"))
-                        .help(format!("run `rwf check {name}` for the diagnostics")),
-                );
-            };
+                        .help(format!("run `rwf check {name}` for the diagnostics"))
+                },
+            )?;
             block_on(async move {
                 let store = open(&conn).await?;
                 let hash = store.put_template(&spec).await.map_err(|e| match e {

@@ -1,0 +1,75 @@
+//! Authentication: who is calling, from a bearer token (`Authorization: Bearer rwf_...`). Identity
+//! comes only from here: no header, body field or query parameter can name the actor.
+
+use super::problem::Problem;
+use super::AppState;
+use crate::store::PrincipalKind;
+use axum::http::{header, HeaderMap};
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// A person's name in the directory (`ann`), or a service account's name (`ci`).
+    pub name: String,
+    pub kind: PrincipalKind,
+    /// The token that authenticated it (for the request log; never the token itself).
+    pub token_id: i64,
+}
+
+impl Principal {
+    pub fn is_person(&self) -> bool {
+        self.kind == PrincipalKind::Person
+    }
+    /// How the audit log and the request log name it: `ann`, or `service:ci`.
+    pub fn actor(&self) -> String {
+        match self.kind {
+            PrincipalKind::Person => self.name.clone(),
+            PrincipalKind::Service => format!("service:{}", self.name),
+        }
+    }
+}
+
+/// The bearer token of a request, if it carries one.
+fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| Problem::unauthenticated("the Authorization header is not text"))?;
+    match text.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(Problem::unauthenticated(
+            "the Authorization header is not `Bearer TOKEN`",
+        )),
+    }
+}
+
+/// The caller, or `None` for an anonymous request. A presented token that does not authenticate is a
+/// 401 (unknown, expired and revoked tokens are not told apart).
+pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Problem> {
+    let Some(token) = bearer(headers)? else {
+        return Ok(None);
+    };
+    match state.store.authenticate(token).await? {
+        Some(a) => Ok(Some(Principal {
+            name: a.principal,
+            kind: a.kind,
+            token_id: a.token_id,
+        })),
+        None => Err(Problem::unauthenticated(
+            "the token is unknown, expired or revoked",
+        )),
+    }
+}
+
+/// The caller, required.
+pub async fn required(state: &AppState, headers: &HeaderMap) -> Result<Principal, Problem> {
+    principal(state, headers).await?.ok_or_else(|| {
+        Problem::unauthenticated(
+            "authentication required: send `Authorization: Bearer TOKEN` (`rwf admin token create`)",
+        )
+    })
+}

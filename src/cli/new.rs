@@ -39,10 +39,8 @@ pub fn run(args: Args) -> CmdResult {
         tz: args.tz.clone(),
     };
     let (bound, plan) = crate::ops::instantiate(&template, &inputs).map_err(|e| match e {
-        InstantiateError::Bind(d) => {
-            CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
-                .help("give every required param with --set, and --release/--tz")
-        }
+        InstantiateError::Bind(d) => CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
+            .help("give every required param with --set, and --release/--tz"),
         other => CliError::new(other.to_string()),
     })?;
     let who = actor(&args.actor);

@@ -82,10 +82,12 @@ pub fn run(args: Args) -> CmdResult {
             .await
             .map_err(|e| CliError::new(format!("cannot connect to the database: {e}")))?
             .with_directory(config.directory);
-        let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
-            CliError::new(format!("cannot listen on {}: {e}", args.listen))
-                .help("pick a free port with --listen 127.0.0.1:PORT")
-        })?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| {
+                CliError::new(format!("cannot listen on {}: {e}", args.listen))
+                    .help("pick a free port with --listen 127.0.0.1:PORT")
+            })?;
         let addr = listener.local_addr()?;
         if !addr.ip().is_loopback() {
             eprintln!(

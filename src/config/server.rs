@@ -21,7 +21,11 @@ pub fn is_principal_scope(text: &str) -> bool {
     }
     matches!(
         parse_scope(text),
-        Some(crate::spec::Scope::User(_) | crate::spec::Scope::Team(_) | crate::spec::Scope::Organization(_))
+        Some(
+            crate::spec::Scope::User(_)
+                | crate::spec::Scope::Team(_)
+                | crate::spec::Scope::Organization(_)
+        )
     )
 }
 

@@ -55,8 +55,8 @@ pub fn instantiate(
 ) -> Result<(WorkflowSpec, Plan), InstantiateError> {
     let bound = compile::bind(template, inputs).map_err(InstantiateError::Bind)?;
     let target = schedule::target_of(&bound).map_err(InstantiateError::Target)?;
-    let plan = schedule::resolve(&bound, &target, &BTreeMap::new())
-        .map_err(InstantiateError::Schedule)?;
+    let plan =
+        schedule::resolve(&bound, &target, &BTreeMap::new()).map_err(InstantiateError::Schedule)?;
     Ok((bound, plan))
 }
 

@@ -55,15 +55,25 @@ async fn inbox(cx: Cx, _: NoBody) -> Result<Vec<InboxItem>, Problem> {
     if !who.is_person() {
         return Err(cx.state.refuse(
             Some(who),
-            &format!("`{}` is a service account; the inbox is a person's", who.actor()),
+            &format!(
+                "`{}` is a service account; the inbox is a person's",
+                who.actor()
+            ),
         ));
     }
     let store = &cx.state.store;
-    let items = crate::ops::inbox_for(store.inbox().await?, &who.name, &cx.state.settings.directory);
+    let items = crate::ops::inbox_for(
+        store.inbox().await?,
+        &who.name,
+        &cx.state.settings.directory,
+    );
     let rules = cx.state.rules();
     let mut out = Vec::new();
     for i in items {
-        if rules.view(who, &access(store, i.workflow_id).await?).is_ok() {
+        if rules
+            .view(who, &access(store, i.workflow_id).await?)
+            .is_ok()
+        {
             out.push(InboxItem {
                 workflow_id: i.workflow_id,
                 workflow: i.workflow,
@@ -131,8 +141,11 @@ pub fn routes(api: Api) -> Api {
         approve,
     )
     .op(
-        Op::post("/api/v1/workflows/{id}/approvals/{task}/reject", "Reject, with a reason")
-            .role(APPROVER),
+        Op::post(
+            "/api/v1/workflows/{id}/approvals/{task}/reject",
+            "Reject, with a reason",
+        )
+        .role(APPROVER),
         reject,
     )
 }

@@ -38,7 +38,9 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
         .to_str()
         .map_err(|_| Problem::unauthenticated("the Authorization header is not text"))?;
     match text.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(Some(token.trim()))
         }
         _ => Err(Problem::unauthenticated(
@@ -49,7 +51,10 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
 
 /// The caller, or `None` for an anonymous request. A presented token that does not authenticate is a
 /// 401 (unknown, expired and revoked tokens are not told apart).
-pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Problem> {
+pub async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, Problem> {
     let Some(token) = bearer(headers)? else {
         return Ok(None);
     };

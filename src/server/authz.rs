@@ -180,7 +180,12 @@ mod tests {
     #[test]
     fn rules_table() {
         let mut d = Directory::default();
-        for (name, team) in [("ann", "release"), ("lee", "legal"), ("oli", "web"), ("vic", "")] {
+        for (name, team) in [
+            ("ann", "release"),
+            ("lee", "legal"),
+            ("oli", "web"),
+            ("vic", ""),
+        ] {
             let mut u = User::default();
             if !team.is_empty() {
                 u.teams.insert(team.into());

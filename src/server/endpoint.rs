@@ -151,10 +151,12 @@ pub struct LoggedActor(pub String);
 /// `{id}` (OpenAPI) as `:id` (axum 0.7).
 pub fn axum_path(path: &str) -> String {
     path.split('/')
-        .map(|seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => format!(":{name}"),
-            None => seg.to_string(),
-        })
+        .map(
+            |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => format!(":{name}"),
+                None => seg.to_string(),
+            },
+        )
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -235,9 +237,7 @@ impl Api {
         } else {
             MethodFilter::GET
         };
-        self.router = self
-            .router
-            .route(&axum_path(op.path), on(filter, handler));
+        self.router = self.router.route(&axum_path(op.path), on(filter, handler));
         self.docs.push(Doc {
             method: op.method,
             path: op.path,
@@ -252,4 +252,3 @@ impl Api {
         self
     }
 }
-

@@ -71,13 +71,13 @@ impl<'a> Visibility<'a> {
 
 async fn list(cx: Cx, _: NoBody) -> Result<Vec<Notification>, Problem> {
     let who = cx.who()?;
-    let workflow = match cx.query("workflow") {
-        Some(w) => Some(
-            Uuid::parse_str(w)
-                .map_err(|_| Problem::bad_request(format!("`{w}` is not a workflow id (a UUID)")))?,
-        ),
-        None => None,
-    };
+    let workflow =
+        match cx.query("workflow") {
+            Some(w) => Some(Uuid::parse_str(w).map_err(|_| {
+                Problem::bad_request(format!("`{w}` is not a workflow id (a UUID)"))
+            })?),
+            None => None,
+        };
     let rows = cx.state.store.notifications(workflow).await?;
     let mut visible = Visibility::new(&cx.state, who);
     let mut out = Vec::new();

@@ -87,9 +87,9 @@ impl From<StoreError> for Problem {
             StoreError::Refused(ref m) if m.contains("changed since you loaded it") => {
                 Problem::conflict(e.to_string())
             }
-            StoreError::Refused(_) | StoreError::AlreadyDecided { .. } | StoreError::NotHuman(_) => {
-                Problem::forbidden(e.to_string())
-            }
+            StoreError::Refused(_)
+            | StoreError::AlreadyDecided { .. }
+            | StoreError::NotHuman(_) => Problem::forbidden(e.to_string()),
             StoreError::Constraint { .. } => Problem::invalid(e.to_string()),
             StoreError::Db(ref db) if is_unavailable(db) => {
                 eprintln!("{}", log_line("database unavailable", &e));

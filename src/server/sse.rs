@@ -95,7 +95,10 @@ async fn wait(
     }
 }
 
-fn last_event_id<'a>(headers: &'a HeaderMap, query: &'a HashMap<String, String>) -> Option<&'a str> {
+fn last_event_id<'a>(
+    headers: &'a HeaderMap,
+    query: &'a HashMap<String, String>,
+) -> Option<&'a str> {
     headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

@@ -109,7 +109,9 @@ fn rules(cx: &Cx) -> Rules<'_> {
 }
 
 async fn list(cx: Cx, _: NoBody) -> Result<Vec<TemplateVersion>, Problem> {
-    rules(&cx).read_templates(cx.who()?).map_err(Problem::forbidden)?;
+    rules(&cx)
+        .read_templates(cx.who()?)
+        .map_err(Problem::forbidden)?;
     Ok(cx
         .state
         .store
@@ -128,14 +130,17 @@ async fn list(cx: Cx, _: NoBody) -> Result<Vec<TemplateVersion>, Problem> {
 fn version_of(cx: &Cx) -> Result<Option<u32>, Problem> {
     cx.query("version")
         .map(|v| {
-            v.parse::<u32>()
-                .map_err(|_| Problem::bad_request(format!("`{v}` is not a template version number")))
+            v.parse::<u32>().map_err(|_| {
+                Problem::bad_request(format!("`{v}` is not a template version number"))
+            })
         })
         .transpose()
 }
 
 async fn show(cx: Cx, _: NoBody) -> Result<TemplateSpec, Problem> {
-    rules(&cx).read_templates(cx.who()?).map_err(Problem::forbidden)?;
+    rules(&cx)
+        .read_templates(cx.who()?)
+        .map_err(Problem::forbidden)?;
     let key = cx.path("key")?;
     let spec = ops::stored_template(&cx.state.store, key, version_of(&cx)?)
         .await?
@@ -149,7 +154,9 @@ async fn show(cx: Cx, _: NoBody) -> Result<TemplateSpec, Problem> {
 }
 
 async fn push(cx: Cx, Json(src): Json<Source>) -> Result<Pushed, Problem> {
-    rules(&cx).push_templates(cx.who()?).map_err(Problem::forbidden)?;
+    rules(&cx)
+        .push_templates(cx.who()?)
+        .map_err(Problem::forbidden)?;
     let name = src.name();
     let spec = ops::compile_template(&name, &src.source, &MemLoader::default()).map_err(|d| {
         Problem::invalid(format!("{name} does not compile"))
@@ -164,7 +171,9 @@ async fn push(cx: Cx, Json(src): Json<Source>) -> Result<Pushed, Problem> {
 }
 
 async fn check(cx: Cx, Json(src): Json<Source>) -> Result<Checked, Problem> {
-    rules(&cx).read_templates(cx.who()?).map_err(Problem::forbidden)?;
+    rules(&cx)
+        .read_templates(cx.who()?)
+        .map_err(Problem::forbidden)?;
     let name = src.name();
     let mut found = crate::check::check_source(
         &name,
@@ -180,7 +189,9 @@ async fn check(cx: Cx, Json(src): Json<Source>) -> Result<Checked, Problem> {
 }
 
 async fn plan(cx: Cx, Json(req): Json<PlanRequest>) -> Result<PlanPreview, Problem> {
-    rules(&cx).read_templates(cx.who()?).map_err(Problem::forbidden)?;
+    rules(&cx)
+        .read_templates(cx.who()?)
+        .map_err(Problem::forbidden)?;
     let key = cx.path("key")?;
     let template = ops::stored_template(&cx.state.store, key, req.version)
         .await?
@@ -233,9 +244,12 @@ pub fn routes(api: Api) -> Api {
         show,
     )
     .op(
-        Op::post("/api/v1/templates", "Compile and store a template version (immutable)")
-            .role("organization admins and [server] pushers")
-            .created(),
+        Op::post(
+            "/api/v1/templates",
+            "Compile and store a template version (immutable)",
+        )
+        .role("organization admins and [server] pushers")
+        .created(),
         push,
     )
     .op(
@@ -243,7 +257,10 @@ pub fn routes(api: Api) -> Api {
         check,
     )
     .op(
-        Op::post("/api/v1/templates/{key}/plan", "Preview a stored template's plan for a release"),
+        Op::post(
+            "/api/v1/templates/{key}/plan",
+            "Preview a stored template's plan for a release",
+        ),
         plan,
     )
 }

@@ -344,7 +344,10 @@ async fn cancel(cx: Cx, _: NoBody) -> Result<Workflow, Problem> {
 
 /// The store's edit result as a response: refusals are a 422 listing each rule broken.
 fn edited(
-    result: std::result::Result<crate::store::EditResult, Vec<crate::engine::edit_plan::EditRefusal>>,
+    result: std::result::Result<
+        crate::store::EditResult,
+        Vec<crate::engine::edit_plan::EditRefusal>,
+    >,
 ) -> Result<Edited, Problem> {
     match result {
         Ok(r) => Ok(Edited {
@@ -415,18 +418,28 @@ pub fn routes(api: Api) -> Api {
     const VIEW: &str =
         "its owner scope, the people it waits on, [server] viewers and organization admins";
     api.op(
-        Op::get("/api/v1/workflows", "List the workflows the caller may view")
-            .query(&[("status", "only this status")]),
+        Op::get(
+            "/api/v1/workflows",
+            "List the workflows the caller may view",
+        )
+        .query(&[("status", "only this status")]),
         list,
     )
     .op(
-        Op::post("/api/v1/workflows", "Instantiate a stored template as a draft workflow")
-            .role("a person in the owner scope they name")
-            .created(),
+        Op::post(
+            "/api/v1/workflows",
+            "Instantiate a stored template as a draft workflow",
+        )
+        .role("a person in the owner scope they name")
+        .created(),
         create,
     )
     .op(
-        Op::get("/api/v1/workflows/{id}", "Status: tasks, dates and why each waits").role(VIEW),
+        Op::get(
+            "/api/v1/workflows/{id}",
+            "Status: tasks, dates and why each waits",
+        )
+        .role(VIEW),
         status,
     )
     .op(
@@ -435,18 +448,36 @@ pub fn routes(api: Api) -> Api {
             .query(&[("after", "only events after this id")]),
         log,
     )
-    .op(Op::post("/api/v1/workflows/{id}/start", "Start a draft").role(OPERATE), start)
-    .op(Op::post("/api/v1/workflows/{id}/pause", "Pause").role(OPERATE), pause)
-    .op(Op::post("/api/v1/workflows/{id}/resume", "Resume").role(OPERATE), resume)
-    .op(Op::post("/api/v1/workflows/{id}/cancel", "Cancel").role(OPERATE), cancel)
     .op(
-        Op::post("/api/v1/workflows/{id}/edit", "Apply a new spec to a draft or paused workflow")
-            .role(OPERATE),
+        Op::post("/api/v1/workflows/{id}/start", "Start a draft").role(OPERATE),
+        start,
+    )
+    .op(
+        Op::post("/api/v1/workflows/{id}/pause", "Pause").role(OPERATE),
+        pause,
+    )
+    .op(
+        Op::post("/api/v1/workflows/{id}/resume", "Resume").role(OPERATE),
+        resume,
+    )
+    .op(
+        Op::post("/api/v1/workflows/{id}/cancel", "Cancel").role(OPERATE),
+        cancel,
+    )
+    .op(
+        Op::post(
+            "/api/v1/workflows/{id}/edit",
+            "Apply a new spec to a draft or paused workflow",
+        )
+        .role(OPERATE),
         edit,
     )
     .op(
-        Op::post("/api/v1/workflows/{id}/retarget", "Move the release date (dry_run previews the cascade)")
-            .role(OPERATE),
+        Op::post(
+            "/api/v1/workflows/{id}/retarget",
+            "Move the release date (dry_run previews the cascade)",
+        )
+        .role(OPERATE),
         retarget,
     )
 }

@@ -2,7 +2,7 @@
 //! response types (`schemars`) and the route table that also builds the router.
 
 use super::endpoint::Doc;
-use super::problem::Problem;
+use super::problem::Body as Problem;
 use schemars::gen::SchemaSettings;
 use serde_json::{json, Map, Value};
 

@@ -20,9 +20,14 @@ pub const INTERNAL: &str = "RWF500";
 pub const UNAVAILABLE: &str = "RWF503";
 pub const TIMEOUT: &str = "RWF504";
 
+/// An error response (boxed: handlers return it in every `Err`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem(Box<Body>);
+
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Problem {
+#[schemars(rename = "Problem")]
+pub struct Body {
     /// `about:blank`: the `code` says what kind of problem it is.
     #[serde(rename = "type")]
     pub kind: String,
@@ -39,14 +44,14 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
-        Problem {
+        Problem(Box::new(Body {
             kind: "about:blank".into(),
             title: status.canonical_reason().unwrap_or("Error").into(),
             status: status.as_u16(),
             detail: detail.into(),
             code: code.into(),
             errors: None,
-        }
+        }))
     }
     pub fn bad_request(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, BAD_REQUEST, detail)
@@ -67,11 +72,18 @@ impl Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, INVALID, detail)
     }
     pub fn with_errors(mut self, errors: serde_json::Value) -> Problem {
-        self.errors = Some(errors);
+        self.0.errors = Some(errors);
         self
     }
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl std::ops::Deref for Problem {
+    type Target = Body;
+    fn deref(&self) -> &Body {
+        &self.0
     }
 }
 
@@ -125,7 +137,7 @@ fn log_line(what: &str, e: &StoreError) -> String {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let body = serde_json::to_vec(&*self.0).unwrap_or_default();
         (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],

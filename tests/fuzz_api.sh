@@ -12,10 +12,10 @@ cd "$(dirname "$0")/.."
 venv=target/schemathesis-venv
 if [ ! -x "$venv/bin/st" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'schemathesis>=3.30,<4'
+  "$venv/bin/pip" install -q 'schemathesis>=3.30,<4' 'hypothesis>=6.100,<6.120'
 fi
 cargo build -q
-rwf=target/debug/rwf
+rwf="$PWD/target/debug/rwf"
 admin_url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 db="rwf_fuzz_$(date +%s)_$$"
 db_url="${admin_url%/*}/$db"
@@ -47,6 +47,7 @@ curl -fs "${auth[@]}" -d '{"template":"srv_release","release":"2030-01-15T09:00"
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-path-regex '/(events|stream)$' \
   --hypothesis-max-examples "${RWF_FUZZ_EXAMPLES:-25}" \
+  --stateful=links \
   --hypothesis-deadline none \
   --request-timeout 20000 \
   --show-trace

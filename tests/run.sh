@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, every cargo test (the Postgres tests use DATABASE_URL, else
 # 127.0.0.1:5432, else a throwaway initdb cluster), the shipped templates through `rwf check` and
-# `rwf fmt --check`, and the editor tests (TextMate grammar, Vim, LSP client, .vsix packaging).
+# `rwf fmt --check`, the editor tests (TextMate grammar, Vim, LSP client, .vsix packaging), and the
+# schema-driven fuzzing of `rwf serve` (schemathesis from PyPI in a venv under target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
@@ -10,3 +11,4 @@ cargo test --all-targets
 cargo run -q -- check templates stdlib examples --deny-warnings
 cargo run -q -- fmt --check templates stdlib examples
 bash editors/test.sh
+bash tests/fuzz_api.sh

@@ -54,13 +54,14 @@ pub fn document(docs: &[Doc], extras: &[Extra]) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     for d in docs {
         let mut responses = Map::new();
-        responses.insert(
-            d.status.as_u16().to_string(),
-            json!({
-                "description": d.status.canonical_reason().unwrap_or("OK"),
-                "content": {"application/json": {"schema": (d.response)(&mut gen)}}
-            }),
-        );
+        let mut created = json!({
+            "description": d.status.canonical_reason().unwrap_or("OK"),
+            "content": {"application/json": {"schema": (d.response)(&mut gen)}}
+        });
+        if d.status == axum::http::StatusCode::CREATED {
+            created["links"] = links(d.path, docs);
+        }
+        responses.insert(d.status.as_u16().to_string(), created);
         problem_responses(&mut responses);
         let mut op = json!({
             "summary": d.summary,
@@ -86,7 +87,9 @@ pub fn document(docs: &[Doc], extras: &[Extra]) -> Value {
         let mut responses = Map::new();
         responses.insert(
             "200".into(),
-            json!({"description": "OK", "content": {e.content_type: {"schema": {"type": "string"}}}}),
+            json!({"description": "OK", "content": {e.content_type: {"schema": {
+                "type": if e.content_type == "application/json" { "object" } else { "string" }
+            }}}}),
         );
         problem_responses(&mut responses);
         let mut op = json!({
@@ -105,6 +108,10 @@ pub fn document(docs: &[Doc], extras: &[Extra]) -> Value {
         .into_iter()
         .map(|(k, v)| (k, serde_json::to_value(v).unwrap_or(Value::Null)))
         .collect();
+    let mut paths = Value::Object(paths);
+    let mut schemas = Value::Object(schemas);
+    no_boolean_schemas(&mut paths);
+    no_boolean_schemas(&mut schemas);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -134,4 +141,45 @@ fn operation_id(method: &str, path: &str) -> String {
         id.push_str(&seg.replace(['-', '.'], "_"));
     }
     id
+}
+
+/// OpenAPI 3.0 has no boolean schemas: `true` (any JSON, e.g. a `serde_json::Value` field) becomes `{}`.
+fn no_boolean_schemas(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                match key.as_str() {
+                    "items" | "schema" if child == &Value::Bool(true) => *child = json!({}),
+                    "properties" => {
+                        if let Value::Object(props) = child {
+                            for p in props.values_mut() {
+                                if p == &Value::Bool(true) {
+                                    *p = json!({});
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                no_boolean_schemas(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(no_boolean_schemas),
+        _ => {}
+    }
+}
+
+/// What a created resource's `id` leads to: every operation on `{path}/{id}...` (OpenAPI links, which
+/// clients and schemathesis' stateful mode follow).
+fn links(path: &str, docs: &[Doc]) -> Value {
+    let prefix = format!("{path}/{{id}}");
+    let mut out = Map::new();
+    for d in docs.iter().filter(|d| d.path.starts_with(&prefix)) {
+        let id = operation_id(d.method.as_str(), d.path);
+        out.insert(
+            id.clone(),
+            json!({"operationId": id, "parameters": {"id": "$response.body#/id"}}),
+        );
+    }
+    Value::Object(out)
 }

@@ -103,6 +103,12 @@ impl From<StoreError> for Problem {
             | StoreError::AlreadyDecided { .. }
             | StoreError::NotHuman(_) => Problem::forbidden(e.to_string()),
             StoreError::Constraint { .. } => Problem::invalid(e.to_string()),
+            // SQLSTATE class 22 (data exception): a value Postgres cannot take, e.g. a NUL character.
+            StoreError::Db(sqlx::Error::Database(ref db))
+                if db.code().is_some_and(|c| c.starts_with("22")) =>
+            {
+                Problem::bad_request(format!("a value cannot be stored: {}", db.message()))
+            }
             StoreError::Db(ref db) if is_unavailable(db) => {
                 eprintln!("{}", log_line("database unavailable", &e));
                 Problem::new(

@@ -1184,3 +1184,207 @@ async fn real_rwf_serve_process_with_cli_tokens() {
     let _ = std::fs::remove_dir_all(&dir);
     e.server.stop().await;
 }
+
+const TIMED: &str = r#"template srv_cal "Calendar: ${product}" version 1 {
+  param product: string "Product name"
+  param release: datetime "GA instant"
+
+  target release in "Europe/Berlin"
+
+  manual prep "Prepare the notes" {
+    assignee team("release")
+    at release - 3 days
+  }
+
+  approval legal_ok "Legal sign-off" {
+    approvers team("legal") quorum 1
+    at release - 1 day
+    after prep
+  }
+}
+"#;
+
+/// Secret ICS URLs: a workflow's plan and a person's own tasks, fetched without a token, following a
+/// retarget; nobody without the secret, and nobody who may not view the workflow, gets one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_subscriptions_follow_the_plan() {
+    let e = env().await;
+    e.expect(
+        "service_account",
+        Method::POST,
+        "/api/v1/templates",
+        Some(json!({"source": TIMED})),
+        201,
+    )
+    .await;
+    let wf = e
+        .expect("owner", Method::POST, "/api/v1/workflows", Some(json!({"template": "srv_cal", "release": "2031-03-20T10:00", "sets": {"product": "Cal"}, "owner": "team:release"})), 201)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = format!("/api/v1/workflows/{wf}/calendar");
+    e.expect("outsider", Method::POST, &link, None, 403).await;
+    e.expect("anonymous", Method::POST, &link, None, 401).await;
+    let path = e.expect("viewer", Method::POST, &link, None, 201).await["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fetch = |p: String| {
+        let http = e.http.clone();
+        let base = e.server.base.clone();
+        async move {
+            let r = http.get(format!("{base}{p}")).send().await.unwrap();
+            let status = r.status().as_u16();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string());
+            (status, ct, r.text().await.unwrap())
+        }
+    };
+    let (status, ct, ics) = fetch(path.clone()).await;
+    assert_eq!(status, 200, "{ics}");
+    assert_eq!(ct.as_deref(), Some("text/calendar; charset=utf-8"));
+    assert!(
+        ics.contains("SUMMARY:Prepare the notes") && ics.contains("SUMMARY:Legal sign-off"),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("DTSTART;TZID=Europe/Berlin:20310319T100000"),
+        "{ics}"
+    );
+    // The plan moves: the same URL shows the new dates.
+    e.expect(
+        "owner",
+        Method::POST,
+        &format!("/api/v1/workflows/{wf}/retarget"),
+        Some(json!({"release": "2031-04-20T10:00"})),
+        200,
+    )
+    .await;
+    let (_, _, moved) = fetch(path.clone()).await;
+    assert!(
+        moved.contains("DTSTART;TZID=Europe/Berlin:20310419T100000"),
+        "{moved}"
+    );
+    // A person's own feed: lee approves, ann prepares.
+    let mine = e
+        .expect(
+            "approver_in_scope",
+            Method::POST,
+            "/api/v1/calendar",
+            None,
+            201,
+        )
+        .await["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, _, lee) = fetch(mine).await;
+    assert!(
+        lee.contains("SUMMARY:Legal sign-off") && !lee.contains("SUMMARY:Prepare"),
+        "{lee}"
+    );
+    e.expect(
+        "service_account",
+        Method::POST,
+        "/api/v1/calendar",
+        None,
+        403,
+    )
+    .await;
+    // Guessing does not work.
+    let (status, _, _) = fetch("/calendar/cal_0000.ics".into()).await;
+    assert_eq!(status, 404);
+    e.server.stop().await;
+}
+
+/// The CLI as a client: with RWF_SERVER and RWF_TOKEN, `status`, `ls`, `inbox`, `log`, lifecycle,
+/// `done` and `approve` go through the API with the output and exit codes of the direct commands;
+/// `--as` is refused there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_through_the_api_matches_the_direct_path() {
+    let e = env().await;
+    let wf = started(&e).await;
+    e.settle().await;
+    let dir = std::env::temp_dir().join(format!("rwf-remote-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("rwf.toml"), CONFIG).unwrap();
+    let run = |remote: Option<&str>, args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"));
+        cmd.args(args)
+            .current_dir(&dir)
+            .env_remove("RWF_SERVER")
+            .env_remove("RWF_TOKEN");
+        match remote {
+            Some(who) => {
+                cmd.env("RWF_SERVER", &e.server.base)
+                    .env("RWF_TOKEN", e.who(who).token.unwrap())
+                    .env_remove("DATABASE_URL");
+            }
+            None => {
+                cmd.env("DATABASE_URL", &e.db.url);
+            }
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Reads: byte for byte what the direct path prints.
+    for args in [
+        vec!["status", wf.as_str()],
+        vec!["status", wf.as_str(), "--format", "json"],
+        vec!["log", wf.as_str()],
+        vec!["ls"],
+    ] {
+        let direct = run(None, &args);
+        let remote = run(Some("owner"), &args);
+        assert_eq!(direct.0, 0, "{args:?}: {}", direct.2);
+        assert_eq!(
+            (remote.0, &remote.1),
+            (0, &direct.1),
+            "{args:?}: {}",
+            remote.2
+        );
+    }
+    let direct = run(None, &["inbox", "--as", "ann"]);
+    let remote = run(Some("owner"), &["inbox"]);
+    assert_eq!((remote.0, &remote.1), (0, &direct.1), "{}", remote.2);
+    // --as is refused over the API; so are the file-based commands.
+    let (code, _, err) = run(Some("owner"), &["done", &wf, "prep", "--as", "lee"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--as lee is refused"), "{err}");
+    let (code, _, err) = run(Some("owner"), &["new", "x.rwf"]);
+    assert_eq!(code, 2, "{err}");
+    // Actions: same messages and exit codes as the direct commands.
+    let (code, _, err) = run(Some("approver_in_scope"), &["done", &wf, "prep"]);
+    assert_eq!(code, 1, "a refusal is a finding: {err}");
+    assert!(err.starts_with("refused: "), "{err}");
+    let (code, _, err) = run(Some("owner"), &["done", &wf, "prep"]);
+    assert_eq!((code, err.trim()), (0, "`prep` is now succeeded"));
+    e.settle().await;
+    let (code, _, err) = run(Some("approver_out_of_scope"), &["approve", &wf, "legal_ok"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = run(
+        Some("approver_in_scope"),
+        &["approve", &wf, "legal_ok", "--reason", "ok"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.starts_with("approve recorded for `legal_ok`"), "{err}");
+    let (code, _, err) = run(Some("owner"), &["start", &wf]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.starts_with("refused: cannot start a workflow that is"),
+        "{err}"
+    );
+    let (code, _, err) = run(Some("owner"), &["pause", &wf]);
+    assert_eq!((code, err.trim().to_string()), (0, format!("{wf}: paused")));
+    let (code, _, err) = run(Some("outsider"), &["status", &wf]);
+    assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    e.server.stop().await;
+}

@@ -27,13 +27,24 @@ pub fn run(args: Args) -> CmdResult {
         if let Some(person) = &args.actor {
             items = crate::ops::inbox_for(items, person, &directory);
         }
-        match args.format {
+        print(&items, args.format)?;
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Prints inbox items (also for `remote`, from the API's answer).
+pub(super) fn print(
+    items: &[crate::store::InboxItem],
+    format: Format,
+) -> Result<(), super::CliError> {
+    {
+        match format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&items)?),
             Format::Text => {
                 if items.is_empty() {
                     eprintln!("nothing waiting");
                 }
-                for i in &items {
+                for i in items {
                     let extra = match i.kind.as_str() {
                         "approval" => format!(
                             "approvers {} quorum {} voted [{}]{}",
@@ -59,6 +70,6 @@ pub fn run(args: Args) -> CmdResult {
                 }
             }
         }
-        Ok(Outcome::Ok)
-    })
+        Ok(())
+    }
 }

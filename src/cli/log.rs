@@ -19,7 +19,7 @@ pub struct Args {
     conn: Conn,
 }
 
-fn print(e: &EventRow, format: Format) -> Result<(), super::CliError> {
+pub(super) fn print(e: &EventRow, format: Format) -> Result<(), super::CliError> {
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string(e)?)?,

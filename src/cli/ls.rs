@@ -23,10 +23,21 @@ pub fn run(args: Args) -> CmdResult {
         let rows = store
             .list_workflows(args.status.as_deref(), args.stuck)
             .await?;
-        match args.format {
+        print(&rows, args.format)?;
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Prints workflows (also for `remote`, from the API's answer).
+pub(super) fn print(
+    rows: &[crate::store::WorkflowRow],
+    format: Format,
+) -> Result<(), super::CliError> {
+    {
+        match format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
             Format::Text => {
-                for w in &rows {
+                for w in rows {
                     let tz: chrono_tz::Tz = w.target_tz.parse().unwrap_or(chrono_tz::UTC);
                     println!(
                         "{}  {:<9}  {}  {} v{}  release {}",
@@ -40,6 +51,6 @@ pub fn run(args: Args) -> CmdResult {
                 }
             }
         }
-        Ok(Outcome::Ok)
-    })
+        Ok(())
+    }
 }

@@ -19,6 +19,7 @@ mod lsp;
 mod new;
 mod notifications;
 mod plan;
+mod remote;
 mod render;
 mod retarget;
 mod schema;
@@ -177,6 +178,10 @@ pub fn run() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // With RWF_SERVER set, workflow, task and approval commands go through the API.
+    if let Some(result) = remote::intercept() {
+        return finish(result);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -218,6 +223,11 @@ pub fn run() -> ExitCode {
         Command::Serve(a) => serve::run(a),
         Command::Admin(a) => admin::run(a),
     };
+    finish(result)
+}
+
+/// The exit code of a command's result, with a tool error on stderr.
+fn finish(result: CmdResult) -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),

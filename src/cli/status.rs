@@ -2,6 +2,7 @@
 
 use super::db::{open, workflow_id, Conn, Format};
 use super::{block_on, CmdResult, Outcome};
+use crate::store::{TaskRow, WorkflowRow};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -22,6 +23,22 @@ pub fn run(args: Args) -> CmdResult {
         let wf = store.workflow(id).await?;
         let tasks = store.tasks(id).await?;
         let gates = store.gates(id).await?;
+        print(&wf, &tasks, &gates, args.format)?;
+        Ok(Outcome::Ok)
+    })
+}
+
+/// A gate of the ledger: (task, kind, state, reason, blockers).
+pub(super) type GateRow = (String, String, String, String, serde_json::Value);
+
+/// Prints a workflow's status (also for `remote`, from the API's answer).
+pub(super) fn print(
+    wf: &WorkflowRow,
+    tasks: &[TaskRow],
+    gates: &[GateRow],
+    format: Format,
+) -> Result<(), super::CliError> {
+    {
         let tz: chrono_tz::Tz = wf.target_tz.parse().unwrap_or(chrono_tz::UTC);
         let local = |t: Option<DateTime<Utc>>| {
             t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string())
@@ -33,7 +50,7 @@ pub fn run(args: Args) -> CmdResult {
                 .map(|g| json!({ "gate": g.1, "state": g.2, "reason": g.3, "blockers": g.4 }))
                 .collect()
         };
-        match args.format {
+        match format {
             Format::Json => {
                 let tasks: Vec<_> = tasks
                     .iter()
@@ -61,7 +78,7 @@ pub fn run(args: Args) -> CmdResult {
                     wf.name,
                     local(Some(wf.target_at)).unwrap_or_default()
                 );
-                for t in &tasks {
+                for t in tasks {
                     println!(
                         "  {:<20} {:<12} {:<17} start {:<22} due {:<22} attempts {}",
                         t.key,
@@ -90,6 +107,6 @@ pub fn run(args: Args) -> CmdResult {
                 }
             }
         }
-        Ok(Outcome::Ok)
-    })
+        Ok(())
+    }
 }

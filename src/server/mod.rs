@@ -8,6 +8,7 @@
 mod approvals;
 pub mod auth;
 pub mod authz;
+mod calendar;
 mod endpoint;
 mod feed;
 mod health;
@@ -124,6 +125,13 @@ const EXTRAS: &[openapi::Extra] = &[
         query: &[("after", "replay events after this id (as Last-Event-ID)")],
     },
     openapi::Extra {
+        path: "/calendar/{file}",
+        summary: "An ICS subscription (the secret in the path is the credential)",
+        content_type: "text/calendar",
+        public: true,
+        query: &[],
+    },
+    openapi::Extra {
         path: "/api/v1/notifications/stream",
         summary: "The notifications feed as Server-Sent Events, resumable with Last-Event-ID",
         content_type: "text/event-stream",
@@ -140,6 +148,7 @@ fn api() -> endpoint::Api {
     let api = workflows::routes(api);
     let api = tasks::routes(api);
     let api = approvals::routes(api);
+    let api = calendar::routes(api);
     feed::routes(api)
 }
 
@@ -164,6 +173,7 @@ pub fn app(store: Store, settings: Settings, shutdown: watch::Receiver<bool>) ->
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/workflows/:id/events", get(sse::workflow_events))
         .route("/api/v1/notifications/stream", get(sse::feed_events))
+        .route("/calendar/:file", get(calendar::feed))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), requests))
         .layer(DefaultBodyLimit::max(state.settings.max_body))
@@ -183,7 +193,11 @@ async fn not_found() -> Problem {
 async fn requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
-    let path = request.uri().path().to_string();
+    // A calendar URL's secret is its credential: never logged.
+    let path = match request.uri().path() {
+        p if p.starts_with("/calendar/") => "/calendar/(secret)".to_string(),
+        p => p.to_string(),
+    };
     let response = match tokio::time::timeout(state.settings.timeout, next.run(request)).await {
         Ok(r) => r,
         Err(_) => Problem::new(

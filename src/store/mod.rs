@@ -7,6 +7,7 @@
 //! database.
 
 mod admin;
+mod calendar;
 mod clock;
 pub mod delivery;
 mod edit;
@@ -25,6 +26,7 @@ pub mod worker;
 mod workflows;
 
 pub use admin::url_with_database;
+pub use calendar::CalendarFeed;
 pub use clock::Clock;
 pub use edit::{Built, EditOptions, EditResult, TemplateVersion};
 pub use effects::PgEffectLedger;

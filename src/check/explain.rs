@@ -70,13 +70,14 @@ mod tests {
     /// Every module's codes explain, each in its module's range.
     #[test]
     fn every_module_is_registered() {
-        let ranges: [(&[CodeDoc], u32, u32); 6] = [
+        let ranges: [(&[CodeDoc], u32, u32); 7] = [
             (crate::syntax::CODES, 1, 9),
             (crate::check::CODES, 10, 49),
             (crate::compile::CODES, 50, 69),
             (crate::schedule::CODES, 70, 89),
             (crate::hooks::CODES, 90, 99),
             (crate::config::CODES, 100, 119),
+            (crate::server::CODES, 400, 504),
         ];
         for (codes, low, high) in ranges {
             assert!(!codes.is_empty());

@@ -101,4 +101,5 @@ pub struct RawServer {
     pub viewers: Option<Vec<S<String>>>,
     #[serde(default)]
     pub pushers: Vec<S<String>>,
+    pub proxy_user_header: Option<S<String>>,
 }

@@ -12,6 +12,9 @@ pub struct ServerConfig {
     pub viewers: Option<Vec<String>>,
     /// Scopes that may push templates, besides organization admins.
     pub pushers: Vec<String>,
+    /// Trust this request header as the signed-in person's name (an authenticating reverse proxy's,
+    /// e.g. `X-Forwarded-User`). Off unless set: only for a server reachable through that proxy alone.
+    pub proxy_user_header: Option<String>,
 }
 
 /// A scope a principal can be in: `user:`, `team:`, `org:` (people) or `service:` (service accounts).
@@ -47,8 +50,23 @@ fn scopes(list: &[Spanned<String>], ctx: &mut super::Ctx) -> Vec<String> {
 }
 
 pub(super) fn build(raw: super::raw::RawServer, ctx: &mut super::Ctx) -> ServerConfig {
+    let proxy_user_header = raw.proxy_user_header.as_ref().and_then(|h| {
+        let name = h.get_ref().trim();
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok() && !name.is_empty() {
+            Some(name.to_ascii_lowercase())
+        } else {
+            ctx.error(
+                codes::BAD_HEADER,
+                h.span(),
+                format!("invalid header name `{name}`"),
+                "header names are letters, digits and `-`, e.g. `X-Forwarded-User`",
+            );
+            None
+        }
+    });
     ServerConfig {
         viewers: raw.viewers.as_deref().map(|v| scopes(v, ctx)),
         pushers: scopes(&raw.pushers, ctx),
+        proxy_user_header,
     }
 }

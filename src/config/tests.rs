@@ -43,6 +43,7 @@ fn problems_are_located() {
         ("[delivery]\ninitial_backoff = \"soon\"", &["RWF106 2:19"]),
         ("[server]\nviewers = [\"team:release\", \"legal\"]", &["RWF119 2:28"]),
         ("[server]\npushers = [\"channel:#ops\"]", &["RWF119 2:12"]),
+        ("[server]\nproxy_user_header = \"Bad Name\"", &["RWF114 2:21"]),
         ("[server]\nviewers = [\"service:ci\", \"org:acme\", \"user:vic\"]", &[]),
         // Every problem in the file, not just the first.
         (

@@ -197,6 +197,7 @@ mod tests {
         let roles = ServerConfig {
             viewers: Some(vec!["user:vic".into(), "service:ci".into()]),
             pushers: vec!["service:ci".into()],
+            proxy_user_header: None,
         };
         let rules = Rules {
             directory: &d,

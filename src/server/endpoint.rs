@@ -25,6 +25,10 @@ pub struct Cx {
     principal: Option<Principal>,
     path: HashMap<String, String>,
     query: HashMap<String, String>,
+    /// The request's headers (sessions read the cookie).
+    pub headers: HeaderMap,
+    /// Headers to add to the response (a session's Set-Cookie).
+    out: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderName, axum::http::HeaderValue)>>>,
 }
 
 impl Cx {
@@ -48,6 +52,12 @@ impl Cx {
     }
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
+    }
+    /// Adds a header to the response, whatever its status.
+    pub fn respond_with(&self, name: axum::http::HeaderName, value: axum::http::HeaderValue) {
+        if let Ok(mut out) = self.out.lock() {
+            out.push((name, value));
+        }
     }
 }
 
@@ -177,6 +187,7 @@ impl Api {
         Fut: Future<Output = Result<R, Problem>> + Send + 'static,
     {
         let (status, public) = (op.status, op.public);
+        let safe = op.method == Method::GET;
         let handler = move |State(state): State<AppState>,
                             headers: HeaderMap,
                             uri: Uri,
@@ -188,12 +199,14 @@ impl Api {
                 let principal = if public {
                     None
                 } else {
-                    match auth::principal(&state, &headers).await {
+                    match auth::principal(&state, &headers, safe).await {
                         Ok(p) => p,
                         Err(problem) => return problem.into_response(),
                     }
                 };
                 let actor = principal.as_ref().map(Principal::actor);
+                let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+                let cx_out = out.clone();
                 let result = async {
                     if !public && principal.is_none() {
                         return Err(Problem::unauthenticated(
@@ -218,6 +231,8 @@ impl Api {
                         principal,
                         path: path.map(|p| p.0).unwrap_or_default(),
                         query,
+                        headers,
+                        out: cx_out,
                     };
                     f(cx, body).await
                 }
@@ -226,6 +241,11 @@ impl Api {
                     Ok(r) => (status, axum::Json(r)).into_response(),
                     Err(problem) => problem.into_response(),
                 };
+                if let Ok(mut out) = out.lock() {
+                    for (name, value) in out.drain(..) {
+                        response.headers_mut().append(name, value);
+                    }
+                }
                 if let Some(actor) = actor {
                     response.extensions_mut().insert(LoggedActor(actor));
                 }

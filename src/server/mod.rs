@@ -2,7 +2,7 @@
 //!
 //! Stateless: every request reads Postgres, so any number of servers on one database behave as one.
 //! `endpoint` ties each typed handler to its OpenAPI operation; `auth` says who calls (bearer
-//! tokens), `authz` what they may do; one file per resource (`templates`, `workflows`, `tasks`,
+//! tokens, browser sessions, an opt-in proxy header), `authz` what they may do; one file per resource (`templates`, `workflows`, `tasks`,
 //! `approvals`, `feed`), `sse` for live updates, `problem` for errors with RWF codes.
 
 mod approvals;
@@ -14,6 +14,7 @@ mod feed;
 mod health;
 mod openapi;
 pub mod problem;
+mod session;
 mod sse;
 mod tasks;
 mod templates;
@@ -149,6 +150,7 @@ fn api() -> endpoint::Api {
     let api = tasks::routes(api);
     let api = approvals::routes(api);
     let api = calendar::routes(api);
+    let api = session::routes(api);
     feed::routes(api)
 }
 

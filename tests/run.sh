@@ -2,7 +2,8 @@
 # The whole test suite: formatting, lints, every cargo test (the Postgres tests use DATABASE_URL, else
 # 127.0.0.1:5432, else a throwaway initdb cluster), the shipped templates through `rwf check` and
 # `rwf fmt --check`, the README walkthrough, and the editor tests (TextMate grammar, Vim, LSP client,
-# .vsix packaging; editors/test.sh installs npm packages and, without vim, vim-nox with apt-get).
+# .vsix packaging; editors/test.sh installs npm packages and, without vim, vim-nox with apt-get), and the
+# schema-driven fuzzing of `rwf serve` (schemathesis from PyPI in a venv under target/).
 # Benches are not run here (`cargo bench` runs them, optimised). Last line: one summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,5 @@ step cargo run -q -- check templates stdlib examples --deny-warnings
 step cargo run -q -- check --deny-warnings examples/rwf.toml templates examples/hooked_release.rwf examples/first_release.rwf
 step cargo run -q -- fmt --check templates stdlib examples
 step bash editors/test.sh
+step bash tests/fuzz_api.sh
 echo "tests/run.sh: all $steps steps passed"

@@ -3,7 +3,8 @@
 //! Each module that emits codes exports `pub const CODES: &[CodeDoc]`. To register one, add it to
 //! `SOURCES`. Registered: `syntax` (RWF001–009), `check` (RWF010–049), `compile` (RWF050–069),
 //! `schedule` (RWF070–089), `hooks` (RWF090–099), `config` (RWF100–119, `rwf.toml`),
-//! `check::against_config` (RWF130–133, a template against its `rwf.toml`).
+//! `check::against_config` (RWF130–133, a template against its `rwf.toml`),
+//! `server` (RWF400–504, `rwf serve`).
 
 use crate::diagnostic::CodeDoc;
 
@@ -16,6 +17,7 @@ const SOURCES: &[&[CodeDoc]] = &[
     crate::hooks::CODES,
     crate::config::CODES,
     super::against_config::CODES,
+    crate::server::CODES,
 ];
 
 /// Every documented code, sorted by code.
@@ -71,7 +73,7 @@ mod tests {
     /// Every module's codes explain, each in its module's range.
     #[test]
     fn every_module_is_registered() {
-        let ranges: [(&[CodeDoc], u32, u32); 7] = [
+        let ranges: [(&[CodeDoc], u32, u32); 8] = [
             (crate::syntax::CODES, 1, 9),
             (crate::check::CODES, 10, 49),
             (crate::compile::CODES, 50, 69),
@@ -79,6 +81,7 @@ mod tests {
             (crate::hooks::CODES, 90, 99),
             (crate::config::CODES, 100, 119),
             (super::super::against_config::CODES, 130, 139),
+            (crate::server::CODES, 400, 504),
         ];
         for (codes, low, high) in ranges {
             assert!(!codes.is_empty());

@@ -3,17 +3,15 @@
 //! shared diff-apply path of `rwf retarget`, `rwf task set` and `rwf dep`.
 
 use super::db::{actor, open, workflow_id, Conn};
-use super::render::brief;
 use super::{block_on, CliError, CmdResult, Outcome};
-use crate::compile::{self, Inputs};
-use crate::engine::edit_plan::{fixed_times, EditPlan};
+use crate::engine::edit_plan::EditPlan;
 use crate::engine::Snapshot;
-use crate::schedule::{self, Plan};
+use crate::ops::rebind;
+use crate::schedule::Plan;
 use crate::spec::WorkflowSpec;
 use crate::store::{Built, EditOptions, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::Path;
 use uuid::Uuid;
 
@@ -77,34 +75,7 @@ impl EditTarget {
 
 /// The new spec's plan: resolved at its own target, tasks that ran keeping their times.
 pub(crate) fn resolve_for(spec: &WorkflowSpec, snapshot: &Snapshot) -> Result<Plan, String> {
-    let target =
-        schedule::target_of(spec).map_err(|d| format!("no release target: {}", brief(&d)))?;
-    schedule::resolve(spec, &target, &fixed_times(snapshot))
-        .map_err(|d| format!("the schedule does not resolve: {}", brief(&d)))
-}
-
-/// Binds `template` with the workflow's current bindings (as bound values), overridden by `sets`.
-fn rebind(
-    template: &WorkflowSpec,
-    current: &WorkflowSpec,
-    sets: &BTreeMap<String, String>,
-) -> Result<WorkflowSpec, String> {
-    let mut template = template.clone();
-    for (k, v) in &current.bindings {
-        let declared = template.params.iter().any(|p| &p.name == k);
-        if declared && !v.is_null() && !sets.contains_key(k) {
-            template.bindings.insert(k.clone(), v.clone());
-        }
-    }
-    compile::bind(
-        &template,
-        &Inputs {
-            sets: sets.clone(),
-            release: None,
-            tz: None,
-        },
-    )
-    .map_err(|d| format!("cannot bind the new spec: {}", brief(&d)))
+    crate::ops::resolve_for(spec, snapshot)
 }
 
 /// Compiles a template file, or loads a stored `key@version`.

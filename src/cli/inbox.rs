@@ -3,8 +3,6 @@
 
 use super::db::{open, Conn, Format};
 use super::{block_on, CmdResult, Outcome};
-use crate::config::Directory;
-use crate::engine::action::parse_scope;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,57 +19,18 @@ pub struct Args {
     conn: Conn,
 }
 
-/// Whether `person` may act on an item addressed to `who` (`user:ann`, `team:legal`, ...). Without a
-/// people directory a team or organization is shown rather than hidden; with one, only to its members.
-fn may_act(person: &str, who: &str, directory: &Directory) -> bool {
-    match parse_scope(who) {
-        Some(scope) => directory
-            .membership(person, &scope)
-            .unwrap_or(is_empty(directory)),
-        None => true,
-    }
-}
-
-fn is_empty(directory: &Directory) -> bool {
-    directory.users.is_empty() && directory.teams.is_empty() && directory.org_admins.is_empty()
-}
-
-/// For an approval: the scopes of `who` when none of them resolves to a person the directory lists
-/// (nobody could decide it); empty when someone can, or when there is no directory to ask.
-fn nobody_can_decide(who: &[String], directory: &Directory) -> Vec<String> {
-    if is_empty(directory) {
-        return Vec::new();
-    }
-    let someone = who.iter().any(|w| match parse_scope(w) {
-        Some(crate::spec::Scope::User(_)) | None => true,
-        Some(crate::spec::Scope::Team(t)) => !directory.team_members(&t).is_empty(),
-        Some(crate::spec::Scope::Organization(_)) => !directory.org_admins.is_empty(),
-        Some(crate::spec::Scope::Channel(_)) => false,
-    });
-    if someone {
-        Vec::new()
-    } else {
-        who.to_vec()
-    }
-}
-
 pub fn run(args: Args) -> CmdResult {
     block_on(async move {
         let directory = super::db::load_config(args.config.as_deref())?.directory;
         let store = open(&args.conn).await?;
         let mut items = store.inbox().await?;
         if let Some(person) = &args.actor {
-            let me = person.trim_start_matches("user:");
-            items.retain(|i| {
-                let addressed =
-                    i.who.is_empty() || i.who.iter().any(|w| may_act(me, w, &directory));
-                addressed && !i.voted.iter().any(|v| v == me)
-            });
+            items = crate::ops::inbox_for(items, person, &directory);
         }
         // An approval nobody in the directory can decide is not work anyone can pick up: it is
         // reported apart (stderr), with what to fix, instead of listed as waiting for someone.
         let (stuck, items): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| {
-            i.kind == "approval" && !nobody_can_decide(&i.who, &directory).is_empty()
+            i.kind == "approval" && crate::ops::nobody_can_decide(&i.who, &directory)
         });
         for i in &stuck {
             eprintln!(
@@ -84,13 +43,24 @@ pub fn run(args: Args) -> CmdResult {
                 if i.who.len() == 1 { "s" } else { "" }
             );
         }
-        match args.format {
+        print(&items, args.format)?;
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Prints inbox items (also for `remote`, from the API's answer).
+pub(super) fn print(
+    items: &[crate::store::InboxItem],
+    format: Format,
+) -> Result<(), super::CliError> {
+    {
+        match format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&items)?),
             Format::Text => {
                 if items.is_empty() {
                     eprintln!("nothing waiting");
                 }
-                for i in &items {
+                for i in items {
                     let extra = match i.kind.as_str() {
                         "approval" => format!(
                             "approvers {} quorum {} voted [{}]{}",
@@ -116,6 +86,6 @@ pub fn run(args: Args) -> CmdResult {
                 }
             }
         }
-        Ok(Outcome::Ok)
-    })
+        Ok(())
+    }
 }

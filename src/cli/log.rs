@@ -23,7 +23,11 @@ pub struct Args {
     conn: Conn,
 }
 
-fn print(e: &EventRow, format: Format, tz: chrono_tz::Tz) -> Result<(), super::CliError> {
+pub(super) fn print(
+    e: &EventRow,
+    format: Format,
+    tz: chrono_tz::Tz,
+) -> Result<(), super::CliError> {
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string(e)?)?,

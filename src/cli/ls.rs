@@ -29,15 +29,28 @@ pub fn run(args: Args) -> CmdResult {
         } else {
             Vec::new()
         };
-        let stuck_in = |id: uuid::Uuid| -> Vec<String> {
-            stuck
-                .iter()
-                .filter(|s| s.0 == id)
-                .map(|s| format!("{} ({})", s.1, s.2))
-                .collect()
-        };
-        match args.format {
-            Format::Json if args.stuck => {
+        print(&rows, &stuck, args.format)?;
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Prints workflows with the stuck tasks of each (`ls --stuck`; also for `remote`, from the API's
+/// answer, without stuck tasks).
+pub(super) fn print(
+    rows: &[crate::store::WorkflowRow],
+    stuck: &[(uuid::Uuid, String, String)],
+    format: Format,
+) -> Result<(), super::CliError> {
+    let stuck_in = |id: uuid::Uuid| -> Vec<String> {
+        stuck
+            .iter()
+            .filter(|s| s.0 == id)
+            .map(|s| format!("{} ({})", s.1, s.2))
+            .collect()
+    };
+    {
+        match format {
+            Format::Json if !stuck.is_empty() => {
                 let rows: Vec<serde_json::Value> = rows
                     .iter()
                     .map(|w| {
@@ -54,7 +67,7 @@ pub fn run(args: Args) -> CmdResult {
             }
             Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
             Format::Text => {
-                for w in &rows {
+                for w in rows {
                     let tz: chrono_tz::Tz = w.target_tz.parse().unwrap_or(chrono_tz::UTC);
                     println!(
                         "{}  {:<9}  {}  {} v{}  release {}",
@@ -72,6 +85,6 @@ pub fn run(args: Args) -> CmdResult {
                 }
             }
         }
-        Ok(Outcome::Ok)
-    })
+        Ok(())
+    }
 }

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand. The only module that prints.
 
+mod admin;
 mod bench;
 mod check;
 mod compile;
@@ -20,9 +21,11 @@ mod notifications;
 mod plan;
 mod plan_actual;
 mod recover;
+mod remote;
 mod render;
 mod retarget;
 mod schema;
+mod serve;
 mod simulate;
 mod status;
 mod task;
@@ -110,6 +113,10 @@ enum Command {
     Lsp(lsp::Args),
     /// Benchmarks
     Bench(bench::Args),
+    /// The authenticated HTTP API
+    Serve(serve::Args),
+    /// Administration: API tokens
+    Admin(admin::Args),
 }
 
 /// What a command reports back: success, or findings (exit 1). Tool errors are `Err` (exit 2).
@@ -177,6 +184,10 @@ pub fn run() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // With RWF_SERVER set, workflow, task and approval commands go through the API.
+    if let Some(result) = remote::intercept() {
+        return finish(result);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -217,7 +228,14 @@ pub fn run() -> ExitCode {
         Command::Dep(a) => dep::run(a),
         Command::Lsp(a) => lsp::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Admin(a) => admin::run(a),
     };
+    finish(result)
+}
+
+/// The exit code of a command's result, with a tool error on stderr.
+fn finish(result: CmdResult) -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),

@@ -4,9 +4,9 @@
 use super::db::{actor, open, Conn};
 use super::render::brief;
 use super::{block_on, CliError, CmdResult, Outcome};
-use crate::compile::{self, Inputs};
+use crate::compile::Inputs;
+use crate::ops::InstantiateError;
 use crate::store::{NewWorkflow, StoreError};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -42,14 +42,11 @@ pub fn run(args: Args) -> CmdResult {
         release: args.release.clone(),
         tz: args.tz.clone(),
     };
-    let bound = compile::bind(&template, &inputs).map_err(|d| {
-        CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
-            .help("give every required param with --set, and --release/--tz")
+    let (bound, plan) = crate::ops::instantiate(&template, &inputs).map_err(|e| match e {
+        InstantiateError::Bind(d) => CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
+            .help("give every required param with --set, and --release/--tz"),
+        other => CliError::new(other.to_string()),
     })?;
-    let target = crate::schedule::target_of(&bound)
-        .map_err(|d| CliError::new(format!("no release target:\n  {}", brief(&d))))?;
-    let plan = crate::schedule::resolve(&bound, &target, &BTreeMap::new())
-        .map_err(|d| CliError::new(format!("the schedule does not resolve:\n  {}", brief(&d))))?;
     let who = actor(&args.actor);
     block_on(async move {
         let store = open(&args.conn).await?;

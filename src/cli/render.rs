@@ -207,18 +207,7 @@ impl miette::Diagnostic for Report<'_> {
 /// Diagnostics in one line each (`CODE message (file)`), for an error message that points elsewhere
 /// (`rwf check`) for the full report.
 pub(crate) fn brief(diags: &[Diagnostic]) -> String {
-    diags
-        .iter()
-        .map(|d| {
-            let file = d
-                .file
-                .as_deref()
-                .map(|f| format!(" ({f})"))
-                .unwrap_or_default();
-            format!("{} {}{file}", d.code, d.message)
-        })
-        .collect::<Vec<_>>()
-        .join("\n  ")
+    crate::ops::brief(diags)
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! `rwf retarget WF --release DATE [--tz TZ] [--yes]`: move the release date. Shows which due dates move
 //! (tasks that ran and pinned tasks stay), and commits with CAS only with `--yes`.
 
-use super::edit::{resolve_for, EditTarget};
+use super::edit::EditTarget;
 use super::{block_on, CmdResult};
-use crate::spec::TzRef;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,22 +25,7 @@ pub fn run(args: Args) -> CmdResult {
         let result = args
             .target
             .edit("workflow_retargeted", !args.yes, true, move |snapshot| {
-                let mut spec = (*snapshot.spec).clone();
-                spec.bindings.insert(
-                    spec.target.param.clone(),
-                    serde_json::Value::String(release),
-                );
-                if let Some(tz) = tz {
-                    match &spec.target.timezone {
-                        TzRef::Param(p) => {
-                            spec.bindings
-                                .insert(p.clone(), serde_json::Value::String(tz));
-                        }
-                        TzRef::Literal(_) => spec.target.timezone = TzRef::Literal(tz),
-                    }
-                }
-                let plan = resolve_for(&spec, snapshot)?;
-                Ok((spec, plan))
+                crate::ops::retarget(snapshot, release, tz)
             })
             .await;
         if result.is_ok() && !args.yes {

@@ -3,6 +3,7 @@
 
 use super::db::{open, workflow_id, Conn, Format};
 use super::{block_on, CmdResult, Outcome};
+use crate::store::{TaskRow, WorkflowRow};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -23,34 +24,58 @@ pub fn run(args: Args) -> CmdResult {
         let wf = store.workflow(id).await?;
         let tasks = store.tasks(id).await?;
         let spec = store.workflow_spec(id).await?;
-        let now = Utc::now();
-        let assignee = |key: &str| -> Option<String> {
-            match spec.task(key).map(|t| &t.step) {
-                Some(crate::spec::Step::Manual {
-                    assignee: Some(scope),
-                    ..
-                }) => Some(crate::engine::action::scope_str(scope)),
-                _ => None,
-            }
+        let gates = store.gates(id).await?;
+        let no_worker = if wf.status == "active" {
+            store.no_worker_warning().await?
+        } else {
+            None
         };
+        let extras = Extras {
+            assignees: crate::ops::assignees(&spec),
+            no_worker,
+            now: Utc::now(),
+        };
+        print(&wf, &tasks, &gates, &extras, args.format)?;
+        Ok(Outcome::Ok)
+    })
+}
+
+/// A gate of the ledger: (task, kind, state, reason, blockers).
+pub(super) type GateRow = (String, String, String, String, serde_json::Value);
+
+/// What `status` shows beyond the rows: each manual task's assignee (by task key), why no worker
+/// seems to run, and the instant overdue is judged at.
+pub(super) struct Extras {
+    pub assignees: std::collections::HashMap<String, String>,
+    pub no_worker: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+/// Prints a workflow's status (also for `remote`, from the API's answer).
+pub(super) fn print(
+    wf: &WorkflowRow,
+    tasks: &[TaskRow],
+    gates: &[GateRow],
+    extras: &Extras,
+    format: Format,
+) -> Result<(), super::CliError> {
+    {
+        let assignee = |key: &str| extras.assignees.get(key).cloned();
+        let no_worker = &extras.no_worker;
         let terminal =
             |status: &str| matches!(status, "succeeded" | "failed" | "skipped" | "cancelled");
         // Overdue: not ended, and its due time has passed.
-        let overdue = |t: &crate::store::TaskRow| {
-            wf.status == "active" && !terminal(&t.status) && t.planned_due.is_some_and(|d| d < now)
+        let overdue = |t: &TaskRow| {
+            wf.status == "active"
+                && !terminal(&t.status)
+                && t.planned_due.is_some_and(|d| d < extras.now)
         };
         let done = tasks
             .iter()
             .filter(|t| matches!(t.status.as_str(), "succeeded" | "skipped"))
             .count();
         let late = tasks.iter().filter(|t| overdue(t)).count();
-        let gates = store.gates(id).await?;
         let tz: chrono_tz::Tz = wf.target_tz.parse().unwrap_or(chrono_tz::UTC);
-        let no_worker = if wf.status == "active" {
-            store.no_worker_warning().await?
-        } else {
-            None
-        };
         let rfc3339 = |t: Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&tz).to_rfc3339());
         let local = |t: Option<DateTime<Utc>>| {
             t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string())
@@ -62,7 +87,7 @@ pub fn run(args: Args) -> CmdResult {
                 .map(|g| json!({ "gate": g.1, "state": g.2, "reason": g.3, "blockers": g.4 }))
                 .collect()
         };
-        match args.format {
+        match format {
             Format::Json => {
                 let tasks: Vec<_> = tasks
                     .iter()
@@ -114,7 +139,7 @@ pub fn run(args: Args) -> CmdResult {
                     );
                 }
                 let dash = |t: Option<String>| t.unwrap_or_else(|| "-".into());
-                for t in &tasks {
+                for t in tasks {
                     let mut extra = String::new();
                     if t.actual_start.is_some() || t.actual_end.is_some() {
                         extra.push_str(&format!(
@@ -157,6 +182,6 @@ pub fn run(args: Args) -> CmdResult {
                 }
             }
         }
-        Ok(Outcome::Ok)
-    })
+        Ok(())
+    }
 }

@@ -18,6 +18,7 @@ pub const NOT_FOUND: &str = "RWF112";
 pub const RESERVED_AGENT: &str = "RWF113";
 pub const BAD_HEADER: &str = "RWF114";
 pub const EMPTY_VALUE: &str = "RWF115";
+pub const BAD_SCOPE: &str = "RWF119";
 
 const fn doc(
     code: &'static str,
@@ -102,4 +103,8 @@ pub const CODES: &[CodeDoc] = &[
         "A required string (a program, an agent name) is empty.",
         "An empty program cannot be run.",
         "[agents.writer]\nkind = \"command\"\nprogram = \"\""),
+    doc(BAD_SCOPE, Severity::Error, "config-bad-scope",
+        "A `[server]` role names something that is not a scope of people or services.",
+        "`rwf serve` grants roles to `user:`, `team:`, `org:` and `service:` scopes only; anything else would grant nothing.",
+        "[server]\nviewers = [\"legal\"]"),
 ];

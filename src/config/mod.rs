@@ -10,6 +10,7 @@ mod directory;
 mod duration;
 mod raw;
 mod registry;
+mod server;
 mod sinks;
 
 pub use agents::AgentConfig;
@@ -17,6 +18,7 @@ pub use codes::CODES;
 pub use directory::{Directory, Team, User};
 pub use duration::parse_duration;
 pub use registry::AgentRegistry;
+pub use server::{is_principal_scope, ServerConfig};
 pub use sinks::{SinkConfig, SinkTarget};
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -38,6 +40,8 @@ pub struct Config {
     pub sinks: Vec<SinkConfig>,
     pub directory: Directory,
     pub delivery: DeliveryPolicy,
+    /// `[server]`: roles of `rwf serve`.
+    pub server: ServerConfig,
 }
 
 /// What loading gave: the config when there are no errors, and every diagnostic (warnings too).
@@ -299,6 +303,7 @@ fn build(raw: raw::RawConfig, base_dir: &Path, ctx: &mut Ctx) -> Config {
         .collect();
     let directory = directory::build(raw.directory.unwrap_or_default(), ctx);
     let delivery = sinks::delivery(raw.delivery.unwrap_or_default(), ctx);
+    let server = server::build(raw.server.unwrap_or_default(), ctx);
     Config {
         path: None,
         base_dir: base_dir.to_path_buf(),
@@ -306,6 +311,7 @@ fn build(raw: raw::RawConfig, base_dir: &Path, ctx: &mut Ctx) -> Config {
         sinks,
         directory,
         delivery,
+        server,
     }
 }
 

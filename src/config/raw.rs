@@ -17,6 +17,8 @@ pub struct RawConfig {
     pub directory: Option<RawDirectory>,
     #[serde(default)]
     pub delivery: Option<RawDelivery>,
+    #[serde(default)]
+    pub server: Option<RawServer>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,4 +93,13 @@ pub struct RawDelivery {
     pub initial_backoff: Option<S<String>>,
     pub max_backoff: Option<S<String>>,
     pub max_age: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub viewers: Option<Vec<S<String>>>,
+    #[serde(default)]
+    pub pushers: Vec<S<String>>,
+    pub proxy_user_header: Option<S<String>>,
 }

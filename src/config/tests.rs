@@ -41,6 +41,10 @@ fn problems_are_located() {
         ("[[sinks]]\nkind = \"pager\"", &["RWF103 2:8"]),
         ("[[sinks]]\nkind = \"command\"\nurl = \"http://h\"", &["RWF105 3:7", "RWF104 1:1"]),
         ("[delivery]\ninitial_backoff = \"soon\"", &["RWF106 2:19"]),
+        ("[server]\nviewers = [\"team:release\", \"legal\"]", &["RWF119 2:28"]),
+        ("[server]\npushers = [\"channel:#ops\"]", &["RWF119 2:12"]),
+        ("[server]\nproxy_user_header = \"Bad Name\"", &["RWF114 2:21"]),
+        ("[server]\nviewers = [\"service:ci\", \"org:acme\", \"user:vic\"]", &[]),
         // Every problem in the file, not just the first.
         (
             "[agents.a]\nkind = \"command\"\nprogram = \"x\"\ntimeout = \"x\"\n[agents.b]\nkind = \"http\"\nurl = \"ftp://h\"",

@@ -235,6 +235,7 @@ async fn write(
         actor: options.actor,
         holder: "",
         lease: chrono::Duration::zero(),
+        via: None,
     };
     snapshot::persist(tx, locked, &edit.after, &decision, false, now, &writer).await?;
     super::events::append(

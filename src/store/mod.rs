@@ -7,6 +7,7 @@
 //! database.
 
 mod admin;
+mod calendar;
 mod clock;
 mod deliveries;
 pub mod delivery;
@@ -14,6 +15,7 @@ mod edit;
 mod effects;
 mod error;
 mod events;
+mod feed;
 mod glue;
 mod heartbeat;
 mod hook_host;
@@ -22,19 +24,23 @@ mod inbox;
 mod recover;
 pub mod snapshot;
 mod templates;
+mod tokens;
 pub mod worker;
 mod workflows;
 
 pub use admin::url_with_database;
+pub use calendar::CalendarFeed;
 pub use clock::Clock;
 pub use deliveries::DeliveryRow;
 pub use edit::{Built, EditOptions, EditResult, TemplateVersion};
 pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};
 pub use events::{EventRow, Follower, NotificationRow};
+pub use feed::{Change, ChangeListener, FeedCursor};
 pub use heartbeat::STALE_AFTER;
 pub use hook_host::{HookProvider, RhaiHooks};
 pub use inbox::InboxItem;
+pub use tokens::{token_hash, Authenticated, PrincipalKind, TokenRow};
 pub use workflows::{LifecycleVerb, NewWorkflow, TaskRow, WorkflowRow};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -58,6 +64,8 @@ pub struct Store {
     clock: Clock,
     /// Who is in which approver scope (rwf.toml's people directory); empty by default.
     directory: Arc<dyn crate::engine::Membership + Send + Sync>,
+    /// The surface people act through, recorded with their decisions (see `with_via`).
+    via: Option<&'static str>,
 }
 
 pub(crate) type Tx<'a> = Transaction<'a, Postgres>;
@@ -82,6 +90,7 @@ impl Store {
             pool,
             clock: Clock::Database,
             directory: Arc::new(crate::engine::StaticDirectory::default()),
+            via: None,
         })
     }
 
@@ -97,6 +106,13 @@ impl Store {
         directory: impl crate::engine::Membership + Send + Sync + 'static,
     ) -> Store {
         self.directory = Arc::new(directory);
+        self
+    }
+
+    /// Records every human action taken through this handle as made `via` a surface: `admin` (the
+    /// CLI's direct database path) or `api` (`rwf serve`, after authentication).
+    pub fn with_via(mut self, via: &'static str) -> Store {
+        self.via = Some(via);
         self
     }
 
@@ -122,6 +138,12 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows)
+    }
+
+    /// One round trip to the database (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     pub(crate) async fn begin(&self) -> Result<Tx<'static>> {

@@ -35,6 +35,9 @@ pub struct Writer<'a> {
     /// The worker that will run dispatches (their lease holder).
     pub holder: &'a str,
     pub lease: Duration,
+    /// The surface a person acted through (`admin`: the CLI on the database; `api`: `rwf serve`),
+    /// written into each event's data next to the actor. `None` for the engine's own writes.
+    pub via: Option<&'a str>,
 }
 
 fn status_of(s: &str) -> Result<TaskStatus> {
@@ -479,7 +482,10 @@ pub async fn persist(
         let mut tasks = Vec::new();
         let mut datas = Vec::new();
         for action in &decision.actions {
-            let (kind, data) = event_of(action);
+            let (kind, mut data) = event_of(action);
+            if let (Some(via), Some(map)) = (writer.via, data.as_object_mut()) {
+                map.insert("via".into(), Value::String(via.to_string()));
+            }
             kinds.push(kind.to_string());
             tasks.push(action.task().map(str::to_string));
             datas.push(data);

@@ -156,6 +156,7 @@ impl Worker {
             actor: WORKER_ACTOR,
             holder: &self.config.id,
             lease: lease_of(self.config.lease),
+            via: None,
         }
     }
 
@@ -821,6 +822,7 @@ where
         actor,
         holder: "",
         lease: chrono::Duration::zero(),
+        via: store.via,
     };
     let dispatches =
         snapshot::persist(&mut tx, &locked, &after, &decision, false, now, &writer).await?;
@@ -834,7 +836,11 @@ where
         .await?;
     }
     if let Some(kind) = event {
-        super::events::append(&mut tx, id, now, actor, kind, None, serde_json::json!({})).await?;
+        let data = match store.via {
+            Some(via) => serde_json::json!({ "via": via }),
+            None => serde_json::json!({}),
+        };
+        super::events::append(&mut tx, id, now, actor, kind, None, data).await?;
     }
     super::notify_wake(&mut tx, id).await?;
     tx.commit().await?;

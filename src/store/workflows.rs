@@ -165,6 +165,15 @@ impl Store {
     /// Stores the template version (refusing a changed spec) and inserts the workflow as a draft with
     /// its tasks and dependency edges, all in one transaction.
     pub async fn create_workflow(&self, new: NewWorkflow<'_>) -> Result<Uuid> {
+        self.create_owned_workflow(new, None).await
+    }
+
+    /// `create_workflow`, recording in the same transaction the scope that operates it over the API.
+    pub async fn create_owned_workflow(
+        &self,
+        new: NewWorkflow<'_>,
+        owner: Option<&str>,
+    ) -> Result<Uuid> {
         let mut tx = self.begin().await?;
         let now = self.clock.now(&mut tx).await?;
         let template_hash = put_template_tx(&mut tx, new.template).await?;
@@ -225,6 +234,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         insert_dependencies(&mut tx, id, spec).await?;
+        if let Some(owner) = owner {
+            sqlx::query("INSERT INTO rwf.workflow_owners (workflow_id, owner) VALUES ($1, $2)")
+                .bind(id)
+                .bind(owner)
+                .execute(&mut *tx)
+                .await?;
+        }
         append(
             &mut tx,
             id,

@@ -3,6 +3,7 @@
 
 use super::View;
 use crate::schedule::local::offset_seconds;
+use crate::spec::TaskSpec;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 use std::collections::BTreeSet;
@@ -124,6 +125,17 @@ fn stamp(t: DateTime<Utc>, tz: Tz) -> String {
 
 /// The plan as an iCalendar file. `DTSTAMP` is today (midnight UTC) so output is reproducible.
 pub fn ics(v: &View<'_>) -> String {
+    calendar(&v.spec.name, std::slice::from_ref(v), v.today, &|_, _| true)
+}
+
+/// Several plans in one iCalendar file named `name` (a person's tasks across releases), keeping the
+/// tasks `keep` accepts.
+pub fn calendar(
+    name: &str,
+    views: &[View<'_>],
+    today: NaiveDate,
+    keep: &dyn Fn(&View<'_>, &TaskSpec) -> bool,
+) -> String {
     let mut out = String::new();
     for l in [
         "BEGIN:VCALENDAR",
@@ -134,14 +146,19 @@ pub fn ics(v: &View<'_>) -> String {
     ] {
         fold(&mut out, l);
     }
-    fold(&mut out, &format!("X-WR-CALNAME:{}", escape(&v.spec.name)));
+    fold(&mut out, &format!("X-WR-CALNAME:{}", escape(name)));
     let mut zones: BTreeSet<&str> = BTreeSet::new();
-    let (mut y0, mut y1) = (v.plan.target.instant.year(), v.plan.target.instant.year());
-    for t in &v.plan.tasks {
-        if let Some(x) = t.times {
-            zones.insert(t.tz.name());
-            y0 = y0.min(x.start.year());
-            y1 = y1.max(x.end.year());
+    let year = views
+        .first()
+        .map_or(today.year(), |v| v.plan.target.instant.year());
+    let (mut y0, mut y1) = (year, year);
+    for v in views {
+        for t in &v.plan.tasks {
+            if let Some(x) = t.times {
+                zones.insert(t.tz.name());
+                y0 = y0.min(x.start.year());
+                y1 = y1.max(x.end.year());
+            }
         }
     }
     for z in &zones {
@@ -149,30 +166,46 @@ pub fn ics(v: &View<'_>) -> String {
             out.push_str(&vtimezone(tz, y0 - 1, y1 + 1));
         }
     }
-    let dtstamp = NaiveDate::and_hms_opt(&v.today, 0, 0, 0)
+    let dtstamp = NaiveDate::and_hms_opt(&today, 0, 0, 0)
         .map(|d| d.format("%Y%m%dT%H%M%SZ").to_string())
         .unwrap_or_default();
+    for v in views {
+        events(&mut out, v, &dtstamp, keep);
+    }
+    fold(&mut out, "END:VCALENDAR");
+    out
+}
+
+/// The VEVENTs of one plan's kept tasks that have times.
+fn events(
+    out: &mut String,
+    v: &View<'_>,
+    dtstamp: &str,
+    keep: &dyn Fn(&View<'_>, &TaskSpec) -> bool,
+) {
     let instance = instance_id(v);
     for (i, t) in v.spec.tasks.iter().enumerate() {
-        let r = &v.plan.tasks[i];
+        let Some(r) = v.plan.tasks.get(i) else {
+            continue;
+        };
         let Some(x) = r.times else { continue };
-        fold(&mut out, "BEGIN:VEVENT");
+        if !keep(v, t) {
+            continue;
+        }
+        fold(out, "BEGIN:VEVENT");
+        fold(out, &format!("UID:{}.{}.{instance}@rwf", v.spec.key, t.key));
+        fold(out, &format!("DTSTAMP:{dtstamp}"));
         fold(
-            &mut out,
-            &format!("UID:{}.{}.{instance}@rwf", v.spec.key, t.key),
-        );
-        fold(&mut out, &format!("DTSTAMP:{dtstamp}"));
-        fold(
-            &mut out,
+            out,
             &format!("DTSTART;TZID={}:{}", r.tz.name(), stamp(x.start, r.tz)),
         );
         if x.end > x.start {
             fold(
-                &mut out,
+                out,
                 &format!("DTEND;TZID={}:{}", r.tz.name(), stamp(x.end, r.tz)),
             );
         }
-        fold(&mut out, &format!("SUMMARY:{}", escape(&t.title)));
+        fold(out, &format!("SUMMARY:{}", escape(&t.title)));
         let mut desc = format!("{} `{}`", t.step.kind().as_str(), t.key);
         let deps = super::depends_on(v.spec, i);
         if !deps.is_empty() {
@@ -181,17 +214,12 @@ pub fn ics(v: &View<'_>) -> String {
         if v.is_critical(&t.key) {
             desc.push_str("\non the critical path");
         }
-        fold(&mut out, &format!("DESCRIPTION:{}", escape(&desc)));
+        fold(out, &format!("DESCRIPTION:{}", escape(&desc)));
         if let Some(p) = &t.phase {
-            fold(
-                &mut out,
-                &format!("CATEGORIES:{}", escape(&v.phase_title(p))),
-            );
+            fold(out, &format!("CATEGORIES:{}", escape(&v.phase_title(p))));
         }
-        fold(&mut out, "END:VEVENT");
+        fold(out, "END:VEVENT");
     }
-    fold(&mut out, "END:VCALENDAR");
-    out
 }
 
 /// Identifies the release instance apart from its date: a hash of the bindings other than the release

@@ -7,7 +7,7 @@ mod svg;
 mod text;
 
 pub use gantt::gantt;
-pub use ics::{ics, vtimezone};
+pub use ics::{calendar, ics, vtimezone};
 pub use svg::svg;
 pub use text::{csv, json, mermaid, shifts_table, table};
 

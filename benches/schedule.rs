@@ -53,6 +53,8 @@ fn spec(n: usize) -> WorkflowSpec {
                 schedule: Some(Schedule::Relative {
                     anchor,
                     offsets,
+                    align: vec![],
+                    then: vec![],
                     time_of_day: (i % 3 == 0)
                         .then(|| chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap()),
                     timezone: (i % 5 == 0).then(|| zones[i % zones.len()].to_string()),

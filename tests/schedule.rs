@@ -25,6 +25,8 @@ fn rel(anchor: Anchor, offsets: &str, at: Option<&str>, tz: Option<&str>) -> Opt
     Some(Schedule::Relative {
         anchor,
         offsets: spans(offsets),
+        align: vec![],
+        then: vec![],
         time_of_day: at.map(|t| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
         timezone: tz.map(str::to_string),
     })

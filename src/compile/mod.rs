@@ -1,6 +1,7 @@
 //! Compile: AST → canonical `WorkflowSpec` (stdlib and local imports, policy precedence, calendars,
 //! hook files), and bind params/release into an instance spec. Pure: files come through `ModuleLoader`.
 
+mod align;
 mod bind;
 mod codes;
 mod loader;

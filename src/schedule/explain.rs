@@ -197,8 +197,10 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
                 instant.format("%Y-%m-%dT%H:%MZ"),
                 if what == "release" {
                     "the release instant"
-                } else {
+                } else if what.contains('.') {
                     "that task's time"
+                } else {
+                    "the param's value"
                 },
                 fmt(local)
             ),
@@ -248,6 +250,15 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
             }
             (s, Where::None)
         }
+        TraceStep::Align { align, from, to } => (
+            format!(
+                "align {} it: {} → {}",
+                super::align::words(*align),
+                fmt(from),
+                fmt(to)
+            ),
+            Where::None,
+        ),
         TraceStep::TimeOfDay { time, local } => (
             format!("at {}: {}", time.format("%H:%M"), fmt(local)),
             Where::None,

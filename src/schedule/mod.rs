@@ -16,6 +16,7 @@
 // `Diagnostic` is the crate-wide error value (168 bytes); boxing it here would leak into every caller.
 #![allow(clippy::result_large_err)]
 
+mod align;
 mod calendar;
 mod cascade;
 mod codes;
@@ -24,10 +25,12 @@ mod explain;
 mod instant;
 mod lint;
 mod local;
+mod param_anchor;
 pub mod render;
 mod resolve;
 mod trace;
 
+pub use align::{align, week_start};
 pub use calendar::{Calendar, OutOfRange, Skipped};
 pub use cascade::{cascade, diff_plans, Shift};
 pub use codes::*;
@@ -36,6 +39,7 @@ pub use explain::{explain, Explanation};
 pub use instant::{parse_instant, InstantError};
 pub use lint::{human as lint_human, lint};
 pub use local::{to_utc, LocalFix};
+pub use param_anchor::{instant_of as param_instant, param_value};
 pub use trace::TraceStep;
 
 use crate::diagnostic::Diagnostic;
@@ -202,6 +206,7 @@ pub fn resolve_schedule(
     let ctx = resolve::Ctx {
         target: &plan.target,
         calendar: resolve::calendar_of(spec),
+        spec,
     };
     let lookup = |key: &str| -> Option<resolve::AnchorTimes> {
         let t = plan.task(key)?;

@@ -7,7 +7,7 @@ use super::local::{to_utc, LocalFix};
 use super::trace::TraceStep;
 use super::{Plan, ResolvedTask, Target, Times};
 use crate::diagnostic::Diagnostic;
-use crate::spec::{Anchor, AnchorPoint, Schedule, Span, Unit, WorkflowSpec};
+use crate::spec::{Align, Anchor, AnchorPoint, Period, Schedule, Span, Unit, WorkflowSpec};
 use chrono::{DateTime, Duration, Months, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
@@ -66,6 +66,8 @@ pub enum AnchorTimes {
 pub struct Ctx<'a> {
     pub target: &'a Target,
     pub calendar: Result<Calendar<'a>, Diagnostic>,
+    /// For `date`/`datetime` param anchors: their bindings and defaults.
+    pub spec: &'a WorkflowSpec,
 }
 
 /// What a schedule evaluated to.
@@ -93,12 +95,18 @@ pub fn eval_schedule(
         Schedule::Relative {
             anchor,
             offsets,
+            align,
+            then,
             time_of_day,
             timezone,
         } => {
             let tz = zone(ctx, timezone.as_deref(), owner)?;
             let (instant, what) = match anchor {
                 Anchor::Release => (ctx.target.instant, "release".to_string()),
+                Anchor::Param { param } => (
+                    super::param_anchor::instant(ctx.spec, param, tz, ctx.target.tz, owner)?,
+                    param.clone(),
+                ),
                 Anchor::Task { task, point } => {
                     let what = format!("{task}.{}", point_name(*point));
                     match lookup(task) {
@@ -136,6 +144,12 @@ pub fn eval_schedule(
                 local: instant.with_timezone(&tz).naive_local(),
             });
             for span in offsets {
+                cursor = apply(ctx, tz, cursor, *span, owner, "start", findings, trace)?;
+            }
+            for a in align {
+                cursor = align_step(ctx, tz, cursor, *a, owner, trace)?;
+            }
+            for span in then {
                 cursor = apply(ctx, tz, cursor, *span, owner, "start", findings, trace)?;
             }
             if let Some(t) = time_of_day {
@@ -358,6 +372,32 @@ fn apply(
     Ok(next)
 }
 
+/// One alignment: the date moves, the wall-clock time stays.
+fn align_step(
+    ctx: &Ctx<'_>,
+    tz: Tz,
+    cursor: Cursor,
+    a: Align,
+    owner: &str,
+    trace: &mut Option<Vec<TraceStep>>,
+) -> Result<Cursor, Diagnostic> {
+    let from = cursor.local(tz);
+    let week_start = match a {
+        Align::Edge {
+            period: Period::Week,
+            ..
+        } => {
+            let cal = ctx.calendar.as_ref().map_err(|d| d.clone())?;
+            super::align::week_start(cal.weekend())
+        }
+        _ => chrono::Weekday::Mon,
+    };
+    let date = super::align::align(from.date(), a, week_start).ok_or_else(|| overflow(owner))?;
+    let to = date.and_time(from.time());
+    push(trace, || TraceStep::Align { align: a, from, to });
+    Ok(Cursor::Local(to))
+}
+
 fn out_of_range(owner: &str, cal: &Calendar<'_>, span: Span, e: &OutOfRange) -> Diagnostic {
     Diagnostic::error(
         OUTSIDE_CALENDAR,
@@ -388,6 +428,7 @@ pub fn resolve_all(
     let ctx = Ctx {
         target,
         calendar: calendar_of(spec),
+        spec,
     };
     let mut findings: Vec<Finding> = Vec::new();
     let mut calendar_reported = false;

@@ -468,6 +468,7 @@ impl Builder<'_> {
         let mut offsets = Vec::new();
         let mut anchor = None;
         let mut words = None;
+        let mut align = Vec::new();
         let mut date = String::new();
         let mut pending_dur: Option<Duration> = None;
         for k in inner.clone().into_inner() {
@@ -490,6 +491,7 @@ impl Builder<'_> {
                     }
                 }
                 Rule::anchor => anchor = Some(self.ident(&first(&k))),
+                Rule::alignment => align.push(self.alignment(&k)),
                 Rule::offset => {
                     let ok = self.kids(&k);
                     offsets.push((ok[0].as_str() == "-", self.duration(&ok[1])));
@@ -501,6 +503,7 @@ impl Builder<'_> {
             Some(anchor) if inner.as_rule() != Rule::pinned => Schedule::Relative {
                 anchor,
                 words,
+                align,
                 offsets,
                 time,
                 tz,
@@ -513,6 +516,30 @@ impl Builder<'_> {
                 span,
             },
         }
+    }
+
+    fn alignment(&self, pair: &Pair<Rule>) -> Alignment {
+        let inner = first(pair);
+        let span = self.span(pair);
+        let words = |p: &Pair<Rule>| p.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+        let k = self.kids(&inner);
+        let kind = match inner.as_rule() {
+            Rule::align_weekday => AlignKind::Weekday {
+                weekday: k[0].as_str().to_string(),
+                relation: words(&k[1]),
+            },
+            Rule::align_nth => AlignKind::Nth {
+                ordinal: k[0].as_str().to_string(),
+                weekday: k[1].as_str().to_string(),
+                next: k.iter().any(|p| p.as_rule() == Rule::month_after),
+            },
+            _ => AlignKind::Edge {
+                edge: k[0].as_str().to_string(),
+                period: k[2].as_str().to_string(),
+                next: k[3].as_rule() == Rule::kw_after,
+            },
+        };
+        Alignment { kind, span }
     }
 
     fn entries(&mut self, pair: &Pair<Rule>) -> Vec<Entry> {

@@ -88,6 +88,7 @@ pub fn schedule(sc: &Schedule) -> String {
         Schedule::Relative {
             anchor,
             words,
+            align,
             offsets,
             time,
             tz,
@@ -99,6 +100,10 @@ pub fn schedule(sc: &Schedule) -> String {
                     duration(d),
                     if *before { "before" } else { "after" }
                 ));
+            }
+            for a in align {
+                out.push_str(&a.text());
+                out.push(' ');
             }
             out.push_str(&anchor.name);
             for (minus, d) in offsets {

@@ -1,17 +1,21 @@
-//! `rwf retarget WF --release DATE [--tz TZ] [--yes]`: move the release date. Shows which due dates move
-//! (tasks that ran and pinned tasks stay), and commits with CAS only with `--yes`.
+//! `rwf retarget WF [--release DATE] [--set ANCHOR=DATE]... [--tz TZ] [--yes]`: move the release date
+//! or any other anchor param (a `date` or `datetime` param, e.g. `cycle_start`). Shows which due dates
+//! move (tasks that ran and pinned tasks stay), and commits with CAS only with `--yes`.
 
 use super::edit::{resolve_for, EditTarget};
-use super::{block_on, CmdResult};
-use crate::spec::TzRef;
+use super::{block_on, CliError, CmdResult};
+use crate::spec::{ParamType, TzRef, WorkflowSpec};
 
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     target: EditTarget,
     /// The new release instant (e.g. 2026-10-01T09:00)
-    #[arg(long)]
-    release: String,
+    #[arg(long, required_unless_present = "sets")]
+    release: Option<String>,
+    /// Move another anchor param: `--set cycle_start=2026-09-07` (a date or datetime param; repeatable)
+    #[arg(long = "set", value_name = "K=V")]
+    sets: Vec<String>,
     /// A new release timezone (IANA name)
     #[arg(long)]
     tz: Option<String>,
@@ -20,17 +24,52 @@ pub struct Args {
     yes: bool,
 }
 
+/// Binds each `--set` of a date or datetime param into `spec`; anything else is refused.
+fn move_anchors(
+    spec: &mut WorkflowSpec,
+    sets: &std::collections::BTreeMap<String, String>,
+) -> Result<(), String> {
+    for (k, v) in sets {
+        let Some(p) = spec.params.iter().find(|p| &p.name == k) else {
+            return Err(format!("`{k}` is not a param of `{}`", spec.key));
+        };
+        if !matches!(p.ty, ParamType::Date | ParamType::Datetime) {
+            return Err(format!(
+                "`{k}` is not a date or datetime param; `rwf edit --set` rebinds other params"
+            ));
+        }
+        let value = crate::compile::parse_value(&p.ty, v)
+            .ok_or_else(|| format!("`--set {k}={v}`: `{v}` is not a {}", type_word(&p.ty)))?;
+        spec.bindings.insert(k.clone(), value);
+    }
+    Ok(())
+}
+
+fn type_word(ty: &ParamType) -> &'static str {
+    match ty {
+        ParamType::Date => "date (YYYY-MM-DD)",
+        _ => "date-time (YYYY-MM-DDTHH:MM)",
+    }
+}
+
 pub fn run(args: Args) -> CmdResult {
+    let sets = super::parse_sets(&args.sets)?;
+    if args.release.is_none() && sets.is_empty() {
+        return Err(CliError::new("nothing to move").help("give --release DATE or --set ANCHOR=DATE"));
+    }
     block_on(async move {
         let (release, tz) = (args.release.clone(), args.tz.clone());
         let result = args
             .target
             .edit("workflow_retargeted", !args.yes, true, move |snapshot| {
                 let mut spec = (*snapshot.spec).clone();
-                spec.bindings.insert(
-                    spec.target.param.clone(),
-                    serde_json::Value::String(release),
-                );
+                if let Some(release) = release {
+                    spec.bindings.insert(
+                        spec.target.param.clone(),
+                        serde_json::Value::String(release),
+                    );
+                }
+                move_anchors(&mut spec, &sets)?;
                 if let Some(tz) = tz {
                     match &spec.target.timezone {
                         TzRef::Param(p) => {

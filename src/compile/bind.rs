@@ -226,6 +226,7 @@ fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
     if let TzRef::Param(p) = &spec.target.timezone {
         out.insert(p.clone());
     }
+    let mut anchors = Vec::new();
     let mut from_tz = |tz: &Option<String>| {
         if let Some(z) = tz {
             if let Some(name) = z.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
@@ -243,8 +244,16 @@ fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
                     from_tz(timezone)
                 }
             }
+            if let Schedule::Relative {
+                anchor: crate::spec::Anchor::Param { param },
+                ..
+            } = s
+            {
+                anchors.push(param.clone());
+            }
         }
     }
+    out.extend(anchors);
     out
 }
 

@@ -5,6 +5,7 @@
 //! working while the file is half-typed. Every message is handled in isolation: a panic in one
 //! handler becomes an error response (or a log line for notifications) and the server stays up.
 
+mod align_doc;
 mod completion;
 mod diagnostics;
 mod document;

@@ -708,7 +708,7 @@ fn golden(name: &str, actual: &str) {
 }
 
 /// (golden name, file, release, today)
-const TEMPLATES: [(&str, &str, &str, &str); 4] = [
+const TEMPLATES: [(&str, &str, &str, &str); 5] = [
     (
         "launch",
         "tests/fixtures/schedule/launch.json",
@@ -732,6 +732,12 @@ const TEMPLATES: [(&str, &str, &str, &str); 4] = [
         "tests/fixtures/schedule/patch.rwf",
         "2026-03-31T10:00",
         "2026-03-20",
+    ),
+    (
+        "cycle",
+        "tests/fixtures/schedule/cycle.rwf",
+        "2027-04-21T10:00",
+        "2027-01-05",
     ),
 ];
 
@@ -778,6 +784,12 @@ fn plan_golden_in_every_format() {
         ("patch", "spring"),
         ("product_launch", "legal"),
         ("patch_rwf", "review"),
+        ("cycle", "enhancements"),
+        ("cycle", "code_freeze"),
+        ("cycle", "go"),
+        ("cycle", "patch"),
+        ("cycle", "retro"),
+        ("cycle", "books"),
     ] {
         let t = TEMPLATES.iter().find(|t| t.0 == name).unwrap();
         let (out, err, code) = rwf(&["explain", t.1, task, "--release", t.2]);

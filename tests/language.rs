@@ -736,6 +736,78 @@ fn the_readme_example_compiles() {
     assert_eq!(canonical_json(&b.spec.unwrap()), canonical_json(&spec));
 }
 
+/// The alignment example of the language reference compiles cleanly, is `rwf fmt` clean, and resolves
+/// to the days its sentence names.
+#[test]
+fn the_readme_alignment_examples_compile_and_resolve() {
+    let readme = read(&root().join("grammar/README.md"));
+    let blocks: Vec<&str> = readme
+        .split("```rwf\n")
+        .filter(|b| b.starts_with("template release_cycle "))
+        .collect();
+    assert!(
+        !blocks.is_empty(),
+        "grammar/README.md has an alignment example"
+    );
+    for block in blocks {
+        let example = &block[..block.find("```").unwrap()];
+        let c = compile_source("readme.rwf", example, &MemLoader::default());
+        assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+        let p = rwf::syntax::parse("readme.rwf", example);
+        assert_eq!(rwf::syntax::format(example, &p.file), example, "fmt clean");
+        let spec = rwf::compile::preview(
+            &c.spec.unwrap(),
+            &rwf::compile::Inputs {
+                release: Some("2027-04-21T10:00".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let target = rwf::schedule::target_of(&spec).unwrap();
+        let plan = rwf::schedule::resolve(&spec, &target, &Default::default()).unwrap();
+        let day = |k: &str| {
+            plan.task(k)
+                .unwrap()
+                .local()
+                .unwrap()
+                .start
+                .format("%a %Y-%m-%d %H:%M")
+                .to_string()
+        };
+        assert_eq!(day("enhancements"), "Mon 2027-02-01 18:00");
+        assert_eq!(day("code_freeze"), "Tue 2027-03-23 18:00");
+        assert_eq!(day("go"), "Wed 2027-04-14 09:00");
+        assert_eq!(day("survey"), "Mon 2027-05-03 09:00");
+        assert_eq!(day("report"), "Fri 2027-04-30 17:00");
+        assert_eq!(day("patch"), "Thu 2027-05-13 10:00");
+        assert_eq!(day("retro"), "Fri 2027-05-28 15:00");
+    }
+}
+
+/// Alignments are written canonically by `rwf fmt` (single spaces, weekday as written) and keep the spec.
+#[test]
+fn alignments_format_canonically() {
+    let messy = "template t \"T\" version 1 {\n  param release: datetime\n  target release in \"UTC\"\n  checkpoint a \"A\" { at   tue  on   or\tbefore   release -  2 weeks }\n  checkpoint b \"B\" { at 2 days after  last   fri of   month  after release at 9:00 }\n  checkpoint c \"C\" { at end  of week   after a }\n}\n";
+    let p = rwf::syntax::parse("m.rwf", messy);
+    assert!(!has_errors(&p.diagnostics), "{:?}", p.diagnostics);
+    let once = rwf::syntax::format(messy, &p.file);
+    assert!(
+        once.contains("at tue on or before release - 2 weeks }"),
+        "{once}"
+    );
+    assert!(
+        once.contains("at 2 days after last fri of month after release at 09:00 }"),
+        "{once}"
+    );
+    assert!(once.contains("at end of week after a }"), "{once}");
+    let a = compile_source("m.rwf", messy, &MemLoader::default());
+    let b = compile_source("m.rwf", &once, &MemLoader::default());
+    assert_eq!(
+        canonical_json(&a.spec.unwrap()),
+        canonical_json(&b.spec.unwrap())
+    );
+}
+
 #[test]
 fn unindented_fields_are_not_split_into_items() {
     let text = "template t \"T\" {\nparam release: datetime\ntarget release in \"UTC\"\ndefaults {\npolicy p\n}\npolicy p {\non_failure skip\n}\ncheckpoint a \"A\" {\npolicy p\nat release\n}\n}\n";

@@ -577,7 +577,10 @@ fn alignments_and_param_anchors_hover_and_complete() {
     let items = items.as_array().unwrap();
     let label = |l: &str| items.iter().find(|i| i["label"] == l).cloned();
     let param = label("cycle_start").expect("the date param is offered");
-    assert!(param["detail"].as_str().unwrap().contains("date"), "{param}");
+    assert!(
+        param["detail"].as_str().unwrap().contains("date"),
+        "{param}"
+    );
     for word in ["first", "last", "start", "end", "of", "or", "tuesday"] {
         assert!(label(word).is_some(), "`{word}` is offered");
     }

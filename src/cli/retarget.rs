@@ -55,7 +55,9 @@ fn type_word(ty: &ParamType) -> &'static str {
 pub fn run(args: Args) -> CmdResult {
     let sets = super::parse_sets(&args.sets)?;
     if args.release.is_none() && sets.is_empty() {
-        return Err(CliError::new("nothing to move").help("give --release DATE or --set ANCHOR=DATE"));
+        return Err(
+            CliError::new("nothing to move").help("give --release DATE or --set ANCHOR=DATE")
+        );
     }
     block_on(async move {
         let (release, tz) = (args.release.clone(), args.tz.clone());

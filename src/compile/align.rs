@@ -7,7 +7,10 @@ use chrono::Weekday;
 /// The grammar admits only the words matched here, so every arm is total.
 pub fn lower(a: &Alignment) -> Align {
     match &a.kind {
-        AlignKind::Weekday { weekday: w, relation } => Align::Weekday {
+        AlignKind::Weekday {
+            weekday: w,
+            relation,
+        } => Align::Weekday {
             weekday: weekday(w),
             relation: match relation.as_str() {
                 "on or before" => Relation::OnOrBefore,

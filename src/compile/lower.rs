@@ -7,8 +7,8 @@ use super::{Compiled, ModuleLoader, NameRef, SourceMap, Suppression, TaskSource}
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
     Anchor, AnchorPoint, Backoff, CalendarSpec, DateRange, Dependency, EdgeOutcome, ExpirePolicy,
-    Holiday, HookFile, ParamSpec, ParamType, PhaseSpec, RejectPolicy, Risk, Schedule, Step, TaskSpec, TzRef,
-    WorkflowSpec,
+    Holiday, HookFile, ParamSpec, ParamType, PhaseSpec, RejectPolicy, Risk, Schedule, Step,
+    TaskSpec, TzRef, WorkflowSpec,
 };
 use crate::syntax::ast::{self, FieldKind, Item, PolicyItem, TemplateItem};
 use sha2::{Digest, Sha256};

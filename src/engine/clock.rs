@@ -177,10 +177,10 @@ pub fn resolve_schedule(snapshot: &Snapshot, schedule: &Schedule) -> Result<Date
                 t = add_span(t, *off, tz, calendar_of(&snapshot.spec))?;
             }
             if !align.is_empty() {
-                let weekend = calendar_of(&snapshot.spec).map_or(
-                    &[chrono::Weekday::Sat, chrono::Weekday::Sun][..],
-                    |c| &c.weekend[..],
-                );
+                let weekend = calendar_of(&snapshot.spec)
+                    .map_or(&[chrono::Weekday::Sat, chrono::Weekday::Sun][..], |c| {
+                        &c.weekend[..]
+                    });
                 let week_start = crate::schedule::week_start(weekend);
                 let mut local = t.with_timezone(&tz).naive_local();
                 for a in align {

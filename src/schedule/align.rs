@@ -22,7 +22,9 @@ pub fn week_start(weekend: &[Weekday]) -> Weekday {
 /// `date` aligned by `a`; `None` only at the edges of the representable range.
 pub fn align(date: NaiveDate, a: Align, week_start: Weekday) -> Option<NaiveDate> {
     // Days from `from` forward to `to`, 0..=6.
-    let ahead = |from: Weekday, to: Weekday| u64::from((7 + to.num_days_from_monday() - from.num_days_from_monday()) % 7);
+    let ahead = |from: Weekday, to: Weekday| {
+        u64::from((7 + to.num_days_from_monday() - from.num_days_from_monday()) % 7)
+    };
     match a {
         Align::Weekday { weekday, relation } => {
             let wd = date.weekday();
@@ -113,7 +115,11 @@ pub fn words(a: Align) -> String {
         Align::Edge { edge, period, next } => format!(
             "{} of {} {}",
             if edge == Edge::Start { "start" } else { "end" },
-            if period == Period::Week { "week" } else { "month" },
+            if period == Period::Week {
+                "week"
+            } else {
+                "month"
+            },
             if next { "after" } else { "of" }
         ),
     }
@@ -176,7 +182,11 @@ mod tests {
         }
         // Leap February.
         assert_eq!(
-            align(d("2028-02-10"), edge(Edge::End, Period::Month, false), Weekday::Mon),
+            align(
+                d("2028-02-10"),
+                edge(Edge::End, Period::Month, false),
+                Weekday::Mon
+            ),
             Some(d("2028-02-29"))
         );
         // A Sunday-first week (Friday–Saturday weekend).
@@ -188,7 +198,21 @@ mod tests {
             Some(d("2027-01-31"))
         );
         // The edges of the representable range are `None`, not a panic.
-        assert_eq!(align(NaiveDate::MAX, edge(Edge::End, Period::Month, true), Weekday::Mon), None);
-        assert_eq!(align(NaiveDate::MIN, wd(Weekday::Mon, Relation::Before), Weekday::Mon), None);
+        assert_eq!(
+            align(
+                NaiveDate::MAX,
+                edge(Edge::End, Period::Month, true),
+                Weekday::Mon
+            ),
+            None
+        );
+        assert_eq!(
+            align(
+                NaiveDate::MIN,
+                wd(Weekday::Mon, Relation::Before),
+                Weekday::Mon
+            ),
+            None
+        );
     }
 }

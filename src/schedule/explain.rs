@@ -234,6 +234,16 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
                 fmt(from),
                 fmt(to)
             );
+            if span.unit == crate::spec::Unit::Months
+                && chrono::Datelike::day(to) < chrono::Datelike::day(from)
+            {
+                let _ = write!(
+                    s,
+                    " (no day {} in {}: the month's last day)",
+                    chrono::Datelike::day(from),
+                    to.format("%B %Y")
+                );
+            }
             if let Some(c) = calendar {
                 let _ = write!(s, " (calendar {c})");
                 if let Some(name) = c.strip_prefix('`').and_then(|c| c.split('`').next()) {

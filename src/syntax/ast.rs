@@ -462,10 +462,9 @@ impl Alignment {
                 "{ordinal} {weekday} of{}",
                 if *next { " month after" } else { "" }
             ),
-            AlignKind::Edge { edge, period, next } => format!(
-                "{edge} of {period} {}",
-                if *next { "after" } else { "of" }
-            ),
+            AlignKind::Edge { edge, period, next } => {
+                format!("{edge} of {period} {}", if *next { "after" } else { "of" })
+            }
         }
     }
 }

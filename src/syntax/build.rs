@@ -522,21 +522,28 @@ impl Builder<'_> {
         let inner = first(pair);
         let span = self.span(pair);
         let words = |p: &Pair<Rule>| p.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
-        let k = self.kids(&inner);
+        let k: Vec<Pair<Rule>> = inner.clone().into_inner().collect();
+        let text = |rule: Rule| {
+            k.iter()
+                .find(|p| p.as_rule() == rule)
+                .map(words)
+                .unwrap_or_default()
+        };
+        let has = |rule: Rule| k.iter().any(|p| p.as_rule() == rule);
         let kind = match inner.as_rule() {
             Rule::align_weekday => AlignKind::Weekday {
-                weekday: k[0].as_str().to_string(),
-                relation: words(&k[1]),
+                weekday: text(Rule::weekday),
+                relation: text(Rule::relation),
             },
             Rule::align_nth => AlignKind::Nth {
-                ordinal: k[0].as_str().to_string(),
-                weekday: k[1].as_str().to_string(),
-                next: k.iter().any(|p| p.as_rule() == Rule::month_after),
+                ordinal: text(Rule::ordinal),
+                weekday: text(Rule::weekday),
+                next: has(Rule::month_after),
             },
             _ => AlignKind::Edge {
-                edge: k[0].as_str().to_string(),
-                period: k[2].as_str().to_string(),
-                next: k[3].as_rule() == Rule::kw_after,
+                edge: text(Rule::edge),
+                period: text(Rule::period),
+                next: has(Rule::kw_after),
             },
         };
         Alignment { kind, span }

@@ -77,6 +77,8 @@ fn spec(n: usize) -> WorkflowSpec {
         target: TargetSpec {
             param: "release".into(),
             timezone: TzRef::Literal("America/New_York".into()),
+            time: None,
+            horizon: None,
         },
         calendar: Some("bench".into()),
         calendars: BTreeMap::from([("bench".to_string(), cal)]),

@@ -409,7 +409,7 @@ fn preview_keeps_placeholders_but_needs_the_release() {
     let p = preview(
         &spec,
         &Inputs {
-            release: Some("2026-09-01".into()),
+            release: Some("2026-09-01T00:00".into()),
             ..Inputs::default()
         },
     )
@@ -758,7 +758,7 @@ fn the_readme_alignment_examples_compile_and_resolve() {
         let spec = rwf::compile::preview(
             &c.spec.unwrap(),
             &rwf::compile::Inputs {
-                release: Some("2027-04-21T10:00".into()),
+                release: Some("2027-04-21".into()),
                 ..Default::default()
             },
         )
@@ -782,6 +782,58 @@ fn the_readme_alignment_examples_compile_and_resolve() {
         assert_eq!(day("patch"), "Thu 2027-05-13 10:00");
         assert_eq!(day("retro"), "Fri 2027-05-28 15:00");
     }
+}
+
+/// A date-only `--release` is the template's declared release time in the release zone, never a silent
+/// midnight: without a declared time it is refused, naming both fixes.
+#[test]
+fn date_only_releases_take_the_declared_release_time() {
+    let text = |target: &str| {
+        format!("template t \"T\" version 1 {{\n  param release: datetime\n  {target}\n  checkpoint a \"A\" {{ at release }}\n}}\n")
+    };
+    let date_only = Inputs {
+        release: Some("2027-03-01".into()),
+        ..Inputs::default()
+    };
+    let declared = text("target release in \"Europe/Berlin\" at 9:30");
+    let c = compile_source("t.rwf", &declared, &MemLoader::default());
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+    let p = rwf::syntax::parse("t.rwf", &declared);
+    assert!(rwf::syntax::format(&declared, &p.file)
+        .contains("target release in \"Europe/Berlin\" at 09:30"));
+    let bound = preview(&c.spec.unwrap(), &date_only).unwrap();
+    assert_eq!(bound.bindings["release"], "2027-03-01T09:30");
+    let target = rwf::schedule::target_of(&bound).unwrap();
+    assert_eq!(target.instant.to_rfc3339(), "2027-03-01T08:30:00+00:00");
+    // A full date-time is taken as given.
+    let spec = compile_source("t.rwf", &declared, &MemLoader::default())
+        .spec
+        .unwrap();
+    let given = Inputs {
+        release: Some("2027-03-01T14:00".into()),
+        ..Inputs::default()
+    };
+    assert_eq!(
+        preview(&spec, &given).unwrap().bindings["release"],
+        "2027-03-01T14:00"
+    );
+
+    let undeclared = text("target release in \"Europe/Berlin\"");
+    let spec = compile_source("t.rwf", &undeclared, &MemLoader::default())
+        .spec
+        .unwrap();
+    let errs = preview(&spec, &date_only).unwrap_err();
+    assert_eq!(errs[0].code, "RWF064");
+    assert!(
+        errs[0].message.contains("no time of day"),
+        "{}",
+        errs[0].message
+    );
+    let help = errs[0].help.as_deref().unwrap();
+    assert!(
+        help.contains("2027-03-01T09:00") && help.contains("at 09:00"),
+        "{help}"
+    );
 }
 
 /// Alignments are written canonically by `rwf fmt` (single spaces, weekday as written) and keep the spec.

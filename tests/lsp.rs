@@ -520,7 +520,8 @@ fn every_template_gets_the_same_findings_as_rwf_check() {
 const ALIGNED: &str = r#"template cycle "Cycle" version 1 {
   param release: datetime = 2027-03-03T09:00
   param cycle_start: date = 2026-11-16
-  target release in "America/New_York"
+  target release in "America/New_York" at 09:00
+  horizon 12 months
 
   manual freeze "Code freeze" { at tuesday on or before release - 2 weeks at 10:00 }
   manual prep "Prep" { at 2 days after first monday of month after release at 09:00 }
@@ -559,6 +560,7 @@ fn alignments_and_param_anchors_hover_and_complete() {
         ("start of week", "first day after the calendar's weekend"),
         ("or before", "strictly before or after"),
         ("tuesday on", "**weekday**"),
+        ("horizon", "warning RWF024"),
     ] {
         let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, needle, 0));
         let text = hover["contents"]["value"].as_str().unwrap_or_default();

@@ -17,6 +17,7 @@ mod ls;
 mod lsp;
 mod new;
 mod notifications;
+mod past_release;
 mod plan;
 mod render;
 mod retarget;

@@ -22,6 +22,9 @@ pub struct Args {
     /// The release timezone (IANA name)
     #[arg(long)]
     tz: Option<String>,
+    /// Create it even though the release instant has already passed (RWF088)
+    #[arg(long)]
+    allow_past: bool,
     /// Who creates it (default: $USER)
     #[arg(long = "as")]
     actor: Option<String>,
@@ -46,6 +49,9 @@ pub fn run(args: Args) -> CmdResult {
         .map_err(|d| CliError::new(format!("no release target:\n  {}", brief(&d))))?;
     let plan = crate::schedule::resolve(&bound, &target, &BTreeMap::new())
         .map_err(|d| CliError::new(format!("the schedule does not resolve:\n  {}", brief(&d))))?;
+    if let Some(e) = super::past_release::refuse(target, chrono::Utc::now(), args.allow_past) {
+        return Err(e);
+    }
     let who = actor(&args.actor);
     block_on(async move {
         let store = open(&args.conn).await?;

@@ -22,6 +22,9 @@ pub struct Args {
     /// Commit the move (without it, only the diff is shown)
     #[arg(long)]
     yes: bool,
+    /// Move the release even though the new instant has already passed (RWF088)
+    #[arg(long)]
+    allow_past: bool,
 }
 
 /// Binds each `--set` of a date or datetime param into `spec`; anything else is refused.
@@ -60,16 +63,17 @@ pub fn run(args: Args) -> CmdResult {
         );
     }
     block_on(async move {
-        let (release, tz) = (args.release.clone(), args.tz.clone());
+        let (release, tz, allow_past) = (args.release.clone(), args.tz.clone(), args.allow_past);
         let result = args
             .target
             .edit("workflow_retargeted", !args.yes, true, move |snapshot| {
                 let mut spec = (*snapshot.spec).clone();
                 if let Some(release) = release {
-                    spec.bindings.insert(
-                        spec.target.param.clone(),
-                        serde_json::Value::String(release),
-                    );
+                    let value = crate::compile::release_value(&spec, &release).map_err(|d| {
+                        let help = d.help.map(|h| format!(" ({h})")).unwrap_or_default();
+                        format!("{}{help}", d.message)
+                    })?;
+                    spec.bindings.insert(spec.target.param.clone(), value);
                 }
                 move_anchors(&mut spec, &sets)?;
                 if let Some(tz) = tz {
@@ -82,6 +86,15 @@ pub fn run(args: Args) -> CmdResult {
                     }
                 }
                 let plan = resolve_for(&spec, snapshot)?;
+                if let Some(e) =
+                    super::past_release::refuse(plan.target, chrono::Utc::now(), allow_past)
+                {
+                    return Err(format!(
+                        "{}{}",
+                        e.message,
+                        e.help.map(|h| format!("\n  help: {h}")).unwrap_or_default()
+                    ));
+                }
                 Ok((spec, plan))
             })
             .await;

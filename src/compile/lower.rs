@@ -690,6 +690,19 @@ impl Lower<'_> {
                     });
                 }
                 TemplateItem::Target(tg) => target = Some(tg.clone()),
+                TemplateItem::Horizon(d, span) => {
+                    let horizon = values::span(d);
+                    if horizon.amount <= 0 {
+                        self.main_err(
+                            "RWF059",
+                            span.clone(),
+                            "the horizon must be a positive duration",
+                            "write e.g. `horizon 24 months`",
+                        );
+                    } else {
+                        spec.target.horizon = Some(horizon);
+                    }
+                }
                 TemplateItem::Hooks(files, _) => {
                     for f in files {
                         self.hook_file(f, &mut spec);
@@ -790,6 +803,10 @@ impl Lower<'_> {
             None if spec.params.iter().any(|p| p.name == "tz") => TzRef::Param("tz".into()),
             None => TzRef::Literal("UTC".into()),
         };
+        spec.target.time = tg
+            .time
+            .as_ref()
+            .and_then(|(c, span)| self.clock(c, span.clone()));
     }
 
     fn hook_file(&mut self, f: &ast::Str, spec: &mut WorkflowSpec) {

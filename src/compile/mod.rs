@@ -10,7 +10,7 @@ mod policy;
 mod source_map;
 mod values;
 
-pub use bind::{interpolate, parse_datetime, parse_duration, parse_value};
+pub use bind::{interpolate, parse_datetime, parse_duration, parse_value, release_value};
 pub use codes::CODES;
 pub use loader::{stdlib, FsLoader, MemLoader, STDLIB};
 pub use source_map::{NameRef, SourceMap, Suppression, TaskSource};

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 pub fn hover(doc: &Document, pos: Position, loader: &dyn ModuleLoader) -> Option<Hover> {
     let (name, span) = doc.index.name_at(doc.offset(pos))?;
     let Some(decl) = doc.index.lookup(name) else {
-        let text = super::align_doc::doc(name)?;
+        let text = super::word_doc::doc(name)?;
         return Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,

@@ -223,7 +223,7 @@ fn schedule_text(src: &str, toks: &[&Token]) -> String {
         // `2 days after X`, `first monday of month after X`, `mon after X`: a direction, not a field.
         let is_direction = w == "after" && {
             let pw = toks[k - 1].text(src);
-            super::keywords::UNITS.contains(&pw) || super::align_doc::is_weekday(pw)
+            super::keywords::UNITS.contains(&pw) || super::word_doc::is_weekday(pw)
         };
         if t.span.start >= line_end
             || t.is_punct(src, "}")

@@ -25,6 +25,7 @@ pub const DECLARATION_KEYWORDS: &[&str] = &[
     "hooks",
     "defaults",
     "phase",
+    "horizon",
 ];
 
 /// Words that start a field inside a task, `defaults`, `policy`, `retry` or `calendar` block.

@@ -5,7 +5,6 @@
 //! working while the file is half-typed. Every message is handled in isolation: a panic in one
 //! handler becomes an error response (or a log line for notifications) and the server stays up.
 
-mod align_doc;
 mod completion;
 mod diagnostics;
 mod document;
@@ -18,5 +17,6 @@ mod navigate;
 mod position;
 mod server;
 mod symbols;
+mod word_doc;
 
 pub use server::{serve, serve_stdio};

@@ -118,6 +118,46 @@ fn unresolved(message: String) -> Diagnostic {
 
 /// The release target from a bound spec's bindings (`target.param`, `target.timezone`).
 pub fn target_of(spec: &WorkflowSpec) -> Result<Target, Vec<Diagnostic>> {
+    target_and_fix(spec).map(|(t, _, _)| t)
+}
+
+/// A warning when the bound release's local time falls in a DST gap or overlap (as tasks get).
+pub fn release_dst_warning(spec: &WorkflowSpec) -> Option<Diagnostic> {
+    let (target, fix, local) = target_and_fix(spec).ok()?;
+    let tz = target.tz;
+    let local = local?;
+    match fix {
+        LocalFix::Exact => None,
+        LocalFix::Gap { moved_to } => Some(
+            Diagnostic::warning(
+                DST_GAP,
+                format!(
+                    "the release {} does not exist in {tz} (clocks spring forward); moved to {}",
+                    local.format("%Y-%m-%d %H:%M"),
+                    moved_to.format("%H:%M")
+                ),
+            )
+            .help("give a release time outside the transition (e.g. 09:00 that day)"),
+        ),
+        LocalFix::Ambiguous { later } => Some(
+            Diagnostic::warning(
+                DST_AMBIGUOUS,
+                format!(
+                    "the release {} happens twice in {tz} (clocks fall back); the earlier one ({}) is taken, not {}",
+                    local.format("%Y-%m-%d %H:%M"),
+                    target.instant.format("%H:%M UTC"),
+                    later.format("%H:%M UTC")
+                ),
+            )
+            .help("give a release time outside the transition, or an RFC 3339 instant with its offset"),
+        ),
+    }
+}
+
+/// The target, how its local time mapped to an instant, and that local time (`None` for RFC 3339).
+fn target_and_fix(
+    spec: &WorkflowSpec,
+) -> Result<(Target, LocalFix, Option<NaiveDateTime>), Vec<Diagnostic>> {
     let binding = |name: &str| -> Option<String> {
         match spec.bindings.get(name) {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -162,7 +202,27 @@ pub fn target_of(spec: &WorkflowSpec) -> Result<Target, Vec<Diagnostic>> {
         ))]);
     };
     match parse_instant(&value, tz) {
-        Ok((instant, _)) => Ok(Target { instant, tz }),
+        Ok((instant, fix)) => {
+            let local = chrono::DateTime::parse_from_rfc3339(value.trim())
+                .is_err()
+                .then(|| {
+                    [
+                        "%Y-%m-%dT%H:%M:%S",
+                        "%Y-%m-%dT%H:%M",
+                        "%Y-%m-%d %H:%M:%S",
+                        "%Y-%m-%d %H:%M",
+                    ]
+                    .iter()
+                    .find_map(|f| NaiveDateTime::parse_from_str(value.trim(), f).ok())
+                    .or_else(|| {
+                        chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+                            .ok()
+                            .map(|d| d.and_time(chrono::NaiveTime::MIN))
+                    })
+                })
+                .flatten();
+            Ok((Target { instant, tz }, fix, local))
+        }
         Err(e) => Err(vec![unresolved(format!(
             "the release param `{param}` = `{value}` cannot be read: {e}"
         ))]),

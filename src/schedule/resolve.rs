@@ -90,6 +90,7 @@ pub fn eval_schedule(
             let tz = zone(ctx, timezone.as_deref(), owner)?;
             push(trace, || TraceStep::Pinned { local: *at, tz });
             let instant = convert(tz, *at, owner, "start", findings, trace)?;
+            check_range(tz, instant, owner, "start")?;
             Ok(Evaluated::At(instant, tz))
         }
         Schedule::Relative {
@@ -158,6 +159,7 @@ pub fn eval_schedule(
                 cursor = Cursor::Local(local);
             }
             let instant = cursor.instant(tz, owner, "start", findings, trace)?;
+            check_range(tz, instant, owner, "start")?;
             Ok(Evaluated::At(instant, tz))
         }
     }
@@ -189,6 +191,7 @@ pub fn apply_window(
         &mut inner,
     )?;
     let due = cursor.instant(tz, owner, "due", findings, &mut inner)?;
+    check_range(tz, due, owner, "due")?;
     let skipped = inner
         .iter()
         .flatten()
@@ -256,6 +259,26 @@ impl Cursor {
             Cursor::Local(l) => convert(tz, l, owner, what, findings, trace),
         }
     }
+}
+
+/// A resolved instant must be a four-digit year, and inside the years the zone's rules are known for.
+fn check_range(tz: Tz, instant: DateTime<Utc>, owner: &str, what: &str) -> Result<(), Diagnostic> {
+    use chrono::Datelike;
+    let year = instant.with_timezone(&tz).year();
+    if !(1..=9999).contains(&year) {
+        return Err(overflow(owner));
+    }
+    if super::local::beyond_rules(tz, instant) {
+        return Err(Diagnostic::error(
+            BEYOND_TZ_RULES,
+            format!(
+                "task `{owner}`: {what} {} is past 2099, the last year the time-zone database lists {tz}'s clock changes for",
+                instant.format("%Y-%m-%d %H:%MZ")
+            ),
+        )
+        .help("move the date before 2100, or schedule the task in a zone without DST (e.g. `in \"UTC\"`)"));
+    }
+    Ok(())
 }
 
 fn overflow(owner: &str) -> Diagnostic {
@@ -430,7 +453,10 @@ pub fn resolve_all(
         calendar: calendar_of(spec),
         spec,
     };
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding> = super::release_dst_warning(spec)
+        .map(|diag| Finding { task: None, diag })
+        .into_iter()
+        .collect();
     let mut calendar_reported = false;
     // None: not yet resolved. Some(None): failed or floating. Some(Some(..)): scheduled.
     let mut done: Vec<Option<Option<(Times, Tz)>>> = vec![None; n];

@@ -92,6 +92,13 @@ pub struct TargetSpec {
     /// The `datetime` (or `date`) param that holds the release instant.
     pub param: String,
     pub timezone: TzRef,
+    /// `target release in tz at 09:00`: the local time a date-only `--release` means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<NaiveTime>,
+    /// `horizon 24 months`: how far from the release a task may be before the horizon warning
+    /// (RWF024); 366 days when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<Span>,
 }
 
 /// A timezone given literally or by a `timezone` param.
@@ -592,6 +599,8 @@ impl WorkflowSpec {
             target: TargetSpec {
                 param: "release".into(),
                 timezone: TzRef::Literal("UTC".into()),
+                time: None,
+                horizon: None,
             },
             calendar: None,
             calendars: BTreeMap::new(),

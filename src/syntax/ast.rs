@@ -205,6 +205,8 @@ pub enum TemplateItem {
     Policy(PolicyDecl),
     Phase(Phase),
     Task(Task),
+    /// `horizon 24 months`.
+    Horizon(Duration, Span),
 }
 
 impl TemplateItem {
@@ -213,7 +215,8 @@ impl TemplateItem {
             TemplateItem::Description(_, s)
             | TemplateItem::CalendarUse(_, s)
             | TemplateItem::Hooks(_, s)
-            | TemplateItem::Defaults(_, s) => s.clone(),
+            | TemplateItem::Defaults(_, s)
+            | TemplateItem::Horizon(_, s) => s.clone(),
             TemplateItem::Param(p) => p.span.clone(),
             TemplateItem::Target(t) => t.span.clone(),
             TemplateItem::Calendar(c) => c.span.clone(),
@@ -259,6 +262,8 @@ pub enum TzRef {
 pub struct Target {
     pub param: Ident,
     pub tz: Option<TzRef>,
+    /// `at HH:MM`: the local time a date-only release means.
+    pub time: Option<(String, Span)>,
     pub span: Span,
 }
 

@@ -337,9 +337,18 @@ impl Builder<'_> {
             }
             Rule::target_decl => TemplateItem::Target(Target {
                 param: self.ident(&kids[0]),
-                tz: kids.get(1).map(|t| self.tz_ref(t)),
+                tz: kids
+                    .get(1)
+                    .filter(|t| t.as_rule() == Rule::tz_ref)
+                    .map(|t| self.tz_ref(t)),
+                time: kids
+                    .iter()
+                    .find(|t| t.as_rule() == Rule::time_of_day)
+                    .and_then(|t| self.kids(t).into_iter().next())
+                    .map(|c| (c.as_str().to_string(), self.span(&c))),
                 span,
             }),
+            Rule::horizon_decl => TemplateItem::Horizon(self.duration(&kids[0]), span),
             Rule::calendar_use => TemplateItem::CalendarUse(self.ident(&kids[0]), span),
             Rule::calendar_decl => TemplateItem::Calendar(self.calendar_decl(pair)),
             Rule::hooks_decl => {
@@ -623,6 +632,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_description
             | Rule::kw_param
             | Rule::kw_target
+            | Rule::kw_horizon
             | Rule::kw_in
             | Rule::kw_hooks
             | Rule::kw_hook

@@ -11,7 +11,7 @@ syn iskeyword a-z,A-Z,48-57,_
 syn keyword rwfStep checkpoint agent approval manual notification wait nextgroup=rwfTaskName skipwhite
 syn match rwfTaskName /\<[a-z_][a-z0-9_]*\>/ contained
 
-syn keyword rwfDeclaration use version description target hooks defaults
+syn keyword rwfDeclaration use version description target hooks defaults horizon
 syn keyword rwfDeclaration template policy calendar phase param nextgroup=rwfDeclName skipwhite
 syn match rwfDeclName /\<[a-z_][a-z0-9_]*\>/ contained
 

@@ -59,6 +59,7 @@ for [s:line, s:word, s:group] in [
       \ ['at retro.end', 'retro', 'rwfTaskAnchor'],
       \ ['at retro.end', 'end', 'rwfAnchorPoint'],
       \ ['at tuesday on or before', 'or', 'rwfAlign'],
+      \ ['^\s*horizon 18', 'horizon', 'rwfDeclaration'],
       \ ['at first monday of month', 'first', 'rwfAlign'],
       \ ['at first monday of month after release', 'release', 'rwfRelease'],
       \ ['at end of month of freeze', 'end', 'rwfAlign'],

@@ -224,6 +224,8 @@ async function main() {
     ['at retro.end', 'retro', 'variable.other.task.rwf'],
     ['at retro.end', 'end', 'keyword.other.anchor-point.rwf'],
     ['at tuesday on or before', 'tuesday', 'constant.language.rwf'],
+    ['horizon 18 months', 'horizon', 'keyword.other.declaration.rwf'],
+    ['target release in tz at 09:00', '09:00', 'constant.numeric.time.rwf'],
     ['at tuesday on or before', 'or', 'keyword.other.align.rwf'],
     ['at first monday of month after', 'first', 'keyword.other.align.rwf'],
     ['at first monday of month after', 'of', 'keyword.other.align.rwf'],

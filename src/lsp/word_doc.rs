@@ -1,5 +1,5 @@
-//! Hover text for the words of calendar alignments (`tuesday on or before`, `first monday of`,
-//! `end of month after`), which name no declaration.
+//! Hover text for language words that name no declaration: the words of calendar alignments
+//! (`tuesday on or before`, `first monday of`, `end of month after`) and `horizon`.
 
 const WEEKDAYS: &[&str] = &[
     "monday",
@@ -43,6 +43,10 @@ pub fn doc(word: &str) -> Option<&'static str> {
             "**alignment** *weekday* `on or before X` / `on or after X` — X itself when it is that \
              weekday; *weekday* `before X` / `after X` — strictly before or after.\n\n\
              e.g. `at tuesday on or before release - 2 weeks at 10:00`"
+        }
+        "horizon" => {
+            "**horizon** `AMOUNT UNIT` — how far from the release a task may be scheduled before \
+             warning RWF024 (default 366 days; months count 30 days).\n\ne.g. `horizon 24 months`"
         }
         w if is_weekday(w) => {
             "**weekday** — in a schedule, `tuesday on or before X` (or `on or after`, strictly \

@@ -74,7 +74,6 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
         kw_in => "in",
         hooks_decl | kw_hooks => "hooks",
         horizon_decl | kw_horizon => "horizon",
-        kw_of => "of",
         hook_item | kw_hook => "hook",
         defaults | kw_defaults => "defaults",
         phase | phase_header | kw_phase => "phase",

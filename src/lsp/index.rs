@@ -221,7 +221,8 @@ fn schedule_text(src: &str, toks: &[&Token]) -> String {
         let w = t.text(src);
         let is_time_at = w == "at" || w == "in";
         // `2 days after X`, `first monday of month after X`, `mon after X`: a direction, not a field.
-        let is_direction = w == "after" && {
+        // (`for 3 days after x` is a wait's duration, then the `after` field.)
+        let is_direction = w == "after" && toks[0].text(src) != "for" && {
             let pw = toks[k - 1].text(src);
             super::keywords::UNITS.contains(&pw) || super::word_doc::is_weekday(pw)
         };

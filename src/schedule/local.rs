@@ -75,6 +75,21 @@ fn gap_end(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     })
 }
 
+/// True when `instant` is past the last year the bundled time-zone database lists transitions for
+/// (2099) and `tz` still changes its clocks then: its offset there would silently be the last one.
+pub fn beyond_rules(tz: Tz, instant: DateTime<Utc>) -> bool {
+    use chrono::NaiveDate;
+    let at = |m| {
+        NaiveDate::from_ymd_opt(2099, m, 15)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .map(|t| offset_seconds(tz, t.and_utc()))
+    };
+    let limit = NaiveDate::from_ymd_opt(2100, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc());
+    limit.is_some_and(|limit| instant >= limit) && at(1) != at(7)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,26 +122,6 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2026-11-01T05:30:00+00:00");
         assert!(matches!(fix, LocalFix::Ambiguous { .. }));
     }
-}
-
-/// True when `instant` is past the last year the bundled time-zone database lists transitions for
-/// (2099) and `tz` still changes its clocks then: its offset there would silently be the last one.
-pub fn beyond_rules(tz: Tz, instant: DateTime<Utc>) -> bool {
-    use chrono::NaiveDate;
-    let at = |m| {
-        NaiveDate::from_ymd_opt(2099, m, 15)
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
-            .map(|t| offset_seconds(tz, t.and_utc()))
-    };
-    let limit = NaiveDate::from_ymd_opt(2100, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc());
-    limit.is_some_and(|limit| instant >= limit) && at(1) != at(7)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     #[test]
     fn the_tz_database_ends_in_2099_for_zones_with_dst() {

@@ -202,27 +202,7 @@ fn target_and_fix(
         ))]);
     };
     match parse_instant(&value, tz) {
-        Ok((instant, fix)) => {
-            let local = chrono::DateTime::parse_from_rfc3339(value.trim())
-                .is_err()
-                .then(|| {
-                    [
-                        "%Y-%m-%dT%H:%M:%S",
-                        "%Y-%m-%dT%H:%M",
-                        "%Y-%m-%d %H:%M:%S",
-                        "%Y-%m-%d %H:%M",
-                    ]
-                    .iter()
-                    .find_map(|f| NaiveDateTime::parse_from_str(value.trim(), f).ok())
-                    .or_else(|| {
-                        chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-                            .ok()
-                            .map(|d| d.and_time(chrono::NaiveTime::MIN))
-                    })
-                })
-                .flatten();
-            Ok((Target { instant, tz }, fix, local))
-        }
+        Ok((instant, fix)) => Ok((Target { instant, tz }, fix, instant::parse_local(&value))),
         Err(e) => Err(vec![unresolved(format!(
             "the release param `{param}` = `{value}` cannot be read: {e}"
         ))]),

@@ -260,6 +260,8 @@ fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
 /// The binding of `--release TEXT` for the target param. A date-only release of a `datetime` target is
 /// that date at the template's declared release time (`target release in tz at 09:00`); without one it
 /// is refused rather than read as midnight.
+// `Diagnostic` is the crate-wide error value; boxing it here would leak into every caller.
+#[allow(clippy::result_large_err)]
 pub fn release_value(spec: &WorkflowSpec, r: &str) -> Result<Json, Diagnostic> {
     let ty = spec
         .params

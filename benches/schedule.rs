@@ -159,7 +159,12 @@ fn aligned_spec(n: usize) -> WorkflowSpec {
         {
             if i % 50 == 0 {
                 *anchor = Anchor::Param {
-                    param: if i % 100 == 0 { "cycle_start" } else { "conference" }.into(),
+                    param: if i % 100 == 0 {
+                        "cycle_start"
+                    } else {
+                        "conference"
+                    }
+                    .into(),
                 };
             }
             // Keep the chains moving forward so they stay inside the calendar's range.

@@ -682,6 +682,19 @@ async fn retarget_moves_an_anchor_param() {
     }
     assert_eq!(r.dump().await, db_before, "a refusal changes nothing");
 
+    // A release in the past warns (RWF088) until confirmed; the preview still changes nothing.
+    let past = ["retarget", &id_s, "--release", "2020-01-06T09:00"];
+    let (code, _, err) = r.rwf(&past);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("RWF088") && err.contains("--allow-past"),
+        "{err}"
+    );
+    let (code, _, err) = r.rwf(&[&past[..], &["--allow-past"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("RWF088"), "{err}");
+    assert_eq!(r.dump().await, db_before);
+
     let (code, _, err) = r.rwf(&[
         "retarget",
         &id_s,

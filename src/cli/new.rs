@@ -22,7 +22,7 @@ pub struct Args {
     /// The release timezone (IANA name)
     #[arg(long)]
     tz: Option<String>,
-    /// Create it even though the release instant has already passed (RWF088)
+    /// Confirm a release instant that has already passed (silences warning RWF088)
     #[arg(long)]
     allow_past: bool,
     /// Who creates it (default: $USER)
@@ -49,8 +49,8 @@ pub fn run(args: Args) -> CmdResult {
         .map_err(|d| CliError::new(format!("no release target:\n  {}", brief(&d))))?;
     let plan = crate::schedule::resolve(&bound, &target, &BTreeMap::new())
         .map_err(|d| CliError::new(format!("the schedule does not resolve:\n  {}", brief(&d))))?;
-    if let Some(e) = super::past_release::refuse(target, chrono::Utc::now(), args.allow_past) {
-        return Err(e);
+    if let Some(w) = super::past_release::warning(target, chrono::Utc::now(), args.allow_past) {
+        eprintln!("{w}");
     }
     let who = actor(&args.actor);
     block_on(async move {

@@ -22,7 +22,7 @@ pub struct Args {
     /// Commit the move (without it, only the diff is shown)
     #[arg(long)]
     yes: bool,
-    /// Move the release even though the new instant has already passed (RWF088)
+    /// Confirm a release instant that has already passed (silences warning RWF088)
     #[arg(long)]
     allow_past: bool,
 }
@@ -86,14 +86,10 @@ pub fn run(args: Args) -> CmdResult {
                     }
                 }
                 let plan = resolve_for(&spec, snapshot)?;
-                if let Some(e) =
-                    super::past_release::refuse(plan.target, chrono::Utc::now(), allow_past)
+                if let Some(w) =
+                    super::past_release::warning(plan.target, chrono::Utc::now(), allow_past)
                 {
-                    return Err(format!(
-                        "{}{}",
-                        e.message,
-                        e.help.map(|h| format!("\n  help: {h}")).unwrap_or_default()
-                    ));
+                    eprintln!("{w}");
                 }
                 Ok((spec, plan))
             })

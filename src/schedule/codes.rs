@@ -115,8 +115,9 @@ pub const CODES: &[CodeDoc] = &[
         code: RELEASE_IN_PAST,
         severity: Severity::Warning,
         title: "release-in-past",
-        what: "`rwf new` or `rwf retarget` was given a release instant that has already passed",
-        why: "every task would be missed at once; usually a wrong year or a typo",
+        what: "`rwf new` or `rwf retarget` was given a release instant that has already passed \
+               (`--allow-past` confirms it)",
+        why: "every task would be due at once; usually a wrong year or a typo",
         example: "rwf new launch.rwf --release 2020-03-01",
     },
     CodeDoc {

@@ -39,6 +39,8 @@ fn snapshot() -> Snapshot {
         target: TargetSpec {
             param: "release".into(),
             timezone: TzRef::Literal("Europe/Berlin".into()),
+            time: None,
+            horizon: None,
         },
         tasks: vec![task],
         hooks: vec![HookFile {

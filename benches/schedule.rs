@@ -1,5 +1,7 @@
 //! Benchmark: resolving a 10,000-task template (anchor chains, business days over a real holiday
-//! calendar, several zones, windows). Target: under 50 ms. Run with `cargo bench --bench schedule`.
+//! calendar, several zones, windows), and one whose tasks use calendar alignments and `date`/`datetime`
+//! param anchors. Target: under 50 ms each. Run with `cargo bench --bench schedule [-- FILTER]`
+//! (cases `resolve`, `align_params`).
 
 use chrono::{NaiveDate, TimeZone, Utc, Weekday};
 use rwf::schedule::{resolve, Target};
@@ -53,6 +55,8 @@ fn spec(n: usize) -> WorkflowSpec {
                 schedule: Some(Schedule::Relative {
                     anchor,
                     offsets,
+                    align: vec![],
+                    then: vec![],
                     time_of_day: (i % 3 == 0)
                         .then(|| chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap()),
                     timezone: (i % 5 == 0).then(|| zones[i % zones.len()].to_string()),
@@ -75,12 +79,131 @@ fn spec(n: usize) -> WorkflowSpec {
         target: TargetSpec {
             param: "release".into(),
             timezone: TzRef::Literal("America/New_York".into()),
+            time: None,
+            horizon: None,
         },
         calendar: Some("bench".into()),
         calendars: BTreeMap::from([("bench".to_string(), cal)]),
         tasks,
         ..WorkflowSpec::new("bench")
     }
+}
+
+/// Every task aligned (each kind of alignment in turn, some with an offset after it); every 50th
+/// anchored to a `date` or a `datetime` param, the others to the task before.
+fn aligned_spec(n: usize) -> WorkflowSpec {
+    let mut s = spec(n);
+    s.params = vec![
+        ParamSpec {
+            name: "release".into(),
+            ty: ParamType::Datetime,
+            default: None,
+            description: None,
+        },
+        ParamSpec {
+            name: "cycle_start".into(),
+            ty: ParamType::Date,
+            default: None,
+            description: None,
+        },
+        ParamSpec {
+            name: "conference".into(),
+            ty: ParamType::Datetime,
+            default: None,
+            description: None,
+        },
+    ];
+    s.bindings = BTreeMap::from([
+        ("release".to_string(), "2027-06-15T09:00".into()),
+        ("cycle_start".to_string(), "2027-01-11".into()),
+        ("conference".to_string(), "2027-04-20T10:00".into()),
+    ]);
+    let aligns = [
+        Align::Weekday {
+            weekday: Weekday::Tue,
+            relation: Relation::OnOrBefore,
+        },
+        Align::Weekday {
+            weekday: Weekday::Fri,
+            relation: Relation::After,
+        },
+        Align::Nth {
+            nth: 1,
+            weekday: Weekday::Mon,
+            next: true,
+        },
+        Align::Nth {
+            nth: -1,
+            weekday: Weekday::Fri,
+            next: false,
+        },
+        Align::Edge {
+            edge: Edge::Start,
+            period: Period::Week,
+            next: false,
+        },
+        Align::Edge {
+            edge: Edge::End,
+            period: Period::Month,
+            next: false,
+        },
+    ];
+    for (i, t) in s.tasks.iter_mut().enumerate() {
+        if let Some(Schedule::Relative {
+            anchor,
+            offsets,
+            align,
+            then,
+            ..
+        }) = &mut t.schedule
+        {
+            if i % 50 == 0 {
+                *anchor = Anchor::Param {
+                    param: if i % 100 == 0 {
+                        "cycle_start"
+                    } else {
+                        "conference"
+                    }
+                    .into(),
+                };
+            }
+            // Keep the chains moving forward so they stay inside the calendar's range.
+            *offsets = vec![Span::new(if i % 50 == 0 { 1 } else { 3 }, Unit::Days)];
+            *align = vec![aligns[i % aligns.len()]];
+            if i % 7 == 0 {
+                *then = vec![Span::new(1, Unit::BusinessDays)];
+            }
+        }
+    }
+    s
+}
+
+fn run(name: &str, spec: &WorkflowSpec, filter: Option<&str>) {
+    if filter.is_some_and(|f| !name.contains(f)) {
+        return;
+    }
+    let target = Target {
+        instant: Utc.with_ymd_and_hms(2027, 6, 15, 13, 0, 0).unwrap(),
+        tz: chrono_tz::America::New_York,
+    };
+    let fixed = BTreeMap::new();
+    let plan = resolve(spec, &target, &fixed).expect("the bench spec resolves");
+    assert_eq!(plan.tasks.len(), 10_000);
+    assert!(plan.tasks.iter().all(|t| t.times.is_some()));
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let t0 = Instant::now();
+        let plan = resolve(spec, &target, &fixed).expect("resolves");
+        std::hint::black_box(&plan);
+        times.push(t0.elapsed());
+    }
+    times.sort();
+    println!(
+        "schedule/{name} 10000 tasks: median {:.2} ms, min {:.2} ms, max {:.2} ms (target < 50 ms)",
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3,
+        times[times.len() - 1].as_secs_f64() * 1e3
+    );
 }
 
 fn main() {
@@ -90,27 +213,8 @@ fn main() {
         println!("schedule bench: skipped outside `cargo bench`");
         return;
     }
-    let spec = spec(10_000);
-    let target = Target {
-        instant: Utc.with_ymd_and_hms(2027, 6, 15, 13, 0, 0).unwrap(),
-        tz: chrono_tz::America::New_York,
-    };
-    let fixed = BTreeMap::new();
-    let plan = resolve(&spec, &target, &fixed).expect("the bench spec resolves");
-    assert_eq!(plan.tasks.len(), 10_000);
-    assert!(plan.tasks.iter().all(|t| t.times.is_some()));
-    let mut times = Vec::new();
-    for _ in 0..15 {
-        let t0 = Instant::now();
-        let plan = resolve(&spec, &target, &fixed).expect("resolves");
-        std::hint::black_box(&plan);
-        times.push(t0.elapsed());
-    }
-    times.sort();
-    println!(
-        "schedule/resolve 10000 tasks: median {:.2} ms, min {:.2} ms, max {:.2} ms (target < 50 ms)",
-        times[times.len() / 2].as_secs_f64() * 1e3,
-        times[0].as_secs_f64() * 1e3,
-        times[times.len() - 1].as_secs_f64() * 1e3
-    );
+    // `cargo bench --bench schedule -- align` runs the cases whose name contains `align`.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    run("resolve", &spec(10_000), filter.as_deref());
+    run("align_params", &aligned_spec(10_000), filter.as_deref());
 }

@@ -1176,3 +1176,107 @@ async fn start_and_status_say_when_no_worker_runs() {
         "{doc}"
     );
 }
+
+/// `rwf retarget --set` moves a second anchor (a `date` param), with the cascade preview first; the
+/// task that already ran stays, and only date and datetime params can be moved this way.
+#[tokio::test]
+async fn retarget_moves_an_anchor_param() {
+    use rwf::spec::{Align, Anchor, Edge, ParamSpec, ParamType, Period, Span, Unit};
+    let r = rig().await;
+    let id = r
+        .started_and_paused(
+            "rel",
+            vec![draft_task("draft").at(0), manual("kickoff").at(48)],
+        )
+        .await;
+    // `kickoff` becomes `at start of week of cycle_start + 7 days at 09:00`.
+    r.edit(id, opts(false, None), |spec| {
+        spec.params.push(ParamSpec {
+            name: "cycle_start".into(),
+            ty: ParamType::Date,
+            default: None,
+            description: None,
+        });
+        spec.bindings
+            .insert("cycle_start".into(), serde_json::json!("2030-03-06"));
+        let k = spec.tasks.iter_mut().find(|t| t.key == "kickoff").unwrap();
+        k.schedule = Some(Schedule::Relative {
+            anchor: Anchor::Param {
+                param: "cycle_start".into(),
+            },
+            offsets: vec![Span::new(7, Unit::Days)],
+            align: vec![Align::Edge {
+                edge: Edge::Start,
+                period: Period::Week,
+                next: false,
+            }],
+            then: vec![],
+            time_of_day: chrono::NaiveTime::from_hms_opt(9, 0, 0),
+            timezone: None,
+        });
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // Wed 2030-03-06 + 7 days is Wed the 13th; its week starts Monday the 11th.
+    assert_eq!(
+        r.task(id, "kickoff").await.planned_start,
+        Some(at("2030-03-11T09:00:00Z"))
+    );
+    let before_draft = r.task(id, "draft").await;
+    let db_before = r.dump().await;
+    let id_s = id.to_string();
+    let (code, out, err) = r.rwf(&["retarget", &id_s, "--set", "cycle_start=2030-03-20"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("> kickoff due"), "{out}");
+    assert!(!out.contains("> draft"), "{out}");
+    assert_eq!(r.dump().await, db_before, "without --yes nothing moves");
+
+    for (bad, why) in [
+        ("nope=2030-03-20", "not a param"),
+        ("cycle_start=soon", "not a date"),
+    ] {
+        let (code, _, err) = r.rwf(&["retarget", &id_s, "--set", bad, "--yes"]);
+        assert_ne!(code, 0, "{bad}");
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    assert_eq!(r.dump().await, db_before, "a refusal changes nothing");
+
+    // A release in the past warns (RWF088) until confirmed; the preview still changes nothing.
+    let past = ["retarget", &id_s, "--release", "2020-01-06T09:00"];
+    let (code, _, err) = r.rwf(&past);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("RWF088") && err.contains("--allow-past"),
+        "{err}"
+    );
+    let (code, _, err) = r.rwf(&[&past[..], &["--allow-past"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("RWF088"), "{err}");
+    assert_eq!(r.dump().await, db_before);
+
+    let (code, _, err) = r.rwf(&[
+        "retarget",
+        &id_s,
+        "--set",
+        "cycle_start=2030-03-20",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // Wed the 20th + 7 days is Wed the 27th; Monday of that week is the 25th.
+    assert_eq!(
+        r.task(id, "kickoff").await.planned_start,
+        Some(at("2030-03-25T09:00:00Z"))
+    );
+    assert_eq!(
+        r.task(id, "draft").await.planned_start,
+        before_draft.planned_start
+    );
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.target_at, base(), "the release did not move");
+}

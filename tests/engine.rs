@@ -1131,6 +1131,17 @@ fn golden_simulate_output_for_every_template() {
             cases.push((name.to_string(), launch.clone(), args));
         }
     }
+    // Alignments and param anchors, including a wait's `until` resolved by the engine.
+    cases.push((
+        "release_cycle".to_string(),
+        root.join("tests/fixtures/schedule/cycle.rwf"),
+        vec![
+            "--set",
+            "cycle_start=2027-05-10",
+            "--release",
+            "2027-08-18T10:00",
+        ],
+    ));
     for (stem, file, args) in cases {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
             .arg("simulate")

@@ -409,7 +409,7 @@ fn preview_keeps_placeholders_but_needs_the_release() {
     let p = preview(
         &spec,
         &Inputs {
-            release: Some("2026-09-01".into()),
+            release: Some("2026-09-01T00:00".into()),
             ..Inputs::default()
         },
     )
@@ -734,6 +734,130 @@ fn the_readme_example_compiles() {
     let once = rwf::syntax::format(example, &p.file);
     let b = compile_source("readme.rwf", &once, &loader);
     assert_eq!(canonical_json(&b.spec.unwrap()), canonical_json(&spec));
+}
+
+/// The alignment example of the language reference compiles cleanly, is `rwf fmt` clean, and resolves
+/// to the days its sentence names.
+#[test]
+fn the_readme_alignment_examples_compile_and_resolve() {
+    let readme = read(&root().join("grammar/README.md"));
+    let blocks: Vec<&str> = readme
+        .split("```rwf\n")
+        .filter(|b| b.starts_with("template release_cycle "))
+        .collect();
+    assert!(
+        !blocks.is_empty(),
+        "grammar/README.md has an alignment example"
+    );
+    for block in blocks {
+        let example = &block[..block.find("```").unwrap()];
+        let c = compile_source("readme.rwf", example, &MemLoader::default());
+        assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+        let p = rwf::syntax::parse("readme.rwf", example);
+        assert_eq!(rwf::syntax::format(example, &p.file), example, "fmt clean");
+        let spec = rwf::compile::preview(
+            &c.spec.unwrap(),
+            &rwf::compile::Inputs {
+                release: Some("2027-04-21".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let target = rwf::schedule::target_of(&spec).unwrap();
+        let plan = rwf::schedule::resolve(&spec, &target, &Default::default()).unwrap();
+        let day = |k: &str| {
+            plan.task(k)
+                .unwrap()
+                .local()
+                .unwrap()
+                .start
+                .format("%a %Y-%m-%d %H:%M")
+                .to_string()
+        };
+        assert_eq!(day("enhancements"), "Mon 2027-02-01 18:00");
+        assert_eq!(day("code_freeze"), "Tue 2027-03-23 18:00");
+        assert_eq!(day("go"), "Wed 2027-04-14 09:00");
+        assert_eq!(day("survey"), "Mon 2027-05-03 09:00");
+        assert_eq!(day("report"), "Fri 2027-04-30 17:00");
+        assert_eq!(day("patch"), "Thu 2027-05-13 10:00");
+        assert_eq!(day("retro"), "Fri 2027-05-28 15:00");
+    }
+}
+
+/// A date-only `--release` is the template's declared release time in the release zone, never a silent
+/// midnight: without a declared time it is refused, naming both fixes.
+#[test]
+fn date_only_releases_take_the_declared_release_time() {
+    let text = |target: &str| {
+        format!("template t \"T\" version 1 {{\n  param release: datetime\n  {target}\n  checkpoint a \"A\" {{ at release }}\n}}\n")
+    };
+    let date_only = Inputs {
+        release: Some("2027-03-01".into()),
+        ..Inputs::default()
+    };
+    let declared = text("target release in \"Europe/Berlin\" at 9:30");
+    let c = compile_source("t.rwf", &declared, &MemLoader::default());
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+    let p = rwf::syntax::parse("t.rwf", &declared);
+    assert!(rwf::syntax::format(&declared, &p.file)
+        .contains("target release in \"Europe/Berlin\" at 09:30"));
+    let bound = preview(&c.spec.unwrap(), &date_only).unwrap();
+    assert_eq!(bound.bindings["release"], "2027-03-01T09:30");
+    let target = rwf::schedule::target_of(&bound).unwrap();
+    assert_eq!(target.instant.to_rfc3339(), "2027-03-01T08:30:00+00:00");
+    // A full date-time is taken as given.
+    let spec = compile_source("t.rwf", &declared, &MemLoader::default())
+        .spec
+        .unwrap();
+    let given = Inputs {
+        release: Some("2027-03-01T14:00".into()),
+        ..Inputs::default()
+    };
+    assert_eq!(
+        preview(&spec, &given).unwrap().bindings["release"],
+        "2027-03-01T14:00"
+    );
+
+    let undeclared = text("target release in \"Europe/Berlin\"");
+    let spec = compile_source("t.rwf", &undeclared, &MemLoader::default())
+        .spec
+        .unwrap();
+    let errs = preview(&spec, &date_only).unwrap_err();
+    assert_eq!(errs[0].code, "RWF064");
+    assert!(
+        errs[0].message.contains("no time of day"),
+        "{}",
+        errs[0].message
+    );
+    let help = errs[0].help.as_deref().unwrap();
+    assert!(
+        help.contains("2027-03-01T09:00") && help.contains("at 09:00"),
+        "{help}"
+    );
+}
+
+/// Alignments are written canonically by `rwf fmt` (single spaces, weekday as written) and keep the spec.
+#[test]
+fn alignments_format_canonically() {
+    let messy = "template t \"T\" version 1 {\n  param release: datetime\n  target release in \"UTC\"\n  checkpoint a \"A\" { at   tue  on   or\tbefore   release -  2 weeks }\n  checkpoint b \"B\" { at 2 days after  last   fri of   month  after release at 9:00 }\n  checkpoint c \"C\" { at end  of week   after a }\n}\n";
+    let p = rwf::syntax::parse("m.rwf", messy);
+    assert!(!has_errors(&p.diagnostics), "{:?}", p.diagnostics);
+    let once = rwf::syntax::format(messy, &p.file);
+    assert!(
+        once.contains("at tue on or before release - 2 weeks }"),
+        "{once}"
+    );
+    assert!(
+        once.contains("at 2 days after last fri of month after release at 09:00 }"),
+        "{once}"
+    );
+    assert!(once.contains("at end of week after a }"), "{once}");
+    let a = compile_source("m.rwf", messy, &MemLoader::default());
+    let b = compile_source("m.rwf", &once, &MemLoader::default());
+    assert_eq!(
+        canonical_json(&a.spec.unwrap()),
+        canonical_json(&b.spec.unwrap())
+    );
 }
 
 #[test]

@@ -566,3 +566,75 @@ fn every_template_gets_the_same_findings_as_rwf_check() {
     }
     c.shutdown();
 }
+
+const ALIGNED: &str = r#"template cycle "Cycle" version 1 {
+  param release: datetime = 2027-03-03T09:00
+  param cycle_start: date = 2026-11-16
+  target release in "America/New_York" at 09:00
+  horizon 12 months
+
+  manual freeze "Code freeze" { at tuesday on or before release - 2 weeks at 10:00 }
+  manual prep "Prep" { at 2 days after first monday of month after release at 09:00 }
+  manual kickoff "Kickoff" { at start of week of cycle_start + 3 weeks at 10:00 }
+}
+"#;
+
+#[test]
+fn alignments_and_param_anchors_hover_and_complete() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/aligned.rwf";
+    c.open(uri, ALIGNED);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+
+    // Hover on a task: the whole schedule (the `after` of a words offset is not a field) and the
+    // resolved date: the first Monday of April 2027 is the 5th, + 2 days.
+    let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, "prep", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("at 2 days after first monday of month after release at 09:00"),
+        "{text}"
+    );
+    assert!(text.contains("planned: Wed 2027-04-07 09:00 EDT"), "{text}");
+    // A param anchor resolves from its default: 2026-11-16 + 3 weeks is Monday 2026-12-07.
+    let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, "kickoff", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("planned: Mon 2026-12-07 10:00 EST"), "{text}");
+    // Tuesday on or before 2027-02-17 (a Wednesday) is the 16th.
+    let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, "freeze", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("planned: Tue 2027-02-16 10:00 EST"), "{text}");
+
+    // Hover on alignment words explains them.
+    for (needle, want) in [
+        ("first monday", "that weekday of X's month"),
+        ("start of week", "first day after the calendar's weekend"),
+        ("or before", "strictly before or after"),
+        ("tuesday on", "**weekday**"),
+        ("horizon", "warning RWF024"),
+    ] {
+        let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, needle, 0));
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(text.contains(want), "{needle}: {text}");
+    }
+
+    // Completion after `at `: the date param as an anchor, and the alignment words.
+    let edited = ALIGNED.replace("at start of week of", "at  start of week of");
+    c.change(uri, 2, &edited);
+    let _ = c.diagnostics(uri, 2);
+    let (line, col) = pos_of(&edited, "at  start", 0);
+    let items = c.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col + 3 } }),
+    );
+    let items = items.as_array().unwrap();
+    let label = |l: &str| items.iter().find(|i| i["label"] == l).cloned();
+    let param = label("cycle_start").expect("the date param is offered");
+    assert!(
+        param["detail"].as_str().unwrap().contains("date"),
+        "{param}"
+    );
+    for word in ["first", "last", "start", "end", "of", "or", "tuesday"] {
+        assert!(label(word).is_some(), "`{word}` is offered");
+    }
+    c.shutdown();
+}

@@ -25,6 +25,8 @@ fn rel(anchor: Anchor, offsets: &str, at: Option<&str>, tz: Option<&str>) -> Opt
     Some(Schedule::Relative {
         anchor,
         offsets: spans(offsets),
+        align: vec![],
+        then: vec![],
         time_of_day: at.map(|t| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
         timezone: tz.map(str::to_string),
     })
@@ -706,7 +708,7 @@ fn golden(name: &str, actual: &str) {
 }
 
 /// (golden name, file, release, today)
-const TEMPLATES: [(&str, &str, &str, &str); 4] = [
+const TEMPLATES: [(&str, &str, &str, &str); 5] = [
     (
         "launch",
         "tests/fixtures/schedule/launch.json",
@@ -730,6 +732,12 @@ const TEMPLATES: [(&str, &str, &str, &str); 4] = [
         "tests/fixtures/schedule/patch.rwf",
         "2026-03-31T10:00",
         "2026-03-20",
+    ),
+    (
+        "cycle",
+        "tests/fixtures/schedule/cycle.rwf",
+        "2027-04-21T10:00",
+        "2027-01-05",
     ),
 ];
 
@@ -776,6 +784,12 @@ fn plan_golden_in_every_format() {
         ("patch", "spring"),
         ("product_launch", "legal"),
         ("patch_rwf", "review"),
+        ("cycle", "enhancements"),
+        ("cycle", "code_freeze"),
+        ("cycle", "go"),
+        ("cycle", "patch"),
+        ("cycle", "retro"),
+        ("cycle", "books"),
     ] {
         let t = TEMPLATES.iter().find(|t| t.0 == name).unwrap();
         let (out, err, code) = rwf(&["explain", t.1, task, "--release", t.2]);
@@ -937,4 +951,196 @@ fn resolve_schedule_reads_anchors_from_the_plan() {
     let gap = pinned("2026-03-08T02:15", None).unwrap();
     schedule::resolve_schedule(&s, &plan, &gap, "w", &mut warnings).unwrap();
     assert_eq!(warnings[0].code, schedule::DST_GAP);
+}
+
+// ---------- issue 12 regressions: defects found by an independent oracle ----------
+
+#[test]
+fn explain_exits_2_when_the_schedule_has_errors() {
+    let file = "tests/fixtures/schedule/defects.rwf";
+    let (out, err, code) = rwf(&["explain", file, "ok", "--release", "2026-11-10"]);
+    assert_eq!(code, 2, "like plan and simulate: {err}");
+    assert!(
+        out.contains("anchor release"),
+        "the task is still explained: {out}"
+    );
+    assert!(err.contains("RWF081") && err.contains("RWF089"), "{err}");
+    let (_, _, plan_code) = rwf(&["plan", file, "--release", "2026-11-10"]);
+    assert_eq!(plan_code, 2);
+}
+
+#[test]
+fn huge_hour_offsets_are_errors_not_six_digit_years() {
+    let (out, err, code) = rwf(&[
+        "plan",
+        "tests/fixtures/schedule/defects.rwf",
+        "--release",
+        "2026-11-10",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("RWF081") && err.contains("task `far`"),
+        "{err}"
+    );
+    // In the resolver: every unit, both signs, at the edge of four-digit years.
+    for offset in ["999999999h", "-999999999h", "99999999d", "9999999mo"] {
+        let s = spec(
+            "UTC",
+            vec![task("x", rel(Anchor::Release, offset, None, None))],
+        );
+        let errs =
+            resolve(&s, &target("UTC", "2026-11-10T09:00:00Z"), &BTreeMap::new()).unwrap_err();
+        assert_eq!(errs[0].code, schedule::DATE_OVERFLOW, "{offset}");
+    }
+    let s = spec(
+        "UTC",
+        vec![task("x", rel(Anchor::Release, "69000000h", None, None))],
+    );
+    let plan = resolve(&s, &target("UTC", "2026-11-10T09:00:00Z"), &BTreeMap::new()).unwrap();
+    let start = plan.tasks[0].times.unwrap().start;
+    assert!(start.format("%Y").to_string().len() == 4, "{start}");
+}
+
+#[test]
+fn instants_past_the_tz_database_are_refused_in_zones_with_dst() {
+    let t = target("America/New_York", "2099-06-01T13:00:00Z");
+    for (zone, at, ok) in [
+        ("America/New_York", "2099-12-31T09:00", true),
+        ("America/New_York", "2100-07-01T09:00", false),
+        ("Australia/Sydney", "2100-02-01T09:00", false),
+        ("Asia/Tokyo", "2150-07-01T09:00", true),
+        ("UTC", "2400-07-01T09:00", true),
+    ] {
+        let s = spec(zone, vec![task("x", pinned(at, Some(zone)))]);
+        match resolve(&s, &t, &BTreeMap::new()) {
+            Ok(plan) => assert!(ok, "{zone} {at}: {:?}", plan.tasks[0].times),
+            Err(e) => {
+                assert!(!ok, "{zone} {at}: {e:?}");
+                assert_eq!(e[0].code, schedule::BEYOND_TZ_RULES);
+                assert!(e[0].message.contains("2099"), "{}", e[0].message);
+            }
+        }
+    }
+    // A relative schedule that lands there is refused too, not given the last listed offset.
+    let s = spec(
+        "America/New_York",
+        vec![task("x", rel(Anchor::Release, "13mo", Some("09:00"), None))],
+    );
+    let errs = resolve(&s, &t, &BTreeMap::new()).unwrap_err();
+    assert_eq!(errs[0].code, schedule::BEYOND_TZ_RULES);
+}
+
+#[test]
+fn a_release_in_a_dst_gap_or_overlap_warns_like_a_task() {
+    let mut s = spec(
+        "America/New_York",
+        vec![task("x", rel(Anchor::Release, "1d", None, None))],
+    );
+    for (release, code, moved) in [
+        ("2026-03-08T02:30", schedule::DST_GAP, "moved to 03:00"),
+        (
+            "2026-11-01T01:30",
+            schedule::DST_AMBIGUOUS,
+            "the earlier one",
+        ),
+    ] {
+        s.bindings
+            .insert("release".into(), serde_json::Value::String(release.into()));
+        let t = schedule::target_of(&s).unwrap();
+        let plan = resolve(&s, &t, &BTreeMap::new()).unwrap();
+        let w = plan
+            .warnings
+            .iter()
+            .find(|w| w.code == code && w.message.contains("the release"))
+            .unwrap_or_else(|| panic!("{release}: {:?}", plan.warnings));
+        assert!(w.message.contains(moved), "{}", w.message);
+    }
+    s.bindings.insert(
+        "release".into(),
+        serde_json::Value::String("2026-03-09T02:30".into()),
+    );
+    let t = schedule::target_of(&s).unwrap();
+    assert!(resolve(&s, &t, &BTreeMap::new())
+        .unwrap()
+        .warnings
+        .is_empty());
+    // On the command line: the warning on stderr and in the JSON.
+    let (out, err, code) = rwf(&[
+        "plan",
+        "tests/fixtures/schedule/patch.rwf",
+        "--release",
+        "2026-03-29T02:30",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("the release 2026-03-29 02:30 does not exist"),
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["message"].as_str().unwrap().starts_with("the release")));
+}
+
+#[test]
+fn the_horizon_warning_has_one_code_is_in_json_suppressible_and_per_template() {
+    let file = "tests/fixtures/schedule/horizon.rwf";
+    let (out, err, code) = rwf(&["plan", file, "--release", "2027-09-01", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let horizon: Vec<String> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "RWF024")
+        .map(|w| w["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        horizon.len(),
+        1,
+        "prep only; budget is suppressed: {horizon:?}"
+    );
+    assert!(horizon[0].contains("`prep`"), "{horizon:?}");
+    assert!(err.contains("RWF024") && !err.contains("RWF080"), "{err}");
+    // `rwf check`, without and with a release: the same code, the same suppression.
+    for args in [
+        vec!["check", file],
+        vec!["check", file, "--release", "2027-09-01"],
+    ] {
+        let (out, err, _) = rwf(&args);
+        let text = format!("{out}{err}");
+        assert_eq!(text.matches("is scheduled").count(), 1, "{args:?}: {text}");
+        assert!(
+            text.contains("RWF024") && text.contains("`prep`"),
+            "{args:?}: {text}"
+        );
+        assert!(!text.contains("RWF011"), "the suppression is used: {text}");
+    }
+    // The template's own horizon.
+    let text = std::fs::read_to_string(root().join(file)).unwrap().replace(
+        "target release in \"America/New_York\" at 09:00",
+        "target release in \"America/New_York\" at 09:00\n  horizon 24 months",
+    );
+    let c = rwf::compile::compile_source("h.rwf", &text, &rwf::compile::FsLoader);
+    let spec = rwf::compile::preview(
+        &c.spec.unwrap(),
+        &rwf::compile::Inputs {
+            release: Some("2027-09-01".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let t = schedule::target_of(&spec).unwrap();
+    let plan = resolve(&spec, &t, &BTreeMap::new()).unwrap();
+    let lints = schedule::lint(&spec, &plan, &c.source_map);
+    assert!(lints.iter().all(|d| d.code != "RWF024"), "{lints:?}");
+    let diags =
+        rwf::check::check_source("h.rwf", &text, &rwf::compile::FsLoader, &Default::default());
+    assert!(diags.iter().all(|d| d.code != "RWF024"), "{diags:?}");
 }

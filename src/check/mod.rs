@@ -151,6 +151,23 @@ pub fn check_compiled(
     diagnostics
 }
 
+/// `diagnostics` without the warnings an inline `// rwf-ignore CODE: reason` silences (for `rwf plan`,
+/// which reports the schedule lints but not the comments' own findings).
+pub fn without_suppressed(
+    file: &str,
+    text: &str,
+    source_map: &compile::SourceMap,
+    diagnostics: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    let suppressions = suppress::gather(&source_map.suppressions, text);
+    suppress::apply(file, text, &suppressions, diagnostics, |code| {
+        lookup(code).is_some()
+    })
+    .into_iter()
+    .filter(|d| d.code != suppress::MALFORMED.code && d.code != suppress::UNUSED.code)
+    .collect()
+}
+
 /// The template-tier lints alone, over a compiled spec (no syntax/compile diagnostics, no suppression).
 pub fn lint_spec(
     file: &str,

@@ -16,6 +16,8 @@ fn rel(anchor: Anchor, offsets: &[&str], tod: Option<&str>) -> Schedule {
     Schedule::Relative {
         anchor,
         offsets: offsets.iter().map(|o| o.parse().unwrap()).collect(),
+        align: vec![],
+        then: vec![],
         time_of_day: tod.map(|t| t.parse().unwrap()),
         timezone: None,
     }
@@ -109,6 +111,7 @@ impl Builder {
             let name = match anchor {
                 Anchor::Release => "release".to_string(),
                 Anchor::Task { task, .. } => task.clone(),
+                Anchor::Param { param } => param.clone(),
             };
             src.anchor = Some(self.push(&name));
             src.schedule = Some(s..self.push(" + offsets").end);

@@ -91,10 +91,12 @@ pub(crate) fn nominal_starts(cx: &Context) -> Vec<Option<Nominal>> {
                         anchor,
                         offsets,
                         time_of_day,
+                        align,
                         ..
                     }),
                     Some(base),
-                ) => {
+                    // An alignment moves a date by up to a month: no nominal position.
+                ) if align.is_empty() => {
                     let point = match (anchor, anchored_at) {
                         (Anchor::Task { point, .. }, Some(up)) if *point != AnchorPoint::Start => {
                             cx.task(up).window.map_or(0, Span::nominal_seconds)

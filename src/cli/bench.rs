@@ -327,6 +327,8 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
             schedule: Some(Schedule::Relative {
                 anchor: Anchor::Release,
                 offsets: vec![],
+                align: vec![],
+                then: vec![],
                 time_of_day: None,
                 timezone: None,
             }),

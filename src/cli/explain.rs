@@ -15,13 +15,17 @@ pub struct Args {
 
 pub fn run(args: Args) -> CmdResult {
     let loaded = load(&args.source)?;
-    let target = match plan_of(&loaded) {
-        Ok((t, _)) => t,
-        // Errors elsewhere in the plan still leave this task explainable.
-        Err(_) => schedule::target_of(&loaded.spec).map_err(|d| {
-            print_diagnostics(&d, &loaded.file, &loaded.text);
-            CliError::new("the release cannot be resolved")
-        })?,
+    let (target, failed) = match plan_of(&loaded) {
+        Ok((t, _)) => (t, None),
+        // Errors elsewhere in the plan still leave this task explainable; the exit is still 2, as
+        // for `plan` and `simulate`.
+        Err(e) => (
+            schedule::target_of(&loaded.spec).map_err(|d| {
+                print_diagnostics(&d, &loaded.file, &loaded.text);
+                CliError::new("the release cannot be resolved")
+            })?,
+            Some(e),
+        ),
     };
     let ex =
         schedule::explain(&loaded.spec, &target, &BTreeMap::new(), &args.task).map_err(|d| {
@@ -31,5 +35,8 @@ pub fn run(args: Args) -> CmdResult {
             }
         })?;
     print!("{}", ex.render(&loaded.spec, &loaded.source, &loaded.text));
-    Ok(Outcome::Ok)
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(Outcome::Ok),
+    }
 }

@@ -18,6 +18,7 @@ mod ls;
 mod lsp;
 mod new;
 mod notifications;
+mod past_release;
 mod plan;
 mod plan_actual;
 mod recover;

@@ -22,6 +22,9 @@ pub struct Args {
     /// The release timezone (IANA name)
     #[arg(long)]
     tz: Option<String>,
+    /// Confirm a release instant that has already passed (silences warning RWF088)
+    #[arg(long)]
+    allow_past: bool,
     /// Who creates it (default: $USER)
     #[arg(long = "as")]
     actor: Option<String>,
@@ -47,6 +50,10 @@ pub fn run(args: Args) -> CmdResult {
             .help("give every required param with --set, and --release/--tz"),
         other => CliError::new(other.to_string()),
     })?;
+    if let Some(w) = super::past_release::warning(plan.target, chrono::Utc::now(), args.allow_past)
+    {
+        eprintln!("{w}");
+    }
     let who = actor(&args.actor);
     block_on(async move {
         let store = open(&args.conn).await?;

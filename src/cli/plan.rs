@@ -174,9 +174,13 @@ pub fn run(args: Args) -> CmdResult {
         }
     }
     let loaded = load(&args.source)?;
-    let (target, plan) = plan_of(&loaded)?;
+    let (target, mut plan) = plan_of(&loaded)?;
     let lints = schedule::lint(&loaded.spec, &plan, &loaded.source);
+    let lints = crate::check::without_suppressed(&loaded.file, &loaded.text, &loaded.source, lints);
     print_diagnostics(&lints, &loaded.file, &loaded.text);
+    // Every warning printed is in the JSON too (the horizon, dependencies, DST), once.
+    plan.warning_tasks = vec![None; lints.len()];
+    plan.warnings = lints.clone();
     if let Some(old) = &args.compare_to {
         let mut before = Loaded {
             spec: loaded.spec.clone(),

@@ -1,31 +1,50 @@
-//! `rwf retarget WF --release DATE [--tz TZ] [--yes]`: move the release date. Shows which due dates move
-//! (tasks that ran and pinned tasks stay), and commits with CAS only with `--yes`.
+//! `rwf retarget WF [--release DATE] [--set ANCHOR=DATE]... [--tz TZ] [--yes]`: move the release date
+//! or any other anchor param (a `date` or `datetime` param, e.g. `cycle_start`). Shows which due dates
+//! move (tasks that ran and pinned tasks stay), and commits with CAS only with `--yes`.
 
 use super::edit::EditTarget;
-use super::{block_on, CmdResult};
+use super::{block_on, CliError, CmdResult};
 
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     target: EditTarget,
     /// The new release instant (e.g. 2026-10-01T09:00)
-    #[arg(long)]
-    release: String,
+    #[arg(long, required_unless_present = "sets")]
+    release: Option<String>,
+    /// Move another anchor param: `--set cycle_start=2026-09-07` (a date or datetime param; repeatable)
+    #[arg(long = "set", value_name = "K=V")]
+    sets: Vec<String>,
     /// A new release timezone (IANA name)
     #[arg(long)]
     tz: Option<String>,
     /// Commit the move (without it, only the diff is shown)
     #[arg(long)]
     yes: bool,
+    /// Confirm a release instant that has already passed (silences warning RWF088)
+    #[arg(long)]
+    allow_past: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {
+    let sets = super::parse_sets(&args.sets)?;
+    if args.release.is_none() && sets.is_empty() {
+        return Err(
+            CliError::new("nothing to move").help("give --release DATE or --set ANCHOR=DATE")
+        );
+    }
     block_on(async move {
-        let (release, tz) = (args.release.clone(), args.tz.clone());
+        let (release, tz, allow_past) = (args.release.clone(), args.tz.clone(), args.allow_past);
         let result = args
             .target
             .edit("workflow_retargeted", !args.yes, true, move |snapshot| {
-                crate::ops::retarget(snapshot, release, tz)
+                let (spec, plan) = crate::ops::retarget(snapshot, release, &sets, tz)?;
+                if let Some(w) =
+                    super::past_release::warning(plan.target, chrono::Utc::now(), allow_past)
+                {
+                    eprintln!("{w}");
+                }
+                Ok((spec, plan))
             })
             .await;
         if result.is_ok() && !args.yes {

@@ -226,6 +226,7 @@ fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
     if let TzRef::Param(p) = &spec.target.timezone {
         out.insert(p.clone());
     }
+    let mut anchors = Vec::new();
     let mut from_tz = |tz: &Option<String>| {
         if let Some(z) = tz {
             if let Some(name) = z.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
@@ -243,9 +244,57 @@ fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
                     from_tz(timezone)
                 }
             }
+            if let Schedule::Relative {
+                anchor: crate::spec::Anchor::Param { param },
+                ..
+            } = s
+            {
+                anchors.push(param.clone());
+            }
         }
     }
+    out.extend(anchors);
     out
+}
+
+/// The binding of `--release TEXT` for the target param. A date-only release of a `datetime` target is
+/// that date at the template's declared release time (`target release in tz at 09:00`); without one it
+/// is refused rather than read as midnight.
+// `Diagnostic` is the crate-wide error value; boxing it here would leak into every caller.
+#[allow(clippy::result_large_err)]
+pub fn release_value(spec: &WorkflowSpec, r: &str) -> Result<Json, Diagnostic> {
+    let ty = spec
+        .params
+        .iter()
+        .find(|p| p.name == spec.target.param)
+        .map(|p| p.ty.clone())
+        .unwrap_or(ParamType::Datetime);
+    if ty == ParamType::Datetime {
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(r.trim(), "%Y-%m-%d") {
+            return match spec.target.time {
+                Some(t) => Ok(Json::String(d.and_time(t).format("%Y-%m-%dT%H:%M").to_string())),
+                None => Err(Diagnostic::error(
+                    "RWF064",
+                    format!("`--release {r}` gives no time of day, and the template declares no release time"),
+                )
+                .help(format!(
+                    "give the time: `--release {d}T09:00`, or declare it in the template: `target {} in \"Zone/Name\" at 09:00`",
+                    spec.target.param
+                ))),
+            };
+        }
+    }
+    let parsed = parse_value(&ty, r).or_else(|| match ty {
+        // A date target given a date-time: its (local) date.
+        ParamType::Date => parse_datetime(r)
+            .ok()
+            .map(|d| Json::String(d[..10].to_string())),
+        _ => None,
+    });
+    parsed.ok_or_else(|| {
+        Diagnostic::error("RWF064", format!("`--release {r}` is not a valid release date"))
+            .help("write a local date-time `2026-09-01T09:00`, RFC 3339 `2026-09-01T09:00:00+02:00`, or a date `2026-09-01` when the template declares its release time")
+    })
 }
 
 pub fn bind(
@@ -285,27 +334,11 @@ pub fn bind(
         }
     }
     if let Some(r) = &inputs.release {
-        let ty = spec
-            .params
-            .iter()
-            .find(|p| p.name == spec.target.param)
-            .map(|p| p.ty.clone())
-            .unwrap_or(ParamType::Datetime);
-        let parsed = parse_value(&ty, r).or_else(|| match ty {
-            // A date target given a date-time: its (local) date.
-            ParamType::Date => parse_datetime(r)
-                .ok()
-                .map(|d| Json::String(d[..10].to_string())),
-            _ => None,
-        });
-        match parsed {
-            Some(j) => {
+        match release_value(spec, r) {
+            Ok(j) => {
                 values.insert(spec.target.param.clone(), j);
             }
-            None => diags.push(
-                Diagnostic::error("RWF064", format!("`--release {r}` is not a valid release date"))
-                    .help("write a date `2026-09-01`, a local time `2026-09-01T09:00`, or RFC 3339 `2026-09-01T09:00:00+02:00`"),
-            ),
+            Err(d) => diags.push(d),
         }
     }
     let mut out = spec.clone();
@@ -332,9 +365,13 @@ pub fn bind(
         }
     }
     let needed = schedule_params(spec);
+    let release_refused = inputs.release.is_some() && !values.contains_key(&spec.target.param);
     for p in &spec.params {
         if values.contains_key(&p.name) || (preview && !needed.contains(&p.name)) {
             continue;
+        }
+        if release_refused && p.name == spec.target.param {
+            continue; // its `--release` was refused above, with the reason
         }
         let how = if p.name == spec.target.param {
             "give `--release 2026-09-01` (or `--set`)".to_string()

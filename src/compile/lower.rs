@@ -7,8 +7,8 @@ use super::{Compiled, ModuleLoader, NameRef, SourceMap, Suppression, TaskSource}
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
     Anchor, AnchorPoint, Backoff, CalendarSpec, DateRange, Dependency, EdgeOutcome, ExpirePolicy,
-    Holiday, HookFile, ParamSpec, PhaseSpec, RejectPolicy, Risk, Schedule, Step, TaskSpec, TzRef,
-    WorkflowSpec,
+    Holiday, HookFile, ParamSpec, ParamType, PhaseSpec, RejectPolicy, Risk, Schedule, Step,
+    TaskSpec, TzRef, WorkflowSpec,
 };
 use crate::syntax::ast::{self, FieldKind, Item, PolicyItem, TemplateItem};
 use sha2::{Digest, Sha256};
@@ -690,6 +690,19 @@ impl Lower<'_> {
                     });
                 }
                 TemplateItem::Target(tg) => target = Some(tg.clone()),
+                TemplateItem::Horizon(d, span) => {
+                    let horizon = values::span(d);
+                    if horizon.amount <= 0 {
+                        self.main_err(
+                            "RWF059",
+                            span.clone(),
+                            "the horizon must be a positive duration",
+                            "write e.g. `horizon 24 months`",
+                        );
+                    } else {
+                        spec.target.horizon = Some(horizon);
+                    }
+                }
                 TemplateItem::Hooks(files, _) => {
                     for f in files {
                         self.hook_file(f, &mut spec);
@@ -790,6 +803,10 @@ impl Lower<'_> {
             None if spec.params.iter().any(|p| p.name == "tz") => TzRef::Param("tz".into()),
             None => TzRef::Literal("UTC".into()),
         };
+        spec.target.time = tg
+            .time
+            .as_ref()
+            .and_then(|(c, span)| self.clock(c, span.clone()));
     }
 
     fn hook_file(&mut self, f: &ast::Str, spec: &mut WorkflowSpec) {
@@ -848,11 +865,13 @@ impl Lower<'_> {
         s: &ast::Schedule,
         src: &mut TaskSource,
         target: &str,
+        params: &[ParamSpec],
     ) -> Option<Schedule> {
         match s {
             ast::Schedule::Relative {
                 anchor,
                 words,
+                align,
                 offsets,
                 time,
                 tz,
@@ -860,11 +879,29 @@ impl Lower<'_> {
             } => {
                 src.anchor = Some(anchor.span.clone());
                 let parts: Vec<&str> = anchor.name.split('.').collect();
+                let param = params.iter().find(|p| parts == [p.name.as_str()]);
                 let anchor_spec = match parts.as_slice() {
                     ["release", ..] => Anchor::Release,
                     [p] if *p == target => {
                         self.param_ref(p, anchor.span.clone());
                         Anchor::Release
+                    }
+                    [p] if param.is_some() => {
+                        self.param_ref(p, anchor.span.clone());
+                        let ty = param.map(|x| &x.ty);
+                        if !matches!(ty, Some(ParamType::Date | ParamType::Datetime)) {
+                            let ty = ty.map(values::type_name).unwrap_or_default();
+                            self.main_err(
+                                "RWF059",
+                                anchor.span.clone(),
+                                format!("param `{p}` is a {ty}; only a date or datetime param can be an anchor"),
+                                "declare it `param NAME: date` (or `datetime`), or anchor to `release` or a task",
+                            );
+                            return None;
+                        }
+                        Anchor::Param {
+                            param: p.to_string(),
+                        }
                     }
                     [task] => Anchor::Task {
                         task: task.to_string(),
@@ -889,14 +926,27 @@ impl Lower<'_> {
                     }
                 };
                 let mut spans = Vec::new();
+                let mut then = Vec::new();
                 if let Some((d, before)) = words {
                     let sp = values::span(d);
-                    spans.push(if *before { sp.negate() } else { sp });
+                    let sp = if *before { sp.negate() } else { sp };
+                    // `2 days after first monday of X`: the words offset is applied to the alignment.
+                    if align.is_empty() {
+                        spans.push(sp);
+                    } else {
+                        then.push(sp);
+                    }
                 }
                 for (minus, d) in offsets {
                     let sp = values::span(d);
                     spans.push(if *minus { sp.negate() } else { sp });
                 }
+                // Written outermost first; applied innermost first.
+                let align = align
+                    .iter()
+                    .rev()
+                    .map(super::align::lower)
+                    .collect::<Vec<_>>();
                 let time_of_day = time
                     .as_ref()
                     .and_then(|(t, span)| self.clock(t, span.clone()));
@@ -904,6 +954,8 @@ impl Lower<'_> {
                 Some(Schedule::Relative {
                     anchor: anchor_spec,
                     offsets: spans,
+                    align,
+                    then,
                     time_of_day,
                     timezone,
                 })
@@ -1033,7 +1085,7 @@ impl Lower<'_> {
             match &f.kind {
                 FieldKind::At(s) => {
                     src.schedule = Some(s.span());
-                    schedule = self.schedule(s, &mut src, &target);
+                    schedule = self.schedule(s, &mut src, &target, &spec.params);
                 }
                 FieldKind::Window(d) => window = Some(values::span(d)),
                 FieldKind::After(list) => {
@@ -1131,7 +1183,7 @@ impl Lower<'_> {
                 FieldKind::For(d) => wait_for = Some(values::span(d)),
                 FieldKind::Until(s) => {
                     src.fields.insert("until", s.span());
-                    until = self.schedule(s, &mut src, &target);
+                    until = self.schedule(s, &mut src, &target, &spec.params);
                 }
             }
         }

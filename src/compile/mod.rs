@@ -1,6 +1,7 @@
 //! Compile: AST → canonical `WorkflowSpec` (stdlib and local imports, policy precedence, calendars,
 //! hook files), and bind params/release into an instance spec. Pure: files come through `ModuleLoader`.
 
+mod align;
 mod bind;
 mod codes;
 mod loader;
@@ -9,7 +10,7 @@ mod policy;
 mod source_map;
 mod values;
 
-pub use bind::{interpolate, parse_datetime, parse_duration, parse_value};
+pub use bind::{interpolate, parse_datetime, parse_duration, parse_value, release_value};
 pub use codes::CODES;
 pub use loader::{stdlib, FsLoader, MemLoader, STDLIB};
 pub use source_map::{NameRef, SourceMap, Suppression, TaskSource};

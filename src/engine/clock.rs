@@ -145,12 +145,21 @@ pub fn resolve_schedule(snapshot: &Snapshot, schedule: &Schedule) -> Result<Date
         Schedule::Relative {
             anchor,
             offsets,
+            align,
+            then,
             time_of_day,
             timezone,
         } => {
             let tz = zone(timezone)?;
             let mut t = match anchor {
                 Anchor::Release => snapshot.target.instant,
+                Anchor::Param { param } => {
+                    crate::schedule::param_instant(&snapshot.spec, param, tz, snapshot.target.tz)
+                        .map_err(|value| match value {
+                            None => format!("anchor param `{param}` is not bound"),
+                            Some(v) => format!("anchor param `{param}` = `{v}` is not a date"),
+                        })?
+                }
                 Anchor::Task { task, point } => {
                     let state = snapshot
                         .task(task)
@@ -165,6 +174,23 @@ pub fn resolve_schedule(snapshot: &Snapshot, schedule: &Schedule) -> Result<Date
                 }
             };
             for off in offsets {
+                t = add_span(t, *off, tz, calendar_of(&snapshot.spec))?;
+            }
+            if !align.is_empty() {
+                let weekend = calendar_of(&snapshot.spec)
+                    .map_or(&[chrono::Weekday::Sat, chrono::Weekday::Sun][..], |c| {
+                        &c.weekend[..]
+                    });
+                let week_start = crate::schedule::week_start(weekend);
+                let mut local = t.with_timezone(&tz).naive_local();
+                for a in align {
+                    let date = crate::schedule::align(local.date(), *a, week_start)
+                        .ok_or_else(|| format!("aligning {local} is out of range"))?;
+                    local = date.and_time(local.time());
+                }
+                t = from_local(tz, local).ok_or_else(|| format!("no instant for {local}"))?;
+            }
+            for off in then {
                 t = add_span(t, *off, tz, calendar_of(&snapshot.spec))?;
             }
             if let Some(tod) = time_of_day {

@@ -12,7 +12,16 @@ use std::collections::BTreeMap;
 
 pub fn hover(doc: &Document, pos: Position, loader: &dyn ModuleLoader) -> Option<Hover> {
     let (name, span) = doc.index.name_at(doc.offset(pos))?;
-    let decl = doc.index.lookup(name)?;
+    let Some(decl) = doc.index.lookup(name) else {
+        let text = super::word_doc::doc(name)?;
+        return Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: text.to_string(),
+            }),
+            range: Some(doc.lines().range(&span)),
+        });
+    };
     let mut text = describe(decl);
     if decl.kind == DeclKind::Task {
         // The resolver is optional here: if any stage fails (or panics), the hover still shows the

@@ -226,12 +226,18 @@ fn schedule_text(src: &str, toks: &[&Token]) -> String {
     let start = toks[0].span.start;
     let line_end = src[start..].find('\n').map_or(src.len(), |n| start + n);
     let mut end = toks[0].span.end;
-    for t in &toks[1..] {
+    for (k, t) in toks.iter().enumerate().skip(1) {
         let w = t.text(src);
         let is_time_at = w == "at" || w == "in";
+        // `2 days after X`, `first monday of month after X`, `mon after X`: a direction, not a field.
+        // (`for 3 days after x` is a wait's duration, then the `after` field.)
+        let is_direction = w == "after" && toks[0].text(src) != "for" && {
+            let pw = toks[k - 1].text(src);
+            super::keywords::UNITS.contains(&pw) || super::word_doc::is_weekday(pw)
+        };
         if t.span.start >= line_end
             || t.is_punct(src, "}")
-            || (t.kind == TokKind::Ident && is_field_keyword(w) && !is_time_at)
+            || (t.kind == TokKind::Ident && is_field_keyword(w) && !is_time_at && !is_direction)
         {
             break;
         }

@@ -25,6 +25,7 @@ pub const DECLARATION_KEYWORDS: &[&str] = &[
     "hooks",
     "defaults",
     "phase",
+    "horizon",
 ];
 
 /// Words that start a field inside a task, `defaults`, `policy`, `retry` or `calendar` block.
@@ -72,6 +73,11 @@ pub const FIELD_KEYWORDS: &[&str] = &[
 
 /// Words inside schedules and clauses: anchors, directions, connectives.
 pub const SCHEDULE_KEYWORDS: &[&str] = &["release", "before", "in", "every", "on"];
+
+/// Words of calendar alignments: `tuesday on or before`, `first monday of`, `end of month after`.
+pub const ALIGN_KEYWORDS: &[&str] = &[
+    "first", "second", "third", "fourth", "last", "of", "or", "start", "end",
+];
 
 /// Anchor points after a task key (`kickoff.end`).
 pub const ANCHOR_POINTS: &[&str] = &["start", "due", "end"];
@@ -147,6 +153,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("declaration", DECLARATION_KEYWORDS),
     ("field", FIELD_KEYWORDS),
     ("schedule", SCHEDULE_KEYWORDS),
+    ("align", ALIGN_KEYWORDS),
     ("anchor", ANCHOR_POINTS),
     ("unit", UNITS),
     ("value", VALUES),
@@ -156,8 +163,8 @@ pub const GROUPS: &[(&str, &[&str])] = &[
 ];
 
 /// Words the parser reads as plain names that the compiler gives a meaning: the `release` anchor
-/// and the anchor points. Highlighted as keywords, absent from `grammar/rwf.pest` as literals.
-pub const CONTEXTUAL: &[&str] = &["release", "start", "due", "end"];
+/// and the anchor point `due` (`start` and `end` are also alignment words in the grammar). Highlighted as keywords, absent from `grammar/rwf.pest` as literals.
+pub const CONTEXTUAL: &[&str] = &["release", "due"];
 
 /// True for a word that begins a field (ends the schedule expression before it).
 pub fn is_field_keyword(word: &str) -> bool {

@@ -17,5 +17,6 @@ mod navigate;
 mod position;
 mod server;
 mod symbols;
+mod word_doc;
 
 pub use server::{serve, serve_stdio};

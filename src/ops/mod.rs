@@ -92,17 +92,23 @@ pub fn rebind(
     .map_err(|d| format!("cannot bind the new spec: {}", brief(&d)))
 }
 
-/// `rwf retarget`'s core: the workflow's spec with its target param (and zone) moved, and its plan.
+/// `rwf retarget`'s core: the workflow's spec with its target param (and zone) and any other anchor
+/// params (`date`/`datetime` params in `sets`) moved, and its plan.
 pub fn retarget(
     snapshot: &Snapshot,
-    release: String,
+    release: Option<String>,
+    sets: &BTreeMap<String, String>,
     tz: Option<String>,
 ) -> Result<(WorkflowSpec, Plan), String> {
     let mut spec = (*snapshot.spec).clone();
-    spec.bindings.insert(
-        spec.target.param.clone(),
-        serde_json::Value::String(release),
-    );
+    if let Some(release) = release {
+        let value = compile::release_value(&spec, &release).map_err(|d| {
+            let help = d.help.map(|h| format!(" ({h})")).unwrap_or_default();
+            format!("{}{help}", d.message)
+        })?;
+        spec.bindings.insert(spec.target.param.clone(), value);
+    }
+    move_anchors(&mut spec, sets)?;
     if let Some(tz) = tz {
         match &spec.target.timezone {
             TzRef::Param(p) => {
@@ -114,6 +120,29 @@ pub fn retarget(
     }
     let plan = resolve_for(&spec, snapshot)?;
     Ok((spec, plan))
+}
+
+/// Binds each of `sets` that names a date or datetime param into `spec`; anything else is refused.
+fn move_anchors(spec: &mut WorkflowSpec, sets: &BTreeMap<String, String>) -> Result<(), String> {
+    use crate::spec::ParamType;
+    for (k, v) in sets {
+        let Some(p) = spec.params.iter().find(|p| &p.name == k) else {
+            return Err(format!("`{k}` is not a param of `{}`", spec.key));
+        };
+        if !matches!(p.ty, ParamType::Date | ParamType::Datetime) {
+            return Err(format!(
+                "`{k}` is not a date or datetime param; `rwf edit --set` rebinds other params"
+            ));
+        }
+        let word = match p.ty {
+            ParamType::Date => "date (YYYY-MM-DD)",
+            _ => "date-time (YYYY-MM-DDTHH:MM)",
+        };
+        let value = compile::parse_value(&p.ty, v)
+            .ok_or_else(|| format!("`--set {k}={v}`: `{v}` is not a {word}"))?;
+        spec.bindings.insert(k.clone(), value);
+    }
+    Ok(())
 }
 
 /// A template's source compiled for storing: its spec, or every diagnostic when any is an error.

@@ -60,7 +60,8 @@ impl<'a> Calendar<'a> {
         }
     }
 
-    fn weekend(&self) -> &[Weekday] {
+    /// The calendar's weekend days (Saturday and Sunday for the built-in calendar).
+    pub fn weekend(&self) -> &[Weekday] {
         self.spec.map_or(&DEFAULT_WEEKEND[..], |c| &c.weekend[..])
     }
 

@@ -12,8 +12,12 @@ pub const DST_GAP: &str = "RWF076";
 pub const DST_AMBIGUOUS: &str = "RWF077";
 pub const DUE_BEFORE_DEPENDENCY: &str = "RWF078";
 pub const PRE_RELEASE_AFTER_RELEASE: &str = "RWF079";
-pub const PAST_HORIZON: &str = "RWF080";
+/// The same code as the template-tier lint (`check::lints::offset_beyond_horizon`): one warning,
+/// measured nominally by `check` and on the real plan by `plan` and `check --release`.
+pub const PAST_HORIZON: &str = "RWF024";
 pub const DATE_OVERFLOW: &str = "RWF081";
+pub const RELEASE_IN_PAST: &str = "RWF088";
+pub const BEYOND_TZ_RULES: &str = "RWF089";
 
 /// How far from the release a task may be scheduled before RWF080 fires.
 pub const HORIZON_DAYS: i64 = 366;
@@ -100,19 +104,29 @@ pub const CODES: &[CodeDoc] = &[
         example: "manual smoke \"Smoke\" { at release + 1 day  pre_release }",
     },
     CodeDoc {
-        code: PAST_HORIZON,
-        severity: Severity::Warning,
-        title: "past-horizon",
-        what: "a task is scheduled more than a year before or after the release",
-        why: "usually a wrong unit (months for days) or sign",
-        example: "checkpoint a \"A\" { at release - 18 months }",
-    },
-    CodeDoc {
         code: DATE_OVERFLOW,
         severity: Severity::Error,
         title: "date-overflow",
         what: "an offset moves a date beyond the representable range",
         why: "no real release is scheduled there",
         example: "checkpoint a \"A\" { at release + 99999999 days }",
+    },
+    CodeDoc {
+        code: RELEASE_IN_PAST,
+        severity: Severity::Warning,
+        title: "release-in-past",
+        what: "`rwf new` or `rwf retarget` was given a release instant that has already passed \
+               (`--allow-past` confirms it)",
+        why: "every task would be due at once; usually a wrong year or a typo",
+        example: "rwf new launch.rwf --release 2020-03-01",
+    },
+    CodeDoc {
+        code: BEYOND_TZ_RULES,
+        severity: Severity::Error,
+        title: "beyond-tz-rules",
+        what: "a date falls in 2100 or later in a zone that still changes its clocks: the time-zone \
+               database lists no transitions that far, so its offset there would be a guess",
+        why: "a silently wrong hour is worse than no answer",
+        example: "checkpoint a \"A\" { at 2100-07-01 09:00 in \"America/New_York\" }",
     },
 ];

@@ -197,8 +197,10 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
                 instant.format("%Y-%m-%dT%H:%MZ"),
                 if what == "release" {
                     "the release instant"
-                } else {
+                } else if what.contains('.') {
                     "that task's time"
+                } else {
+                    "the param's value"
                 },
                 fmt(local)
             ),
@@ -232,6 +234,16 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
                 fmt(from),
                 fmt(to)
             );
+            if span.unit == crate::spec::Unit::Months
+                && chrono::Datelike::day(to) < chrono::Datelike::day(from)
+            {
+                let _ = write!(
+                    s,
+                    " (no day {} in {}: the month's last day)",
+                    chrono::Datelike::day(from),
+                    to.format("%B %Y")
+                );
+            }
             if let Some(c) = calendar {
                 let _ = write!(s, " (calendar {c})");
                 if let Some(name) = c.strip_prefix('`').and_then(|c| c.split('`').next()) {
@@ -248,6 +260,15 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
             }
             (s, Where::None)
         }
+        TraceStep::Align { align, from, to } => (
+            format!(
+                "align {} it: {} → {}",
+                super::align::words(*align),
+                fmt(from),
+                fmt(to)
+            ),
+            Where::None,
+        ),
         TraceStep::TimeOfDay { time, local } => (
             format!("at {}: {}", time.format("%H:%M"), fmt(local)),
             Where::None,

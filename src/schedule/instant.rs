@@ -15,20 +15,24 @@ pub fn parse_instant(text: &str, tz: Tz) -> Result<(DateTime<Utc>, LocalFix), In
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok((t.with_timezone(&Utc), LocalFix::Exact));
     }
-    let local = if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        d.and_hms_opt(0, 0, 0)
-    } else {
-        [
-            "%Y-%m-%dT%H:%M:%S",
-            "%Y-%m-%dT%H:%M",
-            "%Y-%m-%d %H:%M:%S",
-            "%Y-%m-%d %H:%M",
-        ]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-    };
-    let local = local.ok_or_else(|| InstantError(text.to_string()))?;
+    let local = parse_local(s).ok_or_else(|| InstantError(text.to_string()))?;
     to_utc(tz, local).ok_or_else(|| InstantError(text.to_string()))
+}
+
+/// The local (zone-less) forms: a date (00:00) or a date-time; `None` for RFC 3339 or anything else.
+pub fn parse_local(text: &str) -> Option<NaiveDateTime> {
+    let s = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0);
+    }
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
 }
 
 #[cfg(test)]

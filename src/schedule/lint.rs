@@ -43,7 +43,13 @@ pub fn lint(spec: &WorkflowSpec, plan: &Plan, source: &SourceMap) -> Vec<Diagnos
         .enumerate()
         .map(|(i, t)| (t.key.as_str(), i))
         .collect();
-    let horizon = Duration::days(HORIZON_DAYS);
+    let (horizon, horizon_text) = match spec.target.horizon {
+        Some(h) => (
+            Duration::seconds(h.nominal_seconds()),
+            format!("template's {}", h.human()),
+        ),
+        None => (Duration::days(HORIZON_DAYS), format!("{HORIZON_DAYS}-day")),
+    };
     let release = plan.target.instant;
     for (i, task) in spec.tasks.iter().enumerate() {
         let Some(times) = plan.tasks.get(i).and_then(|t| t.times) else {
@@ -99,13 +105,13 @@ pub fn lint(spec: &WorkflowSpec, plan: &Plan, source: &SourceMap) -> Vec<Diagnos
                 Diagnostic::warning(
                     PAST_HORIZON,
                     format!(
-                    "task `{}` is scheduled {} {} the release, past the {HORIZON_DAYS}-day horizon",
+                    "task `{}` is scheduled {} {} the release, past the {horizon_text} horizon",
                     task.key,
                     human(away.abs()),
                     if away < Duration::zero() { "before" } else { "after" }
                 ),
                 )
-                .help("check the offset's unit and sign (months for days?)");
+                .help("check the offset's unit and sign (months for days?); a template that spans longer says so: `horizon 24 months`");
             out.push(locate(d, Some(i), source));
         }
     }

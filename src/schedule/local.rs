@@ -75,6 +75,21 @@ fn gap_end(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     })
 }
 
+/// True when `instant` is past the last year the bundled time-zone database lists transitions for
+/// (2099) and `tz` still changes its clocks then: its offset there would silently be the last one.
+pub fn beyond_rules(tz: Tz, instant: DateTime<Utc>) -> bool {
+    use chrono::NaiveDate;
+    let at = |m| {
+        NaiveDate::from_ymd_opt(2099, m, 15)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .map(|t| offset_seconds(tz, t.and_utc()))
+    };
+    let limit = NaiveDate::from_ymd_opt(2100, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc());
+    limit.is_some_and(|limit| instant >= limit) && at(1) != at(7)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +121,17 @@ mod tests {
         let (t, fix) = to_utc(chrono_tz::America::New_York, at(2026, 11, 1, 1, 30)).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-01T05:30:00+00:00");
         assert!(matches!(fix, LocalFix::Ambiguous { .. }));
+    }
+
+    #[test]
+    fn the_tz_database_ends_in_2099_for_zones_with_dst() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert!(!beyond_rules(ny, t("2099-12-31T23:59:00Z")));
+        assert!(beyond_rules(ny, t("2100-07-01T13:00:00Z")));
+        // No DST: the fixed offset is the rule, far into the future.
+        assert!(!beyond_rules(tokyo, t("2150-07-01T00:00:00Z")));
+        assert!(!beyond_rules(chrono_tz::UTC, t("2500-01-01T00:00:00Z")));
     }
 }

@@ -16,6 +16,7 @@
 // `Diagnostic` is the crate-wide error value (168 bytes); boxing it here would leak into every caller.
 #![allow(clippy::result_large_err)]
 
+mod align;
 mod calendar;
 mod cascade;
 mod codes;
@@ -24,10 +25,12 @@ mod explain;
 mod instant;
 mod lint;
 mod local;
+mod param_anchor;
 pub mod render;
 mod resolve;
 mod trace;
 
+pub use align::{align, week_start};
 pub use calendar::{Calendar, OutOfRange, Skipped};
 pub use cascade::{cascade, diff_plans, Shift};
 pub use codes::*;
@@ -36,6 +39,7 @@ pub use explain::{explain, Explanation};
 pub use instant::{parse_instant, InstantError};
 pub use lint::{human as lint_human, lint};
 pub use local::{to_utc, LocalFix};
+pub use param_anchor::{instant_of as param_instant, param_value};
 pub use trace::TraceStep;
 
 use crate::diagnostic::Diagnostic;
@@ -114,6 +118,46 @@ fn unresolved(message: String) -> Diagnostic {
 
 /// The release target from a bound spec's bindings (`target.param`, `target.timezone`).
 pub fn target_of(spec: &WorkflowSpec) -> Result<Target, Vec<Diagnostic>> {
+    target_and_fix(spec).map(|(t, _, _)| t)
+}
+
+/// A warning when the bound release's local time falls in a DST gap or overlap (as tasks get).
+pub fn release_dst_warning(spec: &WorkflowSpec) -> Option<Diagnostic> {
+    let (target, fix, local) = target_and_fix(spec).ok()?;
+    let tz = target.tz;
+    let local = local?;
+    match fix {
+        LocalFix::Exact => None,
+        LocalFix::Gap { moved_to } => Some(
+            Diagnostic::warning(
+                DST_GAP,
+                format!(
+                    "the release {} does not exist in {tz} (clocks spring forward); moved to {}",
+                    local.format("%Y-%m-%d %H:%M"),
+                    moved_to.format("%H:%M")
+                ),
+            )
+            .help("give a release time outside the transition (e.g. 09:00 that day)"),
+        ),
+        LocalFix::Ambiguous { later } => Some(
+            Diagnostic::warning(
+                DST_AMBIGUOUS,
+                format!(
+                    "the release {} happens twice in {tz} (clocks fall back); the earlier one ({}) is taken, not {}",
+                    local.format("%Y-%m-%d %H:%M"),
+                    target.instant.format("%H:%M UTC"),
+                    later.format("%H:%M UTC")
+                ),
+            )
+            .help("give a release time outside the transition, or an RFC 3339 instant with its offset"),
+        ),
+    }
+}
+
+/// The target, how its local time mapped to an instant, and that local time (`None` for RFC 3339).
+fn target_and_fix(
+    spec: &WorkflowSpec,
+) -> Result<(Target, LocalFix, Option<NaiveDateTime>), Vec<Diagnostic>> {
     let binding = |name: &str| -> Option<String> {
         match spec.bindings.get(name) {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -158,7 +202,7 @@ pub fn target_of(spec: &WorkflowSpec) -> Result<Target, Vec<Diagnostic>> {
         ))]);
     };
     match parse_instant(&value, tz) {
-        Ok((instant, _)) => Ok(Target { instant, tz }),
+        Ok((instant, fix)) => Ok((Target { instant, tz }, fix, instant::parse_local(&value))),
         Err(e) => Err(vec![unresolved(format!(
             "the release param `{param}` = `{value}` cannot be read: {e}"
         ))]),
@@ -202,6 +246,7 @@ pub fn resolve_schedule(
     let ctx = resolve::Ctx {
         target: &plan.target,
         calendar: resolve::calendar_of(spec),
+        spec,
     };
     let lookup = |key: &str| -> Option<resolve::AnchorTimes> {
         let t = plan.task(key)?;

@@ -7,7 +7,7 @@ use super::local::{to_utc, LocalFix};
 use super::trace::TraceStep;
 use super::{Plan, ResolvedTask, Target, Times};
 use crate::diagnostic::Diagnostic;
-use crate::spec::{Anchor, AnchorPoint, Schedule, Span, Unit, WorkflowSpec};
+use crate::spec::{Align, Anchor, AnchorPoint, Period, Schedule, Span, Unit, WorkflowSpec};
 use chrono::{DateTime, Duration, Months, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
@@ -66,6 +66,8 @@ pub enum AnchorTimes {
 pub struct Ctx<'a> {
     pub target: &'a Target,
     pub calendar: Result<Calendar<'a>, Diagnostic>,
+    /// For `date`/`datetime` param anchors: their bindings and defaults.
+    pub spec: &'a WorkflowSpec,
 }
 
 /// What a schedule evaluated to.
@@ -88,17 +90,24 @@ pub fn eval_schedule(
             let tz = zone(ctx, timezone.as_deref(), owner)?;
             push(trace, || TraceStep::Pinned { local: *at, tz });
             let instant = convert(tz, *at, owner, "start", findings, trace)?;
+            check_range(tz, instant, owner, "start")?;
             Ok(Evaluated::At(instant, tz))
         }
         Schedule::Relative {
             anchor,
             offsets,
+            align,
+            then,
             time_of_day,
             timezone,
         } => {
             let tz = zone(ctx, timezone.as_deref(), owner)?;
             let (instant, what) = match anchor {
                 Anchor::Release => (ctx.target.instant, "release".to_string()),
+                Anchor::Param { param } => (
+                    super::param_anchor::instant(ctx.spec, param, tz, ctx.target.tz, owner)?,
+                    param.clone(),
+                ),
                 Anchor::Task { task, point } => {
                     let what = format!("{task}.{}", point_name(*point));
                     match lookup(task) {
@@ -138,12 +147,19 @@ pub fn eval_schedule(
             for span in offsets {
                 cursor = apply(ctx, tz, cursor, *span, owner, "start", findings, trace)?;
             }
+            for a in align {
+                cursor = align_step(ctx, tz, cursor, *a, owner, trace)?;
+            }
+            for span in then {
+                cursor = apply(ctx, tz, cursor, *span, owner, "start", findings, trace)?;
+            }
             if let Some(t) = time_of_day {
                 let local = cursor.local(tz).date().and_time(*t);
                 push(trace, || TraceStep::TimeOfDay { time: *t, local });
                 cursor = Cursor::Local(local);
             }
             let instant = cursor.instant(tz, owner, "start", findings, trace)?;
+            check_range(tz, instant, owner, "start")?;
             Ok(Evaluated::At(instant, tz))
         }
     }
@@ -175,6 +191,7 @@ pub fn apply_window(
         &mut inner,
     )?;
     let due = cursor.instant(tz, owner, "due", findings, &mut inner)?;
+    check_range(tz, due, owner, "due")?;
     let skipped = inner
         .iter()
         .flatten()
@@ -242,6 +259,26 @@ impl Cursor {
             Cursor::Local(l) => convert(tz, l, owner, what, findings, trace),
         }
     }
+}
+
+/// A resolved instant must be a four-digit year, and inside the years the zone's rules are known for.
+fn check_range(tz: Tz, instant: DateTime<Utc>, owner: &str, what: &str) -> Result<(), Diagnostic> {
+    use chrono::Datelike;
+    let year = instant.with_timezone(&tz).year();
+    if !(1..=9999).contains(&year) {
+        return Err(overflow(owner));
+    }
+    if super::local::beyond_rules(tz, instant) {
+        return Err(Diagnostic::error(
+            BEYOND_TZ_RULES,
+            format!(
+                "task `{owner}`: {what} {} is past 2099, the last year the time-zone database lists {tz}'s clock changes for",
+                instant.format("%Y-%m-%d %H:%MZ")
+            ),
+        )
+        .help("move the date before 2100, or schedule the task in a zone without DST (e.g. `in \"UTC\"`)"));
+    }
+    Ok(())
 }
 
 fn overflow(owner: &str) -> Diagnostic {
@@ -358,6 +395,32 @@ fn apply(
     Ok(next)
 }
 
+/// One alignment: the date moves, the wall-clock time stays.
+fn align_step(
+    ctx: &Ctx<'_>,
+    tz: Tz,
+    cursor: Cursor,
+    a: Align,
+    owner: &str,
+    trace: &mut Option<Vec<TraceStep>>,
+) -> Result<Cursor, Diagnostic> {
+    let from = cursor.local(tz);
+    let week_start = match a {
+        Align::Edge {
+            period: Period::Week,
+            ..
+        } => {
+            let cal = ctx.calendar.as_ref().map_err(|d| d.clone())?;
+            super::align::week_start(cal.weekend())
+        }
+        _ => chrono::Weekday::Mon,
+    };
+    let date = super::align::align(from.date(), a, week_start).ok_or_else(|| overflow(owner))?;
+    let to = date.and_time(from.time());
+    push(trace, || TraceStep::Align { align: a, from, to });
+    Ok(Cursor::Local(to))
+}
+
 fn out_of_range(owner: &str, cal: &Calendar<'_>, span: Span, e: &OutOfRange) -> Diagnostic {
     Diagnostic::error(
         OUTSIDE_CALENDAR,
@@ -388,8 +451,12 @@ pub fn resolve_all(
     let ctx = Ctx {
         target,
         calendar: calendar_of(spec),
+        spec,
     };
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding> = super::release_dst_warning(spec)
+        .map(|diag| Finding { task: None, diag })
+        .into_iter()
+        .collect();
     let mut calendar_reported = false;
     // None: not yet resolved. Some(None): failed or floating. Some(Some(..)): scheduled.
     let mut done: Vec<Option<Option<(Times, Tz)>>> = vec![None; n];

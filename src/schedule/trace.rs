@@ -31,6 +31,12 @@ pub enum TraceStep {
         /// Business-day offsets: the calendar used.
         calendar: Option<String>,
     },
+    /// An alignment (`tuesday on or before`, `end of month of`) moved the local date.
+    Align {
+        align: crate::spec::Align,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    },
     /// `at HH:MM` set the local time.
     TimeOfDay {
         time: NaiveTime,

@@ -419,7 +419,7 @@ async fn retarget(cx: Cx, Json(req): Json<RetargetRequest>) -> Result<Edited, Pr
         .state
         .store
         .edit_workflow(id, options, move |snapshot| {
-            ops::retarget(snapshot, release, tz)
+            ops::retarget(snapshot, Some(release), &BTreeMap::new(), tz)
         })
         .await?;
     edited(result)

@@ -92,6 +92,13 @@ pub struct TargetSpec {
     /// The `datetime` (or `date`) param that holds the release instant.
     pub param: String,
     pub timezone: TzRef,
+    /// `target release in tz at 09:00`: the local time a date-only `--release` means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<NaiveTime>,
+    /// `horizon 24 months`: how far from the release a task may be before the horizon warning
+    /// (RWF024); 366 days when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<Span>,
 }
 
 /// A timezone given literally or by a `timezone` param.
@@ -329,6 +336,13 @@ pub enum Schedule {
         anchor: Anchor,
         /// Applied in order. Signed amounts: `release - 2 weeks` is `-14d`.
         offsets: Vec<Span>,
+        /// Calendar alignments applied after `offsets`, innermost first (`tuesday on or before`,
+        /// `first monday of`, `end of month of`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        align: Vec<Align>,
+        /// Offsets applied after `align` (`2 days after first monday of release`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        then: Vec<Span>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         time_of_day: Option<NaiveTime>,
         /// IANA zone the offsets and time of day are applied in; else the release's.
@@ -347,7 +361,64 @@ pub enum Schedule {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Anchor {
     Release,
-    Task { task: String, point: AnchorPoint },
+    Task {
+        task: String,
+        point: AnchorPoint,
+    },
+    /// A `date` or `datetime` param other than the release (`cycle_start`), read in the release zone.
+    Param {
+        param: String,
+    },
+}
+
+/// A calendar alignment of a local date (the wall-clock time is kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Align {
+    /// `tuesday on or before X`, `tuesday after X` (strictly).
+    Weekday {
+        #[schemars(with = "String")]
+        weekday: chrono::Weekday,
+        relation: Relation,
+    },
+    /// `first monday of X` (X's month), `last friday of month after X`. `nth` is 1..=4, or -1 (last).
+    Nth {
+        nth: i8,
+        #[schemars(with = "String")]
+        weekday: chrono::Weekday,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        next: bool,
+    },
+    /// `start of week of X`, `end of month after X`.
+    Edge {
+        edge: Edge,
+        period: Period,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        next: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    OnOrBefore,
+    OnOrAfter,
+    Before,
+    After,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Edge {
+    Start,
+    End,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Week,
+    Month,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -528,6 +599,8 @@ impl WorkflowSpec {
             target: TargetSpec {
                 param: "release".into(),
                 timezone: TzRef::Literal("UTC".into()),
+                time: None,
+                horizon: None,
             },
             calendar: None,
             calendars: BTreeMap::new(),

@@ -205,6 +205,8 @@ pub enum TemplateItem {
     Policy(PolicyDecl),
     Phase(Phase),
     Task(Task),
+    /// `horizon 24 months`.
+    Horizon(Duration, Span),
 }
 
 impl TemplateItem {
@@ -213,7 +215,8 @@ impl TemplateItem {
             TemplateItem::Description(_, s)
             | TemplateItem::CalendarUse(_, s)
             | TemplateItem::Hooks(_, s)
-            | TemplateItem::Defaults(_, s) => s.clone(),
+            | TemplateItem::Defaults(_, s)
+            | TemplateItem::Horizon(_, s) => s.clone(),
             TemplateItem::Param(p) => p.span.clone(),
             TemplateItem::Target(t) => t.span.clone(),
             TemplateItem::Calendar(c) => c.span.clone(),
@@ -259,6 +262,8 @@ pub enum TzRef {
 pub struct Target {
     pub param: Ident,
     pub tz: Option<TzRef>,
+    /// `at HH:MM`: the local time a date-only release means.
+    pub time: Option<(String, Span)>,
     pub span: Span,
 }
 
@@ -423,12 +428,60 @@ pub enum ValueKind {
     Name(Vec<String>),
 }
 
+/// A calendar alignment written before an anchor: `tuesday on or before`, `first monday of`,
+/// `last friday of month after`, `start of week of`, `end of month after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlignKind {
+    /// Weekday as written (`tue`, `tuesday`); relation normalised to single spaces (`on or before`).
+    Weekday { weekday: String, relation: String },
+    /// `first`..`fourth`, `last`; `next`: `of month after`.
+    Nth {
+        ordinal: String,
+        weekday: String,
+        next: bool,
+    },
+    /// `start`/`end` of `week`/`month`; `next`: `after` rather than `of`.
+    Edge {
+        edge: String,
+        period: String,
+        next: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alignment {
+    pub kind: AlignKind,
+    pub span: Span,
+}
+
+impl Alignment {
+    /// Canonical text, as `rwf fmt` writes it (without the anchor).
+    pub fn text(&self) -> String {
+        match &self.kind {
+            AlignKind::Weekday { weekday, relation } => format!("{weekday} {relation}"),
+            AlignKind::Nth {
+                ordinal,
+                weekday,
+                next,
+            } => format!(
+                "{ordinal} {weekday} of{}",
+                if *next { " month after" } else { "" }
+            ),
+            AlignKind::Edge { edge, period, next } => {
+                format!("{edge} of {period} {}", if *next { "after" } else { "of" })
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Schedule {
     Relative {
         anchor: Ident,
         /// Written as words: `2 weeks before x` (the first offset).
         words: Option<(Duration, bool)>,
+        /// Alignments written before the anchor, outermost first.
+        align: Vec<Alignment>,
         offsets: Vec<(bool, Duration)>,
         time: Option<(String, Span)>,
         tz: Option<TzRef>,

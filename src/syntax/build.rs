@@ -337,9 +337,18 @@ impl Builder<'_> {
             }
             Rule::target_decl => TemplateItem::Target(Target {
                 param: self.ident(&kids[0]),
-                tz: kids.get(1).map(|t| self.tz_ref(t)),
+                tz: kids
+                    .get(1)
+                    .filter(|t| t.as_rule() == Rule::tz_ref)
+                    .map(|t| self.tz_ref(t)),
+                time: kids
+                    .iter()
+                    .find(|t| t.as_rule() == Rule::time_of_day)
+                    .and_then(|t| self.kids(t).into_iter().next())
+                    .map(|c| (c.as_str().to_string(), self.span(&c))),
                 span,
             }),
+            Rule::horizon_decl => TemplateItem::Horizon(self.duration(&kids[0]), span),
             Rule::calendar_use => TemplateItem::CalendarUse(self.ident(&kids[0]), span),
             Rule::calendar_decl => TemplateItem::Calendar(self.calendar_decl(pair)),
             Rule::hooks_decl => {
@@ -468,6 +477,7 @@ impl Builder<'_> {
         let mut offsets = Vec::new();
         let mut anchor = None;
         let mut words = None;
+        let mut align = Vec::new();
         let mut date = String::new();
         let mut pending_dur: Option<Duration> = None;
         for k in inner.clone().into_inner() {
@@ -490,6 +500,7 @@ impl Builder<'_> {
                     }
                 }
                 Rule::anchor => anchor = Some(self.ident(&first(&k))),
+                Rule::alignment => align.push(self.alignment(&k)),
                 Rule::offset => {
                     let ok = self.kids(&k);
                     offsets.push((ok[0].as_str() == "-", self.duration(&ok[1])));
@@ -501,6 +512,7 @@ impl Builder<'_> {
             Some(anchor) if inner.as_rule() != Rule::pinned => Schedule::Relative {
                 anchor,
                 words,
+                align,
                 offsets,
                 time,
                 tz,
@@ -513,6 +525,37 @@ impl Builder<'_> {
                 span,
             },
         }
+    }
+
+    fn alignment(&self, pair: &Pair<Rule>) -> Alignment {
+        let inner = first(pair);
+        let span = self.span(pair);
+        let words = |p: &Pair<Rule>| p.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+        let k: Vec<Pair<Rule>> = inner.clone().into_inner().collect();
+        let text = |rule: Rule| {
+            k.iter()
+                .find(|p| p.as_rule() == rule)
+                .map(words)
+                .unwrap_or_default()
+        };
+        let has = |rule: Rule| k.iter().any(|p| p.as_rule() == rule);
+        let kind = match inner.as_rule() {
+            Rule::align_weekday => AlignKind::Weekday {
+                weekday: text(Rule::weekday),
+                relation: text(Rule::relation),
+            },
+            Rule::align_nth => AlignKind::Nth {
+                ordinal: text(Rule::ordinal),
+                weekday: text(Rule::weekday),
+                next: has(Rule::month_after),
+            },
+            _ => AlignKind::Edge {
+                edge: text(Rule::edge),
+                period: text(Rule::period),
+                next: has(Rule::kw_after),
+            },
+        };
+        Alignment { kind, span }
     }
 
     fn entries(&mut self, pair: &Pair<Rule>) -> Vec<Entry> {
@@ -589,6 +632,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_description
             | Rule::kw_param
             | Rule::kw_target
+            | Rule::kw_horizon
             | Rule::kw_in
             | Rule::kw_hooks
             | Rule::kw_hook

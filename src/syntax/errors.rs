@@ -73,6 +73,7 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
         target_decl | kw_target => "target",
         kw_in => "in",
         hooks_decl | kw_hooks => "hooks",
+        horizon_decl | kw_horizon => "horizon",
         hook_item | kw_hook => "hook",
         defaults | kw_defaults => "defaults",
         phase | phase_header | kw_phase => "phase",

@@ -88,6 +88,7 @@ pub fn schedule(sc: &Schedule) -> String {
         Schedule::Relative {
             anchor,
             words,
+            align,
             offsets,
             time,
             tz,
@@ -99,6 +100,10 @@ pub fn schedule(sc: &Schedule) -> String {
                     duration(d),
                     if *before { "before" } else { "after" }
                 ));
+            }
+            for a in align {
+                out.push_str(&a.text());
+                out.push(' ');
             }
             out.push_str(&anchor.name);
             for (minus, d) in offsets {
@@ -454,10 +459,13 @@ impl Fmt<'_> {
                 self.leaf(&p.span, &text);
             }
             TemplateItem::Target(t) => {
-                let text = match &t.tz {
+                let mut text = match &t.tz {
                     Some(z) => format!("target {} in {}", t.param.name, tz(z)),
                     None => format!("target {}", t.param.name),
                 };
+                if let Some((c, _)) = &t.time {
+                    text.push_str(&format!(" at {}", clock(c)));
+                }
                 self.leaf(&t.span, &text);
             }
             TemplateItem::CalendarUse(n, span) => self.leaf(span, &format!("calendar {}", n.name)),
@@ -479,6 +487,7 @@ impl Fmt<'_> {
             TemplateItem::Policy(p) => self.policy(p),
             TemplateItem::Phase(p) => self.phase(p),
             TemplateItem::Task(t) => self.task(t),
+            TemplateItem::Horizon(d, span) => self.leaf(span, &format!("horizon {}", duration(d))),
         }
     }
 

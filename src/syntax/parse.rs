@@ -30,6 +30,7 @@ const BODY: &[&str] = &[
     "notification",
     "wait",
     "checkpoint",
+    "horizon",
 ];
 const PHASE_BODY: &[&str] = &[
     "phase",

@@ -98,6 +98,8 @@ impl T {
         self.spec.schedule = Some(Schedule::Relative {
             anchor: Anchor::Release,
             offsets: vec![Span::new(hours, Unit::Hours)],
+            align: vec![],
+            then: vec![],
             time_of_day: None,
             timezone: None,
         });

@@ -11,7 +11,7 @@ syn iskeyword a-z,A-Z,48-57,_
 syn keyword rwfStep checkpoint agent approval manual notification wait nextgroup=rwfTaskName skipwhite
 syn match rwfTaskName /\<[a-z_][a-z0-9_]*\>/ contained
 
-syn keyword rwfDeclaration use version description target hooks defaults
+syn keyword rwfDeclaration use version description target hooks defaults horizon
 syn keyword rwfDeclaration template policy calendar phase param nextgroup=rwfDeclName skipwhite
 syn match rwfDeclName /\<[a-z_][a-z0-9_]*\>/ contained
 
@@ -21,13 +21,15 @@ syn keyword rwfField for until on_failure on_missed on_cancel attempts backoff i
 syn keyword rwfField weekend covers include holiday
 syn keyword rwfField after not_author_of nextgroup=rwfTaskRef skipwhite
 syn keyword rwfField hook nextgroup=rwfHookPoint skipwhite
-syn match rwfTaskRef /\<[a-z_][a-z0-9_]*\>\%(\s*,\s*[a-z_][a-z0-9_]*\>\)*/ contained contains=rwfTaskRefSep
+syn match rwfTaskRef /\%(\<\%(start\|end\|first\|second\|third\|fourth\|last\|release\)\>\)\@!\<[a-z_][a-z0-9_]*\>\%(\s*,\s*[a-z_][a-z0-9_]*\>\)*/ contained contains=rwfTaskRefSep
 syn match rwfTaskRefSep /,/ contained
 syn match rwfHookPoint /\<\%(retry\|missed\|gate\|approvers\|input\|notification\)\>/ contained nextgroup=rwfHookFn skipwhite
 syn match rwfHookFn /\<[a-z_][a-z0-9_]*\>/ contained
 
 syn keyword rwfRelease release
 syn keyword rwfSchedule before in every on
+syn keyword rwfAlign first second third fourth last of or
+syn match rwfAlign /\.\@1<!\<\%(start\|end\)\>\ze\s\+of\>/
 syn match rwfAnchorPoint /\.\@1<=\<\%(start\|due\|end\)\>/
 syn match rwfTaskAnchor /\<[a-z_][a-z0-9_]*\ze\.\%(start\|due\|end\)\>/
 syn keyword rwfUnit minute minutes hour hours day days week weeks month months business
@@ -67,6 +69,7 @@ hi def link rwfHookPoint Constant
 hi def link rwfHookFn Function
 hi def link rwfRelease Special
 hi def link rwfSchedule Keyword
+hi def link rwfAlign Keyword
 hi def link rwfAnchorPoint Special
 hi def link rwfUnit Type
 hi def link rwfValue Constant

@@ -11,7 +11,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     severity: Severity::Warning,
     title: "offset-beyond-horizon",
     what: "A task's schedule, followed back to `release`, lands more than 366 days (nominally) before \
-           or after it. With a release given, the schedule lints measure the real plan instead (RWF080).",
+           or after it, or further than the template's own `horizon 24 months`. With a release given \
+           (`rwf check --release`, `rwf plan`), the same code is measured on the real plan.",
     why: "Release templates span weeks or months; an offset of years is almost always a unit mistake \
           (`minutes` for `months`, an extra digit), and calendars rarely cover that far.",
     example: "checkpoint kickoff \"Kick-off\" { at release - 400 days }",
@@ -23,7 +24,12 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let days = position.seconds / 86_400;
-        if days.abs() <= HORIZON_DAYS {
+        let horizon = cx
+            .spec
+            .target
+            .horizon
+            .map_or(HORIZON_DAYS, |h| h.nominal_seconds() / 86_400);
+        if days.abs() <= horizon {
             continue;
         }
         let side = if days < 0 { "before" } else { "after" };
@@ -37,8 +43,8 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
                     days.abs()
                 ),
             )
-            .with_label(format!("more than {HORIZON_DAYS} days from the release"))
-            .help("check the amount and unit of the offsets"),
+            .with_label(format!("more than {horizon} days from the release"))
+            .help("check the amount and unit of the offsets; a template that spans longer says so: `horizon 24 months`"),
         );
     }
 }

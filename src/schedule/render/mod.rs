@@ -118,6 +118,7 @@ pub fn anchored_to(spec: &WorkflowSpec, i: usize) -> String {
     match &spec.tasks[i].schedule {
         Some(Schedule::Relative { anchor, .. }) => match anchor {
             Anchor::Release => "release".into(),
+            Anchor::Param { param } => param.clone(),
             Anchor::Task { task, point } => {
                 format!("{task}.{}", super::resolve::point_name(*point))
             }

@@ -1,0 +1,57 @@
+//! Hover text for language words that name no declaration: the words of calendar alignments
+//! (`tuesday on or before`, `first monday of`, `end of month after`) and `horizon`.
+
+const WEEKDAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+];
+
+pub fn is_weekday(word: &str) -> bool {
+    WEEKDAYS.contains(&word)
+}
+
+/// Markdown for an alignment word, `None` for any other word.
+pub fn doc(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "first" | "second" | "third" | "fourth" | "last" => {
+            "**alignment** `first`…`fourth`, `last` *weekday* `of X` — that weekday of X's month \
+             (`of month after X`: of the following month); the time of day is kept.\n\n\
+             e.g. `at last friday of month after release at 15:00`"
+        }
+        "start" | "end" => {
+            "**alignment** `start of week of X`, `end of month of X` (`after X`: of the next week or \
+             month) — the first or last day of X's week or month; the time of day is kept. The week \
+             starts on the first day after the calendar's weekend (Monday for Saturday–Sunday).\n\n\
+             e.g. `at end of month of release at 17:00`"
+        }
+        "of" => {
+            "**alignment** `of X`: the month (or week) X falls in; `of month after X`: the next one."
+        }
+        "or" => {
+            "**alignment** *weekday* `on or before X` / `on or after X` — X itself when it is that \
+             weekday; *weekday* `before X` / `after X` — strictly before or after.\n\n\
+             e.g. `at tuesday on or before release - 2 weeks at 10:00`"
+        }
+        "horizon" => {
+            "**horizon** `AMOUNT UNIT` — how far from the release a task may be scheduled before \
+             warning RWF024 (default 366 days; months count 30 days).\n\ne.g. `horizon 24 months`"
+        }
+        w if is_weekday(w) => {
+            "**weekday** — in a schedule, `tuesday on or before X` (or `on or after`, strictly \
+             `before`/`after`), or `first tuesday of X`; in a calendar, a `weekend` day."
+        }
+        _ => return None,
+    })
+}

@@ -1,10 +1,11 @@
-//! Authentication: who is calling, from a bearer token (`Authorization: Bearer rwf_...`). Identity
-//! comes only from here: no header, body field or query parameter can name the actor.
+//! Authentication: who is calling, from a bearer token (`Authorization: Bearer rwf_...`) or a web
+//! console session cookie (`session`). Identity comes only from here: no header, body field or query
+//! parameter can name the actor.
 
 use super::problem::Problem;
 use super::AppState;
 use crate::store::PrincipalKind;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, Method};
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,14 +50,16 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
     }
 }
 
-/// The caller, or `None` for an anonymous request. A presented token that does not authenticate is a
-/// 401 (unknown, expired and revoked tokens are not told apart).
+/// The caller, or `None` for an anonymous request. A presented token or session that does not
+/// authenticate is a 401 (unknown, expired and revoked ones are not told apart). A bearer token wins
+/// over a cookie; a session cookie on anything but GET needs its CSRF header.
 pub async fn principal(
     state: &AppState,
+    method: &Method,
     headers: &HeaderMap,
 ) -> Result<Option<Principal>, Problem> {
     let Some(token) = bearer(headers)? else {
-        return Ok(None);
+        return super::session::principal(state, method, headers).await;
     };
     match state.store.authenticate(token).await? {
         Some(a) => Ok(Some(Principal {
@@ -71,8 +74,12 @@ pub async fn principal(
 }
 
 /// The caller, required.
-pub async fn required(state: &AppState, headers: &HeaderMap) -> Result<Principal, Problem> {
-    principal(state, headers).await?.ok_or_else(|| {
+pub async fn required(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Principal, Problem> {
+    principal(state, method, headers).await?.ok_or_else(|| {
         Problem::unauthenticated(
             "authentication required: send `Authorization: Bearer TOKEN` (`rwf admin token create`)",
         )

@@ -178,6 +178,7 @@ impl Api {
     {
         let (status, public) = (op.status, op.public);
         let handler = move |State(state): State<AppState>,
+                            method: Method,
                             headers: HeaderMap,
                             uri: Uri,
                             path: Option<Path<HashMap<String, String>>>,
@@ -188,7 +189,7 @@ impl Api {
                 let principal = if public {
                     None
                 } else {
-                    match auth::principal(&state, &headers).await {
+                    match auth::principal(&state, &method, &headers).await {
                         Ok(p) => p,
                         Err(problem) => return problem.into_response(),
                     }

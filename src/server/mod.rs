@@ -10,9 +10,11 @@ pub mod auth;
 pub mod authz;
 mod endpoint;
 mod feed;
+mod gantt;
 mod health;
 mod openapi;
 pub mod problem;
+pub mod session;
 mod sse;
 mod tasks;
 mod templates;
@@ -140,6 +142,8 @@ fn api() -> endpoint::Api {
     let api = workflows::routes(api);
     let api = tasks::routes(api);
     let api = approvals::routes(api);
+    let api = gantt::routes(api);
+    let api = session::routes(api);
     feed::routes(api)
 }
 
@@ -164,6 +168,12 @@ pub fn app(store: Store, settings: Settings, shutdown: watch::Receiver<bool>) ->
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/workflows/:id/events", get(sse::workflow_events))
         .route("/api/v1/notifications/stream", get(sse::feed_events))
+        .route("/api/v1/session", axum::routing::post(session::sign_in))
+        .route(
+            "/api/v1/session/logout",
+            axum::routing::post(session::sign_out),
+        )
+        .merge(crate::web::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), requests))
         .layer(DefaultBodyLimit::max(state.settings.max_body))

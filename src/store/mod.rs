@@ -18,6 +18,7 @@ mod glue;
 mod hook_host;
 mod human;
 mod inbox;
+mod sessions;
 pub mod snapshot;
 mod templates;
 mod tokens;
@@ -33,6 +34,7 @@ pub use events::{EventRow, Follower, NotificationRow};
 pub use feed::{Change, ChangeListener, FeedCursor};
 pub use hook_host::{HookProvider, RhaiHooks};
 pub use inbox::InboxItem;
+pub use sessions::{NewSession, SessionAuth};
 pub use tokens::{token_hash, Authenticated, PrincipalKind, TokenRow};
 pub use workflows::{LifecycleVerb, NewWorkflow, TaskRow, WorkflowRow};
 

@@ -6,6 +6,7 @@ mod check;
 mod compile;
 mod db;
 mod decide;
+mod dev;
 mod dep;
 mod done;
 mod edit;

@@ -65,6 +65,17 @@ async fn gantt(cx: Cx, _: NoBody) -> Result<Gantt, Problem> {
     let rows = store.tasks(id).await?;
     let gates = store.gates(id).await?;
     let tz = workflow.target_tz.parse().unwrap_or(chrono_tz::UTC);
+    let rows: std::collections::HashMap<&str, &crate::store::TaskRow> =
+        rows.iter().map(|r| (r.key.as_str(), r)).collect();
+    let mut waiting: std::collections::HashMap<&str, Vec<Gate>> = Default::default();
+    for g in gates.iter().filter(|g| g.2 != "pass") {
+        waiting.entry(g.0.as_str()).or_default().push(Gate {
+            gate: g.1.clone(),
+            state: g.2.clone(),
+            reason: g.3.clone(),
+            blockers: g.4.clone(),
+        });
+    }
     // The stored plan in spec order, for the critical path.
     let plan = Plan {
         target: Target {
@@ -75,7 +86,7 @@ async fn gantt(cx: Cx, _: NoBody) -> Result<Gantt, Problem> {
             .tasks
             .iter()
             .map(|t| {
-                let row = rows.iter().find(|r| r.key == t.key);
+                let row = rows.get(t.key.as_str());
                 let times = row.and_then(|r| {
                     Some(Times {
                         start: r.planned_start?,
@@ -99,7 +110,7 @@ async fn gantt(cx: Cx, _: NoBody) -> Result<Gantt, Problem> {
         .tasks
         .iter()
         .filter_map(|t| {
-            let row = rows.iter().find(|r| r.key == t.key)?;
+            let row = rows.get(t.key.as_str())?;
             Some(Bar {
                 key: t.key.clone(),
                 title: row.title.clone(),
@@ -114,16 +125,7 @@ async fn gantt(cx: Cx, _: NoBody) -> Result<Gantt, Problem> {
                 planned_end: row.planned_end,
                 actual_start: row.actual_start,
                 actual_end: row.actual_end,
-                waiting_on: gates
-                    .iter()
-                    .filter(|g| g.0 == t.key && g.2 != "pass")
-                    .map(|g| Gate {
-                        gate: g.1.clone(),
-                        state: g.2.clone(),
-                        reason: g.3.clone(),
-                        blockers: g.4.clone(),
-                    })
-                    .collect(),
+                waiting_on: waiting.remove(t.key.as_str()).unwrap_or_default(),
             })
         })
         .collect();

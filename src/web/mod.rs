@@ -37,10 +37,20 @@ const ASSETS: &[Asset] = &[
 const INDEX: &str = include_str!("assets/index.html");
 
 /// Scripts and styles from this origin only; no inline script, no framing.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
                    connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-fn respond(content_type: &'static str, body: &'static str) -> Response {
+/// The asset `name` as embedded, or, when `RWF_WEB_DIR` names a directory (console development),
+/// as it is there now.
+fn body(name: &str, embedded: &'static str) -> String {
+    match std::env::var_os("RWF_WEB_DIR") {
+        Some(dir) => std::fs::read_to_string(std::path::Path::new(&dir).join(name))
+            .unwrap_or_else(|_| embedded.to_string()),
+        None => embedded.to_string(),
+    }
+}
+
+fn respond(content_type: &'static str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
@@ -57,12 +67,15 @@ fn respond(content_type: &'static str, body: &'static str) -> Response {
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new().route(
         "/",
-        get(|| async { respond("text/html; charset=utf-8", INDEX) }),
+        get(|| async { respond("text/html; charset=utf-8", body("index.html", INDEX)) }),
     );
     for asset in ASSETS {
         router = router.route(
             asset.path,
-            get(move || async move { respond(asset.content_type, asset.body) }),
+            get(move || async move {
+                let name = asset.path.trim_start_matches("/assets/");
+                respond(asset.content_type, body(name, asset.body))
+            }),
         );
     }
     router

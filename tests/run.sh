@@ -12,3 +12,7 @@ cargo run -q -- check templates stdlib examples --deny-warnings
 cargo run -q -- fmt --check templates stdlib examples
 bash editors/test.sh
 bash tests/fuzz_api.sh
+# The web console in headless Chromium (Debian's package; playwright-core from npm never downloads one).
+command -v chromium || (apt-get update && apt-get install -y chromium)
+cargo build --release --bin rwf
+(cd tests/web && npm ci --no-audit --no-fund && RWF_BIN="$PWD/../../target/release/rwf" npm test)

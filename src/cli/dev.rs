@@ -22,7 +22,14 @@ impl Drop for Cluster {
         let data = self.dir.join("data");
         let _ = self
             .command(&self.pg_ctl)
-            .args(["-D", &data.display().to_string(), "-m", "fast", "-w", "stop"])
+            .args([
+                "-D",
+                &data.display().to_string(),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ])
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -55,9 +62,11 @@ fn postgres_binary(name: &str) -> Option<PathBuf> {
 
 /// Starts a cluster on a free loopback port (trust auth, user postgres) in a temp directory.
 pub fn start_cluster() -> Result<(Cluster, String), CliError> {
-    let help = "set DATABASE_URL, or install the PostgreSQL server (`apt-get install postgresql`) so \
+    let help =
+        "set DATABASE_URL, or install the PostgreSQL server (`apt-get install postgresql`) so \
                 initdb and pg_ctl are found";
-    let (Some(initdb), Some(pg_ctl)) = (postgres_binary("initdb"), postgres_binary("pg_ctl")) else {
+    let (Some(initdb), Some(pg_ctl)) = (postgres_binary("initdb"), postgres_binary("pg_ctl"))
+    else {
         return Err(CliError::new("no DATABASE_URL and no PostgreSQL server binaries").help(help));
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -107,15 +116,21 @@ pub fn start_cluster() -> Result<(Cluster, String), CliError> {
         ))
         .help(help));
     }
-    Ok((cluster, format!("postgres://postgres@127.0.0.1:{port}/postgres")))
+    Ok((
+        cluster,
+        format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+    ))
 }
 
 /// The first of `relative` under the current directory or the source tree that exists.
 pub fn shipped(relative: &str) -> Option<PathBuf> {
     let cwd = std::env::current_dir().ok()?;
-    [cwd.join(relative), Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)]
-        .into_iter()
-        .find(|p| p.exists())
+    [
+        cwd.join(relative),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(relative),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
 }
 
 /// What `--dev` prepared: who may sign in, and the demo release.

@@ -72,7 +72,13 @@ pub fn run(mut args: Args) -> CmdResult {
     }
     // --dev without DATABASE_URL: a throwaway cluster, stopped and removed when this returns.
     let mut _cluster = None;
-    if args.dev && args.conn.database_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+    if args.dev
+        && args
+            .conn
+            .database_url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty())
+    {
         eprintln!("no DATABASE_URL: starting a throwaway PostgreSQL cluster");
         let (cluster, url) = super::dev::start_cluster()?;
         _cluster = Some(cluster);

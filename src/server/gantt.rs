@@ -206,6 +206,10 @@ async fn adjust_task(cx: Cx, Json(req): Json<AdjustRequest>) -> Result<Edited, P
     let change = req.change()?;
     let id = operable(&cx).await?;
     let who = cx.who()?.actor();
+    // An adjustment that cannot apply is a 422 naming why, before the workflow is locked (the edit
+    // checks it again on the locked snapshot).
+    let current = cx.state.store.workflow_spec(id).await?;
+    adjust(&current, &req.task, &change).map_err(Problem::invalid)?;
     let options = EditOptions {
         actor: &who,
         expect_version: req.expect_version,

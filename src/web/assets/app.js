@@ -65,6 +65,7 @@ function confirmDialog(text, okLabel) {
 const pill = (s) => h('span', { class: `pill ${s}` }, s.replace('_', ' '));
 const ms = (s) => (s ? Date.parse(s) : null);
 function signed(days) { return `${days > 0 ? '+' : ''}${days}d`; }
+function days(n) { return `${n > 0 ? '+' : ''}${n} day${Math.abs(n) === 1 ? '' : 's'}`; }
 function delta(a, b) {
   const d = (ms(b) - ms(a)) / 3600000;
   if (Math.abs(d) >= 24 && d % 24 === 0) return `${d > 0 ? '+' : ''}${d / 24} day${Math.abs(d) === 24 ? '' : 's'}`;
@@ -265,6 +266,7 @@ async function workflowPage(id) {
   const editable = () => page.data.may_operate && (page.data.workflow.status === 'draft' || page.data.workflow.status === 'paused');
 
   async function propose(task, change, label) {
+    performance.mark('rwf-propose');
     const version = page.data.workflow.lock_version;
     try {
       const r = await post(`/api/v1/workflows/${id}/adjust`, { task, ...change, dry_run: true, expect_version: version });
@@ -309,6 +311,7 @@ async function workflowPage(id) {
         h('button', { class: 'primary', id: 'commit', onclick: commit }, `Commit (version ${p.version})`),
         h('button', { id: 'discard', onclick: () => { page.preview = null; previewBox.replaceChildren(); page.chart.clear(); if (page.pendingRefresh) { page.pendingRefresh = false; load(); } } }, 'Discard'))));
     $('#commit').focus();
+    performance.measure('rwf-preview', 'rwf-propose');
   }
   async function commit() {
     const p = page.preview;
@@ -365,7 +368,7 @@ async function workflowPage(id) {
     }
     page.chart = drawGantt(ganttEl, d, {
       editable: editable(),
-      onMove: (key, days) => propose(key, { shift: signed(days) }, `Move ${key} by ${signed(days)}`),
+      onMove: (key, n) => propose(key, { shift: signed(n) }, `Move ${key} by ${days(n)}`),
       onResize: (key, days) => propose(key, { window: `${days}d` }, `Make ${key} ${days} day${days === 1 ? '' : 's'} long`),
       onSelect: (key) => { page.selected = key; page.chart.select(key); renderSide(); },
     });

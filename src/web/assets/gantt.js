@@ -38,6 +38,7 @@ const DONE = new Set(['succeeded', 'skipped', 'failed', 'cancelled']);
  * Returns { preview(moves), clear(), select(key) }.
  */
 export function drawGantt(el, data, opts = {}) {
+  performance.mark('rwf-gantt-start');
   const tz = data.workflow.target_tz;
   const now = ms(data.now);
   const target = ms(data.workflow.target_at);
@@ -127,7 +128,8 @@ export function drawGantt(el, data, opts = {}) {
       const bx = x(s);
       const bw = Math.max(6, x(d) - bx);
       out.push(`<rect class="planned" x="${bx}" y="${r.y + 4}" width="${bw}" height="${ROW - 11}"><title>${esc(label)}</title></rect>`);
-      if (movable) out.push(`<rect class="handle" x="${bx + bw - 4}" y="${r.y + 2}" width="8" height="${ROW - 6}"/>`);
+      // A resize handle on the right edge of bars wide enough to grab apart from it (Shift+←/→ always works).
+      if (movable && bw >= 16) out.push(`<rect class="handle" x="${bx + bw - 5}" y="${r.y + 2}" width="8" height="${ROW - 6}"/>`);
       if (t.pinned) out.push(`<circle class="pin" cx="${bx - 5}" cy="${r.y + 10}" r="4"><title>pinned: does not move with the release</title></circle>`);
     }
     const as = ms(t.actual_start);
@@ -142,6 +144,7 @@ export function drawGantt(el, data, opts = {}) {
   out.push('<g class="overlay"></g></svg>');
   el.innerHTML = out.join('');
   const svg = el.querySelector('svg');
+  performance.measure('rwf-gantt-draw', 'rwf-gantt-start');
   const overlay = svg.querySelector('.overlay');
   const barOf = (node) => node && node.closest && node.closest('g.bar');
 

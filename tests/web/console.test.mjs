@@ -62,6 +62,7 @@ async function signedIn(who) {
   await page.fill('#token', tokens[who]);
   await page.click('form button[type=submit]');
   await page.waitForSelector('#me button');
+  await page.waitForSelector('main table tbody tr');
   return { context, page };
 }
 

@@ -253,13 +253,22 @@ async function workflowPage(id) {
         h('span', {}, h('i', { style: 'background:#ffd33d' }), 'preview')), waits), side),
     h('h2', {}, 'Audit log (live)'), logList);
 
+  // Redraws only when something visible changed (the stream replays the log on connect).
   const load = async () => {
-    page.data = await get(`/api/v1/workflows/${id}/gantt`);
-    page.inbox = me.kind === 'person' ? (await get('/api/v1/inbox')).filter((i) => i.workflow_id === id) : [];
+    const data = await get(`/api/v1/workflows/${id}/gantt`);
+    const inbox = me.kind === 'person' ? (await get('/api/v1/inbox')).filter((i) => i.workflow_id === id) : [];
+    const w = data.workflow;
+    const sig = JSON.stringify([w.lock_version, w.status, w.updated_at, data.may_operate, inbox.map((i) => i.task_key),
+      data.tasks.map((t) => [t.status, t.planned_start, t.planned_due, t.actual_start, t.actual_end, t.depends_on, t.waiting_on.map((g) => g.reason)])]);
+    if (sig === page.sig) return;
+    page.sig = sig;
+    page.data = data;
+    page.inbox = inbox;
     render();
   };
   const refreshSoon = () => {
     if (page.preview) { page.pendingRefresh = true; return; }
+    if (page.chart?.dragging()) { clearTimeout(page.refreshTimer); page.refreshTimer = setTimeout(refreshSoon, 300); return; }
     clearTimeout(page.refreshTimer);
     page.refreshTimer = setTimeout(() => load().catch((e) => toast(e.message, true)), 250);
   };
@@ -289,6 +298,7 @@ async function workflowPage(id) {
       previewBox.replaceChildren(h('div', { class: 'panel error', role: 'alert', id: 'stale' }, h('strong', {}, 'Not applied: '), e.message,
         ' The page has reloaded with the current plan; look again and redo your change if it still makes sense.'));
       page.preview = null;
+      page.sig = null;
       load();
     } else {
       previewBox.replaceChildren(h('div', { class: 'panel error', role: 'alert' }, h('strong', {}, 'Refused: '), e.message,
@@ -325,6 +335,7 @@ async function workflowPage(id) {
       }
       page.preview = null;
       previewBox.replaceChildren(h('div', { class: 'panel', role: 'status', id: 'committed' }, `Committed: ${p.label}.`));
+      page.sig = null;
       await load();
     } catch (e) { explain(e); }
   }

@@ -199,6 +199,8 @@ export function drawGantt(el, data, opts = {}) {
   });
 
   return {
+    /** Whether a bar is being dragged (the page holds redraws until it is dropped). */
+    dragging() { return drag !== null; },
     /** Ghost bars where the moved tasks would land: `moves` is the server's cascade. */
     preview(moves) {
       const parts = [];

@@ -296,7 +296,7 @@ async function workflowPage(id) {
   function explain(e) {
     if (e.status === 409) {
       previewBox.replaceChildren(h('div', { class: 'panel error', role: 'alert', id: 'stale' }, h('strong', {}, 'Not applied: '), e.message,
-        ' The page has reloaded with the current plan; look again and redo your change if it still makes sense.'));
+        '. The page has reloaded with the current plan; look again and redo your change if it still makes sense.'));
       page.preview = null;
       page.sig = null;
       load();

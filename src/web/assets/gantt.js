@@ -166,7 +166,7 @@ export function drawGantt(el, data, opts = {}) {
     drag.dx = e.clientX - drag.x0;
     const rect = drag.g.querySelector('rect.planned');
     if (drag.resize) rect.setAttribute('width', Math.max(6, drag.w0 + drag.dx));
-    else drag.g.setAttribute('transform', `translate(${Math.round(drag.dx / dayW) * dayW},0)`);
+    else for (const shape of drag.g.querySelectorAll('rect, circle')) shape.setAttribute('transform', `translate(${Math.round(drag.dx / dayW) * dayW},0)`);
   });
   svg.addEventListener('pointerup', () => {
     if (!drag) return;
@@ -182,7 +182,7 @@ export function drawGantt(el, data, opts = {}) {
     } else if (daysMoved !== 0) {
       opts.onMove?.(d.key, daysMoved);
     } else {
-      d.g.removeAttribute('transform');
+      for (const shape of d.g.querySelectorAll('[transform]')) shape.removeAttribute('transform');
     }
   });
   svg.addEventListener('keydown', (e) => {
@@ -217,7 +217,7 @@ export function drawGantt(el, data, opts = {}) {
     },
     clear() {
       overlay.innerHTML = '';
-      for (const g of svg.querySelectorAll('g.bar[transform]')) g.removeAttribute('transform');
+      for (const shape of svg.querySelectorAll('g.bar [transform]')) shape.removeAttribute('transform');
     },
     select(key) {
       for (const g of svg.querySelectorAll('g.bar.selected')) g.classList.remove('selected');

@@ -231,6 +231,35 @@ async fn sessions_are_httponly_strict_csrf_checked_and_end() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(env.workflow_count().await, before + 1);
 
+    // The feed's read mark is the person's own and only moves forward.
+    let (status, mark) = env.get(&ann, "/api/v1/notifications/read").await;
+    assert_eq!(
+        (status, mark["read_at"].clone()),
+        (StatusCode::OK, Value::Null)
+    );
+    let (status, marked) = env
+        .post(
+            &ann,
+            "/api/v1/notifications/read",
+            json!({ "at": "2030-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{marked}");
+    let (_, back) = env
+        .post(
+            &ann,
+            "/api/v1/notifications/read",
+            json!({ "at": "2020-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(back["read_at"], json!("2030-01-01T00:00:00Z"));
+    let lee = env.token("lee").await;
+    let (lee, _) = env.sign_in(&lee, false).await;
+    assert_eq!(
+        env.get(&lee, "/api/v1/notifications/read").await.1["read_at"],
+        Value::Null
+    );
+
     // Logout ends the session; the cookie then authenticates nobody.
     let (status, _) = env.post(&ann, "/api/v1/session/logout", json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -244,6 +273,7 @@ async fn sessions_are_httponly_strict_csrf_checked_and_end() {
     assert_eq!(env.get(&again, "/api/v1/me").await.0, StatusCode::OK);
     let listed = env.store.tokens().await.unwrap();
     let ann_id = listed.iter().find(|t| t.principal == "ann").unwrap().id;
+    assert_eq!(listed.iter().filter(|t| t.principal == "ann").count(), 1);
     assert!(env.store.revoke_token(ann_id).await.unwrap());
     assert_eq!(
         env.get(&again, "/api/v1/me").await.0,

@@ -18,6 +18,7 @@ pub mod session;
 mod sse;
 mod tasks;
 mod templates;
+mod unread;
 mod workflows;
 
 pub use problem::{Problem, CODES};
@@ -144,6 +145,7 @@ fn api() -> endpoint::Api {
     let api = approvals::routes(api);
     let api = gantt::routes(api);
     let api = session::routes(api);
+    let api = unread::routes(api);
     feed::routes(api)
 }
 

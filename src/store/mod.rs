@@ -14,6 +14,7 @@ mod effects;
 mod error;
 mod events;
 mod feed;
+mod feed_reads;
 mod glue;
 mod hook_host;
 mod human;

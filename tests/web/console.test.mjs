@@ -250,7 +250,15 @@ test('start with confirmation; approve from the inbox; the Gantt, log and feed f
   await feed.waitForFunction((n) => document.querySelectorAll('#feed li').length > n && document.querySelector('#feed').textContent.includes('Legal signed off'), feedBefore, { timeout: 20000, polling: 200 });
   await shot(page, '09-workflow-after-approval');
   await feed.bringToFront();
+  assert.ok(await feed.locator('#feed li.unread').count() >= 1);
   await shot(feed, '10-feed');
+  // Marking the feed read is kept per person, on the server.
+  await feed.click('#mark-read');
+  await feed.waitForSelector('#feed li');
+  await feed.waitForFunction(() => document.querySelectorAll('#feed li').length > 0 && !document.querySelector('#feed li.unread'), null, { polling: 200 });
+  const mark = (await apiAs('ann', 'GET', '/api/v1/notifications/read')).body.read_at;
+  assert.ok(mark, 'ann has a read mark');
+  assert.equal((await apiAs('lee', 'GET', '/api/v1/notifications/read')).body.read_at, null);
   await page.bringToFront();
   await page.goto(`${base}/#/w/${wf}/t/signoff`);
   await page.waitForSelector('h1:has-text("Legal sign-off")');

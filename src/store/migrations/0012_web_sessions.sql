@@ -12,3 +12,11 @@ CREATE TABLE rwf.web_sessions (
   CONSTRAINT web_sessions_hash_uniq UNIQUE (session_hash)
 );
 CREATE INDEX web_sessions_expires_idx ON rwf.web_sessions (expires_at);
+
+-- What each person has read of the notifications feed (the console's unread state): everything up to
+-- `read_at`.
+CREATE TABLE rwf.feed_reads (
+  principal  text        NOT NULL,
+  read_at    timestamptz NOT NULL,
+  CONSTRAINT feed_reads_pkey PRIMARY KEY (principal)
+);

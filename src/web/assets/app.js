@@ -131,7 +131,7 @@ async function refreshCounts() {
     c.hidden = items.length === 0;
     c.textContent = items.length;
     const feed = await get('/api/v1/notifications');
-    const u = unread(feed);
+    const u = unread(feed, (await get('/api/v1/notifications/read')).read_at);
     const uc = $('#unread-count');
     uc.hidden = u === 0;
     uc.textContent = u;
@@ -487,21 +487,25 @@ function answerForm(i, act) {
 }
 
 // --- notifications -------------------------------------------------------------------------------
-const readKey = () => `rwf.read.${me?.actor}`;
-function unread(feed) {
-  const seen = localStorage.getItem(readKey()) || '';
-  return feed.filter((n) => n.created_at > seen && n.recipients.some((r) => r === `user:${me.name}`)).length;
+/** Unread: addressed to the person and newer than their read mark (kept by the server, per person). */
+function unread(feed, readAt) {
+  const seen = readAt ? Date.parse(readAt) : 0;
+  return feed.filter((n) => Date.parse(n.created_at) > seen && n.recipients.some((r) => r === `user:${me.name}`)).length;
 }
 async function feedPage() {
   const root = main();
-  const seen = localStorage.getItem(readKey()) || '';
+  const mark = (await get('/api/v1/notifications/read')).read_at;
+  const seen = mark ? Date.parse(mark) : 0;
   const list = h('ol', { id: 'feed', 'aria-live': 'polite' });
-  const add = (n) => list.prepend(h('li', { class: `panel${n.created_at > seen ? ' unread' : ''}` },
-    n.created_at > seen ? h('span', { class: 'flag' }, 'new') : null, h('strong', {}, n.title), ` · ${n.kind.replaceAll('_', ' ')} · `,
-    h('a', { href: `#/w/${n.workflow_id}` }, 'workflow'), h('p', {}, n.message), h('p', { class: 'small muted' }, `${fmtTime(ms(n.created_at), Intl.DateTimeFormat().resolvedOptions().timeZone)} · to ${n.recipients.join(', ')}`)));
+  const add = (n) => {
+    const fresh = Date.parse(n.created_at) > seen;
+    list.prepend(h('li', { class: `panel${fresh ? ' unread' : ''}` },
+      fresh ? h('span', { class: 'flag' }, 'unread') : null, h('strong', {}, n.title), ` · ${n.kind.replaceAll('_', ' ')} · `,
+      h('a', { href: `#/w/${n.workflow_id}` }, 'workflow'), h('p', {}, n.message), h('p', { class: 'small muted' }, `${fmtTime(ms(n.created_at), Intl.DateTimeFormat().resolvedOptions().timeZone)} · to ${n.recipients.join(', ')}`)));
+  };
   root.replaceChildren(h('h1', {}, 'Notifications'),
-    h('div', { class: 'row' }, h('button', { onclick: () => { localStorage.setItem(readKey(), new Date().toISOString()); route(); } }, 'Mark all read'),
-      h('span', { class: 'muted small' }, 'Live; “new” marks what arrived since you last marked the feed read.')), list);
+    h('div', { class: 'row' }, h('button', { id: 'mark-read', onclick: async () => { await post('/api/v1/notifications/read', {}); route(); } }, 'Mark all read'),
+      h('span', { class: 'muted small' }, mark ? `Live. Read up to ${fmtTime(seen, Intl.DateTimeFormat().resolvedOptions().timeZone)}.` : 'Live. Nothing marked read yet.')), list);
   // The stream replays the feed from the start, then follows it.
   const es = stream(root, '/api/v1/notifications/stream');
   if (!es) return;

@@ -254,8 +254,9 @@ test('start with confirmation; approve from the inbox; the Gantt, log and feed f
   await shot(feed, '10-feed');
   // Marking the feed read is kept per person, on the server.
   await feed.click('#mark-read');
+  await feed.waitForSelector('text=Read up to');
   await feed.waitForSelector('#feed li');
-  await feed.waitForFunction(() => document.querySelectorAll('#feed li').length > 0 && !document.querySelector('#feed li.unread'), null, { polling: 200 });
+  assert.equal(await feed.locator('#feed li.unread').count(), 0);
   const mark = (await apiAs('ann', 'GET', '/api/v1/notifications/read')).body.read_at;
   assert.ok(mark, 'ann has a read mark');
   assert.equal((await apiAs('lee', 'GET', '/api/v1/notifications/read')).body.read_at, null);

@@ -255,8 +255,8 @@ async function workflowPage(id) {
 
   // Redraws only when something visible changed (the stream replays the log on connect).
   const load = async () => {
-    const data = await get(`/api/v1/workflows/${id}/gantt`);
-    const inbox = me.kind === 'person' ? (await get('/api/v1/inbox')).filter((i) => i.workflow_id === id) : [];
+    const [data, all] = await Promise.all([get(`/api/v1/workflows/${id}/gantt`), me.kind === 'person' ? get('/api/v1/inbox') : []]);
+    const inbox = all.filter((i) => i.workflow_id === id);
     const w = data.workflow;
     const sig = JSON.stringify([w.lock_version, w.status, w.updated_at, data.may_operate, inbox.map((i) => i.task_key),
       data.tasks.map((t) => [t.status, t.planned_start, t.planned_due, t.actual_start, t.actual_end, t.depends_on, t.waiting_on.map((g) => g.reason)])]);

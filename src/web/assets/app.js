@@ -385,10 +385,13 @@ async function workflowPage(id) {
     });
     if (page.selected) page.chart.select(page.selected);
     renderSide();
+    // The first waiting tasks in plan order; every task's reasons are on its bar's panel and page.
     const waiting = d.tasks.filter((t) => t.waiting_on.length && !DONE.has(t.status));
+    const shown = waiting.slice(0, 40);
     waits.replaceChildren(h('h2', {}, 'Why tasks wait'), waiting.length ? h('table', { class: 'small', id: 'waits' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Gate'), h('th', {}, 'Reason'))),
-      h('tbody', {}, ...waiting.flatMap((t) => t.waiting_on.map((g) => h('tr', {}, h('td', {}, h('a', { href: `#/w/${id}/t/${encodeURIComponent(t.key)}` }, t.title)), h('td', {}, `${g.gate} (${g.state})`), h('td', {}, g.reason)))))) : h('p', { class: 'muted' }, 'Nothing is waiting.'));
+      h('tbody', {}, ...shown.flatMap((t) => t.waiting_on.map((g) => h('tr', {}, h('td', {}, h('a', { href: `#/w/${id}/t/${encodeURIComponent(t.key)}` }, t.title)), h('td', {}, `${g.gate} (${g.state})`), h('td', {}, g.reason)))))) : h('p', { class: 'muted' }, 'Nothing is waiting.'),
+      waiting.length > shown.length ? h('p', { class: 'muted small' }, `and ${waiting.length - shown.length} more waiting tasks: select a bar to see why it waits.`) : null);
   }
 
   function renderSide() {

@@ -228,9 +228,16 @@ export function drawGantt(el, data, opts = {}) {
 
 function truncate(s, n) { return s.length > n ? `${s.slice(0, n - 1)}…` : s; }
 
+const formats = new Map();
+/** `t` on the wall clock of `tz` (one formatter per zone: making them is the expensive part). */
 export function fmtTime(t, tz) {
   if (t == null) return '—';
-  return new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(t));
+  let f = formats.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    formats.set(tz, f);
+  }
+  return f.format(new Date(t));
 }
 
 function fmtRange(s, d, tz) { return `${fmtTime(s, tz)} to ${fmtTime(d, tz)}`; }

@@ -49,6 +49,8 @@ function h(tag, attrs = {}, ...kids) {
   for (const k of kids.flat()) if (k != null && k !== false) el.append(k instanceof Node ? k : String(k));
   return el;
 }
+/** Replaces `el`'s children, skipping null and false (conditional parts). */
+function fill(el, ...kids) { el.replaceChildren(...kids.flat().filter((k) => k != null && k !== false)); }
 function toast(text, error = false) {
   const d = h('div', { class: error ? 'error' : '' }, text);
   $('#toast').append(d);
@@ -99,7 +101,7 @@ async function route() {
   current = h('div');
   $('#main').replaceChildren(current);
   const m = current;
-  m.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  fill(m, h('p', { class: 'muted' }, 'Loading…'));
   try {
     let r;
     if (hash === '#/signin') await signinPage();
@@ -110,14 +112,14 @@ async function route() {
     else if (hash === '#/templates') await templatesPage();
     else await indexPage();
   } catch (e) {
-    m.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e.message));
+    fill(m, h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e.message));
   }
   refreshCounts();
 }
 
 function renderMe() {
   const el = $('#me');
-  el.replaceChildren();
+  fill(el);
   if (!me) return;
   el.append(`Signed in as ${me.actor}${me.admin ? ' (admin)' : ''} `,
     h('button', { type: 'button', onclick: async () => { await post('/api/v1/session/logout').catch(() => {}); me = null; go('#/signin'); } }, 'Sign out'));
@@ -155,7 +157,7 @@ async function signinPage() {
   h('label', { for: 'token' }, 'Personal API token'), ' ', input, ' ', h('button', { class: 'primary', type: 'submit' }, 'Sign in'),
   h('p', { class: 'muted small' }, 'An administrator makes one with `rwf admin token create`; `rwf serve --dev` prints one per person. It is exchanged for a session cookie and not kept by the page.'),
   err);
-  root.replaceChildren(h('h1', {}, 'Sign in to rwf'), form);
+  fill(root, h('h1', {}, 'Sign in to rwf'), form);
   input.focus();
 }
 
@@ -182,7 +184,7 @@ async function indexPage() {
   const flagSel = h('select', { id: 'f-flag' }, h('option', { value: '' }, 'any'), h('option', { value: 'overdue' }, 'overdue'), h('option', { value: 'stuck' }, 'stuck'));
   const tbody = h('tbody');
   const draw = () => {
-    tbody.replaceChildren();
+    fill(tbody);
     list.forEach((w, i) => {
       const g = details[i];
       if (!g) return;
@@ -205,7 +207,7 @@ async function indexPage() {
   };
   for (const el of [statusSel, text, flagSel]) el.addEventListener('input', draw);
   draw();
-  root.replaceChildren(
+  fill(root, 
     h('h1', {}, 'Workflows'),
     h('div', { class: 'row filters' }, h('label', {}, 'Status', statusSel), h('label', {}, 'Search', text), h('label', {}, 'Flag', flagSel)),
     h('table', {}, h('thead', {}, h('tr', {}, ...['Workflow', 'Status', 'Owner', 'Release (its zone)', 'Progress', 'Next due', 'Flags'].map((c) => h('th', { scope: 'col' }, c)))), tbody),
@@ -246,7 +248,7 @@ async function workflowPage(id) {
   const side = h('aside', { 'aria-label': 'Selected task' });
   const waits = h('div');
   const logList = h('ol', { class: 'log', id: 'log', 'aria-live': 'polite' });
-  root.replaceChildren(head, controls, previewBox,
+  fill(root, head, controls, previewBox,
     h('div', { class: 'layout' }, h('div', {}, ganttEl,
       h('p', { class: 'legend small' }, h('span', {}, h('i', { style: 'background:#4b7bd6' }), 'planned'), h('span', {}, h('i', { style: 'background:#b42318' }), 'critical path'),
         h('span', {}, h('i', { style: 'background:#2f8f4e' }), 'actual'), h('span', {}, h('i', { style: 'background:#6f42c1' }), 'pinned / release'), h('span', {}, h('i', { style: 'background:#d4a72c' }), 'now'),
@@ -295,13 +297,13 @@ async function workflowPage(id) {
   }
   function explain(e) {
     if (e.status === 409) {
-      previewBox.replaceChildren(h('div', { class: 'panel error', role: 'alert', id: 'stale' }, h('strong', {}, 'Not applied: '), e.message,
+      fill(previewBox, h('div', { class: 'panel error', role: 'alert', id: 'stale' }, h('strong', {}, 'Not applied: '), e.message,
         '. The page has reloaded with the current plan; look again and redo your change if it still makes sense.'));
       page.preview = null;
       page.sig = null;
       load();
     } else {
-      previewBox.replaceChildren(h('div', { class: 'panel error', role: 'alert' }, h('strong', {}, 'Refused: '), e.message,
+      fill(previewBox, h('div', { class: 'panel error', role: 'alert' }, h('strong', {}, 'Refused: '), e.message,
         ...(e.problem?.errors || []).map((x) => h('div', {}, `${x.task ? `${x.task}: ` : ''}${x.reason || JSON.stringify(x)}`))));
       page.chart?.clear();
     }
@@ -311,7 +313,7 @@ async function workflowPage(id) {
     const moved = p.diff.moved || [];
     page.chart.preview(moved);
     const tz = page.data.workflow.target_tz;
-    previewBox.replaceChildren(h('div', { class: 'panel preview', id: 'cascade' },
+    fill(previewBox, h('div', { class: 'panel preview', id: 'cascade' },
       h('h2', {}, `Preview: ${p.label}`),
       moved.length ? h('p', {}, `${moved.length} task${moved.length === 1 ? '' : 's'} move (the cascade, from the server's resolver):`) : h('p', {}, 'No due date moves.'),
       moved.length ? h('table', { class: 'small' }, h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Due now'), h('th', {}, 'Due after'), h('th', {}, 'By'))),
@@ -319,7 +321,7 @@ async function workflowPage(id) {
       (p.diff.changed || []).length ? h('p', { class: 'small muted' }, `Changed: ${p.diff.changed.map((c) => c.task || JSON.stringify(c)).join(', ')}`) : null,
       h('div', { class: 'row' },
         h('button', { class: 'primary', id: 'commit', onclick: commit }, `Commit (version ${p.version})`),
-        h('button', { id: 'discard', onclick: () => { page.preview = null; previewBox.replaceChildren(); page.chart.clear(); if (page.pendingRefresh) { page.pendingRefresh = false; load(); } } }, 'Discard'))));
+        h('button', { id: 'discard', onclick: () => { page.preview = null; fill(previewBox); page.chart.clear(); if (page.pendingRefresh) { page.pendingRefresh = false; load(); } } }, 'Discard'))));
     $('#commit').focus();
     performance.measure('rwf-preview', 'rwf-propose');
   }
@@ -334,7 +336,7 @@ async function workflowPage(id) {
         await post(`/api/v1/workflows/${id}/adjust`, { task: p.task, ...p.change, expect_version: p.version });
       }
       page.preview = null;
-      previewBox.replaceChildren(h('div', { class: 'panel', role: 'status', id: 'committed' }, `Committed: ${p.label}.`));
+      fill(previewBox, h('div', { class: 'panel', role: 'status', id: 'committed' }, `Committed: ${p.label}.`));
       page.sig = null;
       await load();
     } catch (e) { explain(e); }
@@ -359,10 +361,10 @@ async function workflowPage(id) {
     const d = page.data;
     const w = d.workflow;
     const s = summary(d);
-    head.replaceChildren(h('h1', {}, w.name, ' ', pill(w.status)),
+    fill(head, h('h1', {}, w.name, ' ', pill(w.status)),
       h('p', { class: 'muted' }, `Owner ${d.owner || 'org admins'} · release ${fmtTime(ms(w.target_at), w.target_tz)} (${w.target_tz}) · ${s.done}/${s.total} done · version ${w.lock_version} · `,
         h('a', { href: `/api/v1/workflows/${id}/gantt` }, 'JSON')));
-    controls.replaceChildren();
+    fill(controls);
     if (d.may_operate) {
       const verbs = w.status === 'draft' ? ['start', 'cancel'] : w.status === 'active' ? ['pause', 'cancel'] : w.status === 'paused' ? ['resume', 'cancel'] : [];
       for (const v of verbs) controls.append(h('button', { class: v === 'cancel' ? 'danger' : '', id: `do-${v}`, onclick: () => lifecycle(v) }, v[0].toUpperCase() + v.slice(1)));
@@ -388,7 +390,7 @@ async function workflowPage(id) {
     // The first waiting tasks in plan order; every task's reasons are on its bar's panel and page.
     const waiting = d.tasks.filter((t) => t.waiting_on.length && !DONE.has(t.status));
     const shown = waiting.slice(0, 40);
-    waits.replaceChildren(h('h2', {}, 'Why tasks wait'), waiting.length ? h('table', { class: 'small', id: 'waits' },
+    fill(waits, h('h2', {}, 'Why tasks wait'), waiting.length ? h('table', { class: 'small', id: 'waits' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Gate'), h('th', {}, 'Reason'))),
       h('tbody', {}, ...shown.flatMap((t) => t.waiting_on.map((g) => h('tr', {}, h('td', {}, h('a', { href: `#/w/${id}/t/${encodeURIComponent(t.key)}` }, t.title)), h('td', {}, `${g.gate} (${g.state})`), h('td', {}, g.reason)))))) : h('p', { class: 'muted' }, 'Nothing is waiting.'),
       waiting.length > shown.length ? h('p', { class: 'muted small' }, `and ${waiting.length - shown.length} more waiting tasks: select a bar to see why it waits.`) : null);
@@ -400,12 +402,12 @@ async function workflowPage(id) {
     const mine = page.inbox.filter((i) => i.kind === 'approval');
     const approvals = mine.length ? h('div', { class: 'panel', id: 'my-approvals' }, h('h2', {}, 'Your approvals here'),
       ...mine.map((i) => h('div', { class: 'row' }, h('span', {}, i.title), h('button', { class: 'primary', onclick: () => decide(i, 'approve') }, 'Approve'), h('button', { onclick: () => decide(i, 'reject') }, 'Reject')))) : null;
-    if (!t) { side.replaceChildren(approvals || '', h('p', { class: 'muted' }, 'Select a bar to see the task.')); return; }
+    if (!t) { fill(side, approvals || '', h('p', { class: 'muted' }, 'Select a bar to see the task.')); return; }
     const tz = d.workflow.target_tz;
     const deps = h('ul', {}, ...t.depends_on.map((u) => h('li', {}, u, ' ', editable() ? h('button', { class: 'small', onclick: () => propose(t.key, { remove_dependency: u }, `${t.key} no longer runs after ${u}`) }, 'remove') : '')));
     const others = d.tasks.filter((k) => k.key !== t.key && !t.depends_on.includes(k.key));
     const addSel = h('select', { id: 'add-dep', 'aria-label': 'Upstream task to add' }, ...others.slice(0, 2000).map((k) => h('option', { value: k.key }, k.title)));
-    side.replaceChildren(approvals || '', h('div', { class: 'panel' },
+    fill(side, approvals || '', h('div', { class: 'panel' },
       h('h2', {}, t.title), h('p', {}, pill(t.status), ' ', t.kind, t.pinned ? ' · pinned' : '', d.critical.includes(t.key) ? ' · critical path' : ''),
       h('p', { class: 'small' }, `Planned ${fmtTime(ms(t.planned_start), tz)} → due ${fmtTime(ms(t.planned_due), tz)}`),
       t.actual_start ? h('p', { class: 'small' }, `Actual ${fmtTime(ms(t.actual_start), tz)} → ${t.actual_end ? fmtTime(ms(t.actual_end), tz) : 'running'}`) : null,
@@ -435,7 +437,7 @@ async function taskPage(id, key) {
   const t = status.tasks.find((k) => k.key === key);
   if (!t) throw new Error(`no task ${key}`);
   const tz = d.workflow.target_tz;
-  root.replaceChildren(h('p', {}, h('a', { href: `#/w/${id}` }, `← ${d.workflow.name}`)),
+  fill(root, h('p', {}, h('a', { href: `#/w/${id}` }, `← ${d.workflow.name}`)),
     h('h1', {}, t.title, ' ', pill(t.status)),
     h('p', {}, `${t.kind} · planned ${fmtTime(ms(t.planned_start), tz)} → due ${fmtTime(ms(t.planned_due), tz)} · attempts ${t.attempts}${t.actor ? ` · by ${t.actor}` : ''}`),
     t.last_error ? h('p', { class: 'error' }, t.last_error) : null,
@@ -470,7 +472,7 @@ async function inboxPage() {
   };
   const approvals = items.filter((i) => i.kind === 'approval');
   const tasks = items.filter((i) => i.kind !== 'approval');
-  root.replaceChildren(h('h1', {}, 'Approvals'), approvals.length ? h('ol', { id: 'approvals', class: 'plain' }, ...approvals.map(card)) : h('p', { class: 'muted' }, 'No approval waits on you.'),
+  fill(root, h('h1', {}, 'Approvals'), approvals.length ? h('ol', { id: 'approvals', class: 'plain' }, ...approvals.map(card)) : h('p', { class: 'muted' }, 'No approval waits on you.'),
     h('h2', {}, 'My tasks'), tasks.length ? h('ol', { id: 'my-tasks' }, ...tasks.map(card)) : h('p', { class: 'muted' }, 'No task waits on you.'));
   const es = stream(root, '/api/v1/notifications/stream');
   if (!es) return;
@@ -506,7 +508,7 @@ async function feedPage() {
       fresh ? h('span', { class: 'flag' }, 'unread') : null, h('strong', {}, n.title), ` · ${n.kind.replaceAll('_', ' ')} · `,
       h('a', { href: `#/w/${n.workflow_id}` }, 'workflow'), h('p', {}, n.message), h('p', { class: 'small muted' }, `${fmtTime(ms(n.created_at), Intl.DateTimeFormat().resolvedOptions().timeZone)} · to ${n.recipients.join(', ')}`)));
   };
-  root.replaceChildren(h('h1', {}, 'Notifications'),
+  fill(root, h('h1', {}, 'Notifications'),
     h('div', { class: 'row' }, h('button', { id: 'mark-read', onclick: async () => { await post('/api/v1/notifications/read', {}); route(); } }, 'Mark all read'),
       h('span', { class: 'muted small' }, mark ? `Live. Read up to ${fmtTime(seen, Intl.DateTimeFormat().resolvedOptions().timeZone)}.` : 'Live. Nothing marked read yet.')), list);
   // The stream replays the feed from the start, then follows it.
@@ -524,18 +526,18 @@ async function templatesPage() {
     const t = await get(`/api/v1/templates/${encodeURIComponent(key)}?version=${version}`);
     const release = h('input', { type: 'datetime-local', id: 'plan-release', 'aria-label': 'Release date for the preview', required: true });
     const out = h('div');
-    detail.replaceChildren(h('h2', {}, `${key}@${version}`),
+    fill(detail, h('h2', {}, `${key}@${version}`),
       h('form', { class: 'row', onsubmit: async (e) => {
         e.preventDefault();
         try {
           const p = await post(`/api/v1/templates/${encodeURIComponent(key)}/plan`, { version, release: release.value });
-          out.replaceChildren(h('table', { class: 'small', id: 'plan-preview' }, h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Start'), h('th', {}, 'Due'))),
+          fill(out, h('table', { class: 'small', id: 'plan-preview' }, h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Start'), h('th', {}, 'Due'))),
             h('tbody', {}, ...p.tasks.map((k) => h('tr', {}, h('td', {}, k.key, k.pinned ? ' (pinned)' : ''), h('td', {}, fmtTime(ms(k.start), p.tz)), h('td', {}, fmtTime(ms(k.due), p.tz)))))));
-        } catch (x) { out.replaceChildren(h('p', { class: 'error' }, x.message)); }
+        } catch (x) { fill(out, h('p', { class: 'error' }, x.message)); }
       } }, h('label', { for: 'plan-release' }, 'Plan preview for a release on'), release, h('button', { type: 'submit' }, 'Preview')), out,
       h('h2', {}, 'Spec'), highlight(JSON.stringify(t.spec, null, 2)));
   };
-  root.replaceChildren(h('h1', {}, 'Templates'), h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Template'), h('th', {}, 'Version'), h('th', {}, 'Pushed'))),
+  fill(root, h('h1', {}, 'Templates'), h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Template'), h('th', {}, 'Version'), h('th', {}, 'Pushed'))),
     h('tbody', {}, ...versions.map((v) => h('tr', {}, h('td', {}, h('a', { href: '#/templates', onclick: (e) => { e.preventDefault(); show(v.key, v.version); } }, v.key)), h('td', {}, v.version), h('td', {}, fmtTime(ms(v.created_at), Intl.DateTimeFormat().resolvedOptions().timeZone)))))), detail);
 }
 

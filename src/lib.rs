@@ -35,3 +35,4 @@ pub mod server;
 pub mod spec;
 pub mod store;
 pub mod syntax;
+pub mod web;

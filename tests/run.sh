@@ -24,4 +24,12 @@ step cargo run -q -- check --deny-warnings examples/rwf.toml templates examples/
 step cargo run -q -- fmt --check templates stdlib examples
 step bash editors/test.sh
 step bash tests/fuzz_api.sh
+# The web console in headless Chromium (Debian's package; playwright-core from npm never downloads one),
+# against a release build (the 1,000-task drag is timed).
+web_console() {
+  { command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium); } &&
+    cargo build --release --bin rwf &&
+    (cd tests/web && npm ci --no-audit --no-fund && RWF_BIN="$PWD/../../target/release/rwf" npm test)
+}
+step web_console
 echo "tests/run.sh: all $steps steps passed"

@@ -7,6 +7,7 @@ mod compile;
 mod db;
 mod decide;
 mod dep;
+mod dev;
 mod done;
 mod edit;
 mod explain;

@@ -23,6 +23,10 @@ pub struct Args {
     /// Database connections of this process
     #[arg(long, default_value_t = 16)]
     pool: u32,
+    /// Try it: DATABASE_URL or a throwaway PostgreSQL cluster, the shipped templates, the example
+    /// people (examples/rwf.toml) with sign-in tokens, a started demo release and a worker
+    #[arg(long)]
+    dev: bool,
     #[command(flatten)]
     conn: Conn,
 }
@@ -62,7 +66,24 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-pub fn run(args: Args) -> CmdResult {
+pub fn run(mut args: Args) -> CmdResult {
+    if args.dev && args.config.is_none() {
+        args.config = super::dev::shipped("examples/rwf.toml");
+    }
+    // --dev without DATABASE_URL: a throwaway cluster, stopped and removed when this returns.
+    let mut _cluster = None;
+    if args.dev
+        && args
+            .conn
+            .database_url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty())
+    {
+        eprintln!("no DATABASE_URL: starting a throwaway PostgreSQL cluster");
+        let (cluster, url) = super::dev::start_cluster()?;
+        _cluster = Some(cluster);
+        args.conn.database_url = Some(url);
+    }
     let config = super::db::load_config(args.config.as_deref())?;
     let timeout = crate::config::parse_duration(&args.timeout).ok_or_else(|| {
         CliError::new(format!("`--timeout {}` is not a duration", args.timeout))
@@ -81,7 +102,7 @@ pub fn run(args: Args) -> CmdResult {
         let store = crate::store::Store::connect_with(&url, args.pool)
             .await
             .map_err(|e| CliError::new(format!("cannot connect to the database: {e}")))?
-            .with_directory(config.directory);
+            .with_directory(config.directory.clone());
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| {
@@ -97,7 +118,45 @@ pub fn run(args: Args) -> CmdResult {
         crate::server::log(serde_json::json!({
             "level": "info", "msg": "listening", "addr": addr.to_string(),
         }));
-        crate::server::serve(listener, store, settings, stop_signal()).await?;
+        if !args.dev {
+            crate::server::serve(listener, store, settings, stop_signal()).await?;
+            crate::server::log(serde_json::json!({ "level": "info", "msg": "stopped" }));
+            return Ok(Outcome::Ok);
+        }
+        let seeded = super::dev::seed(&store, &config).await?;
+        println!("rwf console: http://{addr}/");
+        println!("demo release: http://{addr}/#/w/{}", seeded.demo);
+        println!("sign in with one of these tokens (shown once):");
+        for (name, token) in &seeded.tokens {
+            println!("  {name:<10} {token}");
+        }
+        // The server and an in-process worker stop together.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let worker = crate::store::worker::Worker::new(
+            store.clone(),
+            crate::store::worker::WorkerConfig {
+                id: format!("dev-{}", std::process::id()),
+                poll: std::time::Duration::from_secs(2),
+                ..Default::default()
+            },
+            super::worker::executor(&store, &config, true),
+            std::sync::Arc::new(crate::store::RhaiHooks::default()),
+        );
+        let worker = tokio::spawn({
+            let rx = stop_rx.clone();
+            async move { worker.run(stopped(rx)).await }
+        });
+        tokio::spawn(async move {
+            stop_signal().await;
+            let _ = stop_tx.send(true);
+        });
+        crate::server::serve(listener, store, settings, stopped(stop_rx)).await?;
+        if let Ok(Err(e)) = worker.await {
+            eprintln!("worker: {e}");
+        }
         crate::server::log(serde_json::json!({ "level": "info", "msg": "stopped" }));
         Ok(Outcome::Ok)
     })

@@ -9,6 +9,8 @@ use crate::schedule::{self, Plan};
 use crate::spec::{TzRef, WorkflowSpec};
 use std::collections::BTreeMap;
 
+pub mod adjust;
+
 /// Diagnostics on one line each: `CODE message (file)`.
 pub fn brief(diags: &[Diagnostic]) -> String {
     diags

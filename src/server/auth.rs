@@ -1,13 +1,13 @@
 //! Authentication: who is calling. A bearer token (`Authorization: Bearer rwf_...`, for the CLI, CI
-//! and agents); else a browser session cookie (HttpOnly, SameSite=Strict; a request that changes
-//! anything must also carry `X-Rwf-Csrf`, a header no other site can make a browser send); else, only
-//! when `[server] proxy_user_header` is configured, the user an authenticating reverse proxy names.
-//! Identity comes only from here: no body field or query parameter can name the actor.
+//! and agents); else a web console session cookie (`session.rs`: HttpOnly, SameSite=Strict, with a
+//! double-submit CSRF header on anything but GET); else, only when `[server] proxy_user_header` is
+//! configured, the user an authenticating reverse proxy names. Identity comes only from here: no body
+//! field or query parameter can name the actor.
 
 use super::problem::Problem;
 use super::AppState;
 use crate::store::PrincipalKind;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, Method};
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,46 +52,19 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
     }
 }
 
-/// The browser session cookie's name.
-pub const SESSION_COOKIE: &str = "rwf_session";
-/// The header a browser request that changes anything must carry with a session cookie.
-pub const CSRF_HEADER: &str = "x-rwf-csrf";
-
-/// The session cookie of a request, if any.
-pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.trim())
-        .filter(|v| !v.is_empty())
-}
-
 /// The caller, or `None` for an anonymous request. A presented token or session that does not
-/// authenticate is a 401 (unknown, expired and revoked ones are not told apart). `safe`: the request
-/// changes nothing (GET), so a session cookie needs no CSRF header.
+/// authenticate is a 401 (unknown, expired and revoked ones are not told apart). A bearer token wins
+/// over a cookie; a session cookie on anything but GET needs its CSRF header.
 pub async fn principal(
     state: &AppState,
+    method: &Method,
     headers: &HeaderMap,
-    safe: bool,
 ) -> Result<Option<Principal>, Problem> {
-    let token = match bearer(headers)? {
-        Some(token) => token,
-        None => match session_cookie(headers) {
-            Some(session) => {
-                if !safe && !headers.contains_key(CSRF_HEADER) {
-                    return Err(Problem::forbidden(
-                        "a browser session must send the X-Rwf-Csrf header with a request that \
-                         changes anything",
-                    ));
-                }
-                session
-            }
-            None => return Ok(proxied(state, headers)),
-        },
+    let Some(token) = bearer(headers)? else {
+        return match super::session::principal(state, method, headers).await? {
+            Some(p) => Ok(Some(p)),
+            None => Ok(proxied(state, headers)),
+        };
     };
     match state.store.authenticate(token).await? {
         Some(a) => Ok(Some(Principal {
@@ -121,9 +94,13 @@ fn proxied(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     })
 }
 
-/// The caller of a read, required.
-pub async fn required(state: &AppState, headers: &HeaderMap) -> Result<Principal, Problem> {
-    principal(state, headers, true).await?.ok_or_else(|| {
+/// The caller, required.
+pub async fn required(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Principal, Problem> {
+    principal(state, method, headers).await?.ok_or_else(|| {
         Problem::unauthenticated(
             "authentication required: send `Authorization: Bearer TOKEN` (`rwf admin token create`)",
         )

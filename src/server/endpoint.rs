@@ -187,8 +187,8 @@ impl Api {
         Fut: Future<Output = Result<R, Problem>> + Send + 'static,
     {
         let (status, public) = (op.status, op.public);
-        let safe = op.method == Method::GET;
         let handler = move |State(state): State<AppState>,
+                            method: Method,
                             headers: HeaderMap,
                             uri: Uri,
                             path: Option<Path<HashMap<String, String>>>,
@@ -199,7 +199,7 @@ impl Api {
                 let principal = if public {
                     None
                 } else {
-                    match auth::principal(&state, &headers, safe).await {
+                    match auth::principal(&state, &method, &headers).await {
                         Ok(p) => p,
                         Err(problem) => return problem.into_response(),
                     }

@@ -11,13 +11,15 @@ pub mod authz;
 mod calendar;
 mod endpoint;
 mod feed;
+mod gantt;
 mod health;
 mod openapi;
 pub mod problem;
-mod session;
+pub mod session;
 mod sse;
 mod tasks;
 mod templates;
+mod unread;
 mod workflows;
 
 pub use problem::{Problem, CODES};
@@ -150,7 +152,9 @@ fn api() -> endpoint::Api {
     let api = tasks::routes(api);
     let api = approvals::routes(api);
     let api = calendar::routes(api);
+    let api = gantt::routes(api);
     let api = session::routes(api);
+    let api = unread::routes(api);
     feed::routes(api)
 }
 
@@ -176,6 +180,12 @@ pub fn app(store: Store, settings: Settings, shutdown: watch::Receiver<bool>) ->
         .route("/api/v1/workflows/:id/events", get(sse::workflow_events))
         .route("/api/v1/notifications/stream", get(sse::feed_events))
         .route("/calendar/:file", get(calendar::feed))
+        .route("/api/v1/session", axum::routing::post(session::sign_in))
+        .route(
+            "/api/v1/session/logout",
+            axum::routing::post(session::sign_out),
+        )
+        .merge(crate::web::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), requests))
         .layer(DefaultBodyLimit::max(state.settings.max_body))

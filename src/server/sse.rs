@@ -136,7 +136,7 @@ async fn workflow_events_inner(
     uri: Uri,
     id: String,
 ) -> Result<Response, Problem> {
-    let who = auth::required(&state, &headers).await?;
+    let who = auth::required(&state, &axum::http::Method::GET, &headers).await?;
     let id = uuid::Uuid::parse_str(&id)
         .map_err(|_| Problem::bad_request(format!("`{id}` is not a workflow id (a UUID)")))?;
     let wf = access(&state.store, id).await?;
@@ -194,7 +194,7 @@ async fn feed_events_inner(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, Problem> {
-    let who = auth::required(&state, &headers).await?;
+    let who = auth::required(&state, &axum::http::Method::GET, &headers).await?;
     let query = query_of(&uri);
     let mut cursor = match last_event_id(&headers, &query) {
         Some(t) => Some(FeedCursor::decode(t).ok_or_else(|| {

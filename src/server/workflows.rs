@@ -204,7 +204,7 @@ pub async fn viewable(cx: &Cx) -> Result<(Uuid, WorkflowAccess), Problem> {
 }
 
 /// The workflow the path names, once the caller may operate it.
-async fn operable(cx: &Cx) -> Result<Uuid, Problem> {
+pub async fn operable(cx: &Cx) -> Result<Uuid, Problem> {
     let (id, wf) = viewable(cx).await?;
     cx.state
         .rules()
@@ -355,7 +355,7 @@ async fn cancel(cx: Cx, _: NoBody) -> Result<Workflow, Problem> {
 }
 
 /// The store's edit result as a response: refusals are a 422 listing each rule broken.
-fn edited(
+pub fn edited(
     result: std::result::Result<
         crate::store::EditResult,
         Vec<crate::engine::edit_plan::EditRefusal>,

@@ -163,18 +163,3 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 }
-
-impl Store {
-    /// Revokes the token a caller presents (a browser session's logout); `false` if it was not live.
-    pub async fn revoke_presented(&self, token: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE rwf.api_tokens SET revoked_at = COALESCE($2, now())
-             WHERE token_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(token_hash(token))
-        .bind(self.clock.peek())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-}

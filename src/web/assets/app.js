@@ -1,0 +1,557 @@
+// The rwf web console: a client of /api/v1 (same endpoints, rules and audit log as the CLI).
+// Hash routes: #/signin, #/ (workflows), #/w/ID (workflow + Gantt), #/w/ID/t/KEY (task),
+// #/inbox (approvals and my tasks), #/feed (notifications), #/templates.
+import { drawGantt, esc, fmtTime } from './gantt.js';
+
+const $ = (sel, root = document) => root.querySelector(sel);
+// Each route renders into a fresh element; a page still loading when the route changes writes into
+// its own detached element, never over the next page.
+let current = null;
+const main = () => current;
+let me = null;
+let streams = [];
+const DONE = new Set(['succeeded', 'skipped', 'failed', 'cancelled']);
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+// --- API -----------------------------------------------------------------------------------------
+function csrf() {
+  const m = document.cookie.match(/(?:^|;\s*)rwf_csrf=([^;]+)/);
+  return m ? m[1] : '';
+}
+class ApiError extends Error {
+  constructor(p) { super(p.detail || p.title || 'request failed'); this.problem = p; this.status = p.status; }
+}
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET') headers['X-RWF-CSRF'] = csrf();
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status === 204) return null;
+  const data = await r.json().catch(() => ({ status: r.status, detail: r.statusText }));
+  if (!r.ok) {
+    if (r.status === 401 && !path.endsWith('/session')) { me = null; go('#/signin'); }
+    throw new ApiError({ status: r.status, ...data });
+  }
+  return data;
+}
+const get = (p) => api('GET', p);
+const post = (p, b = {}) => api('POST', p, b);
+
+// --- small DOM helpers ---------------------------------------------------------------------------
+function h(tag, attrs = {}, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) if (k != null && k !== false) el.append(k instanceof Node ? k : String(k));
+  return el;
+}
+/** Replaces `el`'s children, skipping null and false (conditional parts). */
+function fill(el, ...kids) { el.replaceChildren(...kids.flat().filter((k) => k != null && k !== false)); }
+function toast(text, error = false) {
+  const d = h('div', { class: error ? 'error' : '' }, text);
+  $('#toast').append(d);
+  setTimeout(() => d.remove(), error ? 9000 : 4000);
+}
+function confirmDialog(text, okLabel) {
+  const dlg = $('#confirm');
+  $('#confirm-text').textContent = text;
+  $('#confirm-ok').textContent = okLabel;
+  dlg.returnValue = '';
+  dlg.showModal();
+  return new Promise((res) => dlg.addEventListener('close', () => res(dlg.returnValue === 'ok'), { once: true }));
+}
+const pill = (s) => h('span', { class: `pill ${s}` }, s.replace('_', ' '));
+const ms = (s) => (s ? Date.parse(s) : null);
+function signed(days) { return `${days > 0 ? '+' : ''}${days}d`; }
+function days(n) { return `${n > 0 ? '+' : ''}${n} day${Math.abs(n) === 1 ? '' : 's'}`; }
+function delta(a, b) {
+  const d = (ms(b) - ms(a)) / 3600000;
+  if (Math.abs(d) >= 24 && d % 24 === 0) return `${d > 0 ? '+' : ''}${d / 24} day${Math.abs(d) === 24 ? '' : 's'}`;
+  return `${d > 0 ? '+' : ''}${Math.round(d * 10) / 10} h`;
+}
+
+// --- routing -------------------------------------------------------------------------------------
+function go(hash) { if (location.hash !== hash) location.hash = hash; else route(); }
+window.addEventListener('hashchange', route);
+window.addEventListener('DOMContentLoaded', start);
+
+async function start() {
+  try { me = await get('/api/v1/me'); } catch { me = null; }
+  route();
+}
+
+function closeStreams() { for (const s of streams) s.close(); streams = []; }
+/** A live stream of the page rendered into `owner`, or none when that page is gone already. */
+function stream(owner, url) {
+  if (!owner.isConnected) return null;
+  const es = new EventSource(url);
+  streams.push(es);
+  return es;
+}
+
+async function route() {
+  closeStreams();
+  const hash = location.hash || '#/';
+  if (!me && hash !== '#/signin') { sessionStorage.setItem('rwf.after', hash); return go('#/signin'); }
+  renderMe();
+  current = h('div');
+  $('#main').replaceChildren(current);
+  const m = current;
+  fill(m, h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    let r;
+    if (hash === '#/signin') await signinPage();
+    else if ((r = hash.match(/^#\/w\/([0-9a-f-]+)\/t\/([^/]+)$/))) await taskPage(r[1], decodeURIComponent(r[2]));
+    else if ((r = hash.match(/^#\/w\/([0-9a-f-]+)$/))) await workflowPage(r[1]);
+    else if (hash === '#/inbox') await inboxPage();
+    else if (hash === '#/feed') await feedPage();
+    else if (hash === '#/templates') await templatesPage();
+    else await indexPage();
+  } catch (e) {
+    fill(m, h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e.message));
+  }
+  refreshCounts();
+}
+
+function renderMe() {
+  const el = $('#me');
+  fill(el);
+  if (!me) return;
+  el.append(`Signed in as ${me.actor}${me.admin ? ' (admin)' : ''} `,
+    h('button', { type: 'button', onclick: async () => { await post('/api/v1/session/logout').catch(() => {}); me = null; go('#/signin'); } }, 'Sign out'));
+}
+
+async function refreshCounts() {
+  if (!me || me.kind !== 'person') return;
+  try {
+    const items = await get('/api/v1/inbox');
+    const c = $('#inbox-count');
+    c.hidden = items.length === 0;
+    c.textContent = items.length;
+    const feed = await get('/api/v1/notifications');
+    const u = unread(feed, (await get('/api/v1/notifications/read')).read_at);
+    const uc = $('#unread-count');
+    uc.hidden = u === 0;
+    uc.textContent = u;
+  } catch { /* counts are a convenience */ }
+}
+
+// --- sign in -------------------------------------------------------------------------------------
+async function signinPage() {
+  const root = main();
+  const err = h('p', { class: 'error', role: 'alert' });
+  const input = h('input', { id: 'token', type: 'password', autocomplete: 'current-password', required: true, size: 50 });
+  const form = h('form', { class: 'panel', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      me = await post('/api/v1/session', { token: input.value.trim() });
+      const after = sessionStorage.getItem('rwf.after') || '#/';
+      sessionStorage.removeItem('rwf.after');
+      go(after === '#/signin' ? '#/' : after);
+    } catch (x) { err.textContent = x.message; }
+  } },
+  h('label', { for: 'token' }, 'Personal API token'), ' ', input, ' ', h('button', { class: 'primary', type: 'submit' }, 'Sign in'),
+  h('p', { class: 'muted small' }, 'An administrator makes one with `rwf admin token create`; `rwf serve --dev` prints one per person. It is exchanged for a session cookie and not kept by the page.'),
+  err);
+  fill(root, h('h1', {}, 'Sign in to rwf'), form);
+  input.focus();
+}
+
+// --- workflows index -----------------------------------------------------------------------------
+function summary(g) {
+  const now = ms(g.now);
+  const tasks = g.tasks;
+  const done = tasks.filter((t) => DONE.has(t.status)).length;
+  const open = tasks.filter((t) => !DONE.has(t.status) && t.planned_due);
+  open.sort((a, b) => ms(a.planned_due) - ms(b.planned_due));
+  const live = !TERMINAL.has(g.workflow.status);
+  const overdue = live && open.some((t) => ms(t.planned_due) < now && t.status === 'pending' && t.waiting_on.every((w) => w.gate !== 'dependency'));
+  const stuck = live && tasks.some((t) => (t.status === 'running' && t.planned_end && ms(t.planned_end) < now)
+    || ((t.status === 'waiting_input' || (t.kind === 'approval' && t.status === 'running') || t.status === 'awaiting_decision') && t.planned_due && ms(t.planned_due) < now));
+  return { done, total: tasks.length, next: open[0], overdue, stuck };
+}
+
+async function indexPage() {
+  const root = main();
+  const list = await get('/api/v1/workflows');
+  const details = await Promise.all(list.map((w) => get(`/api/v1/workflows/${w.id}/gantt`).catch(() => null)));
+  const statusSel = h('select', { id: 'f-status' }, h('option', { value: '' }, 'any'), ...['draft', 'active', 'paused', 'completed', 'failed', 'cancelled'].map((s) => h('option', { value: s }, s)));
+  const text = h('input', { id: 'f-text', type: 'search', placeholder: 'name, template or owner' });
+  const flagSel = h('select', { id: 'f-flag' }, h('option', { value: '' }, 'any'), h('option', { value: 'overdue' }, 'overdue'), h('option', { value: 'stuck' }, 'stuck'));
+  const tbody = h('tbody');
+  const draw = () => {
+    fill(tbody);
+    list.forEach((w, i) => {
+      const g = details[i];
+      if (!g) return;
+      const s = summary(g);
+      const hay = `${w.name} ${w.template_key} ${g.owner || ''}`.toLowerCase();
+      if (statusSel.value && w.status !== statusSel.value) return;
+      if (text.value && !hay.includes(text.value.toLowerCase())) return;
+      if (flagSel.value === 'overdue' && !s.overdue) return;
+      if (flagSel.value === 'stuck' && !s.stuck) return;
+      tbody.append(h('tr', {},
+        h('td', {}, h('a', { href: `#/w/${w.id}` }, w.name), h('div', { class: 'muted small' }, `${w.template_key}@${w.template_version}`)),
+        h('td', {}, pill(w.status)),
+        h('td', {}, g.owner || 'org admins'),
+        h('td', {}, fmtTime(ms(w.target_at), w.target_tz), h('div', { class: 'muted small' }, w.target_tz)),
+        h('td', {}, h('span', { class: 'progress', role: 'img', 'aria-label': `${s.done} of ${s.total} done` }, h('span', { style: `width:${s.total ? (100 * s.done) / s.total : 0}%` })), `${s.done}/${s.total}`),
+        h('td', {}, s.next ? [s.next.title, h('div', { class: 'muted small' }, `due ${fmtTime(ms(s.next.planned_due), w.target_tz)}`)] : '—'),
+        h('td', {}, s.overdue && h('span', { class: 'flag' }, 'overdue'), s.stuck && h('span', { class: 'flag stuck' }, 'stuck'))));
+    });
+    if (!tbody.children.length) tbody.append(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No workflow matches.')));
+  };
+  for (const el of [statusSel, text, flagSel]) el.addEventListener('input', draw);
+  draw();
+  fill(root, 
+    h('h1', {}, 'Workflows'),
+    h('div', { class: 'row filters' }, h('label', {}, 'Status', statusSel), h('label', {}, 'Search', text), h('label', {}, 'Flag', flagSel)),
+    h('table', {}, h('thead', {}, h('tr', {}, ...['Workflow', 'Status', 'Owner', 'Release (its zone)', 'Progress', 'Next due', 'Flags'].map((c) => h('th', { scope: 'col' }, c)))), tbody),
+    me.kind === 'person' ? await newWorkflowForm() : null);
+}
+
+async function newWorkflowForm() {
+  const templates = await get('/api/v1/templates');
+  const keys = [...new Set(templates.map((t) => t.key))];
+  const tpl = h('select', { id: 'n-template', required: true }, ...keys.map((k) => h('option', { value: k }, k)));
+  const release = h('input', { id: 'n-release', type: 'datetime-local', required: true });
+  const tz = h('input', { id: 'n-tz', placeholder: 'template default' });
+  const owner = h('input', { id: 'n-owner', value: `user:${me.name}` });
+  const err = h('p', { class: 'error', role: 'alert' });
+  return h('form', { class: 'panel new', 'aria-label': 'New workflow', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const body = { template: tpl.value, release: release.value, owner: owner.value };
+      if (tz.value.trim()) body.tz = tz.value.trim();
+      const c = await post('/api/v1/workflows', body);
+      toast('Workflow created as a draft');
+      go(`#/w/${c.id}`);
+    } catch (x) { err.textContent = x.message; }
+  } },
+  h('h2', {}, 'New workflow'),
+  h('div', { class: 'row' }, h('label', {}, 'Template', tpl), h('label', {}, 'Release', release), h('label', {}, 'Time zone', tz), h('label', {}, 'Owner scope', owner),
+    h('button', { class: 'primary', type: 'submit' }, 'Create draft')), err);
+}
+
+// --- workflow page -------------------------------------------------------------------------------
+async function workflowPage(id) {
+  const root = main();
+  const page = { id, data: null, preview: null, selected: null, chart: null, inbox: [], refreshTimer: null, pendingRefresh: false };
+  const head = h('div');
+  const controls = h('div', { class: 'row', id: 'controls' });
+  const previewBox = h('div', { id: 'preview', 'aria-live': 'polite' });
+  const ganttEl = h('div', { class: 'gantt-wrap', id: 'gantt' });
+  const side = h('aside', { 'aria-label': 'Selected task' });
+  const waits = h('div');
+  const logList = h('ol', { class: 'log', id: 'log', 'aria-live': 'polite' });
+  fill(root, head, controls, previewBox,
+    h('div', { class: 'layout' }, h('div', {}, ganttEl,
+      h('p', { class: 'legend small' }, h('span', {}, h('i', { style: 'background:#4b7bd6' }), 'planned'), h('span', {}, h('i', { style: 'background:#b42318' }), 'critical path'),
+        h('span', {}, h('i', { style: 'background:#2f8f4e' }), 'actual'), h('span', {}, h('i', { style: 'background:#6f42c1' }), 'pinned / release'), h('span', {}, h('i', { style: 'background:#d4a72c' }), 'now'),
+        h('span', {}, h('i', { style: 'background:#ffd33d' }), 'preview')), waits), side),
+    h('h2', {}, 'Audit log (live)'), logList);
+
+  // Redraws only when something visible changed (the stream replays the log on connect).
+  const load = async () => {
+    const [data, all] = await Promise.all([get(`/api/v1/workflows/${id}/gantt`), me.kind === 'person' ? get('/api/v1/inbox') : []]);
+    const inbox = all.filter((i) => i.workflow_id === id);
+    const w = data.workflow;
+    const sig = JSON.stringify([w.lock_version, w.status, w.updated_at, data.may_operate, inbox.map((i) => i.task_key),
+      data.tasks.map((t) => [t.status, t.planned_start, t.planned_due, t.actual_start, t.actual_end, t.depends_on, t.waiting_on.map((g) => g.reason)])]);
+    if (sig === page.sig) return;
+    page.sig = sig;
+    page.data = data;
+    page.inbox = inbox;
+    render();
+  };
+  const refreshSoon = () => {
+    if (page.preview) { page.pendingRefresh = true; return; }
+    if (page.chart?.dragging()) { clearTimeout(page.refreshTimer); page.refreshTimer = setTimeout(refreshSoon, 300); return; }
+    clearTimeout(page.refreshTimer);
+    page.refreshTimer = setTimeout(() => load().catch((e) => toast(e.message, true)), 250);
+  };
+  const editable = () => page.data.may_operate && (page.data.workflow.status === 'draft' || page.data.workflow.status === 'paused');
+
+  async function propose(task, change, label) {
+    performance.mark('rwf-propose');
+    const version = page.data.workflow.lock_version;
+    try {
+      const r = await post(`/api/v1/workflows/${id}/adjust`, { task, ...change, dry_run: true, expect_version: version });
+      page.preview = { task, change, label, version, diff: r.diff, kind: 'adjust' };
+      showPreview();
+    } catch (e) { page.chart?.clear(); explain(e); }
+  }
+  async function proposeRetarget(release, tz) {
+    const version = page.data.workflow.lock_version;
+    try {
+      const body = { release, dry_run: true, expect_version: version };
+      if (tz) body.tz = tz;
+      const r = await post(`/api/v1/workflows/${id}/retarget`, body);
+      page.preview = { change: { release, tz }, label: `Move the release to ${release}${tz ? ` ${tz}` : ''}`, version, diff: r.diff, kind: 'retarget' };
+      showPreview();
+    } catch (e) { explain(e); }
+  }
+  function explain(e) {
+    if (e.status === 409) {
+      fill(previewBox, h('div', { class: 'panel error', role: 'alert', id: 'stale' }, h('strong', {}, 'Not applied: '), e.message,
+        '. The page has reloaded with the current plan; look again and redo your change if it still makes sense.'));
+      page.preview = null;
+      page.sig = null;
+      load();
+    } else {
+      fill(previewBox, h('div', { class: 'panel error', role: 'alert' }, h('strong', {}, 'Refused: '), e.message,
+        ...(e.problem?.errors || []).map((x) => h('div', {}, `${x.task ? `${x.task}: ` : ''}${x.reason || JSON.stringify(x)}`))));
+      page.chart?.clear();
+    }
+  }
+  function showPreview() {
+    const p = page.preview;
+    const moved = p.diff.moved || [];
+    page.chart.preview(moved);
+    const tz = page.data.workflow.target_tz;
+    fill(previewBox, h('div', { class: 'panel preview', id: 'cascade' },
+      h('h2', {}, `Preview: ${p.label}`),
+      moved.length ? h('p', {}, `${moved.length} task${moved.length === 1 ? '' : 's'} move (the cascade, from the server's resolver):`) : h('p', {}, 'No due date moves.'),
+      moved.length ? h('table', { class: 'small' }, h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Due now'), h('th', {}, 'Due after'), h('th', {}, 'By'))),
+        h('tbody', {}, ...moved.map((m) => h('tr', { 'data-task': m.task }, h('td', {}, m.task), h('td', {}, fmtTime(ms(m.old_due), tz)), h('td', {}, fmtTime(ms(m.new_due), tz)), h('td', {}, delta(m.old_due, m.new_due)))))) : null,
+      (p.diff.changed || []).length ? h('p', { class: 'small muted' }, `Changed: ${p.diff.changed.map((c) => c.task || JSON.stringify(c)).join(', ')}`) : null,
+      h('div', { class: 'row' },
+        h('button', { class: 'primary', id: 'commit', onclick: commit }, `Commit (version ${p.version})`),
+        h('button', { id: 'discard', onclick: () => { page.preview = null; fill(previewBox); page.chart.clear(); if (page.pendingRefresh) { page.pendingRefresh = false; load(); } } }, 'Discard'))));
+    $('#commit').focus();
+    performance.measure('rwf-preview', 'rwf-propose');
+  }
+  async function commit() {
+    const p = page.preview;
+    try {
+      if (p.kind === 'retarget') {
+        const body = { release: p.change.release, expect_version: p.version };
+        if (p.change.tz) body.tz = p.change.tz;
+        await post(`/api/v1/workflows/${id}/retarget`, body);
+      } else {
+        await post(`/api/v1/workflows/${id}/adjust`, { task: p.task, ...p.change, expect_version: p.version });
+      }
+      page.preview = null;
+      fill(previewBox, h('div', { class: 'panel', role: 'status', id: 'committed' }, `Committed: ${p.label}.`));
+      page.sig = null;
+      await load();
+    } catch (e) { explain(e); }
+  }
+  async function lifecycle(verb) {
+    const words = { start: 'Start this workflow? Its tasks will run when due.', pause: 'Pause this workflow? Nothing runs until it is resumed.',
+      resume: 'Resume this workflow?', cancel: 'Cancel this workflow? This cannot be undone.' };
+    if (!(await confirmDialog(words[verb], verb[0].toUpperCase() + verb.slice(1)))) return;
+    try { await post(`/api/v1/workflows/${id}/${verb}`); toast(`${verb}: done`); await load(); } catch (e) { toast(e.message, true); }
+  }
+  async function decide(item, verdict) {
+    let body = {};
+    if (verdict === 'reject') {
+      const reason = prompt('Why? (required: it goes to the audit log and to the people who revise)');
+      if (!reason) return;
+      body = { reason };
+    }
+    try { const r = await post(`/api/v1/workflows/${id}/approvals/${encodeURIComponent(item.task_key)}/${verdict}`, body); toast(`${item.title}: ${r.status}`); await load(); } catch (e) { toast(e.message, true); }
+  }
+
+  function render() {
+    const d = page.data;
+    const w = d.workflow;
+    const s = summary(d);
+    fill(head, h('h1', {}, w.name, ' ', pill(w.status)),
+      h('p', { class: 'muted' }, `Owner ${d.owner || 'org admins'} · release ${fmtTime(ms(w.target_at), w.target_tz)} (${w.target_tz}) · ${s.done}/${s.total} done · version ${w.lock_version} · `,
+        h('a', { href: `/api/v1/workflows/${id}/gantt` }, 'JSON')));
+    fill(controls);
+    if (d.may_operate) {
+      const verbs = w.status === 'draft' ? ['start', 'cancel'] : w.status === 'active' ? ['pause', 'cancel'] : w.status === 'paused' ? ['resume', 'cancel'] : [];
+      for (const v of verbs) controls.append(h('button', { class: v === 'cancel' ? 'danger' : '', id: `do-${v}`, onclick: () => lifecycle(v) }, v[0].toUpperCase() + v.slice(1)));
+      if (!TERMINAL.has(w.status)) {
+        const rel = h('input', { id: 'retarget-at', type: 'datetime-local', 'aria-label': 'New release date and time' });
+        const tz = h('input', { id: 'retarget-tz', placeholder: w.target_tz, 'aria-label': 'New release time zone', size: 16 });
+        controls.append(h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); if (rel.value) proposeRetarget(rel.value, tz.value.trim()); } },
+          h('label', { for: 'retarget-at' }, 'Retarget to'), rel, tz, h('button', { type: 'submit' }, 'Preview')));
+      }
+      if (!editable() && !TERMINAL.has(w.status)) controls.append(h('span', { class: 'muted small' }, 'Pause it to edit the plan on the Gantt.'));
+      if (editable()) controls.append(h('span', { class: 'muted small' }, 'Drag a bar to move it, its right edge to resize; or focus a bar and use ←/→ (Shift: resize).'));
+    } else {
+      controls.append(h('span', { class: 'muted small', id: 'view-only' }, 'View only: you do not operate this workflow.'));
+    }
+    page.chart = drawGantt(ganttEl, d, {
+      editable: editable(),
+      onMove: (key, n) => propose(key, { shift: signed(n) }, `Move ${key} by ${days(n)}`),
+      onResize: (key, days) => propose(key, { window: `${days}d` }, `Make ${key} ${days} day${days === 1 ? '' : 's'} long`),
+      onSelect: (key) => { page.selected = key; page.chart.select(key); renderSide(); },
+    });
+    if (page.selected) page.chart.select(page.selected);
+    renderSide();
+    // The first waiting tasks in plan order; every task's reasons are on its bar's panel and page.
+    const waiting = d.tasks.filter((t) => t.waiting_on.length && !DONE.has(t.status));
+    const shown = waiting.slice(0, 40);
+    fill(waits, h('h2', {}, 'Why tasks wait'), waiting.length ? h('table', { class: 'small', id: 'waits' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Gate'), h('th', {}, 'Reason'))),
+      h('tbody', {}, ...shown.flatMap((t) => t.waiting_on.map((g) => h('tr', {}, h('td', {}, h('a', { href: `#/w/${id}/t/${encodeURIComponent(t.key)}` }, t.title)), h('td', {}, `${g.gate} (${g.state})`), h('td', {}, g.reason)))))) : h('p', { class: 'muted' }, 'Nothing is waiting.'),
+      waiting.length > shown.length ? h('p', { class: 'muted small' }, `and ${waiting.length - shown.length} more waiting tasks: select a bar to see why it waits.`) : null);
+  }
+
+  function renderSide() {
+    const d = page.data;
+    const t = d.tasks.find((k) => k.key === page.selected);
+    const mine = page.inbox.filter((i) => i.kind === 'approval');
+    const approvals = mine.length ? h('div', { class: 'panel', id: 'my-approvals' }, h('h2', {}, 'Your approvals here'),
+      ...mine.map((i) => h('div', { class: 'row' }, h('span', {}, i.title), h('button', { class: 'primary', onclick: () => decide(i, 'approve') }, 'Approve'), h('button', { onclick: () => decide(i, 'reject') }, 'Reject')))) : null;
+    if (!t) { fill(side, approvals || '', h('p', { class: 'muted' }, 'Select a bar to see the task.')); return; }
+    const tz = d.workflow.target_tz;
+    const deps = h('ul', {}, ...t.depends_on.map((u) => h('li', {}, u, ' ', editable() ? h('button', { class: 'small', onclick: () => propose(t.key, { remove_dependency: u }, `${t.key} no longer runs after ${u}`) }, 'remove') : '')));
+    const others = d.tasks.filter((k) => k.key !== t.key && !t.depends_on.includes(k.key));
+    const addSel = h('select', { id: 'add-dep', 'aria-label': 'Upstream task to add' }, ...others.slice(0, 2000).map((k) => h('option', { value: k.key }, k.title)));
+    fill(side, approvals || '', h('div', { class: 'panel' },
+      h('h2', {}, t.title), h('p', {}, pill(t.status), ' ', t.kind, t.pinned ? ' · pinned' : '', d.critical.includes(t.key) ? ' · critical path' : ''),
+      h('p', { class: 'small' }, `Planned ${fmtTime(ms(t.planned_start), tz)} → due ${fmtTime(ms(t.planned_due), tz)}`),
+      t.actual_start ? h('p', { class: 'small' }, `Actual ${fmtTime(ms(t.actual_start), tz)} → ${t.actual_end ? fmtTime(ms(t.actual_end), tz) : 'running'}`) : null,
+      t.waiting_on.length ? h('div', {}, h('strong', {}, 'Waits on'), h('ul', {}, ...t.waiting_on.map((g) => h('li', {}, `${g.gate}: ${g.reason}`)))) : null,
+      h('strong', {}, 'Runs after'), t.depends_on.length ? deps : h('p', { class: 'muted small' }, 'nothing'),
+      editable() ? h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); propose(t.key, { add_dependency: addSel.value }, `${t.key} runs after ${addSel.value}`); } }, addSel, h('button', { type: 'submit' }, 'Add dependency')) : null,
+      h('p', {}, h('a', { href: `#/w/${id}/t/${encodeURIComponent(t.key)}` }, 'Task page and artifacts'))));
+  }
+
+  await load();
+  // The audit log, live: every event also refreshes the Gantt (deferred while a preview is open).
+  const es = stream(root, `/api/v1/workflows/${id}/events`);
+  if (!es) return;
+  es.onmessage = (m) => {
+    const e = JSON.parse(m.data);
+    logList.prepend(h('li', {}, h('span', { class: 'muted' }, `${fmtTime(ms(e.at), page.data.workflow.target_tz)} `), h('strong', {}, e.actor), ` ${e.kind.replaceAll('_', ' ')}`, e.task_key ? ` · ${e.task_key}` : '', e.data?.via ? ` (via ${e.data.via})` : ''));
+    while (logList.children.length > 300) logList.lastChild.remove();
+    if (page.data) refreshSoon();
+  };
+}
+
+// --- task page -----------------------------------------------------------------------------------
+async function taskPage(id, key) {
+  const root = main();
+  const d = await get(`/api/v1/workflows/${id}/gantt`);
+  const status = await get(`/api/v1/workflows/${id}`);
+  const t = status.tasks.find((k) => k.key === key);
+  if (!t) throw new Error(`no task ${key}`);
+  const tz = d.workflow.target_tz;
+  fill(root, h('p', {}, h('a', { href: `#/w/${id}` }, `← ${d.workflow.name}`)),
+    h('h1', {}, t.title, ' ', pill(t.status)),
+    h('p', {}, `${t.kind} · planned ${fmtTime(ms(t.planned_start), tz)} → due ${fmtTime(ms(t.planned_due), tz)} · attempts ${t.attempts}${t.actor ? ` · by ${t.actor}` : ''}`),
+    t.last_error ? h('p', { class: 'error' }, t.last_error) : null,
+    t.waiting_on.length ? h('div', {}, h('h2', {}, 'Why it waits'), h('ul', {}, ...t.waiting_on.map((g) => h('li', {}, `${g.gate} (${g.state}): ${g.reason}`)))) : null,
+    h('h2', {}, 'Artifacts'), t.output ? h('pre', { class: 'source', id: 'artifact' }, JSON.stringify(t.output, null, 2)) : h('p', { class: 'muted' }, 'No output yet.'));
+}
+
+// --- inbox ---------------------------------------------------------------------------------------
+async function inboxPage() {
+  const root = main();
+  const items = await get('/api/v1/inbox');
+  const gantts = new Map();
+  for (const wid of new Set(items.map((i) => i.workflow_id))) gantts.set(wid, await get(`/api/v1/workflows/${wid}/gantt`).catch(() => null));
+  const gates = (i) => (gantts.get(i.workflow_id)?.tasks || []).filter((t) => t.depends_on.includes(i.task_key)).map((t) => t.title);
+  const card = (i) => {
+    const err = h('p', { class: 'error', role: 'alert' });
+    const reason = h('input', { 'aria-label': `Reason for ${i.title}`, placeholder: 'reason (required to reject)' });
+    const act = async (path, body) => { try { const r = await post(`/api/v1/workflows/${i.workflow_id}/${path}`, body); toast(`${i.title}: ${r.status}`); route(); } catch (e) { err.textContent = e.message; } };
+    const buttons = i.kind === 'approval'
+      ? [h('button', { class: 'primary', onclick: () => act(`approvals/${encodeURIComponent(i.task_key)}/approve`, reason.value ? { reason: reason.value } : {}) }, 'Approve'),
+        h('button', { onclick: () => (reason.value.trim() ? act(`approvals/${encodeURIComponent(i.task_key)}/reject`, { reason: reason.value }) : (err.textContent = 'Say why you reject it: the reason goes to the audit log and the people who revise.')) }, 'Reject'), reason]
+      : i.kind === 'input' ? [answerForm(i, act)]
+        : i.kind === 'decision' ? [h('button', { onclick: () => act(`tasks/${encodeURIComponent(i.task_key)}/done`, {}) }, 'Run it now'), h('button', { onclick: () => act(`tasks/${encodeURIComponent(i.task_key)}/done`, { skip: true }) }, 'Skip it')]
+          : [h('button', { class: 'primary', onclick: () => act(`tasks/${encodeURIComponent(i.task_key)}/done`, {}) }, 'Mark done')];
+    const g = gates(i);
+    return h('li', { class: 'panel', 'data-task': i.task_key },
+      h('strong', {}, i.title), ' ', h('span', { class: 'pill' }, i.kind), ' in ', h('a', { href: `#/w/${i.workflow_id}` }, i.workflow),
+      h('p', { class: 'small muted' }, `waiting since ${fmtTime(ms(i.since), Intl.DateTimeFormat().resolvedOptions().timeZone)}${i.deadline_at ? ` · deadline ${fmtTime(ms(i.deadline_at), Intl.DateTimeFormat().resolvedOptions().timeZone)}` : ''} · who: ${i.who.join(', ')}${i.quorum ? ` · quorum ${i.quorum}, voted: ${i.voted.join(', ') || 'nobody yet'}` : ''}`),
+      g.length ? h('p', { class: 'small' }, `Gates: ${g.join(', ')}`) : null,
+      h('p', {}, h('a', { href: `#/w/${i.workflow_id}/t/${encodeURIComponent(i.task_key)}` }, 'Review packet and artifacts')),
+      h('div', { class: 'row' }, ...buttons), err);
+  };
+  const approvals = items.filter((i) => i.kind === 'approval');
+  const tasks = items.filter((i) => i.kind !== 'approval');
+  fill(root, h('h1', {}, 'Approvals'), approvals.length ? h('ol', { id: 'approvals', class: 'plain' }, ...approvals.map(card)) : h('p', { class: 'muted' }, 'No approval waits on you.'),
+    h('h2', {}, 'My tasks'), tasks.length ? h('ol', { id: 'my-tasks' }, ...tasks.map(card)) : h('p', { class: 'muted' }, 'No task waits on you.'));
+  const es = stream(root, '/api/v1/notifications/stream');
+  if (!es) return;
+  let first = true;
+  es.onopen = () => { setTimeout(() => { first = false; }, 1500); };
+  es.onmessage = () => { if (!first) route(); };
+}
+
+function answerForm(i, act) {
+  const area = h('textarea', { rows: 3, cols: 50, 'aria-label': `Answer for ${i.title} (JSON)` }, '{}');
+  return h('form', { onsubmit: (e) => {
+    e.preventDefault();
+    let answer;
+    try { answer = JSON.parse(area.value); } catch (x) { toast(`The answer is not JSON: ${x.message}`, true); return; }
+    act(`tasks/${encodeURIComponent(i.task_key)}/answer`, { answer });
+  } }, area, h('button', { type: 'submit' }, 'Answer'));
+}
+
+// --- notifications -------------------------------------------------------------------------------
+/** Unread: addressed to the person and newer than their read mark (kept by the server, per person). */
+function unread(feed, readAt) {
+  const seen = readAt ? Date.parse(readAt) : 0;
+  return feed.filter((n) => Date.parse(n.created_at) > seen && n.recipients.some((r) => r === `user:${me.name}`)).length;
+}
+async function feedPage() {
+  const root = main();
+  const mark = (await get('/api/v1/notifications/read')).read_at;
+  const seen = mark ? Date.parse(mark) : 0;
+  const list = h('ol', { id: 'feed', 'aria-live': 'polite' });
+  const add = (n) => {
+    const fresh = Date.parse(n.created_at) > seen;
+    list.prepend(h('li', { class: `panel${fresh ? ' unread' : ''}` },
+      fresh ? h('span', { class: 'flag' }, 'unread') : null, h('strong', {}, n.title), ` · ${n.kind.replaceAll('_', ' ')} · `,
+      h('a', { href: `#/w/${n.workflow_id}` }, 'workflow'), h('p', {}, n.message), h('p', { class: 'small muted' }, `${fmtTime(ms(n.created_at), Intl.DateTimeFormat().resolvedOptions().timeZone)} · to ${n.recipients.join(', ')}`)));
+  };
+  fill(root, h('h1', {}, 'Notifications'),
+    h('div', { class: 'row' }, h('button', { id: 'mark-read', onclick: async () => { await post('/api/v1/notifications/read', {}); route(); } }, 'Mark all read'),
+      h('span', { class: 'muted small' }, mark ? `Live. Read up to ${fmtTime(seen, Intl.DateTimeFormat().resolvedOptions().timeZone)}.` : 'Live. Nothing marked read yet.')), list);
+  // The stream replays the feed from the start, then follows it.
+  const es = stream(root, '/api/v1/notifications/stream');
+  if (!es) return;
+  es.onmessage = (m) => { add(JSON.parse(m.data)); };
+}
+
+// --- templates -----------------------------------------------------------------------------------
+async function templatesPage() {
+  const root = main();
+  const versions = await get('/api/v1/templates');
+  const detail = h('div', { id: 'template-detail' });
+  const show = async (key, version) => {
+    const t = await get(`/api/v1/templates/${encodeURIComponent(key)}?version=${version}`);
+    const release = h('input', { type: 'datetime-local', id: 'plan-release', 'aria-label': 'Release date for the preview', required: true });
+    const out = h('div');
+    fill(detail, h('h2', {}, `${key}@${version}`),
+      h('form', { class: 'row', onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const p = await post(`/api/v1/templates/${encodeURIComponent(key)}/plan`, { version, release: release.value });
+          fill(out, h('table', { class: 'small', id: 'plan-preview' }, h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Start'), h('th', {}, 'Due'))),
+            h('tbody', {}, ...p.tasks.map((k) => h('tr', {}, h('td', {}, k.key, k.pinned ? ' (pinned)' : ''), h('td', {}, fmtTime(ms(k.start), p.tz)), h('td', {}, fmtTime(ms(k.due), p.tz)))))));
+        } catch (x) { fill(out, h('p', { class: 'error' }, x.message)); }
+      } }, h('label', { for: 'plan-release' }, 'Plan preview for a release on'), release, h('button', { type: 'submit' }, 'Preview')), out,
+      h('h2', {}, 'Spec'), highlight(JSON.stringify(t.spec, null, 2)));
+  };
+  fill(root, h('h1', {}, 'Templates'), h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Template'), h('th', {}, 'Version'), h('th', {}, 'Pushed'))),
+    h('tbody', {}, ...versions.map((v) => h('tr', {}, h('td', {}, h('a', { href: '#/templates', onclick: (e) => { e.preventDefault(); show(v.key, v.version); } }, v.key)), h('td', {}, v.version), h('td', {}, fmtTime(ms(v.created_at), Intl.DateTimeFormat().resolvedOptions().timeZone)))))), detail);
+}
+
+/** JSON with keys, strings and numbers coloured (text nodes only: nothing is parsed as HTML). */
+function highlight(text) {
+  const pre = h('pre', { class: 'source' });
+  const re = /("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?)|(true|false|null)/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    pre.append(text.slice(last, m.index));
+    if (m[1]) { pre.append(h('span', { class: m[2] ? 'tok-kw' : 'tok-str' }, m[1])); if (m[2]) pre.append(m[2]); }
+    else pre.append(h('span', { class: 'tok-num' }, m[0]));
+    last = m.index + m[0].length;
+  }
+  pre.append(text.slice(last));
+  return pre;
+}

@@ -1,0 +1,314 @@
+// Browser tests of the web console: real headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core) against a real `rwf serve --dev` on a real PostgreSQL (a throwaway cluster the
+// server starts and removes), with the people of tests/web/rwf.toml: ann operates, lee approves,
+// vic only views. Screenshots of every page at 1280x800 go to target/screenshots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const shots = path.join(root, 'target', 'screenshots');
+const bin = process.env.RWF_BIN || path.join(root, 'target', 'debug', 'rwf');
+const VIEW = { width: 1280, height: 800 };
+
+let server;
+let base;
+const tokens = {};
+let browser;
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env.DATABASE_URL; // --dev then starts (and removes) a throwaway cluster of its own
+    server = spawn(bin, ['serve', '--dev', '--listen', '127.0.0.1:0', '--config', path.join(here, 'rwf.toml')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`rwf serve --dev did not start:\n${out}\n${err}`)), 90000);
+    server.stderr.on('data', (d) => { err += d; });
+    server.stdout.on('data', (d) => {
+      out += d;
+      const url = out.match(/rwf console: (http:\/\/[^/\s]+)\//);
+      for (const m of out.matchAll(/^ {2}(\w+)\s+(rwf_[0-9a-f]+)$/gm)) tokens[m[1]] = m[2];
+      if (url && ['root', 'ann', 'lee', 'vic'].every((n) => tokens[n])) {
+        clearTimeout(timer);
+        base = url[1];
+        resolve();
+      }
+    });
+    server.on('exit', (code) => reject(new Error(`rwf serve exited with ${code}:\n${err}`)));
+  });
+}
+
+async function apiAs(who, method, p, body) {
+  const r = await fetch(base + p, {
+    method,
+    headers: { Authorization: `Bearer ${tokens[who]}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+async function signedIn(who) {
+  const context = await browser.newContext({ viewport: VIEW });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  await page.goto(`${base}/#/signin`);
+  await page.fill('#token', tokens[who]);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('#me button');
+  await page.waitForSelector('main table tbody tr');
+  return { context, page };
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+const isoIn = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+
+before(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    // playwright-core gives the browser a fresh --user-data-dir of its own (and removes it).
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const source = fs.readFileSync(path.join(here, 'fixtures', 'web_release.rwf'), 'utf8');
+  const pushed = await apiAs('root', 'POST', '/api/v1/templates', { source, file: 'web_release.rwf' });
+  assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode == null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+});
+
+let wf; // the workflow ann creates
+
+test('sign in, see the workflows, create a workflow from a template', async () => {
+  const context = await browser.newContext({ viewport: VIEW });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#token');
+  await shot(page, '01-signin');
+  await page.fill('#token', 'rwf_not_a_token');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('[role=alert]:has-text("unknown, expired or revoked")');
+  await page.fill('#token', tokens.ann);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('table tbody tr');
+  assert.match(await page.textContent('#me'), /ann/);
+  // The session cookie is HttpOnly and SameSite=Strict; the page never sees it.
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'rwf_session');
+  assert.ok(session.httpOnly && session.sameSite === 'Strict');
+  assert.ok(!(await page.evaluate(() => document.cookie)).includes('rwf_session'));
+  await shot(page, '02-workflows');
+  await page.selectOption('#n-template', 'web_release');
+  await page.fill('#n-release', `${isoIn(10)}T09:00`);
+  await page.fill('#n-owner', 'team:release');
+  await page.click('form.new button[type=submit]');
+  await page.waitForURL(/#\/w\/[0-9a-f-]+$/);
+  wf = page.url().split('/w/')[1];
+  await page.waitForSelector('svg.gantt g.bar[data-key="freeze"]');
+  assert.match(await page.textContent('h1'), /draft/);
+  await shot(page, '03-workflow-draft');
+  await context.close();
+});
+
+test('drag a bar: the server previews the cascade, then commits it with the version', async () => {
+  const { context, page } = await signedIn('ann');
+  await page.goto(`${base}/#/w/${wf}`);
+  await page.waitForSelector('svg.gantt g.bar.movable[data-key="kickoff"]');
+  const before = (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}`)).body;
+  const due = (k) => before.tasks.find((t) => t.key === k).planned_due;
+  const dayW = Number(await page.getAttribute('svg.gantt', 'data-day-width'));
+  const box = await page.locator('g.bar[data-key="kickoff"] rect.planned').boundingBox();
+  await page.mouse.move(box.x + 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 2 + 2 * dayW, box.y + box.height / 2, { steps: 6 });
+  await page.mouse.up();
+  await page.waitForSelector('#cascade');
+  const rows = await page.$$eval('#cascade tbody tr', (trs) => trs.map((t) => t.dataset.task));
+  // Everything anchored on the kick-off moves with it; the release does not.
+  for (const k of ['kickoff', 'signoff', 'freeze', 'rc']) assert.ok(rows.includes(k), `${k} in ${rows}`);
+  assert.ok(!rows.includes('launch'));
+  assert.match(await page.textContent('#cascade'), /\+2 days/);
+  assert.ok(await page.locator('svg.gantt rect.moved').count() >= 4);
+  await shot(page, '04-drag-preview');
+  // Nothing changed before the commit.
+  assert.equal((await apiAs('ann', 'GET', `/api/v1/workflows/${wf}`)).body.workflow.lock_version, before.workflow.lock_version);
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  const afterEdit = (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}`)).body;
+  assert.equal(afterEdit.workflow.lock_version, before.workflow.lock_version + 1);
+  const moved = Date.parse(afterEdit.tasks.find((t) => t.key === 'freeze').planned_due) - Date.parse(due('freeze'));
+  assert.equal(moved, 2 * 86400000);
+  assert.equal(afterEdit.tasks.find((t) => t.key === 'launch').planned_due, due('launch'));
+  await context.close();
+});
+
+test('a stale edit from a second tab is refused with an explanation, then reloads', async () => {
+  const { context, page: tab1 } = await signedIn('ann');
+  const tab2 = await context.newPage();
+  await tab1.goto(`${base}/#/w/${wf}`);
+  await tab2.goto(`${base}/#/w/${wf}`);
+  await tab1.waitForSelector('svg.gantt g.bar.movable[data-key="freeze"]');
+  await tab2.waitForSelector('svg.gantt g.bar.movable[data-key="rc"]');
+  // Keyboard editing: focus a bar, → moves it a day.
+  await tab1.focus('g.bar[data-key="freeze"]');
+  await tab1.keyboard.press('ArrowRight');
+  await tab1.waitForSelector('#cascade');
+  await tab2.focus('g.bar[data-key="rc"]');
+  await tab2.keyboard.press('Shift+ArrowRight');
+  await tab2.waitForSelector('#cascade');
+  await tab2.click('#commit');
+  await tab2.waitForSelector('#committed');
+  const version = (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}`)).body.workflow.lock_version;
+  await tab1.bringToFront();
+  await tab1.click('#commit');
+  await tab1.waitForSelector('#stale');
+  const text = await tab1.textContent('#stale');
+  assert.match(text, /changed since you loaded it/);
+  assert.match(text, /reloaded/);
+  await shot(tab1, '05-stale-edit');
+  assert.equal((await apiAs('ann', 'GET', `/api/v1/workflows/${wf}`)).body.workflow.lock_version, version, 'the stale edit changed nothing');
+  // The reloaded page carries the new version.
+  await tab1.waitForFunction((v) => document.querySelector('h1 + p')?.textContent.includes(`version ${v}`), version, { polling: 200 });
+  await context.close();
+});
+
+test('a viewer sees no controls, and the API refuses them anyway', async () => {
+  const { context, page } = await signedIn('vic');
+  await page.goto(`${base}/#/w/${wf}`);
+  await page.waitForSelector('#view-only');
+  assert.equal(await page.locator('#do-start, #do-cancel, #retarget-at').count(), 0);
+  assert.equal(await page.locator('g.bar.movable').count(), 0);
+  await shot(page, '06-viewer');
+  const before = (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}`)).body.workflow;
+  // Through the session, with its CSRF header: still refused by the rules.
+  const refused = await page.evaluate(async (id) => {
+    const csrf = document.cookie.match(/rwf_csrf=([^;]+)/)[1];
+    const out = [];
+    for (const [p, b] of [['start', {}], ['adjust', { task: 'kickoff', shift: '1d' }], ['retarget', { release: '2030-01-01T09:00' }]]) {
+      const r = await fetch(`/api/v1/workflows/${id}/${p}`, { method: 'POST', headers: { 'X-RWF-CSRF': csrf, 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+      out.push([r.status, (await r.json()).detail]);
+    }
+    // And without the CSRF header, a session cookie alone does nothing.
+    const r = await fetch(`/api/v1/workflows/${id}/start`, { method: 'POST' });
+    out.push([r.status, (await r.json()).detail]);
+    return out;
+  }, wf);
+  for (const [status, detail] of refused.slice(0, 3)) {
+    assert.equal(status, 403);
+    assert.match(detail, /may not operate/);
+  }
+  assert.equal(refused[3][0], 403);
+  assert.match(refused[3][1], /X-RWF-CSRF/);
+  const after = (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}`)).body.workflow;
+  assert.deepEqual([after.status, after.lock_version], [before.status, before.lock_version]);
+  await context.close();
+});
+
+test('start with confirmation; approve from the inbox; the Gantt, log and feed follow live', async () => {
+  const { context, page } = await signedIn('ann');
+  await page.goto(`${base}/#/w/${wf}`);
+  await page.click('#do-start');
+  await page.waitForSelector('dialog#confirm[open]');
+  await shot(page, '07-confirm-start');
+  await page.click('#confirm-ok');
+  await page.waitForSelector('h1 .pill.active');
+  const feed = await context.newPage();
+  await feed.goto(`${base}/#/feed`);
+  await feed.waitForSelector('#feed');
+  // The sign-off opens (its kick-off is past): lee sees it in the inbox.
+  const lee = await signedIn('lee');
+  await lee.page.goto(`${base}/#/inbox`);
+  await lee.page.waitForFunction(() => document.querySelector('#approvals li[data-task="signoff"]'), null, { timeout: 30000, polling: 500 }).catch(async () => {
+    await lee.page.reload();
+    await lee.page.waitForSelector('#approvals li[data-task="signoff"]', { timeout: 30000 });
+  });
+  assert.match(await lee.page.textContent('#approvals li[data-task="signoff"]'), /Gates: Tell the team, Code freeze/);
+  await shot(lee.page, '08-inbox');
+  await page.bringToFront();
+  assert.doesNotMatch(await page.getAttribute('g.bar[data-key="signoff"]', 'aria-label'), /succeeded/);
+  const feedBefore = await feed.locator('#feed li').count();
+  await lee.page.click('#approvals li[data-task="signoff"] button:has-text("Approve")');
+  // Without a reload: the sign-off's bar turns succeeded, the log shows the decision, the feed the
+  // notification the approval released.
+  await page.waitForSelector('g.bar[data-key="signoff"][aria-label*="succeeded"]', { timeout: 20000 });
+  await page.waitForSelector('#log li:has-text("lee")', { timeout: 20000 });
+  await feed.waitForFunction((n) => document.querySelectorAll('#feed li').length > n && document.querySelector('#feed').textContent.includes('Legal signed off'), feedBefore, { timeout: 20000, polling: 200 });
+  await shot(page, '09-workflow-after-approval');
+  await feed.bringToFront();
+  assert.ok(await feed.locator('#feed li.unread').count() >= 1);
+  await shot(feed, '10-feed');
+  // Marking the feed read is kept per person, on the server.
+  await feed.click('#mark-read');
+  await feed.waitForSelector('text=Read up to');
+  await feed.waitForSelector('#feed li');
+  assert.equal(await feed.locator('#feed li.unread').count(), 0);
+  const mark = (await apiAs('ann', 'GET', '/api/v1/notifications/read')).body.read_at;
+  assert.ok(mark, 'ann has a read mark');
+  assert.equal((await apiAs('lee', 'GET', '/api/v1/notifications/read')).body.read_at, null);
+  await page.bringToFront();
+  await page.goto(`${base}/#/w/${wf}/t/signoff`);
+  await page.waitForSelector('h1:has-text("Legal sign-off")');
+  await shot(page, '11-task');
+  await page.goto(`${base}/#/templates`);
+  await page.click('a:has-text("web_release")');
+  await page.fill('#plan-release', `${isoIn(30)}T09:00`);
+  await page.click('#template-detail button[type=submit]');
+  await page.waitForSelector('#plan-preview tbody tr');
+  await shot(page, '12-templates');
+  await lee.context.close();
+  await context.close();
+});
+
+test('a 1,000-task workflow renders and answers a drag within 1 s', async () => {
+  const lines = ['template big "Big release" version 1 {', '  param release: datetime', '  param tz: timezone = "UTC"', '  target release in tz'];
+  for (let p = 0; p < 10; p += 1) {
+    lines.push(`  phase p${p} "Phase ${p}" {`);
+    lines.push(`    checkpoint t${p}_0 "Step ${p}.0" { at release - ${60 - p * 5} days window 1 day }`);
+    for (let i = 1; i < 100; i += 1) lines.push(`    checkpoint t${p}_${i} "Step ${p}.${i}" { at t${p}_${i - 1} + 1 hour window 1 day after t${p}_${i - 1} }`);
+    lines.push('  }');
+  }
+  lines.push('}');
+  const pushed = await apiAs('root', 'POST', '/api/v1/templates', { source: lines.join('\n'), file: 'big.rwf' });
+  assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+  const created = await apiAs('ann', 'POST', '/api/v1/workflows', { template: 'big', release: `${isoIn(90)}T09:00`, owner: 'team:release' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const { context, page } = await signedIn('ann');
+  const t0 = Date.now();
+  await page.goto(`${base}/#/w/${created.body.id}`);
+  await page.waitForSelector('svg.gantt g.bar[data-key="t9_99"]');
+  const render = Date.now() - t0;
+  assert.equal(await page.locator('svg.gantt g.bar').count(), 1000);
+  await shot(page, '13-thousand-tasks');
+  const dayW = Number(await page.getAttribute('svg.gantt', 'data-day-width'));
+  const bar = page.locator('g.bar[data-key="t0_0"] rect.planned');
+  const box = await bar.boundingBox();
+  await page.mouse.move(box.x + 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 2 + dayW, box.y + box.height / 2, { steps: 4 });
+  const t1 = Date.now();
+  await page.mouse.up();
+  await page.waitForSelector('#cascade tbody tr[data-task="t0_99"]');
+  const drag = Date.now() - t1;
+  assert.equal(await page.locator('#cascade tbody tr').count(), 100);
+  await shot(page, '14-thousand-tasks-drag');
+  const [draw, preview] = await page.evaluate(() => ['rwf-gantt-draw', 'rwf-preview'].map((n) => Math.round(performance.getEntriesByName(n).at(-1).duration)));
+  console.log(`1000 tasks: page to Gantt ${render} ms (drawing ${draw} ms); drag to cascade preview ${drag} ms (server round trip and preview ${preview} ms)`);
+  assert.ok(render <= 1000, `render took ${render} ms`);
+  assert.ok(drag <= 1000, `drag took ${drag} ms`);
+  await context.close();
+});

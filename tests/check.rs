@@ -222,6 +222,170 @@ fn never_panics_on_mutated_fixtures() {
     }
 }
 
+// ---- the CLI on hostile input: long lines, huge numbers, big quorums ----
+
+/// Runs `rwf` on a file with a deadline: a hang is a failure like a panic is.
+fn rwf_within(args: &[&str], secs: u64) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rwf");
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut err = String::new();
+            use std::io::Read;
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            return (status.code().unwrap_or(-1), err);
+        }
+        if started.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("rwf {args:?} did not finish within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Every command that reads a template ends with 0, 1 or 2 (never 101, never a hang) on it.
+fn every_command_survives(path: &Path, what: &str) {
+    let file = path.to_str().unwrap();
+    for args in [
+        vec!["check", file],
+        vec!["compile", file],
+        vec!["fmt", "--check", file],
+        vec!["plan", file, "--release", "2027-03-01T09:00"],
+        vec!["simulate", file, "--release", "2027-03-01T09:00"],
+        vec!["new", file, "--release", "2027-03-01T09:00"],
+    ] {
+        let (code, err) = rwf_within(&args, 60);
+        assert!(
+            (0..=2).contains(&code),
+            "rwf {} exited {code} on {what}:\n{}",
+            args[0],
+            err.chars().take(3000).collect::<String>()
+        );
+    }
+}
+
+#[test]
+fn long_lines_never_panic_any_command() {
+    let dir = std::env::temp_dir().join(format!("rwf-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("long.rwf");
+    // The report that found it: a diagnostic past column 65,535.
+    std::fs::write(
+        &path,
+        format!("template x {{{}bogus }}\n", " ".repeat(70_000)),
+    )
+    .unwrap();
+    let (code, err) = rwf_within(&["check", path.to_str().unwrap()], 60);
+    assert_eq!(code, 1, "{}", &err[..err.len().min(2000)]);
+    assert!(
+        err.contains("long.rwf:1:70013"),
+        "the location is exact:\n{err:.2000}"
+    );
+    assert!(err.len() < 5_000, "the long line is shown as a window");
+    every_command_survives(&path, "a 70,000-column line");
+    // A valid template whose long line holds a string, and one with a label near the limit.
+    let text = format!(
+        "template x \"X\" {{\n  param release: datetime\n  target release in \"UTC\"\n  \
+         checkpoint a \"{}\" {{ at release after nowhere }}\n}}\n",
+        "y".repeat(65_530)
+    );
+    std::fs::write(&path, text).unwrap();
+    every_command_survives(&path, "a 65,5xx-column label");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The no-panic fuzz through the binary (so rendering is covered): mutated fixtures, each with a
+/// very long line, a huge number or a big quorum spliced in.
+#[test]
+fn commands_never_panic_on_long_lines_huge_numbers_and_big_quorums() {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let dir = std::env::temp_dir().join(format!("rwf-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = " ".repeat(66_000);
+    let wide = format!("// {}\n", "w".repeat(70_000));
+    let hostile: [&str; 8] = [
+        &long,
+        &wide,
+        "quorum 100000",
+        "approval big \"Big\" { approvers team(\"t\") quorum 100000 }",
+        "99999999999999999999999999",
+        "4294967296",
+        "1e300",
+        "-9223372036854775809 days",
+    ];
+    for (round, path) in fixtures().iter().enumerate() {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let mut mutated = mutate(&text, &mut rng);
+        let at = boundary(&mutated, rng.below(mutated.len() + 1));
+        mutated.insert_str(at, hostile[round % hostile.len()]);
+        let file = dir.join(format!("m{round}.rwf"));
+        std::fs::write(&file, &mutated).unwrap();
+        let (code, err) = rwf_within(&["check", file.to_str().unwrap()], 60);
+        assert!(
+            (0..=2).contains(&code),
+            "rwf check exited {code} on mutation {round} of {}:\n{}",
+            path.display(),
+            err.chars().take(3000).collect::<String>()
+        );
+    }
+    // A quorum no team can meet: simulate ends (stalled, exit 1) and says why; it does not loop.
+    let big = dir.join("quorum.rwf");
+    std::fs::write(
+        &big,
+        "template q \"Q\" {\n  param release: datetime\n  target release in \"UTC\"\n  \
+         approval a \"A\" { approvers team(\"legal\") quorum 100000 at release }\n  \
+         checkpoint z \"Z\" { after a at release + 1 day }\n}\n",
+    )
+    .unwrap();
+    every_command_survives(&big, "quorum 100000");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `rwf check` counts a team's quorum against the people directory of the nearest rwf.toml.
+#[test]
+fn quorum_is_bounded_by_the_nearest_directory() {
+    let dir = std::env::temp_dir().join(format!("rwf-quorum-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("rwf.toml"),
+        "[directory.teams.legal]\nmembers = [\"ann\", \"bob\"]\n",
+    )
+    .unwrap();
+    let template = dir.join("q.rwf");
+    let text = |quorum: u32| {
+        format!(
+            "template q \"Q\" {{\n  param release: datetime\n  target release in \"UTC\"\n  \
+             approval a \"A\" {{ approvers team(\"legal\") quorum {quorum} at release }}\n  \
+             checkpoint z \"Z\" {{ after a at release + 1 day }}\n}}\n"
+        )
+    };
+    std::fs::write(&template, text(100_000)).unwrap();
+    let (code, _, err) = rwf(&["check", template.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("RWF022") && err.contains("exceeds the 2 people of team:legal"),
+        "{err}"
+    );
+    std::fs::write(&template, text(2)).unwrap();
+    let (code, _, err) = rwf(&["check", template.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---- the CLI ----
 
 fn rwf(args: &[&str]) -> (i32, String, String) {
@@ -349,6 +513,7 @@ fn instance(release: &str, sets: &[(&str, &str)]) -> CheckOptions {
             release: Some(release.to_string()),
             tz: None,
         },
+        ..CheckOptions::default()
     }
 }
 

@@ -347,3 +347,65 @@ impl rwf::exec::builtin::EffectLedger for NoEffects {
         Box::pin(async { Err("no agents here".to_string()) })
     }
 }
+
+/// With the database down, every database command (the worker at start-up too) says what is wrong
+/// within a few seconds, not "pool timed out" after a minute. Port 1 on loopback has no listener.
+#[test]
+fn a_database_that_is_down_is_named_at_once() {
+    let down = "postgres://postgres@127.0.0.1:1/rwf";
+    for args in [
+        vec!["ls"],
+        vec!["db", "status"],
+        vec!["worker", "--id", "down-w"],
+        vec!["inbox", "--as", "ann"],
+    ] {
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args(&args)
+            .env("DATABASE_URL", down)
+            .env_remove("RWF_CONFIG")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run rwf");
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "rwf {args:?}: {stderr}");
+        assert!(
+            stderr.contains("connection refused at 127.0.0.1:1"),
+            "rwf {args:?} names the cause and the address: {stderr}"
+        );
+        assert!(took < Duration::from_secs(10), "rwf {args:?} took {took:?}");
+    }
+}
+
+/// Durations are checked where they enter: out of bounds (a poll that would spin, a value that
+/// overflows) is a usage error naming the flag and the bounds, before any database is touched.
+#[test]
+fn worker_durations_are_bounded_at_the_edge() {
+    for (flag, value) in [
+        ("--poll", "1e300"),
+        ("--poll", "1e-9"),
+        ("--poll", "0"),
+        ("--poll", "NaN"),
+        ("--poll", "inf"),
+        ("--lease", "1e300"),
+        ("--lease", "0.5"),
+        ("--grace", "1e300"),
+        ("--grace", "-1.0"),
+        ("--poll", "soon"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args(["worker", &format!("{flag}={value}")])
+            .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/rwf")
+            .output()
+            .expect("run rwf");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(
+            stderr.contains(flag)
+                && (stderr.contains("between") || stderr.contains("not a number")),
+            "{flag} {value}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

@@ -237,7 +237,12 @@ fn manual_task_waits_for_its_assignee() {
     assert_eq!(status(&s, "signoff"), TaskStatus::WaitingInput);
     let dir = StaticDirectory::default().with_team("ops", &["olga"]);
     let r = complete(&s, "signoff", &person("mallory"), None, &dir).unwrap_err();
-    assert!(matches!(r, Refusal::NotInScope { .. }), "{r}");
+    assert!(matches!(r, Refusal::NotAssignee { .. }), "{r}");
+    // A manual task has an assignee, not approvers: the refusal says so.
+    assert_eq!(
+        r.to_string(),
+        "mallory is not the assignee of `signoff` (team:ops)"
+    );
     let a = complete(
         &s,
         "signoff",
@@ -369,6 +374,21 @@ fn hook_error_fails_the_task_under_its_policy() {
         .unwrap()
         .starts_with("hook enrich failed: division by zero"));
     assert_eq!(s.status, WorkflowStatus::Completed);
+}
+
+/// A host that names the hook itself (the rhai runtime) is not wrapped again: one "failed".
+#[test]
+fn hook_errors_say_failed_once() {
+    let mut a = task("a", agent("x"));
+    a.hooks.insert(HookPoint::Input, "enrich".into());
+    a.policy.on_failure = FailurePolicy::Skip;
+    let said = "input hook `enrich` in h.rhai failed at 2:7: division by zero";
+    let host = hooks(&[("enrich", Err(said.into()))]);
+    let mut s = snap(spec(vec![a]), &[]);
+    step_with(&mut s, h(0), &host);
+    let error = s.task("a").unwrap().last_error.clone().unwrap();
+    assert!(error.starts_with(said), "{error}");
+    assert_eq!(error.matches("failed").count(), 1, "{error}");
 }
 
 #[test]

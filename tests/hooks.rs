@@ -104,6 +104,21 @@ fn operations_limit_stops_an_endless_loop() {
     );
 }
 
+/// The message of a runaway hook is decided by the operation limit, not by the clock: the same
+/// script says the same thing on an idle machine and a loaded one (default limits, no `patient()`).
+#[test]
+fn a_runaway_hook_is_stopped_by_operations_under_the_default_limits() {
+    let rt = runtime("fn f(ctx) { let n = 0; loop { n += 1; } }", "f");
+    for _ in 0..3 {
+        let e = call_err(&rt, HookPoint::Input, "f");
+        assert!(e.contains("ran more than 200000 operations"), "{e}");
+    }
+    assert!(
+        Limits::default().wall_clock >= Duration::from_secs(5),
+        "the wall clock is a backstop, far above what the operation limit takes"
+    );
+}
+
 #[test]
 fn call_depth_limit_stops_endless_recursion() {
     let rt = runtime_with(

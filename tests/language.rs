@@ -870,3 +870,53 @@ fn unindented_fields_are_not_split_into_items() {
         rwf::spec::FailurePolicy::Skip
     );
 }
+
+/// Whitespace and newlines are insignificant (grammar/README.md): a template written on one line
+/// compiles to the same spec as its formatted form, with no diagnostics, and formats to it.
+#[test]
+fn items_on_one_line_are_items() {
+    let one_line = "use std/policies use std/calendars { us_federal } template t \"T\" { \
+                    param release: datetime param tz: timezone = \"UTC\" target release in tz \
+                    calendar us_federal defaults { retry policies.standard } \
+                    checkpoint a \"A\" { at release - 2 business days } \
+                    agent b \"B\" { uses \"x\" after a } phase p \"P\" { checkpoint c \"C\" { after b } \
+                    checkpoint d \"D\" { after c } } }\n";
+    let p = rwf::syntax::parse("one.rwf", one_line);
+    assert!(p.diagnostics.is_empty(), "{:#?}", p.diagnostics);
+    let formatted = rwf::syntax::format(one_line, &p.file);
+    assert!(formatted.lines().count() > 10, "{formatted}");
+    let a = compile_source("one.rwf", one_line, &FsLoader);
+    let b = compile_source("one.rwf", &formatted, &FsLoader);
+    assert!(a.diagnostics.is_empty(), "{:#?}", a.diagnostics);
+    assert!(b.diagnostics.is_empty(), "{:#?}", b.diagnostics);
+    assert_eq!(a.spec, b.spec);
+    // A starter word that is a name, not an item (`param calendar`), is not cut off.
+    let named = "template t \"T\" { param release: datetime param calendar: string target release in \"UTC\" }";
+    let c = compile_source("named.rwf", named, &FsLoader);
+    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+    let spec = c.spec.unwrap();
+    assert_eq!(spec.params.len(), 2);
+}
+
+/// Comments inside an `input` object stay inside it, each where it was (before its entry or
+/// trailing on its line); the result is stable and compiles to the same spec.
+#[test]
+fn fmt_keeps_comments_inside_input_objects() {
+    let text = "template t \"T\" {\n  param release: datetime\n  target release in \"UTC\"\n  \
+                agent b \"B\" {\n    uses \"x\"\n    input { // what the writer gets\n      \
+                // the product\n      product: \"acme\",\n      tone: \"calm\", // how it reads, calmly\n      \
+                n: 3 // no comma\n      // last\n    }\n    at release\n  }\n}\n";
+    let p = rwf::syntax::parse("c.rwf", text);
+    assert!(p.diagnostics.is_empty(), "{:#?}", p.diagnostics);
+    let once = rwf::syntax::format(text, &p.file);
+    let expected = "template t \"T\" {\n  param release: datetime\n  target release in \"UTC\"\n  \
+                    agent b \"B\" {\n    uses \"x\"\n    input { // what the writer gets\n      \
+                    // the product\n      product: \"acme\",\n      tone: \"calm\", // how it reads, calmly\n      \
+                    n: 3, // no comma\n      // last\n    }\n    at release\n  }\n}\n";
+    assert_eq!(once, expected);
+    let again = rwf::syntax::format(&once, &rwf::syntax::parse("c.rwf", &once).file);
+    assert_eq!(again, once, "formatting is idempotent");
+    let a = compile_source("c.rwf", text, &FsLoader).spec.unwrap();
+    let b = compile_source("c.rwf", &once, &FsLoader).spec.unwrap();
+    assert_eq!(a, b);
+}

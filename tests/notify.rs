@@ -374,7 +374,7 @@ async fn postgres_delivery_log_retries_records_and_claims() {
         insert(&store, &n).await;
         sent.push(n);
     }
-    let log = PgDeliveryLog::new(store.clone(), Duration::from_secs(3600));
+    let log = PgDeliveryLog::new(store.clone(), Duration::from_secs(3600), "w1");
     let deliverer = Deliverer::new(vec![route(WebhookSink::new("hooks", url), None)], policy());
     let now = t0() + ChronoDuration::minutes(1);
     let first = deliverer.deliver_due(&log, now).await.unwrap();
@@ -427,10 +427,11 @@ async fn postgres_delivery_log_retries_records_and_claims() {
     let sinks = vec!["hooks".to_string()];
     let claimed = log.due(&sinks, now, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
-    assert!(log.due(&sinks, now, 10).await.unwrap().is_empty());
-    // Abandoned (the deliverer died): due again once the claim ran out.
-    let again = log
-        .due(&sinks, now + ChronoDuration::minutes(6), 10)
+    let other = PgDeliveryLog::new(store.clone(), Duration::from_secs(3600), "w2");
+    assert!(other.due(&sinks, now, 10).await.unwrap().is_empty());
+    // Abandoned (the deliverer died): due again once the claim's lease ran out.
+    let again = other
+        .due(&sinks, now + ChronoDuration::seconds(31), 10)
         .await
         .unwrap();
     assert_eq!(again.len(), 1);
@@ -590,7 +591,7 @@ async fn deliveries_are_visible_and_a_failing_sink_is_reported() {
     let mut n = notification("approval_needed", "Sign-off");
     n.workflow_id = wf;
     insert(&store, &n).await;
-    let log = PgDeliveryLog::new(store.clone(), Duration::from_secs(3600));
+    let log = PgDeliveryLog::new(store.clone(), Duration::from_secs(3600), "w-test");
     let deliverer = Deliverer::new(
         vec![
             route(WebhookSink::new("good", good_url), None),
@@ -642,4 +643,223 @@ async fn deliveries_are_visible_and_a_failing_sink_is_reported() {
         .unwrap();
     let rows: Value = serde_json::from_slice(&json.stdout).expect("a JSON document");
     assert_eq!(rows.as_array().map(Vec::len), Some(2), "{rows}");
+}
+
+/// Deliveries are leased like dispatches: a worker restarting with the same id takes its claims
+/// back at once (not after a fixed wait), another worker once the lease ran out (heartbeats keep it),
+/// and a late result of a claim that was taken over is dropped, so one attempt is recorded once.
+#[tokio::test]
+async fn delivery_claims_are_leased_taken_back_at_once_and_fenced() {
+    use rwf::exec::deliver::{AttemptResult, DeliveryAttempt, DeliveryLog};
+    use rwf::store::delivery::PgDeliveryLog;
+    let (_db, store, wf) = feed_db().await;
+    let mut n = notification("approval_needed", "Sign-off");
+    n.workflow_id = wf;
+    n.created_at = t0();
+    insert(&store, &n).await;
+    let sinks = vec!["hooks".to_string()];
+    let hour = Duration::from_secs(3600);
+    let now = t0() + ChronoDuration::seconds(1);
+    // w1 claims it, then dies before recording anything.
+    let w1 = PgDeliveryLog::new(store.clone(), hour, "w1");
+    let first = w1.due(&sinks, now, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // Another worker cannot take it while the lease runs, nor after a heartbeat pushed it on.
+    let w2 = PgDeliveryLog::new(store.clone(), hour, "w2");
+    assert!(w2.due(&sinks, now, 10).await.unwrap().is_empty());
+    w1.renew(now + ChronoDuration::seconds(25)).await.unwrap();
+    assert!(w2
+        .due(&sinks, now + ChronoDuration::seconds(40), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // w1 restarts with the same id: its claim comes back at once, under a new epoch.
+    let restarted = PgDeliveryLog::new(store.clone(), hour, "w1");
+    let again = restarted.due(&sinks, now, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].notification, n);
+    assert!(again[0].epoch > first[0].epoch);
+    let attempt = |at| DeliveryAttempt {
+        notification_id: n.id,
+        sink: "hooks".into(),
+        attempt: 1,
+        at,
+        result: AttemptResult::Delivered,
+    };
+    // The dead run's late answer (the old epoch) is dropped; the new claim's is recorded once.
+    assert!(!w1.record(&attempt(now), first[0].epoch).await.unwrap());
+    assert!(restarted
+        .record(&attempt(now), again[0].epoch)
+        .await
+        .unwrap());
+    assert!(!restarted
+        .record(&attempt(now), again[0].epoch)
+        .await
+        .unwrap());
+    let attempts = store.delivery_attempts(Some(n.id)).await.unwrap();
+    assert_eq!(
+        attempts.len(),
+        1,
+        "one attempt, recorded once: {attempts:?}"
+    );
+    assert_eq!(attempts[0].outcome, "delivered");
+    // Delivered is final: nobody claims it again, not even long after.
+    for log in [&w1, &w2] {
+        assert!(log
+            .due(&sinks, now + ChronoDuration::hours(2), 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}
+
+/// Two sinks of one name would share one delivery record each: `rwf check` and the worker's
+/// start-up both refuse the config (RWF116), naming the line.
+#[test]
+fn duplicate_sink_names_are_refused_by_check_and_at_worker_start() {
+    let dir = std::env::temp_dir().join(format!("rwf-dup-sinks-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = dir.join("rwf.toml");
+    std::fs::write(
+        &toml,
+        "[[sinks]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:18100/a\"\n\n\
+         [[sinks]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:18100/b\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/unused")
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["check", "rwf.toml"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("RWF116") && err.contains("two sinks are named `ops`"),
+        "{err}"
+    );
+    let (code, err) = run(&["worker", "--id", "dup"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("RWF116") && err.contains("rwf.toml:7:8"),
+        "{err}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args(["check", "--explain", "RWF116"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("config-duplicate-sink"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A real `rwf worker` SIGKILLed while a sink call hangs, restarted with the same id: the delivery
+/// is taken back at once (not after a fixed claim time) and recorded once, as delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_worker_redelivers_its_claims_at_once() {
+    #[derive(Default)]
+    struct Slow {
+        arrivals: Mutex<Vec<std::time::Instant>>,
+    }
+    async fn slow(State(s): State<Arc<Slow>>) -> StatusCode {
+        let first = {
+            let mut a = s.arrivals.lock().unwrap();
+            a.push(std::time::Instant::now());
+            a.len() == 1
+        };
+        if first {
+            // The first call hangs: the worker is killed while it waits.
+            tokio::time::sleep(Duration::from_secs(120)).await;
+        }
+        StatusCode::OK
+    }
+    let state = Arc::new(Slow::default());
+    let app = Router::new()
+        .route("/slow", post(slow))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let db = pg::TestDb::new().await;
+    let store = db.store().await;
+    let dir = std::env::temp_dir().join(format!("rwf-restart-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("rwf.toml"),
+        format!(
+            "[[sinks]]\nkind = \"webhook\"\nname = \"ops\"\nurl = \"http://{addr}/slow\"\n\
+             kinds = [\"notification\"]\ntimeout = \"5m\"\n"
+        ),
+    )
+    .unwrap();
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args(["worker", "--poll", "1", "--database-url", &db.url])
+            .args(["--id", "restart-w"])
+            .current_dir(&dir)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut worker = spawn();
+    let id = specs::create(
+        &store,
+        specs::spec_of(
+            "announce",
+            vec![specs::notification("ga", "Widget is generally available")],
+        ),
+        Utc::now() + ChronoDuration::days(1),
+    )
+    .await;
+    store
+        .transition(id, rwf::store::LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    let arrived = |n: usize| state.arrivals.lock().unwrap().len() >= n;
+    let started = std::time::Instant::now();
+    while !arrived(1) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    let mut worker = spawn();
+    let restarted = std::time::Instant::now();
+    while !arrived(2) {
+        assert!(
+            restarted.elapsed() < Duration::from_secs(10),
+            "not redelivered within 10 s of the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let recorded = std::time::Instant::now();
+    let attempts = loop {
+        let attempts = store.delivery_attempts(None).await.unwrap();
+        if !attempts.is_empty() || recorded.elapsed() > Duration::from_secs(10) {
+            break attempts;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let _ = worker.kill();
+    let _ = worker.wait();
+    // Other feed items (kinds the sink does not take) are recorded as skipped.
+    let outcomes: Vec<(&str, i32)> = attempts
+        .iter()
+        .filter(|a| a.outcome != "skipped")
+        .map(|a| (a.outcome.as_str(), a.attempt))
+        .collect();
+    assert_eq!(outcomes, [("delivered", 1)], "one attempt, recorded once");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -753,3 +753,90 @@ async fn workers_killed_mid_run_still_finish_every_workflow_exactly_once() {
     );
     assert_eq!((effects, keys), (36, 36));
 }
+
+/// A real `rwf worker` SIGKILLed while its command agent runs: the agent (a shell script) and what
+/// it started (a `sleep` in the background) are gone shortly after, so a takeover never races an
+/// orphan of the same attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_takes_its_agents_process_group_with_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("rwf-orphan-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pids = dir.join("pids");
+    let script = dir.join("sleeper.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncat >/dev/null\nsleep 120 &\necho $$ $! > {}.tmp\nmv {0}.tmp {0}\nwait\n",
+            pids.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        dir.join("rwf.toml"),
+        "[agents.sleeper]\nkind = \"command\"\nprogram = \"./sleeper.sh\"\ntimeout = \"10m\"\n",
+    )
+    .unwrap();
+    let db = pg::TestDb::new().await;
+    let store = db.store().await;
+    let id = create(
+        &store,
+        spec_of("orphan", vec![agent("nap", "sleeper")]),
+        base(),
+    )
+    .await;
+    store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+        .args(["worker", "--database-url", &db.url, "--id", "orphan-w"])
+        .arg("--config")
+        .arg(dir.join("rwf.toml"))
+        .args(["--poll", "0.5"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn rwf worker");
+    let started = std::time::Instant::now();
+    let running: Vec<i32> = loop {
+        if let Ok(text) = std::fs::read_to_string(&pids) {
+            break text
+                .split_whitespace()
+                .map(|p| p.parse().unwrap())
+                .collect();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the agent never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(running.len(), 2, "the script and its sleep");
+    let alive = |pid: i32| {
+        // A zombie waiting for a reaper is dead too.
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|stat| {
+                !stat
+                    .rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+            .unwrap_or(false)
+    };
+    assert!(running.iter().all(|p| alive(*p)));
+    worker.kill().expect("SIGKILL the worker");
+    worker.wait().unwrap();
+    let killed = std::time::Instant::now();
+    while running.iter().any(|p| alive(*p)) {
+        assert!(
+            killed.elapsed() < std::time::Duration::from_secs(3),
+            "agent processes {running:?} outlived their worker"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -30,6 +30,9 @@ use lints::*;
 pub struct CheckOptions {
     /// With params/release given, instance-level checks (binding, schedule lints) run too.
     pub inputs: Inputs,
+    /// The people directory of the `rwf.toml` beside the template, when there is one: quorums over
+    /// teams are counted against it (RWF022).
+    pub directory: Option<crate::config::Directory>,
 }
 
 impl CheckOptions {
@@ -133,6 +136,10 @@ pub fn check_compiled(
             .filter(|d| !superseded(d, &diagnostics))
             .collect::<Vec<_>>();
         diagnostics.extend(lints);
+        if let Some(directory) = &options.directory {
+            let cx = Context::new(file, text, spec, &source_map);
+            invalid_quorum::run_with_directory(&cx, directory, &mut diagnostics);
+        }
         diagnostics.extend(instance::hook_diagnostics(spec, &source_map));
         if options.is_instance() && !crate::diagnostic::has_errors(&diagnostics) {
             let instance = instance::check_instance(file, spec, &source_map, &options.inputs);

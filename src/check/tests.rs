@@ -559,3 +559,67 @@ fn every_lint_is_registered_once_in_codes() {
         assert!(("RWF010".."RWF050").contains(&doc.code), "{}", doc.code);
     }
 }
+
+#[test]
+fn quorums_are_counted_against_a_known_directory() {
+    use crate::config::{Directory, Team};
+    let text = |approvers: &str, quorum: u32| {
+        format!(
+            "template t \"T\" {{\n  param release: datetime\n  target release in \"UTC\"\n  \
+             approval a \"A\" {{ approvers {approvers} quorum {quorum} at release }}\n}}\n"
+        )
+    };
+    let mut directory = Directory::default();
+    directory.teams.insert(
+        "legal".into(),
+        Team {
+            name: None,
+            members: ["ann".to_string(), "bob".to_string()].into(),
+        },
+    );
+    directory.org_admins.insert("root".into());
+    let with = CheckOptions {
+        directory: Some(directory),
+        ..CheckOptions::default()
+    };
+    let codes = |src: &str, options: &CheckOptions| -> Vec<(&'static str, String)> {
+        check_source("t.rwf", src, &crate::compile::FsLoader, options)
+            .into_iter()
+            .filter(|d| d.code == "RWF022")
+            .map(|d| (d.code, d.message))
+            .collect()
+    };
+    let over = "quorum 100000 of approval `a` exceeds the 2 people of team:legal in the directory";
+    for (approvers, quorum, expected) in [
+        ("team(\"legal\")", 2, vec![]),
+        (
+            "team(\"legal\")",
+            100_000,
+            vec![("RWF022", over.to_string())],
+        ),
+        // A user also in the team counts once; the org's admins add theirs.
+        (
+            "team(\"legal\"), user(\"ann\"), organization(\"acme\")",
+            4,
+            vec![(
+                "RWF022",
+                "quorum 4 of approval `a` exceeds the 3 people of team:legal, user:ann, \
+                 organization:acme in the directory"
+                    .to_string(),
+            )],
+        ),
+        // A team the directory does not declare has an unknown size.
+        ("team(\"ops\")", 100_000, vec![]),
+    ] {
+        assert_eq!(
+            codes(&text(approvers, quorum), &with),
+            expected,
+            "{approvers} quorum {quorum}"
+        );
+    }
+    // Without a directory, teams are not counted.
+    assert_eq!(
+        codes(&text("team(\"legal\")", 100_000), &CheckOptions::default()),
+        []
+    );
+}

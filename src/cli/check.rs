@@ -13,6 +13,7 @@ use crate::compile::{FsLoader, Inputs};
 use crate::config::{self, Config};
 use crate::diagnostic::{CodeDoc, Diagnostic, LineIndex, Severity};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Version of the `--format json` document.
@@ -65,10 +66,14 @@ pub fn run(args: Args) -> CmdResult {
         return explain(code);
     }
     let files = collect_files(&args.paths)?;
-    let options = CheckOptions {
+    let mut options = CheckOptions {
         inputs: inputs(&args)?,
+        directory: None,
     };
     let run_with = run_with(&args)?;
+    // The people directory of the rwf.toml nearest each template (a broken one is not used: it is
+    // reported when checked itself).
+    let mut directories: BTreeMap<PathBuf, Option<config::Directory>> = BTreeMap::new();
     let loader = FsLoader;
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
@@ -80,6 +85,13 @@ pub fn run(args: Args) -> CmdResult {
         if is_config(path) {
             diagnostics.extend(check_config(path, &name, &text));
         } else {
+            let near = path.canonicalize().unwrap_or_else(|_| path.clone());
+            options.directory = config::discover(&near).and_then(|toml| {
+                directories
+                    .entry(toml.clone())
+                    .or_insert_with(|| Config::load(&toml).config.map(|c| c.directory))
+                    .clone()
+            });
             diagnostics.extend(check::check_source(&name, &text, &loader, &options));
             if let Some(config) = &run_with {
                 let compiled = crate::compile::compile_source(&name, &text, &loader);

@@ -40,6 +40,10 @@ pub fn run(args: Args) -> CmdResult {
     } else {
         super::compile::checked_file(&args.template)?
     };
+    crate::spec::task_limit(&template).map_err(|e| {
+        CliError::new(e)
+            .help("split the release into several templates; `rwf check` reports it as RWF025")
+    })?;
     let inputs = Inputs {
         sets,
         release: args.release.clone(),

@@ -127,6 +127,10 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
         let bound = compile::preview(&spec, &inputs).map_err(|d| findings(&d, &file, &text))?;
         (bound, compiled.source_map)
     };
+    crate::spec::task_limit(&spec).map_err(|e| {
+        CliError::new(e)
+            .help("split the release into several templates; `rwf check` reports it as RWF025")
+    })?;
     // --release and --tz are applied here too, so every input form reads the same way.
     if let Some(tz) = &src.tz {
         match &spec.target.timezone {

@@ -44,8 +44,18 @@ pub(crate) fn eprint_all(diagnostics: &[Diagnostic], sources: &Sources) {
     }
 }
 
+/// Lines longer than this (in chars) are not drawn by miette: its underlines are formatted with a
+/// `u16` width, and a snippet that wide helps nobody. Such diagnostics show a window of the line.
+const SNIPPET_MAX_COLS: usize = 500;
+/// Chars of context either side of the primary span in a long line's window.
+const WINDOW_COLS: usize = 40;
+
 /// One diagnostic for people: `error[RWF016]: message`, the source snippet with every label, `help:`.
+/// A diagnostic on a very long line gets `at file:line:col` and a window of that line instead.
 pub(crate) fn human(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
+    if let Some(text) = source.filter(|text| touches_long_line(d, text)) {
+        return windowed(d, text, color);
+    }
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -61,6 +71,50 @@ pub(crate) fn human(d: &Diagnostic, source: Option<&str>, color: bool) -> String
     }
     if !out.ends_with('\n') {
         out.push('\n');
+    }
+    out
+}
+
+/// True when a line a label is on (or next to, which miette shows as context) is too long to draw.
+fn touches_long_line(d: &Diagnostic, text: &str) -> bool {
+    let index = LineIndex::new(text);
+    let spans = d.span.iter().chain(d.labels.iter().map(|l| &l.span));
+    spans.into_iter().any(|span| {
+        let first = index.line_col(span.start).line.saturating_sub(1).max(1);
+        let last = index.line_col(span.end.max(span.start)).line + 1;
+        (first..=last).any(|line| index.line_text(line).len() > SNIPPET_MAX_COLS)
+    })
+}
+
+/// A diagnostic on a long line: the message and help drawn by miette without the source, then the
+/// location and a window of the primary span's line.
+fn windowed(d: &Diagnostic, text: &str, color: bool) -> String {
+    let mut out = human(d, None, color);
+    let Some(file) = &d.file else { return out };
+    let index = LineIndex::new(text);
+    let span = d.span.clone().unwrap_or(0..0);
+    let at = index.line_col(span.start);
+    let line: Vec<char> = index.line_text(at.line).chars().collect();
+    let start = (at.col - 1).min(line.len());
+    let from = start.saturating_sub(WINDOW_COLS);
+    let to = (start + WINDOW_COLS).min(line.len());
+    let excerpt: String = line[from..to].iter().collect();
+    let (open, close) = (
+        if from > 0 { "…" } else { "" },
+        if to < line.len() { "…" } else { "" },
+    );
+    let pad = open.chars().count() + start - from;
+    let caret = if d.label.is_empty() { "here" } else { &d.label };
+    out.push_str(&format!(
+        "  at {file}:{}:{} (line of {} chars)\n   │ {open}{excerpt}{close}\n   │ {}^ {caret}\n",
+        at.line,
+        at.col,
+        line.len(),
+        " ".repeat(pad)
+    ));
+    for l in &d.labels {
+        let at = index.line_col(l.span.start);
+        out.push_str(&format!("  {file}:{}:{}: {}\n", at.line, at.col, l.message));
     }
     out
 }
@@ -244,5 +298,32 @@ mod tests {
             .at(500..900);
         assert!(human(&wild, Some(text), false).contains("RWF018"));
         assert!(human(&wild, None, true).contains("RWF018"));
+    }
+
+    #[test]
+    fn long_lines_render_a_window_not_a_panic() {
+        let text = format!(
+            "template x {{{}bogus }}\nmanual a \"A\" {{}}\n",
+            " ".repeat(70_000)
+        );
+        let at = text.find("bogus").unwrap();
+        let d = Diagnostic::error("RWF001", "unexpected `bogus`")
+            .in_file("t.rwf")
+            .at(at..at + 5)
+            .label(text.len() - 3..text.len() - 2, "the next line")
+            .help("remove it");
+        let out = human(&d, Some(&text), false);
+        for needle in ["RWF001", "at t.rwf:1:70013", "bogus }", "help: remove it"] {
+            assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+        }
+        assert!(out.len() < 2_000, "the window is short:\n{out}");
+        // Every line length around miette's limit renders.
+        for width in [499, 500, 501, 65_534, 65_535, 65_536, 65_537] {
+            let text = format!("{}x\n", " ".repeat(width));
+            let d = Diagnostic::error("RWF001", "x")
+                .in_file("t.rwf")
+                .at(width..width + 1);
+            assert!(human(&d, Some(&text), false).contains("RWF001"));
+        }
     }
 }

@@ -63,6 +63,10 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
         Some(spec) if !compiled.diagnostics.iter().any(Diagnostic::is_error) => spec,
         _ => return Err(errors(&compiled.diagnostics)),
     };
+    crate::spec::task_limit(&spec).map_err(|e| {
+        CliError::new(e)
+            .help("split the release into several templates; `rwf check` reports it as RWF025")
+    })?;
     let sets = super::parse_sets(&source.sets)?;
     let param = &spec.target.param;
     let given = source.release.is_some()

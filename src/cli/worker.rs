@@ -2,7 +2,7 @@
 //! hand the remaining leases back).
 
 use super::db::{open, Conn};
-use super::{block_on, CliError, CmdResult, Outcome};
+use super::{block_on, CmdResult, Outcome};
 use crate::config::AgentRegistry;
 use crate::exec::Executor;
 use crate::store::worker::{Worker, WorkerConfig};
@@ -17,15 +17,16 @@ pub struct Args {
     /// Lease holder name; restarting with the same id takes this worker's leases back at once
     #[arg(long)]
     id: Option<String>,
-    /// Safety poll interval in seconds (the worker also wakes on NOTIFY and at the next due time)
-    #[arg(long, default_value_t = 30.0)]
-    poll: f64,
-    /// Seconds in-flight dispatches may finish after a stop signal
-    #[arg(long, default_value_t = 10.0)]
-    grace: f64,
-    /// Dispatch lease length in seconds (heartbeats renew it every third of it)
-    #[arg(long, default_value_t = 30.0)]
-    lease: f64,
+    /// Safety poll interval in seconds, 0.1 to 86400 (the worker also wakes on NOTIFY and at the next
+    /// due time)
+    #[arg(long, default_value = "30", value_parser = poll_secs)]
+    poll: Duration,
+    /// Seconds in-flight dispatches may finish after a stop signal, 0.1 to 3600
+    #[arg(long, default_value = "10", value_parser = grace_secs)]
+    grace: Duration,
+    /// Dispatch lease length in seconds, 1 to 86400 (heartbeats renew it every third of it)
+    #[arg(long, default_value = "30", value_parser = lease_secs)]
+    lease: Duration,
     /// Parallel claimers
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
@@ -40,14 +41,29 @@ pub struct Args {
     config: Option<std::path::PathBuf>,
 }
 
-fn secs(name: &str, v: f64) -> Result<Duration, CliError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(Duration::from_secs_f64(v))
-    } else {
-        Err(CliError::new(format!(
-            "--{name} must be a positive number of seconds"
-        )))
+/// Seconds as written on the command line, within `min..=max`: a poll below the minimum would spin
+/// on the database, and a value past the maximum is a typo (and `1e300` overflows a `Duration`).
+fn bounded_secs(text: &str, min: f64, max: f64) -> Result<Duration, String> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(min..=max).contains(&v) {
+        return Err(format!("must be between {min} and {max} seconds"));
     }
+    Duration::try_from_secs_f64(v).map_err(|e| e.to_string())
+}
+
+fn poll_secs(text: &str) -> Result<Duration, String> {
+    bounded_secs(text, 0.1, 86_400.0)
+}
+
+fn grace_secs(text: &str) -> Result<Duration, String> {
+    bounded_secs(text, 0.1, 3_600.0)
+}
+
+fn lease_secs(text: &str) -> Result<Duration, String> {
+    bounded_secs(text, 1.0, 86_400.0)
 }
 
 /// The executor the worker runs agents with: `rwf.toml`'s agents, and `builtin:` agents with the test
@@ -74,22 +90,28 @@ pub fn run(args: Args) -> CmdResult {
                 .id
                 .clone()
                 .unwrap_or_else(|| format!("worker-{}", std::process::id())),
-            poll: secs("poll", args.poll)?,
-            grace: secs("grace", args.grace)?,
-            lease: secs("lease", args.lease)?,
+            poll: args.poll,
+            grace: args.grace,
+            lease: args.lease,
             concurrency: args.concurrency.max(1),
             max_in_flight: args.max_in_flight.max(1),
         };
         // Notifications go out to rwf.toml's sinks beside the reconciler, until the worker stops.
         let (stop_delivery, stop_rx) = tokio::sync::watch::channel(false);
         let deliverer = crate::exec::deliver::Deliverer::new(config.routes(), config.delivery);
-        let delivery = tokio::spawn(crate::store::delivery::deliver_feed(
-            store.clone(),
-            deliverer,
-            worker_config.poll,
-            stop_rx,
-            &|e| eprintln!("deliver: {e}"),
-        ));
+        let (holder, poll) = (worker_config.id.clone(), worker_config.poll);
+        let delivery_store = store.clone();
+        let delivery = tokio::spawn(async move {
+            crate::store::delivery::deliver_feed(
+                delivery_store,
+                deliverer,
+                &holder,
+                poll,
+                stop_rx,
+                &|e| eprintln!("deliver: {e}"),
+            )
+            .await
+        });
         // A heartbeat, so `rwf start` and `rwf status` can tell when no worker runs.
         let (stop_beat, mut beat_rx) = tokio::sync::watch::channel(false);
         let beat_store = store.clone();

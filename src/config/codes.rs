@@ -19,6 +19,7 @@ pub const RESERVED_AGENT: &str = "RWF113";
 pub const BAD_HEADER: &str = "RWF114";
 pub const EMPTY_VALUE: &str = "RWF115";
 pub const BAD_SCOPE: &str = "RWF119";
+pub const DUPLICATE_SINK: &str = "RWF116";
 
 const fn doc(
     code: &'static str,
@@ -107,4 +108,8 @@ pub const CODES: &[CodeDoc] = &[
         "A `[server]` role names something that is not a scope of people or services.",
         "`rwf serve` grants roles to `user:`, `team:`, `org:` and `service:` scopes only; anything else would grant nothing.",
         "[server]\nviewers = [\"legal\"]"),
+    doc(DUPLICATE_SINK, Severity::Error, "config-duplicate-sink",
+        "Two `[[sinks]]` entries have the same name (given with `name`, or the default `{kind}-{n}`).",
+        "Deliveries are recorded per notification and sink name: two sinks of one name would share one record, and neither would be delivered to reliably.",
+        "[[sinks]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"https://a.example.com/rwf\"\n\n[[sinks]]\nname = \"ops\"\nkind = \"slack\"\nurl = \"https://hooks.slack.com/services/T/B/X\""),
 ];

@@ -41,6 +41,19 @@ impl Directory {
         members
     }
 
+    /// Everyone who can act in a scope, when the directory knows it (`None`: an undeclared team, or
+    /// an organisation when no `org_admins` are declared). Channels hold nobody.
+    pub fn scope_people(&self, scope: &Scope) -> Option<BTreeSet<String>> {
+        match scope {
+            Scope::User(u) => Some(BTreeSet::from([u.clone()])),
+            Scope::Team(t) => self.knows_team(t).then(|| self.team_members(t)),
+            Scope::Organization(_) => {
+                (!self.org_admins.is_empty()).then(|| self.org_admins.clone())
+            }
+            Scope::Channel(_) => Some(BTreeSet::new()),
+        }
+    }
+
     fn knows_team(&self, team: &str) -> bool {
         self.teams.contains_key(team) || self.users.values().any(|u| u.teams.contains(team))
     }

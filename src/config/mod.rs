@@ -301,6 +301,7 @@ fn build(raw: raw::RawConfig, base_dir: &Path, ctx: &mut Ctx) -> Config {
         .enumerate()
         .filter_map(|(i, s)| sinks::build(i, s, base_dir, ctx))
         .collect();
+    sinks::reject_duplicate_names(&raw.sinks, ctx);
     let directory = directory::build(raw.directory.unwrap_or_default(), ctx);
     let delivery = sinks::delivery(raw.delivery.unwrap_or_default(), ctx);
     let server = server::build(raw.server.unwrap_or_default(), ctx);

@@ -39,6 +39,46 @@ impl SinkConfig {
     }
 }
 
+/// Sink names are unique: delivery records are kept per (notification, sink name), so two sinks of
+/// one name would share (and fight over) one record each. The second of a name is an error.
+pub(super) fn reject_duplicate_names(raw: &[S<RawSink>], ctx: &mut Ctx) {
+    let mut first: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (i, sink) in raw.iter().enumerate() {
+        let name = name_of(i, sink);
+        if name.trim().is_empty() {
+            continue;
+        }
+        if let Some(earlier) = first.get(&name) {
+            let span = sink
+                .get_ref()
+                .name
+                .as_ref()
+                .map_or(sink.span(), |n| n.span());
+            ctx.error(
+                codes::DUPLICATE_SINK,
+                span,
+                format!(
+                    "two sinks are named `{name}` (sinks {} and {})",
+                    earlier + 1,
+                    i + 1
+                ),
+                "give each [[sinks]] entry its own `name`",
+            );
+        } else {
+            first.insert(name, i);
+        }
+    }
+}
+
+/// A sink's name as `build` gives it: `name`, else `{kind}-{index}` (1-based).
+fn name_of(index: usize, sink: &S<RawSink>) -> String {
+    let s = sink.get_ref();
+    match &s.name {
+        Some(n) => n.get_ref().clone(),
+        None => format!("{}-{}", s.kind.get_ref(), index + 1),
+    }
+}
+
 pub(super) fn build(
     index: usize,
     sink: &S<RawSink>,
@@ -59,7 +99,7 @@ pub(super) fn build(
             String::new()
         }
         Some(n) => n.get_ref().clone(),
-        None => format!("{kind}-{}", index + 1),
+        None => name_of(index, sink),
     };
     let not_for = |ctx: &mut Ctx, key: &str, span: Option<std::ops::Range<usize>>| {
         if let Some(span) = span {

@@ -45,6 +45,15 @@ fn problems_are_located() {
         ("[server]\npushers = [\"channel:#ops\"]", &["RWF119 2:12"]),
         ("[server]\nproxy_user_header = \"Bad Name\"", &["RWF114 2:21"]),
         ("[server]\nviewers = [\"service:ci\", \"org:acme\", \"user:vic\"]", &[]),
+        // Two sinks of one name (given, or the default `{kind}-{n}`): the second is the error.
+        (
+            "[[sinks]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"http://a\"\n[[sinks]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"http://b\"",
+            &["RWF116 6:8"],
+        ),
+        (
+            "[[sinks]]\nkind = \"webhook\"\nurl = \"http://a\"\n[[sinks]]\nname = \"webhook-1\"\nkind = \"webhook\"\nurl = \"http://b\"",
+            &["RWF116 5:8"],
+        ),
         // Every problem in the file, not just the first.
         (
             "[agents.a]\nkind = \"command\"\nprogram = \"x\"\ntimeout = \"x\"\n[agents.b]\nkind = \"http\"\nurl = \"ftp://h\"",

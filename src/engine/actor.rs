@@ -111,6 +111,12 @@ pub enum Refusal {
         task: String,
         approvers: String,
     },
+    /// `done` on a manual task by someone outside its `assignee` scope.
+    NotAssignee {
+        person: String,
+        task: String,
+        assignee: String,
+    },
     AlreadyVoted {
         person: String,
         task: String,
@@ -156,6 +162,11 @@ impl fmt::Display for Refusal {
                 f,
                 "{person} is not among the approvers of `{task}` ({approvers})"
             ),
+            Refusal::NotAssignee {
+                person,
+                task,
+                assignee,
+            } => write!(f, "{person} is not the assignee of `{task}` ({assignee})"),
             Refusal::AlreadyVoted { person, task } => {
                 write!(
                     f,

@@ -65,6 +65,16 @@ pub fn context(
     })
 }
 
+/// A hook's failure as one sentence naming it once: hosts that name the hook themselves (the rhai
+/// runtime says "input hook `f` in h.rhai failed at 3:5: ...") are not wrapped again.
+fn failure_text(function: &str, e: String) -> String {
+    if e.contains(&format!("hook `{function}`")) {
+        e
+    } else {
+        format!("hook {function} failed: {e}")
+    }
+}
+
 /// Calls the hook bound at `point` for `task`, if any. `Ok(None)`: no hook bound.
 pub fn call_bound(
     hooks: &dyn HookHost,
@@ -82,5 +92,5 @@ pub fn call_bound(
     hooks
         .call(point, function, &ctx)
         .map(Some)
-        .map_err(|e| format!("hook {function} failed: {e}"))
+        .map_err(|e| failure_text(function, e))
 }

@@ -240,10 +240,10 @@ pub fn complete(
     } = &spec.step
     {
         if !in_scope(actor.name(), std::slice::from_ref(scope), directory) {
-            return Err(Refusal::NotInScope {
+            return Err(Refusal::NotAssignee {
                 person: actor.name().into(),
                 task: task.into(),
-                approvers: super::action::scope_str(scope),
+                assignee: super::action::scope_str(scope),
             });
         }
     }

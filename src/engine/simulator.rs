@@ -133,17 +133,28 @@ impl Membership for SimDirectory {
     }
 }
 
-/// Distinct simulated people in `scopes`, avoiding `exclude`, `count` of them if possible.
+/// Simulated people per team or organisation: a quorum above what the scopes hold is never met (the
+/// approval waits to the horizon, saying why), and a huge quorum costs no more than this.
+pub const SIM_SCOPE_PEOPLE: u32 = 1_000;
+
+/// Distinct simulated people in `scopes`, avoiding `exclude`, `count` of them if possible. Linear in
+/// the answer: at most `SIM_SCOPE_PEOPLE` per scope.
 fn people(scopes: &[Scope], count: usize, exclude: Option<&str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for i in 1..=(count as u32 + 2) {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for i in 1..=SIM_SCOPE_PEOPLE + 1 {
         for s in scopes {
+            if out.len() >= count {
+                return out;
+            }
             let p = match s {
                 Scope::User(u) if i == 1 => u.clone(),
-                Scope::Team(t) | Scope::Organization(t) => format!("{t}-{i}"),
+                Scope::Team(t) | Scope::Organization(t) if i <= SIM_SCOPE_PEOPLE => {
+                    format!("{t}-{i}")
+                }
                 _ => continue,
             };
-            if Some(p.as_str()) != exclude && !out.contains(&p) && out.len() < count {
+            if Some(p.as_str()) != exclude && seen.insert(p.clone()) {
                 out.push(p);
             }
         }
@@ -252,7 +263,17 @@ impl Sim<'_> {
                     return;
                 }
                 let n = (*quorum).max(1) as usize;
-                for p in people(approvers, n, exclude.as_deref()) {
+                let voters = people(approvers, n, exclude.as_deref());
+                if voters.len() < n {
+                    let text = format!(
+                        "{task} needs {n} approvals; its scopes hold {} simulated people, so it \
+                         is never decided",
+                        voters.len()
+                    );
+                    self.entry(now, Some(task), text);
+                    return;
+                }
+                for p in voters {
                     self.push(
                         at,
                         Event::Vote {
@@ -484,6 +505,7 @@ pub fn simulate(
     script: &Script,
     hooks: &dyn HookHost,
 ) -> Result<Report, String> {
+    crate::spec::task_limit(&snapshot.spec)?;
     let start = first_instant(&snapshot);
     let last = snapshot
         .tasks

@@ -55,13 +55,20 @@ impl DeliveryPolicy {
     }
 }
 
-/// One (notification, sink) pair that is due.
+/// How long a claimed delivery is kept from other deliverers without a heartbeat. The deliverer
+/// renews its claims every third of it while it works; a worker restarting with the same id takes
+/// its claims back at once.
+pub const DELIVERY_LEASE: Duration = Duration::from_secs(30);
+
+/// One (notification, sink) pair that is due, claimed by this deliverer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingDelivery {
     pub notification: Notification,
     pub sink: String,
     /// Attempts already recorded.
     pub attempts: u32,
+    /// The claim's epoch: the attempt is recorded only while the claim is still this one.
+    pub epoch: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,7 +111,15 @@ pub trait DeliveryLog: Send + Sync {
         &'a self,
         sinks: &'a [String],
     ) -> BoxFuture<'a, Result<Option<DateTime<Utc>>, String>>;
-    fn record<'a>(&'a self, attempt: &'a DeliveryAttempt) -> BoxFuture<'a, Result<(), String>>;
+    /// Records an attempt of a claim of `epoch`. `Ok(false)`: the claim was taken over meanwhile, and
+    /// nothing was recorded (the new holder's attempt counts).
+    fn record<'a>(
+        &'a self,
+        attempt: &'a DeliveryAttempt,
+        epoch: i64,
+    ) -> BoxFuture<'a, Result<bool, String>>;
+    /// Extends this deliverer's claims by `DELIVERY_LEASE` from `now` (a heartbeat).
+    fn renew<'a>(&'a self, now: DateTime<Utc>) -> BoxFuture<'a, Result<(), String>>;
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -113,11 +128,13 @@ pub struct DeliveryStats {
     pub failed: usize,
     pub gave_up: usize,
     pub skipped: usize,
+    /// Attempts whose claim was taken over before they were recorded (dropped, not counted above).
+    pub fenced: usize,
 }
 
 impl DeliveryStats {
     pub fn attempted(&self) -> usize {
-        self.delivered + self.failed + self.gave_up + self.skipped
+        self.delivered + self.failed + self.gave_up + self.skipped + self.fenced
     }
 }
 
@@ -151,11 +168,37 @@ impl Deliverer {
         now: DateTime<Utc>,
     ) -> Result<DeliveryStats, String> {
         let names = self.sink_names();
-        let mut stats = DeliveryStats::default();
         if names.is_empty() {
-            return Ok(stats);
+            return Ok(DeliveryStats::default());
         }
-        for pending in log.due(&names, now, self.batch).await? {
+        let claimed = log.due(&names, now, self.batch).await?;
+        if claimed.is_empty() {
+            return Ok(DeliveryStats::default());
+        }
+        // Heartbeat the claims while the batch is worked through (a slow sink must not lose them).
+        let started = std::time::Instant::now();
+        let work = self.attempt_all(log, claimed, now);
+        tokio::pin!(work);
+        let every = DELIVERY_LEASE / 3;
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = tokio::time::sleep(every) => {
+                    let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+                    log.renew(at).await?;
+                }
+            }
+        }
+    }
+
+    async fn attempt_all(
+        &self,
+        log: &dyn DeliveryLog,
+        claimed: Vec<PendingDelivery>,
+        now: DateTime<Utc>,
+    ) -> Result<DeliveryStats, String> {
+        let mut stats = DeliveryStats::default();
+        for pending in claimed {
             let attempt = pending.attempts + 1;
             let route = self.routes.iter().find(|r| r.sink.name() == pending.sink);
             let age = (now - pending.notification.created_at)
@@ -187,7 +230,18 @@ impl Deliverer {
                     },
                 },
             };
-            match &result {
+            let record = DeliveryAttempt {
+                notification_id: pending.notification.id,
+                sink: pending.sink,
+                attempt,
+                at: now,
+                result,
+            };
+            if !log.record(&record, pending.epoch).await? {
+                stats.fenced += 1;
+                continue;
+            }
+            match &record.result {
                 AttemptResult::Delivered => stats.delivered += 1,
                 AttemptResult::Failed {
                     retry_at: Some(_), ..
@@ -195,14 +249,6 @@ impl Deliverer {
                 AttemptResult::Failed { retry_at: None, .. } => stats.gave_up += 1,
                 AttemptResult::Skipped { .. } => stats.skipped += 1,
             }
-            log.record(&DeliveryAttempt {
-                notification_id: pending.notification.id,
-                sink: pending.sink,
-                attempt,
-                at: now,
-                result,
-            })
-            .await?;
         }
         Ok(stats)
     }
@@ -302,6 +348,7 @@ impl DeliveryLog for MemoryDeliveryLog {
                             notification: n.clone(),
                             sink: sink.clone(),
                             attempts: last.map_or(0, |a| a.attempt),
+                            epoch: 0,
                         });
                     }
                 }
@@ -335,11 +382,20 @@ impl DeliveryLog for MemoryDeliveryLog {
         })
     }
 
-    fn record<'a>(&'a self, attempt: &'a DeliveryAttempt) -> BoxFuture<'a, Result<(), String>> {
+    /// One deliverer in one process: claims are never taken over, every attempt is recorded.
+    fn record<'a>(
+        &'a self,
+        attempt: &'a DeliveryAttempt,
+        _epoch: i64,
+    ) -> BoxFuture<'a, Result<bool, String>> {
         Box::pin(async move {
             lock(&self.attempts).push(attempt.clone());
-            Ok(())
+            Ok(true)
         })
+    }
+
+    fn renew<'a>(&'a self, _now: DateTime<Utc>) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
     }
 }
 

@@ -5,6 +5,7 @@ pub mod builtin;
 pub mod command;
 pub mod deliver;
 pub mod http;
+pub mod lifeline;
 pub mod process;
 pub mod sinks;
 

@@ -1,5 +1,6 @@
 //! Running one child process in its own process group: input on stdin, bounded output, a timeout that
-//! kills the whole group, and a guard that kills it when the future is dropped.
+//! kills the whole group, a guard that kills it when the future is dropped, and a lifeline
+//! (`lifeline`) that kills it when the worker dies.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -115,6 +116,7 @@ pub async fn run_process(spec: ProcessSpec<'_>) -> ProcessResult {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    super::lifeline::attach(&mut command);
     if let Some(cwd) = spec.cwd {
         command.current_dir(cwd);
     }

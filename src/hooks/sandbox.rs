@@ -42,7 +42,9 @@ pub struct Limits {
     pub max_variables: usize,
     /// Functions defined in one hook file.
     pub max_functions: usize,
-    /// Wall-clock time one call may take; only ever used to abort it.
+    /// Wall-clock time one call may take; only ever used to abort it. A backstop for a single slow
+    /// operation, set far above what `max_operations` take even on a loaded machine, so that a
+    /// runaway loop is stopped (and described) by the operation count, the same on every machine.
     pub wall_clock: Duration,
 }
 
@@ -58,7 +60,7 @@ impl Default for Limits {
             max_map_size: 1_024,
             max_variables: 256,
             max_functions: 256,
-            wall_clock: Duration::from_millis(250),
+            wall_clock: Duration::from_secs(5),
         }
     }
 }

@@ -19,6 +19,21 @@ use std::collections::BTreeMap;
 /// Version of the spec's JSON format. Bump on any incompatible change.
 pub const FORMAT: u32 = 1;
 
+/// Most tasks one workflow may hold. One limit everywhere: `rwf check` reports more (RWF025), and
+/// the simulator, `plan`, `simulate` and `new` refuse such a spec (`task_limit`).
+pub const MAX_TASKS: usize = 10_000;
+
+/// `Err` with a sentence when a spec holds more than `MAX_TASKS` tasks.
+pub fn task_limit(spec: &WorkflowSpec) -> Result<(), String> {
+    match spec.tasks.len() {
+        n if n > MAX_TASKS => Err(format!(
+            "template `{}` has {n} tasks, more than the limit of {MAX_TASKS}",
+            spec.key
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowSpec {

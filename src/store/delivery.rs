@@ -2,7 +2,9 @@
 //! and `LISTEN` on new notifications for `rwf notifications --follow` and the deliverer.
 
 use super::{NotificationRow, Result, Store};
-use crate::exec::deliver::{AttemptResult, DeliveryAttempt, DeliveryLog, PendingDelivery};
+use crate::exec::deliver::{
+    AttemptResult, DeliveryAttempt, DeliveryLog, PendingDelivery, DELIVERY_LEASE,
+};
 use crate::exec::{BoxFuture, Notification};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -12,19 +14,28 @@ use uuid::Uuid;
 /// `pg_notify` channel fired (by a trigger) for every new notification; payload: the workflow id.
 pub const NOTIFICATION_CHANNEL: &str = "rwf_notifications";
 
-/// How long a claimed delivery is kept from other deliverers before it counts as abandoned.
-const CLAIM: &str = "5 minutes";
-
+/// Claims are leased like dispatches (migration 0007): `claimed_by` the worker id, a new
+/// `claim_epoch` per claim, `claim_expires_at` pushed ahead by heartbeats.
 pub struct PgDeliveryLog {
     store: Store,
     /// Notifications older than this are never started for a sink (`DeliveryPolicy::max_age`).
     max_age: Duration,
+    /// The worker id claims are held under: the same id takes its claims back at once.
+    holder: String,
 }
 
 impl PgDeliveryLog {
-    pub fn new(store: Store, max_age: Duration) -> PgDeliveryLog {
-        PgDeliveryLog { store, max_age }
+    pub fn new(store: Store, max_age: Duration, holder: impl Into<String>) -> PgDeliveryLog {
+        PgDeliveryLog {
+            store,
+            max_age,
+            holder: holder.into(),
+        }
     }
+}
+
+fn lease_interval() -> String {
+    format!("{} milliseconds", DELIVERY_LEASE.as_millis())
 }
 
 fn to_string(e: impl std::fmt::Display) -> String {
@@ -42,6 +53,7 @@ type Row = (
     DateTime<Utc>,
     String,
     i32,
+    i64,
 );
 
 impl DeliveryLog for PgDeliveryLog {
@@ -54,30 +66,43 @@ impl DeliveryLog for PgDeliveryLog {
         limit: usize,
     ) -> BoxFuture<'a, std::result::Result<Vec<PendingDelivery>, String>> {
         Box::pin(async move {
-            let rows: Vec<Row> = sqlx::query_as(&format!(
+            // Due: never attempted (and young enough), or retrying and due, and not claimed by
+            // another holder whose lease still runs. The same holder (a restarted worker) takes its
+            // own claims back at once. Each claim gets a new epoch.
+            let rows: Vec<Row> = sqlx::query_as(
                 "WITH candidates AS (
                     SELECT n.id, s.sink FROM rwf.notifications n
-                    CROSS JOIN unnest($1::text[]) AS s(sink)
+                    CROSS JOIN (SELECT DISTINCT sink FROM unnest($1::text[]) AS u(sink)) AS s
                     LEFT JOIN rwf.deliveries d ON d.notification_id = n.id AND d.sink = s.sink
                     WHERE (d.notification_id IS NULL AND n.created_at >= $2 - $4::interval)
-                       OR (d.status = 'retrying' AND d.retry_at <= $2)
+                       OR (d.status = 'retrying' AND d.retry_at <= $2
+                           AND (d.claimed_by IS NULL OR d.claimed_by = $5
+                                OR d.claim_expires_at <= $2))
                     ORDER BY n.created_at, n.id LIMIT $3),
                  claimed AS (
-                    INSERT INTO rwf.deliveries (notification_id, sink, attempts, status, retry_at, updated_at)
-                    SELECT id, sink, 0, 'retrying', $2 + interval '{CLAIM}', $2 FROM candidates
+                    INSERT INTO rwf.deliveries (notification_id, sink, attempts, status, retry_at,
+                                                updated_at, claimed_by, claim_epoch, claim_expires_at)
+                    SELECT id, sink, 0, 'retrying', $2, $2, $5, 1, $2 + $6::interval FROM candidates
                     ON CONFLICT (notification_id, sink) DO UPDATE
-                      SET retry_at = EXCLUDED.retry_at, updated_at = EXCLUDED.updated_at
+                      SET claimed_by = EXCLUDED.claimed_by,
+                          claim_epoch = rwf.deliveries.claim_epoch + 1,
+                          claim_expires_at = EXCLUDED.claim_expires_at,
+                          updated_at = EXCLUDED.updated_at
                       WHERE rwf.deliveries.status = 'retrying' AND rwf.deliveries.retry_at <= $2
-                    RETURNING notification_id, sink, attempts)
+                        AND (rwf.deliveries.claimed_by IS NULL OR rwf.deliveries.claimed_by = $5
+                             OR rwf.deliveries.claim_expires_at <= $2)
+                    RETURNING notification_id, sink, attempts, claim_epoch)
                  SELECT n.id, n.workflow_id, n.kind, n.task_key, n.recipients, n.title, n.message,
-                        n.created_at, c.sink, c.attempts
+                        n.created_at, c.sink, c.attempts, c.claim_epoch
                  FROM claimed c JOIN rwf.notifications n ON n.id = c.notification_id
-                 ORDER BY n.created_at, n.id, c.sink"
-            ))
+                 ORDER BY n.created_at, n.id, c.sink",
+            )
             .bind(sinks)
             .bind(now)
             .bind(limit as i64)
             .bind(format!("{} milliseconds", self.max_age.as_millis()))
+            .bind(&self.holder)
+            .bind(lease_interval())
             .fetch_all(self.store.pool())
             .await
             .map_err(to_string)?;
@@ -96,6 +121,7 @@ impl DeliveryLog for PgDeliveryLog {
                         },
                         sink: r.8,
                         attempts: r.9.max(0) as u32,
+                        epoch: r.10,
                     })
                 })
                 .collect()
@@ -118,10 +144,13 @@ impl DeliveryLog for PgDeliveryLog {
         })
     }
 
+    /// Fenced: the row is updated (and the attempt recorded) only while this holder's claim of
+    /// `epoch` is still the row's; a late result of a claim taken over is dropped.
     fn record<'a>(
         &'a self,
         attempt: &'a DeliveryAttempt,
-    ) -> BoxFuture<'a, std::result::Result<(), String>> {
+        epoch: i64,
+    ) -> BoxFuture<'a, std::result::Result<bool, String>> {
         Box::pin(async move {
             let (status, outcome, retry_at, error) = match &attempt.result {
                 AttemptResult::Delivered => ("delivered", "delivered", None, None),
@@ -138,12 +167,11 @@ impl DeliveryLog for PgDeliveryLog {
                 }
             };
             let mut tx = self.store.pool().begin().await.map_err(to_string)?;
-            sqlx::query(
-                "INSERT INTO rwf.deliveries (notification_id, sink, attempts, status, retry_at, last_error, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (notification_id, sink) DO UPDATE SET attempts = EXCLUDED.attempts,
-                   status = EXCLUDED.status, retry_at = EXCLUDED.retry_at,
-                   last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at",
+            let updated = sqlx::query(
+                "UPDATE rwf.deliveries SET attempts = $3, status = $4, retry_at = $5,
+                   last_error = $6, updated_at = $7,
+                   claimed_by = NULL, claim_expires_at = NULL
+                 WHERE notification_id = $1 AND sink = $2 AND claimed_by = $8 AND claim_epoch = $9",
             )
             .bind(attempt.notification_id)
             .bind(&attempt.sink)
@@ -152,9 +180,14 @@ impl DeliveryLog for PgDeliveryLog {
             .bind(retry_at)
             .bind(error)
             .bind(attempt.at)
+            .bind(&self.holder)
+            .bind(epoch)
             .execute(&mut *tx)
             .await
             .map_err(to_string)?;
+            if updated.rows_affected() == 0 {
+                return Ok(false);
+            }
             sqlx::query(
                 "INSERT INTO rwf.delivery_attempts (notification_id, sink, attempt, at, outcome, error)
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -168,7 +201,24 @@ impl DeliveryLog for PgDeliveryLog {
             .execute(&mut *tx)
             .await
             .map_err(to_string)?;
-            tx.commit().await.map_err(to_string)
+            tx.commit().await.map_err(to_string)?;
+            Ok(true)
+        })
+    }
+
+    fn renew<'a>(&'a self, now: DateTime<Utc>) -> BoxFuture<'a, std::result::Result<(), String>> {
+        Box::pin(async move {
+            sqlx::query(
+                "UPDATE rwf.deliveries SET claim_expires_at = $2 + $3::interval
+                 WHERE claimed_by = $1 AND status = 'retrying'",
+            )
+            .bind(&self.holder)
+            .bind(now)
+            .bind(lease_interval())
+            .execute(self.store.pool())
+            .await
+            .map_err(to_string)?;
+            Ok(())
         })
     }
 }
@@ -286,11 +336,12 @@ impl Store {
     }
 }
 
-/// Runs the deliverer on the feed until `stop` turns true: wakes on every new notification (LISTEN),
+/// Runs the deliverer on the feed, its claims held as `holder` (the worker id), until `stop` turns true: wakes on every new notification (LISTEN),
 /// at the next retry, or every `idle`. Reads the store's clock (virtual in tests).
 pub async fn deliver_feed(
     store: Store,
     deliverer: crate::exec::deliver::Deliverer,
+    holder: &str,
     idle: Duration,
     stop: tokio::sync::watch::Receiver<bool>,
     on_error: &(dyn Fn(String) + Send + Sync),
@@ -298,7 +349,7 @@ pub async fn deliver_feed(
     if deliverer.routes.is_empty() {
         return Ok(());
     }
-    let log = PgDeliveryLog::new(store.clone(), deliverer.policy.max_age);
+    let log = PgDeliveryLog::new(store.clone(), deliverer.policy.max_age, holder);
     let hint = std::sync::Arc::new(tokio::sync::Notify::new());
     let mut listener = store.listen_notifications().await?;
     let relay = {

@@ -34,6 +34,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Db(sqlx::Error),
+    /// The first connection failed: what happened and where (`connection refused at HOST:PORT`).
+    #[error("{0}")]
+    Unreachable(String),
 }
 
 impl From<sqlx::Error> for StoreError {

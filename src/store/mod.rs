@@ -58,6 +58,22 @@ pub const EVENT_CHANNEL: &str = "rwf_events";
 
 use std::sync::Arc;
 
+/// The cause of a failed first connection, in words, with where it was tried.
+fn unreachable(where_: &str, e: &sqlx::Error) -> String {
+    use std::io::ErrorKind;
+    match e {
+        sqlx::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => format!("connection refused at {where_}"),
+            ErrorKind::NotFound => format!("no such socket or host: {where_} ({io})"),
+            _ => format!("cannot reach {where_}: {io}"),
+        },
+        other => format!("{where_}: {other}"),
+    }
+}
+
+/// How long the first connection may take before a database command gives up and says so.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");
 
 /// A handle on the database: a pool plus the clock every decision reads.
@@ -83,6 +99,26 @@ impl Store {
         let options = PgConnectOptions::from_str(url)
             .map_err(StoreError::Db)?
             .application_name("rwf");
+        // One direct connection first, within CONNECT_TIMEOUT: the pool retries a refused connection
+        // until its acquire timeout and then only says "pool timed out"; this says why, at once.
+        let where_ = format!("{}:{}", options.get_host(), options.get_port());
+        match tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            <sqlx::PgConnection as sqlx::Connection>::connect_with(&options),
+        )
+        .await
+        {
+            Ok(Ok(first)) => {
+                let _ = sqlx::Connection::close(first).await;
+            }
+            Ok(Err(e)) => return Err(StoreError::Unreachable(unreachable(&where_, &e))),
+            Err(_) => {
+                return Err(StoreError::Unreachable(format!(
+                    "no answer from {where_} within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )))
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(60))

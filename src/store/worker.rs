@@ -711,7 +711,10 @@ impl Worker {
         .bind(self.store.clock.peek())
         .fetch_one(&self.store.pool)
         .await?;
-        Ok(row.0.map(|s| Duration::from_secs_f64(s.max(0.0))))
+        // `infinity` timestamps give an infinite epoch: no wake to sleep until.
+        Ok(row
+            .0
+            .and_then(|s| Duration::try_from_secs_f64(s.max(0.0)).ok()))
     }
 
     /// The long-running loop. Returns after `shutdown` resolves and in-flight work settled (or `grace`

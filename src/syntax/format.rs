@@ -502,6 +502,39 @@ impl Fmt<'_> {
         self.close(&p.span);
     }
 
+    /// `input` one entry per line (too wide for one, or holding comments): each comment stays where
+    /// it was, before its entry or trailing on its line.
+    fn input_block(&mut self, span: &Span, entries: &[Entry]) {
+        self.comments_before(span.start);
+        self.gap(span.start);
+        let line = format!("{}input {{", self.pad());
+        self.out.push_str(&line);
+        self.finish_open(span.start);
+        self.indent += 1;
+        self.last_end = None;
+        for e in entries {
+            self.comments_before(e.key_span.start);
+            self.gap(e.key_span.start);
+            let line = format!("{}{}: {},", self.pad(), key(e), value(&e.value));
+            self.out.push_str(&line);
+            // A trailing comment after the entry's comma stays on its line.
+            let rest = &self.text[e.value.span.end..span.end];
+            let on_line = rest[..rest.find('\n').unwrap_or(rest.len())]
+                .split("//")
+                .next()
+                .unwrap_or("");
+            let comma = on_line
+                .find(',')
+                .map_or(e.value.span.end, |i| e.value.span.end + i + 1);
+            self.finish(comma);
+        }
+        self.comments_before(span.end.saturating_sub(1));
+        self.indent -= 1;
+        let line = format!("{}}}", self.pad());
+        self.out.push_str(&line);
+        self.finish(span.end);
+    }
+
     fn task(&mut self, t: &Task) {
         let header = title(&format!("{} {}", t.kind, t.key.name), &t.title);
         let fields: Vec<String> = t.fields.iter().map(|f| field(&f.kind)).collect();
@@ -520,18 +553,9 @@ impl Fmt<'_> {
         self.open(&t.span, &header);
         for (f, text) in t.fields.iter().zip(&fields) {
             if let FieldKind::Input(entries) = &f.kind {
-                if text.len() + 2 * self.indent > WIDTH && !entries.is_empty() {
-                    self.comments_before(f.span.start);
-                    self.gap(f.span.start);
-                    let line = format!("{}input {{\n", self.pad());
-                    self.out.push_str(&line);
-                    for e in entries {
-                        let line = format!("{}  {}: {},\n", self.pad(), key(e), value(&e.value));
-                        self.out.push_str(&line);
-                    }
-                    let line = format!("{}}}", self.pad());
-                    self.out.push_str(&line);
-                    self.finish(f.span.end);
+                let wide = text.len() + 2 * self.indent > WIDTH && !entries.is_empty();
+                if wide || self.has_comment_in(&f.span) {
+                    self.input_block(&f.span, entries);
                     continue;
                 }
             }

@@ -101,7 +101,11 @@ pub fn parse(file: &str, text: &str) -> Parsed {
     let mut items = Vec::new();
     let all = 0..d.tokens.len();
     let mut templates = 0;
-    for chunk in split_items(text, &d.tokens[all.clone()], TOP) {
+    let chunks: Vec<_> = split_items(text, &d.tokens[all.clone()], TOP)
+        .into_iter()
+        .flat_map(|chunk| d.split_within_lines(chunk, text.len(), TOP, Rule::top_entry))
+        .collect();
+    for chunk in chunks {
         let end = d.chunk_end(chunk.end, text.len());
         let first = d.tokens[chunk.start].clone();
         let word = &text[first.span.clone()];
@@ -165,6 +169,58 @@ impl<'a> Driver<'a> {
             .map(|t| t.span.start)
             .unwrap_or(region_end)
             .min(region_end)
+    }
+
+    /// Items written on one line (`param p: datetime target p in "UTC"`): whitespace and newlines are
+    /// insignificant, so a starter word in the middle of a line, outside braces, may begin the next
+    /// item. `split_items` only splits at line starts (and after a closing `}`); here a chunk that does
+    /// not parse whole is cut, left to right, at each mid-line starter where the piece before it
+    /// parses on its own. A chunk that parses whole (`param calendar: string`) is never cut.
+    fn split_within_lines(
+        &self,
+        chunk: std::ops::Range<usize>,
+        region_end: usize,
+        starters: &[&str],
+        rule: Rule,
+    ) -> Vec<std::ops::Range<usize>> {
+        let mut depth = 0usize;
+        let mut cuts = Vec::new();
+        for i in chunk.clone() {
+            let t = &self.tokens[i];
+            match t.kind {
+                TokKind::Open => depth += 1,
+                TokKind::Close => depth = depth.saturating_sub(1),
+                TokKind::Word
+                    if i > chunk.start
+                        && depth == 0
+                        && !t.line_start
+                        && starters.contains(&&self.text[t.span.clone()]) =>
+                {
+                    cuts.push(i)
+                }
+                _ => {}
+            }
+        }
+        let parses = |piece: &std::ops::Range<usize>| {
+            let start = self.tokens[piece.start].span.start;
+            let end = self.chunk_end(piece.end, region_end);
+            let first = &self.text[self.tokens[piece.start].span.clone()];
+            // A template is parsed by its own driver, item by item.
+            first == "template" || RwfParser::parse(rule, &self.text[start..end]).is_ok()
+        };
+        if cuts.is_empty() || parses(&chunk) {
+            return vec![chunk];
+        }
+        let mut pieces = Vec::new();
+        let mut start = chunk.start;
+        for cut in cuts {
+            if parses(&(start..cut)) {
+                pieces.push(start..cut);
+                start = cut;
+            }
+        }
+        pieces.push(start..chunk.end);
+        pieces
     }
 
     /// A chunk that does not start with a keyword of its context: RWF002 with did-you-mean.
@@ -331,8 +387,14 @@ impl<'a> Driver<'a> {
         let body_end = close.map(|c| self.tokens[c].span.start).unwrap_or(end);
         let body = open + 1..body_end_tok;
         let mut items = Vec::new();
-        for sub in split_items(self.text, &self.tokens[body.clone()], starters) {
-            let sub = sub.start + body.start..sub.end + body.start;
+        let subs: Vec<_> = split_items(self.text, &self.tokens[body.clone()], starters)
+            .into_iter()
+            .flat_map(|sub| {
+                let sub = sub.start + body.start..sub.end + body.start;
+                self.split_within_lines(sub, body_end, starters, Rule::template_item_entry)
+            })
+            .collect();
+        for sub in subs {
             let sub_end = self.chunk_end(sub.end, body_end);
             let first = self.tokens[sub.start].clone();
             if first.kind == TokKind::Word && &self.text[first.span.clone()] == "phase" {

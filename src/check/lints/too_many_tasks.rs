@@ -3,7 +3,7 @@
 use crate::check::context::Context;
 use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
 
-pub(crate) const MAX_TASKS: usize = 10_000;
+use crate::spec::MAX_TASKS;
 
 pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF025",

@@ -550,6 +550,40 @@ async fn authorization_matrix_over_every_endpoint() {
         })
         .await;
     assert_eq!(edit[0]["applied"], false);
+    let set = e
+        .row(Row {
+            method: post.clone(),
+            path: w("/tasks/shipped/set"),
+            body: Some(
+                json!({"title": "Out of the door", "dry_run": true, "expect_version": version}),
+            ),
+            ok: 200,
+            allowed: OWNER,
+            refused: 403,
+        })
+        .await;
+    assert_eq!(set[0]["applied"], false);
+    assert_eq!(
+        set[0]["diff"]["changed"][0]["task"], "shipped",
+        "{}",
+        set[0]
+    );
+    let dep = e
+        .row(Row {
+            method: post.clone(),
+            path: w("/tasks/shipped/dependencies"),
+            body: Some(json!({"upstream": "prep", "on": "any", "dry_run": true, "expect_version": version})),
+            ok: 200,
+            allowed: OWNER,
+            refused: 403,
+        })
+        .await;
+    assert_eq!(dep[0]["applied"], false);
+    assert_eq!(
+        dep[0]["diff"]["changed"][0]["task"], "shipped",
+        "{}",
+        dep[0]
+    );
     let new_release = release_in_days(40);
     let preview = e
         .row(Row {
@@ -1363,12 +1397,13 @@ async fn the_cli_through_the_api_matches_the_direct_path() {
     let direct = run(None, &["inbox", "--as", "ann"]);
     let remote = run(Some("owner"), &["inbox"]);
     assert_eq!((remote.0, &remote.1), (0, &direct.1), "{}", remote.2);
-    // --as is refused over the API; so are the file-based commands.
+    // --as is refused over the API.
     let (code, _, err) = run(Some("owner"), &["done", &wf, "prep", "--as", "lee"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--as lee is refused"), "{err}");
     let (code, _, err) = run(Some("owner"), &["new", "x.rwf"]);
     assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no template file `x.rwf`"), "{err}");
     // Actions: same messages and exit codes as the direct commands.
     let (code, _, err) = run(Some("approver_in_scope"), &["done", &wf, "prep"]);
     assert_eq!(code, 1, "a refusal is a finding: {err}");
@@ -1394,6 +1429,197 @@ async fn the_cli_through_the_api_matches_the_direct_path() {
     assert_eq!((code, err.trim().to_string()), (0, format!("{wf}: paused")));
     let (code, _, err) = run(Some("outsider"), &["status", &wf]);
     assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    e.server.stop().await;
+}
+
+/// The spec-changing commands as a client: `new` (a stored template, or a file a pusher may push),
+/// `edit`, `retarget`, `task set` and `dep add|rm` print what the direct commands print; a caller
+/// outside the owner scope is refused and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_changes_through_the_api_match_the_direct_path() {
+    let e = env().await;
+    let dir = std::env::temp_dir().join(format!("rwf-remote-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("release.rwf"), TEMPLATE).unwrap();
+    let run = |remote: Option<&str>, args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"));
+        cmd.args(args)
+            .current_dir(&dir)
+            .env_remove("RWF_SERVER")
+            .env_remove("RWF_TOKEN");
+        match remote {
+            Some(who) => {
+                cmd.env("RWF_SERVER", &e.server.base)
+                    .env("RWF_TOKEN", e.who(who).token.unwrap())
+                    .env_remove("DATABASE_URL");
+            }
+            None => {
+                cmd.env("DATABASE_URL", &e.db.url);
+            }
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let release = release_in_days(30);
+    let new_args = [
+        "new",
+        "release.rwf",
+        "--release",
+        release.as_str(),
+        "--set",
+        "product=Widget",
+        "--owner",
+        "team:release",
+    ];
+    // The owner is not a pusher: a file is refused, nothing is stored.
+    let before = e.dump().await;
+    let (code, _, err) = run(Some("owner"), &new_args);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("pushing release.rwf to the server is refused"),
+        "{err}"
+    );
+    assert_eq!(before, e.dump().await);
+    // A pushed template is instantiated by key, owned by the scope named.
+    let (code, _, err) = run(
+        Some("service_account"),
+        &["new", "release.rwf", "--release", &release],
+    );
+    assert_eq!(code, 1, "service accounts create no workflows: {err}");
+    assert!(err.starts_with("refused: "), "{err}");
+    let mut by_key = new_args;
+    by_key[1] = "srv_release";
+    let (code, out, err) = run(Some("owner"), &by_key);
+    assert_eq!(code, 0, "{err}");
+    let wf = out.trim().to_string();
+    let status = e
+        .expect(
+            "owner",
+            Method::GET,
+            &format!("/api/v1/workflows/{wf}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(status["owner"], "team:release", "{status}");
+    // The direct path names an owner the same way, and refuses what is not an owner scope.
+    let mut direct = by_key;
+    direct[1] = "srv_release@1";
+    let (code, out, err) = run(None, &direct);
+    assert_eq!(code, 0, "{err}");
+    let other = e
+        .expect(
+            "owner",
+            Method::GET,
+            &format!("/api/v1/workflows/{}", out.trim()),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(other["owner"], "team:release", "{other}");
+    direct[7] = "channel:#ops";
+    let (code, _, err) = run(None, &direct);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not an owner scope"), "{err}");
+    // A bad param is an input error naming it.
+    let (code, _, err) = run(
+        Some("owner"),
+        &["new", "srv_release", "--release", &release],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("product"), "{err}");
+
+    // Dry runs print byte for byte what the direct path prints.
+    let later = release_in_days(45);
+    for args in [
+        vec![
+            "edit",
+            wf.as_str(),
+            "--from",
+            "srv_release@1",
+            "--set",
+            "product=Gadget",
+            "--dry-run",
+        ],
+        vec!["retarget", wf.as_str(), "--release", later.as_str()],
+        vec![
+            "task",
+            "set",
+            wf.as_str(),
+            "shipped",
+            "--title",
+            "Out",
+            "--dry-run",
+        ],
+        vec![
+            "dep",
+            "add",
+            wf.as_str(),
+            "shipped",
+            "prep",
+            "--on",
+            "any",
+            "--dry-run",
+        ],
+        vec!["dep", "rm", wf.as_str(), "legal_ok", "prep", "--dry-run"],
+    ] {
+        let direct = run(None, &args);
+        let remote = run(Some("owner"), &args);
+        assert_eq!(direct.0, 0, "{args:?}: {}", direct.2);
+        assert_eq!(
+            (remote.0, &remote.1),
+            (0, &direct.1),
+            "{args:?}: {}",
+            remote.2
+        );
+        assert!(
+            direct.1.contains("dry run: nothing applied"),
+            "{args:?}: {}",
+            direct.1
+        );
+    }
+    // Applied through the API.
+    let (code, out, err) = run(
+        Some("owner"),
+        &["task", "set", &wf, "shipped", "--title", "Out"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("~ shipped") && out.contains("applied: lock version"),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        Some("owner"),
+        &["retarget", &wf, "--release", &later, "--yes"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("applied: lock version"), "{out}");
+    // A cycle is refused with the engine's reason; a caller outside the owner scope changes nothing.
+    let (code, _, err) = run(Some("owner"), &["dep", "add", &wf, "prep", "shipped"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("dependency cycle"), "{err}");
+    let before = e.dump().await;
+    for args in [
+        vec!["task", "set", wf.as_str(), "shipped", "--title", "Mine"],
+        vec![
+            "retarget",
+            wf.as_str(),
+            "--release",
+            release.as_str(),
+            "--yes",
+        ],
+        vec!["edit", wf.as_str(), "--from", "srv_release@1"],
+    ] {
+        let (code, _, err) = run(Some("other_team_operator"), &args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.starts_with("refused: "), "{args:?}: {err}");
+    }
+    assert_eq!(before, e.dump().await);
     let _ = std::fs::remove_dir_all(&dir);
     e.server.stop().await;
 }

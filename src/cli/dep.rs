@@ -1,10 +1,10 @@
 //! `rwf dep add|rm WF TASK UPSTREAM [--on OUTCOME]`: add or remove one dependency edge, built from the
 //! workflow's current spec and applied through the same diff-apply path and rules as `rwf edit`.
 
-use super::edit::{resolve_for, EditTarget};
-use super::task::with_task;
+use super::edit::EditTarget;
 use super::{block_on, CmdResult};
-use crate::spec::{Dependency, EdgeOutcome};
+use crate::ops::task_edit::change_dependency;
+use crate::spec::EdgeOutcome;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,11 +21,22 @@ enum Command {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum On {
+pub(crate) enum On {
     Success,
     Failed,
     Skipped,
     Any,
+}
+
+impl From<On> for EdgeOutcome {
+    fn from(on: On) -> EdgeOutcome {
+        match on {
+            On::Success => EdgeOutcome::Success,
+            On::Failed => EdgeOutcome::Failed,
+            On::Skipped => EdgeOutcome::Skipped,
+            On::Any => EdgeOutcome::Any,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -49,70 +60,17 @@ pub fn run(args: Args) -> CmdResult {
         Command::Add(a) => (true, a),
         Command::Rm(a) => (false, a),
     };
-    let event = if add {
-        "dependency_added"
+    let (event, on) = if add {
+        ("dependency_added", Some(args.on.into()))
     } else {
-        "dependency_removed"
+        ("dependency_removed", None)
     };
     block_on(async move {
-        let outcome = match args.on {
-            On::Success => EdgeOutcome::Success,
-            On::Failed => EdgeOutcome::Failed,
-            On::Skipped => EdgeOutcome::Skipped,
-            On::Any => EdgeOutcome::Any,
-        };
         let (task, upstream) = (args.task, args.upstream);
-        let target = args.target;
-        target
+        args.target
             .edit(event, args.dry_run, false, move |snapshot| {
-                if snapshot.spec.task(&upstream).is_none() {
-                    return Err(format!("the workflow has no task `{upstream}`"));
-                }
-                if task == upstream {
-                    return Err(format!("`{task}` cannot depend on itself"));
-                }
-                let spec = with_task(&snapshot.spec, &task, |t| {
-                    let at = t.depends_on.iter().position(|d| d.task == upstream);
-                    match (add, at) {
-                        (true, Some(i)) => t.depends_on[i].outcome = outcome,
-                        (true, None) => t.depends_on.push(Dependency {
-                            task: upstream.clone(),
-                            outcome,
-                        }),
-                        (false, Some(i)) => {
-                            t.depends_on.remove(i);
-                        }
-                        (false, None) => {
-                            return Err(format!("`{task}` does not depend on `{upstream}`"))
-                        }
-                    }
-                    Ok(())
-                })?;
-                if add && creates_cycle(&spec, &task) {
-                    return Err(format!(
-                        "`{task}` after `{upstream}` would make a dependency cycle"
-                    ));
-                }
-                let plan = resolve_for(&spec, snapshot)?;
-                Ok((spec, plan))
+                change_dependency(snapshot, &task, &upstream, on)
             })
             .await
     })
-}
-
-/// Whether `start` reaches itself along `depends_on` edges.
-fn creates_cycle(spec: &crate::spec::WorkflowSpec, start: &str) -> bool {
-    let mut stack: Vec<&str> = vec![start];
-    let mut seen = std::collections::BTreeSet::new();
-    while let Some(k) = stack.pop() {
-        for d in spec.task(k).map(|t| t.depends_on.as_slice()).unwrap_or(&[]) {
-            if d.task == start {
-                return true;
-            }
-            if seen.insert(d.task.as_str()) {
-                stack.push(&d.task);
-            }
-        }
-    }
-    false
 }

@@ -4,7 +4,7 @@
 
 use super::db::{actor, open, workflow_id, Conn};
 use super::{block_on, CliError, CmdResult, Outcome};
-use crate::engine::edit_plan::EditPlan;
+use crate::engine::edit_plan::{EditDiff, EditRefusal};
 use crate::engine::Snapshot;
 use crate::ops::rebind;
 use crate::schedule::Plan;
@@ -119,8 +119,7 @@ fn short(v: &Value) -> String {
 }
 
 /// Prints the diff of an edit on stdout.
-pub(crate) fn print_plan(plan: &EditPlan) {
-    let tz = plan.after.target.tz;
+fn print_diff(plan: &EditDiff, tz: chrono_tz::Tz) {
     if plan.is_empty() {
         println!("no changes");
         return;
@@ -181,35 +180,52 @@ where
             other => other.into(),
         })?;
     match result {
-        Err(refusals) => Err(CliError::new(format!(
-            "the edit is refused:\n  {}",
-            refusals
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        ))
-        .help("nothing was changed; a task that has run keeps its execution identity")),
+        Err(refusals) => Err(refused(&refusals)),
         Ok(r) => {
-            print_plan(&r.plan);
-            if dry_run {
-                println!(
-                    "dry run: nothing applied (the workflow stays at lock version {})",
-                    r.lock_version
-                );
-            } else if !r.applied {
-                println!(
-                    "nothing to apply: the workflow stays at lock version {}",
-                    r.lock_version
-                );
-            } else {
-                println!(
-                    "applied: lock version {} (the workflow now runs {}@{})",
-                    r.lock_version, r.plan.after.spec.key, r.plan.after.spec.version
-                );
-            }
+            let runs = format!("{}@{}", r.plan.after.spec.key, r.plan.after.spec.version);
+            let diff = r.plan.diff();
+            print_edit(
+                &diff,
+                r.plan.after.target.tz,
+                dry_run,
+                r.applied,
+                r.lock_version,
+                &runs,
+            );
             Ok(Outcome::Ok)
         }
+    }
+}
+
+/// An edit's refusals as the error both paths print.
+pub(crate) fn refused(refusals: &[EditRefusal]) -> CliError {
+    CliError::new(format!(
+        "the edit is refused:\n  {}",
+        refusals
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    ))
+    .help("nothing was changed; a task that has run keeps its execution identity")
+}
+
+/// An edit's diff and what became of it, as both paths print it; `runs` is the spec's `key@version`.
+pub(crate) fn print_edit(
+    diff: &EditDiff,
+    tz: chrono_tz::Tz,
+    dry_run: bool,
+    applied: bool,
+    lock_version: i64,
+    runs: &str,
+) {
+    print_diff(diff, tz);
+    if dry_run {
+        println!("dry run: nothing applied (the workflow stays at lock version {lock_version})");
+    } else if !applied {
+        println!("nothing to apply: the workflow stays at lock version {lock_version}");
+    } else {
+        println!("applied: lock version {lock_version} (the workflow now runs {runs})");
     }
 }
 

@@ -24,6 +24,7 @@ mod plan;
 mod plan_actual;
 mod recover;
 mod remote;
+mod remote_edit;
 mod render;
 mod retarget;
 mod schema;

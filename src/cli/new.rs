@@ -25,6 +25,10 @@ pub struct Args {
     /// Confirm a release instant that has already passed (silences warning RWF088)
     #[arg(long)]
     allow_past: bool,
+    /// The scope that operates it over the API: `team:NAME` or `user:NAME` (default: none, only
+    /// administrators and organization admins)
+    #[arg(long, value_name = "SCOPE")]
+    owner: Option<String>,
     /// Who creates it (default: $USER)
     #[arg(long = "as")]
     actor: Option<String>,
@@ -34,6 +38,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> CmdResult {
     let sets = super::parse_sets(&args.sets)?;
+    if let Some(owner) = &args.owner {
+        owner_scope(owner)?;
+    }
     let file = args.template.display().to_string();
     let template = if !args.template.exists() && file.contains('@') && !file.ends_with(".rwf") {
         stored(&file, &args.conn)?
@@ -62,12 +69,15 @@ pub fn run(args: Args) -> CmdResult {
     block_on(async move {
         let store = open(&args.conn).await?;
         let id = store
-            .create_workflow(NewWorkflow {
-                template: &template,
-                spec: &bound,
-                plan: &plan,
-                actor: &who,
-            })
+            .create_owned_workflow(
+                NewWorkflow {
+                    template: &template,
+                    spec: &bound,
+                    plan: &plan,
+                    actor: &who,
+                },
+                args.owner.as_deref(),
+            )
             .await
             .map_err(|e| match e {
                 StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
@@ -80,6 +90,18 @@ pub fn run(args: Args) -> CmdResult {
         println!("{id}");
         Ok(Outcome::Ok)
     })
+}
+
+/// `--owner`: a team or a person (the scopes an owner can be).
+pub(crate) fn owner_scope(owner: &str) -> Result<(), CliError> {
+    use crate::spec::Scope;
+    match crate::engine::action::parse_scope(owner) {
+        Some(Scope::User(_) | Scope::Team(_) | Scope::Organization(_)) => Ok(()),
+        _ => Err(
+            CliError::new(format!("`--owner {owner}` is not an owner scope"))
+                .help("write `team:NAME` or `user:NAME`"),
+        ),
+    }
 }
 
 /// A stored template version, `key@version`.

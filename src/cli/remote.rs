@@ -1,10 +1,10 @@
 //! The CLI as a client of `rwf serve`: with `RWF_SERVER` and `RWF_TOKEN` set, the workflow, task and
 //! approval commands go through the API as the token's person, with the same output and exit codes
 //! (a refusal exits 1 with `refused: REASON`, any other problem exits 2). `--as` is refused: over the
-//! API, identity comes from the token. Commands that read a template file (`new`, `edit`) and the
-//! diff-printing `retarget` are refused too rather than silently taking the administrator path.
+//! API, identity comes from the token. The spec-changing commands are in `remote_edit`.
 
 use super::db::Format;
+use super::remote_edit;
 use super::{CliError, CmdResult, Outcome};
 use crate::store::{EventRow, InboxItem, TaskRow, WorkflowRow};
 use chrono::{DateTime, Utc};
@@ -43,6 +43,17 @@ struct OnTask {
 
 #[derive(clap::Subcommand)]
 enum Command {
+    New(remote_edit::NewArgs),
+    Edit(remote_edit::EditArgs),
+    Retarget(remote_edit::RetargetArgs),
+    Task {
+        #[command(subcommand)]
+        command: remote_edit::TaskCommand,
+    },
+    Dep {
+        #[command(subcommand)]
+        command: remote_edit::DepCommand,
+    },
     Start(Lifecycle),
     Pause(Lifecycle),
     Resume(Lifecycle),
@@ -105,28 +116,28 @@ enum Command {
     },
 }
 
-/// Commands that exist over the API; `new`, `edit`, `retarget`, `task` and `dep` are refused there.
+/// The commands that go through the API when `RWF_SERVER` is set.
 const REMOTE: &[&str] = &[
-    "start", "pause", "resume", "cancel", "status", "log", "ls", "inbox", "approve", "reject",
-    "done",
+    "new", "start", "pause", "resume", "cancel", "edit", "retarget", "task", "dep", "status",
+    "log", "ls", "inbox", "approve", "reject", "done",
 ];
-const NOT_REMOTE: &[&str] = &["new", "edit", "retarget", "task", "dep"];
 
 /// The client's connection: the server's base URL and the token.
-struct Client {
+pub(super) struct Client {
     base: String,
     token: String,
     http: reqwest::Client,
 }
 
 /// What the API answered: the body on success, or the problem's status and detail.
-enum Answer {
+pub(super) enum Answer {
     Ok(Value),
-    Problem(u16, String),
+    /// The status, the problem's detail and its `errors` (null when it has none).
+    Problem(u16, String, Value),
 }
 
 impl Client {
-    async fn call(
+    pub(super) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -151,20 +162,24 @@ impl Client {
             let detail = value["detail"]
                 .as_str()
                 .unwrap_or("the server refused the request");
-            Ok(Answer::Problem(status, detail.to_string()))
+            Ok(Answer::Problem(
+                status,
+                detail.to_string(),
+                value["errors"].clone(),
+            ))
         }
     }
 
     /// The body of a read, or the error (exit 2).
-    async fn read(&self, path: &str) -> Result<Value, CliError> {
+    pub(super) async fn read(&self, path: &str) -> Result<Value, CliError> {
         match self.call(reqwest::Method::GET, path, None).await? {
             Answer::Ok(v) => Ok(v),
-            Answer::Problem(status, detail) => Err(problem(status, detail)),
+            Answer::Problem(status, detail, _) => Err(problem(status, detail)),
         }
     }
 }
 
-fn problem(status: u16, detail: String) -> CliError {
+pub(super) fn problem(status: u16, detail: String) -> CliError {
     let e = CliError::new(detail);
     match status {
         401 => e.help("RWF_TOKEN is not a valid token: `rwf admin token create` makes one"),
@@ -173,17 +188,17 @@ fn problem(status: u16, detail: String) -> CliError {
 }
 
 /// An action's answer: a refusal (403, or 409 for an illegal state) is a finding, exit 1.
-fn acted(answer: Answer, done: impl FnOnce(&Value)) -> CmdResult {
+pub(super) fn acted(answer: Answer, done: impl FnOnce(&Value)) -> CmdResult {
     match answer {
         Answer::Ok(v) => {
             done(&v);
             Ok(Outcome::Ok)
         }
-        Answer::Problem(403 | 409, detail) => {
+        Answer::Problem(403 | 409, detail, _) => {
             eprintln!("refused: {detail}");
             Ok(Outcome::Findings)
         }
-        Answer::Problem(status, detail) => Err(problem(status, detail)),
+        Answer::Problem(status, detail, _) => Err(problem(status, detail)),
     }
 }
 
@@ -281,7 +296,7 @@ struct WireEvent {
     data: Value,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, CliError> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, CliError> {
     serde_json::from_value(v).map_err(|e| {
         CliError::new(format!(
             "the server's answer is not what this rwf expects: {e}"
@@ -289,7 +304,7 @@ fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, CliError> {
     })
 }
 
-fn refuse_as(actor: &Option<String>) -> Result<(), CliError> {
+pub(super) fn refuse_as(actor: &Option<String>) -> Result<(), CliError> {
     match actor {
         Some(a) => Err(CliError::new(format!(
             "--as {a} is refused over RWF_SERVER: the server acts as the person RWF_TOKEN names"
@@ -365,6 +380,11 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
     use reqwest::Method;
     let id = |text: &str| super::db::workflow_id(text);
     match command {
+        Command::New(a) => remote_edit::new(&client, a).await,
+        Command::Edit(a) => remote_edit::edit(&client, a).await,
+        Command::Retarget(a) => remote_edit::retarget(&client, a).await,
+        Command::Task { command } => remote_edit::task(&client, command).await,
+        Command::Dep { command } => remote_edit::dep(&client, command).await,
         Command::Start(a) | Command::Pause(a) | Command::Resume(a) | Command::Cancel(a)
             if a.actor.is_some() =>
         {
@@ -558,14 +578,6 @@ pub fn intercept() -> Option<CmdResult> {
         .filter(|s| !s.trim().is_empty())?;
     let args: Vec<String> = std::env::args().collect();
     let name = args.get(1)?.as_str();
-    if NOT_REMOTE.contains(&name) {
-        return Some(Err(CliError::new(format!(
-            "`rwf {name}` is not available over RWF_SERVER yet"
-        ))
-        .help(
-            "unset RWF_SERVER to run it on the database (the administrator path)",
-        )));
-    }
     if !REMOTE.contains(&name) {
         return None;
     }

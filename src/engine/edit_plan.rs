@@ -21,14 +21,14 @@ use super::model::{ApprovalStatus, Planned, Snapshot, TaskState, TaskStatus, Wor
 use crate::schedule::{Plan, Shift, Times};
 use crate::spec::{Step, TaskSpec, WorkflowSpec};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
 /// One field that changes: `old → new` (JSON values of the canonical spec).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub field: String,
     pub old: Value,
@@ -36,7 +36,7 @@ pub struct FieldChange {
 }
 
 /// A task whose spec changes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskChange {
     pub task: String,
     pub fields: Vec<FieldChange>,
@@ -62,7 +62,7 @@ pub struct EditPlan {
 }
 
 /// A task whose planned due date moves.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DateMove {
     pub task: String,
     pub old_due: Option<DateTime<Utc>>,
@@ -79,7 +79,19 @@ impl From<Shift> for DateMove {
     }
 }
 
-impl EditPlan {
+/// What an edit changes, as printed and as the API returns it: an `EditPlan` without its actions and
+/// the snapshot after.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EditDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<TaskChange>,
+    pub workflow: Vec<FieldChange>,
+    pub moved: Vec<DateMove>,
+    pub reopened: Vec<String>,
+}
+
+impl EditDiff {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.removed.is_empty()
@@ -90,8 +102,30 @@ impl EditPlan {
     }
 }
 
+impl EditPlan {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.workflow.is_empty()
+            && self.moved.is_empty()
+            && self.reopened.is_empty()
+    }
+
+    pub fn diff(&self) -> EditDiff {
+        EditDiff {
+            added: self.added.clone(),
+            removed: self.removed.clone(),
+            changed: self.changed.clone(),
+            workflow: self.workflow.clone(),
+            moved: self.moved.clone(),
+            reopened: self.reopened.clone(),
+        }
+    }
+}
+
 /// Why an edit is refused; `task` is empty for workflow-level refusals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditRefusal {
     pub task: String,
     pub reason: String,

@@ -10,6 +10,7 @@ use crate::spec::{TzRef, WorkflowSpec};
 use std::collections::BTreeMap;
 
 pub mod adjust;
+pub mod task_edit;
 
 /// Diagnostics on one line each: `CODE message (file)`.
 pub fn brief(diags: &[Diagnostic]) -> String {

@@ -17,6 +17,7 @@ mod openapi;
 pub mod problem;
 pub mod session;
 mod sse;
+mod task_edits;
 mod tasks;
 mod templates;
 mod unread;
@@ -150,6 +151,7 @@ fn api() -> endpoint::Api {
     let api = templates::routes(api);
     let api = workflows::routes(api);
     let api = tasks::routes(api);
+    let api = task_edits::routes(api);
     let api = approvals::routes(api);
     let api = calendar::routes(api);
     let api = gantt::routes(api);

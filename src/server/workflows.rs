@@ -165,7 +165,11 @@ pub struct EditRequest {
 #[serde(deny_unknown_fields)]
 pub struct RetargetRequest {
     /// The new release instant, e.g. `2026-10-01T09:00`.
-    pub release: String,
+    #[serde(default)]
+    pub release: Option<String>,
+    /// Other anchor params (`date` or `datetime`) to move, as `--set name=value`.
+    #[serde(default)]
+    pub sets: BTreeMap<String, String>,
     /// A new release time zone (IANA name).
     #[serde(default)]
     pub tz: Option<String>,
@@ -181,6 +185,12 @@ pub struct Edited {
     pub applied: bool,
     /// The `lock_version` after the edit (unchanged for a dry run).
     pub lock_version: i64,
+    /// The spec the workflow runs after the edit: `key@version`.
+    pub runs: String,
+    /// The release instant after the edit.
+    pub target_at: DateTime<Utc>,
+    /// The release zone, in which the diff's dates read.
+    pub target_tz: String,
     /// added, removed, changed, workflow, moved (the cascade: old and new due dates), reopened.
     pub diff: Value,
 }
@@ -365,6 +375,9 @@ pub fn edited(
         Ok(r) => Ok(Edited {
             applied: r.applied,
             lock_version: r.lock_version,
+            runs: format!("{}@{}", r.plan.after.spec.key, r.plan.after.spec.version),
+            target_at: r.plan.after.target.instant,
+            target_tz: r.plan.after.target.tz.name().to_string(),
             diff: serde_json::to_value(&r.plan).unwrap_or(Value::Null),
         }),
         Err(refusals) => Err(Problem::invalid(
@@ -414,12 +427,17 @@ async fn retarget(cx: Cx, Json(req): Json<RetargetRequest>) -> Result<Edited, Pr
         event: "workflow_retargeted",
         template: None,
     };
-    let (release, tz) = (req.release, req.tz);
+    if req.release.is_none() && req.sets.is_empty() {
+        return Err(Problem::bad_request(
+            "nothing to move: give `release` or anchor params in `sets`",
+        ));
+    }
+    let (release, sets, tz) = (req.release, req.sets, req.tz);
     let result = cx
         .state
         .store
         .edit_workflow(id, options, move |snapshot| {
-            ops::retarget(snapshot, Some(release), &BTreeMap::new(), tz)
+            ops::retarget(snapshot, release, &sets, tz)
         })
         .await?;
     edited(result)
@@ -487,7 +505,7 @@ pub fn routes(api: Api) -> Api {
     .op(
         Op::post(
             "/api/v1/workflows/{id}/retarget",
-            "Move the release date (dry_run previews the cascade)",
+            "Move the release date or other anchor params (dry_run previews the cascade)",
         )
         .role(OPERATE),
         retarget,

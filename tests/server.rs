@@ -1340,6 +1340,33 @@ async fn calendar_subscriptions_follow_the_plan() {
     // Guessing does not work.
     let (status, _, _) = fetch("/calendar/cal_0000.ics".into()).await;
     assert_eq!(status, 404);
+    // A leaked link is revoked by its creator, and only by them: the URL stops working at once.
+    let listed = e
+        .expect("viewer", Method::GET, "/api/v1/calendar/links", None, 200)
+        .await;
+    let links = listed.as_array().unwrap();
+    assert_eq!(links.len(), 1, "{listed}");
+    assert_eq!(links[0]["workflow"], wf.as_str());
+    assert!(
+        !listed.to_string().contains("cal_"),
+        "no secret is listed: {listed}"
+    );
+    let revoke = format!("/api/v1/calendar/links/{}/revoke", links[0]["id"]);
+    let before = e.dump().await;
+    for caller in ["owner", "approver_in_scope", "outsider"] {
+        e.expect(caller, Method::POST, &revoke, None, 404).await;
+    }
+    e.expect("anonymous", Method::POST, &revoke, None, 401)
+        .await;
+    assert_eq!(before, e.dump().await, "a refused revoke changes nothing");
+    assert_eq!(fetch(path.clone()).await.0, 200);
+    e.expect("viewer", Method::POST, &revoke, None, 200).await;
+    assert_eq!(fetch(path).await.0, 404);
+    e.expect("viewer", Method::POST, &revoke, None, 404).await;
+    let listed = e
+        .expect("viewer", Method::GET, "/api/v1/calendar/links", None, 200)
+        .await;
+    assert_eq!(listed, json!([]));
     e.server.stop().await;
 }
 

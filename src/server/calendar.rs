@@ -21,19 +21,38 @@ use uuid::Uuid;
 
 #[derive(Serialize, JsonSchema)]
 pub struct CalendarLink {
+    /// The link's id, to revoke it.
+    pub id: i64,
     /// The subscription URL's path (`/calendar/cal_....ics`): a secret, shown once.
     pub path: String,
+}
+
+/// A live link the caller created (its secret is never shown again).
+#[derive(Serialize, JsonSchema)]
+pub struct LinkInfo {
+    pub id: i64,
+    /// The workflow whose plan it shows; none for the caller's own tasks and approvals.
+    #[schemars(with = "Option<String>")]
+    pub workflow: Option<Uuid>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct Revoked {
+    pub id: i64,
+    pub revoked: bool,
 }
 
 async fn workflow_link(cx: Cx, _: NoBody) -> Result<CalendarLink, Problem> {
     let (id, _) = viewable(&cx).await?;
     let who = cx.who()?;
-    let secret = cx
+    let (id, secret) = cx
         .state
         .store
         .create_calendar_feed(&who.name, who.kind, Some(id))
         .await?;
     Ok(CalendarLink {
+        id,
         path: format!("/calendar/{secret}.ics"),
     })
 }
@@ -49,14 +68,46 @@ async fn person_link(cx: Cx, _: NoBody) -> Result<CalendarLink, Problem> {
             ),
         ));
     }
-    let secret = cx
+    let (id, secret) = cx
         .state
         .store
         .create_calendar_feed(&who.name, who.kind, None)
         .await?;
     Ok(CalendarLink {
+        id,
         path: format!("/calendar/{secret}.ics"),
     })
+}
+
+async fn links(cx: Cx, _: NoBody) -> Result<Vec<LinkInfo>, Problem> {
+    let who = cx.who()?;
+    Ok(cx
+        .state
+        .store
+        .calendar_links(&who.name)
+        .await?
+        .into_iter()
+        .map(|l| LinkInfo {
+            id: l.id,
+            workflow: l.workflow,
+            created_at: l.created_at,
+        })
+        .collect())
+}
+
+/// Only its creator revokes a link; anyone else's id is "no such link", which reveals nothing.
+async fn revoke(cx: Cx, _: NoBody) -> Result<Revoked, Problem> {
+    let who = cx.who()?;
+    let text = cx.path("link")?;
+    let id: i64 = text
+        .parse()
+        .map_err(|_| Problem::bad_request(format!("`{text}` is not a calendar link id")))?;
+    if !cx.state.store.revoke_calendar_link(id, &who.name).await? {
+        return Err(Problem::not_found(format!(
+            "you have no live calendar link {id}"
+        )));
+    }
+    Ok(Revoked { id, revoked: true })
 }
 
 /// A workflow's current plan, from its task ledger (which edits and retargets keep up to date), in
@@ -203,5 +254,21 @@ pub fn routes(api: Api) -> Api {
         .role("an authenticated person")
         .created(),
         person_link,
+    )
+    .op(
+        Op::get(
+            "/api/v1/calendar/links",
+            "The caller's live calendar links (never their secrets)",
+        )
+        .role("anyone authenticated: their own links"),
+        links,
+    )
+    .op(
+        Op::post(
+            "/api/v1/calendar/links/{link}/revoke",
+            "Revoke a calendar link: its URL stops working at once",
+        )
+        .role("the link's creator"),
+        revoke,
     )
 }

@@ -3,8 +3,8 @@
 # and packaging the VS Code extension into a .vsix. Last line: `editors: N passed, M failed`.
 #
 # It INSTALLS what it needs: the npm packages of editors/vscode (`npm ci` into editors/vscode/
-# node_modules, from the npm registry) and, when `vim` is not on the PATH, `vim-nox` with apt-get
-# (needs root). Each install is announced on stderr before it runs.
+# node_modules, from the npm registry) and, when `vim` or `nvim` is not on the PATH, `vim-nox` or
+# `neovim` with apt-get (needs root). Each install is announced on stderr before it runs.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -58,6 +58,22 @@ RWF_VIM_OUT="$log/vim" vim -Nu NONE -es -S editors/vim/test/syntax_test.vim </de
 status=$?
 [[ -f "$log/vim" ]] || echo "vim: 0 passed, 1 failed (vim did not run)" >"$log/vim"
 tally "vim" "$log/vim" $status
+
+# The README's Neovim snippet, as written, with `rwf lsp` from this tree on the PATH.
+if ! command -v nvim >/dev/null 2>&1; then
+  echo "editors: neovim is not installed: installing neovim with apt-get" >&2
+  (apt-get update -qq && apt-get install -y -qq neovim) >"$log/apt-nvim" 2>&1
+fi
+[[ -x "$root/target/debug/rwf" ]] || (cd "$root" && cargo build -q --bin rwf)
+sed -n '/^  ```lua$/,/^  ```$/p' "$here/README.md" | sed -e '1d' -e '$d' -e 's/^  //' \
+  -e "s#/path/to/rwf#$root#" >"$log/init.lua"
+printf 'template t "T" version 1 {\n  checkpoint a "A" {\n    after nope\n  }\n}\n' >"$log/broken.rwf"
+(cd "$log" && PATH="$root/target/debug:$PATH" RWF_NVIM_OUT="$log/nvim" RWF_NVIM_FILE="$log/broken.rwf" \
+  timeout 60 nvim --headless -u "$log/init.lua" -c "luafile $here/vim/test/neovim_lsp.lua" \
+  </dev/null >"$log/nvim-run" 2>&1)
+status=$?
+[[ -f "$log/nvim" ]] || { echo "neovim: 0 passed, 1 failed (nvim did not finish)"; cat "$log/nvim-run"; } >"$log/nvim"
+tally "neovim" "$log/nvim" $status
 
 cd "$here/vscode" || exit 2
 out="$log/vsix"

@@ -756,6 +756,19 @@ async fn over_http_the_caller_is_the_token_and_the_server_rules_apply() {
     )
     .await;
     assert_eq!(status, 202);
+    // A page of another origin is refused even with a token; the server's own origin is not.
+    let ping = json!({"jsonrpc": "2.0", "id": 3, "method": "ping"});
+    for (origin, expected) in [("http://evil.example", 403), (base.as_str(), 200)] {
+        let r = http
+            .post(format!("{base}/api/v1/mcp"))
+            .bearer_auth(&tokens["ann"])
+            .header("origin", origin)
+            .json(&ping)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), expected, "origin {origin}");
+    }
     let get = http.get(format!("{base}/api/v1/mcp")).send().await.unwrap();
     assert_eq!(get.status().as_u16(), 405);
 

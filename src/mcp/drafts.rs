@@ -138,7 +138,11 @@ pub async fn propose_edit(
             }
             match &template_spec {
                 Some(t) => {
-                    let spec = crate::ops::rebind(t, &snapshot.spec, &sets)?;
+                    let mut spec = crate::ops::rebind(t, &snapshot.spec, &sets)?;
+                    // A release named by its title (no param for the name) keeps its name.
+                    if templates::name_param(t).is_none() {
+                        spec.name = snapshot.spec.name.clone();
+                    }
                     if release.is_none() && tz.is_none() {
                         let plan = crate::ops::resolve_for(&spec, snapshot)?;
                         return Ok((spec, plan));

@@ -1,10 +1,12 @@
 //! The streamable HTTP transport under `rwf serve`: `POST /api/v1/mcp` with one JSON-RPC message (or
 //! a batch) answers with JSON (202 for notifications). The caller is whoever the bearer token (or
 //! console session) authenticates, under the server's rules; nothing in a message can name them.
-//! There is no server-initiated stream: GET and DELETE are 405.
+//! A browser request from another origin is refused. There is no server-initiated stream: GET and
+//! DELETE are 405.
 
 use super::{protocol, Session, Who};
-use crate::server::{auth, AppState};
+use crate::server::endpoint::LoggedActor;
+use crate::server::{auth, AppState, Problem};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -21,6 +23,10 @@ pub async fn post(
         Ok(p) => p,
         Err(problem) => return problem.into_response(),
     };
+    if let Some(refusal) = cross_origin(&headers) {
+        return refusal.into_response();
+    }
+    let actor = principal.actor();
     let message = match serde_json::from_slice(&body) {
         Ok(m) => m,
         Err(e) => {
@@ -34,10 +40,28 @@ pub async fn post(
             rules: state.rules(),
         },
     };
-    match protocol::handle(&session, message).await {
+    let mut response = match protocol::handle(&session, message).await {
         Some(response) => Json(response).into_response(),
         None => StatusCode::ACCEPTED.into_response(),
-    }
+    };
+    response.extensions_mut().insert(LoggedActor(actor));
+    response
+}
+
+/// A browser page of another origin (DNS rebinding, a hostile site) is refused: its `Origin` must
+/// name the host the request was sent to.
+fn cross_origin(headers: &HeaderMap) -> Option<Problem> {
+    let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+    (origin_host.is_empty() || origin_host != host).then(|| {
+        Problem::forbidden(format!(
+            "a request from origin `{origin}` to the MCP endpoint of `{host}` is refused"
+        ))
+    })
 }
 
 /// GET (a server stream) and DELETE (ending a session): this server has neither.

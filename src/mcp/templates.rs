@@ -164,7 +164,7 @@ pub struct Release {
 }
 
 /// The string param the template's title interpolates first (`"Product launch: ${product}"`).
-fn name_param(spec: &WorkflowSpec) -> Option<String> {
+pub fn name_param(spec: &WorkflowSpec) -> Option<String> {
     let mut rest = spec.name.as_str();
     while let Some(at) = rest.find("${") {
         let after = &rest[at + 2..];

@@ -9,7 +9,7 @@ mod approvals;
 pub mod auth;
 pub mod authz;
 mod calendar;
-mod endpoint;
+pub(crate) mod endpoint;
 mod feed;
 mod gantt;
 mod health;

@@ -177,3 +177,79 @@ async fn call(session: &Session<'_>, params: &Value) -> Result<Value, RpcError> 
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::{Session, Who};
+
+    /// (message, what comes back: `None` for nothing, else the error code or 0 for a result).
+    fn cases() -> Vec<(Value, Option<i64>)> {
+        vec![
+            (
+                json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+                Some(0),
+            ),
+            (
+                json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+                None,
+            ),
+            (json!({"jsonrpc": "2.0", "id": 1, "result": {}}), None),
+            (json!({"id": 1, "method": "ping"}), Some(INVALID_REQUEST)),
+            (json!({"jsonrpc": "2.0", "id": 1}), Some(INVALID_REQUEST)),
+            (json!([]), Some(INVALID_REQUEST)),
+            (
+                json!({"jsonrpc": "2.0", "id": 1, "method": "workflows/start"}),
+                Some(METHOD_NOT_FOUND),
+            ),
+            (
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {}}),
+                Some(INVALID_PARAMS),
+            ),
+            (
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "approve"}}),
+                Some(INVALID_PARAMS),
+            ),
+            (
+                json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read", "params": {"uri": "x"}}),
+                Some(RESOURCE_NOT_FOUND),
+            ),
+            (
+                json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                       "params": {"name": "validate", "arguments": {"source": ""}}}),
+                Some(0),
+            ),
+        ]
+    }
+
+    #[test]
+    fn messages_and_their_answers() {
+        let session = Session {
+            store: None,
+            who: Who::Local { actor: "t".into() },
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for (message, expected) in cases() {
+            let answer = rt.block_on(handle(&session, message.clone()));
+            let got = answer.map(|a| a["error"]["code"].as_i64().unwrap_or(0));
+            assert_eq!(got, expected, "{message}");
+        }
+        // A batch answers each request, in order, and drops the notifications.
+        let batch = json!([
+            {"jsonrpc": "2.0", "id": "a", "method": "ping"},
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "id": "b", "method": "nope"},
+        ]);
+        let answer = rt.block_on(handle(&session, batch)).unwrap();
+        assert_eq!(answer[0]["id"], "a");
+        assert_eq!(answer[1]["error"]["code"], METHOD_NOT_FOUND);
+        assert_eq!(answer.as_array().unwrap().len(), 2);
+        // The protocol version: the client's when spoken, else the newest.
+        for (asked, answered) in [("2025-03-26", "2025-03-26"), ("1999-01-01", VERSIONS[0])] {
+            let r = initialize(&json!({"protocolVersion": asked}));
+            assert_eq!(r["protocolVersion"], answered);
+        }
+    }
+}

@@ -247,8 +247,11 @@ pub fn instantiate(
             | crate::ops::InstantiateError::Target(d)
             | crate::ops::InstantiateError::Schedule(d) => d.clone(),
         };
+        let help = d.iter().find_map(|d| d.help.clone()).unwrap_or_else(|| {
+            "give every param without a default in `sets`; `show_template` lists them".into()
+        });
         ToolError::new(e.to_string())
-            .help("give every param without a default in `sets`; `show_template` lists them")
+            .help(help)
             .details(diagnostics(&d, None))
     })?;
     if param.is_none() {
@@ -320,4 +323,51 @@ pub fn describe(loaded: &Loaded) -> Value {
         "spec": serde_json::to_value(spec).unwrap_or(Value::Null),
         "source": (!loaded.text.is_empty()).then_some(&loaded.text),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(key: &str) -> Loaded {
+        let (file, text) = SHIPPED.iter().find(|(k, _)| *k == key).unwrap();
+        compile_text(&format!("{file}.rwf"), text, "shipped".into()).unwrap()
+    }
+
+    fn release(name: &str) -> Release {
+        Release {
+            name: name.into(),
+            release: "2027-03-01T10:00".into(),
+            tz: "Europe/Paris".into(),
+            sets: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_name_binds_the_param_the_title_names_first() {
+        for (key, param) in [
+            ("compliance_filing", "filing"),
+            ("marketing_campaign", "campaign"),
+            ("mobile_app_release", "app_version"),
+            ("product_launch", "product"),
+            ("security_patch", "cve"),
+        ] {
+            let loaded = shipped(key);
+            assert_eq!(name_param(&loaded.spec).as_deref(), Some(param), "{key}");
+            let (bound, plan, bound_param) = instantiate(&loaded, &release("Named")).unwrap();
+            assert_eq!(bound_param.as_deref(), Some(param));
+            assert_eq!(bound.bindings[param], "Named", "{key}");
+            assert_eq!(plan.target.tz.name(), "Europe/Paris");
+        }
+        // A title without a param: the name becomes the title.
+        let text = "template t \"Fixed title\" version 1 {\n  param d: date\n  target d in \"UTC\"\n  checkpoint a \"A\" { at d }\n}\n";
+        let loaded = compile_text("t.rwf", text, "source".into()).unwrap();
+        let (bound, _, param) = instantiate(&loaded, &release("Spring 2027")).unwrap();
+        assert_eq!((bound.name.as_str(), param), ("Spring 2027", None));
+        // The name and a param it binds must agree.
+        let mut r = release("One");
+        r.sets.insert("product".into(), "Two".into());
+        let e = instantiate(&shipped("product_launch"), &r).err().unwrap();
+        assert!(e.message.contains("disagree"), "{}", e.message);
+    }
 }

@@ -230,6 +230,14 @@ fn the_tool_table_has_no_lifecycle_or_decision_operation() {
         assert_eq!(schema["type"], "object", "{name}: {schema}");
         assert!(schema["properties"].is_object(), "{name}: {schema}");
         assert_eq!(schema["additionalProperties"], false, "{name}: {schema}");
+        for (arg, property) in schema["properties"].as_object().unwrap() {
+            assert!(
+                property["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{name}.{arg} says what it is"
+            );
+        }
     }
     // The release facts are required wherever a release is planned or created.
     for tool in ["preview_plan", "explain_date", "draft_workflow"] {

@@ -167,8 +167,10 @@ pub struct PlanArgs {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExplainArgs {
+    /// A stored (`KEY`, `KEY@VERSION`) or shipped template; or give `source` instead.
     #[serde(default)]
     pub template: Option<String>,
+    /// .rwf text to explain instead of a named template.
     #[serde(default)]
     pub source: Option<String>,
     /// REQUIRED. The release or product name.
@@ -177,6 +179,7 @@ pub struct ExplainArgs {
     pub release: String,
     /// REQUIRED. The target date's time zone (IANA).
     pub tz: String,
+    /// Other param values, by name (as `rwf new --set name=value`).
     #[serde(default)]
     pub sets: BTreeMap<String, String>,
     /// The task key to explain.
@@ -186,6 +189,7 @@ pub struct ExplainArgs {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftArgs {
+    /// A stored (`KEY`, `KEY@VERSION`) or shipped template; or give `source` instead.
     #[serde(default)]
     pub template: Option<String>,
     /// .rwf text (drafting from it stores it as a new template version).
@@ -197,6 +201,7 @@ pub struct DraftArgs {
     pub release: String,
     /// REQUIRED. The target date's time zone (IANA).
     pub tz: String,
+    /// Other param values, by name (as `rwf new --set name=value`).
     #[serde(default)]
     pub sets: BTreeMap<String, String>,
     /// The scope that will operate it (`team:release`); over the API the default is you (`user:NAME`).
@@ -255,6 +260,7 @@ pub struct ScopeArgs {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DueArgs {
+    /// One workflow id; default: every open workflow you may see.
     #[serde(default)]
     pub workflow: Option<String>,
     /// At most this many tasks (default 10).
@@ -265,6 +271,7 @@ pub struct DueArgs {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogArgs {
+    /// The workflow id.
     pub workflow: String,
     /// Only events after this id.
     #[serde(default)]

@@ -29,6 +29,7 @@ const TOOLS: &[&str] = &[
     "validate",
     "preview_plan",
     "explain_date",
+    "explain_workflow_date",
     "draft_workflow",
     "propose_edit",
     "list_workflows",
@@ -665,6 +666,36 @@ async fn drafts_stay_drafts_edits_apply_to_drafts_only_and_hostile_calls_change_
     assert_eq!(workflow_status(&store, &draft).await, "draft");
     assert_eq!(workflow_status(&store, &paused).await, "paused");
     assert_eq!(workflow_status(&store, &active).await, "active");
+
+    // A stored workflow's date, explained from its own spec and target.
+    let launch = mcp.ok(
+        "draft_workflow",
+        json!({"template": "product_launch", "name": "Widget", "release": in_days(60), "tz": "America/New_York"}),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = mcp.ok("status", json!({"workflow": launch}));
+    for task in status["tasks"].as_array().unwrap() {
+        let key = task["key"].as_str().unwrap();
+        let ex = mcp.ok(
+            "explain_workflow_date",
+            json!({"workflow": launch, "task": key}),
+        );
+        let asked = ex["chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["task"] == key)
+            .unwrap_or_else(|| panic!("{key} is in its own chain: {ex}"));
+        assert_eq!(asked["due"], task["planned_due"], "{key}: {ex}");
+        assert!(ex["explanation"].as_str().unwrap().contains(key));
+    }
+    let e = mcp.tool_error(
+        "explain_workflow_date",
+        json!({"workflow": launch, "task": "nope"}),
+    );
+    assert!(e["error"].as_str().unwrap().contains("nope"), "{e}");
 }
 
 async fn post(

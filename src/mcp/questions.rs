@@ -1,5 +1,5 @@
-//! The read-only questions: which workflows there are, a workflow's status, what is blocked and why,
-//! what is due next, who is waiting on whom, and the audit log. Each reads the store and changes
+//! The read-only questions: which workflows there are, a workflow's status, how a task's date in it
+//! is produced, what is blocked and why, what is due next, who is waiting on whom, and the audit log. Each reads the store and changes
 //! nothing; over the API only the workflows the caller may view are answered for.
 
 use super::{Session, ToolError};
@@ -247,5 +247,62 @@ pub async fn audit_log(
             "task": e.task_key, "data": e.data,
         })).collect::<Vec<_>>(),
         "more": more,
+    }))
+}
+
+/// How a task's planned date in workflow `id` is produced: its stored spec resolved at its target,
+/// the tasks that have run kept at their planned times (as an edit resolves it).
+pub async fn explain(
+    session: &Session<'_>,
+    workflow: &str,
+    task: &str,
+) -> Result<Value, ToolError> {
+    let id = super::workflow_id(workflow)?;
+    session.may_view(id).await?;
+    let store = session.store()?;
+    let row = store.workflow(id).await?;
+    let spec = store.workflow_spec(id).await?;
+    let tasks = store.tasks(id).await?;
+    let tz: chrono_tz::Tz = row.target_tz.parse().unwrap_or(chrono_tz::UTC);
+    let fixed: std::collections::BTreeMap<String, crate::schedule::Times> = tasks
+        .iter()
+        .filter(|t| t.status != "pending" || t.attempts > 0 || t.actual_start.is_some())
+        .filter_map(|t| {
+            Some((
+                t.key.clone(),
+                crate::schedule::Times {
+                    start: t.planned_start?,
+                    due: t.planned_due?,
+                    end: t.planned_end?,
+                },
+            ))
+        })
+        .collect();
+    let target = crate::schedule::Target {
+        instant: row.target_at,
+        tz,
+    };
+    let ex = crate::schedule::explain(&spec, &target, &fixed, task)
+        .map_err(|d| ToolError::new(d.message).help("`status` lists the workflow's task keys"))?;
+    let stored = tasks.iter().find(|t| t.key == task);
+    let chain: Vec<Value> = ex
+        .chain
+        .iter()
+        .map(|l| {
+            json!({
+                "task": l.task.key,
+                "title": spec.tasks[l.index].title,
+                "due": l.task.times.map(|t| t.due.to_rfc3339()),
+                "kept": fixed.contains_key(&l.task.key),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "workflow": id.to_string(),
+        "task": task,
+        "planned_due": ts(stored.and_then(|t| t.planned_due)),
+        "explanation": ex.render(&spec, &crate::compile::SourceMap::default(), ""),
+        "chain": chain,
+        "findings": super::templates::diagnostics(&ex.findings, None),
     }))
 }

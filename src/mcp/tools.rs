@@ -21,6 +21,7 @@ pub enum Tool {
     Validate,
     PreviewPlan,
     ExplainDate,
+    ExplainWorkflowDate,
     DraftWorkflow,
     ProposeEdit,
     ListWorkflows,
@@ -71,6 +72,9 @@ pub const TABLE: &[Entry] = &[
     Entry { tool: Tool::ExplainDate, name: "explain_date", read_only: true,
         description: "Explain how one task's date is produced for a release: its anchor chain, offsets, skipped days, DST adjustments.",
         schema: schema::<ExplainArgs> },
+    Entry { tool: Tool::ExplainWorkflowDate, name: "explain_workflow_date", read_only: true,
+        description: "Explain how one task's planned date in an existing workflow is produced, with the tasks that already ran kept at their times.",
+        schema: schema::<ExplainWorkflowArgs> },
     Entry { tool: Tool::DraftWorkflow, name: "draft_workflow", read_only: false,
         description: "Create a DRAFT workflow from a template for a release (name, target date, time zone). A draft runs nothing until a person starts it.",
         schema: schema::<DraftArgs> },
@@ -182,6 +186,15 @@ pub struct ExplainArgs {
     /// Other param values, by name (as `rwf new --set name=value`).
     #[serde(default)]
     pub sets: BTreeMap<String, String>,
+    /// The task key to explain.
+    pub task: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainWorkflowArgs {
+    /// The workflow id.
+    pub workflow: String,
     /// The task key to explain.
     pub task: String,
 }
@@ -398,6 +411,10 @@ pub async fn call(
                 "chain": chain,
                 "findings": templates::diagnostics(&ex.findings, Some(&loaded.text).filter(|t| !t.is_empty()).map(String::as_str)),
             }))
+        }
+        Tool::ExplainWorkflowDate => {
+            let a: ExplainWorkflowArgs = args(entry, arguments)?;
+            questions::explain(session, &a.workflow, &a.task).await
         }
         Tool::DraftWorkflow => {
             let a: DraftArgs = args(entry, arguments)?;

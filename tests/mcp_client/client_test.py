@@ -35,7 +35,7 @@ FIXTURE = ROOT / "tests/fixtures/server/release.rwf"
 TEMPLATE = FIXTURE.read_text()
 
 TOOLS = {
-    "list_templates", "show_template", "validate", "preview_plan", "explain_date",
+    "list_templates", "show_template", "validate", "preview_plan", "explain_date", "explain_workflow_date",
     "draft_workflow", "propose_edit", "list_workflows", "status", "blocked", "due_next",
     "waiting_on", "audit_log",
 }
@@ -125,6 +125,8 @@ async def exercise(s: ClientSession, label: str):
     draft = data(r)["id"]
     r = await s.call_tool("propose_edit", {"workflow": draft, "release": in_days(22)})
     check(f"{label}: propose_edit applies to a draft", not r.isError and data(r)["applied"] is True, data(r))
+    r = await s.call_tool("explain_workflow_date", {"workflow": draft, "task": "shipped"})
+    check(f"{label}: explain_workflow_date", not r.isError and data(r)["chain"][0]["task"] == "shipped", data(r))
     r = await s.call_tool("list_workflows", {})
     check(f"{label}: list_workflows", any(w["id"] == draft for w in data(r)["workflows"]), data(r))
     r = await s.call_tool("status", {"workflow": draft})

@@ -52,10 +52,9 @@ pub async fn post(
 /// name the host the request was sent to.
 fn cross_origin(headers: &HeaderMap) -> Option<Problem> {
     let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("");
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
+    let named = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    // Behind a reverse proxy the browser's host is the forwarded one.
+    let host = named("x-forwarded-host").or(named("host")).unwrap_or("");
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
     (origin_host.is_empty() || origin_host != host).then(|| {
         Problem::forbidden(format!(

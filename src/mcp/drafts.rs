@@ -107,7 +107,8 @@ pub async fn propose_edit(
         }
     }
     let actor = session.actor();
-    let event = if proposal.template.is_some() || proposal.release.is_none() {
+    // As `rwf edit` and `rwf retarget` record them.
+    let event = if proposal.template.is_some() {
         "workflow_edited"
     } else {
         "workflow_retargeted"

@@ -29,6 +29,7 @@ pub mod engine;
 pub mod exec;
 pub mod hooks;
 pub mod lsp;
+pub mod mcp;
 pub mod ops;
 pub mod schedule;
 pub mod server;

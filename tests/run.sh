@@ -3,7 +3,8 @@
 # 127.0.0.1:5432, else a throwaway initdb cluster), the shipped templates through `rwf check` and
 # `rwf fmt --check`, the README walkthrough, and the editor tests (TextMate grammar, Vim, LSP client,
 # .vsix packaging; editors/test.sh installs npm packages and, without vim, vim-nox with apt-get), and the
-# schema-driven fuzzing of `rwf serve` (schemathesis from PyPI in a venv under target/).
+# schema-driven fuzzing of `rwf serve` (schemathesis from PyPI in a venv under target/), and `rwf mcp` through
+# the official MCP Python SDK (`mcp` from PyPI, pinned, in a venv under target/).
 # Benches are not run here (`cargo bench` runs them, optimised). Last line: one summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ step cargo run -q -- check --deny-warnings examples/rwf.toml templates examples/
 step cargo run -q -- fmt --check templates stdlib examples
 step bash editors/test.sh
 step bash tests/fuzz_api.sh
+step bash tests/mcp_client.sh
 # The web console in headless Chromium (Debian's package; playwright-core from npm never downloads one),
 # against a release build (the 1,000-task drag is timed).
 web_console() {

@@ -17,6 +17,7 @@ mod lifecycle;
 mod log;
 mod ls;
 mod lsp;
+mod mcp;
 mod new;
 mod notifications;
 mod past_release;
@@ -114,6 +115,8 @@ enum Command {
     Dep(dep::Args),
     /// Language server over stdio
     Lsp(lsp::Args),
+    /// MCP assistant interface over stdio: read, validate, preview, draft, propose (never run)
+    Mcp(mcp::Args),
     /// Benchmarks
     Bench(bench::Args),
     /// The authenticated HTTP API
@@ -230,6 +233,7 @@ pub fn run() -> ExitCode {
         Command::Task(a) => task::run(a),
         Command::Dep(a) => dep::run(a),
         Command::Lsp(a) => lsp::run(a),
+        Command::Mcp(a) => mcp::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Admin(a) => admin::run(a),

@@ -9,7 +9,7 @@ mod approvals;
 pub mod auth;
 pub mod authz;
 mod calendar;
-mod endpoint;
+pub(crate) mod endpoint;
 mod feed;
 mod gantt;
 mod health;
@@ -182,6 +182,12 @@ pub fn app(store: Store, settings: Settings, shutdown: watch::Receiver<bool>) ->
         .route("/api/v1/workflows/:id/events", get(sse::workflow_events))
         .route("/api/v1/notifications/stream", get(sse::feed_events))
         .route("/calendar/:file", get(calendar::feed))
+        .route(
+            "/api/v1/mcp",
+            axum::routing::post(crate::mcp::http::post)
+                .get(crate::mcp::http::not_allowed)
+                .delete(crate::mcp::http::not_allowed),
+        )
         .route("/api/v1/session", axum::routing::post(session::sign_in))
         .route(
             "/api/v1/session/logout",

@@ -1370,6 +1370,37 @@ async fn calendar_subscriptions_follow_the_plan() {
     e.server.stop().await;
 }
 
+/// `rwf ARGS` in `dir`: through the API as `remote`'s token, else directly on the database. Returns
+/// the exit code, stdout and stderr.
+fn cli(
+    e: &Env,
+    dir: &std::path::Path,
+    remote: Option<&str>,
+    args: &[&str],
+) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("RWF_SERVER")
+        .env_remove("RWF_TOKEN");
+    match remote {
+        Some(who) => {
+            cmd.env("RWF_SERVER", &e.server.base)
+                .env("RWF_TOKEN", e.who(who).token.unwrap())
+                .env_remove("DATABASE_URL");
+        }
+        None => {
+            cmd.env("DATABASE_URL", &e.db.url);
+        }
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The CLI as a client: with RWF_SERVER and RWF_TOKEN, `status`, `ls`, `inbox`, `log`, lifecycle,
 /// `done` and `approve` go through the API with the output and exit codes of the direct commands;
 /// `--as` is refused there.
@@ -1381,29 +1412,7 @@ async fn the_cli_through_the_api_matches_the_direct_path() {
     let dir = std::env::temp_dir().join(format!("rwf-remote-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("rwf.toml"), CONFIG).unwrap();
-    let run = |remote: Option<&str>, args: &[&str]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"));
-        cmd.args(args)
-            .current_dir(&dir)
-            .env_remove("RWF_SERVER")
-            .env_remove("RWF_TOKEN");
-        match remote {
-            Some(who) => {
-                cmd.env("RWF_SERVER", &e.server.base)
-                    .env("RWF_TOKEN", e.who(who).token.unwrap())
-                    .env_remove("DATABASE_URL");
-            }
-            None => {
-                cmd.env("DATABASE_URL", &e.db.url);
-            }
-        }
-        let out = cmd.output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |remote: Option<&str>, args: &[&str]| cli(&e, &dir, remote, args);
     // Reads: byte for byte what the direct path prints.
     for args in [
         vec!["status", wf.as_str()],
@@ -1469,29 +1478,7 @@ async fn spec_changes_through_the_api_match_the_direct_path() {
     let dir = std::env::temp_dir().join(format!("rwf-remote-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("release.rwf"), TEMPLATE).unwrap();
-    let run = |remote: Option<&str>, args: &[&str]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"));
-        cmd.args(args)
-            .current_dir(&dir)
-            .env_remove("RWF_SERVER")
-            .env_remove("RWF_TOKEN");
-        match remote {
-            Some(who) => {
-                cmd.env("RWF_SERVER", &e.server.base)
-                    .env("RWF_TOKEN", e.who(who).token.unwrap())
-                    .env_remove("DATABASE_URL");
-            }
-            None => {
-                cmd.env("DATABASE_URL", &e.db.url);
-            }
-        }
-        let out = cmd.output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |remote: Option<&str>, args: &[&str]| cli(&e, &dir, remote, args);
     let release = release_in_days(30);
     let new_args = [
         "new",

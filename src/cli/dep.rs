@@ -9,11 +9,11 @@ use crate::spec::EdgeOutcome;
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
-    command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(clap::Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// TASK waits for UPSTREAM (to end as --on, default success)
     Add(EdgeArgs),
     /// TASK no longer waits for UPSTREAM
@@ -40,19 +40,19 @@ impl From<On> for EdgeOutcome {
 }
 
 #[derive(clap::Args)]
-struct EdgeArgs {
+pub(crate) struct EdgeArgs {
     #[command(flatten)]
-    target: EditTarget,
+    pub(crate) target: EditTarget,
     /// The downstream task
-    task: String,
+    pub(crate) task: String,
     /// The upstream task
-    upstream: String,
+    pub(crate) upstream: String,
     /// The upstream outcome the edge waits for (add only)
     #[arg(long, value_enum, default_value_t = On::Success)]
-    on: On,
+    pub(crate) on: On,
     /// Print the diff without applying it
     #[arg(long)]
-    dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {

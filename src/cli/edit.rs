@@ -18,32 +18,32 @@ use uuid::Uuid;
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    target: EditTarget,
+    pub(crate) target: EditTarget,
     /// The new spec: a template file (.rwf) or a stored template `key@version`
     #[arg(long)]
-    from: String,
+    pub(crate) from: String,
     /// Bind (or rebind) a param: `--set product=Widget` (repeatable); others keep their values
     #[arg(long = "set", value_name = "K=V")]
-    sets: Vec<String>,
+    pub(crate) sets: Vec<String>,
     /// Print the diff without applying it
     #[arg(long)]
-    dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// What every editing command names: the workflow, the version the caller saw, who edits, where.
 #[derive(clap::Args)]
 pub(crate) struct EditTarget {
     /// Workflow id
-    workflow: String,
+    pub(crate) workflow: String,
     /// Refuse the edit unless the workflow is still at this lock version (`rwf status` prints it;
     /// every change bumps it). Not the template version.
     #[arg(long)]
-    expect_version: Option<i64>,
+    pub(crate) expect_version: Option<i64>,
     /// Who edits (default: $USER)
     #[arg(long = "as")]
-    actor: Option<String>,
+    pub(crate) actor: Option<String>,
     #[command(flatten)]
-    conn: Conn,
+    pub(crate) conn: Conn,
 }
 
 impl EditTarget {
@@ -120,7 +120,7 @@ fn short(v: &Value) -> String {
 
 /// Prints the diff of an edit on stdout.
 fn print_diff(plan: &EditDiff, tz: chrono_tz::Tz) {
-    if plan.is_empty() {
+    if *plan == EditDiff::default() {
         println!("no changes");
         return;
     }

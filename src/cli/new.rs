@@ -12,28 +12,28 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// The template file (.rwf), or a stored template `key@version` (`rwf templates ls`)
-    template: PathBuf,
+    pub(crate) template: PathBuf,
     /// Bind a param: `--set product=Widget` (repeatable)
     #[arg(long = "set", value_name = "K=V")]
-    sets: Vec<String>,
+    pub(crate) sets: Vec<String>,
     /// The release instant (binds the template's target param)
     #[arg(long)]
-    release: Option<String>,
+    pub(crate) release: Option<String>,
     /// The release timezone (IANA name)
     #[arg(long)]
-    tz: Option<String>,
+    pub(crate) tz: Option<String>,
     /// Confirm a release instant that has already passed (silences warning RWF088)
     #[arg(long)]
-    allow_past: bool,
+    pub(crate) allow_past: bool,
     /// The scope that operates it over the API: `team:NAME` or `user:NAME` (default: none, only
     /// administrators and organization admins)
     #[arg(long, value_name = "SCOPE")]
-    owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// Who creates it (default: $USER)
     #[arg(long = "as")]
-    actor: Option<String>,
+    pub(crate) actor: Option<String>,
     #[command(flatten)]
-    conn: Conn,
+    pub(crate) conn: Conn,
 }
 
 pub fn run(args: Args) -> CmdResult {

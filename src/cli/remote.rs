@@ -43,17 +43,11 @@ struct OnTask {
 
 #[derive(clap::Subcommand)]
 enum Command {
-    New(remote_edit::NewArgs),
-    Edit(remote_edit::EditArgs),
-    Retarget(remote_edit::RetargetArgs),
-    Task {
-        #[command(subcommand)]
-        command: remote_edit::TaskCommand,
-    },
-    Dep {
-        #[command(subcommand)]
-        command: remote_edit::DepCommand,
-    },
+    New(super::new::Args),
+    Edit(super::edit::Args),
+    Retarget(super::retarget::Args),
+    Task(super::task::Args),
+    Dep(super::dep::Args),
     Start(Lifecycle),
     Pause(Lifecycle),
     Resume(Lifecycle),
@@ -383,8 +377,8 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
         Command::New(a) => remote_edit::new(&client, a).await,
         Command::Edit(a) => remote_edit::edit(&client, a).await,
         Command::Retarget(a) => remote_edit::retarget(&client, a).await,
-        Command::Task { command } => remote_edit::task(&client, command).await,
-        Command::Dep { command } => remote_edit::dep(&client, command).await,
+        Command::Task(a) => remote_edit::task(&client, a).await,
+        Command::Dep(a) => remote_edit::dep(&client, a).await,
         Command::Start(a) | Command::Pause(a) | Command::Resume(a) | Command::Cancel(a)
             if a.actor.is_some() =>
         {

@@ -1,10 +1,10 @@
 //! The CLI's commands that create or change a workflow's spec, as a client of `rwf serve`: `new`,
 //! `edit`, `retarget`, `task set` and `dep add|rm`, with the direct commands' flags and output. A
 //! template given as a file is pushed first (a `[server] pusher` may do that; anyone else instantiates
-//! a stored `key` or `key@version`); the diff and the refusals print as on the direct path.
+//! a stored `key` or `key@version`); the diff and the refusals print as on the direct path. The
+//! arguments are the direct commands' own (`--as` refused, `--database-url` unused).
 
-use super::dep::On;
-use super::edit::{print_edit, refused};
+use super::edit::{print_edit, refused, EditTarget};
 use super::remote::{acted, decode, problem, refuse_as, Answer, Client};
 use super::{CliError, CmdResult, Outcome};
 use crate::engine::edit_plan::{EditDiff, EditRefusal};
@@ -12,102 +12,7 @@ use crate::schedule::Target;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-
-/// What `new`, `edit`, `retarget`, `task` and `dep` accept: the direct commands' flags (`--as`
-/// refused, `--database-url` ignored).
-#[derive(clap::Args)]
-pub(super) struct NewArgs {
-    template: PathBuf,
-    #[arg(long = "set", value_name = "K=V")]
-    sets: Vec<String>,
-    #[arg(long)]
-    release: Option<String>,
-    #[arg(long)]
-    tz: Option<String>,
-    #[arg(long)]
-    allow_past: bool,
-    #[arg(long, value_name = "SCOPE")]
-    owner: Option<String>,
-    #[arg(long = "as")]
-    actor: Option<String>,
-    #[arg(long = "database-url", hide = true)]
-    _database_url: Option<String>,
-}
-
-#[derive(clap::Args)]
-pub(super) struct OnWorkflow {
-    workflow: String,
-    #[arg(long)]
-    expect_version: Option<i64>,
-    #[arg(long = "as")]
-    actor: Option<String>,
-    #[arg(long = "database-url", hide = true)]
-    _database_url: Option<String>,
-}
-
-#[derive(clap::Args)]
-pub(super) struct EditArgs {
-    #[command(flatten)]
-    target: OnWorkflow,
-    #[arg(long)]
-    from: String,
-    #[arg(long = "set", value_name = "K=V")]
-    sets: Vec<String>,
-    #[arg(long)]
-    dry_run: bool,
-}
-
-#[derive(clap::Args)]
-pub(super) struct RetargetArgs {
-    #[command(flatten)]
-    target: OnWorkflow,
-    #[arg(long, required_unless_present = "sets")]
-    release: Option<String>,
-    #[arg(long = "set", value_name = "K=V")]
-    sets: Vec<String>,
-    #[arg(long)]
-    tz: Option<String>,
-    #[arg(long)]
-    yes: bool,
-    #[arg(long)]
-    allow_past: bool,
-}
-
-#[derive(clap::Subcommand)]
-pub(super) enum TaskCommand {
-    Set {
-        #[command(flatten)]
-        target: OnWorkflow,
-        task: String,
-        #[arg(long, conflicts_with = "pin")]
-        due: Option<String>,
-        #[arg(long)]
-        pin: Option<String>,
-        #[arg(long)]
-        title: Option<String>,
-        #[arg(long)]
-        dry_run: bool,
-    },
-}
-
-#[derive(clap::Args)]
-pub(super) struct EdgeArgs {
-    #[command(flatten)]
-    target: OnWorkflow,
-    task: String,
-    upstream: String,
-    #[arg(long, value_enum, default_value_t = On::Success)]
-    on: On,
-    #[arg(long)]
-    dry_run: bool,
-}
-
-#[derive(clap::Subcommand)]
-pub(super) enum DepCommand {
-    Add(EdgeArgs),
-    Rm(EdgeArgs),
-}
+use std::path::Path;
 
 /// The API's answer to an edit.
 #[derive(Deserialize)]
@@ -220,7 +125,7 @@ async fn post(client: &Client, path: &str, body: Value) -> Result<Answer, CliErr
     client.call(reqwest::Method::POST, path, Some(body)).await
 }
 
-pub(super) async fn new(client: &Client, a: NewArgs) -> CmdResult {
+pub(super) async fn new(client: &Client, a: super::new::Args) -> CmdResult {
     refuse_as(&a.actor)?;
     if let Some(owner) = &a.owner {
         super::new::owner_scope(owner)?;
@@ -265,12 +170,12 @@ fn past_warning(target: Target, allow_past: bool) {
     }
 }
 
-fn workflow(t: &OnWorkflow) -> Result<uuid::Uuid, CliError> {
+fn workflow(t: &EditTarget) -> Result<uuid::Uuid, CliError> {
     refuse_as(&t.actor)?;
     super::db::workflow_id(&t.workflow)
 }
 
-pub(super) async fn edit(client: &Client, a: EditArgs) -> CmdResult {
+pub(super) async fn edit(client: &Client, a: super::edit::Args) -> CmdResult {
     let wf = workflow(&a.target)?;
     let sets = super::parse_sets(&a.sets)?;
     let template = template_ref(client, &a.from).await?;
@@ -282,7 +187,7 @@ pub(super) async fn edit(client: &Client, a: EditArgs) -> CmdResult {
     edit_answer(answer, a.dry_run, |_| {})
 }
 
-pub(super) async fn retarget(client: &Client, a: RetargetArgs) -> CmdResult {
+pub(super) async fn retarget(client: &Client, a: super::retarget::Args) -> CmdResult {
     let wf = workflow(&a.target)?;
     let sets = super::parse_sets(&a.sets)?;
     let body = json!({
@@ -297,15 +202,15 @@ pub(super) async fn retarget(client: &Client, a: RetargetArgs) -> CmdResult {
     result
 }
 
-pub(super) async fn task(client: &Client, command: TaskCommand) -> CmdResult {
-    let TaskCommand::Set {
+pub(super) async fn task(client: &Client, args: super::task::Args) -> CmdResult {
+    let super::task::Command::Set(super::task::SetArgs {
         target,
         task,
         due,
         pin,
         title,
         dry_run,
-    } = command;
+    }) = args.command;
     if due.is_none() && pin.is_none() && title.is_none() {
         return Err(CliError::new("nothing to set").help("give --due, --pin or --title"));
     }
@@ -323,10 +228,10 @@ pub(super) async fn task(client: &Client, command: TaskCommand) -> CmdResult {
     edit_answer(answer, dry_run, |_| {})
 }
 
-pub(super) async fn dep(client: &Client, command: DepCommand) -> CmdResult {
-    let (remove, a) = match command {
-        DepCommand::Add(a) => (false, a),
-        DepCommand::Rm(a) => (true, a),
+pub(super) async fn dep(client: &Client, args: super::dep::Args) -> CmdResult {
+    let (remove, a) = match args.command {
+        super::dep::Command::Add(a) => (false, a),
+        super::dep::Command::Rm(a) => (true, a),
     };
     let wf = workflow(&a.target)?;
     let on: crate::spec::EdgeOutcome = a.on.into();

@@ -8,22 +8,22 @@ use super::{block_on, CliError, CmdResult};
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    target: EditTarget,
+    pub(crate) target: EditTarget,
     /// The new release instant (e.g. 2026-10-01T09:00)
     #[arg(long, required_unless_present = "sets")]
-    release: Option<String>,
+    pub(crate) release: Option<String>,
     /// Move another anchor param: `--set cycle_start=2026-09-07` (a date or datetime param; repeatable)
     #[arg(long = "set", value_name = "K=V")]
-    sets: Vec<String>,
+    pub(crate) sets: Vec<String>,
     /// A new release timezone (IANA name)
     #[arg(long)]
-    tz: Option<String>,
+    pub(crate) tz: Option<String>,
     /// Commit the move (without it, only the diff is shown)
     #[arg(long)]
-    yes: bool,
+    pub(crate) yes: bool,
     /// Confirm a release instant that has already passed (silences warning RWF088)
     #[arg(long)]
-    allow_past: bool,
+    pub(crate) allow_past: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {

@@ -8,33 +8,33 @@ use crate::ops::task_edit::{set_task, TaskSet};
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
-    command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(clap::Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// Change one task's dates or title
     Set(SetArgs),
 }
 
 #[derive(clap::Args)]
-struct SetArgs {
+pub(crate) struct SetArgs {
     #[command(flatten)]
-    target: EditTarget,
+    pub(crate) target: EditTarget,
     /// Task key
-    task: String,
+    pub(crate) task: String,
     /// Pin the task so it is due at DATE (its window kept; exact for hour/minute windows)
     #[arg(long, conflicts_with = "pin")]
-    due: Option<String>,
+    pub(crate) due: Option<String>,
     /// Pin the task's start at DATE (its window kept)
     #[arg(long)]
-    pin: Option<String>,
+    pub(crate) pin: Option<String>,
     /// A new title
     #[arg(long)]
-    title: Option<String>,
+    pub(crate) title: Option<String>,
     /// Print the diff without applying it
     #[arg(long)]
-    dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {

@@ -91,17 +91,6 @@ pub struct EditDiff {
     pub reopened: Vec<String>,
 }
 
-impl EditDiff {
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty()
-            && self.removed.is_empty()
-            && self.changed.is_empty()
-            && self.workflow.is_empty()
-            && self.moved.is_empty()
-            && self.reopened.is_empty()
-    }
-}
-
 impl EditPlan {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()

@@ -187,6 +187,124 @@ test('a stale edit from a second tab is refused with an explanation, then reload
   await context.close();
 });
 
+test('edit a task (title, pinned due) and add/remove a dependency, each previewed then committed', async () => {
+  const { context, page } = await signedIn('ann');
+  await page.goto(`${base}/#/w/${wf}`);
+  const gantt = async () => (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}/gantt`)).body;
+  const task = (g, k) => g.tasks.find((t) => t.key === k);
+  const before = await gantt();
+  // Keyboard: focus the bar, Enter selects it and opens its panel.
+  await page.waitForSelector('svg.gantt g.bar.movable[data-key="rc"]');
+  await page.focus('g.bar[data-key="rc"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#edit-task');
+  const due = await page.inputValue('#edit-due');
+  assert.match(due, /^\d{4}-\d\d-\d\dT\d\d:\d\d$/);
+  const later = new Date(Date.parse(`${due}:00Z`) + 86400000).toISOString().slice(0, 16);
+  await page.fill('#edit-title', 'Release candidate one');
+  await page.fill('#edit-due', later);
+  await page.click('#edit-task button[type=submit]');
+  await page.waitForSelector('#cascade');
+  // The server's preview: the title change and the cascade (the candidate moves by a day).
+  assert.match(await page.textContent('#changed'), /Release candidate one/);
+  const moved = await page.$$eval('#cascade tbody tr', (trs) => trs.map((t) => [t.dataset.task, t.lastChild.textContent]));
+  assert.deepEqual(moved.find((m) => m[0] === 'rc'), ['rc', '+1 day']);
+  await shot(page, '15-task-edit-preview');
+  assert.equal((await gantt()).workflow.lock_version, before.workflow.lock_version, 'a preview changes nothing');
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  let now = await gantt();
+  assert.equal(now.workflow.lock_version, before.workflow.lock_version + 1);
+  assert.equal(task(now, 'rc').title, 'Release candidate one');
+  assert.ok(task(now, 'rc').pinned, 'a set due date pins the task');
+  assert.equal(Date.parse(task(now, 'rc').planned_due) - Date.parse(task(before, 'rc').planned_due), 86400000);
+  // A dependency: the launch also waits for the team to be told, whatever became of it.
+  await page.focus('g.bar[data-key="launch"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#add-dep-form');
+  await page.selectOption('#add-dep', 'approved');
+  await page.selectOption('#add-dep-on', 'any');
+  await page.click('#add-dep-form button[type=submit]');
+  await page.waitForSelector('#cascade');
+  assert.match(await page.textContent('#cascade h2'), /launch runs after approved/);
+  assert.ok(!task(await gantt(), 'launch').depends_on.includes('approved'), 'a preview changes nothing');
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  now = await gantt();
+  assert.ok(task(now, 'launch').depends_on.includes('approved'));
+  const edge = now.workflow.lock_version;
+  await page.waitForSelector('#deps li:has-text("Tell the team") button');
+  await page.click('#deps li:has-text("Tell the team") button');
+  await page.waitForSelector('#cascade h2:has-text("no longer runs after approved")');
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  now = await gantt();
+  assert.ok(!task(now, 'launch').depends_on.includes('approved'));
+  assert.equal(now.workflow.lock_version, edge + 1);
+  await context.close();
+});
+
+test('the release calendar: milestones, approvals and releases of every live release in the viewer\'s zone; the ICS link', async () => {
+  // A second launch on the same day, on the US federal calendar: the collision and its closed days.
+  const day = isoIn(10);
+  const other = await apiAs('ann', 'POST', '/api/v1/workflows', { template: 'product_launch', release: `${day}T09:00`, sets: { product: 'Billing' }, owner: 'team:release' });
+  assert.equal(other.status, 201, JSON.stringify(other.body));
+  const otherName = (await apiAs('ann', 'GET', `/api/v1/workflows/${other.body.id}`)).body.workflow.name;
+  const { context, page } = await signedIn('ann');
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.goto(`${base}/#/calendar`);
+  await page.waitForSelector('#calendar table.month');
+  await page.selectOption('#cal-tz', 'UTC');
+  const show = async (d) => {
+    for (let i = 0; i < 24 && !(await page.locator(`td[data-day="${d}"]`).count()); i += 1) await page.click(d > (await page.getAttribute('td.day', 'data-day')) ? '#cal-next' : '#cal-prev');
+    await page.waitForSelector(`td[data-day="${d}"]`);
+  };
+  await show(day);
+  const cell = `td[data-day="${day}"]`;
+  // 09:00 in Paris is 08:00 UTC; 09:00 in New York is 14:00 UTC: both on the same day, flagged.
+  assert.match(await page.textContent(`${cell} li.release[data-workflow="${wf}"]`), /08:00/);
+  assert.match(await page.textContent(`${cell} li.release[data-workflow="${other.body.id}"]`), /14:00/);
+  assert.equal(await page.locator(`${cell}.collision`).count(), 1);
+  assert.match(await page.textContent('#collisions'), new RegExp(`${day}: .*${otherName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  // Approvals and milestones are on it too, on their due day.
+  const plan = (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}/gantt`)).body.tasks;
+  for (const [key, cls] of [['signoff', 'approval'], ['freeze', 'milestone']]) {
+    const due = plan.find((t) => t.key === key).planned_due;
+    await show(new Date(due).toISOString().slice(0, 10));
+    await page.waitForSelector(`td[data-day="${new Date(due).toISOString().slice(0, 10)}"] li.${cls}[data-workflow="${wf}"][data-task="${key}"]`);
+  }
+  const spec = (await apiAs('ann', 'GET', '/api/v1/templates/product_launch')).body.spec;
+  const holiday = spec.calendars[spec.calendar].holidays.find((x) => x.date >= day.slice(0, 7));
+  await show(holiday.date);
+  assert.match(await page.textContent(`td[data-day="${holiday.date}"] .closed-day`), new RegExp(holiday.name.replace(/[()]/g, '.')));
+  await show(day);
+  await shot(page, '16-calendar');
+  // The viewer's zone is switchable: 09:00 in Paris is 17:00 in Tokyo.
+  await page.selectOption('#cal-tz', 'Asia/Tokyo');
+  await page.waitForFunction((w) => document.querySelector(`li.release[data-workflow="${w}"]`)?.textContent.includes('17:00'), wf);
+  // The ICS feed: make a link, copy it, it serves; revoke it, it stops.
+  await page.click('#make-link');
+  await page.waitForSelector('#ics-url');
+  const url = await page.inputValue('#ics-url');
+  assert.match(url, /\/calendar\/[^/]+\.ics$/);
+  await page.click('#copy-link');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
+  const ics = await fetch(url);
+  assert.equal(ics.status, 200);
+  assert.match(await ics.text(), /BEGIN:VCALENDAR/);
+  const links = (await apiAs('ann', 'GET', '/api/v1/calendar/links')).body;
+  const mine = links.at(-1).id;
+  await page.waitForSelector(`#links tr[data-link="${mine}"]`);
+  await shot(page, '17-calendar-subscribe');
+  await page.click(`#links tr[data-link="${mine}"] button`);
+  await page.waitForSelector('dialog#confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForSelector(`#links tr[data-link="${mine}"]`, { state: 'detached' });
+  assert.equal((await fetch(url)).status, 404);
+  assert.ok(!(await apiAs('ann', 'GET', '/api/v1/calendar/links')).body.some((l) => l.id === mine));
+  await context.close();
+});
+
 test('a viewer sees no controls, and the API refuses them anyway', async () => {
   const { context, page } = await signedIn('vic');
   await page.goto(`${base}/#/w/${wf}`);

@@ -1,7 +1,7 @@
 // The rwf web console: a client of /api/v1 (same endpoints, rules and audit log as the CLI).
 // Hash routes: #/signin, #/ (workflows), #/w/ID (workflow + Gantt), #/w/ID/t/KEY (task),
 // #/inbox (approvals and my tasks), #/feed (notifications), #/templates.
-import { drawGantt, esc, fmtTime } from './gantt.js';
+import { drawGantt, esc, fmtTime, tzOffset } from './gantt.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 // Each route renders into a fresh element; a page still loading when the route changes writes into
@@ -74,6 +74,19 @@ function delta(a, b) {
   return `${d > 0 ? '+' : ''}${Math.round(d * 10) / 10} h`;
 }
 
+/** A field's old → new value in a diff, compactly. */
+function describeChange(c) {
+  const v = (x) => { const t = typeof x === 'string' ? x : JSON.stringify(x); return t.length > 80 ? `${t.slice(0, 77)}…` : t; };
+  if (!c.fields) return c.task || JSON.stringify(c);
+  return `${c.task}: ${c.fields.map((f) => `${f.field} ${v(f.old)} → ${v(f.new)}`).join('; ')}`;
+}
+/** Instant `t` as a `datetime-local` value (YYYY-MM-DDTHH:MM) on the wall clock of `tz`. */
+function localInput(t, tz) {
+  if (t == null) return '';
+  return new Date(t + tzOffset(t, tz)).toISOString().slice(0, 16);
+}
+const viewerTz = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 // --- routing -------------------------------------------------------------------------------------
 function go(hash) { if (location.hash !== hash) location.hash = hash; else route(); }
 window.addEventListener('hashchange', route);
@@ -110,6 +123,7 @@ async function route() {
     else if (hash === '#/inbox') await inboxPage();
     else if (hash === '#/feed') await feedPage();
     else if (hash === '#/templates') await templatesPage();
+    else if (hash === '#/calendar') await calendarPage();
     else await indexPage();
   } catch (e) {
     fill(m, h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e.message));
@@ -276,12 +290,17 @@ async function workflowPage(id) {
   };
   const editable = () => page.data.may_operate && (page.data.workflow.status === 'draft' || page.data.workflow.status === 'paused');
 
-  async function propose(task, change, label) {
+  // Every plan change goes through one of three endpoints, first as a dry run (the server's resolver
+  // answers the cascade), then, on Commit, for real with the version the preview was made at.
+  const adjustReq = (task, change) => ({ path: `/api/v1/workflows/${id}/adjust`, body: { task, ...change } });
+  const taskPath = (task, verb) => `/api/v1/workflows/${id}/tasks/${encodeURIComponent(task)}/${verb}`;
+  async function propose(task, change, label) { return proposeReq(task, adjustReq(task, change), label); }
+  async function proposeReq(task, req, label) {
     performance.mark('rwf-propose');
     const version = page.data.workflow.lock_version;
     try {
-      const r = await post(`/api/v1/workflows/${id}/adjust`, { task, ...change, dry_run: true, expect_version: version });
-      page.preview = { task, change, label, version, diff: r.diff, kind: 'adjust' };
+      const r = await post(req.path, { ...req.body, dry_run: true, expect_version: version });
+      page.preview = { task, req, label, version, diff: r.diff, kind: 'edit' };
       showPreview();
     } catch (e) { page.chart?.clear(); explain(e); }
   }
@@ -318,7 +337,8 @@ async function workflowPage(id) {
       moved.length ? h('p', {}, `${moved.length} task${moved.length === 1 ? '' : 's'} move (the cascade, from the server's resolver):`) : h('p', {}, 'No due date moves.'),
       moved.length ? h('table', { class: 'small' }, h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Due now'), h('th', {}, 'Due after'), h('th', {}, 'By'))),
         h('tbody', {}, ...moved.map((m) => h('tr', { 'data-task': m.task }, h('td', {}, m.task), h('td', {}, fmtTime(ms(m.old_due), tz)), h('td', {}, fmtTime(ms(m.new_due), tz)), h('td', {}, delta(m.old_due, m.new_due)))))) : null,
-      (p.diff.changed || []).length ? h('p', { class: 'small muted' }, `Changed: ${p.diff.changed.map((c) => c.task || JSON.stringify(c)).join(', ')}`) : null,
+      (p.diff.changed || []).length ? h('div', { class: 'small', id: 'changed' }, h('strong', {}, 'Changed: '), h('ul', {}, ...p.diff.changed.map((c) => h('li', {}, describeChange(c))))) : null,
+      (p.diff.reopened || []).length ? h('p', { class: 'small' }, `Reopened: ${p.diff.reopened.map((c) => c.task || c).join(', ')}`) : null,
       h('div', { class: 'row' },
         h('button', { class: 'primary', id: 'commit', onclick: commit }, `Commit (version ${p.version})`),
         h('button', { id: 'discard', onclick: () => { page.preview = null; fill(previewBox); page.chart.clear(); if (page.pendingRefresh) { page.pendingRefresh = false; load(); } } }, 'Discard'))));
@@ -333,7 +353,7 @@ async function workflowPage(id) {
         if (p.change.tz) body.tz = p.change.tz;
         await post(`/api/v1/workflows/${id}/retarget`, body);
       } else {
-        await post(`/api/v1/workflows/${id}/adjust`, { task: p.task, ...p.change, expect_version: p.version });
+        await post(p.req.path, { ...p.req.body, expect_version: p.version });
       }
       page.preview = null;
       fill(previewBox, h('div', { class: 'panel', role: 'status', id: 'committed' }, `Committed: ${p.label}.`));
@@ -404,18 +424,46 @@ async function workflowPage(id) {
       ...mine.map((i) => h('div', { class: 'row' }, h('span', {}, i.title), h('button', { class: 'primary', onclick: () => decide(i, 'approve') }, 'Approve'), h('button', { onclick: () => decide(i, 'reject') }, 'Reject')))) : null;
     if (!t) { fill(side, approvals || '', h('p', { class: 'muted' }, 'Select a bar to see the task.')); return; }
     const tz = d.workflow.target_tz;
-    const deps = h('ul', {}, ...t.depends_on.map((u) => h('li', {}, u, ' ', editable() ? h('button', { class: 'small', onclick: () => propose(t.key, { remove_dependency: u }, `${t.key} no longer runs after ${u}`) }, 'remove') : '')));
+    const edit = editable();
+    const depPath = taskPath(t.key, 'dependencies');
+    const deps = h('ul', { id: 'deps' }, ...t.depends_on.map((u) => h('li', {}, titleOf(u), ' ', edit
+      ? h('button', { type: 'button', class: 'small', 'aria-label': `Remove the dependency on ${titleOf(u)}`,
+        onclick: () => proposeReq(t.key, { path: depPath, body: { upstream: u, remove: true } }, `${t.key} no longer runs after ${u}`) }, 'remove') : '')));
     const others = d.tasks.filter((k) => k.key !== t.key && !t.depends_on.includes(k.key));
     const addSel = h('select', { id: 'add-dep', 'aria-label': 'Upstream task to add' }, ...others.slice(0, 2000).map((k) => h('option', { value: k.key }, k.title)));
+    const onSel = h('select', { id: 'add-dep-on', 'aria-label': 'When the upstream ends as' },
+      ...[['success', 'succeeds'], ['any', 'ends in any way'], ['failed', 'fails'], ['skipped', 'is skipped']].map(([v, l]) => h('option', { value: v }, l)));
+    // Edit the task: its title, or pin its due date (read in the release zone, its window kept).
+    const titleIn = h('input', { id: 'edit-title', value: t.title, size: 28 });
+    const dueIn = h('input', { id: 'edit-due', type: 'datetime-local', value: localInput(ms(t.planned_due), tz) });
+    const editForm = edit ? h('form', { class: 'panel', id: 'edit-task', 'aria-label': `Edit ${t.title}`, onsubmit: (e) => {
+      e.preventDefault();
+      const body = {};
+      const words = [];
+      if (titleIn.value.trim() && titleIn.value.trim() !== t.title) { body.title = titleIn.value.trim(); words.push(`retitle it “${body.title}”`); }
+      if (dueIn.value && dueIn.value !== localInput(ms(t.planned_due), tz)) { body.due = dueIn.value; words.push(`pin it due ${dueIn.value.replace('T', ' ')} ${tz}`); }
+      if (!words.length) { fill(previewBox, h('div', { class: 'panel error', role: 'alert' }, 'Nothing to change: give a new title or a new due date.')); return; }
+      proposeReq(t.key, { path: taskPath(t.key, 'set'), body }, `${t.key}: ${words.join(', ')}`);
+    } },
+    h('h3', {}, 'Edit task'),
+    h('label', { for: 'edit-title' }, 'Title'), h('div', {}, titleIn),
+    h('label', { for: 'edit-due' }, `Pin due at (${tz})`), h('div', {}, dueIn),
+    h('button', { type: 'submit' }, 'Preview change')) : null;
     fill(side, approvals || '', h('div', { class: 'panel' },
       h('h2', {}, t.title), h('p', {}, pill(t.status), ' ', t.kind, t.pinned ? ' · pinned' : '', d.critical.includes(t.key) ? ' · critical path' : ''),
       h('p', { class: 'small' }, `Planned ${fmtTime(ms(t.planned_start), tz)} → due ${fmtTime(ms(t.planned_due), tz)}`),
       t.actual_start ? h('p', { class: 'small' }, `Actual ${fmtTime(ms(t.actual_start), tz)} → ${t.actual_end ? fmtTime(ms(t.actual_end), tz) : 'running'}`) : null,
       t.waiting_on.length ? h('div', {}, h('strong', {}, 'Waits on'), h('ul', {}, ...t.waiting_on.map((g) => h('li', {}, `${g.gate}: ${g.reason}`)))) : null,
       h('strong', {}, 'Runs after'), t.depends_on.length ? deps : h('p', { class: 'muted small' }, 'nothing'),
-      editable() ? h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); propose(t.key, { add_dependency: addSel.value }, `${t.key} runs after ${addSel.value}`); } }, addSel, h('button', { type: 'submit' }, 'Add dependency')) : null,
-      h('p', {}, h('a', { href: `#/w/${id}/t/${encodeURIComponent(t.key)}` }, 'Task page and artifacts'))));
+      edit ? h('form', { class: 'row', id: 'add-dep-form', onsubmit: (e) => {
+        e.preventDefault();
+        const body = { upstream: addSel.value };
+        if (onSel.value !== 'success') body.on = onSel.value;
+        proposeReq(t.key, { path: depPath, body }, `${t.key} runs after ${addSel.value}${onSel.value === 'success' ? '' : ` (when it ${onSel.selectedOptions[0].textContent})`}`);
+      } }, h('label', { for: 'add-dep' }, 'Run after'), addSel, h('label', { for: 'add-dep-on' }, 'when it'), onSel, h('button', { type: 'submit' }, 'Preview dependency')) : null,
+      h('p', {}, h('a', { href: `#/w/${id}/t/${encodeURIComponent(t.key)}` }, 'Task page and artifacts'))), editForm);
   }
+  const titleOf = (key) => page.data.tasks.find((k) => k.key === key)?.title || key;
 
   await load();
   // The audit log, live: every event also refreshes the Gantt (deferred while a preview is open).
@@ -515,6 +563,139 @@ async function feedPage() {
   const es = stream(root, '/api/v1/notifications/stream');
   if (!es) return;
   es.onmessage = (m) => { add(JSON.parse(m.data)); };
+}
+
+// --- release calendar ----------------------------------------------------------------------------
+const LIVE = new Set(['draft', 'active', 'paused']);
+// Distinct on white at 4.5:1 or better, one per release (cycled).
+const PALETTE = ['#0b57d0', '#b42318', '#1a7f37', '#8250df', '#9a6700', '#0e7490', '#c2185b', '#4d5b00'];
+/** The local calendar date (YYYY-MM-DD) of instant `t` in `tz`. */
+const dayIn = (t, tz) => localInput(t, tz).slice(0, 10);
+
+async function calendarPage() {
+  const root = main();
+  const list = (await get('/api/v1/workflows')).filter((w) => LIVE.has(w.status));
+  const gantts = await Promise.all(list.map((w) => get(`/api/v1/workflows/${w.id}/gantt`).catch(() => null)));
+  // Closed days come from the calendar in force of each release's template version (its spec).
+  const specs = new Map();
+  await Promise.all([...new Set(list.map((w) => `${w.template_key}@${w.template_version}`))].map(async (kv) => {
+    const [key, version] = kv.split('@');
+    specs.set(kv, await get(`/api/v1/templates/${encodeURIComponent(key)}?version=${version}`).then((t) => t.spec).catch(() => null));
+  }));
+  const releases = list.map((w, i) => {
+    const spec = specs.get(`${w.template_key}@${w.template_version}`);
+    const cal = spec?.calendar ? spec.calendars?.[spec.calendar] : null;
+    return { w, g: gantts[i], color: PALETTE[i % PALETTE.length], cal, calName: cal ? cal.title || spec.calendar : null };
+  }).filter((r) => r.g);
+  let tz = localStorage.getItem('rwf.calendar.tz') || viewerTz();
+  const today = dayIn(Date.now(), tz);
+  let month = sessionStorage.getItem('rwf.calendar.month') || today.slice(0, 7);
+  const grid = h('div', { id: 'calendar' });
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const tzSel = h('select', { id: 'cal-tz' }, ...[...new Set([viewerTz(), 'UTC', ...zones])].map((z) => h('option', { value: z, selected: z === tz }, z)));
+  tzSel.addEventListener('change', () => { tz = tzSel.value; localStorage.setItem('rwf.calendar.tz', tz); draw(); });
+  const step = (n) => {
+    const [y, m] = month.split('-').map(Number);
+    const d = new Date(Date.UTC(y, m - 1 + n, 1));
+    month = d.toISOString().slice(0, 7);
+    sessionStorage.setItem('rwf.calendar.month', month);
+    draw();
+  };
+  function events() {
+    const byDay = new Map();
+    const add = (day, e) => { if (!byDay.has(day)) byDay.set(day, { events: [], closed: [] }); byDay.get(day)[e.closed ? 'closed' : 'events'].push(e); };
+    for (const r of releases) {
+      const w = r.w;
+      add(dayIn(ms(w.target_at), tz), { r, at: ms(w.target_at), kind: 'release', title: `Release: ${w.name}`, href: `#/w/${w.id}` });
+      for (const t of r.g.tasks) {
+        if ((t.kind !== 'checkpoint' && t.kind !== 'approval') || !t.planned_due) continue;
+        add(dayIn(ms(t.planned_due), tz), { r, at: ms(t.planned_due), kind: t.kind === 'approval' ? 'approval' : 'milestone', title: t.title, status: t.status, task: t.key, href: `#/w/${w.id}/t/${encodeURIComponent(t.key)}` });
+      }
+      // Holidays are dates of the release's calendar, not instants: no zone to convert.
+      for (const hd of r.cal?.holidays || []) if (hd.date.startsWith(month)) add(hd.date, { r, closed: true, title: hd.name });
+    }
+    return byDay;
+  }
+  function draw() {
+    const byDay = events();
+    const [y, m] = month.split('-').map(Number);
+    const first = new Date(Date.UTC(y, m - 1, 1));
+    const lead = (first.getUTCDay() + 6) % 7; // Monday first
+    const daysIn = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const label = first.toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+    const rows = [];
+    let cells = [];
+    for (let i = 0; i < lead; i += 1) cells.push(h('td', { class: 'pad', 'aria-hidden': 'true' }));
+    const collisions = [];
+    for (let d = 1; d <= daysIn; d += 1) {
+      const day = `${month}-${String(d).padStart(2, '0')}`;
+      const e = byDay.get(day) || { events: [], closed: [] };
+      e.events.sort((a, b) => a.at - b.at);
+      const who = new Set(e.events.map((x) => x.r.w.id));
+      const clash = who.size > 1;
+      if (clash) collisions.push([day, [...new Set(e.events.map((x) => x.r.w.name))]]);
+      const dow = new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
+      cells.push(h('td', { class: `day${clash ? ' collision' : ''}${e.closed.length ? ' closed' : ''}${day === today ? ' today' : ''}`, 'data-day': day },
+        h('div', { class: 'day-head' }, h('span', { class: 'date', 'aria-label': `${dow} ${d} ${label}` }, d), clash ? h('span', { class: 'flag', title: 'Two or more releases on this day' }, `${who.size} releases`) : null),
+        ...e.closed.map((x) => h('div', { class: 'closed-day small', style: `border-color:${x.r.color}` }, `Closed (${x.r.calName}, ${x.r.w.name}): ${x.title}`)),
+        e.events.length ? h('ul', { class: 'plain events' }, ...e.events.map((x) => h('li', { class: `ev ${x.kind}${x.status && DONE.has(x.status) ? ' done' : ''}`, style: `border-left-color:${x.r.color}`, 'data-workflow': x.r.w.id, 'data-task': x.task || '' },
+          h('a', { href: x.href }, h('span', { class: 'ev-time' }, fmtClock(x.at, tz)), ' ', h('span', { class: 'ev-kind' }, x.kind === 'release' ? '◆' : x.kind === 'approval' ? '✔' : '●'), ' ', x.title),
+          x.kind !== 'release' ? h('div', { class: 'small muted' }, x.r.w.name, x.status ? ` · ${x.status.replace('_', ' ')}` : '') : null))) : null));
+      if (cells.length === 7) { rows.push(h('tr', {}, ...cells)); cells = []; }
+    }
+    if (cells.length) { while (cells.length < 7) cells.push(h('td', { class: 'pad', 'aria-hidden': 'true' })); rows.push(h('tr', {}, ...cells)); }
+    fill(grid,
+      h('div', { class: 'row' }, h('button', { type: 'button', id: 'cal-prev', onclick: () => step(-1), 'aria-label': 'Previous month' }, '←'),
+        h('h2', { id: 'cal-month', 'aria-live': 'polite' }, label),
+        h('button', { type: 'button', id: 'cal-next', onclick: () => step(1), 'aria-label': 'Next month' }, '→'),
+        h('button', { type: 'button', onclick: () => { month = dayIn(Date.now(), tz).slice(0, 7); sessionStorage.removeItem('rwf.calendar.month'); draw(); } }, 'This month')),
+      collisions.length ? h('div', { class: 'panel warn', id: 'collisions', role: 'note' }, h('strong', {}, 'Days with two or more releases (milestones, approvals or launch): '),
+        h('ul', {}, ...collisions.map(([day, names]) => h('li', {}, `${day}: ${names.join(', ')}`)))) : null,
+      h('table', { class: 'month' }, h('caption', { class: 'sr-only' }, `${label}, times in ${tz}`),
+        h('thead', {}, h('tr', {}, ...['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((d) => h('th', { scope: 'col' }, d)))), h('tbody', {}, ...rows)));
+  }
+  draw();
+  fill(root, h('h1', {}, 'Release calendar'),
+    h('p', { class: 'muted' }, `Milestones, approvals and release dates of every draft, active and paused release you may view (${releases.length}), with the closed days of each release's business calendar.`),
+    h('div', { class: 'row' }, h('label', { for: 'cal-tz' }, 'Times in'), tzSel,
+      h('span', { class: 'legend small' }, ...releases.map((r) => h('span', {}, h('i', { style: `background:${r.color}` }), r.w.name, r.calName ? ` (${r.calName})` : '')))),
+    grid, me.kind === 'person' ? await subscribePanel() : null);
+}
+
+/** HH:MM of instant `t` in `tz`. */
+function fmtClock(t, tz) { return localInput(t, tz).slice(11, 16); }
+
+/** The person's ICS subscription: make a link (its secret shown once), copy it, list and revoke links. */
+async function subscribePanel() {
+  const panel = h('section', { class: 'panel', id: 'subscribe', 'aria-labelledby': 'subscribe-h' });
+  const fresh = h('div', { 'aria-live': 'polite' });
+  const render = async () => {
+    const links = await get('/api/v1/calendar/links');
+    fill(panel, h('h2', { id: 'subscribe-h' }, 'Subscribe in your calendar app'),
+      h('p', { class: 'small muted' }, 'An ICS feed of your tasks and approvals. Its URL is a secret: anyone who has it can read the feed, so it is shown once; revoke it when it leaks and make a new one.'),
+      h('button', { type: 'button', id: 'make-link', onclick: async () => {
+        try {
+          const l = await post('/api/v1/calendar');
+          const url = `${location.origin}${l.path}`;
+          const input = h('input', { id: 'ics-url', readonly: true, value: url, size: 60, 'aria-label': 'Subscription URL (secret)' });
+          fill(fresh, h('div', { class: 'row' }, input, h('button', { type: 'button', id: 'copy-link', onclick: async () => {
+            input.select();
+            try { await navigator.clipboard.writeText(url); } catch { document.execCommand('copy'); }
+            toast('Subscription URL copied');
+          } }, 'Copy'), h('a', { href: url.replace(/^https?:/, 'webcal:') }, 'Open in calendar app')));
+          await render();
+        } catch (e) { toast(e.message, true); }
+      } }, 'New subscribe link'), fresh,
+      links.length ? h('table', { class: 'small', id: 'links' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Link'), h('th', { scope: 'col' }, 'Shows'), h('th', { scope: 'col' }, 'Made'), h('th', { scope: 'col' }, ''))),
+        h('tbody', {}, ...links.map((l) => h('tr', { 'data-link': l.id }, h('td', {}, `#${l.id}`), h('td', {}, l.workflow ? h('a', { href: `#/w/${l.workflow}` }, 'a workflow\'s plan') : 'your tasks and approvals'),
+          h('td', {}, fmtTime(ms(l.created_at), viewerTz())),
+          h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke link ${l.id}`, onclick: async () => {
+            if (!(await confirmDialog(`Revoke calendar link #${l.id}? Calendar apps using it stop updating at once.`, 'Revoke'))) return;
+            try { await post(`/api/v1/calendar/links/${l.id}/revoke`); toast(`Link #${l.id} revoked`); fill(fresh); await render(); } catch (e) { toast(e.message, true); }
+          } }, 'Revoke')))))) : h('p', { class: 'muted small', id: 'no-links' }, 'You have no live calendar link.'));
+  };
+  await render();
+  return panel;
 }
 
 // --- templates -----------------------------------------------------------------------------------

@@ -305,6 +305,42 @@ test('the release calendar: milestones, approvals and releases of every live rel
   await context.close();
 });
 
+test('templates: every version, its spec readably and highlighted (the source is not stored), a plan preview', async () => {
+  // A second version with a new task and an embedded hook script (the only source a spec carries).
+  const v1 = fs.readFileSync(path.join(here, 'fixtures', 'web_release.rwf'), 'utf8');
+  const v2 = v1.replace('version 1 {', 'version 2 {\n  hooks "std/hooks/business_hours.rhai"')
+    .replace('    checkpoint launch', '    checkpoint docs "Publish the docs" { at release - 1 day window 4 hours after rc }\n    checkpoint launch');
+  const pushed = await apiAs('root', 'POST', '/api/v1/templates', { source: v2, file: 'web_release.rwf' });
+  assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+  const { context, page } = await signedIn('ann');
+  await page.goto(`${base}/#/templates`);
+  await page.waitForSelector('a[data-v="web_release@2"]');
+  await page.click('a[data-v="web_release@1"]');
+  await page.waitForSelector('#spec-tasks tr[data-task="signoff"]');
+  assert.equal(await page.getAttribute('a[data-v="web_release@1"]', 'aria-current'), 'true');
+  assert.equal(await page.locator('#spec-tasks tr[data-task="docs"]').count(), 0);
+  const signoff = await page.textContent('#spec-tasks tr[data-task="signoff"]');
+  assert.match(signoff, /Legal sign-off/);
+  assert.match(signoff, /approval/);
+  assert.match(signoff, /kickoff \+ 1d|kickoff \+ 1 ?day/);
+  assert.match(await page.textContent('#no-source'), /not the \.rwf text/);
+  // The plan for a chosen release date, from the server, in the release zone.
+  await page.fill('#plan-release', `${isoIn(40)}T09:00`);
+  await page.click('#plan-form button[type=submit]');
+  await page.waitForSelector('#plan-preview tr[data-task="launch"]');
+  const plan = (await apiAs('ann', 'POST', '/api/v1/templates/web_release/plan', { version: 1, release: `${isoIn(40)}T09:00` })).body;
+  assert.equal(await page.locator('#plan-preview tbody tr').count(), plan.tasks.length);
+  assert.match(await page.textContent('#plan-preview tr[data-task="launch"]'), /09:00/);
+  // Version 2: the new task, and its hook script highlighted (comments, keywords).
+  await page.click('a[data-v="web_release@2"]');
+  await page.waitForSelector('#spec-tasks tr[data-task="docs"]');
+  assert.match(await page.textContent('#template-detail h3:has-text("Hook")'), /business_hours\.rhai/);
+  assert.ok(await page.locator('pre.source .tok-com').count() > 0);
+  assert.ok(await page.locator('pre.source .tok-kw:text-is("fn")').count() > 0);
+  await shot(page, '18-templates-versions');
+  await context.close();
+});
+
 test('a viewer sees no controls, and the API refuses them anyway', async () => {
   const { context, page } = await signedIn('vic');
   await page.goto(`${base}/#/w/${wf}`);
@@ -383,9 +419,9 @@ test('start with confirmation; approve from the inbox; the Gantt, log and feed f
   await page.waitForSelector('h1:has-text("Legal sign-off")');
   await shot(page, '11-task');
   await page.goto(`${base}/#/templates`);
-  await page.click('a:has-text("web_release")');
+  await page.click('a[data-v="web_release@1"]');
   await page.fill('#plan-release', `${isoIn(30)}T09:00`);
-  await page.click('#template-detail button[type=submit]');
+  await page.click('#plan-form button[type=submit]');
   await page.waitForSelector('#plan-preview tbody tr');
   await shot(page, '12-templates');
   await lee.context.close();

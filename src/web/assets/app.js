@@ -702,24 +702,102 @@ async function subscribePanel() {
 async function templatesPage() {
   const root = main();
   const versions = await get('/api/v1/templates');
+  const byKey = new Map();
+  for (const v of versions) { if (!byKey.has(v.key)) byKey.set(v.key, []); byKey.get(v.key).push(v); }
   const detail = h('div', { id: 'template-detail' });
   const show = async (key, version) => {
     const t = await get(`/api/v1/templates/${encodeURIComponent(key)}?version=${version}`);
-    const release = h('input', { type: 'datetime-local', id: 'plan-release', 'aria-label': 'Release date for the preview', required: true });
-    const out = h('div');
-    fill(detail, h('h2', {}, `${key}@${version}`),
-      h('form', { class: 'row', onsubmit: async (e) => {
+    const spec = t.spec;
+    const titles = new Map(spec.tasks.map((k) => [k.key, k.title]));
+    const phaseOf = new Map(spec.tasks.map((k) => [k.key, k.phase]));
+    const release = h('input', { type: 'datetime-local', id: 'plan-release', required: true });
+    const tz = h('input', { id: 'plan-tz', placeholder: tzDefault(spec), size: 18 });
+    const out = h('div', { 'aria-live': 'polite' });
+    const cal = spec.calendar ? spec.calendars?.[spec.calendar] : null;
+    fill(detail, h('h2', {}, `${key}@${version} `, h('span', { class: 'muted small' }, `spec ${t.spec_hash.slice(0, 12)}`)),
+      spec.description ? h('p', {}, spec.description) : null,
+      h('form', { class: 'row panel', id: 'plan-form', onsubmit: async (e) => {
         e.preventDefault();
         try {
-          const p = await post(`/api/v1/templates/${encodeURIComponent(key)}/plan`, { version, release: release.value });
-          fill(out, h('table', { class: 'small', id: 'plan-preview' }, h('thead', {}, h('tr', {}, h('th', {}, 'Task'), h('th', {}, 'Start'), h('th', {}, 'Due'))),
-            h('tbody', {}, ...p.tasks.map((k) => h('tr', {}, h('td', {}, k.key, k.pinned ? ' (pinned)' : ''), h('td', {}, fmtTime(ms(k.start), p.tz)), h('td', {}, fmtTime(ms(k.due), p.tz)))))));
-        } catch (x) { fill(out, h('p', { class: 'error' }, x.message)); }
-      } }, h('label', { for: 'plan-release' }, 'Plan preview for a release on'), release, h('button', { type: 'submit' }, 'Preview')), out,
-      h('h2', {}, 'Spec'), highlight(JSON.stringify(t.spec, null, 2)));
+          const body = { version, release: release.value };
+          if (tz.value.trim()) body.tz = tz.value.trim();
+          const p = await post(`/api/v1/templates/${encodeURIComponent(key)}/plan`, body);
+          fill(out, h('p', {}, `Release ${fmtTime(ms(p.release), p.tz)} (${p.tz}); ${p.tasks.length} tasks, dates in the release zone.`),
+            (p.warnings || []).length ? h('ul', { class: 'small' }, ...p.warnings.map((w) => h('li', {}, `${w.code || ''} ${w.message || JSON.stringify(w)}`))) : null,
+            h('table', { class: 'small', id: 'plan-preview' }, h('thead', {}, h('tr', {}, ...['Task', 'Phase', 'Start', 'Due'].map((c) => h('th', { scope: 'col' }, c)))),
+              h('tbody', {}, ...p.tasks.map((k) => h('tr', { 'data-task': k.key }, h('td', {}, titles.get(k.key) || k.key, h('div', { class: 'muted' }, k.key, k.pinned ? ' · pinned' : '')),
+                h('td', {}, phaseOf.get(k.key) || ''), h('td', {}, fmtTime(ms(k.start), p.tz)), h('td', {}, fmtTime(ms(k.due), p.tz)))))));
+        } catch (x) {
+          fill(out, h('div', { class: 'error', role: 'alert' }, x.message, ...(x.problem?.errors || []).map((d) => h('div', { class: 'small' }, d.message || JSON.stringify(d)))));
+        }
+      } }, h('label', { for: 'plan-release' }, 'Plan preview for a release on'), release, h('label', { for: 'plan-tz' }, 'in'), tz, h('button', { type: 'submit' }, 'Preview plan')), out,
+      h('h3', {}, 'Source'),
+      h('p', { class: 'small muted', id: 'no-source' }, 'The server stores each version as its compiled spec, not the .rwf text it was pushed from; the spec is what runs. It is shown below readably, then in full as JSON (`rwf schema` describes it). Hook scripts are embedded verbatim.'),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Release'), h('dd', {}, `param ${spec.target.param} in ${tzDefault(spec)}${spec.target.time ? ` at ${spec.target.time.slice(0, 5)}` : ''}`),
+        h('dt', {}, 'Business calendar'), h('dd', {}, cal ? `${cal.title || spec.calendar}: weekend ${cal.weekend.join(', ')}, ${cal.holidays.length} holidays, known ${cal.covers.from} to ${cal.covers.to}` : 'none (offsets count every day)')),
+      spec.params?.length ? h('table', { class: 'small', id: 'spec-params' }, h('caption', {}, 'Params'), h('thead', {}, h('tr', {}, ...['Name', 'Type', 'Default', 'Description'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, ...spec.params.map((p) => h('tr', {}, h('td', {}, h('code', {}, p.name)), h('td', {}, typeof p.type === 'string' ? p.type : JSON.stringify(p.type)), h('td', {}, p.default === undefined ? '—' : h('code', {}, JSON.stringify(p.default))), h('td', {}, p.description || ''))))) : null,
+      h('table', { class: 'small', id: 'spec-tasks' }, h('caption', {}, 'Tasks'), h('thead', {}, h('tr', {}, ...['Task', 'Kind', 'When', 'Window', 'After'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, ...phased(spec).flatMap(([ph, tasks]) => [ph ? h('tr', { class: 'phase-row' }, h('th', { colspan: 5, scope: 'rowgroup' }, ph.title)) : null,
+          ...tasks.map((k) => h('tr', { 'data-task': k.key }, h('td', {}, k.title, h('div', { class: 'muted' }, h('code', {}, k.key))), h('td', {}, k.step?.type || ''),
+            h('td', {}, h('code', {}, scheduleText(k.schedule))), h('td', {}, k.window || ''), h('td', {}, (k.depends_on || []).map((d) => `${d.task}${d.outcome && d.outcome !== 'success' ? ` (${d.outcome})` : ''}`).join(', '))))]))),
+      ...(spec.hooks || []).map((f) => h('div', {}, h('h3', {}, `Hook ${f.path}`), highlightCode(f.source, RHAI_WORDS))),
+      h('details', { id: 'spec-json' }, h('summary', {}, 'The full spec (JSON)'), highlight(JSON.stringify(spec, null, 2))));
+    for (const a of document.querySelectorAll('#template-list a[aria-current]')) a.removeAttribute('aria-current');
+    document.querySelector(`#template-list a[data-v="${key}@${version}"]`)?.setAttribute('aria-current', 'true');
   };
-  fill(root, h('h1', {}, 'Templates'), h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Template'), h('th', {}, 'Version'), h('th', {}, 'Pushed'))),
-    h('tbody', {}, ...versions.map((v) => h('tr', {}, h('td', {}, h('a', { href: '#/templates', onclick: (e) => { e.preventDefault(); show(v.key, v.version); } }, v.key)), h('td', {}, v.version), h('td', {}, fmtTime(ms(v.created_at), Intl.DateTimeFormat().resolvedOptions().timeZone)))))), detail);
+  fill(root, h('h1', {}, 'Templates'), h('table', { id: 'template-list' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Template'), h('th', { scope: 'col' }, 'Versions (newest last)'), h('th', { scope: 'col' }, 'Newest pushed'))),
+    h('tbody', {}, ...[...byKey].map(([key, vs]) => {
+      vs.sort((x, y) => x.version - y.version);
+      return h('tr', {}, h('td', {}, h('strong', {}, key)),
+        h('td', {}, ...vs.map((v) => [h('a', { href: '#/templates', 'data-v': `${key}@${v.version}`, 'aria-label': `${key} version ${v.version}`, onclick: (e) => { e.preventDefault(); show(key, v.version).catch((x) => toast(x.message, true)); } }, `v${v.version}`), ' '])),
+        h('td', {}, fmtTime(ms(vs.at(-1).created_at), viewerTz())));
+    }))), detail);
+}
+
+function tzDefault(spec) {
+  const z = spec.target.timezone;
+  if (z.literal) return z.literal;
+  const p = spec.params.find((x) => x.name === z.param);
+  return p?.default ? `${p.default} (param ${z.param})` : `param ${z.param}`;
+}
+/** Tasks grouped by phase, in declaration order (tasks outside any phase first). */
+function phased(spec) {
+  const groups = [[null, spec.tasks.filter((t) => !t.phase)]];
+  for (const p of spec.phases || []) groups.push([p, spec.tasks.filter((t) => t.phase === p.key)]);
+  return groups.filter(([, t]) => t.length);
+}
+/** A task's schedule as the language writes it (roughly); anything unusual as JSON. */
+function scheduleText(s) {
+  if (!s) return 'when its dependencies allow';
+  const tz = s.timezone ? ` in ${s.timezone}` : '';
+  if (s.kind === 'pinned') return `at ${s.at.replace('T', ' ').slice(0, 16)}${tz} (pinned)`;
+  if (s.kind !== 'relative') return JSON.stringify(s);
+  const a = s.anchor;
+  const anchor = a.kind === 'release' ? 'release' : a.kind === 'task' ? `${a.task}${a.point && a.point !== 'due' ? `.${a.point}` : ''}` : a.kind === 'param' ? a.param : JSON.stringify(a);
+  const span = (x) => { const t = String(x); return t.startsWith('-') ? ` - ${t.slice(1)}` : ` + ${t}`; };
+  const align = (x) => (x.kind === 'weekday' ? `${x.weekday} ${String(x.relation).replaceAll('_', ' ')} ` : x.kind === 'nth' ? `${x.nth === -1 ? 'last' : ['', 'first', 'second', 'third', 'fourth'][x.nth]} ${x.weekday} of ${x.next ? 'month after ' : ''}` : x.kind === 'edge' ? `${x.edge} of ${x.period}${x.next ? ' after' : ' of'} ` : `${JSON.stringify(x)} `);
+  let text = anchor + (s.offsets || []).map(span).join('');
+  for (const x of s.align || []) text = align(x) + (s.offsets?.length ? `(${text})` : text);
+  text += (s.then || []).map(span).join('');
+  return `${text}${s.time_of_day ? ` at ${s.time_of_day.slice(0, 5)}` : ''}${tz}`;
+}
+
+const RHAI_WORDS = new Set(['fn', 'let', 'const', 'if', 'else', 'return', 'true', 'false', 'while', 'for', 'in', 'loop', 'break', 'continue', 'switch', 'throw', 'try', 'catch', 'import', 'export', 'as', 'private', 'this']);
+/** Source with comments, strings, numbers and keywords coloured (text nodes only: nothing is parsed as HTML). */
+function highlightCode(text, words) {
+  const pre = h('pre', { class: 'source' });
+  const re = /(\/\/[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"\\]|\\.)*"|`[^`]*`)|(\b\d+(?:\.\d+)?\b)|([A-Za-z_]\w*)/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    if (m[4] && !words.has(m[4])) continue;
+    pre.append(text.slice(last, m.index));
+    pre.append(h('span', { class: m[1] ? 'tok-com' : m[2] ? 'tok-str' : m[3] ? 'tok-num' : 'tok-kw' }, m[0]));
+    last = m.index + m[0].length;
+  }
+  pre.append(text.slice(last));
+  return pre;
 }
 
 /** JSON with keys, strings and numbers coloured (text nodes only: nothing is parsed as HTML). */

@@ -341,6 +341,59 @@ test('templates: every version, its spec readably and highlighted (the source is
   await context.close();
 });
 
+test('my tasks: an agent\'s question as a form from its JSON Schema; its draft reviewed on the task page', async () => {
+  const source = fs.readFileSync(path.join(here, 'fixtures', 'web_input.rwf'), 'utf8');
+  assert.equal((await apiAs('root', 'POST', '/api/v1/templates', { source, file: 'web_input.rwf' })).status, 201);
+  const created = await apiAs('ann', 'POST', '/api/v1/workflows', { template: 'web_input', release: `${isoIn(5)}T09:00`, owner: 'team:release' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const started = await apiAs('ann', 'POST', `/api/v1/workflows/${id}/start`, {});
+  assert.ok(started.status < 300, JSON.stringify(started.body));
+  const status = async () => (await apiAs('ann', 'GET', `/api/v1/workflows/${id}`)).body.tasks;
+  for (let i = 0; i < 60 && (await status()).find((t) => t.key === 'ask').status !== 'waiting_input'; i += 1) await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await status()).find((t) => t.key === 'ask').status, 'waiting_input');
+  // The inbox carries the question and its schema.
+  const item = (await apiAs('ann', 'GET', '/api/v1/inbox')).body.find((i) => i.workflow_id === id);
+  assert.equal(item.kind, 'input');
+  assert.equal(item.request.prompt, 'Which tone should the launch post take?');
+  assert.deepEqual(item.request.schema.required, ['tone', 'words']);
+  const { context, page } = await signedIn('ann');
+  await page.goto(`${base}/#/inbox`);
+  const card = `#my-tasks li[data-task="ask"]`;
+  await page.waitForSelector(`${card} form[data-schema]`);
+  assert.match(await page.textContent(`${card} .prompt`), /Which tone/);
+  // Labelled fields of the right kinds, constraints from the schema.
+  const label = (n) => page.textContent(`${card} [data-field="${n}"] label`);
+  assert.match(await label('tone'), /Tone/);
+  assert.equal(await page.locator(`${card} [data-field="tone"] select option`).count(), 2);
+  assert.equal(await page.getAttribute(`${card} [data-field="words"] input`, 'type'), 'number');
+  assert.equal(await page.getAttribute(`${card} [data-field="words"] input`, 'min'), '50');
+  assert.equal(await page.getAttribute(`${card} [data-field="emoji"] input`, 'type'), 'checkbox');
+  assert.match(await page.textContent(`${card} [data-field="note"] .hint`), /Anything else/);
+  await page.selectOption(`${card} [data-field="tone"] select`, { label: 'formal' });
+  // Out of range: the browser refuses to send it; nothing changes.
+  await page.fill(`${card} [data-field="words"] input`, '10');
+  await page.click(`${card} button[type=submit]`);
+  assert.equal(await page.$eval(`${card} [data-field="words"] input`, (e) => e.validity.rangeUnderflow), true);
+  await shot(page, '19-input-form');
+  assert.equal((await status()).find((t) => t.key === 'ask').status, 'waiting_input');
+  await page.fill(`${card} [data-field="words"] input`, '300');
+  await page.check(`${card} [data-field="emoji"] input`);
+  await page.fill(`${card} [data-field="note"] textarea`, 'Mention the calendar.');
+  await page.click(`${card} button[type=submit]`);
+  await page.waitForSelector(card, { state: 'detached' });
+  const ask = (await status()).find((t) => t.key === 'ask');
+  assert.equal(ask.status, 'succeeded');
+  assert.deepEqual(ask.output, { tone: 'formal', words: 300, emoji: true, note: 'Mention the calendar.' });
+  // The agent's draft, reviewed in place: prose as text, the link as a link.
+  await page.goto(`${base}/#/w/${id}/t/draft`);
+  await page.waitForSelector('#artifact dd[data-key="draft"] .prose');
+  assert.equal(await page.textContent('#artifact dd[data-key="draft"] .prose'), 'We are shipping the Console today.\nIt plans the release on a Gantt.');
+  assert.equal(await page.getAttribute('#artifact dd[data-key="link"] a', 'href'), 'https://example.com/launch');
+  await shot(page, '20-task-artifacts');
+  await context.close();
+});
+
 test('a viewer sees no controls, and the API refuses them anyway', async () => {
   const { context, page } = await signedIn('vic');
   await page.goto(`${base}/#/w/${wf}`);
@@ -393,6 +446,13 @@ test('start with confirmation; approve from the inbox; the Gantt, log and feed f
   });
   assert.match(await lee.page.textContent('#approvals li[data-task="signoff"]'), /Gates: Tell the team, Code freeze/);
   await shot(lee.page, '08-inbox');
+  // On a phone: the approval fits the screen (no sideways scrolling), its buttons are reachable.
+  await lee.page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await lee.page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal scroll at 390 px');
+  const approve = await lee.page.locator('#approvals li[data-task="signoff"] button:has-text("Approve")').boundingBox();
+  assert.ok(approve.x >= 0 && approve.x + approve.width <= 390 && approve.height >= 30, JSON.stringify(approve));
+  await shot(lee.page, '21-inbox-phone');
+  await lee.page.setViewportSize(VIEW);
   await page.bringToFront();
   assert.doesNotMatch(await page.getAttribute('g.bar[data-key="signoff"]', 'aria-label'), /succeeded/);
   const feedBefore = await feed.locator('#feed li').count();

@@ -485,12 +485,38 @@ async function taskPage(id, key) {
   const t = status.tasks.find((k) => k.key === key);
   if (!t) throw new Error(`no task ${key}`);
   const tz = d.workflow.target_tz;
+  // The agent's question, when this person may answer it (it is in their inbox).
+  const asked = t.status === 'waiting_input' && me.kind === 'person'
+    ? (await get('/api/v1/inbox').catch(() => [])).find((i) => i.workflow_id === id && i.task_key === key && i.kind === 'input') : null;
   fill(root, h('p', {}, h('a', { href: `#/w/${id}` }, `← ${d.workflow.name}`)),
     h('h1', {}, t.title, ' ', pill(t.status)),
     h('p', {}, `${t.kind} · planned ${fmtTime(ms(t.planned_start), tz)} → due ${fmtTime(ms(t.planned_due), tz)} · attempts ${t.attempts}${t.actor ? ` · by ${t.actor}` : ''}`),
     t.last_error ? h('p', { class: 'error' }, t.last_error) : null,
     t.waiting_on.length ? h('div', {}, h('h2', {}, 'Why it waits'), h('ul', {}, ...t.waiting_on.map((g) => h('li', {}, `${g.gate} (${g.state}): ${g.reason}`)))) : null,
-    h('h2', {}, 'Artifacts'), t.output ? h('pre', { class: 'source', id: 'artifact' }, JSON.stringify(t.output, null, 2)) : h('p', { class: 'muted' }, 'No output yet.'));
+    asked ? h('section', { class: 'panel', id: 'question', 'aria-labelledby': 'question-h' }, h('h2', { id: 'question-h' }, 'The agent asks'),
+      answerForm(asked, async (path, body) => { try { await post(`/api/v1/workflows/${id}/${path}`, body); toast(`${t.title}: answered`); route(); } catch (e) { toast(e.message, true); } })) : null,
+    h('h2', {}, 'Artifacts'), t.output != null ? artifact(t.output) : h('p', { class: 'muted' }, 'No output yet.'));
+}
+
+/**
+ * A task's output for review: text fields as text (an agent's draft reads as prose), links as links,
+ * anything nested as highlighted JSON; the whole value as JSON below.
+ */
+function artifact(out) {
+  const wrap = h('div', { id: 'artifact' });
+  const value = (v) => {
+    if (typeof v === 'string') {
+      if (/^https?:\/\/\S+$/.test(v)) return h('a', { href: v, rel: 'noopener noreferrer', target: '_blank' }, v);
+      return h('div', { class: 'prose' }, v);
+    }
+    if (v === null || typeof v !== 'object') return h('code', {}, JSON.stringify(v));
+    return highlight(JSON.stringify(v, null, 2));
+  };
+  if (out && typeof out === 'object' && !Array.isArray(out)) {
+    wrap.append(h('dl', { class: 'artifact' }, ...Object.entries(out).flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-key': k }, value(v))])));
+  } else wrap.append(value(out));
+  wrap.append(h('details', {}, h('summary', {}, 'As JSON'), highlight(JSON.stringify(out, null, 2))));
+  return wrap;
 }
 
 // --- inbox ---------------------------------------------------------------------------------------
@@ -513,7 +539,7 @@ async function inboxPage() {
     const g = gates(i);
     return h('li', { class: 'panel', 'data-task': i.task_key },
       h('strong', {}, i.title), ' ', h('span', { class: 'pill' }, i.kind), ' in ', h('a', { href: `#/w/${i.workflow_id}` }, i.workflow),
-      h('p', { class: 'small muted' }, `waiting since ${fmtTime(ms(i.since), Intl.DateTimeFormat().resolvedOptions().timeZone)}${i.deadline_at ? ` · deadline ${fmtTime(ms(i.deadline_at), Intl.DateTimeFormat().resolvedOptions().timeZone)}` : ''} · who: ${i.who.join(', ')}${i.quorum ? ` · quorum ${i.quorum}, voted: ${i.voted.join(', ') || 'nobody yet'}` : ''}`),
+      h('p', { class: 'small muted' }, `waiting since ${fmtTime(ms(i.since), Intl.DateTimeFormat().resolvedOptions().timeZone)}${i.deadline_at ? ` · deadline ${fmtTime(ms(i.deadline_at), Intl.DateTimeFormat().resolvedOptions().timeZone)}` : ''} · who: ${i.who.join(', ') || 'anyone who may act on the workflow'}${i.quorum ? ` · quorum ${i.quorum}, voted: ${i.voted.join(', ') || 'nobody yet'}` : ''}`),
       g.length ? h('p', { class: 'small' }, `Gates: ${g.join(', ')}`) : null,
       h('p', {}, h('a', { href: `#/w/${i.workflow_id}/t/${encodeURIComponent(i.task_key)}` }, 'Review packet and artifacts')),
       h('div', { class: 'row' }, ...buttons), err);
@@ -529,14 +555,94 @@ async function inboxPage() {
   es.onmessage = () => { if (!first) route(); };
 }
 
+/**
+ * The answer to an agent's question: a form built from the JSON Schema it asked with (an object's
+ * properties as labelled fields, constraints checked by the browser before sending), else free text.
+ */
 function answerForm(i, act) {
-  const area = h('textarea', { rows: 3, cols: 50, 'aria-label': `Answer for ${i.title} (JSON)` }, '{}');
-  return h('form', { onsubmit: (e) => {
+  const req = i.request || { prompt: 'The agent asked for input (no question recorded).', schema: null };
+  const schema = req.schema;
+  const uid = `ans-${i.workflow_id.slice(0, 8)}-${i.task_key}`;
+  const prompt = h('p', { class: 'prompt', id: `${uid}-prompt` }, req.prompt);
+  if (!schema) {
+    const area = h('textarea', { id: `${uid}-text`, rows: 3, cols: 50, required: true, 'aria-describedby': `${uid}-prompt ${uid}-hint` });
+    return h('form', { class: 'answer stack', onsubmit: (e) => {
+      e.preventDefault();
+      const t = area.value.trim();
+      let answer = t;
+      if (/^[[{]/.test(t)) { try { answer = JSON.parse(t); } catch (x) { toast(`That looks like JSON but is not: ${x.message}`, true); return; } }
+      act(`tasks/${encodeURIComponent(i.task_key)}/answer`, { answer });
+    } }, prompt, h('label', { for: `${uid}-text` }, 'Your answer'), area,
+    h('div', { class: 'hint', id: `${uid}-hint` }, 'Sent as text; start with { or [ to send JSON.'), h('button', { type: 'submit', class: 'primary' }, 'Answer'));
+  }
+  // A non-object schema is one field whose value is the answer itself.
+  const single = schema.type !== 'object';
+  const props = single ? { answer: schema } : (schema.properties || {});
+  const required = new Set(single ? ['answer'] : (schema.required || []));
+  // Required fields first, in the order the schema lists them (stored JSON does not keep key order).
+  const order = [...(single ? ['answer'] : (schema.required || [])).filter((n) => n in props), ...Object.keys(props).filter((n) => !required.has(n)).sort()];
+  const fields = order.map((name) => schemaField(`${uid}-${name}`, name, props[name] || {}, required.has(name)));
+  const err = h('p', { class: 'error', role: 'alert' });
+  return h('form', { class: 'answer stack', 'data-schema': 'true', novalidate: false, onsubmit: (e) => {
     e.preventDefault();
-    let answer;
-    try { answer = JSON.parse(area.value); } catch (x) { toast(`The answer is not JSON: ${x.message}`, true); return; }
-    act(`tasks/${encodeURIComponent(i.task_key)}/answer`, { answer });
-  } }, area, h('button', { type: 'submit' }, 'Answer'));
+    const out = {};
+    try {
+      for (const f of fields) { const v = f.value(); if (v !== undefined) out[f.name] = v; }
+    } catch (x) { err.textContent = x.message; return; }
+    act(`tasks/${encodeURIComponent(i.task_key)}/answer`, { answer: single ? out.answer : out });
+  } }, prompt, schema.description ? h('p', { class: 'small muted' }, schema.description) : null, ...fields.map((f) => f.el), err,
+  h('button', { type: 'submit', class: 'primary' }, 'Answer'));
+}
+
+/** One labelled input for a property schema: { name, el, value() } (value() undefined: left out). */
+function schemaField(id, name, ps, required) {
+  const label = ps.title || name;
+  const hintId = `${id}-hint`;
+  const hint = ps.description ? h('div', { class: 'hint', id: hintId }, ps.description) : null;
+  const common = { id, name, required: required || null, 'aria-describedby': hint ? hintId : null };
+  const type = Array.isArray(ps.type) ? ps.type.find((t) => t !== 'null') : ps.type;
+  const wrap = (input, after = null) => h('div', { class: 'field', 'data-field': name }, h('label', { for: id }, label, required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null), input, after, hint);
+  if (Array.isArray(ps.enum)) {
+    const sel = h('select', common, required ? null : h('option', { value: '' }, '—'), ...ps.enum.map((v, k) => h('option', { value: String(k), selected: ps.default === v }, String(v))));
+    return { name, el: wrap(sel), value: () => (sel.value === '' ? undefined : ps.enum[Number(sel.value)]) };
+  }
+  if (type === 'boolean') {
+    const box = h('input', { ...common, type: 'checkbox', required: null, checked: ps.default === true });
+    return { name, el: h('div', { class: 'field check', 'data-field': name }, box, h('label', { for: id }, ` ${label}`), hint), value: () => box.checked };
+  }
+  if (type === 'integer' || type === 'number') {
+    const num = h('input', { ...common, type: 'number', step: type === 'integer' ? '1' : 'any', min: ps.minimum, max: ps.maximum, value: ps.default });
+    return { name, el: wrap(num), value: () => (num.value === '' ? undefined : Number(num.value)) };
+  }
+  if (type === 'array' && Array.isArray(ps.items?.enum)) {
+    const boxes = ps.items.enum.map((v, k) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', value: String(k), name }), ` ${v}`));
+    const set = h('fieldset', { class: 'field', 'data-field': name, 'aria-describedby': hint ? hintId : null }, h('legend', {}, label), ...boxes, hint);
+    return { name, el: set, value: () => {
+      const v = boxes.map((b) => b.firstChild).filter((b) => b.checked).map((b) => ps.items.enum[Number(b.value)]);
+      if (required && !v.length) throw new Error(`${label}: choose at least one.`);
+      return v;
+    } };
+  }
+  if (type === 'array') {
+    const area = h('textarea', { ...common, rows: 3 });
+    return { name, el: wrap(area, h('div', { class: 'hint' }, 'One per line.')), value: () => (area.value.trim() ? area.value.split('\n').map((x) => x.trim()).filter(Boolean) : undefined) };
+  }
+  if (type === 'string' || type === undefined && !ps.properties) {
+    const format = ps.format === 'date' ? 'date' : ps.format === 'date-time' ? 'datetime-local' : ps.format === 'email' ? 'email' : ps.format === 'uri' ? 'url' : null;
+    const long = !format && (ps.maxLength == null || ps.maxLength > 120);
+    const input = long ? h('textarea', { ...common, rows: 3, minlength: ps.minLength, maxlength: ps.maxLength }, ps.default ?? '')
+      : h('input', { ...common, type: format || 'text', minlength: ps.minLength, maxlength: ps.maxLength, pattern: ps.pattern, value: ps.default });
+    return { name, el: wrap(input), value: () => {
+      if (!input.value) return undefined;
+      return format === 'datetime-local' ? new Date(input.value).toISOString() : input.value;
+    } };
+  }
+  // Anything else (a nested object...): JSON, checked before sending.
+  const area = h('textarea', { ...common, rows: 4 }, ps.default !== undefined ? JSON.stringify(ps.default, null, 2) : '');
+  return { name, el: wrap(area, h('div', { class: 'hint' }, 'JSON.')), value: () => {
+    if (!area.value.trim()) return undefined;
+    try { return JSON.parse(area.value); } catch (x) { throw new Error(`${label}: not JSON (${x.message}).`); }
+  } };
 }
 
 // --- notifications -------------------------------------------------------------------------------

@@ -241,6 +241,22 @@ test('edit a task (title, pinned due) and add/remove a dependency, each previewe
   now = await gantt();
   assert.ok(!task(now, 'launch').depends_on.includes('approved'));
   assert.equal(now.workflow.lock_version, edge + 1);
+  // Retarget with the same preview: a day later, everything anchored on the release follows; the
+  // pinned candidate stays.
+  await page.fill('#retarget-at', `${isoIn(11)}T09:00`);
+  await page.click('#controls form button[type=submit]');
+  await page.waitForSelector('#cascade h2:has-text("Move the release")');
+  const shifted = await page.$$eval('#cascade tbody tr', (trs) => Object.fromEntries(trs.map((t) => [t.dataset.task, t.lastChild.textContent])));
+  assert.equal(shifted.launch, '+1 day');
+  assert.ok(!('rc' in shifted), 'a pinned task does not move with the release');
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  const retargeted = await gantt();
+  assert.equal(Date.parse(retargeted.workflow.target_at) - Date.parse(now.workflow.target_at), 86400000);
+  assert.equal(task(retargeted, 'rc').planned_due, task(now, 'rc').planned_due);
+  // Back to the original date for the tests that follow.
+  const back = await apiAs('ann', 'POST', `/api/v1/workflows/${wf}/retarget`, { release: `${isoIn(10)}T09:00`, expect_version: retargeted.workflow.lock_version });
+  assert.equal(back.status, 200, JSON.stringify(back.body));
   await context.close();
 });
 

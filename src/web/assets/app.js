@@ -718,7 +718,13 @@ async function calendarPage() {
         add(dayIn(ms(t.planned_due), tz), { r, at: ms(t.planned_due), kind: t.kind === 'approval' ? 'approval' : 'milestone', title: t.title, status: t.status, task: t.key, href: `#/w/${w.id}/t/${encodeURIComponent(t.key)}` });
       }
       // Holidays are dates of the release's calendar, not instants: no zone to convert.
-      for (const hd of r.cal?.holidays || []) if (hd.date.startsWith(month)) add(hd.date, { r, closed: true, title: hd.name });
+      // One line per calendar and day, naming every release on that calendar.
+      for (const hd of r.cal?.holidays || []) {
+        if (!hd.date.startsWith(month)) continue;
+        const same = byDay.get(hd.date)?.closed.find((c) => c.calName === r.calName && c.title === hd.name);
+        if (same) same.names.push(r.w.name);
+        else add(hd.date, { r, closed: true, title: hd.name, calName: r.calName, names: [r.w.name] });
+      }
     }
     return byDay;
   }
@@ -743,7 +749,7 @@ async function calendarPage() {
       const dow = new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
       cells.push(h('td', { class: `day${clash ? ' collision' : ''}${e.closed.length ? ' closed' : ''}${day === today ? ' today' : ''}`, 'data-day': day },
         h('div', { class: 'day-head' }, h('span', { class: 'date', 'aria-label': `${dow} ${d} ${label}` }, d), clash ? h('span', { class: 'flag', title: 'Two or more releases on this day' }, `${who.size} releases`) : null),
-        ...e.closed.map((x) => h('div', { class: 'closed-day small', style: `border-color:${x.r.color}` }, `Closed (${x.r.calName}, ${x.r.w.name}): ${x.title}`)),
+        ...e.closed.map((x) => h('div', { class: 'closed-day small' }, h('strong', {}, `Closed: ${x.title}`), h('div', {}, `${x.calName} · ${x.names.join(', ')}`))),
         e.events.length ? h('ul', { class: 'plain events' }, ...e.events.map((x) => h('li', { class: `ev ${x.kind}${x.status && DONE.has(x.status) ? ' done' : ''}`, style: `border-left-color:${x.r.color}`, 'data-workflow': x.r.w.id, 'data-task': x.task || '' },
           h('a', { href: x.href }, h('span', { class: 'ev-time' }, fmtClock(x.at, tz)), ' ', h('span', { class: 'ev-kind' }, x.kind === 'release' ? '◆' : x.kind === 'approval' ? '✔' : '●'), ' ', x.title),
           x.kind !== 'release' ? h('div', { class: 'small muted' }, x.r.w.name, x.status ? ` · ${x.status.replace('_', ' ')}` : '') : null))) : null));

@@ -1280,6 +1280,7 @@ fn an_agent_asking_for_input_waits_for_a_person() {
     step(&mut s, h(0));
     let ask = AgentOutcome::NeedsInput {
         prompt: "which tone?".into(),
+        schema: None,
     };
     let a = settle(&s, "a", 1, &ask, h(0), &NoHooks).unwrap();
     assert!(a.iter().any(

@@ -146,9 +146,36 @@ async fn command_exit_codes() {
     assert_eq!(
         report.outcome,
         AgentOutcome::NeedsInput {
-            prompt: "Which tone?".into()
+            prompt: "Which tone?".into(),
+            schema: None
         }
     );
+    // A structured request: the prompt and a JSON Schema of the answer, for the console's form.
+    let ask = r#"{"prompt":"Which tone?","schema":{"type":"object","required":["tone"],"properties":{"tone":{"type":"string","enum":["warm","formal"]}}}}"#;
+    let (report, _) = run_script(&format!("echo '{ask}'; exit 76"), json!({}), None).await;
+    assert_eq!(
+        report.outcome,
+        AgentOutcome::NeedsInput {
+            prompt: "Which tone?".into(),
+            schema: Some(
+                json!({"type":"object","required":["tone"],"properties":{"tone":{"type":"string","enum":["warm","formal"]}}})
+            )
+        }
+    );
+    // JSON without a prompt is just text; a schema that is not an object is dropped.
+    for (stdout, prompt) in [
+        (r#"{"tone":1}"#, r#"{"tone":1}"#),
+        (r#"{"prompt":"p","schema":3}"#, "p"),
+    ] {
+        let (report, _) = run_script(&format!("echo '{stdout}'; exit 76"), json!({}), None).await;
+        assert_eq!(
+            report.outcome,
+            AgentOutcome::NeedsInput {
+                prompt: prompt.into(),
+                schema: None
+            }
+        );
+    }
 
     let (report, _) = run_script("kill -TERM $$", json!({}), None).await;
     let (reason, retryable) = failed(&report);
@@ -306,7 +333,7 @@ async fn draft_agent_is_idempotent_per_key() {
         .dispatch(&request("draft_blog", 1, json!({"product": "Widget"})))
         .await;
     assert!(
-        matches!(&ask.outcome, AgentOutcome::NeedsInput { prompt } if prompt.contains("Widget"))
+        matches!(&ask.outcome, AgentOutcome::NeedsInput { prompt, .. } if prompt.contains("Widget"))
     );
 }
 
@@ -371,7 +398,8 @@ async fn http_failures_and_needs_input() {
     assert_eq!(
         r.outcome,
         AgentOutcome::NeedsInput {
-            prompt: "which tone should the Widget post take?".into()
+            prompt: "which tone should the Widget post take?".into(),
+            schema: None
         }
     );
 }

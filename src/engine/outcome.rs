@@ -258,7 +258,7 @@ pub fn settle(
             now,
             hooks,
         ),
-        AgentOutcome::NeedsInput { prompt } => vec![
+        AgentOutcome::NeedsInput { prompt, .. } => vec![
             Action::SetTaskStatus {
                 task: task.to_string(),
                 from: TaskStatus::Running,

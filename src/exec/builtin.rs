@@ -87,6 +87,7 @@ impl BuiltinExecutor {
             Behaviour::NeedsInput => AgentReport {
                 outcome: AgentOutcome::NeedsInput {
                     prompt: format!("{} needs an answer", request.task_key),
+                    schema: None,
                 },
                 log: None,
             },

@@ -7,7 +7,9 @@
 //! - exit 0: success; stdout is the output, parsed as JSON (non-JSON stdout becomes `{"text": ...}`,
 //!   empty stdout `{}`).
 //! - exit 75 (`EX_TEMPFAIL`): a retryable failure (the task's retry policy decides).
-//! - exit 76: the agent needs human input; stdout is the prompt. The task stays running.
+//! - exit 76: the agent needs human input; stdout is the prompt, or a JSON object
+//!   `{"prompt": "...", "schema": {...}}` whose `schema` (a JSON Schema of the answer) the console
+//!   renders as a form. The task stays running.
 //! - any other exit, or death by a signal: a failure that is not retried.
 //! - timeout (the task's `timeout`, else the agent's, else one hour): the whole process group is
 //!   killed and the attempt fails retryably.
@@ -105,16 +107,7 @@ impl CommandAgent {
                 reason: format!("agent asked to retry (exit {EXIT_RETRYABLE}){last_line}"),
                 retryable: true,
             },
-            ProcessEnd::Exited(EXIT_NEEDS_INPUT) => {
-                let prompt = String::from_utf8_lossy(&result.stdout).trim().to_string();
-                AgentOutcome::NeedsInput {
-                    prompt: if prompt.is_empty() {
-                        "the agent needs input".into()
-                    } else {
-                        prompt
-                    },
-                }
-            }
+            ProcessEnd::Exited(EXIT_NEEDS_INPUT) => input_request(&result.stdout),
             ProcessEnd::Exited(code) => AgentOutcome::Failed {
                 reason: format!("agent exited with status {code}{last_line}"),
                 retryable: false,
@@ -150,6 +143,27 @@ pub fn human_duration(d: Duration) -> String {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")
+    }
+}
+
+/// What an agent that exits 76 asks: its stdout as the prompt, or `{"prompt", "schema"}` as JSON.
+pub fn input_request(stdout: &[u8]) -> AgentOutcome {
+    let text = String::from_utf8_lossy(stdout).trim().to_string();
+    if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&text) {
+        if let Some(prompt) = o.get("prompt").and_then(Value::as_str) {
+            return AgentOutcome::NeedsInput {
+                prompt: prompt.to_string(),
+                schema: o.get("schema").filter(|s| s.is_object()).cloned(),
+            };
+        }
+    }
+    AgentOutcome::NeedsInput {
+        prompt: if text.is_empty() {
+            "the agent needs input".into()
+        } else {
+            text
+        },
+        schema: None,
     }
 }
 

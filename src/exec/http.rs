@@ -7,7 +7,8 @@
 //!   with that run.
 //! - The answer (and every status answer) is a run status:
 //!   `{"id": "...", "status": "queued|running|succeeded|failed|needs_input", "output": {...},
-//!   "error": "...", "retryable": false, "prompt": "..."}`.
+//!   "error": "...", "retryable": false, "prompt": "...", "schema": {...}}` (`schema`: optional, a JSON
+//!   Schema of the answer a `needs_input` run wants; the console renders it as a form).
 //! - While the run is not finished, `GET {status_url}` (`{id}` and `{key}` substituted; default
 //!   `{url}/{id}`) every `poll_interval`.
 //! - Transport errors, 408, 429 and 5xx are retried with bounded exponential backoff (`Retry-After`
@@ -89,6 +90,9 @@ struct RunStatus {
     retryable: Option<bool>,
     #[serde(default)]
     prompt: Option<String>,
+    /// With `needs_input`: a JSON Schema of the answer, for the console's form.
+    #[serde(default)]
+    schema: Option<Value>,
 }
 
 /// Why a request did not give a usable answer.
@@ -169,6 +173,7 @@ impl HttpAgent {
                             prompt: status
                                 .prompt
                                 .unwrap_or_else(|| "the agent needs input".into()),
+                            schema: status.schema.filter(|s| s.is_object()),
                         },
                         log: None,
                     }

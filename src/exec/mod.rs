@@ -52,6 +52,9 @@ pub enum AgentOutcome {
     /// The agent's run paused for human input; the task stays running until `rwf done` answers.
     NeedsInput {
         prompt: String,
+        /// A JSON Schema of the answer the agent wants, when it gave one: the console renders it as
+        /// a form.
+        schema: Option<Value>,
     },
 }
 

@@ -105,9 +105,22 @@ async fn spawn(command: &mut tokio::process::Command) -> std::io::Result<tokio::
     command.spawn()
 }
 
+/// A program that exits without reading its input closes the pipe under our writer: that must be an
+/// `EPIPE` for the writer, not a `SIGPIPE` that kills the worker or `rwf serve` with it (the CLI
+/// restores the default disposition so that `rwf log | head` ends quietly; a process that runs agents
+/// ignores it from its first agent on).
+fn ignore_sigpipe() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: signal(2) with SIG_IGN installs no handler; it only changes the process's disposition.
+    ONCE.call_once(|| unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    });
+}
+
 /// Runs the program to its end (or timeout). Every process it started in its group is killed once it
 /// ends, so a stray background process can neither outlive the attempt nor hold its pipes open.
 pub async fn run_process(spec: ProcessSpec<'_>) -> ProcessResult {
+    ignore_sigpipe();
     let mut command = tokio::process::Command::new(spec.program);
     command
         .args(spec.args)

@@ -25,6 +25,17 @@ pub struct InboxItem {
     pub who: Vec<String>,
     pub voted: Vec<String>,
     pub quorum: Option<i32>,
+    /// kind input: what the agent asked (its prompt, and the JSON Schema of the answer if it gave one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<InputRequest>,
+}
+
+/// An agent's question: answer it with `POST .../tasks/{task}/answer`.
+#[derive(Serialize, JsonSchema)]
+pub struct InputRequest {
+    pub prompt: String,
+    /// A JSON Schema of the answer the agent wants; none when it asked in plain text.
+    pub schema: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -74,7 +85,18 @@ async fn inbox(cx: Cx, _: NoBody) -> Result<Vec<InboxItem>, Problem> {
             .view(who, &access(store, i.workflow_id).await?)
             .is_ok()
         {
+            let request = match i.kind.as_str() {
+                "input" => store
+                    .input_request(i.workflow_id, &i.task_key)
+                    .await?
+                    .map(|r| InputRequest {
+                        prompt: r.prompt,
+                        schema: r.schema,
+                    }),
+                _ => None,
+            };
             out.push(InboxItem {
+                request,
                 workflow_id: i.workflow_id,
                 workflow: i.workflow,
                 task_key: i.task_key,

@@ -521,8 +521,8 @@ impl Worker {
                         "failed",
                         json!({ "reason": reason, "retryable": retryable }),
                     ),
-                    AgentOutcome::NeedsInput { prompt } => {
-                        ("needs_input", json!({ "prompt": prompt }))
+                    AgentOutcome::NeedsInput { prompt, schema } => {
+                        ("needs_input", json!({ "prompt": prompt, "schema": schema }))
                     }
                 };
                 (d.attempt_id, status, result, report.log.as_deref())

@@ -187,6 +187,229 @@ test('a stale edit from a second tab is refused with an explanation, then reload
   await context.close();
 });
 
+test('edit a task (title, pinned due) and add/remove a dependency, each previewed then committed', async () => {
+  const { context, page } = await signedIn('ann');
+  await page.goto(`${base}/#/w/${wf}`);
+  const gantt = async () => (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}/gantt`)).body;
+  const task = (g, k) => g.tasks.find((t) => t.key === k);
+  const before = await gantt();
+  // Keyboard: focus the bar, Enter selects it and opens its panel.
+  await page.waitForSelector('svg.gantt g.bar.movable[data-key="rc"]');
+  await page.focus('g.bar[data-key="rc"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#edit-task');
+  const due = await page.inputValue('#edit-due');
+  assert.match(due, /^\d{4}-\d\d-\d\dT\d\d:\d\d$/);
+  const later = new Date(Date.parse(`${due}:00Z`) + 86400000).toISOString().slice(0, 16);
+  await page.fill('#edit-title', 'Release candidate one');
+  await page.fill('#edit-due', later);
+  await page.click('#edit-task button[type=submit]');
+  await page.waitForSelector('#cascade');
+  // The server's preview: the title change and the cascade (the candidate moves by a day).
+  assert.match(await page.textContent('#changed'), /Release candidate one/);
+  const moved = await page.$$eval('#cascade tbody tr', (trs) => trs.map((t) => [t.dataset.task, t.lastChild.textContent]));
+  assert.deepEqual(moved.find((m) => m[0] === 'rc'), ['rc', '+1 day']);
+  await shot(page, '15-task-edit-preview');
+  assert.equal((await gantt()).workflow.lock_version, before.workflow.lock_version, 'a preview changes nothing');
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  let now = await gantt();
+  assert.equal(now.workflow.lock_version, before.workflow.lock_version + 1);
+  assert.equal(task(now, 'rc').title, 'Release candidate one');
+  assert.ok(task(now, 'rc').pinned, 'a set due date pins the task');
+  assert.equal(Date.parse(task(now, 'rc').planned_due) - Date.parse(task(before, 'rc').planned_due), 86400000);
+  // A dependency: the launch also waits for the team to be told, whatever became of it.
+  await page.focus('g.bar[data-key="launch"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#add-dep-form');
+  await page.selectOption('#add-dep', 'approved');
+  await page.selectOption('#add-dep-on', 'any');
+  await page.click('#add-dep-form button[type=submit]');
+  await page.waitForSelector('#cascade');
+  assert.match(await page.textContent('#cascade h2'), /launch runs after approved/);
+  assert.ok(!task(await gantt(), 'launch').depends_on.includes('approved'), 'a preview changes nothing');
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  now = await gantt();
+  assert.ok(task(now, 'launch').depends_on.includes('approved'));
+  const edge = now.workflow.lock_version;
+  await page.waitForSelector('#deps li:has-text("Tell the team") button');
+  await page.click('#deps li:has-text("Tell the team") button');
+  await page.waitForSelector('#cascade h2:has-text("no longer runs after approved")');
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  now = await gantt();
+  assert.ok(!task(now, 'launch').depends_on.includes('approved'));
+  assert.equal(now.workflow.lock_version, edge + 1);
+  // Retarget with the same preview: a day later, everything anchored on the release follows; the
+  // pinned candidate stays.
+  await page.fill('#retarget-at', `${isoIn(11)}T09:00`);
+  await page.click('#controls form button[type=submit]');
+  await page.waitForSelector('#cascade h2:has-text("Move the release")');
+  const shifted = await page.$$eval('#cascade tbody tr', (trs) => Object.fromEntries(trs.map((t) => [t.dataset.task, t.lastChild.textContent])));
+  assert.equal(shifted.launch, '+1 day');
+  assert.ok(!('rc' in shifted), 'a pinned task does not move with the release');
+  await page.click('#commit');
+  await page.waitForSelector('#committed');
+  const retargeted = await gantt();
+  assert.equal(Date.parse(retargeted.workflow.target_at) - Date.parse(now.workflow.target_at), 86400000);
+  assert.equal(task(retargeted, 'rc').planned_due, task(now, 'rc').planned_due);
+  // Back to the original date for the tests that follow.
+  const back = await apiAs('ann', 'POST', `/api/v1/workflows/${wf}/retarget`, { release: `${isoIn(10)}T09:00`, expect_version: retargeted.workflow.lock_version });
+  assert.equal(back.status, 200, JSON.stringify(back.body));
+  await context.close();
+});
+
+test('the release calendar: milestones, approvals and releases of every live release in the viewer\'s zone; the ICS link', async () => {
+  // A second launch on the same day, on the US federal calendar: the collision and its closed days.
+  const day = isoIn(10);
+  const other = await apiAs('ann', 'POST', '/api/v1/workflows', { template: 'product_launch', release: `${day}T09:00`, sets: { product: 'Billing' }, owner: 'team:release' });
+  assert.equal(other.status, 201, JSON.stringify(other.body));
+  const otherName = (await apiAs('ann', 'GET', `/api/v1/workflows/${other.body.id}`)).body.workflow.name;
+  const { context, page } = await signedIn('ann');
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.goto(`${base}/#/calendar`);
+  await page.waitForSelector('#calendar table.month');
+  await page.selectOption('#cal-tz', 'UTC');
+  const show = async (d) => {
+    for (let i = 0; i < 24 && !(await page.locator(`td[data-day="${d}"]`).count()); i += 1) await page.click(d > (await page.getAttribute('td.day', 'data-day')) ? '#cal-next' : '#cal-prev');
+    await page.waitForSelector(`td[data-day="${d}"]`);
+  };
+  await show(day);
+  const cell = `td[data-day="${day}"]`;
+  // 09:00 in Paris is 08:00 UTC; 09:00 in New York is 14:00 UTC: both on the same day, flagged.
+  assert.match(await page.textContent(`${cell} li.release[data-workflow="${wf}"]`), /08:00/);
+  assert.match(await page.textContent(`${cell} li.release[data-workflow="${other.body.id}"]`), /14:00/);
+  assert.equal(await page.locator(`${cell}.collision`).count(), 1);
+  assert.match(await page.textContent('#collisions'), new RegExp(`${day}: .*${otherName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  // Approvals and milestones are on it too, on their due day.
+  const plan = (await apiAs('ann', 'GET', `/api/v1/workflows/${wf}/gantt`)).body.tasks;
+  for (const [key, cls] of [['signoff', 'approval'], ['freeze', 'milestone']]) {
+    const due = plan.find((t) => t.key === key).planned_due;
+    await show(new Date(due).toISOString().slice(0, 10));
+    await page.waitForSelector(`td[data-day="${new Date(due).toISOString().slice(0, 10)}"] li.${cls}[data-workflow="${wf}"][data-task="${key}"]`);
+  }
+  const spec = (await apiAs('ann', 'GET', '/api/v1/templates/product_launch')).body.spec;
+  const holiday = spec.calendars[spec.calendar].holidays.find((x) => x.date >= day.slice(0, 7));
+  await show(holiday.date);
+  assert.match(await page.textContent(`td[data-day="${holiday.date}"] .closed-day`), new RegExp(holiday.name.replace(/[()]/g, '.')));
+  await show(day);
+  await shot(page, '16-calendar');
+  // The viewer's zone is switchable: 09:00 in Paris is 17:00 in Tokyo.
+  await page.selectOption('#cal-tz', 'Asia/Tokyo');
+  await page.waitForFunction((w) => document.querySelector(`li.release[data-workflow="${w}"]`)?.textContent.includes('17:00'), wf);
+  // The ICS feed: make a link, copy it, it serves; revoke it, it stops.
+  await page.click('#make-link');
+  await page.waitForSelector('#ics-url');
+  const url = await page.inputValue('#ics-url');
+  assert.match(url, /\/calendar\/[^/]+\.ics$/);
+  await page.click('#copy-link');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
+  const ics = await fetch(url);
+  assert.equal(ics.status, 200);
+  assert.match(await ics.text(), /BEGIN:VCALENDAR/);
+  const links = (await apiAs('ann', 'GET', '/api/v1/calendar/links')).body;
+  const mine = links.at(-1).id;
+  await page.waitForSelector(`#links tr[data-link="${mine}"]`);
+  await shot(page, '17-calendar-subscribe');
+  await page.click(`#links tr[data-link="${mine}"] button`);
+  await page.waitForSelector('dialog#confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForSelector(`#links tr[data-link="${mine}"]`, { state: 'detached' });
+  assert.equal((await fetch(url)).status, 404);
+  assert.ok(!(await apiAs('ann', 'GET', '/api/v1/calendar/links')).body.some((l) => l.id === mine));
+  await context.close();
+});
+
+test('templates: every version, its spec readably and highlighted (the source is not stored), a plan preview', async () => {
+  // A second version with a new task and an embedded hook script (the only source a spec carries).
+  const v1 = fs.readFileSync(path.join(here, 'fixtures', 'web_release.rwf'), 'utf8');
+  const v2 = v1.replace('version 1 {', 'version 2 {\n  hooks "std/hooks/business_hours.rhai"')
+    .replace('    checkpoint launch', '    checkpoint docs "Publish the docs" { at release - 1 day window 4 hours after rc }\n    checkpoint launch');
+  const pushed = await apiAs('root', 'POST', '/api/v1/templates', { source: v2, file: 'web_release.rwf' });
+  assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+  const { context, page } = await signedIn('ann');
+  await page.goto(`${base}/#/templates`);
+  await page.waitForSelector('a[data-v="web_release@2"]');
+  await page.click('a[data-v="web_release@1"]');
+  await page.waitForSelector('#spec-tasks tr[data-task="signoff"]');
+  assert.equal(await page.getAttribute('a[data-v="web_release@1"]', 'aria-current'), 'true');
+  assert.equal(await page.locator('#spec-tasks tr[data-task="docs"]').count(), 0);
+  const signoff = await page.textContent('#spec-tasks tr[data-task="signoff"]');
+  assert.match(signoff, /Legal sign-off/);
+  assert.match(signoff, /approval/);
+  assert.match(signoff, /kickoff \+ 1d|kickoff \+ 1 ?day/);
+  assert.match(await page.textContent('#no-source'), /not the \.rwf text/);
+  // The plan for a chosen release date, from the server, in the release zone.
+  await page.fill('#plan-release', `${isoIn(40)}T09:00`);
+  await page.click('#plan-form button[type=submit]');
+  await page.waitForSelector('#plan-preview tr[data-task="launch"]');
+  const plan = (await apiAs('ann', 'POST', '/api/v1/templates/web_release/plan', { version: 1, release: `${isoIn(40)}T09:00` })).body;
+  assert.equal(await page.locator('#plan-preview tbody tr').count(), plan.tasks.length);
+  assert.match(await page.textContent('#plan-preview tr[data-task="launch"]'), /09:00/);
+  // Version 2: the new task, and its hook script highlighted (comments, keywords).
+  await page.click('a[data-v="web_release@2"]');
+  await page.waitForSelector('#spec-tasks tr[data-task="docs"]');
+  assert.match(await page.textContent('#template-detail h3:has-text("Hook")'), /business_hours\.rhai/);
+  assert.ok(await page.locator('pre.source .tok-com').count() > 0);
+  assert.ok(await page.locator('pre.source .tok-kw:text-is("fn")').count() > 0);
+  await shot(page, '18-templates-versions');
+  await context.close();
+});
+
+test('my tasks: an agent\'s question as a form from its JSON Schema; its draft reviewed on the task page', async () => {
+  const source = fs.readFileSync(path.join(here, 'fixtures', 'web_input.rwf'), 'utf8');
+  assert.equal((await apiAs('root', 'POST', '/api/v1/templates', { source, file: 'web_input.rwf' })).status, 201);
+  const created = await apiAs('ann', 'POST', '/api/v1/workflows', { template: 'web_input', release: `${isoIn(5)}T09:00`, owner: 'team:release' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const started = await apiAs('ann', 'POST', `/api/v1/workflows/${id}/start`, {});
+  assert.ok(started.status < 300, JSON.stringify(started.body));
+  const status = async () => (await apiAs('ann', 'GET', `/api/v1/workflows/${id}`)).body.tasks;
+  for (let i = 0; i < 60 && (await status()).find((t) => t.key === 'ask').status !== 'waiting_input'; i += 1) await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await status()).find((t) => t.key === 'ask').status, 'waiting_input');
+  // The inbox carries the question and its schema.
+  const item = (await apiAs('ann', 'GET', '/api/v1/inbox')).body.find((i) => i.workflow_id === id);
+  assert.equal(item.kind, 'input');
+  assert.equal(item.request.prompt, 'Which tone should the launch post take?');
+  assert.deepEqual(item.request.schema.required, ['tone', 'words']);
+  const { context, page } = await signedIn('ann');
+  await page.goto(`${base}/#/inbox`);
+  const card = `#my-tasks li[data-task="ask"]`;
+  await page.waitForSelector(`${card} form[data-schema]`);
+  assert.match(await page.textContent(`${card} .prompt`), /Which tone/);
+  // Labelled fields of the right kinds, constraints from the schema.
+  const label = (n) => page.textContent(`${card} [data-field="${n}"] label`);
+  assert.match(await label('tone'), /Tone/);
+  assert.equal(await page.locator(`${card} [data-field="tone"] select option`).count(), 2);
+  assert.equal(await page.getAttribute(`${card} [data-field="words"] input`, 'type'), 'number');
+  assert.equal(await page.getAttribute(`${card} [data-field="words"] input`, 'min'), '50');
+  assert.equal(await page.getAttribute(`${card} [data-field="emoji"] input`, 'type'), 'checkbox');
+  assert.match(await page.textContent(`${card} [data-field="note"] .hint`), /Anything else/);
+  await page.selectOption(`${card} [data-field="tone"] select`, { label: 'formal' });
+  // Out of range: the browser refuses to send it; nothing changes.
+  await page.fill(`${card} [data-field="words"] input`, '10');
+  await page.click(`${card} button[type=submit]`);
+  assert.equal(await page.$eval(`${card} [data-field="words"] input`, (e) => e.validity.rangeUnderflow), true);
+  await shot(page, '19-input-form');
+  assert.equal((await status()).find((t) => t.key === 'ask').status, 'waiting_input');
+  await page.fill(`${card} [data-field="words"] input`, '300');
+  await page.check(`${card} [data-field="emoji"] input`);
+  await page.fill(`${card} [data-field="note"] textarea`, 'Mention the calendar.');
+  await page.click(`${card} button[type=submit]`);
+  await page.waitForSelector(card, { state: 'detached' });
+  const ask = (await status()).find((t) => t.key === 'ask');
+  assert.equal(ask.status, 'succeeded');
+  assert.deepEqual(ask.output, { tone: 'formal', words: 300, emoji: true, note: 'Mention the calendar.' });
+  // The agent's draft, reviewed in place: prose as text, the link as a link.
+  await page.goto(`${base}/#/w/${id}/t/draft`);
+  await page.waitForSelector('#artifact dd[data-key="draft"] .prose');
+  assert.equal(await page.textContent('#artifact dd[data-key="draft"] .prose'), 'We are shipping the Console today.\nIt plans the release on a Gantt.');
+  assert.equal(await page.getAttribute('#artifact dd[data-key="link"] a', 'href'), 'https://example.com/launch');
+  await shot(page, '20-task-artifacts');
+  await context.close();
+});
+
 test('a viewer sees no controls, and the API refuses them anyway', async () => {
   const { context, page } = await signedIn('vic');
   await page.goto(`${base}/#/w/${wf}`);
@@ -239,6 +462,13 @@ test('start with confirmation; approve from the inbox; the Gantt, log and feed f
   });
   assert.match(await lee.page.textContent('#approvals li[data-task="signoff"]'), /Gates: Tell the team, Code freeze/);
   await shot(lee.page, '08-inbox');
+  // On a phone: the approval fits the screen (no sideways scrolling), its buttons are reachable.
+  await lee.page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await lee.page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal scroll at 390 px');
+  const approve = await lee.page.locator('#approvals li[data-task="signoff"] button:has-text("Approve")').boundingBox();
+  assert.ok(approve.x >= 0 && approve.x + approve.width <= 390 && approve.height >= 30, JSON.stringify(approve));
+  await shot(lee.page, '21-inbox-phone');
+  await lee.page.setViewportSize(VIEW);
   await page.bringToFront();
   assert.doesNotMatch(await page.getAttribute('g.bar[data-key="signoff"]', 'aria-label'), /succeeded/);
   const feedBefore = await feed.locator('#feed li').count();
@@ -265,9 +495,9 @@ test('start with confirmation; approve from the inbox; the Gantt, log and feed f
   await page.waitForSelector('h1:has-text("Legal sign-off")');
   await shot(page, '11-task');
   await page.goto(`${base}/#/templates`);
-  await page.click('a:has-text("web_release")');
+  await page.click('a[data-v="web_release@1"]');
   await page.fill('#plan-release', `${isoIn(30)}T09:00`);
-  await page.click('#template-detail button[type=submit]');
+  await page.click('#plan-form button[type=submit]');
   await page.waitForSelector('#plan-preview tbody tr');
   await shot(page, '12-templates');
   await lee.context.close();

@@ -236,12 +236,17 @@ async fn chain_run(
             .await
         })
     };
-    let finished_sql = "SELECT count(*) FROM rwf.workflows WHERE status IN ('completed', 'failed')";
+    // This run's workflows only (the longer chains run in the same database after the shorter).
+    let finished_sql = format!(
+        "SELECT count(*) FROM rwf.workflows WHERE template_key = '{}'
+           AND status IN ('completed', 'failed')",
+        spec.key
+    );
     let give_up = Instant::now() + Duration::from_secs(600);
     let mut polls = 0i64;
     loop {
         polls += 1;
-        if count(&store, finished_sql).await? >= workflows as i64 {
+        if count(&store, &finished_sql).await? >= workflows as i64 {
             break;
         }
         if Instant::now() > give_up || runner.is_finished() {
@@ -254,9 +259,20 @@ async fn chain_run(
     let secs = started.elapsed().as_secs_f64();
     let _ = stop_tx.send(());
     runner.await.map_err(|e| CliError::new(e.to_string()))??;
+    let stat = |c: &std::sync::atomic::AtomicUsize| c.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "(chain) worker: {} loop wakes, {} reconciles (claimed or after an outcome), {} dispatches, {} outcomes",
+        stat(&w.stats.wakes),
+        stat(&w.stats.reconciles),
+        stat(&w.stats.dispatches),
+        stat(&w.stats.outcomes)
+    );
     let completed = count(
         &store,
-        "SELECT count(*) FROM rwf.workflows WHERE status = 'completed'",
+        &format!(
+            "SELECT count(*) FROM rwf.workflows WHERE template_key = '{}' AND status = 'completed'",
+            spec.key
+        ),
     )
     .await?;
     if completed != workflows as i64 {
@@ -278,11 +294,11 @@ async fn chain_run(
     ))
 }
 
-/// `--shape chain`: `workflows` × `tasks` sequential agents, then the same number of tasks as chains
-/// five times as long, with steps/s and per-task database work for each.
+/// `--shape chain`: `workflows` × `tasks` sequential agents, then as many chains five times as long
+/// (the same concurrency), with steps/s and per-task database work for each.
 async fn chain(args: &Args, url: &str) -> CmdResult {
     let long = args.tasks * 5;
-    let long_workflows = (args.workflows / 5).max(1);
+    let long_workflows = args.workflows;
     let mut per_task = Vec::new();
     for (workflows, tasks) in [(args.workflows, args.tasks), (long_workflows, long)] {
         let (secs, commits, flushes, rows) = chain_run(args, url, workflows, tasks).await?;

@@ -129,7 +129,16 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
             forced: r.15,
         });
     }
-    let approvals = load_approvals(tx, id).await?;
+    // Approval rounds exist only for approval tasks: a template without any needs no query.
+    let approvals = if spec
+        .tasks
+        .iter()
+        .any(|t| matches!(t.step, crate::spec::Step::Approval { .. }))
+    {
+        load_approvals(tx, id).await?
+    } else {
+        Vec::new()
+    };
     Ok(Some(Locked {
         snapshot: Snapshot {
             id: WorkflowId(id),
@@ -299,6 +308,19 @@ pub async fn persist(
         .iter()
         .filter(|t| old.task(&t.key) != Some(*t))
         .collect();
+    // In-flight attempts of tasks that stopped running are abandoned: their late results are dropped
+    // and no worker takes them over. (Only a running task has a dispatched attempt.) Written by the
+    // same statement as the tasks.
+    let stopped: Vec<String> = changed
+        .iter()
+        .filter(|t| {
+            t.status != TaskStatus::Running
+                && old
+                    .task(&t.key)
+                    .is_some_and(|o| o.status == TaskStatus::Running)
+        })
+        .map(|t| t.key.clone())
+        .collect();
     if !changed.is_empty() {
         let col = |f: &dyn Fn(&TaskState) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
             changed.iter().map(|t| f(t)).collect()
@@ -316,7 +338,10 @@ pub async fn persist(
         let forced: Vec<bool> = changed.iter().map(|t| t.forced).collect();
         let before: Vec<i32> = changed.iter().map(|t| t.attempts_before as i32).collect();
         sqlx::query(
-            "UPDATE rwf.tasks t SET status = u.status, attempts = u.attempts,
+            "WITH abandoned AS (
+                UPDATE rwf.attempts SET status = 'abandoned', finished_at = $2, lease_expires_at = NULL
+                WHERE workflow_id = $1 AND status = 'dispatched' AND task_key = ANY($19))
+             UPDATE rwf.tasks t SET status = u.status, attempts = u.attempts,
                 next_attempt_at = u.next_attempt_at, planned_start = u.ps, planned_due = u.pd,
                 planned_end = u.pe, actual_start = u.started, actual_end = u.finished,
                 timer_at = u.timer_at, output = u.output, last_error = u.last_error, actor = u.actor,
@@ -348,29 +373,6 @@ pub async fn persist(
         .bind(&missed)
         .bind(&forced)
         .bind(&before)
-        .execute(&mut **tx)
-        .await?;
-    }
-
-    // In-flight attempts of tasks that stopped running are abandoned: their late results are dropped
-    // and no worker takes them over. (Only a running task has a dispatched attempt.)
-    let stopped: Vec<String> = changed
-        .iter()
-        .filter(|t| {
-            t.status != TaskStatus::Running
-                && old
-                    .task(&t.key)
-                    .is_some_and(|o| o.status == TaskStatus::Running)
-        })
-        .map(|t| t.key.clone())
-        .collect();
-    if !stopped.is_empty() {
-        sqlx::query(
-            "UPDATE rwf.attempts SET status = 'abandoned', finished_at = $2, lease_expires_at = NULL
-             WHERE workflow_id = $1 AND status = 'dispatched' AND task_key = ANY($3)",
-        )
-        .bind(id)
-        .bind(now)
         .bind(&stopped)
         .execute(&mut **tx)
         .await?;

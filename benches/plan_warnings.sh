@@ -27,7 +27,7 @@ file="$out/big_${tasks}_${warnings}.rwf"
 } >"$file"
 cargo build --release --quiet
 rwf=target/release/rwf
-found=$("$rwf" check "$file" --release 2026-09-15T09:00 --format short | grep -c RWF024 || true)
+found=$("$rwf" check "$file" --release 2026-09-15T09:00 --format short 2>/dev/null | grep -c RWF024 || true)
 echo "$file: $tasks tasks, $found warnings"
 plan=("$rwf" plan "$file" --release 2026-09-15T09:00)
 check=("$rwf" check "$file" --release 2026-09-15T09:00)

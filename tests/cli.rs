@@ -409,3 +409,60 @@ fn worker_durations_are_bounded_at_the_edge() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_with_a_count_creates_that_many_drafts_at_once() {
+    let db = pg::TestDb::new().await;
+    let cli = Cli {
+        url: db.url.clone(),
+    };
+    cli.ok(&["db", "migrate"]);
+    let template = "tests/fixtures/cli/release.rwf";
+    let args = |count: &'static str| {
+        vec![
+            "new",
+            template,
+            "--set",
+            "product=Widget",
+            "--release",
+            "2027-03-01T09:00",
+            "--tz",
+            "Europe/Berlin",
+            "--count",
+            count,
+        ]
+    };
+    let one = cli.ok(&args("1")).trim().to_string();
+    let out = cli.ok(&args("3"));
+    let ids: Vec<&str> = out.lines().collect();
+    assert_eq!(ids.len(), 3, "one id a line: {out}");
+    let distinct: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(distinct.len(), 3, "{out}");
+    // Each batch draft is the workflow a single `rwf new` makes: same tasks, same plan, logged.
+    let strip = |v: &Value| {
+        assert!(v["tasks"].as_array().is_some_and(|t| !t.is_empty()), "{v}");
+        (
+            v["workflow"]["status"].clone(),
+            v["progress"].clone(),
+            v["tasks"].clone(),
+        )
+    };
+    let single = cli.json(&["status", &one, "--format", "json"]);
+    for id in &ids {
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+        let status = cli.json(&["status", id, "--format", "json"]);
+        assert_eq!(strip(&status), strip(&single), "{status}\nvs\n{single}");
+        let log = cli.ok(&["log", id]);
+        assert!(log.contains("created from cli_release@1"), "{log}");
+    }
+    let drafts = cli.json(&["ls", "--status", "draft", "--format", "json"]);
+    for id in ids.iter().chain([&one.as_str()]) {
+        assert!(drafts.to_string().contains(id), "{drafts}");
+    }
+    // Zero is a usage error: exit 2, nothing created.
+    let zero = cli.run(&args("0"));
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    assert!(zero.stderr.contains("--count"), "{}", zero.stderr);
+    let after = cli.json(&["ls", "--format", "json"]);
+    assert_eq!(after.as_array().map(Vec::len), Some(4), "{after}");
+}

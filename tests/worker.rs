@@ -840,3 +840,96 @@ async fn a_killed_worker_takes_its_agents_process_group_with_it() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn an_outcome_dispatches_what_it_unblocks_in_its_own_commit() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "inline",
+            vec![
+                agent("a", "builtin:succeed"),
+                agent("b", "builtin:succeed").after("a"),
+                agent("c", "builtin:succeed").after("b"),
+                approval("ok", &["lea"], 1).after("c"),
+                checkpoint("later").at(3),
+            ],
+        )
+        .await;
+    let first = r.worker.reconcile_due().await.unwrap();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].request.task_key, "a");
+    // The row version of each gate: a gate that does not change is not rewritten.
+    let gates = || async {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT task_key, kind, state, xmin::text FROM rwf.gates WHERE workflow_id = $1
+             ORDER BY 1, 2",
+        )
+        .bind(id)
+        .fetch_all(r.store.pool())
+        .await
+        .unwrap();
+        rows
+    };
+    let before = gates().await;
+    let later = |rows: &[(String, String, String, String)]| {
+        rows.iter()
+            .find(|g| g.0 == "later" && g.1 == "timing")
+            .cloned()
+            .unwrap_or_else(|| panic!("no timing gate for later: {rows:?}"))
+    };
+    // Running `a` settles it and runs what each outcome unblocks, without another claim.
+    assert!(r.worker.run_dispatch(first[0].clone()).await.unwrap());
+    for task in ["a", "b", "c"] {
+        assert_eq!(r.task_status(id, task).await, "succeeded", "{task}");
+    }
+    assert_eq!(r.task_status(id, "ok").await, "waiting_input");
+    // Each downstream was dispatched (the approval opened) in the transaction that recorded its
+    // upstream's output: the same commit wrote both events.
+    let events: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        "SELECT kind, task_key, xmin::text FROM rwf.events WHERE workflow_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(r.store.pool())
+    .await
+    .unwrap();
+    let xact = |kind: &str, task: &str| {
+        events
+            .iter()
+            .find(|e| e.0 == kind && e.1.as_deref() == Some(task))
+            .unwrap_or_else(|| panic!("no {kind} for {task}: {events:?}"))
+            .2
+            .clone()
+    };
+    assert_eq!(xact("output_recorded", "a"), xact("dispatched", "b"));
+    assert_eq!(xact("output_recorded", "b"), xact("dispatched", "c"));
+    assert_eq!(xact("output_recorded", "c"), xact("approval_opened", "ok"));
+    assert_ne!(xact("dispatched", "b"), xact("dispatched", "c"));
+    // Nothing is left for a claim: the settled decisions were the reconcile.
+    assert!(r.worker.reconcile_due().await.unwrap().is_empty());
+    // The gate ledger: settled tasks' rows are gone, an unchanged gate kept its row version.
+    let after = gates().await;
+    assert!(
+        after
+            .iter()
+            .all(|g| !["a", "b", "c"].contains(&g.0.as_str())),
+        "{after:?}"
+    );
+    assert_eq!(
+        later(&after),
+        later(&before),
+        "an unchanged gate is not rewritten"
+    );
+    assert!(
+        after.iter().any(|g| g.0 == "ok" && g.2 == "wait"),
+        "{after:?}"
+    );
+    r.store
+        .decide(id, "ok", "lea", Verdict::Approve, None)
+        .await
+        .unwrap();
+    r.advance(4).await;
+    assert_eq!(r.status(id).await, "completed");
+    assert!(gates().await.is_empty(), "a finished workflow has no gates");
+    assert_eq!(r.effects(&id.to_string()).await.len(), 3);
+}

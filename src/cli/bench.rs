@@ -1,6 +1,8 @@
 //! `rwf bench --database-url URL`: throughput (tasks settled per second), approval → downstream dispatch
-//! wake latency, and the idle cost of many active workflows with nothing due. Runs in a scratch database
-//! created next to the given one and dropped afterwards.
+//! wake latency, and the idle cost of many active workflows with nothing due. With `--shape chain`:
+//! sequential agents (DBOS's workload), steps/s and commits, WAL flushes and rows written per task, for
+//! chains of `--tasks` and five times as long. Runs in a scratch database created next to the given one
+//! and dropped afterwards.
 
 use super::db::Conn;
 use super::{block_on, CliError, CmdResult, Outcome};
@@ -15,10 +17,23 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// What the throughput run's workflows look like.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shape {
+    /// A root checkpoint, agents and checkpoints in parallel, a final checkpoint; then the approval
+    /// latency and idle runs.
+    Fan,
+    /// Every task an agent waiting for the one before (only the chain runs).
+    Chain,
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     conn: Conn,
+    /// The throughput run's shape
+    #[arg(long, value_enum, default_value = "fan")]
+    shape: Shape,
     /// Workflows in the throughput run
     #[arg(long, default_value_t = 1000)]
     workflows: usize,
@@ -28,6 +43,10 @@ pub struct Args {
     /// The worker's parallel claimers
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Agents the worker runs at once (`rwf worker --max-in-flight`); a dispatch waiting for a slot
+    /// checks its lease before it starts (one more statement)
+    #[arg(long, default_value_t = 64)]
+    max_in_flight: usize,
     /// Approvals measured for wake latency
     #[arg(long, default_value_t = 50)]
     approvals: usize,
@@ -118,7 +137,187 @@ fn throughput_spec(n: usize, release: DateTime<Utc>) -> WorkflowSpec {
     spec("bench_throughput", tasks, release)
 }
 
-fn worker(store: &Store, concurrency: usize) -> Arc<Worker> {
+/// Every task an agent (`builtin:succeed`) waiting for the one before: DBOS's sequential steps.
+fn chain_spec(n: usize, release: DateTime<Utc>) -> WorkflowSpec {
+    let tasks = (0..n.max(1))
+        .map(|i| {
+            let prev = format!("s{}", i.saturating_sub(1));
+            let deps: &[&str] = if i == 0 { &[] } else { &[prev.as_str()] };
+            task(
+                &format!("s{i}"),
+                Step::Agent {
+                    uses: "builtin:succeed".into(),
+                    input: BTreeMap::new(),
+                    timeout: None,
+                },
+                deps,
+            )
+        })
+        .collect();
+    spec(&format!("bench_chain_{n}"), tasks, release)
+}
+
+/// The scratch database's counters: commits and rows written (`pg_stat_database`), and WAL flushes
+/// (`pg_stat_wal`, cluster-wide: other databases' work on the server counts too).
+#[derive(Clone, Copy)]
+struct Counters {
+    commits: i64,
+    rows: i64,
+    wal_syncs: i64,
+}
+
+/// Statements `counters` itself commits (each read is its own transaction).
+const COUNTER_READS: i64 = 3;
+
+async fn counters(store: &Store) -> Result<Counters, CliError> {
+    Ok(Counters {
+        commits: count(
+            store,
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+        )
+        .await?,
+        rows: count(
+            store,
+            "SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database
+             WHERE datname = current_database()",
+        )
+        .await?,
+        wal_syncs: count(store, "SELECT wal_sync FROM pg_stat_wal").await?,
+    })
+}
+
+/// A fresh pool: the old one's backends exit, which flushes their statistics (a live backend reports
+/// them up to 10 s late).
+async fn reconnect(store: Store, url: &str) -> Result<Store, CliError> {
+    store.pool().close().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Ok(Store::connect_with(url, 16).await?)
+}
+
+/// One chain run: `workflows` × `tasks` sequential agents through the worker's real loop. Returns
+/// (seconds, per-task commits, WAL flushes, rows written).
+async fn chain_run(
+    args: &Args,
+    url: &str,
+    workflows: usize,
+    tasks: usize,
+) -> Result<(f64, f64, f64, f64), CliError> {
+    let store = Store::connect_with(url, 16).await?;
+    store.migrate().await?;
+    let release = Utc::now() + chrono::Duration::days(60);
+    let spec = chain_spec(tasks, release);
+    let plan = plan(&spec, release, None);
+    let ids = store
+        .create_workflows(
+            NewWorkflow {
+                template: &spec,
+                spec: &spec,
+                plan: &plan,
+                actor: "bench",
+            },
+            None,
+            workflows,
+        )
+        .await?;
+    for id in &ids {
+        store.transition(*id, LifecycleVerb::Start, "bench").await?;
+    }
+    let store = reconnect(store, url).await?;
+    let before = counters(&store).await?;
+    let w = worker(&store, args.concurrency, args.max_in_flight);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let started = Instant::now();
+    let runner = {
+        let w = w.clone();
+        tokio::spawn(async move {
+            w.run(async {
+                let _ = stop_rx.await;
+            })
+            .await
+        })
+    };
+    // This run's workflows only (the longer chains run in the same database after the shorter).
+    let finished_sql = format!(
+        "SELECT count(*) FROM rwf.workflows WHERE template_key = '{}'
+           AND status IN ('completed', 'failed')",
+        spec.key
+    );
+    let give_up = Instant::now() + Duration::from_secs(600);
+    let mut polls = 0i64;
+    loop {
+        polls += 1;
+        if count(&store, &finished_sql).await? >= workflows as i64 {
+            break;
+        }
+        if Instant::now() > give_up || runner.is_finished() {
+            return Err(CliError::new(
+                "the chain run did not finish within 10 minutes",
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let _ = stop_tx.send(());
+    runner.await.map_err(|e| CliError::new(e.to_string()))??;
+    let stat = |c: &std::sync::atomic::AtomicUsize| c.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "(chain) worker: {} loop wakes, {} reconciles (claimed or after an outcome), {} dispatches, {} outcomes",
+        stat(&w.stats.wakes),
+        stat(&w.stats.reconciles),
+        stat(&w.stats.dispatches),
+        stat(&w.stats.outcomes)
+    );
+    let completed = count(
+        &store,
+        &format!(
+            "SELECT count(*) FROM rwf.workflows WHERE template_key = '{}' AND status = 'completed'",
+            spec.key
+        ),
+    )
+    .await?;
+    if completed != workflows as i64 {
+        return Err(CliError::new(format!(
+            "only {completed} of {workflows} chain workflows completed"
+        )));
+    }
+    let store = reconnect(store, url).await?;
+    let after = counters(&store).await?;
+    store.pool().close().await;
+    let n = (workflows * tasks) as f64;
+    // The bench's own reads (polls, the completion check, the first counter reads) are not the worker's.
+    let commits = after.commits - before.commits - polls - 1 - COUNTER_READS;
+    Ok((
+        secs,
+        commits as f64 / n,
+        (after.wal_syncs - before.wal_syncs) as f64 / n,
+        (after.rows - before.rows) as f64 / n,
+    ))
+}
+
+/// `--shape chain`: `workflows` × `tasks` sequential agents, then as many chains five times as long
+/// (the same concurrency), with steps/s and per-task database work for each.
+async fn chain(args: &Args, url: &str) -> CmdResult {
+    let long = args.tasks * 5;
+    let long_workflows = args.workflows;
+    let mut per_task = Vec::new();
+    for (workflows, tasks) in [(args.workflows, args.tasks), (long_workflows, long)] {
+        let (secs, commits, flushes, rows) = chain_run(args, url, workflows, tasks).await?;
+        let n = (workflows * tasks) as f64;
+        per_task.push(secs / n);
+        println!(
+            "(chain) {workflows} workflows × {tasks} sequential agents: {n:.0} steps in {secs:.2}s = {:.0} steps/s; per task: {commits:.2} commits, {flushes:.2} WAL flushes, {rows:.1} rows written",
+            n / secs
+        );
+    }
+    println!(
+        "(chain) per-task time, {long}-task chain vs {}-task chain: {:.2}× (1.00 = no cost growing with the template)",
+        args.tasks,
+        per_task[1] / per_task[0]
+    );
+    Ok(Outcome::Ok)
+}
+
+fn worker(store: &Store, concurrency: usize, max_in_flight: usize) -> Arc<Worker> {
     let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
     Worker::new(
         store.clone(),
@@ -128,7 +327,7 @@ fn worker(store: &Store, concurrency: usize) -> Arc<Worker> {
             grace: Duration::from_secs(5),
             lease: Duration::from_secs(30),
             concurrency,
-            max_in_flight: 64,
+            max_in_flight: max_in_flight.max(1),
         },
         Arc::new(BuiltinExecutor::new(ledger)),
         Arc::new(crate::store::RhaiHooks::default()),
@@ -161,7 +360,10 @@ pub fn run(args: Args) -> CmdResult {
         })?;
         let scratch = format!("rwf_bench_{}", uuid::Uuid::new_v4().simple());
         let scratch_url = Store::create_database(&url, &scratch).await?;
-        let result = bench(&args, &scratch_url).await;
+        let result = match args.shape {
+            Shape::Fan => bench(&args, &scratch_url).await,
+            Shape::Chain => chain(&args, &scratch_url).await,
+        };
         if !args.keep {
             Store::drop_database(&url, &scratch).await?;
         } else {
@@ -201,7 +403,7 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
         store.transition(*id, LifecycleVerb::Start, "bench").await?;
     }
     // The worker's real loop (claim, decide, dispatch, record outcomes), woken by the start hints.
-    let w = worker(&store, args.concurrency);
+    let w = worker(&store, args.concurrency, args.max_in_flight);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let started = Instant::now();
     let cpu0 = cpu_seconds();

@@ -132,7 +132,7 @@ pub fn run(args: Args) -> CmdResult {
         Format::Json => {
             let records: Vec<Value> = diagnostics
                 .iter()
-                .map(|d| render::json_record(d, sources.of(d)))
+                .map(|d| render::json_record_indexed(d, sources.index_of(d).as_ref()))
                 .collect();
             let doc = json!({
                 "version": JSON_VERSION,
@@ -146,7 +146,7 @@ pub fn run(args: Args) -> CmdResult {
         }
         Format::Short => {
             for d in &diagnostics {
-                println!("{}", short_line(d, sources.of(d)));
+                println!("{}", short_line(d, sources.index_of(d).as_ref()));
             }
             eprintln!("{}", summary(names.len(), errors, warnings));
         }
@@ -165,10 +165,10 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 /// `file:line:col: severity: CODE message (help: ...)`; without a position, `file: ...`.
-fn short_line(d: &Diagnostic, source: Option<&str>) -> String {
+fn short_line(d: &Diagnostic, source: Option<&LineIndex>) -> String {
     let at = match (&d.file, &d.span, source) {
-        (Some(f), Some(span), Some(text)) => {
-            let lc = LineIndex::new(text).line_col(span.start);
+        (Some(f), Some(span), Some(index)) => {
+            let lc = index.line_col(span.start);
             format!("{f}:{}:{}: ", lc.line, lc.col)
         }
         (Some(f), _, _) => format!("{f}: "),
@@ -342,7 +342,7 @@ fn sarif(diagnostics: &[Diagnostic], sources: &Sources) -> Value {
     let results: Vec<Value> = diagnostics
         .iter()
         .map(|d| {
-            let index = sources.of(d).map(LineIndex::new);
+            let index = sources.index_of(d);
             let location = |span: Option<&std::ops::Range<usize>>| {
                 let mut physical = json!({});
                 if let Some(file) = &d.file {

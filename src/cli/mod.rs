@@ -37,7 +37,7 @@ mod templates;
 mod worker;
 
 #[allow(unused_imports)] // used by the commands that report diagnostics
-pub(crate) use render::{eprint_all, human, json_record, Sources};
+pub(crate) use render::{eprint_all, json_record, Sources};
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

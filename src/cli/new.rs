@@ -1,5 +1,6 @@
-//! `rwf new TEMPLATE --set k=v... --release DATE --tz TZ`: compile, bind, resolve, store the template
-//! version and insert the workflow as a draft. Prints only the new workflow id on stdout.
+//! `rwf new TEMPLATE --set k=v... --release DATE --tz TZ [--count N]`: compile, bind, resolve, store
+//! the template version and insert the workflow as a draft (with `--count`, N identical drafts in one
+//! transaction, the template compiled and resolved once). Prints only the new ids on stdout, one a line.
 
 use super::db::{actor, open, Conn};
 use super::render::brief;
@@ -32,6 +33,9 @@ pub struct Args {
     /// Who creates it (default: $USER)
     #[arg(long = "as")]
     pub(crate) actor: Option<String>,
+    /// Create this many identical drafts at once (one transaction; ids printed one a line)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) count: u32,
     #[command(flatten)]
     pub(crate) conn: Conn,
 }
@@ -68,16 +72,14 @@ pub fn run(args: Args) -> CmdResult {
     let who = actor(&args.actor);
     block_on(async move {
         let store = open(&args.conn).await?;
-        let id = store
-            .create_owned_workflow(
-                NewWorkflow {
-                    template: &template,
-                    spec: &bound,
-                    plan: &plan,
-                    actor: &who,
-                },
-                args.owner.as_deref(),
-            )
+        let new = NewWorkflow {
+            template: &template,
+            spec: &bound,
+            plan: &plan,
+            actor: &who,
+        };
+        let ids = store
+            .create_workflows(new, args.owner.as_deref(), args.count as usize)
             .await
             .map_err(|e| match e {
                 StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
@@ -87,7 +89,11 @@ pub fn run(args: Args) -> CmdResult {
                 }
                 other => other.into(),
             })?;
-        println!("{id}");
+        let mut out = String::with_capacity(ids.len() * 37);
+        for id in ids {
+            out.push_str(&format!("{id}\n"));
+        }
+        print!("{out}");
         Ok(Outcome::Ok)
     })
 }

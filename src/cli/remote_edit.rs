@@ -135,33 +135,40 @@ pub(super) async fn new(client: &Client, a: super::new::Args) -> CmdResult {
     let body = json!({
         "template": template, "sets": sets, "release": a.release, "tz": a.tz, "owner": a.owner,
     });
-    match post(client, "/api/v1/workflows", body).await? {
-        Answer::Ok(v) => {
-            let id = v["id"].as_str().unwrap_or_default().to_string();
-            let status = client.read(&format!("/api/v1/workflows/{id}")).await?;
-            let w = &status["workflow"];
-            if let Ok(instant) = serde_json::from_value(w["target_at"].clone()) {
-                let tz = w["target_tz"].as_str().unwrap_or("UTC");
-                let target = Target {
-                    instant,
-                    tz: tz.parse().unwrap_or(chrono_tz::UTC),
-                };
-                past_warning(target, a.allow_past);
+    // `--count N`: N drafts, one request each (the direct path makes them in one transaction).
+    for n in 0..a.count {
+        match post(client, "/api/v1/workflows", body.clone()).await? {
+            Answer::Ok(v) => {
+                let id = v["id"].as_str().unwrap_or_default().to_string();
+                if n == 0 {
+                    let status = client.read(&format!("/api/v1/workflows/{id}")).await?;
+                    let w = &status["workflow"];
+                    if let Ok(instant) = serde_json::from_value(w["target_at"].clone()) {
+                        let tz = w["target_tz"].as_str().unwrap_or("UTC");
+                        let target = Target {
+                            instant,
+                            tz: tz.parse().unwrap_or(chrono_tz::UTC),
+                        };
+                        past_warning(target, a.allow_past);
+                    }
+                }
+                println!("{id}");
             }
-            println!("{id}");
-            Ok(Outcome::Ok)
+            Answer::Problem(403, detail, _) => {
+                eprintln!("refused: {detail}");
+                return Ok(Outcome::Findings);
+            }
+            Answer::Problem(status, detail, errors) => {
+                return Err(with_diagnostics(
+                    status,
+                    detail,
+                    &errors,
+                    "give every required param with --set, and --release/--tz".into(),
+                ))
+            }
         }
-        Answer::Problem(403, detail, _) => {
-            eprintln!("refused: {detail}");
-            Ok(Outcome::Findings)
-        }
-        Answer::Problem(status, detail, errors) => Err(with_diagnostics(
-            status,
-            detail,
-            &errors,
-            "give every required param with --set, and --release/--tz".into(),
-        )),
     }
+    Ok(Outcome::Ok)
 }
 
 fn past_warning(target: Target, allow_past: bool) {

@@ -2,17 +2,21 @@
 //! JSON records. Every command that reports diagnostics goes through here.
 
 use crate::diagnostic::{Diagnostic, LineIndex, Severity};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::IsTerminal;
 use std::ops::Range;
 
-/// The text of each file diagnostics may point into, by the name diagnostics use.
+/// The text of each file diagnostics may point into, by the name diagnostics use, with its line index
+/// (built once per file, so rendering many diagnostics costs what they show, not the file's length).
 #[derive(Default)]
 pub(crate) struct Sources {
-    texts: BTreeMap<String, String>,
+    texts: BTreeMap<String, (String, Vec<usize>)>,
 }
 
 impl Sources {
@@ -20,14 +24,17 @@ impl Sources {
         Sources::default()
     }
     pub(crate) fn insert(&mut self, file: impl Into<String>, text: impl Into<String>) {
-        self.texts.insert(file.into(), text.into());
+        let text = text.into();
+        let starts = LineIndex::starts(&text);
+        self.texts.insert(file.into(), (text, starts));
     }
     pub(crate) fn get(&self, file: &str) -> Option<&str> {
-        self.texts.get(file).map(String::as_str)
+        self.texts.get(file).map(|(text, _)| text.as_str())
     }
-    /// The text a diagnostic points into, if known.
-    pub(crate) fn of(&self, d: &Diagnostic) -> Option<&str> {
-        d.file.as_deref().and_then(|f| self.get(f))
+    /// The indexed text a diagnostic points into, if known.
+    pub(crate) fn index_of(&self, d: &Diagnostic) -> Option<LineIndex<'_>> {
+        let (text, starts) = self.texts.get(d.file.as_deref()?)?;
+        Some(LineIndex::with_starts(text, starts))
     }
 }
 
@@ -40,7 +47,7 @@ pub(crate) fn stderr_color() -> bool {
 pub(crate) fn eprint_all(diagnostics: &[Diagnostic], sources: &Sources) {
     let color = stderr_color();
     for d in diagnostics {
-        eprint!("{}", human(d, sources.of(d), color));
+        eprint!("{}", human_indexed(d, sources.index_of(d).as_ref(), color));
     }
 }
 
@@ -52,9 +59,15 @@ const WINDOW_COLS: usize = 40;
 
 /// One diagnostic for people: `error[RWF016]: message`, the source snippet with every label, `help:`.
 /// A diagnostic on a very long line gets `at file:line:col` and a window of that line instead.
+#[cfg(test)]
 pub(crate) fn human(d: &Diagnostic, source: Option<&str>, color: bool) -> String {
-    if let Some(text) = source.filter(|text| touches_long_line(d, text)) {
-        return windowed(d, text, color);
+    human_indexed(d, source.map(LineIndex::new).as_ref(), color)
+}
+
+/// [`human`] over a text already indexed.
+pub(crate) fn human_indexed(d: &Diagnostic, source: Option<&LineIndex>, color: bool) -> String {
+    if let Some(index) = source.filter(|index| touches_long_line(d, index)) {
+        return windowed(d, index, color);
     }
     let theme = if color {
         GraphicalTheme::unicode()
@@ -76,8 +89,7 @@ pub(crate) fn human(d: &Diagnostic, source: Option<&str>, color: bool) -> String
 }
 
 /// True when a line a label is on (or next to, which miette shows as context) is too long to draw.
-fn touches_long_line(d: &Diagnostic, text: &str) -> bool {
-    let index = LineIndex::new(text);
+fn touches_long_line(d: &Diagnostic, index: &LineIndex) -> bool {
     let spans = d.span.iter().chain(d.labels.iter().map(|l| &l.span));
     spans.into_iter().any(|span| {
         let first = index.line_col(span.start).line.saturating_sub(1).max(1);
@@ -88,10 +100,9 @@ fn touches_long_line(d: &Diagnostic, text: &str) -> bool {
 
 /// A diagnostic on a long line: the message and help drawn by miette without the source, then the
 /// location and a window of the primary span's line.
-fn windowed(d: &Diagnostic, text: &str, color: bool) -> String {
-    let mut out = human(d, None, color);
+fn windowed(d: &Diagnostic, index: &LineIndex, color: bool) -> String {
+    let mut out = human_indexed(d, None, color);
     let Some(file) = &d.file else { return out };
-    let index = LineIndex::new(text);
     let span = d.span.clone().unwrap_or(0..0);
     let at = index.line_col(span.start);
     let line: Vec<char> = index.line_text(at.line).chars().collect();
@@ -120,12 +131,12 @@ fn windowed(d: &Diagnostic, text: &str, color: bool) -> String {
 }
 
 /// A fallback without graphics: `file:line:col: error[CODE]: message` and `help:`.
-pub(crate) fn plain(d: &Diagnostic, source: Option<&str>) -> String {
+pub(crate) fn plain(d: &Diagnostic, source: Option<&LineIndex>) -> String {
     let mut out = String::new();
     if let Some(file) = &d.file {
         out.push_str(file);
-        if let (Some(span), Some(text)) = (&d.span, source) {
-            let at = LineIndex::new(text).line_col(span.start);
+        if let (Some(span), Some(index)) = (&d.span, source) {
+            let at = index.line_col(span.start);
             out.push_str(&format!(":{}:{}", at.line, at.col));
         }
         out.push_str(": ");
@@ -145,8 +156,12 @@ pub(crate) fn plain(d: &Diagnostic, source: Option<&str>) -> String {
 /// One diagnostic as a JSON record: code, severity, message, help, file, 1-based start/end line:col,
 /// and the secondary labels likewise.
 pub(crate) fn json_record(d: &Diagnostic, source: Option<&str>) -> Value {
-    let index = source.map(LineIndex::new);
-    let position = |span: &Range<usize>| match &index {
+    json_record_indexed(d, source.map(LineIndex::new).as_ref())
+}
+
+/// [`json_record`] over a text already indexed.
+pub(crate) fn json_record_indexed(d: &Diagnostic, index: Option<&LineIndex>) -> Value {
+    let position = |span: &Range<usize>| match index {
         Some(index) => {
             let (s, e) = (index.line_col(span.start), index.line_col(span.end));
             (
@@ -177,23 +192,58 @@ pub(crate) fn json_record(d: &Diagnostic, source: Option<&str>) -> Value {
     })
 }
 
+/// A named, indexed text that miette reads from the span's line on: a snippet costs its own lines,
+/// not a scan from the top of the file (which made many diagnostics on a long file quadratic).
+struct Indexed<'a> {
+    name: &'a str,
+    index: &'a LineIndex<'a>,
+}
+
+impl SourceCode for Indexed<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let text = self.index.text();
+        if span.offset() > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        // 0-based line of the span, and of the first context line: miette reads from there on.
+        let line = self.index.line_col(span.offset()).line - 1;
+        let first = line.saturating_sub(context_lines_before);
+        let start = self.index.line_start(first + 1);
+        let local = SourceSpan::new((span.offset() - start).into(), span.len());
+        let inner = text[start..].read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + start).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )))
+    }
+}
+
 /// Adapts a `Diagnostic` to miette.
 struct Report<'a> {
     d: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<Indexed<'a>>,
     text: &'a str,
 }
 
 impl<'a> Report<'a> {
-    fn new(d: &'a Diagnostic, source: Option<&'a str>) -> Report<'a> {
+    fn new(d: &'a Diagnostic, source: Option<&'a LineIndex<'a>>) -> Report<'a> {
         let source = match (&d.file, source) {
-            (Some(file), Some(text)) => Some((file, text)),
+            (Some(file), Some(index)) => Some(Indexed { name: file, index }),
             _ => None,
         };
         Report {
             d,
-            text: source.map_or("", |(_, t)| t),
-            source: source.map(|(file, text)| NamedSource::new(file, text.to_string())),
+            text: source.as_ref().map_or("", |s| s.index.text()),
+            source,
         }
     }
 
@@ -298,6 +348,49 @@ mod tests {
             .at(500..900);
         assert!(human(&wild, Some(text), false).contains("RWF018"));
         assert!(human(&wild, None, true).contains("RWF018"));
+    }
+
+    #[test]
+    fn snippets_deep_in_a_file_show_their_own_lines() {
+        // miette reads from the span's context line on (the indexed source), not from the top: the
+        // line numbers, the neighbours and the labels must be those of a scan from the top.
+        let text: String = (1..=200)
+            .map(|i| format!("checkpoint c{i} \"C{i}\" {{ at release - {i} days }}\n"))
+            .collect();
+        let at = text.find("c150 ").unwrap();
+        let up = text.find("c20 ").unwrap();
+        let d = Diagnostic::warning("RWF024", "too far")
+            .in_file("t.rwf")
+            .at(at..at + 4)
+            .with_label("here")
+            .label(up..up + 3, "and there")
+            .help("move it");
+        let out = human(&d, Some(&text), false);
+        for needle in [
+            "[t.rwf:150:12]",
+            "149 │ checkpoint c149",
+            "150 │ checkpoint c150",
+            "151 │ checkpoint c151",
+            " 20 │ checkpoint c20 ",
+            "here",
+            "and there",
+        ] {
+            assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+        }
+        assert!(
+            !out.contains("c100 "),
+            "only the labels' lines and their neighbours:\n{out}"
+        );
+        // The cached index of `Sources` renders the same.
+        let mut sources = Sources::new();
+        sources.insert("t.rwf", text.clone());
+        let index = sources.index_of(&d).expect("indexed");
+        assert_eq!(human_indexed(&d, Some(&index), false), out);
+        // A span at the very end of the text, and one past it, still render.
+        let end = Diagnostic::warning("RWF024", "end")
+            .in_file("t.rwf")
+            .at(text.len()..text.len());
+        assert!(human(&end, Some(&text), false).contains("RWF024"));
     }
 
     #[test]

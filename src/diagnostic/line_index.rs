@@ -8,16 +8,47 @@ pub struct LineCol {
     pub col: usize,
 }
 
+use std::borrow::Cow;
+
 pub struct LineIndex<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    line_starts: Cow<'a, [usize]>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> LineIndex<'a> {
+        LineIndex {
+            text,
+            line_starts: Cow::Owned(Self::starts(text)),
+        }
+    }
+
+    /// The byte offset each line starts at, to keep next to a text that is looked up many times.
+    pub fn starts(text: &str) -> Vec<usize> {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, line_starts }
+        line_starts
+    }
+
+    /// An index over `text` from its `starts` (as [`LineIndex::starts`] computed them), built for free.
+    pub fn with_starts(text: &'a str, starts: &'a [usize]) -> LineIndex<'a> {
+        LineIndex {
+            text,
+            line_starts: Cow::Borrowed(starts),
+        }
+    }
+
+    /// The indexed text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The byte offset a 1-based line starts at (the text's end past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     /// Offsets past the end clamp to the end; offsets inside a char clamp to its start.

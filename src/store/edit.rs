@@ -194,7 +194,7 @@ async fn write(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    super::workflows::insert_dependencies(tx, id, spec).await?;
+    super::workflows::insert_dependencies(tx, &[id], spec).await?;
     // The spec, its target and (when given) the template version it now follows.
     if let Some(template) = options.template {
         let hash = put_template_tx(tx, template).await?;

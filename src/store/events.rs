@@ -71,6 +71,32 @@ pub(crate) async fn append(
     Ok(())
 }
 
+/// Appends the same event to each workflow and hints each, in one round trip (delivered on commit).
+pub(crate) async fn append_each(
+    tx: &mut Tx<'_>,
+    workflows: &[Uuid],
+    at: DateTime<Utc>,
+    actor: &str,
+    kind: &str,
+    data: Value,
+) -> Result<()> {
+    sqlx::query(
+        "WITH logged AS (
+            INSERT INTO rwf.events (workflow_id, at, actor, kind, data)
+            SELECT w, $2, $3, $4, $5 FROM UNNEST($1::uuid[]) WITH ORDINALITY AS x(w, n) ORDER BY n)
+         SELECT pg_notify($6, w::text) FROM UNNEST($1::uuid[]) AS x(w)",
+    )
+    .bind(workflows)
+    .bind(at)
+    .bind(actor)
+    .bind(kind)
+    .bind(data)
+    .bind(EVENT_CHANNEL)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Writes one notification to the feed; its id is fixed here and never changes.
 pub(crate) async fn notify(tx: &mut Tx<'_>, n: &crate::exec::Notification) -> Result<()> {
     sqlx::query(

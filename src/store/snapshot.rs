@@ -3,7 +3,7 @@
 //! `lock_version`, plus events, notifications and attempt rows, all in the caller's transaction.
 
 use super::events::notify;
-use super::{notify_wake, Result, StoreError, Tx, EVENT_CHANNEL};
+use super::{Result, StoreError, Tx, EVENT_CHANNEL};
 use crate::engine::{
     Action, ApprovalState, ApprovalStatus, Decision, Planned, Snapshot, TaskState, TaskStatus,
     Verdict, Vote, WorkflowId, WorkflowStatus,
@@ -129,7 +129,16 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
             forced: r.15,
         });
     }
-    let approvals = load_approvals(tx, id).await?;
+    // Approval rounds exist only for approval tasks: a template without any needs no query.
+    let approvals = if spec
+        .tasks
+        .iter()
+        .any(|t| matches!(t.step, crate::spec::Step::Approval { .. }))
+    {
+        load_approvals(tx, id).await?
+    } else {
+        Vec::new()
+    };
     Ok(Some(Locked {
         snapshot: Snapshot {
             id: WorkflowId(id),
@@ -299,6 +308,19 @@ pub async fn persist(
         .iter()
         .filter(|t| old.task(&t.key) != Some(*t))
         .collect();
+    // In-flight attempts of tasks that stopped running are abandoned: their late results are dropped
+    // and no worker takes them over. (Only a running task has a dispatched attempt.) Written by the
+    // same statement as the tasks.
+    let stopped: Vec<String> = changed
+        .iter()
+        .filter(|t| {
+            t.status != TaskStatus::Running
+                && old
+                    .task(&t.key)
+                    .is_some_and(|o| o.status == TaskStatus::Running)
+        })
+        .map(|t| t.key.clone())
+        .collect();
     if !changed.is_empty() {
         let col = |f: &dyn Fn(&TaskState) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
             changed.iter().map(|t| f(t)).collect()
@@ -316,7 +338,10 @@ pub async fn persist(
         let forced: Vec<bool> = changed.iter().map(|t| t.forced).collect();
         let before: Vec<i32> = changed.iter().map(|t| t.attempts_before as i32).collect();
         sqlx::query(
-            "UPDATE rwf.tasks t SET status = u.status, attempts = u.attempts,
+            "WITH abandoned AS (
+                UPDATE rwf.attempts SET status = 'abandoned', finished_at = $2, lease_expires_at = NULL
+                WHERE workflow_id = $1 AND status = 'dispatched' AND task_key = ANY($19))
+             UPDATE rwf.tasks t SET status = u.status, attempts = u.attempts,
                 next_attempt_at = u.next_attempt_at, planned_start = u.ps, planned_due = u.pd,
                 planned_end = u.pe, actual_start = u.started, actual_end = u.finished,
                 timer_at = u.timer_at, output = u.output, last_error = u.last_error, actor = u.actor,
@@ -348,29 +373,6 @@ pub async fn persist(
         .bind(&missed)
         .bind(&forced)
         .bind(&before)
-        .execute(&mut **tx)
-        .await?;
-    }
-
-    // In-flight attempts of tasks that stopped running are abandoned: their late results are dropped
-    // and no worker takes them over. (Only a running task has a dispatched attempt.)
-    let stopped: Vec<String> = changed
-        .iter()
-        .filter(|t| {
-            t.status != TaskStatus::Running
-                && old
-                    .task(&t.key)
-                    .is_some_and(|o| o.status == TaskStatus::Running)
-        })
-        .map(|t| t.key.clone())
-        .collect();
-    if !stopped.is_empty() {
-        sqlx::query(
-            "UPDATE rwf.attempts SET status = 'abandoned', finished_at = $2, lease_expires_at = NULL
-             WHERE workflow_id = $1 AND status = 'dispatched' AND task_key = ANY($3)",
-        )
-        .bind(id)
-        .bind(now)
         .bind(&stopped)
         .execute(&mut **tx)
         .await?;
@@ -440,14 +442,9 @@ pub async fn persist(
         }
     }
 
-    // The gate ledger: replaced wholesale by reconcile's latest view.
+    // The gate ledger follows reconcile's latest view, writing only what changed: rows no longer in
+    // the view are deleted, new or different ones upserted, equal ones left alone (one statement).
     if replace_gates {
-        sqlx::query("DELETE FROM rwf.gates WHERE workflow_id = $1")
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-    }
-    if replace_gates && !decision.gates.is_empty() {
         let g = &decision.gates;
         let tasks: Vec<String> = g.iter().map(|r| r.task.clone()).collect();
         let kinds: Vec<String> = g.iter().map(|r| r.gate.as_str().to_string()).collect();
@@ -456,12 +453,20 @@ pub async fn persist(
         let blockers: Vec<Value> = g.iter().map(|r| json!(r.blockers)).collect();
         let until: Vec<Option<DateTime<Utc>>> = g.iter().map(|r| r.until).collect();
         sqlx::query(
-            "INSERT INTO rwf.gates (workflow_id, task_key, kind, state, reason, blockers, until, updated_at)
-             SELECT $1, t, k, s, r, b, u, $2
-             FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])
-                  AS x(t, k, s, r, b, u)
+            "WITH view AS (
+                SELECT * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                                     $8::timestamptz[]) AS x(t, k, s, r, b, u)),
+             gone AS (
+                DELETE FROM rwf.gates g WHERE g.workflow_id = $1
+                  AND NOT EXISTS (SELECT 1 FROM view v WHERE v.t = g.task_key AND v.k = g.kind))
+             INSERT INTO rwf.gates (workflow_id, task_key, kind, state, reason, blockers, until, updated_at)
+             SELECT $1, v.t, v.k, v.s, v.r, v.b, v.u, $2 FROM view v
+             LEFT JOIN rwf.gates g ON g.workflow_id = $1 AND g.task_key = v.t AND g.kind = v.k
+             WHERE g.task_key IS NULL
+                OR (g.state, g.reason, g.blockers, g.until) IS DISTINCT FROM (v.s, v.r, v.b, v.u)
              ON CONFLICT (workflow_id, task_key, kind) DO UPDATE SET state = EXCLUDED.state,
-                reason = EXCLUDED.reason, blockers = EXCLUDED.blockers, until = EXCLUDED.until",
+                reason = EXCLUDED.reason, blockers = EXCLUDED.blockers, until = EXCLUDED.until,
+                updated_at = EXCLUDED.updated_at",
         )
         .bind(id)
         .bind(now)
@@ -603,8 +608,7 @@ pub async fn persist(
             });
         }
     }
-    if next_wake.is_some_and(|w| w <= now) {
-        notify_wake(tx, id).await?;
-    }
+    // No wake hint here: the worker's own paths claim what they made due, and the human paths send
+    // their one hint themselves (at most one `NOTIFY` per transaction).
     Ok(dispatches)
 }

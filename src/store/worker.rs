@@ -76,6 +76,8 @@ pub struct Worker {
     dispatch_slots: tokio::sync::Semaphore,
     /// Outcomes waiting for their workflow's group to be recorded (see `record_outcome`).
     pending: std::sync::Mutex<HashMap<Uuid, Vec<PendingOutcome>>>,
+    /// Wakes this worker's own loop (a workflow it made due), without a database `NOTIFY`.
+    wake: Notify,
     pub stats: Stats,
 }
 
@@ -117,6 +119,9 @@ type PendingOutcome = (
     tokio::sync::oneshot::Sender<std::result::Result<bool, String>>,
 );
 
+/// Whether the outcome was accepted, and the dispatches decided with it (leased to this worker).
+type Settled = (bool, Vec<Dispatch>);
+
 fn lease_of(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::seconds(30))
 }
@@ -139,6 +144,7 @@ impl Worker {
             settled: Notify::new(),
             stopping: AtomicBool::new(false),
             pending: Default::default(),
+            wake: Notify::new(),
             stats: Stats::default(),
         })
     }
@@ -368,12 +374,34 @@ impl Worker {
         Ok(out)
     }
 
-    /// Runs one dispatch to its outcome under its lease and records the outcome (fenced by epoch).
-    /// Returns whether the outcome was accepted.
+    /// Runs one dispatch to its outcome under its lease and records the outcome (fenced by epoch),
+    /// then runs what that outcome unblocked (decided in the same transaction, leased to this worker),
+    /// and so on until nothing more is unblocked. Returns whether the first outcome was accepted.
     pub async fn run_dispatch(self: &Arc<Self>, d: Dispatch) -> Result<bool> {
-        match self.execute(&d).await? {
-            Some(report) => self.record_outcome(&d, report).await,
-            None => Ok(false),
+        let (accepted, more) = self.step(&d).await?;
+        let mut set = tokio::task::JoinSet::new();
+        let mut first_err = None;
+        let mut queue = more;
+        loop {
+            for d in queue.drain(..) {
+                let me = self.clone();
+                set.spawn(async move { me.step(&d).await });
+            }
+            match set.join_next().await {
+                None => break,
+                Some(Ok(Ok((_, more)))) => queue = more,
+                Some(Ok(Err(e))) => first_err = first_err.or(Some(e)),
+                Some(Err(e)) => first_err = first_err.or(Some(StoreError::Corrupt(e.to_string()))),
+            }
+        }
+        first_err.map_or(Ok(accepted), Err)
+    }
+
+    /// One dispatch run and its outcome recorded; the dispatches its transaction decided.
+    async fn step(&self, d: &Dispatch) -> Result<Settled> {
+        match self.execute(d).await? {
+            Some(report) => self.settle(d, report, true).await,
+            None => Ok((false, Vec::new())),
         }
     }
 
@@ -450,6 +478,12 @@ impl Worker {
     /// Group commit: outcomes of one workflow that finish while another of its outcomes waits for an
     /// outcome slot join that one and are recorded in its transaction (one row lock, one commit).
     pub async fn record_outcome(&self, d: &Dispatch, report: AgentReport) -> Result<bool> {
+        Ok(self.settle(d, report, false).await?.0)
+    }
+
+    /// `record_outcome`; with `decide`, the group's leader also reconciles the workflow in the same
+    /// transaction and returns the dispatches that decided, for its caller to run.
+    async fn settle(&self, d: &Dispatch, report: AgentReport, decide: bool) -> Result<Settled> {
         let wf = d.request.workflow_id;
         let (done, accepted) = tokio::sync::oneshot::channel();
         let leads = {
@@ -472,15 +506,21 @@ impl Worker {
             let group = open.close();
             let (items, waiters): (Vec<_>, Vec<_>) =
                 group.into_iter().map(|(d, r, w)| ((d, r), w)).unzip();
+            let decide = decide && !self.stopping.load(Ordering::Relaxed);
             let result = match slot {
-                Ok(_slot) => self.record_workflow_outcomes(wf, items).await,
+                Ok(_slot) => self.record_workflow_outcomes(wf, items, decide).await,
                 Err(e) => Err(StoreError::Corrupt(e.to_string())),
             };
             match result {
-                Ok(flags) => {
+                Ok((flags, more)) => {
                     for (waiter, ok) in waiters.into_iter().zip(flags) {
                         let _ = waiter.send(Ok(ok));
                     }
+                    return match accepted.await {
+                        Ok(Ok(ok)) => Ok((ok, more)),
+                        Ok(Err(why)) => Err(StoreError::Batch(why)),
+                        Err(_) => Err(StoreError::Batch("the outcome's group was dropped".into())),
+                    };
                 }
                 Err(e) => {
                     let why = e.to_string();
@@ -491,19 +531,23 @@ impl Worker {
             }
         }
         match accepted.await {
-            Ok(Ok(ok)) => Ok(ok),
+            Ok(Ok(ok)) => Ok((ok, Vec::new())),
             Ok(Err(why)) => Err(StoreError::Batch(why)),
             Err(_) => Err(StoreError::Batch("the outcome's group was dropped".into())),
         }
     }
 
     /// Records one workflow's outcomes in one transaction. Each is fenced by its epoch and settled on
-    /// the snapshot as the previous ones left it. Returns, per item, whether it was accepted.
+    /// the snapshot as the previous ones left it. With `decide`, the workflow is then reconciled in
+    /// the same transaction (this worker holds its lock already): what the outcomes unblock is
+    /// dispatched in the commit that records them, with no wake and no second claim. Returns, per
+    /// item, whether it was accepted, and the dispatches decided (leased to this worker).
     async fn record_workflow_outcomes(
         &self,
         wf: Uuid,
         items: Vec<(Dispatch, AgentReport)>,
-    ) -> Result<Vec<bool>> {
+        decide: bool,
+    ) -> Result<(Vec<bool>, Vec<Dispatch>)> {
         let mut tx = self.store.begin().await?;
         let now = self.store.clock.now(&mut tx).await?;
         let Some(locked) = snapshot::lock(&mut tx, wf, false).await? else {
@@ -619,13 +663,31 @@ impl Worker {
                 }
             }
         }
-        wake_now(&mut decision, now);
+        let reconciled = if decide && accepted.iter().any(|a| *a) {
+            self.decide_after(&current, now)
+        } else {
+            None
+        };
+        let gates = match reconciled {
+            Some((next, step)) => {
+                current = next;
+                decision.actions.extend(step.actions);
+                decision.next_wake = step.next_wake;
+                decision.gates = step.gates;
+                true
+            }
+            None => {
+                // Left to the claim loop: reconcile at once.
+                wake_now(&mut decision, now);
+                false
+            }
+        };
         let more = snapshot::persist(
             &mut tx,
             &locked,
             &current,
             &decision,
-            false,
+            gates,
             now,
             &self.writer(),
         )
@@ -633,11 +695,38 @@ impl Worker {
         tx.commit().await?;
         let n = accepted.iter().filter(|a| **a).count();
         self.stats.outcomes.fetch_add(n, Ordering::Relaxed);
-        // An outcome decision never dispatches by itself (reconcile does), but stay correct if it does.
+        if gates {
+            self.stats.reconciles.fetch_add(1, Ordering::Relaxed);
+        }
+        if current.status == crate::engine::WorkflowStatus::Active
+            && decision.next_wake.is_some_and(|w| w <= now)
+        {
+            // Due again at once (another pass to decide): this worker's loop claims it.
+            self.wake.notify_one();
+        }
+        if decide {
+            return Ok((accepted, more));
+        }
+        // Not run here: hand the leases back so any worker (or us) takes them over.
         for extra in more {
             self.spawn_dispatch_detached(extra);
         }
-        Ok(accepted)
+        Ok((accepted, Vec::new()))
+    }
+
+    /// The reconcile decision on a snapshot just settled, and the snapshot after it, if the workflow
+    /// is active and the decision applies (else the claim loop reconciles it, and reports failures).
+    fn decide_after(&self, current: &Snapshot, now: DateTime<Utc>) -> Option<(Snapshot, Decision)> {
+        if current.status != crate::engine::WorkflowStatus::Active {
+            return None;
+        }
+        let hooks = self.hooks.host_for(&current.spec);
+        let mut step = glue::reconcile(current, now, hooks.as_ref());
+        if step.actions.is_empty() && step.next_wake.is_some_and(|w| w <= now) {
+            step.next_wake = Some(now + chrono::Duration::seconds(1));
+        }
+        let next = glue::applied(current, &step, now).ok()?;
+        Some((next, step))
     }
 
     fn spawn_dispatch_detached(&self, d: Dispatch) {
@@ -758,6 +847,7 @@ impl Worker {
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(sleep_for) => {}
+                _ = self.wake.notified() => {}
                 n = listener.recv() => {
                     if let Err(e) = n {
                         eprintln!("worker {}: listen: {e}", self.config.id);

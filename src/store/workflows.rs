@@ -1,6 +1,5 @@
 //! Workflows: creating a draft from a bound spec and its resolved plan, lifecycle transitions, and reads.
 
-use super::events::append;
 use super::templates::put_template_tx;
 use super::{Result, Store, StoreError};
 use crate::schedule::Plan;
@@ -174,41 +173,57 @@ impl Store {
         new: NewWorkflow<'_>,
         owner: Option<&str>,
     ) -> Result<Uuid> {
+        let ids = self.create_workflows(new, owner, 1).await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Corrupt("no workflow created".into()))
+    }
+
+    /// `count` workflows of the same bound spec and plan, as drafts, in one transaction: the template
+    /// stored once, then every workflow, task, dependency and event row in one statement each.
+    pub async fn create_workflows(
+        &self,
+        new: NewWorkflow<'_>,
+        owner: Option<&str>,
+        count: usize,
+    ) -> Result<Vec<Uuid>> {
         let mut tx = self.begin().await?;
         let now = self.clock.now(&mut tx).await?;
         let template_hash = put_template_tx(&mut tx, new.template).await?;
-        let id = Uuid::new_v4();
         let spec = new.spec;
         super::templates::valid(spec)?;
+        let ids: Vec<Uuid> = (0..count).map(|_| Uuid::new_v4()).collect();
+        let spec_hash = content_hash(spec);
         sqlx::query(
             "INSERT INTO rwf.workflows (id, name, status, template_key, template_version, template_hash,
                 spec, spec_hash, target_at, target_tz, created_at, updated_at)
-             VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+             SELECT i, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $10 FROM UNNEST($1::uuid[]) AS x(i)",
         )
-        .bind(id)
+        .bind(&ids)
         .bind(&spec.name)
         .bind(&new.template.key)
         .bind(new.template.version as i32)
         .bind(&template_hash)
         .bind(serde_json::to_value(spec)?)
-        .bind(content_hash(spec))
+        .bind(&spec_hash)
         .bind(new.plan.target.instant)
         .bind(new.plan.target.tz.name())
         .bind(now)
         .execute(&mut *tx)
         .await?;
 
+        let times: std::collections::HashMap<&str, _> = new
+            .plan
+            .tasks
+            .iter()
+            .map(|r| (r.key.as_str(), r.times))
+            .collect();
         let mut keys = Vec::new();
         let mut kinds = Vec::new();
         let mut titles = Vec::new();
         let (mut starts, mut dues, mut ends) = (Vec::new(), Vec::new(), Vec::new());
         for task in &spec.tasks {
-            let times = new
-                .plan
-                .tasks
-                .iter()
-                .find(|r| r.key == task.key)
-                .and_then(|r| r.times);
+            let times = times.get(task.key.as_str()).copied().flatten();
             keys.push(task.key.clone());
             kinds.push(task.step.kind().as_str().to_string());
             titles.push(task.title.clone());
@@ -219,11 +234,12 @@ impl Store {
         sqlx::query(
             "INSERT INTO rwf.tasks (workflow_id, key, kind, title, status, planned_start, planned_due,
                 planned_end, updated_at)
-             SELECT $1, k, kd, t, 'pending', s, d, e, $8
-             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+             SELECT w, k, kd, t, 'pending', s, d, e, $8
+             FROM UNNEST($1::uuid[]) AS y(w),
+                  UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
                          $7::timestamptz[]) AS u(k, kd, t, s, d, e)",
         )
-        .bind(id)
+        .bind(&ids)
         .bind(&keys)
         .bind(&kinds)
         .bind(&titles)
@@ -233,32 +249,34 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        insert_dependencies(&mut tx, id, spec).await?;
+        insert_dependencies(&mut tx, &ids, spec).await?;
         if let Some(owner) = owner {
-            sqlx::query("INSERT INTO rwf.workflow_owners (workflow_id, owner) VALUES ($1, $2)")
-                .bind(id)
-                .bind(owner)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO rwf.workflow_owners (workflow_id, owner)
+                 SELECT w, $2 FROM UNNEST($1::uuid[]) AS x(w)",
+            )
+            .bind(&ids)
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
         }
-        append(
+        super::events::append_each(
             &mut tx,
-            id,
+            &ids,
             now,
             new.actor,
             "workflow_created",
-            None,
             json!({
                 "template": new.template.key,
                 "version": new.template.version,
-                "spec_hash": content_hash(spec),
+                "spec_hash": spec_hash,
                 "target": new.plan.target.instant,
                 "tz": new.plan.target.tz.name(),
             }),
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(ids)
     }
 
     pub async fn workflow(&self, id: Uuid) -> Result<WorkflowRow> {
@@ -396,7 +414,7 @@ impl Store {
 /// are for queries and the per-edge outcome).
 pub(crate) async fn insert_dependencies(
     tx: &mut super::Tx<'_>,
-    id: Uuid,
+    ids: &[Uuid],
     spec: &crate::spec::WorkflowSpec,
 ) -> Result<()> {
     let (mut tasks, mut upstreams, mut outcomes) = (Vec::new(), Vec::new(), Vec::new());
@@ -415,9 +433,10 @@ pub(crate) async fn insert_dependencies(
     if !tasks.is_empty() {
         sqlx::query(
             "INSERT INTO rwf.dependencies (workflow_id, task_key, upstream, outcome)
-             SELECT $1, t, u, o FROM UNNEST($2::text[], $3::text[], $4::text[]) AS x(t, u, o)",
+             SELECT w, t, u, o FROM UNNEST($1::uuid[]) AS y(w),
+                    UNNEST($2::text[], $3::text[], $4::text[]) AS x(t, u, o)",
         )
-        .bind(id)
+        .bind(ids)
         .bind(&tasks)
         .bind(&upstreams)
         .bind(&outcomes)

@@ -1,5 +1,5 @@
 //! `rwf new TEMPLATE --set k=v... --release DATE --tz TZ`: compile, bind, resolve, store the template
-//! version and insert the workflow as a draft. Prints only the new workflow id on stdout.
+//! version and insert the workflow as a draft (with its `--closed` days in its spec). Prints only the new workflow id on stdout.
 
 use super::db::{actor, open, Conn};
 use super::render::brief;
@@ -22,6 +22,10 @@ pub struct Args {
     /// The release timezone (IANA name)
     #[arg(long)]
     tz: Option<String>,
+    /// Close the workflow on a day besides its calendars' days off: `--closed 2027-03-04:Office move`
+    /// (repeatable; recorded in the workflow, skipped by business days, shown by `explain`)
+    #[arg(long = "closed", value_name = "DATE[:REASON]")]
+    closed: Vec<String>,
     /// Confirm a release instant that has already passed (silences warning RWF088)
     #[arg(long)]
     allow_past: bool,
@@ -34,6 +38,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> CmdResult {
     let sets = super::parse_sets(&args.sets)?;
+    let closures = crate::ops::closures::parse_all(&args.closed).map_err(CliError::new)?;
     let file = args.template.display().to_string();
     let template = if !args.template.exists() && file.contains('@') && !file.ends_with(".rwf") {
         stored(&file, &args.conn)?
@@ -49,11 +54,14 @@ pub fn run(args: Args) -> CmdResult {
         release: args.release.clone(),
         tz: args.tz.clone(),
     };
-    let (bound, plan) = crate::ops::instantiate(&template, &inputs).map_err(|e| match e {
-        InstantiateError::Bind(d) => CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
-            .help("give every required param with --set, and --release/--tz"),
-        other => CliError::new(other.to_string()),
-    })?;
+    let (bound, plan) =
+        crate::ops::instantiate_closed(&template, &inputs, &closures).map_err(|e| match e {
+            InstantiateError::Bind(d) => {
+                CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
+                    .help("give every required param with --set, and --release/--tz")
+            }
+            other => CliError::new(other.to_string()),
+        })?;
     if let Some(w) = super::past_release::warning(plan.target, chrono::Utc::now(), args.allow_past)
     {
         eprintln!("{w}");

@@ -69,6 +69,9 @@ pub const FIELD_KEYWORDS: &[&str] = &[
     "covers",
     "include",
     "holiday",
+    "blackout",
+    "calendar",
+    "on_blackout",
 ];
 
 /// Words inside schedules and clauses: anchors, directions, connectives.
@@ -113,6 +116,8 @@ pub const VALUES: &[&str] = &[
     "any",
     "true",
     "false",
+    "warn",
+    "move",
     "mon",
     "tue",
     "wed",

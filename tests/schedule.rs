@@ -1304,6 +1304,21 @@ fn explain_shows_closures_blackouts_and_the_task_calendar() {
         assert_eq!(code, 0, "{task}: {err}");
         golden(&format!("plan_explain_calendars_{task}.txt"), &out);
     }
+    // The simulator runs the release on the same dates (closure, moves and Berlin days included).
+    let mut args = vec!["simulate".to_string(), file.to_string()];
+    args.extend(fixture_args(&text));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, err, code) = rwf(&args);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "2027-02-16 09:00 EST  manual docs waiting",
+        "2027-02-19 10:00 EST  checkpoint freeze_check",
+        "2027-03-01 14:00 EST  manual qa waiting",
+        "2027-03-03 10:00 EST  manual translate waiting",
+        "workflow completed: 6 succeeded",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
     // A malformed --closed is a usage error naming the value and the form.
     let (_, err, code) = rwf(&[
         "plan",

@@ -1221,7 +1221,11 @@ impl Lower<'_> {
                     until = self.schedule(s, &mut src, &target, &spec.params);
                 }
                 FieldKind::Calendar(name) => {
-                    if let Some((key, cal)) = self.calendar(0, name, &mut Vec::new()) {
+                    // A calendar of this file already expanded (by the template or another task)
+                    // is not expanded again: its diagnostics are reported once.
+                    if !name.name.contains('.') && spec.calendars.contains_key(&name.name) {
+                        calendar = Some(name.name.clone());
+                    } else if let Some((key, cal)) = self.calendar(0, name, &mut Vec::new()) {
                         spec.calendars.insert(key.clone(), cal);
                         calendar = Some(key);
                     }

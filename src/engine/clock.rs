@@ -283,4 +283,46 @@ mod tests {
         )
         .is_err());
     }
+
+    /// Deadlines and waits at run time count business days in the task's own calendar, and skip
+    /// the workflow's closures and the calendar's blackouts.
+    #[test]
+    fn run_time_business_days_use_the_task_calendar_and_closures() {
+        let tz: Tz = "UTC".parse().unwrap();
+        let d = |m, day| NaiveDate::from_ymd_opt(2027, m, day).unwrap();
+        let mut spec = WorkflowSpec::new("w");
+        spec.calendars.insert(
+            "team".into(),
+            CalendarSpec {
+                title: None,
+                weekend: vec![chrono::Weekday::Sat, chrono::Weekday::Sun],
+                covers: DateRange {
+                    from: d(1, 1),
+                    to: d(12, 31),
+                },
+                holidays: vec![],
+                blackouts: vec![crate::spec::Blackout {
+                    from: d(3, 1),
+                    to: d(3, 3),
+                    reason: "Offsite".into(),
+                }],
+            },
+        );
+        spec.closures = vec![Holiday {
+            date: d(3, 4),
+            name: "Office move".into(),
+        }];
+        let mut own = TaskSpec::new("own", crate::spec::Step::Checkpoint);
+        own.calendar = Some("team".into());
+        spec.tasks = vec![own, TaskSpec::new("plain", crate::spec::Step::Checkpoint)];
+        let one = Span::new(1, Unit::BusinessDays);
+        // Fri 02-26 + 1 bd: the task's calendar skips the weekend, the offsite and the closure.
+        let cal = crate::schedule::resolve_calendar(&spec, Some("own"));
+        let t = add_span(at("2027-02-26T09:00:00Z"), one, tz, cal).unwrap();
+        assert_eq!(t, at("2027-03-05T09:00:00Z"));
+        // Another task keeps the template's (built-in) calendar, with the closure still closed.
+        let cal = crate::schedule::resolve_calendar(&spec, Some("plain"));
+        let t = add_span(at("2027-03-03T09:00:00Z"), one, tz, cal).unwrap();
+        assert_eq!(t, at("2027-03-05T09:00:00Z"));
+    }
 }

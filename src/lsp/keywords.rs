@@ -70,7 +70,6 @@ pub const FIELD_KEYWORDS: &[&str] = &[
     "include",
     "holiday",
     "blackout",
-    "calendar",
     "on_blackout",
 ];
 

@@ -476,6 +476,28 @@ async fn authorization_matrix_over_every_endpoint() {
         .unwrap()
         .to_string();
 
+    // Closures given at creation (`rwf new --closed`) are recorded in the spec; a bad one is a 400.
+    let bad = e
+        .expect("owner", post.clone(), "/api/v1/workflows", Some(json!({"template": "srv_release", "release": release, "sets": {"product": "Web"}, "owner": "team:release", "closed": ["tomorrow"]})), 400)
+        .await;
+    assert!(
+        bad["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`tomorrow` is not a date"),
+        "{bad}"
+    );
+    let closed = e
+        .expect("owner", post.clone(), "/api/v1/workflows", Some(json!({"template": "srv_release", "release": release, "sets": {"product": "Web"}, "owner": "team:release", "closed": ["2030-01-02:Office move"]})), 201)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    let spec = e.store.workflow_spec(closed).await.unwrap();
+    assert_eq!(spec.closures.len(), 1);
+    assert_eq!(spec.closures[0].name, "Office move");
+
     // Reading a workflow: owner, the people it waits on, [server] viewers; never an outsider.
     let w = |suffix: &str| format!("/api/v1/workflows/{wf}{suffix}");
     e.row(Row {

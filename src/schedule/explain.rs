@@ -186,6 +186,19 @@ impl Origins<'_> {
                 let needle = format!("holiday {d}");
                 format!("{}{}", k.describe(), self.find(|l| l.starts_with(&needle)))
             }
+            super::calendar::Skipped::Blackout(d, reason) => {
+                // The `blackout FROM to TO "reason"` line whose range holds the day.
+                let quoted = format!("\"{reason}\"");
+                let holds = |l: &str| {
+                    let mut w = l.split_whitespace().skip(1);
+                    let (from, to) = (w.next().unwrap_or(""), w.nth(1).unwrap_or(""));
+                    l.starts_with("blackout ")
+                        && l.contains(&quoted)
+                        && from <= d.to_string().as_str()
+                        && d.to_string().as_str() <= to
+                };
+                format!("{}{}", k.describe(), self.find(holds))
+            }
             _ => k.describe(),
         }
     }

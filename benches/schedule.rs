@@ -1,7 +1,8 @@
 //! Benchmark: resolving a 10,000-task template (anchor chains, business days over a real holiday
 //! calendar, several zones, windows), and one whose tasks use calendar alignments and `date`/`datetime`
-//! param anchors. Target: under 50 ms each. Run with `cargo bench --bench schedule [-- FILTER]`
-//! (cases `resolve`, `align_params`).
+//! param anchors, and one that adds per-task calendars (the shipped US federal and Berlin packs,
+//! composed with blackouts) and workflow closures. Target: under 50 ms each. Run with
+//! `cargo bench --bench schedule [-- FILTER]` (cases `resolve`, `align_params`, `calendars`).
 
 use chrono::{NaiveDate, TimeZone, Utc, Weekday};
 use rwf::schedule::{resolve, Target};
@@ -27,6 +28,7 @@ fn spec(n: usize) -> WorkflowSpec {
             to: NaiveDate::from_ymd_opt(2030, 12, 31).unwrap(),
         },
         holidays,
+        blackouts: vec![],
     };
     let zones = [
         "Europe/Berlin",
@@ -178,6 +180,58 @@ fn aligned_spec(n: usize) -> WorkflowSpec {
     s
 }
 
+/// `aligned_spec`, with the shipped `us_federal` and `germany_berlin` packs (2000–2050) composed
+/// into two calendars with blackouts: every third task on the Berlin team's calendar, every fifth
+/// moving out of blackouts (before or after), and ten workflow closures.
+fn calendars_spec(n: usize) -> WorkflowSpec {
+    let mut s = aligned_spec(n);
+    let text = "use std/calendars { us_federal, germany_berlin }
+calendar nyc \"New York\" {
+  include us_federal
+  blackout 2027-02-22 to 2027-02-26 \"Freeze week\"
+  blackout 2027-12-20 to 2027-12-31 \"Shutdown\"
+  blackout 2028-06-12 to 2028-06-16 \"Conference\"
+}
+calendar berlin \"Berlin team\" {
+  include germany_berlin
+  blackout 2027-07-26 to 2027-08-06 \"Summer break\"
+  blackout 2028-03-06 to 2028-03-10 \"Offsite\"
+}
+template t \"T\" version 1 {
+  param release: datetime
+  target release in \"UTC\"
+  calendar nyc
+  checkpoint a \"A\" { calendar berlin  at release + 1 business day }
+}
+";
+    let compiled = rwf::compile::compile_source("bench.rwf", text, &rwf::compile::FsLoader);
+    let cals = compiled
+        .spec
+        .expect("the bench calendars compile")
+        .calendars;
+    s.calendars.extend(cals);
+    s.calendar = Some("nyc".into());
+    for (i, t) in s.tasks.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            t.calendar = Some("berlin".into());
+        }
+        if i % 5 == 0 {
+            t.on_blackout = Some(if i % 10 == 0 {
+                BlackoutRule::MoveAfter
+            } else {
+                BlackoutRule::MoveBefore
+            });
+        }
+    }
+    s.closures = (0..10)
+        .map(|k| Holiday {
+            date: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap() + chrono::Duration::weeks(k * 5),
+            name: format!("closure {k}"),
+        })
+        .collect();
+    s
+}
+
 fn run(name: &str, spec: &WorkflowSpec, filter: Option<&str>) {
     if filter.is_some_and(|f| !name.contains(f)) {
         return;
@@ -217,4 +271,5 @@ fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     run("resolve", &spec(10_000), filter.as_deref());
     run("align_params", &aligned_spec(10_000), filter.as_deref());
+    run("calendars", &calendars_spec(10_000), filter.as_deref());
 }

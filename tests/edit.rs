@@ -1280,3 +1280,67 @@ async fn retarget_moves_an_anchor_param() {
     let wf = r.store.workflow(id).await.unwrap();
     assert_eq!(wf.target_at, base(), "the release did not move");
 }
+
+/// `rwf new --closed` records the closures in the workflow's spec: the stored plan skips them, a
+/// retarget keeps them, and a malformed one is a usage error that stores nothing.
+#[tokio::test]
+async fn closures_given_at_creation_are_recorded_and_used() {
+    let r = rig().await;
+    let file = "tests/fixtures/schedule/calendars.rwf";
+    let before = r.dump().await;
+    let (code, _, err) = r.rwf(&["new", file, "--release", "2027-03-10", "--closed", "03/05"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`--closed 03/05`"), "{err}");
+    assert_eq!(r.dump().await, before, "nothing stored");
+    let (code, out, err) = r.rwf(&[
+        "new",
+        file,
+        "--release",
+        "2027-03-10",
+        "--closed",
+        "2027-03-05:Office move",
+        "--closed",
+        "2027-02-19",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let id: Uuid = out.trim().parse().unwrap();
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    let closures: Vec<String> = spec
+        .closures
+        .iter()
+        .map(|c| format!("{} {}", c.date, c.name))
+        .collect();
+    assert_eq!(closures, ["2027-02-19 closed", "2027-03-05 Office move"]);
+    // Ten business days back from Wed 03-10 skip both closures and the freeze week: Mon 02-15 is
+    // Washington's Birthday, so Fri 02-12, 09:00 New York.
+    let docs = r.task(id, "docs").await;
+    assert_eq!(
+        docs.planned_start.unwrap().to_rfc3339(),
+        "2027-02-12T14:00:00+00:00"
+    );
+    // `freeze_check` moves before the freeze: Fri 02-19 is closed for this workflow → Thu 02-18.
+    let freeze = r.task(id, "freeze_check").await;
+    assert_eq!(
+        freeze.planned_start.unwrap().to_rfc3339(),
+        "2027-02-18T15:00:00+00:00"
+    );
+    // A retarget keeps the closures.
+    let (code, _, err) = r.rwf(&[
+        "retarget",
+        &id.to_string(),
+        "--release",
+        "2027-03-17",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_ne!(
+        r.task(id, "docs").await.planned_start,
+        docs.planned_start,
+        "the retarget applied"
+    );
+    assert_eq!(
+        r.store.workflow_spec(id).await.unwrap().closures.len(),
+        2,
+        "closures survive a retarget"
+    );
+}

@@ -736,6 +736,57 @@ fn the_readme_example_compiles() {
     assert_eq!(canonical_json(&b.spec.unwrap()), canonical_json(&spec));
 }
 
+/// The composed-calendar example of the language reference compiles cleanly, is `rwf fmt` clean, and
+/// resolves as its comments say: into the freeze and moved out of it, and Berlin business days.
+#[test]
+fn the_readme_calendar_example_compiles_and_resolves() {
+    let readme = read(&root().join("grammar/README.md"));
+    let block = readme
+        .split("```rwf\n")
+        .find(|b| b.contains("template composed "))
+        .expect("grammar/README.md has a composed-calendar example");
+    let example = &block[..block.find("```").unwrap()];
+    let c = compile_source("readme.rwf", example, &MemLoader::default());
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+    let p = rwf::syntax::parse("readme.rwf", example);
+    assert_eq!(rwf::syntax::format(example, &p.file), example, "fmt clean");
+    let spec = rwf::compile::preview(
+        &c.spec.unwrap(),
+        &rwf::compile::Inputs {
+            release: Some("2027-03-10".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(spec.on_blackout, rwf::spec::BlackoutRule::MoveBefore);
+    assert_eq!(
+        spec.task("translate").unwrap().calendar.as_deref(),
+        Some("berlin_team")
+    );
+    let berlin = &spec.calendars["berlin_team"];
+    assert_eq!(
+        berlin.blackouts.len(),
+        2,
+        "the included calendar's blackouts"
+    );
+    let target = rwf::schedule::target_of(&spec).unwrap();
+    let plan = rwf::schedule::resolve(&spec, &target, &Default::default()).unwrap();
+    let day = |k: &str| {
+        plan.task(k)
+            .unwrap()
+            .local()
+            .unwrap()
+            .start
+            .format("%a %Y-%m-%d %H:%M")
+            .to_string()
+    };
+    assert_eq!(day("freeze_check"), "Fri 2027-02-19 10:00");
+    assert_eq!(day("qa"), "Mon 2027-03-01 10:00");
+    // Back from Wed 03-10 over Women's Day (Mon 03-08, Berlin) and the weekend.
+    assert_eq!(day("translate"), "Thu 2027-03-04 16:00");
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+}
+
 /// The alignment example of the language reference compiles cleanly, is `rwf fmt` clean, and resolves
 /// to the days its sentence names.
 #[test]
@@ -919,4 +970,19 @@ fn fmt_keeps_comments_inside_input_objects() {
     let a = compile_source("c.rwf", text, &FsLoader).spec.unwrap();
     let b = compile_source("c.rwf", &once, &FsLoader).spec.unwrap();
     assert_eq!(a, b);
+}
+
+/// `rwf fmt` prints composed calendars, blackouts and `on_blackout` canonically.
+#[test]
+fn fmt_prints_calendar_composition_canonically() {
+    let messy = "calendar   team \"Team\" {  include  a ,b   blackout 2027-02-22   to 2027-02-26 \"Freeze week\" }\n\
+                 template t \"T\" version 1 { param release: datetime  target release in \"UTC\"\n\
+                 on_blackout   move    before\n\
+                 manual m \"M\" { calendar team  at release  on_blackout  move   after }\n}\n";
+    let p = rwf::syntax::parse("t.rwf", messy);
+    assert!(!has_errors(&p.diagnostics), "{:?}", p.diagnostics);
+    let want = "calendar team \"Team\" {\n  include a, b\n  blackout 2027-02-22 to 2027-02-26 \"Freeze week\"\n}\n\
+                template t \"T\" version 1 {\n  param release: datetime\n  target release in \"UTC\"\n  on_blackout move before\n\
+                \x20 manual m \"M\" {\n    calendar team\n    at release\n    on_blackout move after\n  }\n}\n";
+    assert_eq!(rwf::syntax::format(messy, &p.file), want);
 }

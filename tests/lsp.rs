@@ -638,3 +638,88 @@ fn alignments_and_param_anchors_hover_and_complete() {
     }
     c.shutdown();
 }
+
+const COMPOSED: &str = r#"calendar nyc "New York" {
+  covers 2027-01-01 to 2027-12-31
+  blackout 2027-02-22 to 2027-02-26 "Freeze week"
+}
+
+calendar berlin_team "Berlin team" {
+  include nyc
+  holiday 2027-03-08 "Women's Day"
+}
+
+template composed "Composed" version 1 {
+  param release: datetime = 2027-03-10T10:00
+  target release in "America/New_York" at 10:00
+  calendar nyc
+  on_blackout move before
+
+  checkpoint freeze_check "Freeze check" { at release - 2 weeks }
+  manual translate "Translations" {
+    calendar berlin_team
+    at release - 3 business days at 16:00 in "Europe/Berlin"
+  }
+}
+"#;
+
+#[test]
+fn composed_calendars_hover_and_complete() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/composed.rwf";
+    c.open(uri, COMPOSED);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+    // Hover on a task shows the date the engine will use: moved out of the freeze week, and
+    // counted in the task's own calendar (Women's Day skipped).
+    let hover = c.result(
+        "textDocument/hover",
+        doc_pos(uri, COMPOSED, "freeze_check", 0),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("planned: Fri 2027-02-19 10:00 EST"), "{text}");
+    let hover = c.result("textDocument/hover", doc_pos(uri, COMPOSED, "translate", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("planned: Thu 2027-03-04 16:00 CET"), "{text}");
+    // Hover on the words of calendars and blackout rules explains them.
+    for (needle, want) in [
+        ("blackout 2027", "closed days, inclusive"),
+        ("on_blackout", "nearest business day before the blackout"),
+        ("include nyc", "holidays and blackouts of other calendars"),
+        ("holiday 2027", "a closed day"),
+    ] {
+        let hover = c.result("textDocument/hover", doc_pos(uri, COMPOSED, needle, 0));
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(text.contains(want), "{needle}: {text}");
+    }
+    // Completion after `on_blackout `: the three rules; after a task's `calendar `: the calendars.
+    let edited = COMPOSED.replace("on_blackout move before", "on_blackout ");
+    c.change(uri, 2, &edited);
+    let _ = c.diagnostics(uri, 2);
+    let (line, col) = pos_of(&edited, "on_blackout ", 0);
+    let items = c.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col + 12 } }),
+    );
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["warn", "move before", "move after"]);
+    let (line, col) = pos_of(&edited, "calendar berlin_team", 0);
+    let items = c.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col + 9 } }),
+    );
+    let items = items.as_array().unwrap();
+    let cal = items
+        .iter()
+        .find(|i| i["label"] == "berlin_team")
+        .expect("the calendar is offered");
+    assert!(
+        cal["sortText"].as_str().unwrap().starts_with('0'),
+        "names first after `calendar`: {cal}"
+    );
+    c.shutdown();
+}

@@ -26,6 +26,13 @@ step cargo run -q -- fmt --check templates stdlib examples
 step bash editors/test.sh
 step bash tests/fuzz_api.sh
 step bash tests/mcp_client.sh
+# Every shipped holiday pack, every year, against the pinned `holidays` package (venv under target/).
+holiday_packs() {
+  { [ -x target/holidays-venv/bin/python ] || python3 -m venv target/holidays-venv; } &&
+    target/holidays-venv/bin/pip install -q "holidays==$(sed -n 's/^PINNED = "\(.*\)"/\1/p' tests/fixtures/schedule/gen_holidays.py)" &&
+    target/holidays-venv/bin/python tests/fixtures/schedule/check_holidays.py
+}
+step holiday_packs
 # The web console in headless Chromium (Debian's package; playwright-core from npm never downloads one),
 # against a release build (the 1,000-task drag is timed).
 web_console() {

@@ -1,7 +1,9 @@
 //! Schedule resolver tests: DST cases checked against Python's zoneinfo, holiday packs against the
 //! `holidays` package, anchors, cascade, lints, properties, and golden `rwf plan` / `rwf explain` output.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+mod support;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use rwf::compile::{SourceMap, TaskSource};
 use rwf::schedule::{self, resolve, Target, Times};
 use rwf::spec::*;
@@ -197,57 +199,102 @@ fn stdlib_calendars() -> BTreeMap<String, (String, Vec<(NaiveDate, String)>)> {
     out
 }
 
+const PACKS: [&str; 13] = [
+    "us_federal",
+    "us_dc",
+    "uk_england_wales",
+    "uk_scotland",
+    "germany",
+    "germany_berlin",
+    "france",
+    "india",
+    "japan",
+    "canada",
+    "australia",
+    "brazil",
+    "netherlands",
+];
+
+/// The packs against their source, every year, is `tests/fixtures/schedule/check_holidays.py` (a
+/// tests/run.sh step with the pinned `holidays` package); this checks the shape and known days.
 #[test]
-fn holiday_packs_match_the_holidays_package() {
+fn holiday_packs_cover_2000_to_2050_and_record_their_source() {
+    let text = std::fs::read_to_string(root().join("stdlib/calendars.rwf")).unwrap();
+    let gen =
+        std::fs::read_to_string(root().join("tests/fixtures/schedule/gen_holidays.py")).unwrap();
+    let pinned = gen
+        .lines()
+        .find_map(|l| l.strip_prefix("PINNED = \""))
+        .unwrap()
+        .trim_end_matches('"');
+    assert!(
+        text.contains(&format!(
+            "`holidays` Python package (https://pypi.org/project/holidays/), version {pinned}\n"
+        )),
+        "the header records the source and version {pinned}"
+    );
     let cals = stdlib_calendars();
-    for pack in ["us_federal", "uk_england_wales", "germany", "india"] {
+    assert_eq!(
+        cals.keys()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>(),
+        PACKS.iter().map(|p| p.to_string()).collect()
+    );
+    for pack in PACKS {
         let (covers, days) = &cals[pack];
-        assert_eq!(covers, "2025-01-01 to 2030-12-31", "{pack}");
-        for year in 2025..=2030 {
-            let want: Vec<(NaiveDate, String)> = read_csv(&root().join(format!(
-                "tests/fixtures/schedule/holidays/{pack}_{year}.csv"
-            )))
-            .into_iter()
-            .map(|r| {
-                (
-                    NaiveDate::parse_from_str(&r["date"], "%Y-%m-%d").unwrap(),
-                    r["name"].clone(),
-                )
-            })
-            .collect();
-            assert!(!want.is_empty(), "{pack} {year}");
-            let got: Vec<(NaiveDate, String)> = days
-                .iter()
-                .filter(|(d, _)| d.format("%Y").to_string() == year.to_string())
-                .cloned()
-                .collect();
-            assert_eq!(got, want, "{pack} {year}");
+        assert_eq!(covers, "2000-01-01 to 2050-12-31", "{pack}");
+        assert!(
+            days.windows(2).all(|w| w[0].0 < w[1].0),
+            "{pack}: sorted, one line per date"
+        );
+        for year in 2000..=2050 {
+            assert!(
+                days.iter().any(|(d, _)| d.year() == year),
+                "{pack} has no holiday in {year}"
+            );
         }
     }
-    // Spot checks of observed days, independent of the generator.
-    let has = |pack: &str, date: &str| {
+    // Spot checks of observed and sub-national days, independent of the generator.
+    let has = |pack: &str, date: &str, name: &str| {
         let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
-        cals[pack].1.iter().any(|(x, _)| *x == d)
+        cals[pack]
+            .1
+            .iter()
+            .any(|(x, n)| *x == d && n.contains(name))
     };
+    assert!(has("us_federal", "2027-12-31", "New Year's Day (observed)"));
+    assert!(has(
+        "us_federal",
+        "2026-07-03",
+        "Independence Day (observed)"
+    ));
     assert!(
-        has("us_federal", "2027-12-31"),
-        "New Year's Day 2028 observed on Friday"
+        has("us_dc", "2027-04-16", "Emancipation Day"),
+        "DC: observed on Friday"
     );
-    assert!(
-        has("us_federal", "2026-07-03"),
-        "Independence Day 2026 observed on Friday"
-    );
-    assert!(
-        has("uk_england_wales", "2026-12-28"),
-        "Boxing Day 2026 substitute"
-    );
-    assert!(has("germany", "2026-10-03"));
-    assert!(has("india", "2026-10-02"));
+    assert!(!has("us_federal", "2027-04-16", "Emancipation Day"));
+    assert!(has("uk_england_wales", "2026-12-28", "Boxing Day"));
+    assert!(has(
+        "uk_scotland",
+        "2027-01-04",
+        "New Year Holiday (observed)"
+    ));
+    assert!(has("germany", "2026-10-03", "German Unity Day"));
+    assert!(has("germany_berlin", "2027-03-08", "Women's Day"));
+    assert!(!has("germany", "2027-03-08", "Women's Day"));
+    assert!(has("france", "2044-07-14", "National Day"));
+    assert!(has("india", "2045-08-15", "Independence Day"));
+    assert!(has("japan", "2027-03-22", "Substitute Holiday"));
+    assert!(has("canada", "2000-07-01", "Canada Day"));
+    assert!(has("australia", "2050-01-26", "Australia Day"));
+    assert!(has("brazil", "2027-04-21", "Tiradentes"));
+    assert!(has("netherlands", "2027-04-27", "King's Day"));
 }
 
 #[test]
 fn stdlib_calendars_compile_to_the_same_holidays() {
-    for pack in ["us_federal", "uk_england_wales", "germany", "india"] {
+    let cals = stdlib_calendars();
+    for pack in PACKS {
         let text = format!(
             "use std/calendars {{ {pack} }}\ntemplate t \"T\" version 1 {{\n  param release: datetime\n  target release in \"UTC\"\n  calendar {pack}\n  checkpoint a \"A\" {{ at release + 1 business day }}\n}}\n"
         );
@@ -262,29 +309,18 @@ fn stdlib_calendars_compile_to_the_same_holidays() {
         assert_eq!(cal.weekend, [Weekday::Sat, Weekday::Sun]);
         assert_eq!(
             cal.covers.from,
-            NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+            NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()
         );
         assert_eq!(
             cal.covers.to,
-            NaiveDate::from_ymd_opt(2030, 12, 31).unwrap()
+            NaiveDate::from_ymd_opt(2050, 12, 31).unwrap()
         );
-        let mut want = Vec::new();
-        for year in 2025..=2030 {
-            for r in read_csv(&root().join(format!(
-                "tests/fixtures/schedule/holidays/{pack}_{year}.csv"
-            ))) {
-                want.push((
-                    NaiveDate::parse_from_str(&r["date"], "%Y-%m-%d").unwrap(),
-                    r["name"].clone(),
-                ));
-            }
-        }
         let got: Vec<(NaiveDate, String)> = cal
             .holidays
             .iter()
             .map(|h| (h.date, h.name.clone()))
             .collect();
-        assert_eq!(got, want, "{pack}");
+        assert_eq!(got, cals[pack].1, "{pack}");
     }
 }
 
@@ -301,6 +337,7 @@ fn us_federal() -> CalendarSpec {
             .into_iter()
             .map(|(date, name)| Holiday { date, name })
             .collect(),
+        blackouts: vec![],
     }
 }
 
@@ -1143,4 +1180,208 @@ fn the_horizon_warning_has_one_code_is_in_json_suppressible_and_per_template() {
     let diags =
         rwf::check::check_source("h.rwf", &text, &rwf::compile::FsLoader, &Default::default());
     assert!(diags.iter().all(|d| d.code != "RWF024"), "{diags:?}");
+}
+
+// ---------- issue 12 item 4: calendars you can compose ----------
+
+/// `// args:` of a fixture, split like a shell would (double quotes group words).
+fn fixture_args(text: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("// args: "))
+        .expect("the fixture has `// args:`");
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Each calendar fixture plans as its `// plan:` lines say (every task's local start in its own
+/// zone), with exactly its `// expect:` warnings, through the library and through `rwf plan`.
+#[test]
+fn composed_calendars_plan_as_the_fixture_says() {
+    let file = "tests/fixtures/schedule/calendars.rwf";
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    let args = fixture_args(&text);
+    let want: BTreeMap<String, String> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("// plan: "))
+        .map(|l| {
+            let (k, v) = l.split_once(' ').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    assert!(want.len() >= 6, "{want:?}");
+    let flag = |name: &str| -> Vec<&str> {
+        args.windows(2)
+            .filter(|w| w[0] == name)
+            .map(|w| w[1].as_str())
+            .collect()
+    };
+    // In the library: compile, preview, the workflow's closures, resolve with source locations.
+    let c = rwf::compile::compile_source(file, &text, &rwf::compile::FsLoader);
+    assert!(
+        c.diagnostics.iter().all(|d| !d.is_error()),
+        "{:?}",
+        c.diagnostics
+    );
+    let inputs = rwf::compile::Inputs {
+        release: flag("--release").first().map(|s| s.to_string()),
+        ..Default::default()
+    };
+    let mut spec = rwf::compile::preview(&c.spec.unwrap(), &inputs).unwrap();
+    let closed: Vec<String> = flag("--closed").iter().map(|s| s.to_string()).collect();
+    rwf::ops::closures::apply(&mut spec, &rwf::ops::closures::parse_all(&closed).unwrap());
+    let t = schedule::target_of(&spec).unwrap();
+    let plan = schedule::resolve_located(&spec, &t, &BTreeMap::new(), &c.source_map).unwrap();
+    let got: BTreeMap<String, String> = plan
+        .tasks
+        .iter()
+        .map(|r| {
+            let local = r.times.unwrap().start.with_timezone(&r.tz);
+            (r.key.clone(), local.format("%Y-%m-%d %H:%M").to_string())
+        })
+        .collect();
+    assert_eq!(got, want);
+    support::expect::verify(file, &text, &plan.warnings).unwrap_or_else(|r| panic!("{r}"));
+
+    // Through the CLI: the same starts in the JSON plan, the warnings on stderr.
+    let mut cli: Vec<&str> = vec!["plan", file, "--format", "json"];
+    cli.extend(args.iter().map(String::as_str));
+    let (out, err, code) = rwf(&cli);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for task in json["tasks"].as_array().unwrap() {
+        let key = task["key"].as_str().unwrap();
+        let local = task["times"]["local_start"].as_str().unwrap();
+        assert_eq!(
+            local[..16].replace('T', " "),
+            want[key],
+            "{key} in the CLI plan"
+        );
+    }
+    assert_eq!(err.matches("RWF082").count(), 2, "{err}");
+    // Without the closure, `docs` (10 business days back) lands a day later: Fri 03-05 counts.
+    let (out, err, code) = rwf(&["plan", file, "--format", "json", "--release", "2027-03-10"]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let docs = json["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "docs")
+        .unwrap();
+    assert!(
+        docs["times"]["local_start"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-02-17T09:00"),
+        "{docs}"
+    );
+}
+
+#[test]
+fn explain_shows_closures_blackouts_and_the_task_calendar() {
+    let file = "tests/fixtures/schedule/calendars.rwf";
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    for task in ["docs", "freeze_check", "qa", "heads_up", "translate"] {
+        let mut args = vec!["explain".to_string(), file.to_string(), task.to_string()];
+        args.extend(fixture_args(&text));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (out, err, code) = rwf(&args);
+        assert_eq!(code, 0, "{task}: {err}");
+        golden(&format!("plan_explain_calendars_{task}.txt"), &out);
+    }
+    // The simulator runs the release on the same dates (closure, moves and Berlin days included).
+    let mut args = vec!["simulate".to_string(), file.to_string()];
+    args.extend(fixture_args(&text));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, err, code) = rwf(&args);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "2027-02-16 09:00 EST  manual docs waiting",
+        "2027-02-19 10:00 EST  checkpoint freeze_check",
+        "2027-03-01 14:00 EST  manual qa waiting",
+        "2027-03-03 10:00 EST  manual translate waiting",
+        "workflow completed: 6 succeeded",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    // A malformed --closed is a usage error naming the value and the form.
+    let (_, err, code) = rwf(&[
+        "plan",
+        file,
+        "--release",
+        "2027-03-10",
+        "--closed",
+        "2027-13-01",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`--closed 2027-13-01`") && err.contains("YYYY-MM-DD[:reason]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_calendar_with_every_day_closed_is_refused() {
+    // All seven days off (the resolver refuses a hand-built spec too), or blackouts over the range.
+    for (cal, why) in [
+        ("weekend mon, tue, wed, thu, fri, sat, sun  covers 2027-01-01 to 2027-12-31", "all seven days"),
+        (
+            "covers 2027-01-01 to 2027-12-31  blackout 2027-01-01 to 2027-06-30 \"A\"  blackout 2027-06-15 to 2027-12-31 \"B\"",
+            "blackouts close every day",
+        ),
+    ] {
+        let text = format!(
+            "calendar shut {{ {cal} }}\ntemplate t \"T\" version 1 {{\n  param release: datetime\n  target release in \"UTC\"\n  calendar shut\n  checkpoint a \"A\" {{ at release + 1 business day }}\n}}\n"
+        );
+        let c = rwf::compile::compile_source("t.rwf", &text, &rwf::compile::FsLoader);
+        let d = c
+            .diagnostics
+            .iter()
+            .find(|d| d.code == schedule::NEVER_OPEN)
+            .unwrap_or_else(|| panic!("{cal}: {:?}", c.diagnostics));
+        assert!(d.is_error() && d.message.contains(why), "{}", d.message);
+    }
+    let mut s = spec(
+        "UTC",
+        vec![task("a", rel(Anchor::Release, "1bd", None, None))],
+    );
+    s.calendar = Some("shut".into());
+    s.calendars.insert(
+        "shut".into(),
+        CalendarSpec {
+            title: None,
+            weekend: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+                Weekday::Sat,
+                Weekday::Sun,
+            ],
+            covers: DateRange {
+                from: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+                to: NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+            },
+            holidays: vec![],
+            blackouts: vec![],
+        },
+    );
+    let errs = resolve(&s, &target("UTC", "2027-03-10T09:00:00Z"), &BTreeMap::new()).unwrap_err();
+    assert_eq!(errs[0].code, schedule::NEVER_OPEN);
 }

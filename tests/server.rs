@@ -476,6 +476,28 @@ async fn authorization_matrix_over_every_endpoint() {
         .unwrap()
         .to_string();
 
+    // Closures given at creation (`rwf new --closed`) are recorded in the spec; a bad one is a 400.
+    let bad = e
+        .expect("owner", post.clone(), "/api/v1/workflows", Some(json!({"template": "srv_release", "release": release, "sets": {"product": "Web"}, "owner": "team:release", "closed": ["tomorrow"]})), 400)
+        .await;
+    assert!(
+        bad["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`tomorrow` is not a date"),
+        "{bad}"
+    );
+    let closed = e
+        .expect("owner", post.clone(), "/api/v1/workflows", Some(json!({"template": "srv_release", "release": release, "sets": {"product": "Web"}, "owner": "team:release", "closed": ["2030-01-02:Office move"]})), 201)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    let spec = e.store.workflow_spec(closed).await.unwrap();
+    assert_eq!(spec.closures.len(), 1);
+    assert_eq!(spec.closures[0].name, "Office move");
+
     // Reading a workflow: owner, the people it waits on, [server] viewers; never an outsider.
     let w = |suffix: &str| format!("/api/v1/workflows/{wf}{suffix}");
     e.row(Row {
@@ -1508,6 +1530,29 @@ async fn spec_changes_through_the_api_match_the_direct_path() {
     assert!(err.starts_with("refused: "), "{err}");
     let mut by_key = new_args;
     by_key[1] = "srv_release";
+    let mut closed = by_key.to_vec();
+    closed.extend(["--closed", "2031-01-02:Office move", "--count", "2"]);
+    let (code, out, err) = run(Some("owner"), &closed);
+    assert_eq!(code, 0, "{err}");
+    let ids: Vec<&str> = out.lines().collect();
+    assert_eq!(ids.len(), 2, "--count 2 makes two drafts: {out}");
+    let spec = e
+        .expect(
+            "owner",
+            Method::GET,
+            &format!("/api/v1/workflows/{}", ids[1]),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(spec["workflow"]["status"], "draft", "{spec}");
+    let stored = e
+        .store
+        .workflow_spec(ids[1].parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.closures.len(), 1, "--closed reached the server");
+    assert_eq!(stored.closures[0].name, "Office move");
     let (code, out, err) = run(Some("owner"), &by_key);
     assert_eq!(code, 0, "{err}");
     let wf = out.trim().to_string();

@@ -1,6 +1,7 @@
-//! `rwf new TEMPLATE --set k=v... --release DATE --tz TZ [--count N]`: compile, bind, resolve, store
-//! the template version and insert the workflow as a draft (with `--count`, N identical drafts in one
-//! transaction, the template compiled and resolved once). Prints only the new ids on stdout, one a line.
+//! `rwf new TEMPLATE --set k=v... --release DATE --tz TZ [--closed DATE] [--count N]`: compile,
+//! bind, resolve, store the template version and insert the workflow as a draft (with its `--closed`
+//! days in its spec; with `--count`, N identical drafts in one transaction, the template compiled and
+//! resolved once). Prints only the new ids on stdout, one a line.
 
 use super::db::{actor, open, Conn};
 use super::render::brief;
@@ -23,6 +24,10 @@ pub struct Args {
     /// The release timezone (IANA name)
     #[arg(long)]
     pub(crate) tz: Option<String>,
+    /// Close the workflow on a day besides its calendars' days off: `--closed 2027-03-04:Office move`
+    /// (repeatable; recorded in the workflow, skipped by business days, shown by `explain`)
+    #[arg(long = "closed", value_name = "DATE[:REASON]")]
+    pub(crate) closed: Vec<String>,
     /// Confirm a release instant that has already passed (silences warning RWF088)
     #[arg(long)]
     pub(crate) allow_past: bool,
@@ -45,6 +50,7 @@ pub fn run(args: Args) -> CmdResult {
     if let Some(owner) = &args.owner {
         owner_scope(owner)?;
     }
+    let closures = crate::ops::closures::parse_all(&args.closed).map_err(CliError::new)?;
     let file = args.template.display().to_string();
     let template = if !args.template.exists() && file.contains('@') && !file.ends_with(".rwf") {
         stored(&file, &args.conn)?
@@ -60,11 +66,14 @@ pub fn run(args: Args) -> CmdResult {
         release: args.release.clone(),
         tz: args.tz.clone(),
     };
-    let (bound, plan) = crate::ops::instantiate(&template, &inputs).map_err(|e| match e {
-        InstantiateError::Bind(d) => CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
-            .help("give every required param with --set, and --release/--tz"),
-        other => CliError::new(other.to_string()),
-    })?;
+    let (bound, plan) =
+        crate::ops::instantiate_closed(&template, &inputs, &closures).map_err(|e| match e {
+            InstantiateError::Bind(d) => {
+                CliError::new(format!("cannot bind {file}:\n  {}", brief(&d)))
+                    .help("give every required param with --set, and --release/--tz")
+            }
+            other => CliError::new(other.to_string()),
+        })?;
     if let Some(w) = super::past_release::warning(plan.target, chrono::Utc::now(), args.allow_past)
     {
         eprintln!("{w}");

@@ -38,6 +38,10 @@ pub struct Source {
     /// The release timezone (IANA name); the plan is shown in it.
     #[arg(long)]
     pub tz: Option<String>,
+    /// A day the release is closed besides its calendars' days off, as `rwf new --closed` records
+    /// it: `--closed 2027-03-04:Office move` (repeatable).
+    #[arg(long = "closed", value_name = "DATE[:REASON]")]
+    pub closed: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -91,6 +95,7 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
     let text = std::fs::read_to_string(&src.file)
         .map_err(|e| CliError::new(format!("cannot read {file}: {e}")))?;
     let sets = super::parse_sets(&src.sets)?;
+    let closures = crate::ops::closures::parse_all(&src.closed).map_err(CliError::new)?;
     if let Some(tz) = &src.tz {
         if tz.parse::<chrono_tz::Tz>().is_err() {
             return Err(
@@ -142,11 +147,11 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
         }
     }
     if let Some(r) = &src.release {
-        spec.bindings.insert(
-            spec.target.param.clone(),
-            serde_json::Value::String(r.clone()),
-        );
+        // A date-only release means the template's declared release time, as `rwf new` reads it.
+        let value = compile::release_value(&spec, r).map_err(|d| findings(&[d], &file, &text))?;
+        spec.bindings.insert(spec.target.param.clone(), value);
     }
+    crate::ops::closures::apply(&mut spec, &closures);
     Ok(Loaded {
         spec,
         source,

@@ -134,6 +134,7 @@ pub(super) async fn new(client: &Client, a: super::new::Args) -> CmdResult {
     let template = template_ref(client, &a.template.display().to_string()).await?;
     let body = json!({
         "template": template, "sets": sets, "release": a.release, "tz": a.tz, "owner": a.owner,
+        "closed": a.closed,
     });
     // `--count N`: N drafts, one request each (the direct path makes them in one transaction).
     for n in 0..a.count {

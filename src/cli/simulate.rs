@@ -89,7 +89,9 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
         release,
         tz: source.tz.clone(),
     };
-    let bound = compile::preview(&spec, &inputs).map_err(|d| errors(&d))?;
+    let mut bound = compile::preview(&spec, &inputs).map_err(|d| errors(&d))?;
+    let closures = crate::ops::closures::parse_all(&source.closed).map_err(CliError::new)?;
+    crate::ops::closures::apply(&mut bound, &closures);
     let target = schedule::target_of(&bound).map_err(|d| errors(&d))?;
     let plan = schedule::resolve_located(&bound, &target, &BTreeMap::new(), &compiled.source_map)
         .map_err(|d| errors(&d))?;

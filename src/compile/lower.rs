@@ -6,9 +6,9 @@ use super::values::{self, classify, NameUse};
 use super::{Compiled, ModuleLoader, NameRef, SourceMap, Suppression, TaskSource};
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
-    Anchor, AnchorPoint, Backoff, CalendarSpec, DateRange, Dependency, EdgeOutcome, ExpirePolicy,
-    Holiday, HookFile, ParamSpec, ParamType, PhaseSpec, RejectPolicy, Risk, Schedule, Step,
-    TaskSpec, TzRef, WorkflowSpec,
+    Anchor, AnchorPoint, Backoff, Blackout, BlackoutRule, CalendarSpec, DateRange, Dependency,
+    EdgeOutcome, ExpirePolicy, Holiday, HookFile, ParamSpec, ParamType, PhaseSpec, RejectPolicy,
+    Risk, Schedule, Step, TaskSpec, TzRef, WorkflowSpec,
 };
 use crate::syntax::ast::{self, FieldKind, Item, PolicyItem, TemplateItem};
 use sha2::{Digest, Sha256};
@@ -501,6 +501,7 @@ impl Lower<'_> {
         let mut holidays: BTreeMap<chrono::NaiveDate, String> = BTreeMap::new();
         let mut included_covers: Vec<DateRange> = Vec::new();
         let mut included_weekend = None;
+        let mut blackouts: Vec<Blackout> = Vec::new();
         for item in &decl.items {
             match item {
                 ast::CalendarItem::Weekend(days, _) => {
@@ -535,13 +536,32 @@ impl Lower<'_> {
                         "write a real date such as `2026-12-24`".into(),
                     ),
                 },
-                ast::CalendarItem::Include(other, _) => {
-                    if let Some((_, c)) = self.calendar(mi, other, stack) {
-                        for h in c.holidays {
-                            holidays.entry(h.date).or_insert(h.name);
+                ast::CalendarItem::Include(others, _) => {
+                    for other in others {
+                        if let Some((_, c)) = self.calendar(mi, other, stack) {
+                            for h in c.holidays {
+                                holidays.entry(h.date).or_insert(h.name);
+                            }
+                            blackouts.extend(c.blackouts);
+                            included_covers.push(c.covers);
+                            included_weekend.get_or_insert(c.weekend);
                         }
-                        included_covers.push(c.covers);
-                        included_weekend.get_or_insert(c.weekend);
+                    }
+                }
+                ast::CalendarItem::Blackout(from, to, reason, span) => {
+                    match (parse_date(from), parse_date(to)) {
+                        (Some(f), Some(t)) if f <= t => blackouts.push(Blackout {
+                            from: f,
+                            to: t,
+                            reason: reason.value.clone(),
+                        }),
+                        _ => self.err(
+                            "RWF068",
+                            mi,
+                            span.clone(),
+                            format!("`blackout {from} to {to}` is not a valid date range"),
+                            "write real dates, the first not after the second".into(),
+                        ),
                     }
                 }
             }
@@ -568,6 +588,17 @@ impl Lower<'_> {
             .unwrap_or(vec![chrono::Weekday::Sat, chrono::Weekday::Sun]);
         weekend.sort_by_key(|d| d.num_days_from_monday());
         weekend.dedup();
+        blackouts.sort_by_key(|b| (b.from, b.to));
+        blackouts.dedup();
+        if let Some(why) = never_open(&weekend, &covers, &blackouts) {
+            self.err(
+                crate::schedule::NEVER_OPEN,
+                mi,
+                decl.name.span.clone(),
+                format!("calendar `{}` has no business day: {why}", decl.name.name),
+                "list only the days off in `weekend` (e.g. `weekend sat, sun`) and shorten the blackouts".into(),
+            );
+        }
         Some((
             decl.name.name.clone(),
             CalendarSpec {
@@ -578,6 +609,7 @@ impl Lower<'_> {
                     .into_iter()
                     .map(|(date, name)| Holiday { date, name })
                     .collect(),
+                blackouts,
             },
         ))
     }
@@ -690,6 +722,7 @@ impl Lower<'_> {
                     });
                 }
                 TemplateItem::Target(tg) => target = Some(tg.clone()),
+                TemplateItem::OnBlackout(words, _) => spec.on_blackout = blackout_rule(&words.name),
                 TemplateItem::Horizon(d, span) => {
                     let horizon = values::span(d);
                     if horizon.amount <= 0 {
@@ -1056,6 +1089,8 @@ impl Lower<'_> {
         let mut message = None;
         let mut wait_for = None;
         let mut until = None;
+        let mut calendar = None;
+        let mut on_blackout = None;
         let target = spec.target.param.clone();
         for f in &t.fields {
             let kw = f.kind.keyword();
@@ -1185,6 +1220,17 @@ impl Lower<'_> {
                     src.fields.insert("until", s.span());
                     until = self.schedule(s, &mut src, &target, &spec.params);
                 }
+                FieldKind::Calendar(name) => {
+                    // A calendar of this file already expanded (by the template or another task)
+                    // is not expanded again: its diagnostics are reported once.
+                    if !name.name.contains('.') && spec.calendars.contains_key(&name.name) {
+                        calendar = Some(name.name.clone());
+                    } else if let Some((key, cal)) = self.calendar(0, name, &mut Vec::new()) {
+                        spec.calendars.insert(key.clone(), cal);
+                        calendar = Some(key);
+                    }
+                }
+                FieldKind::OnBlackout(words) => on_blackout = Some(blackout_rule(&words.name)),
             }
         }
         let title = t
@@ -1281,6 +1327,8 @@ impl Lower<'_> {
             required,
             pre_release,
             hooks: layer.hooks.clone(),
+            calendar,
+            on_blackout,
         });
         self.map.tasks.push(src);
     }
@@ -1289,6 +1337,43 @@ impl Lower<'_> {
 fn allowed(kind: &str, kw: &str) -> bool {
     crate::syntax::COMMON_TASK_FIELDS.contains(&kw)
         || crate::syntax::step_fields(kind).contains(&kw)
+}
+
+/// `warn`, `move before`, `move after` (the grammar admits only these).
+fn blackout_rule(words: &str) -> BlackoutRule {
+    match words {
+        "move before" => BlackoutRule::MoveBefore,
+        "move after" => BlackoutRule::MoveAfter,
+        _ => BlackoutRule::Warn,
+    }
+}
+
+/// Why a calendar never has a business day: every weekday is weekend, or its blackouts (sorted by
+/// start) close its whole covered range.
+fn never_open(
+    weekend: &[chrono::Weekday],
+    covers: &DateRange,
+    blackouts: &[Blackout],
+) -> Option<String> {
+    if weekend.len() >= 7 {
+        return Some("all seven days are its weekend".into());
+    }
+    let mut open_from = covers.from;
+    for b in blackouts {
+        if b.from > open_from {
+            return None;
+        }
+        if b.to >= open_from {
+            match b.to.succ_opt() {
+                Some(next) => open_from = next,
+                None => return Some("its blackouts close every day it covers".into()),
+            }
+        }
+        if open_from > covers.to {
+            return Some("its blackouts close every day it covers".into());
+        }
+    }
+    None
 }
 
 fn parse_date(s: &str) -> Option<chrono::NaiveDate> {

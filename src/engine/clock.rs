@@ -2,8 +2,9 @@
 //! backoff all step through here. DST-correct: calendar units keep the wall-clock time; a wall time
 //! that falls in a DST gap moves forward by the gap, an ambiguous one takes the earlier instant.
 
-use crate::spec::{Anchor, AnchorPoint, CalendarSpec, Schedule, Span, Unit, WorkflowSpec};
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use crate::schedule::Calendar;
+use crate::spec::{Anchor, AnchorPoint, Schedule, Span, TaskSpec, Unit, WorkflowSpec};
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::model::Snapshot;
@@ -26,34 +27,13 @@ pub fn from_local(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     }
 }
 
-fn is_business_day(date: NaiveDate, calendar: Option<&CalendarSpec>) -> Result<bool, String> {
-    match calendar {
-        None => Ok(!matches!(
-            date.weekday(),
-            chrono::Weekday::Sat | chrono::Weekday::Sun
-        )),
-        Some(cal) => {
-            if date < cal.covers.from || date > cal.covers.to {
-                return Err(format!(
-                    "{date} is outside the calendar's known range {}..{}",
-                    cal.covers.from, cal.covers.to
-                ));
-            }
-            Ok(!cal.weekend.contains(&date.weekday())
-                && cal
-                    .holidays
-                    .binary_search_by(|h| h.date.cmp(&date))
-                    .is_err())
-        }
-    }
-}
-
-/// `instant + span`, calendar units applied in `tz` (business days by `calendar`, else Mon–Fri).
+/// `instant + span`, calendar units applied in `tz`; business days by `calendar` (its weekend,
+/// holidays, blackouts and the workflow's closures; the built-in one is Mon–Fri).
 pub fn add_span(
     instant: DateTime<Utc>,
     span: Span,
     tz: Tz,
-    calendar: Option<&CalendarSpec>,
+    calendar: Calendar<'_>,
 ) -> Result<DateTime<Utc>, String> {
     let overflow = || format!("{span} from {instant} is out of range");
     match span.unit {
@@ -99,8 +79,15 @@ pub fn add_span(
                 date = date
                     .checked_add_signed(Duration::days(step))
                     .ok_or_else(overflow)?;
-                if is_business_day(date, calendar)? {
-                    left -= 1;
+                match calendar.check(date) {
+                    Ok(None) => left -= 1,
+                    Ok(Some(_)) => {}
+                    Err(e) => {
+                        return Err(format!(
+                            "{} is outside the calendar's known range {}..{}",
+                            e.date, e.covers.from, e.covers.to
+                        ))
+                    }
                 }
             }
             from_local(tz, date.and_time(local.time())).ok_or_else(overflow)
@@ -108,14 +95,16 @@ pub fn add_span(
     }
 }
 
-/// The calendar in force for a spec, if it names one.
-pub fn calendar_of(spec: &WorkflowSpec) -> Option<&CalendarSpec> {
-    spec.calendar.as_ref().and_then(|c| spec.calendars.get(c))
+/// The calendar in force for a spec (with the workflow's closures); the built-in one when it names
+/// none or one it does not define (the resolver reports that).
+pub fn calendar_of(spec: &WorkflowSpec) -> Calendar<'_> {
+    crate::schedule::resolve_calendar(spec, None)
 }
 
-/// `add_span` in the snapshot's release zone and calendar.
+/// `add_span` in the snapshot's release zone and the task's calendar (its own, else the template's).
 pub fn add(
     snapshot: &Snapshot,
+    task: &TaskSpec,
     instant: DateTime<Utc>,
     span: Span,
 ) -> Result<DateTime<Utc>, String> {
@@ -123,13 +112,18 @@ pub fn add(
         instant,
         span,
         snapshot.target.tz,
-        calendar_of(&snapshot.spec),
+        crate::schedule::resolve_calendar(&snapshot.spec, Some(&task.key)),
     )
 }
 
 /// Resolves a schedule expression at run time (a wait's `until`): anchors read the release instant
 /// or the anchor task's planned times (its actual start/finish when it has them).
-pub fn resolve_schedule(snapshot: &Snapshot, schedule: &Schedule) -> Result<DateTime<Utc>, String> {
+pub fn resolve_schedule(
+    snapshot: &Snapshot,
+    task: &TaskSpec,
+    schedule: &Schedule,
+) -> Result<DateTime<Utc>, String> {
+    let calendar = crate::schedule::resolve_calendar(&snapshot.spec, Some(&task.key));
     let zone = |name: &Option<String>| -> Result<Tz, String> {
         match name {
             None => Ok(snapshot.target.tz),
@@ -174,14 +168,10 @@ pub fn resolve_schedule(snapshot: &Snapshot, schedule: &Schedule) -> Result<Date
                 }
             };
             for off in offsets {
-                t = add_span(t, *off, tz, calendar_of(&snapshot.spec))?;
+                t = add_span(t, *off, tz, calendar)?;
             }
             if !align.is_empty() {
-                let weekend = calendar_of(&snapshot.spec)
-                    .map_or(&[chrono::Weekday::Sat, chrono::Weekday::Sun][..], |c| {
-                        &c.weekend[..]
-                    });
-                let week_start = crate::schedule::week_start(weekend);
+                let week_start = crate::schedule::week_start(calendar.weekend());
                 let mut local = t.with_timezone(&tz).naive_local();
                 for a in align {
                     let date = crate::schedule::align(local.date(), *a, week_start)
@@ -191,7 +181,7 @@ pub fn resolve_schedule(snapshot: &Snapshot, schedule: &Schedule) -> Result<Date
                 t = from_local(tz, local).ok_or_else(|| format!("no instant for {local}"))?;
             }
             for off in then {
-                t = add_span(t, *off, tz, calendar_of(&snapshot.spec))?;
+                t = add_span(t, *off, tz, calendar)?;
             }
             if let Some(tod) = time_of_day {
                 let local = t.with_timezone(&tz).naive_local().date().and_time(*tod);
@@ -205,7 +195,8 @@ pub fn resolve_schedule(snapshot: &Snapshot, schedule: &Schedule) -> Result<Date
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{DateRange, Holiday};
+    use crate::spec::{CalendarSpec, DateRange, Holiday};
+    use chrono::NaiveDate;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -219,7 +210,7 @@ mod tests {
             at("2026-03-07T14:00:00Z"),
             Span::new(1, Unit::Days),
             tz,
-            None,
+            Calendar::builtin(),
         )
         .unwrap();
         assert_eq!(t, at("2026-03-08T13:00:00Z"));
@@ -227,7 +218,7 @@ mod tests {
             at("2026-03-07T14:00:00Z"),
             Span::new(24, Unit::Hours),
             tz,
-            None,
+            Calendar::builtin(),
         )
         .unwrap();
         assert_eq!(h, at("2026-03-08T14:00:00Z"));
@@ -247,7 +238,7 @@ mod tests {
                 amount: i64::MAX,
                 unit,
             };
-            assert!(add_span(at("2026-01-01T00:00:00Z"), span, tz, None).is_err());
+            assert!(add_span(at("2026-01-01T00:00:00Z"), span, tz, Calendar::builtin()).is_err());
         }
     }
 
@@ -265,24 +256,73 @@ mod tests {
                 date: NaiveDate::from_ymd_opt(2026, 5, 25).unwrap(),
                 name: "Memorial Day".into(),
             }],
+            blackouts: vec![],
         };
         // Fri 2026-05-22 + 1bd → Tue 05-26 (weekend + Monday holiday).
         let t = add_span(
             at("2026-05-22T10:00:00Z"),
             Span::new(1, Unit::BusinessDays),
             tz,
-            Some(&cal),
+            Calendar::new(None, &cal),
         )
         .unwrap();
         assert_eq!(t, at("2026-05-26T10:00:00Z"));
-        let back = add_span(t, Span::new(-1, Unit::BusinessDays), tz, Some(&cal)).unwrap();
+        let back = add_span(
+            t,
+            Span::new(-1, Unit::BusinessDays),
+            tz,
+            Calendar::new(None, &cal),
+        )
+        .unwrap();
         assert_eq!(back, at("2026-05-22T10:00:00Z"));
         assert!(add_span(
             at("2026-12-30T10:00:00Z"),
             Span::new(5, Unit::BusinessDays),
             tz,
-            Some(&cal)
+            Calendar::new(None, &cal)
         )
         .is_err());
+    }
+
+    /// Deadlines and waits at run time count business days in the task's own calendar, and skip
+    /// the workflow's closures and the calendar's blackouts.
+    #[test]
+    fn run_time_business_days_use_the_task_calendar_and_closures() {
+        let tz: Tz = "UTC".parse().unwrap();
+        let d = |m, day| NaiveDate::from_ymd_opt(2027, m, day).unwrap();
+        let mut spec = WorkflowSpec::new("w");
+        spec.calendars.insert(
+            "team".into(),
+            CalendarSpec {
+                title: None,
+                weekend: vec![chrono::Weekday::Sat, chrono::Weekday::Sun],
+                covers: DateRange {
+                    from: d(1, 1),
+                    to: d(12, 31),
+                },
+                holidays: vec![],
+                blackouts: vec![crate::spec::Blackout {
+                    from: d(3, 1),
+                    to: d(3, 3),
+                    reason: "Offsite".into(),
+                }],
+            },
+        );
+        spec.closures = vec![Holiday {
+            date: d(3, 4),
+            name: "Office move".into(),
+        }];
+        let mut own = TaskSpec::new("own", crate::spec::Step::Checkpoint);
+        own.calendar = Some("team".into());
+        spec.tasks = vec![own, TaskSpec::new("plain", crate::spec::Step::Checkpoint)];
+        let one = Span::new(1, Unit::BusinessDays);
+        // Fri 02-26 + 1 bd: the task's calendar skips the weekend, the offsite and the closure.
+        let cal = crate::schedule::resolve_calendar(&spec, Some("own"));
+        let t = add_span(at("2027-02-26T09:00:00Z"), one, tz, cal).unwrap();
+        assert_eq!(t, at("2027-03-05T09:00:00Z"));
+        // Another task keeps the template's (built-in) calendar, with the closure still closed.
+        let cal = crate::schedule::resolve_calendar(&spec, Some("plain"));
+        let t = add_span(at("2027-03-03T09:00:00Z"), one, tz, cal).unwrap();
+        assert_eq!(t, at("2027-03-05T09:00:00Z"));
     }
 }

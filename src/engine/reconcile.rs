@@ -572,13 +572,13 @@ fn start(
                     },
                     Err(e) => return hook_fail(work, spec, &e, now, hooks),
                 };
-            let deadline_at = match deadline.map(|d| clock::add(work, now, d)).transpose() {
+            let deadline_at = match deadline.map(|d| clock::add(work, spec, now, d)).transpose() {
                 Ok(d) => d,
                 Err(e) => return hook_fail(work, spec, &format!("deadline: {e}"), now, hooks),
             };
             let next_reminder_at = match remind_every
                 .filter(|r| r.amount > 0)
-                .map(|r| clock::add(work, now, r))
+                .map(|r| clock::add(work, spec, now, r))
                 .transpose()
             {
                 Ok(d) => d,
@@ -689,13 +689,13 @@ fn start(
         Step::Wait { duration, until } => {
             let mut at = now;
             if let Some(d) = duration {
-                match clock::add(work, now, *d) {
+                match clock::add(work, spec, now, *d) {
                     Ok(t) => at = at.max(t),
                     Err(e) => return hook_fail(work, spec, &format!("wait: {e}"), now, hooks),
                 }
             }
             if let Some(u) = until {
-                match clock::resolve_schedule(work, u) {
+                match clock::resolve_schedule(work, spec, u) {
                     Ok(t) => at = at.max(t),
                     Err(e) => return hook_fail(work, spec, &format!("wait: {e}"), now, hooks),
                 }
@@ -889,7 +889,7 @@ fn eval_waiting(
         match on_expire {
             ExpirePolicy::Remind if !round.overdue_notified => return overdue(work),
             ExpirePolicy::Escalate(add) if !round.escalated => {
-                let deadline_at = deadline.and_then(|d| clock::add(work, now, d).ok());
+                let deadline_at = deadline.and_then(|d| clock::add(work, spec, now, d).ok());
                 let mut to = recipients.clone();
                 for s in add {
                     let s = scope_str(s);
@@ -961,7 +961,7 @@ fn eval_waiting(
             let mut next = at;
             let mut guard = 0;
             while next <= now && guard < 10_000 {
-                match clock::add(work, next, *every) {
+                match clock::add(work, spec, next, *every) {
                     Ok(n) if n > next => next = n,
                     _ => break,
                 }

@@ -35,10 +35,35 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
             })
             .collect();
     }
+    // `on_blackout ` → what a task inside a blackout does.
+    if rest
+        .last()
+        .is_some_and(|t| t.text(&doc.text) == "on_blackout")
+    {
+        return [
+            ("warn", "keep the date, warn (RWF082)"),
+            (
+                "move before",
+                "move to the last business day before the blackout",
+            ),
+            (
+                "move after",
+                "move to the first business day after the blackout",
+            ),
+        ]
+        .iter()
+        .map(|(label, detail)| CompletionItem {
+            label: label.to_string(),
+            kind: Some(CompletionItemKind::ENUM_MEMBER),
+            detail: Some(detail.to_string()),
+            ..CompletionItem::default()
+        })
+        .collect();
+    }
     let wants_name = rest.last().is_some_and(|t| {
         matches!(
             t.text(&doc.text),
-            "after" | "at" | "not_author_of" | "before" | "," | "until"
+            "after" | "at" | "not_author_of" | "before" | "," | "until" | "calendar" | "include"
         )
     });
     let (names_rank, keywords_rank) = if wants_name { ("0", "1") } else { ("1", "0") };
@@ -114,6 +139,34 @@ mod tests {
             .into_iter()
             .map(|i| i.label)
             .collect()
+    }
+
+    #[test]
+    fn calendars_and_blackout_rules_are_offered_where_they_go() {
+        let text = "calendar berlin { covers 2027-01-01 to 2027-12-31 }\n\
+                    template t \"T\" version 1 {\n  param release: datetime\n  target release in \"UTC\"\n  \
+                    manual m \"M\" {\n    calendar \n    on_blackout \n    \n  }\n}\n";
+        let rules = labels_at(text, "on_blackout ");
+        assert_eq!(rules, ["warn", "move before", "move after"]);
+        let uri: lsp_types::Uri = "file:///t.rwf".parse().unwrap();
+        let doc = Document::new(uri, 1, text.to_string());
+        let offset = text.find("calendar \n").unwrap() + "calendar ".len();
+        let before = &text[..offset];
+        let pos = Position {
+            line: before.matches('\n').count() as u32,
+            character: before.rsplit('\n').next().unwrap_or("").len() as u32,
+        };
+        let items = completion(&doc, pos);
+        let first = items
+            .iter()
+            .min_by_key(|i| i.sort_text.clone().unwrap_or_default())
+            .unwrap();
+        assert_eq!(first.label, "berlin", "the calendar's name comes first");
+        let done = text.replace("on_blackout \n", "on_blackout warn\n");
+        let in_task = labels_at(&done, "on_blackout warn\n    ");
+        for field in ["calendar", "on_blackout"] {
+            assert!(in_task.iter().any(|l| l == field), "{field} in {in_task:?}");
+        }
     }
 
     #[test]

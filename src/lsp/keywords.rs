@@ -69,6 +69,8 @@ pub const FIELD_KEYWORDS: &[&str] = &[
     "covers",
     "include",
     "holiday",
+    "blackout",
+    "on_blackout",
 ];
 
 /// Words inside schedules and clauses: anchors, directions, connectives.
@@ -113,6 +115,8 @@ pub const VALUES: &[&str] = &[
     "any",
     "true",
     "false",
+    "warn",
+    "move",
     "mon",
     "tue",
     "wed",

@@ -1,5 +1,6 @@
 //! Hover text for language words that name no declaration: the words of calendar alignments
-//! (`tuesday on or before`, `first monday of`, `end of month after`) and `horizon`.
+//! (`tuesday on or before`, `first monday of`, `end of month after`), `horizon`, and the words of
+//! calendars (`include`, `holiday`, `blackout`) and of `on_blackout`.
 
 const WEEKDAYS: &[&str] = &[
     "monday",
@@ -47,6 +48,27 @@ pub fn doc(word: &str) -> Option<&'static str> {
         "horizon" => {
             "**horizon** `AMOUNT UNIT` — how far from the release a task may be scheduled before \
              warning RWF024 (default 366 days; months count 30 days).\n\ne.g. `horizon 24 months`"
+        }
+        "blackout" => {
+            "**blackout** `FROM to TO \"reason\"` — in a calendar: closed days, inclusive (a freeze \
+             week, a conference, an end-of-year shutdown). Business-day offsets skip them; a task whose \
+             date lands inside one gets warning RWF082 or moves, as `on_blackout` says.\n\n\
+             e.g. `blackout 2027-03-01 to 2027-03-05 \"Freeze week\"`"
+        }
+        "on_blackout" | "warn" | "move" => {
+            "**on_blackout** `warn` | `move before` | `move after` — what a task whose date lands \
+             inside a blackout of its calendar does: keep the date with warning RWF082 (default), or \
+             move to the nearest business day before the blackout starts / after it ends (the time \
+             of day is kept; a pinned task never moves). In the template (every task) or a task.\n\n\
+             e.g. `on_blackout move before`"
+        }
+        "include" => {
+            "**include** `a, b` — in a calendar: the holidays and blackouts of other calendars; \
+             `covers` defaults to the intersection of theirs, `weekend` to the first one's."
+        }
+        "holiday" => {
+            "**holiday** `DATE \"name\"` — in a calendar: a closed day (not a business day).\n\n\
+             e.g. `holiday 2026-12-24 \"Christmas Eve (company)\"`"
         }
         w if is_weekday(w) => {
             "**weekday** — in a schedule, `tuesday on or before X` (or `on or after`, strictly \

@@ -10,6 +10,7 @@ use crate::spec::{TzRef, WorkflowSpec};
 use std::collections::BTreeMap;
 
 pub mod adjust;
+pub mod closures;
 pub mod task_edit;
 
 /// Diagnostics on one line each: `CODE message (file)`.
@@ -56,7 +57,18 @@ pub fn instantiate(
     template: &WorkflowSpec,
     inputs: &Inputs,
 ) -> Result<(WorkflowSpec, Plan), InstantiateError> {
-    let bound = compile::bind(template, inputs).map_err(InstantiateError::Bind)?;
+    instantiate_closed(template, inputs, &[])
+}
+
+/// `instantiate`, the workflow closed on `closures` besides its calendars' days off (recorded in
+/// its spec, so the engine, `plan` and `explain` use them).
+pub fn instantiate_closed(
+    template: &WorkflowSpec,
+    inputs: &Inputs,
+    closures: &[crate::spec::Holiday],
+) -> Result<(WorkflowSpec, Plan), InstantiateError> {
+    let mut bound = compile::bind(template, inputs).map_err(InstantiateError::Bind)?;
+    closures::apply(&mut bound, closures);
     let target = schedule::target_of(&bound).map_err(InstantiateError::Target)?;
     let plan =
         schedule::resolve(&bound, &target, &BTreeMap::new()).map_err(InstantiateError::Schedule)?;

@@ -16,6 +16,8 @@ pub const PRE_RELEASE_AFTER_RELEASE: &str = "RWF079";
 /// measured nominally by `check` and on the real plan by `plan` and `check --release`.
 pub const PAST_HORIZON: &str = "RWF024";
 pub const DATE_OVERFLOW: &str = "RWF081";
+pub const IN_BLACKOUT: &str = "RWF082";
+pub const NEVER_OPEN: &str = "RWF083";
 pub const RELEASE_IN_PAST: &str = "RWF088";
 pub const BEYOND_TZ_RULES: &str = "RWF089";
 
@@ -110,6 +112,22 @@ pub const CODES: &[CodeDoc] = &[
         what: "an offset moves a date beyond the representable range",
         why: "no real release is scheduled there",
         example: "checkpoint a \"A\" { at release + 99999999 days }",
+    },
+    CodeDoc {
+        code: IN_BLACKOUT,
+        severity: Severity::Warning,
+        title: "task-in-blackout",
+        what: "a task's date lands inside a blackout range of its calendar (a freeze, a shutdown)",
+        why: "nobody is there to do it; `on_blackout move before|move after` moves it out instead",
+        example: "calendar acme { covers 2027-01-01 to 2027-12-31  blackout 2027-03-01 to 2027-03-05 \"Freeze\" }\n  calendar acme\n  checkpoint a \"A\" { at 2027-03-03 }",
+    },
+    CodeDoc {
+        code: NEVER_OPEN,
+        severity: Severity::Error,
+        title: "calendar-never-open",
+        what: "a calendar has no business day: every weekday is a weekend day, or its blackouts close its whole range",
+        why: "no business-day offset could ever land; every one would be an error",
+        example: "calendar closed { weekend mon, tue, wed, thu, fri, sat, sun  covers 2027-01-01 to 2027-12-31 }",
     },
     CodeDoc {
         code: RELEASE_IN_PAST,

@@ -110,6 +110,14 @@ impl Explanation {
             origins.texts.push((name.clone(), t.as_str()));
         }
         let mut out = String::new();
+        if !spec.closures.is_empty() {
+            let days: Vec<String> = spec
+                .closures
+                .iter()
+                .map(|c| format!("{} ({}, {})", c.date, c.date.format("%a"), c.name))
+                .collect();
+            let _ = writeln!(out, "closed for this workflow: {}", days.join(", "));
+        }
         for link in &self.chain {
             let task = &spec.tasks[link.index];
             let src = source.tasks.get(link.index);
@@ -177,6 +185,19 @@ impl Origins<'_> {
             super::calendar::Skipped::Holiday(d, _) => {
                 let needle = format!("holiday {d}");
                 format!("{}{}", k.describe(), self.find(|l| l.starts_with(&needle)))
+            }
+            super::calendar::Skipped::Blackout(d, reason) => {
+                // The `blackout FROM to TO "reason"` line whose range holds the day.
+                let quoted = format!("\"{reason}\"");
+                let holds = |l: &str| {
+                    let mut w = l.split_whitespace().skip(1);
+                    let (from, to) = (w.next().unwrap_or(""), w.nth(1).unwrap_or(""));
+                    l.starts_with("blackout ")
+                        && l.contains(&quoted)
+                        && from <= d.to_string().as_str()
+                        && d.to_string().as_str() <= to
+                };
+                format!("{}{}", k.describe(), self.find(holds))
             }
             _ => k.describe(),
         }
@@ -316,6 +337,39 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
                 let _ = write!(s, "\n    skipped {}", origins.skipped(k));
             }
             (s, Where::Window)
+        }
+        TraceStep::Blackout {
+            blackout,
+            calendar,
+            from,
+            to,
+            rule,
+        } => {
+            let needle = format!("blackout {} to {}", blackout.from, blackout.to);
+            let at = origins.find(|l| l.starts_with(&needle));
+            let what = format!(
+                "blackout {} to {} ({}) of calendar {calendar}{at}",
+                blackout.from, blackout.to, blackout.reason
+            );
+            match to {
+                Some(to) => (
+                    format!(
+                        "{what}: on_blackout {} moves {} → {}",
+                        rule.words(),
+                        fmt(from),
+                        fmt(to)
+                    ),
+                    Where::None,
+                ),
+                None => (
+                    format!(
+                        "{what}: {} stays (on_blackout {}; warning RWF082)",
+                        fmt(from),
+                        rule.words()
+                    ),
+                    Where::None,
+                ),
+            }
         }
         TraceStep::Floating { reason } => (format!("floating: {reason}"), Where::None),
     }

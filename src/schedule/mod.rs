@@ -40,6 +40,7 @@ pub use instant::{parse_instant, InstantError};
 pub use lint::{human as lint_human, lint};
 pub use local::{to_utc, LocalFix};
 pub use param_anchor::{instant_of as param_instant, param_value};
+pub use resolve::resolve_calendar;
 pub use trace::TraceStep;
 
 use crate::diagnostic::Diagnostic;
@@ -245,7 +246,7 @@ pub fn resolve_schedule(
 ) -> Result<Option<DateTime<Utc>>, Diagnostic> {
     let ctx = resolve::Ctx {
         target: &plan.target,
-        calendar: resolve::calendar_of(spec),
+        calendar: resolve::task_calendar(spec, owner),
         spec,
     };
     let lookup = |key: &str| -> Option<resolve::AnchorTimes> {

@@ -7,7 +7,9 @@ use super::local::{to_utc, LocalFix};
 use super::trace::TraceStep;
 use super::{Plan, ResolvedTask, Target, Times};
 use crate::diagnostic::Diagnostic;
-use crate::spec::{Align, Anchor, AnchorPoint, Period, Schedule, Span, Unit, WorkflowSpec};
+use crate::spec::{
+    Align, Anchor, AnchorPoint, BlackoutRule, Period, Schedule, Span, Unit, WorkflowSpec,
+};
 use chrono::{DateTime, Duration, Months, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
@@ -39,19 +41,60 @@ pub fn parse_tz(name: &str) -> Option<Tz> {
     name.parse::<Tz>().ok()
 }
 
-/// The calendar in force, or a finding when the spec names one it does not define.
+/// The template's calendar in force (with the workflow's closures), or a finding when the spec
+/// names one it does not define.
 pub fn calendar_of(spec: &WorkflowSpec) -> Result<Calendar<'_>, Diagnostic> {
-    match &spec.calendar {
-        None => Ok(Calendar::builtin()),
-        Some(name) => match spec.calendars.get(name) {
-            Some(c) => Ok(Calendar::new(Some(name), c)),
-            None => Err(Diagnostic::error(
-                UNKNOWN_CALENDAR,
-                format!("calendar `{name}` is not defined"),
-            )
-            .help("define it with `calendar NAME { ... }` or import it: `use std/calendars { us_federal }`")),
-        },
+    named_calendar(spec, spec.calendar.as_deref(), None)
+}
+
+/// The calendar a task named `task` (or the template, `None`) uses at run time, with the workflow's
+/// closures: the built-in one when the spec names a calendar it does not define.
+pub fn resolve_calendar<'a>(spec: &'a WorkflowSpec, task: Option<&str>) -> Calendar<'a> {
+    match task {
+        Some(key) => task_calendar(spec, key),
+        None => calendar_of(spec),
     }
+    .unwrap_or_else(|_| Calendar::builtin().with_closures(&spec.closures))
+}
+
+/// The calendar of task `key`: its own `calendar`, else the template's.
+pub fn task_calendar<'a>(spec: &'a WorkflowSpec, key: &str) -> Result<Calendar<'a>, Diagnostic> {
+    match spec.task(key).and_then(|t| t.calendar.as_deref()) {
+        Some(own) => named_calendar(spec, Some(own), Some(key)),
+        None => calendar_of(spec),
+    }
+}
+
+fn named_calendar<'a>(
+    spec: &'a WorkflowSpec,
+    name: Option<&str>,
+    task: Option<&str>,
+) -> Result<Calendar<'a>, Diagnostic> {
+    let cal = match name {
+        None => Calendar::builtin(),
+        Some(name) => match spec.calendars.get_key_value(name) {
+            Some((name, c)) if c.weekend.len() >= 7 => {
+                return Err(Diagnostic::error(
+                    NEVER_OPEN,
+                    format!(
+                        "calendar `{name}` has no business day: all seven days are its weekend"
+                    ),
+                )
+                .help("list only the days off in `weekend`, e.g. `weekend sat, sun`"));
+            }
+            Some((name, c)) => Calendar::new(Some(name), c),
+            None => {
+                let whose =
+                    task.map_or(String::new(), |t| format!(" (the calendar of task `{t}`)"));
+                return Err(Diagnostic::error(
+                    UNKNOWN_CALENDAR,
+                    format!("calendar `{name}`{whose} is not defined"),
+                )
+                .help("define it with `calendar NAME { ... }` or import it: `use std/calendars { us_federal }`"));
+            }
+        },
+    };
+    Ok(cal.with_closures(&spec.closures))
 }
 
 /// How anchors are looked up while evaluating one schedule.
@@ -453,6 +496,17 @@ pub fn resolve_all(
         calendar: calendar_of(spec),
         spec,
     };
+    // Tasks with their own calendar resolve in a context of their own (one per calendar named).
+    let mut own: HashMap<&str, Ctx<'_>> = HashMap::new();
+    for t in &spec.tasks {
+        if let Some(name) = t.calendar.as_deref() {
+            own.entry(name).or_insert_with(|| Ctx {
+                target,
+                calendar: named_calendar(spec, Some(name), Some(&t.key)),
+                spec,
+            });
+        }
+    }
     let mut findings: Vec<Finding> = super::release_dst_warning(spec)
         .map(|diag| Finding { task: None, diag })
         .into_iter()
@@ -518,7 +572,14 @@ pub fn resolve_all(
             }
             let mut trace = if tracing { Some(Vec::new()) } else { None };
             let mut diags = Vec::new();
-            let result = resolve_one(spec, &ctx, fixed, &index, &done, i, &mut diags, &mut trace);
+            let task_ctx = spec.tasks[i]
+                .calendar
+                .as_deref()
+                .and_then(|c| own.get(c))
+                .unwrap_or(&ctx);
+            let result = resolve_one(
+                spec, task_ctx, fixed, &index, &done, i, &mut diags, &mut trace,
+            );
             for d in diags {
                 findings.push(Finding {
                     task: Some(i),
@@ -640,6 +701,9 @@ fn resolve_one(
     match eval_schedule(ctx, schedule, &task.key, &lookup, findings, trace)? {
         Evaluated::Floating => Ok(None),
         Evaluated::At(start, tz) => {
+            let rule = task.on_blackout.unwrap_or(spec.on_blackout);
+            let pinned = is_pinned(Some(schedule));
+            let start = blackout(ctx, tz, start, rule, pinned, &task.key, findings, trace)?;
             let due = apply_window(ctx, tz, start, task.window, &task.key, findings, trace)?;
             Ok(Some((
                 Times {
@@ -651,6 +715,79 @@ fn resolve_one(
             )))
         }
     }
+}
+
+/// A start inside a blackout of the task's calendar: warning RWF082 (`on_blackout warn`, and always
+/// for a pinned task), or moved to the nearest business day before the blackout starts / after it
+/// ends, wall-clock time kept.
+#[allow(clippy::too_many_arguments)]
+fn blackout(
+    ctx: &Ctx<'_>,
+    tz: Tz,
+    start: DateTime<Utc>,
+    rule: BlackoutRule,
+    pinned: bool,
+    owner: &str,
+    findings: &mut Vec<Diagnostic>,
+    trace: &mut Option<Vec<TraceStep>>,
+) -> Result<DateTime<Utc>, Diagnostic> {
+    let Ok(cal) = ctx.calendar.as_ref() else {
+        return Ok(start);
+    };
+    let local = start.with_timezone(&tz).naive_local();
+    let Some(b) = cal.blackout(local.date()) else {
+        return Ok(start);
+    };
+    let dir = match (rule, pinned) {
+        (BlackoutRule::MoveBefore, false) => -1,
+        (BlackoutRule::MoveAfter, false) => 1,
+        _ => 0,
+    };
+    if dir == 0 {
+        push(trace, || TraceStep::Blackout {
+            blackout: b.clone(),
+            calendar: cal.label(),
+            from: local,
+            to: None,
+            rule,
+        });
+        findings.push(
+            Diagnostic::warning(
+                IN_BLACKOUT,
+                format!(
+                    "task `{owner}` starts {} ({}), inside the blackout {} to {} ({}) of calendar {}",
+                    local.format("%Y-%m-%d %H:%M"),
+                    local.format("%a"),
+                    b.from,
+                    b.to,
+                    b.reason,
+                    cal.label()
+                ),
+            )
+            .help(if pinned {
+                "a pinned task never moves: pin it outside the blackout"
+            } else {
+                "move it, or let it move: `on_blackout move before` or `on_blackout move after`"
+            }),
+        );
+        return Ok(start);
+    }
+    let edge = if dir < 0 { b.from } else { b.to };
+    let span = Span::new(dir, Unit::BusinessDays);
+    let date = cal
+        .nearest_open(edge, dir)
+        .map_err(|e| out_of_range(owner, cal, span, &e))?;
+    let to = date.and_time(local.time());
+    push(trace, || TraceStep::Blackout {
+        blackout: b.clone(),
+        calendar: cal.label(),
+        from: local,
+        to: Some(to),
+        rule,
+    });
+    let moved = convert(tz, to, owner, "start", findings, trace)?;
+    check_range(tz, moved, owner, "start")?;
+    Ok(moved)
 }
 
 /// Splits a resolution into the public result: errors fail the whole plan.

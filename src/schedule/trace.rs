@@ -56,6 +56,15 @@ pub enum TraceStep {
         /// Business-day windows: the days passed over.
         skipped: Vec<Skipped>,
     },
+    /// The start landed inside a blackout: it moved out (`to`), or stayed with a warning (`to` none).
+    Blackout {
+        blackout: crate::spec::Blackout,
+        /// The calendar's label.
+        calendar: String,
+        from: NaiveDateTime,
+        to: Option<NaiveDateTime>,
+        rule: crate::spec::BlackoutRule,
+    },
     /// The task (or the task it is anchored to) has no schedule: due when its dependencies allow.
     Floating { reason: String },
 }

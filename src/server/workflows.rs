@@ -136,6 +136,10 @@ pub struct NewRequest {
     /// The scope that will operate it (`team:release`); default: the caller (`user:NAME`).
     #[serde(default)]
     pub owner: Option<String>,
+    /// Days the release is closed besides its calendars' days off, as `rwf new --closed`:
+    /// `2027-03-04:Office move` (the reason is optional). Recorded in the workflow's spec.
+    #[serde(default)]
+    pub closed: Vec<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -256,7 +260,9 @@ async fn create(cx: Cx, Json(req): Json<NewRequest>) -> Result<Created, Problem>
         release: req.release,
         tz: req.tz,
     };
-    let (bound, plan) = ops::instantiate(&template, &inputs).map_err(instantiate_problem)?;
+    let closures = ops::closures::parse_all(&req.closed).map_err(Problem::bad_request)?;
+    let (bound, plan) =
+        ops::instantiate_closed(&template, &inputs, &closures).map_err(instantiate_problem)?;
     let id = cx
         .state
         .store

@@ -60,6 +60,13 @@ pub struct WorkflowSpec {
     /// Every calendar the template can use, fully expanded (includes resolved).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub calendars: BTreeMap<String, CalendarSpec>,
+    /// Extra closed days given when the workflow was created (`rwf new --closed DATE[:reason]`): no
+    /// calendar in force counts them as business days. Sorted by date.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closures: Vec<Holiday>,
+    /// What a task whose date lands inside a blackout does (`on_blackout`), unless the task says.
+    #[serde(default, skip_serializing_if = "BlackoutRule::is_default")]
+    pub on_blackout: BlackoutRule,
     /// Phases (Gantt groups), in declaration order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<PhaseSpec>,
@@ -136,6 +143,43 @@ pub struct CalendarSpec {
     pub covers: DateRange,
     /// Holiday dates with their names, sorted by date.
     pub holidays: Vec<Holiday>,
+    /// Closed date ranges with a reason (a freeze week, a conference), sorted by start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blackouts: Vec<Blackout>,
+}
+
+/// `blackout 2027-03-01 to 2027-03-05 "Freeze week"`: closed days, inclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Blackout {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub reason: String,
+}
+
+/// `on_blackout warn | move before | move after`: a task whose date lands inside a blackout gets
+/// warning RWF082, or moves to the nearest business day before the blackout starts / after it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BlackoutRule {
+    #[default]
+    Warn,
+    MoveBefore,
+    MoveAfter,
+}
+
+impl BlackoutRule {
+    pub fn is_default(&self) -> bool {
+        *self == BlackoutRule::Warn
+    }
+    /// As written in a template: `warn`, `move before`, `move after`.
+    pub fn words(self) -> &'static str {
+        match self {
+            BlackoutRule::Warn => "warn",
+            BlackoutRule::MoveBefore => "move before",
+            BlackoutRule::MoveAfter => "move after",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -202,6 +246,13 @@ pub struct TaskSpec {
     /// Hook point → rhai function name (task's own bindings over the template defaults).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hooks: BTreeMap<HookPoint, String>,
+    /// The task's own calendar (a key of `calendars`) for its business days, week start and
+    /// blackouts; the template's `calendar` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// The task's own `on_blackout`; the template's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_blackout: Option<BlackoutRule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -619,6 +670,8 @@ impl WorkflowSpec {
             },
             calendar: None,
             calendars: BTreeMap::new(),
+            closures: Vec::new(),
+            on_blackout: BlackoutRule::Warn,
             phases: Vec::new(),
             tasks: Vec::new(),
             hooks: Vec::new(),
@@ -657,6 +710,8 @@ impl TaskSpec {
             required: true,
             pre_release: false,
             hooks: BTreeMap::new(),
+            calendar: None,
+            on_blackout: None,
         }
     }
 }

@@ -168,7 +168,10 @@ pub enum CalendarItem {
     Weekend(Vec<Ident>, Span),
     Covers(String, String, Span),
     Holiday(String, Str, Span),
-    Include(Ident, Span),
+    /// `include a, b`
+    Include(Vec<Ident>, Span),
+    /// `blackout FROM to TO "reason"`
+    Blackout(String, String, Str, Span),
 }
 
 impl CalendarItem {
@@ -177,7 +180,8 @@ impl CalendarItem {
             CalendarItem::Weekend(_, s)
             | CalendarItem::Covers(_, _, s)
             | CalendarItem::Holiday(_, _, s)
-            | CalendarItem::Include(_, s) => s.clone(),
+            | CalendarItem::Include(_, s)
+            | CalendarItem::Blackout(_, _, _, s) => s.clone(),
         }
     }
 }
@@ -207,6 +211,8 @@ pub enum TemplateItem {
     Task(Task),
     /// `horizon 24 months`.
     Horizon(Duration, Span),
+    /// `on_blackout move before`: the words, spaces normalised.
+    OnBlackout(Ident, Span),
 }
 
 impl TemplateItem {
@@ -216,7 +222,8 @@ impl TemplateItem {
             | TemplateItem::CalendarUse(_, s)
             | TemplateItem::Hooks(_, s)
             | TemplateItem::Defaults(_, s)
-            | TemplateItem::Horizon(_, s) => s.clone(),
+            | TemplateItem::Horizon(_, s)
+            | TemplateItem::OnBlackout(_, s) => s.clone(),
             TemplateItem::Param(p) => p.span.clone(),
             TemplateItem::Target(t) => t.span.clone(),
             TemplateItem::Calendar(c) => c.span.clone(),
@@ -340,6 +347,10 @@ pub enum FieldKind {
     Message(Str),
     For(Duration),
     Until(Schedule),
+    /// The task's own calendar.
+    Calendar(Ident),
+    /// `on_blackout warn | move before | move after` (words, spaces normalised).
+    OnBlackout(Ident),
 }
 
 impl FieldKind {
@@ -378,6 +389,8 @@ impl FieldKind {
             FieldKind::Message(_) => "message",
             FieldKind::For(_) => "for",
             FieldKind::Until(_) => "until",
+            FieldKind::Calendar(_) => "calendar",
+            FieldKind::OnBlackout(_) => "on_blackout",
         }
     }
 }

@@ -44,6 +44,18 @@ impl Builder<'_> {
         }
     }
 
+    /// A several-word token (`move  before`) with its spaces normalised to one.
+    fn words(&self, pair: &Pair<Rule>) -> Ident {
+        Ident {
+            name: pair
+                .as_str()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            span: self.span(pair),
+        }
+    }
+
     /// Children with keyword rules dropped.
     fn kids<'i>(&self, pair: &Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
         pair.clone()
@@ -254,7 +266,19 @@ impl Builder<'_> {
                     let name = self.string(&ik[1]);
                     items.push(CalendarItem::Holiday(ik[0].as_str().to_string(), name, s))
                 }
-                _ => items.push(CalendarItem::Include(self.ident(&ik[0]), s)),
+                Rule::cal_blackout => {
+                    let reason = self.string(&ik[2]);
+                    items.push(CalendarItem::Blackout(
+                        ik[0].as_str().to_string(),
+                        ik[1].as_str().to_string(),
+                        reason,
+                        s,
+                    ))
+                }
+                _ => items.push(CalendarItem::Include(
+                    ik.iter().map(|n| self.ident(n)).collect(),
+                    s,
+                )),
             }
         }
         CalendarDecl {
@@ -349,6 +373,7 @@ impl Builder<'_> {
                 span,
             }),
             Rule::horizon_decl => TemplateItem::Horizon(self.duration(&kids[0]), span),
+            Rule::on_blackout_decl => TemplateItem::OnBlackout(self.words(&kids[0]), span),
             Rule::calendar_use => TemplateItem::CalendarUse(self.ident(&kids[0]), span),
             Rule::calendar_decl => TemplateItem::Calendar(self.calendar_decl(pair)),
             Rule::hooks_decl => {
@@ -465,6 +490,8 @@ impl Builder<'_> {
             Rule::f_message => FieldKind::Message(self.string(&kids[0])),
             Rule::f_for => FieldKind::For(self.duration(&kids[0])),
             Rule::f_until => FieldKind::Until(self.schedule(&kids[0])),
+            Rule::f_calendar => FieldKind::Calendar(self.ident(&kids[0])),
+            Rule::f_on_blackout => FieldKind::OnBlackout(self.words(&kids[0])),
             _ => FieldKind::Policy(self.policy_item(pair)),
         }
     }
@@ -633,6 +660,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_param
             | Rule::kw_target
             | Rule::kw_horizon
+            | Rule::kw_blackout
+            | Rule::kw_on_blackout
             | Rule::kw_in
             | Rule::kw_hooks
             | Rule::kw_hook

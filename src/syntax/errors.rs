@@ -28,6 +28,7 @@ pub fn human(rule: Rule) -> Option<&'static str> {
         cancel_mode => "`abort` or `drain`",
         reject_mode => "`needs_revision`, `skip` or `cancel`",
         expire_mode | expire_escalate => "`remind`, `escalate SCOPES`, `reject` or `fail`",
+        blackout_rule => "`warn`, `move before` or `move after`",
         risk_level => "`low`, `medium`, `high` or `critical`",
         outcome => "an outcome (`success`, `failed`, `skipped`, `any`)",
         hook_point => {
@@ -65,7 +66,7 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         use_decl | kw_use => "use",
         policy_decl | policy_use | kw_policy => "policy",
-        calendar_decl | calendar_use | kw_calendar => "calendar",
+        calendar_decl | calendar_use | f_calendar | kw_calendar => "calendar",
         template | template_header | kw_template => "template",
         kw_version => "version",
         description | kw_description => "description",
@@ -94,6 +95,8 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
         kw_to | f_to => "to",
         cal_holiday | kw_holiday => "holiday",
         cal_include | kw_include => "include",
+        cal_blackout | kw_blackout => "blackout",
+        on_blackout_decl | f_on_blackout | kw_on_blackout => "on_blackout",
         f_at | kw_at => "at",
         f_window | kw_window => "window",
         f_after | kw_after => "after",
@@ -129,6 +132,8 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
 /// The fields every task body accepts, whatever its step type.
 pub const COMMON_TASK_FIELDS: &[&str] = &[
     "at",
+    "calendar",
+    "on_blackout",
     "window",
     "after",
     "labels",

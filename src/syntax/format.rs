@@ -275,6 +275,8 @@ fn field(f: &FieldKind) -> String {
         FieldKind::Message(x) => format!("message {}", s(x)),
         FieldKind::For(d) => format!("for {}", duration(d)),
         FieldKind::Until(sc) => format!("until {}", schedule(sc)),
+        FieldKind::Calendar(x) => format!("calendar {}", x.name),
+        FieldKind::OnBlackout(x) => format!("on_blackout {}", x.name),
     }
 }
 
@@ -437,7 +439,14 @@ impl Fmt<'_> {
                 ),
                 CalendarItem::Covers(a, b, _) => format!("covers {a} to {b}"),
                 CalendarItem::Holiday(d, n, _) => format!("holiday {d} {}", s(n)),
-                CalendarItem::Include(n, _) => format!("include {}", n.name),
+                CalendarItem::Include(ns, _) => format!(
+                    "include {}",
+                    ns.iter()
+                        .map(|n| n.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                CalendarItem::Blackout(a, b, r, _) => format!("blackout {a} to {b} {}", s(r)),
             };
             self.leaf(&i.span(), &text);
         }
@@ -488,6 +497,9 @@ impl Fmt<'_> {
             TemplateItem::Phase(p) => self.phase(p),
             TemplateItem::Task(t) => self.task(t),
             TemplateItem::Horizon(d, span) => self.leaf(span, &format!("horizon {}", duration(d))),
+            TemplateItem::OnBlackout(r, span) => {
+                self.leaf(span, &format!("on_blackout {}", r.name))
+            }
         }
     }
 

@@ -31,6 +31,7 @@ const BODY: &[&str] = &[
     "wait",
     "checkpoint",
     "horizon",
+    "on_blackout",
 ];
 const PHASE_BODY: &[&str] = &[
     "phase",

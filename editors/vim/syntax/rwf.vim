@@ -18,7 +18,7 @@ syn match rwfDeclName /\<[a-z_][a-z0-9_]*\>/ contained
 syn keyword rwfField uses input at window timeout retry labels risk approvers quorum deadline remind
 syn keyword rwfField on_reject on_expire instructions assignee optional required pre_release to message
 syn keyword rwfField for until on_failure on_missed on_cancel attempts backoff initial factor cap jitter
-syn keyword rwfField weekend covers include holiday
+syn keyword rwfField weekend covers include holiday blackout on_blackout
 syn keyword rwfField after not_author_of nextgroup=rwfTaskRef skipwhite
 syn keyword rwfField hook nextgroup=rwfHookPoint skipwhite
 syn match rwfTaskRef /\%(\<\%(start\|end\|first\|second\|third\|fourth\|last\|release\)\>\)\@!\<[a-z_][a-z0-9_]*\>\%(\s*,\s*[a-z_][a-z0-9_]*\>\)*/ contained contains=rwfTaskRefSep
@@ -36,7 +36,7 @@ syn keyword rwfUnit minute minutes hour hours day days week weeks month months b
 
 syn keyword rwfValue fixed exponential block skip fire_asap require_manual_decision fail abort drain
 syn keyword rwfValue needs_revision cancel escalate reject low medium high critical
-syn keyword rwfValue success failed skipped any true false mon tue wed thu fri sat sun
+syn keyword rwfValue success failed skipped any true false warn move mon tue wed thu fri sat sun
 syn keyword rwfValue monday tuesday wednesday thursday friday saturday sunday
 syn keyword rwfType string datetime timezone list scope number bool date duration
 syn match rwfScopeFn /\<\%(team\|user\|org\|organization\|channel\)\>\ze\s*(/

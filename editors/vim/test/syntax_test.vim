@@ -78,6 +78,12 @@ for [s:line, s:word, s:group] in [
       \ ['rwf-ignore RWF012', 'rwf-ignore', 'rwfIgnore'],
       \ ['jitter 0.2', '0.2', 'rwfNumber'],
       \ ['jitter 0.2', 'exponential', 'rwfValue'],
+      \ ['^\s*blackout 2026-12-28', 'blackout', 'rwfField'],
+      \ ['^\s*blackout 2026-12-28', '2026-12-31', 'rwfDate'],
+      \ ['^\s*on_blackout move before', 'on_blackout', 'rwfField'],
+      \ ['^\s*on_blackout move before', 'move', 'rwfValue'],
+      \ ['on_blackout warn', 'warn', 'rwfValue'],
+      \ ['include germany_berlin, acme', 'include', 'rwfField'],
       \ ]
   let s:got = s:GroupAt(s:line, s:word)
   call s:Check('syntax of "' . s:word . '" in /' . s:line . '/ is ' . s:group, s:got ==# s:group, 'got ' . s:got)

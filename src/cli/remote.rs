@@ -431,6 +431,7 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
                 .collect();
             let extras = super::status::Extras {
                 assignees,
+                excluded: Vec::new(),
                 no_worker: s.no_worker,
                 now: Utc::now(),
             };

@@ -1056,6 +1056,7 @@ impl Lower<'_> {
         let mut message = None;
         let mut wait_for = None;
         let mut until = None;
+        let mut when = None;
         let target = spec.target.param.clone();
         for f in &t.fields {
             let kw = f.kind.keyword();
@@ -1185,6 +1186,16 @@ impl Lower<'_> {
                     src.fields.insert("until", s.span());
                     until = self.schedule(s, &mut src, &target, &spec.params);
                 }
+                FieldKind::When(c) => {
+                    let (mut problems, mut used) = (Vec::new(), Vec::new());
+                    when = super::condition::lower(c, &spec.params, &mut problems, &mut used);
+                    for (name, span) in used {
+                        self.param_ref(&name, span);
+                    }
+                    for p in problems {
+                        self.main_err(p.code, p.span, p.message, p.help);
+                    }
+                }
             }
         }
         let title = t
@@ -1267,6 +1278,9 @@ impl Lower<'_> {
         layer.overlay(&own);
         labels.sort();
         labels.dedup();
+        if let Some(c) = when {
+            spec.flow.when.insert(t.key.name.clone(), c);
+        }
         spec.tasks.push(TaskSpec {
             key: t.key.name.clone(),
             title,

@@ -69,6 +69,7 @@ pub const FIELD_KEYWORDS: &[&str] = &[
     "covers",
     "include",
     "holiday",
+    "when",
 ];
 
 /// Words inside schedules and clauses: anchors, directions, connectives.
@@ -78,6 +79,9 @@ pub const SCHEDULE_KEYWORDS: &[&str] = &["release", "before", "in", "every", "on
 pub const ALIGN_KEYWORDS: &[&str] = &[
     "first", "second", "third", "fourth", "last", "of", "or", "start", "end",
 ];
+
+/// Connectives of `when` conditions (`or` is also an alignment word, `in` a schedule word).
+pub const CONDITION_KEYWORDS: &[&str] = &["and", "not"];
 
 /// Anchor points after a task key (`kickoff.end`).
 pub const ANCHOR_POINTS: &[&str] = &["start", "due", "end"];
@@ -154,6 +158,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("field", FIELD_KEYWORDS),
     ("schedule", SCHEDULE_KEYWORDS),
     ("align", ALIGN_KEYWORDS),
+    ("condition", CONDITION_KEYWORDS),
     ("anchor", ANCHOR_POINTS),
     ("unit", UNITS),
     ("value", VALUES),

@@ -340,6 +340,8 @@ pub enum FieldKind {
     Message(Str),
     For(Duration),
     Until(Schedule),
+    /// `when COND`: the task is included only when the condition on params holds.
+    When(Cond),
 }
 
 impl FieldKind {
@@ -378,6 +380,7 @@ impl FieldKind {
             FieldKind::Message(_) => "message",
             FieldKind::For(_) => "for",
             FieldKind::Until(_) => "until",
+            FieldKind::When(_) => "when",
         }
     }
 }
@@ -501,4 +504,25 @@ impl Schedule {
             Schedule::Relative { span, .. } | Schedule::Pinned { span, .. } => span.clone(),
         }
     }
+}
+
+/// A condition on params (`when ...`), decided when the params are bound.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// A bool param: `beta`.
+    Flag(Ident),
+    Not(Box<Cond>),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    /// `param == literal` (`ne`: `!=`).
+    Compare {
+        param: Ident,
+        ne: bool,
+        value: Value,
+    },
+    /// `literal in list_param`.
+    Member {
+        value: Value,
+        list: Ident,
+    },
 }

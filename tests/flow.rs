@@ -1,6 +1,6 @@
 //! Conditions on params (`when`): the grammar/README.md example compiles, formats canonically and
 //! decides its tasks at bind time (left-out tasks recorded with their reason, `after` edges bridged,
-//! anchors to a left-out task refused with RWF086), the instance plans, and rebinding
+//! anchors to a left-out task refused with RWF142), the instance plans, and rebinding
 //! a param (`rwf edit --set`) adds or removes only the conditional tasks, every key unchanged.
 
 use rwf::compile::{bind, compile_source, preview, Inputs, MemLoader};
@@ -151,8 +151,8 @@ fn a_task_anchored_to_a_left_out_task_is_refused_naming_both() {
     assert_eq!(
         msgs,
         [
-            "RWF086 task `notes` is anchored to `beta_build`, which a condition leaves out",
-            "RWF086 task `summary` reads the output of `beta_build`, which a condition leaves out",
+            "RWF142 task `notes` is anchored to `beta_build`, which a condition leaves out",
+            "RWF142 task `summary` reads the output of `beta_build`, which a condition leaves out",
         ]
     );
     // With the condition true, it binds, and the separation of duties stays.

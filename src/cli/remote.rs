@@ -270,6 +270,8 @@ struct WireStatus {
     workflow: WireWorkflow,
     no_worker: Option<String>,
     tasks: Vec<WireTask>,
+    #[serde(default)]
+    excluded: Vec<crate::spec::Excluded>,
 }
 
 #[derive(Deserialize)]
@@ -431,7 +433,7 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
                 .collect();
             let extras = super::status::Extras {
                 assignees,
-                excluded: Vec::new(),
+                excluded: s.excluded,
                 no_worker: s.no_worker,
                 now: Utc::now(),
             };

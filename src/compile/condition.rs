@@ -1,5 +1,5 @@
-//! `when COND` → `spec::Condition`, checked against the declared params: an unknown param is RWF084,
-//! a param of the wrong type for its use (or a literal of the wrong type) is RWF085.
+//! `when COND` → `spec::Condition`, checked against the declared params: an unknown param is RWF140,
+//! a param of the wrong type for its use (or a literal of the wrong type) is RWF141.
 
 use super::values;
 use crate::spec::{Condition, ParamSpec, ParamType};
@@ -28,7 +28,7 @@ pub fn lower(
             let ty = param(p, params, problems, used)?;
             if ty != &ParamType::Bool {
                 problems.push(Problem {
-                    code: "RWF085",
+                    code: "RWF141",
                     span: p.span.clone(),
                     message: format!(
                         "`when {}`: `{}` is a {}, not a bool",
@@ -75,7 +75,7 @@ pub fn lower(
             let ty = param(list, params, problems, used)?.clone();
             let ParamType::List(item) = ty else {
                 problems.push(Problem {
-                    code: "RWF085",
+                    code: "RWF141",
                     span: list.span.clone(),
                     message: format!(
                         "`in {}`: `{}` is a {}, not a list",
@@ -122,7 +122,7 @@ fn param<'p>(
                 None => format!("declare it: `param {}: bool`", p.name),
             };
             problems.push(Problem {
-                code: "RWF084",
+                code: "RWF140",
                 span: p.span.clone(),
                 message: format!("the condition reads `{}`, which is not a param", p.name),
                 help,
@@ -132,7 +132,7 @@ fn param<'p>(
     }
 }
 
-/// The literal as JSON when it fits `ty` (string, timezone, number, bool); RWF085 otherwise.
+/// The literal as JSON when it fits `ty` (string, timezone, number, bool); RWF141 otherwise.
 fn literal(
     v: &ast::Value,
     ty: &ParamType,
@@ -153,7 +153,7 @@ fn literal(
             ParamType::String | ParamType::Timezone | ParamType::Number | ParamType::Bool
         );
         problems.push(Problem {
-            code: "RWF085",
+            code: "RWF141",
             span: v.span.clone(),
             message: if comparable {
                 format!(
@@ -179,7 +179,7 @@ fn literal(
         ast::ValueKind::Str(s) => {
             if !s.interps.is_empty() {
                 problems.push(Problem {
-                    code: "RWF085",
+                    code: "RWF141",
                     span: v.span.clone(),
                     message: "a condition compares with a plain string, not an interpolated one"
                         .into(),

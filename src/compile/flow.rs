@@ -1,7 +1,7 @@
 //! Deciding a template's conditions when its params are bound: tasks whose `when` is false leave the
 //! workflow (recorded with the reason in `spec.flow.excluded`); an edge to such a task is replaced by
 //! that task's own edges (so order through it is kept); a kept task that needs one (an anchor, an
-//! output, `not_author_of`) is RWF086. Pure.
+//! output, `not_author_of`) is RWF142. Pure.
 
 use crate::diagnostic::Diagnostic;
 use crate::spec::{Anchor, Dependency, Excluded, Expr, Schedule, Step, WorkflowSpec};
@@ -92,7 +92,7 @@ pub fn decide(spec: &mut WorkflowSpec, values: &BTreeMap<String, Json>) -> Vec<D
         }
         let why = |what: &str, up: &str| {
             Diagnostic::error(
-                "RWF086",
+                "RWF142",
                 format!(
                     "task `{}` {what} `{up}`, which a condition leaves out",
                     t.key

@@ -14,7 +14,7 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
            the same condition.",
     why:
         "When the condition is false the upstream is left out, and the workflow cannot be created \
-          (RWF086): this task's date or input would have nothing to read. `after` edges are fine: \
+          (RWF142): this task's date or input would have nothing to read. `after` edges are fine: \
           they are bridged to the left-out task's own upstreams.",
     example: "manual beta \"Beta\" { when beta }\nmanual notes \"Notes\" { at beta + 1 day }",
 };

@@ -140,6 +140,7 @@ fn a_task_anchored_to_a_left_out_task_is_refused_naming_both() {
   manual notes "Notes" { at beta_build + 1 day }
   agent summary "Summary" { uses "writer"  input { url: beta_build.output.url } }
   approval legal "Legal" { approvers team("legal")  not_author_of beta_build }
+  notification tell "Tell" { to team("rel")  message "Beta at ${beta_build.output.url}" }
 }
 "#;
     let spec = template(text);
@@ -153,11 +154,12 @@ fn a_task_anchored_to_a_left_out_task_is_refused_naming_both() {
         [
             "RWF142 task `notes` is anchored to `beta_build`, which a condition leaves out",
             "RWF142 task `summary` reads the output of `beta_build`, which a condition leaves out",
+            "RWF142 task `tell` reads the output of `beta_build`, which a condition leaves out",
         ]
     );
     // With the condition true, it binds, and the separation of duties stays.
     let bound = bind(&spec, &inputs(&[("beta", "true")])).unwrap();
-    assert_eq!(keys(&bound).len(), 4);
+    assert_eq!(keys(&bound).len(), 5);
 }
 
 #[test]

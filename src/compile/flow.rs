@@ -119,11 +119,12 @@ pub fn decide(spec: &mut WorkflowSpec, values: &BTreeMap<String, Json>) -> Vec<D
         }
         let mut read = Vec::new();
         strings_of(&t.step, &t.title, &mut read);
-        for up in out.iter() {
-            let marker = format!("${{{up}.output");
-            if read.iter().any(|s| s.contains(&marker)) {
-                diags.push(why("reads the output of", up));
-            }
+        let mut named: BTreeSet<&str> = BTreeSet::new();
+        for text in &read {
+            named.extend(output_refs(text).filter(|up| out.contains(*up)));
+        }
+        for up in named {
+            diags.push(why("reads the output of", up));
         }
         if let Step::Agent { input, .. } = &t.step {
             let mut outs = Vec::new();
@@ -158,6 +159,14 @@ fn strings_of<'a>(step: &'a Step, title: &'a str, out: &mut Vec<&'a str>) {
         }
         _ => {}
     }
+}
+
+/// The tasks whose output a string reads: `X` of each `${X.output...}`.
+fn output_refs(s: &str) -> impl Iterator<Item = &str> {
+    s.split("${").skip(1).filter_map(|rest| {
+        let (task, after) = rest.split_once('.')?;
+        after.starts_with("output").then_some(task.trim())
+    })
 }
 
 fn templates<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {

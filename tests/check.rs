@@ -66,6 +66,7 @@ fixture_tests! {
     waits_and_duplicate_edges => "waits.rwf",
     suppressions => "suppress.rwf",
     nesting => "nesting.rwf",
+    conditions => "conditions.rwf",
 }
 
 #[test]
@@ -86,6 +87,7 @@ fn every_fixture_has_a_test() {
         "waits.rwf",
         "suppress.rwf",
         "nesting.rwf",
+        "conditions.rwf",
     ];
     for path in fixtures() {
         let name = path.file_name().unwrap().to_str().unwrap();

@@ -1344,3 +1344,86 @@ async fn closures_given_at_creation_are_recorded_and_used() {
         "closures survive a retarget"
     );
 }
+
+/// Conditions (`when`) on Postgres: the left-out tasks are named with their reason by `rwf status`,
+/// and `rwf edit --set beta=true` adds them to the workflow while every other task keeps its key and
+/// row; setting it back removes them again.
+#[tokio::test]
+async fn conditional_tasks_are_left_out_and_edited_in_by_a_param() {
+    let r = rig().await;
+    let dir = std::env::temp_dir().join(format!("rwf_when_{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("beta.rwf");
+    std::fs::write(
+        &file,
+        r#"template beta_rel "Beta release" version 1 {
+  param release: datetime
+  param beta: bool = false
+  target release in "UTC" at 09:00
+  checkpoint freeze "Freeze" { at release - 3 weeks }
+  manual beta_build "Beta build" { when beta  after freeze }
+  checkpoint ship "Ship" { at release  after beta_build }
+}
+"#,
+    )
+    .unwrap();
+    let (code, out, err) = r.rwf(&["new", file.to_str().unwrap(), "--release", "2030-06-03"]);
+    assert_eq!(code, 0, "{err}");
+    let id_s = out.trim().to_string();
+    let id: Uuid = id_s.parse().unwrap();
+    let keys = |tasks: Vec<rwf::store::TaskRow>| -> Vec<String> {
+        let mut k: Vec<String> = tasks.into_iter().map(|t| t.key).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(r.store.tasks(id).await.unwrap()), ["freeze", "ship"]);
+    let (code, out, err) = r.rwf(&["status", &id_s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("left out: beta_build — condition `beta` is false (beta = false)"),
+        "{out}"
+    );
+    let (_, out, _) = r.rwf(&["status", &id_s, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["excluded"][0]["key"], "beta_build", "{doc}");
+    let before = r.task(id, "ship").await;
+
+    let (code, out, err) = r.rwf(&[
+        "edit",
+        &id_s,
+        "--from",
+        file.to_str().unwrap(),
+        "--set",
+        "beta=true",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("+ beta_build"), "{out}");
+    assert_eq!(
+        keys(r.store.tasks(id).await.unwrap()),
+        ["beta_build", "freeze", "ship"]
+    );
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(spec.task("ship").unwrap().depends_on[0].task, "beta_build");
+    assert!(spec.flow.excluded.is_empty());
+    assert_eq!(r.task(id, "ship").await.planned_start, before.planned_start);
+    let (_, out, _) = r.rwf(&["status", &id_s]);
+    assert!(!out.contains("left out"), "{out}");
+
+    let (code, out, err) = r.rwf(&[
+        "edit",
+        &id_s,
+        "--from",
+        file.to_str().unwrap(),
+        "--set",
+        "beta=false",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("- beta_build"), "{out}");
+    assert_eq!(keys(r.store.tasks(id).await.unwrap()), ["freeze", "ship"]);
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(
+        spec.task("ship").unwrap().depends_on[0].task,
+        "freeze",
+        "bridged"
+    );
+}

@@ -723,3 +723,49 @@ fn composed_calendars_hover_and_complete() {
     );
     c.shutdown();
 }
+
+const CONDITIONAL: &str = r#"template cond "Cond" version 1 {
+  param release: datetime = 2027-03-03T09:00
+  param beta: bool = false
+  target release in "UTC"
+
+  checkpoint freeze "Freeze" { at release - 1 week }
+  manual beta_build "Beta build" { when beta  after freeze }
+}
+"#;
+
+/// `when`: completion offers it in a task, hover explains it and its connectives, and hover on a task
+/// a condition leaves out (with the template's defaults) says so and why.
+#[test]
+fn conditions_complete_and_hover() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/cond.rwf";
+    c.open(uri, CONDITIONAL);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+    let hover = c.result(
+        "textDocument/hover",
+        doc_pos(uri, CONDITIONAL, "when beta", 0),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("**when** *condition*"), "{text}");
+    let hover = c.result(
+        "textDocument/hover",
+        doc_pos(uri, CONDITIONAL, "beta_build", 0),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("left out with the template's defaults: condition `beta` is false"),
+        "{text}"
+    );
+    let (line, col) = pos_of(CONDITIONAL, "after freeze", 0);
+    let items = c.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+    );
+    let items = items.as_array().unwrap();
+    assert!(
+        items.iter().any(|i| i["label"] == "when"),
+        "`when` is offered"
+    );
+    c.shutdown();
+}

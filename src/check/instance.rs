@@ -36,6 +36,7 @@ pub(crate) fn check_instance(
         Ok(target) => target,
         Err(diagnostics) => return unresolved(diagnostics),
     };
+    let map = &compile::source_for(map, spec, &bound);
     match schedule::resolve_located(&bound, &target, &BTreeMap::new(), map) {
         Ok(plan) => Instance {
             diagnostics: in_file(file, schedule::lint(&bound, &plan, map)),

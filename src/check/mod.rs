@@ -69,6 +69,7 @@ pub const CODES: &[CodeDoc] = &[
     wait_without_end::DOC,
     duplicate_dependency::DOC,
     output_of_unknown_task::DOC,
+    relies_on_conditional::DOC,
 ];
 
 /// Template-tier timing lints that compare nominal offsets; superseded by the schedule lints once a

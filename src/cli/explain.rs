@@ -15,6 +15,19 @@ pub struct Args {
 
 pub fn run(args: Args) -> CmdResult {
     let loaded = load(&args.source)?;
+    if let Some(e) = loaded
+        .spec
+        .flow
+        .excluded
+        .iter()
+        .find(|e| e.key == args.task)
+    {
+        println!(
+            "{} \"{}\" is not in this workflow: {}; it has no date.",
+            e.key, e.title, e.reason
+        );
+        return Ok(Outcome::Ok);
+    }
     let (target, failed) = match plan_of(&loaded) {
         Ok((t, _)) => (t, None),
         // Errors elsewhere in the plan still leave this task explainable; the exit is still 2, as

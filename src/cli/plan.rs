@@ -130,7 +130,8 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
             tz: src.tz.clone(),
         };
         let bound = compile::preview(&spec, &inputs).map_err(|d| findings(&d, &file, &text))?;
-        (bound, compiled.source_map)
+        let source = compile::source_for(&compiled.source_map, &spec, &bound);
+        (bound, source)
     };
     crate::spec::task_limit(&spec).map_err(|e| {
         CliError::new(e)
@@ -158,6 +159,14 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
         text,
         file,
     })
+}
+
+/// One line per task a `when` left out, with the reason (empty when none was).
+pub fn left_out(excluded: &[crate::spec::Excluded]) -> String {
+    excluded
+        .iter()
+        .map(|e| format!("left out: {} — {}\n", e.key, e.reason))
+        .collect()
 }
 
 fn unreachable_spec() -> WorkflowSpec {
@@ -226,7 +235,12 @@ pub fn run(args: Args) -> CmdResult {
         .unwrap_or_else(|| chrono::Utc::now().with_timezone(&target.tz).date_naive());
     let view = render::View::new(&loaded.spec, &plan, today);
     let out = match args.format {
-        Format::Table => format!("{}\n{}", render::table(&view), render::gantt(&view)),
+        Format::Table => format!(
+            "{}{}\n{}",
+            render::table(&view),
+            left_out(&loaded.spec.flow.excluded),
+            render::gantt(&view)
+        ),
         Format::Json => render::json(&view),
         Format::Csv => render::csv(&view),
         Format::Mermaid => render::mermaid(&view),

@@ -264,6 +264,8 @@ struct WireStatus {
     workflow: WireWorkflow,
     no_worker: Option<String>,
     tasks: Vec<WireTask>,
+    #[serde(default)]
+    excluded: Vec<crate::spec::Excluded>,
 }
 
 #[derive(Deserialize)]
@@ -425,6 +427,7 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
                 .collect();
             let extras = super::status::Extras {
                 assignees,
+                excluded: s.excluded,
                 no_worker: s.no_worker,
                 now: Utc::now(),
             };

@@ -93,7 +93,8 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
     let closures = crate::ops::closures::parse_all(&source.closed).map_err(CliError::new)?;
     crate::ops::closures::apply(&mut bound, &closures);
     let target = schedule::target_of(&bound).map_err(|d| errors(&d))?;
-    let plan = schedule::resolve_located(&bound, &target, &BTreeMap::new(), &compiled.source_map)
+    let source = compile::source_for(&compiled.source_map, &spec, &bound);
+    let plan = schedule::resolve_located(&bound, &target, &BTreeMap::new(), &source)
         .map_err(|d| errors(&d))?;
     Ok(Loaded {
         spec: bound,
@@ -206,6 +207,7 @@ pub fn run(args: Args) -> CmdResult {
         crate::engine::reconcile::fmt_local(&snapshot, target.instant),
         target.tz.name()
     );
+    let excluded = snapshot.spec.flow.excluded.clone();
     let report = simulate(snapshot, &script, hooks.as_ref())
         .map_err(|e| CliError::new(format!("the simulation stopped on an engine error: {e}")))?;
     match args.format {
@@ -214,6 +216,7 @@ pub fn run(args: Args) -> CmdResult {
                 "release": target.instant.to_rfc3339(),
                 "timezone": target.tz.name(),
                 "note": note,
+                "excluded": excluded,
                 "timeline": report.entries,
                 "status": report.status,
                 "counts": report.counts,
@@ -227,6 +230,7 @@ pub fn run(args: Args) -> CmdResult {
             if let Some(n) = &note {
                 println!("note: {n}");
             }
+            print!("{}", super::plan::left_out(&excluded));
             for e in &report.entries {
                 println!("{}  {}", e.local, e.text);
             }

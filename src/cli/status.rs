@@ -32,6 +32,7 @@ pub fn run(args: Args) -> CmdResult {
         };
         let extras = Extras {
             assignees: crate::ops::assignees(&spec),
+            excluded: spec.flow.excluded.clone(),
             no_worker,
             now: Utc::now(),
         };
@@ -47,6 +48,8 @@ pub(super) type GateRow = (String, String, String, String, serde_json::Value);
 /// seems to run, and the instant overdue is judged at.
 pub(super) struct Extras {
     pub assignees: std::collections::HashMap<String, String>,
+    /// Tasks a `when` left out of the workflow, with the reason.
+    pub excluded: Vec<crate::spec::Excluded>,
     pub no_worker: Option<String>,
     pub now: DateTime<Utc>,
 }
@@ -110,6 +113,7 @@ pub(super) fn print(
                         "progress": { "done": done, "total": tasks.len(), "overdue": late },
                         "no_worker": no_worker,
                         "tasks": tasks,
+                        "excluded": extras.excluded,
                     }))?
                 );
             }
@@ -179,6 +183,9 @@ pub(super) fn print(
                             );
                         }
                     }
+                }
+                for e in &extras.excluded {
+                    println!("  left out: {} — {}", e.key, e.reason);
                 }
             }
         }

@@ -364,7 +364,8 @@ pub fn bind(
             }
         }
     }
-    let needed = schedule_params(spec);
+    let mut needed = schedule_params(spec);
+    needed.extend(spec.flow.when.values().flat_map(|c| c.params()));
     let release_refused = inputs.release.is_some() && !values.contains_key(&spec.target.param);
     for p in &spec.params {
         if values.contains_key(&p.name) || (preview && !needed.contains(&p.name)) {
@@ -391,6 +392,10 @@ pub fn bind(
         }
     }
     out.bindings = values.clone();
+    let decided = super::flow::decide(&mut out, &values);
+    if !decided.is_empty() {
+        return Err(decided);
+    }
     out.name = interpolate(&out.name, &values);
     out.description = out.description.map(|d| interpolate(&d, &values));
     for ph in &mut out.phases {

@@ -1,4 +1,4 @@
-//! Documentation of every compile and bind diagnostic code (RWF050–069).
+//! Documentation of every compile and bind diagnostic code (RWF050–069, and RWF140–149 for `when`).
 
 use crate::diagnostic::{CodeDoc, Severity};
 
@@ -40,4 +40,7 @@ pub const CODES: &[CodeDoc] = &[
     doc("RWF067", "import-cycle", "Local modules import each other in a loop (or nest deeper than 16).", "The modules cannot be loaded.", "use ./a   // and a.rwf has `use ./b`, b.rwf has `use ./a`"),
     doc("RWF068", "bad-calendar", "A calendar has no `covers`, an invalid date, or includes itself.", "Business days outside the known range would be guesses.", "calendar c { weekend sat, sun }"),
     doc("RWF069", "unknown-hook-point", "A `hook POINT FN` names no hook point.", "The function would never be called.", "hook retri my_fn"),
+    doc("RWF140", "condition-unknown-param", "A `when` condition reads a name that is not a param.", "The condition could never be decided when the template is bound.", "manual beta \"Beta\" { when betta }"),
+    doc("RWF141", "condition-type", "A `when` condition uses a param against its type: a non-bool as a flag, a literal of another type, `in` on a non-list.", "The condition would be silently false (or true) for every workflow.", "param channel: string\nmanual m \"M\" { when channel == 3 }"),
+    doc("RWF142", "relies-on-excluded-task", "A task anchors to, or reads the output of, a task that a false `when` leaves out of the workflow.", "Its schedule or input would have nothing to read; `after` edges are bridged instead, but anchors and outputs cannot be.", "manual beta \"Beta\" { when beta }\nmanual notes \"Notes\" { at beta + 1 day }"),
 ];

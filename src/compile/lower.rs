@@ -1091,6 +1091,7 @@ impl Lower<'_> {
         let mut until = None;
         let mut calendar = None;
         let mut on_blackout = None;
+        let mut when = None;
         let target = spec.target.param.clone();
         for f in &t.fields {
             let kw = f.kind.keyword();
@@ -1231,6 +1232,16 @@ impl Lower<'_> {
                     }
                 }
                 FieldKind::OnBlackout(words) => on_blackout = Some(blackout_rule(&words.name)),
+                FieldKind::When(c) => {
+                    let (mut problems, mut used) = (Vec::new(), Vec::new());
+                    when = super::condition::lower(c, &spec.params, &mut problems, &mut used);
+                    for (name, span) in used {
+                        self.param_ref(&name, span);
+                    }
+                    for p in problems {
+                        self.main_err(p.code, p.span, p.message, p.help);
+                    }
+                }
             }
         }
         let title = t
@@ -1313,6 +1324,9 @@ impl Lower<'_> {
         layer.overlay(&own);
         labels.sort();
         labels.dedup();
+        if let Some(c) = when {
+            spec.flow.when.insert(t.key.name.clone(), c);
+        }
         spec.tasks.push(TaskSpec {
             key: t.key.name.clone(),
             title,

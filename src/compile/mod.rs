@@ -4,6 +4,8 @@
 mod align;
 mod bind;
 mod codes;
+mod condition;
+mod flow;
 mod loader;
 mod lower;
 mod policy;
@@ -12,6 +14,7 @@ mod values;
 
 pub use bind::{interpolate, parse_datetime, parse_duration, parse_value, release_value};
 pub use codes::CODES;
+pub use flow::source_for;
 pub use loader::{stdlib, FsLoader, MemLoader, STDLIB};
 pub use source_map::{NameRef, SourceMap, Suppression, TaskSource};
 

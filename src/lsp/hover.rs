@@ -86,6 +86,12 @@ fn planned(doc: &Document, loader: &dyn ModuleLoader, key: &str) -> Option<Strin
             (preview(&spec, &inputs).ok()?, true)
         }
     };
+    if let Some(e) = bound.flow.excluded.iter().find(|e| e.key == key) {
+        return Some(format!(
+            "left out with the template's defaults: {}",
+            e.reason
+        ));
+    }
     let target = target_of(&bound).ok()?;
     let plan = resolve(&bound, &target, &BTreeMap::new()).ok()?;
     let task = plan.tasks.iter().find(|t| t.key == key)?;

@@ -71,6 +71,7 @@ pub const FIELD_KEYWORDS: &[&str] = &[
     "holiday",
     "blackout",
     "on_blackout",
+    "when",
 ];
 
 /// Words inside schedules and clauses: anchors, directions, connectives.
@@ -80,6 +81,9 @@ pub const SCHEDULE_KEYWORDS: &[&str] = &["release", "before", "in", "every", "on
 pub const ALIGN_KEYWORDS: &[&str] = &[
     "first", "second", "third", "fourth", "last", "of", "or", "start", "end",
 ];
+
+/// Connectives of `when` conditions (`or` is also an alignment word, `in` a schedule word).
+pub const CONDITION_KEYWORDS: &[&str] = &["and", "not"];
 
 /// Anchor points after a task key (`kickoff.end`).
 pub const ANCHOR_POINTS: &[&str] = &["start", "due", "end"];
@@ -158,6 +162,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("field", FIELD_KEYWORDS),
     ("schedule", SCHEDULE_KEYWORDS),
     ("align", ALIGN_KEYWORDS),
+    ("condition", CONDITION_KEYWORDS),
     ("anchor", ANCHOR_POINTS),
     ("unit", UNITS),
     ("value", VALUES),

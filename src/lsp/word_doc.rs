@@ -45,6 +45,18 @@ pub fn doc(word: &str) -> Option<&'static str> {
              weekday; *weekday* `before X` / `after X` — strictly before or after.\n\n\
              e.g. `at tuesday on or before release - 2 weeks at 10:00`"
         }
+        "when" => {
+            "**when** *condition* — the task is in the workflow only when the condition on params \
+             holds, decided when the workflow is created (`rwf plan`, `explain`, `status` list what \
+             was left out and why). A bool param (`when beta`), `==` / `!=` a literal \
+             (`when channel == \"stable\"`), membership (`when \"de\" in locales`), with `and`, \
+             `or`, `not` and parentheses. An `after` edge to a left-out task waits on that task's \
+             own upstreams instead.\n\ne.g. `manual beta_test \"Beta test\" { when beta after build }`"
+        }
+        "and" | "not" => {
+            "**condition** `a and b`, `a or b`, `not a` — combine `when` conditions; `and` binds \
+             tighter than `or`; parentheses group.\n\ne.g. `when beta and not channel == \"lts\"`"
+        }
         "horizon" => {
             "**horizon** `AMOUNT UNIT` — how far from the release a task may be scheduled before \
              warning RWF024 (default 366 days; months count 30 days).\n\ne.g. `horizon 24 months`"

@@ -407,7 +407,7 @@ pub async fn call(
                 .collect();
             Ok(json!({
                 "task": a.task,
-                "explanation": ex.render(&bound, &loaded.source, &loaded.text),
+                "explanation": ex.render(&bound, &crate::compile::source_for(&loaded.source, &loaded.spec, &bound), &loaded.text),
                 "chain": chain,
                 "findings": templates::diagnostics(&ex.findings, Some(&loaded.text).filter(|t| !t.is_empty()).map(String::as_str)),
             }))

@@ -93,6 +93,8 @@ pub struct Status {
     /// Set while the workflow is active and no worker has been seen lately: nothing runs until one does.
     pub no_worker: Option<String>,
     pub tasks: Vec<Task>,
+    /// Tasks a `when` condition left out of the workflow, with the reason.
+    pub excluded: Vec<crate::spec::Excluded>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -285,7 +287,8 @@ async fn status(cx: Cx, _: NoBody) -> Result<Status, Problem> {
     let workflow = store.workflow(id).await?;
     let tasks = store.tasks(id).await?;
     let gates = store.gates(id).await?;
-    let assignees = crate::ops::assignees(&store.workflow_spec(id).await?);
+    let spec = store.workflow_spec(id).await?;
+    let assignees = crate::ops::assignees(&spec);
     let no_worker = if workflow.status == "active" {
         store.no_worker_warning().await?
     } else {
@@ -329,6 +332,7 @@ async fn status(cx: Cx, _: NoBody) -> Result<Status, Problem> {
         owner: wf.owner,
         no_worker,
         tasks,
+        excluded: spec.flow.excluded.clone(),
     })
 }
 

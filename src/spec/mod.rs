@@ -6,9 +6,11 @@
 //! JSON is the spec's identity.
 
 mod canonical;
+mod flow;
 mod span;
 
 pub use canonical::{canonical_json, content_hash};
+pub use flow::{Condition, Excluded, FlowSpec};
 pub use span::{Span, SpanParseError, Unit};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -75,6 +77,9 @@ pub struct WorkflowSpec {
     /// Hook files embedded with their source, so a stored spec is self-contained.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<HookFile>,
+    /// Conditions on params (`when`), decided when the template is bound, and what they decided.
+    #[serde(default, skip_serializing_if = "FlowSpec::is_empty")]
+    pub flow: FlowSpec,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -675,6 +680,7 @@ impl WorkflowSpec {
             phases: Vec::new(),
             tasks: Vec::new(),
             hooks: Vec::new(),
+            flow: FlowSpec::default(),
         }
     }
 

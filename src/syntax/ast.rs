@@ -351,6 +351,8 @@ pub enum FieldKind {
     Calendar(Ident),
     /// `on_blackout warn | move before | move after` (words, spaces normalised).
     OnBlackout(Ident),
+    /// `when COND`: the task is included only when the condition on params holds.
+    When(Cond),
 }
 
 impl FieldKind {
@@ -391,6 +393,7 @@ impl FieldKind {
             FieldKind::Until(_) => "until",
             FieldKind::Calendar(_) => "calendar",
             FieldKind::OnBlackout(_) => "on_blackout",
+            FieldKind::When(_) => "when",
         }
     }
 }
@@ -514,4 +517,25 @@ impl Schedule {
             Schedule::Relative { span, .. } | Schedule::Pinned { span, .. } => span.clone(),
         }
     }
+}
+
+/// A condition on params (`when ...`), decided when the params are bound.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// A bool param: `beta`.
+    Flag(Ident),
+    Not(Box<Cond>),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    /// `param == literal` (`ne`: `!=`).
+    Compare {
+        param: Ident,
+        ne: bool,
+        value: Value,
+    },
+    /// `literal in list_param`.
+    Member {
+        value: Value,
+        list: Ident,
+    },
 }

@@ -492,6 +492,7 @@ impl Builder<'_> {
             Rule::f_until => FieldKind::Until(self.schedule(&kids[0])),
             Rule::f_calendar => FieldKind::Calendar(self.ident(&kids[0])),
             Rule::f_on_blackout => FieldKind::OnBlackout(self.words(&kids[0])),
+            Rule::f_when => FieldKind::When(self.condition(&kids[0])),
             _ => FieldKind::Policy(self.policy_item(pair)),
         }
     }
@@ -632,6 +633,63 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    /// `condition`, `cond_and`, `cond_unary` and their parts → `Cond` (single items unwrapped).
+    fn condition(&mut self, pair: &Pair<Rule>) -> Cond {
+        let kids = self.kids(pair);
+        match pair.as_rule() {
+            Rule::condition | Rule::cond_and => {
+                let mut parts: Vec<Cond> = kids.iter().map(|k| self.condition(k)).collect();
+                if parts.len() == 1 {
+                    parts.pop().expect("one part")
+                } else if pair.as_rule() == Rule::condition {
+                    Cond::Or(parts)
+                } else {
+                    Cond::And(parts)
+                }
+            }
+            Rule::cond_unary => {
+                let negated = pair
+                    .clone()
+                    .into_inner()
+                    .next()
+                    .is_some_and(|p| p.as_rule() == Rule::kw_not);
+                let inner = self.condition(&kids[0]);
+                if negated {
+                    Cond::Not(Box::new(inner))
+                } else {
+                    inner
+                }
+            }
+            Rule::cond_group => self.condition(&kids[0]),
+            Rule::cond_member => Cond::Member {
+                value: self.cond_lit(&kids[0]),
+                list: self.ident(&kids[1]),
+            },
+            Rule::cond_compare => Cond::Compare {
+                param: self.ident(&kids[0]),
+                ne: kids[1].as_str() == "!=",
+                value: self.cond_lit(&kids[2]),
+            },
+            _ => Cond::Flag(self.ident(&kids[0])),
+        }
+    }
+
+    fn cond_lit(&mut self, pair: &Pair<Rule>) -> Value {
+        let inner = first(pair);
+        let span = self.span(&inner);
+        let kind = match inner.as_rule() {
+            Rule::number => {
+                let (raw, v) = self.number(&inner);
+                ValueKind::Number(raw, v)
+            }
+            Rule::boolean => ValueKind::Bool(inner.as_str() == "true"),
+            _ => ValueKind::Str(self.string(&inner)),
+        };
+        Value { kind, span }
+    }
+}
+
 fn param_type(pair: &Pair<Rule>) -> ParamType {
     let inner = first(pair);
     if inner.as_rule() == Rule::param_type {
@@ -711,5 +769,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_message
             | Rule::kw_for
             | Rule::kw_until
+            | Rule::kw_when
+            | Rule::kw_and
+            | Rule::kw_or
+            | Rule::kw_not
     )
 }

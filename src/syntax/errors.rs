@@ -124,6 +124,10 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
         f_message | kw_message => "message",
         f_for | kw_for => "for",
         f_until | kw_until => "until",
+        f_when | kw_when => "when",
+        kw_and => "and",
+        kw_or => "or",
+        kw_not => "not",
         task => "agent",
         _ => return None,
     })
@@ -147,6 +151,7 @@ pub const COMMON_TASK_FIELDS: &[&str] = &[
     "on_missed",
     "on_cancel",
     "hook",
+    "when",
 ];
 
 /// The fields only a step type's body accepts.

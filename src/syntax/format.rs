@@ -277,6 +277,48 @@ fn field(f: &FieldKind) -> String {
         FieldKind::Until(sc) => format!("until {}", schedule(sc)),
         FieldKind::Calendar(x) => format!("calendar {}", x.name),
         FieldKind::OnBlackout(x) => format!("on_blackout {}", x.name),
+        FieldKind::When(c) => format!("when {}", cond(c, 0)),
+    }
+}
+
+/// A condition; `min` is the binding strength its context needs (0 `or`, 1 `and`, 2 operand).
+pub fn cond(c: &Cond, min: u8) -> String {
+    let (text, prec) = match c {
+        Cond::Flag(i) => (i.name.clone(), 2),
+        Cond::Not(inner) => (format!("not {}", cond(inner, 2)), 2),
+        Cond::And(cs) => (
+            cs.iter()
+                .map(|c| cond(c, 2))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            1,
+        ),
+        Cond::Or(cs) => (
+            cs.iter()
+                .map(|c| cond(c, 1))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            0,
+        ),
+        Cond::Compare {
+            param,
+            ne,
+            value: v,
+        } => (
+            format!(
+                "{} {} {}",
+                param.name,
+                if *ne { "!=" } else { "==" },
+                value(v)
+            ),
+            2,
+        ),
+        Cond::Member { value: v, list } => (format!("{} in {}", value(v), list.name), 2),
+    };
+    if prec < min {
+        format!("({text})")
+    } else {
+        text
     }
 }
 

@@ -18,7 +18,7 @@ syn match rwfDeclName /\<[a-z_][a-z0-9_]*\>/ contained
 syn keyword rwfField uses input at window timeout retry labels risk approvers quorum deadline remind
 syn keyword rwfField on_reject on_expire instructions assignee optional required pre_release to message
 syn keyword rwfField for until on_failure on_missed on_cancel attempts backoff initial factor cap jitter
-syn keyword rwfField weekend covers include holiday blackout on_blackout
+syn keyword rwfField weekend covers include holiday blackout on_blackout when
 syn keyword rwfField after not_author_of nextgroup=rwfTaskRef skipwhite
 syn keyword rwfField hook nextgroup=rwfHookPoint skipwhite
 syn match rwfTaskRef /\%(\<\%(start\|end\|first\|second\|third\|fourth\|last\|release\)\>\)\@!\<[a-z_][a-z0-9_]*\>\%(\s*,\s*[a-z_][a-z0-9_]*\>\)*/ contained contains=rwfTaskRefSep
@@ -29,6 +29,7 @@ syn match rwfHookFn /\<[a-z_][a-z0-9_]*\>/ contained
 syn keyword rwfRelease release
 syn keyword rwfSchedule before in every on
 syn keyword rwfAlign first second third fourth last of or
+syn keyword rwfCondition and not
 syn match rwfAlign /\.\@1<!\<\%(start\|end\)\>\ze\s\+of\>/
 syn match rwfAnchorPoint /\.\@1<=\<\%(start\|due\|end\)\>/
 syn match rwfTaskAnchor /\<[a-z_][a-z0-9_]*\ze\.\%(start\|due\|end\)\>/
@@ -46,6 +47,7 @@ syn match rwfNumber /\<\d\+\%(\.\d\+\)\=\>/
 syn match rwfDate /\<\d\{4}-\d\{2}-\d\{2}\%(T\d\{2}:\d\{2}\)\=\>/
 syn match rwfTime /\<\d\{1,2}:\d\{2}\>/
 syn match rwfOperator /[-+=]/
+syn match rwfOperator /!=/
 
 syn region rwfString start=/"/ skip=/\\\\\|\\"/ end=/"/ end=/$/ contains=rwfEscape,rwfInterp oneline
 syn match rwfEscape /\\[\\"nt]/ contained
@@ -70,6 +72,7 @@ hi def link rwfHookFn Function
 hi def link rwfRelease Special
 hi def link rwfSchedule Keyword
 hi def link rwfAlign Keyword
+hi def link rwfCondition Operator
 hi def link rwfAnchorPoint Special
 hi def link rwfUnit Type
 hi def link rwfValue Constant

@@ -115,6 +115,20 @@ for s:file in glob(s:root . '/templates/*.rwf', 0, 1)
   silent edit!
 endfor
 
+" Conditions (`when`): the field, its connectives and its names.
+execute 'edit! ' . fnameescape(s:root . '/editors/vscode/test/fixtures/conditions.rwf')
+for [s:line, s:word, s:group] in [
+      \ ['when beta  after', 'when', 'rwfField'],
+      \ ['when beta and not', 'and', 'rwfCondition'],
+      \ ['when beta and not', 'not', 'rwfCondition'],
+      \ ['when "de" in locales or', 'or', 'rwfAlign'],
+      \ ['when "de" in locales or', 'in', 'rwfSchedule'],
+      \ ['when "de" in locales or', '"de"', 'rwfString'],
+      \ ]
+  let s:got = s:GroupAt(s:line, s:word)
+  call s:Check('syntax of "' . s:word . '" in /' . s:line . '/ is ' . s:group, s:got ==# s:group, 'got ' . s:got)
+endfor
+
 " `:make` reads `rwf check --format short` into the quickfix list (the format tests/check.rs pins):
 " file, line, column and type of each diagnostic; the summary line is not an entry.
 execute 'edit! ' . fnameescape(s:root . '/templates/product_launch.rwf')

@@ -16,6 +16,7 @@ pub(crate) mod not_author_of_unknown;
 pub(crate) mod offset_beyond_horizon;
 pub(crate) mod output_not_upstream;
 pub(crate) mod output_of_unknown_task;
+pub(crate) mod relies_on_conditional;
 pub(crate) mod self_dependency;
 pub(crate) mod too_many_tasks;
 pub(crate) mod undefined_param;
@@ -65,4 +66,5 @@ pub(crate) const ALL: &[Lint] = &[
     lint!(wait_without_end),
     lint!(duplicate_dependency),
     lint!(output_of_unknown_task),
+    lint!(relies_on_conditional),
 ];

@@ -112,7 +112,7 @@ pub fn json(v: &View<'_>) -> String {
         .iter()
         .map(|d| serde_json::json!({"code": d.code, "message": d.message}))
         .collect();
-    let doc = serde_json::json!({
+    let mut doc = serde_json::json!({
         "template": v.spec.key,
         "release": rfc(v.plan.target.instant),
         "tz": v.tz().name(),
@@ -120,6 +120,9 @@ pub fn json(v: &View<'_>) -> String {
         "tasks": tasks,
         "warnings": warnings,
     });
+    if !v.spec.flow.excluded.is_empty() {
+        doc["excluded"] = serde_json::to_value(&v.spec.flow.excluded).unwrap_or_default();
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

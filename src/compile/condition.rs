@@ -1,0 +1,202 @@
+//! `when COND` → `spec::Condition`, checked against the declared params: an unknown param is RWF140,
+//! a param of the wrong type for its use (or a literal of the wrong type) is RWF141.
+
+use super::values;
+use crate::spec::{Condition, ParamSpec, ParamType};
+use crate::syntax::ast::{self, Cond};
+use serde_json::Value as Json;
+use std::ops::Range;
+
+/// A problem found in a condition: code, where, message, help.
+pub struct Problem {
+    pub code: &'static str,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: String,
+}
+
+/// Lowers a condition; `None` when it has a problem (each one is pushed). `used` receives every
+/// known param it reads, with its span, so they count as used.
+pub fn lower(
+    c: &Cond,
+    params: &[ParamSpec],
+    problems: &mut Vec<Problem>,
+    used: &mut Vec<(String, Range<usize>)>,
+) -> Option<Condition> {
+    match c {
+        Cond::Flag(p) => {
+            let ty = param(p, params, problems, used)?;
+            if ty != &ParamType::Bool {
+                problems.push(Problem {
+                    code: "RWF141",
+                    span: p.span.clone(),
+                    message: format!(
+                        "`when {}`: `{}` is a {}, not a bool",
+                        p.name,
+                        p.name,
+                        values::type_name(ty)
+                    ),
+                    help: format!("compare it: `when {} == ...`", p.name),
+                });
+                return None;
+            }
+            Some(Condition::Flag {
+                param: p.name.clone(),
+            })
+        }
+        Cond::Not(inner) => Some(Condition::Not {
+            cond: Box::new(lower(inner, params, problems, used)?),
+        }),
+        Cond::And(cs) | Cond::Or(cs) => {
+            let parts: Vec<Option<Condition>> = cs
+                .iter()
+                .map(|c| lower(c, params, problems, used))
+                .collect();
+            let parts: Vec<Condition> = parts.into_iter().collect::<Option<_>>()?;
+            Some(match c {
+                Cond::And(_) => Condition::And { all: parts },
+                _ => Condition::Or { any: parts },
+            })
+        }
+        Cond::Compare {
+            param: p,
+            ne,
+            value,
+        } => {
+            let ty = param(p, params, problems, used)?.clone();
+            let v = literal(value, &ty, &format!("`{}` is a", p.name), problems)?;
+            Some(Condition::Compare {
+                param: p.name.clone(),
+                ne: *ne,
+                value: v,
+            })
+        }
+        Cond::Member { value, list } => {
+            let ty = param(list, params, problems, used)?.clone();
+            let ParamType::List(item) = ty else {
+                problems.push(Problem {
+                    code: "RWF141",
+                    span: list.span.clone(),
+                    message: format!(
+                        "`in {}`: `{}` is a {}, not a list",
+                        list.name,
+                        list.name,
+                        values::type_name(&ty)
+                    ),
+                    help: format!(
+                        "membership reads a list param; compare a single value: `{} == ...`",
+                        list.name
+                    ),
+                });
+                return None;
+            };
+            let v = literal(
+                value,
+                &item,
+                &format!("`{}` holds items of type", list.name),
+                problems,
+            )?;
+            Some(Condition::Member {
+                value: v,
+                param: list.name.clone(),
+            })
+        }
+    }
+}
+
+fn param<'p>(
+    p: &ast::Ident,
+    params: &'p [ParamSpec],
+    problems: &mut Vec<Problem>,
+    used: &mut Vec<(String, Range<usize>)>,
+) -> Option<&'p ParamType> {
+    match params.iter().find(|d| d.name == p.name) {
+        Some(d) => {
+            used.push((p.name.clone(), p.span.clone()));
+            Some(&d.ty)
+        }
+        None => {
+            let names = params.iter().map(|d| d.name.as_str());
+            let help = match crate::syntax::did_you_mean(&p.name, names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("declare it: `param {}: bool`", p.name),
+            };
+            problems.push(Problem {
+                code: "RWF140",
+                span: p.span.clone(),
+                message: format!("the condition reads `{}`, which is not a param", p.name),
+                help,
+            });
+            None
+        }
+    }
+}
+
+/// The literal as JSON when it fits `ty` (string, timezone, number, bool); RWF141 otherwise.
+fn literal(
+    v: &ast::Value,
+    ty: &ParamType,
+    subject: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Json> {
+    let fits = matches!(
+        (ty, &v.kind),
+        (
+            ParamType::String | ParamType::Timezone,
+            ast::ValueKind::Str(_)
+        ) | (ParamType::Number, ast::ValueKind::Number(..))
+            | (ParamType::Bool, ast::ValueKind::Bool(_))
+    );
+    if !fits {
+        let comparable = matches!(
+            ty,
+            ParamType::String | ParamType::Timezone | ParamType::Number | ParamType::Bool
+        );
+        problems.push(Problem {
+            code: "RWF141",
+            span: v.span.clone(),
+            message: if comparable {
+                format!(
+                    "{subject} {}, but this is {}",
+                    values::type_name(ty),
+                    values::describe(&v.kind)
+                )
+            } else {
+                format!(
+                    "a condition cannot compare this: {subject} {}",
+                    values::type_name(ty)
+                )
+            },
+            help: if comparable {
+                format!("write {}", values::example(ty))
+            } else {
+                "conditions compare strings, numbers and bools; use a hook for anything else".into()
+            },
+        });
+        return None;
+    }
+    match &v.kind {
+        ast::ValueKind::Str(s) => {
+            if !s.interps.is_empty() {
+                problems.push(Problem {
+                    code: "RWF141",
+                    span: v.span.clone(),
+                    message: "a condition compares with a plain string, not an interpolated one"
+                        .into(),
+                    help: "write the value literally".into(),
+                });
+                return None;
+            }
+            Some(Json::String(s.value.clone()))
+        }
+        ast::ValueKind::Number(_, n) => {
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                Some(Json::from(*n as i64))
+            } else {
+                serde_json::Number::from_f64(*n).map(Json::Number)
+            }
+        }
+        ast::ValueKind::Bool(b) => Some(Json::Bool(*b)),
+        _ => None,
+    }
+}

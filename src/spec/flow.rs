@@ -1,0 +1,187 @@
+//! Conditions on params (`when beta`, `when channel == "stable"`): which tasks a template includes,
+//! decided when its params are bound, and the record of what was left out and why.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+/// The template's conditional parts. In a template spec `when` holds the conditions; binding decides
+/// them, removes the excluded tasks and moves them to `excluded` (so an instance spec has no `when`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// Task key → the condition under which the task is included.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub when: BTreeMap<String, Condition>,
+    /// Tasks a condition left out when the params were bound, in declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<Excluded>,
+}
+
+impl FlowSpec {
+    pub fn is_empty(&self) -> bool {
+        self.when.is_empty() && self.excluded.is_empty()
+    }
+}
+
+/// A task a false condition left out of the workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Excluded {
+    pub key: String,
+    pub title: String,
+    /// e.g. "condition `beta` is false (beta = false)".
+    pub reason: String,
+}
+
+/// A condition on params. Types are checked when the template compiles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Condition {
+    /// A bool param is true.
+    Flag {
+        param: String,
+    },
+    Not {
+        cond: Box<Condition>,
+    },
+    And {
+        all: Vec<Condition>,
+    },
+    Or {
+        any: Vec<Condition>,
+    },
+    /// `param == value` (`ne`: `!=`).
+    Compare {
+        param: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ne: bool,
+        value: Json,
+    },
+    /// A list param holds the value.
+    Member {
+        value: Json,
+        param: String,
+    },
+}
+
+fn same(a: &Json, b: &Json) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+impl Condition {
+    /// Evaluates against bound values; `Err(param)` names a param that has no value.
+    pub fn eval(&self, values: &BTreeMap<String, Json>) -> Result<bool, String> {
+        let get = |p: &String| values.get(p).ok_or_else(|| p.clone());
+        Ok(match self {
+            Condition::Flag { param } => get(param)?.as_bool().unwrap_or(false),
+            Condition::Not { cond } => !cond.eval(values)?,
+            Condition::And { all } => {
+                for c in all {
+                    if !c.eval(values)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Condition::Or { any } => {
+                for c in any {
+                    if c.eval(values)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
+            Condition::Compare { param, ne, value } => same(get(param)?, value) != *ne,
+            Condition::Member { value, param } => get(param)?
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| same(i, value))),
+        })
+    }
+
+    /// Every param the condition reads, in order of appearance, once each.
+    pub fn params(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect(&mut out);
+        out
+    }
+
+    fn collect(&self, out: &mut Vec<String>) {
+        match self {
+            Condition::Flag { param }
+            | Condition::Compare { param, .. }
+            | Condition::Member { param, .. } => {
+                if !out.contains(param) {
+                    out.push(param.clone());
+                }
+            }
+            Condition::Not { cond } => cond.collect(out),
+            Condition::And { all: cs } | Condition::Or { any: cs } => {
+                cs.iter().for_each(|c| c.collect(out))
+            }
+        }
+    }
+
+    /// Why the condition left a task out: the condition as written and the values it read.
+    pub fn reason(&self, values: &BTreeMap<String, Json>) -> String {
+        let read: Vec<String> = self
+            .params()
+            .iter()
+            .map(|p| match values.get(p) {
+                Some(v) => format!("{p} = {v}"),
+                None => format!("{p} unbound"),
+            })
+            .collect();
+        format!("condition `{self}` is false ({})", read.join(", "))
+    }
+
+    fn prec(&self) -> u8 {
+        match self {
+            Condition::Or { .. } => 0,
+            Condition::And { .. } => 1,
+            _ => 2,
+        }
+    }
+
+    fn write_child(&self, f: &mut std::fmt::Formatter<'_>, min: u8) -> std::fmt::Result {
+        if self.prec() < min {
+            write!(f, "({self})")
+        } else {
+            write!(f, "{self}")
+        }
+    }
+}
+
+/// The condition in the language's syntax (`rwf fmt` and messages print the same text).
+impl std::fmt::Display for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Condition::Flag { param } => f.write_str(param),
+            Condition::Not { cond } => {
+                f.write_str("not ")?;
+                cond.write_child(f, 2)
+            }
+            Condition::And { all: cs } | Condition::Or { any: cs } => {
+                let (sep, min) = match self {
+                    Condition::And { .. } => (" and ", 2),
+                    _ => (" or ", 1),
+                };
+                for (i, c) in cs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(sep)?;
+                    }
+                    c.write_child(f, min)?;
+                }
+                Ok(())
+            }
+            Condition::Compare { param, ne, value } => {
+                write!(f, "{param} {} {value}", if *ne { "!=" } else { "==" })
+            }
+            Condition::Member { value, param } => write!(f, "{value} in {param}"),
+        }
+    }
+}

@@ -178,7 +178,8 @@ fn templates<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
     }
 }
 
-fn outputs(e: &Expr, out: &mut Vec<String>) {
+/// The tasks whose outputs `e` reads.
+pub(crate) fn outputs(e: &Expr, out: &mut Vec<String>) {
     match e {
         Expr::Output { task, .. } => out.push(task.clone()),
         Expr::List(items) => items.iter().for_each(|i| outputs(i, out)),

@@ -5,7 +5,7 @@ mod align;
 mod bind;
 mod codes;
 mod condition;
-mod flow;
+pub(crate) mod flow;
 mod loader;
 mod lower;
 mod policy;

@@ -3,7 +3,7 @@
 
 use crate::check::context::{anchor_task, Context};
 use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
-use crate::spec::{Condition, Expr, Step};
+use crate::spec::{Condition, Step};
 
 pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF034",
@@ -27,15 +27,6 @@ fn implies(own: Option<&Condition>, up: &Condition) -> bool {
         (Some(_), Condition::And { all }) => all.iter().all(|u| implies(own, u)),
         (Some(Condition::And { all }), _) => all.iter().any(|c| implies(Some(c), up)),
         _ => false,
-    }
-}
-
-fn outputs(e: &Expr, out: &mut Vec<String>) {
-    match e {
-        Expr::Output { task, .. } => out.push(task.clone()),
-        Expr::List(items) => items.iter().for_each(|i| outputs(i, out)),
-        Expr::Object(map) => map.values().for_each(|i| outputs(i, out)),
-        _ => {}
     }
 }
 
@@ -72,7 +63,9 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let mut reads = Vec::new();
         if let Step::Agent { input, .. } = &task.step {
-            input.values().for_each(|e| outputs(e, &mut reads));
+            input
+                .values()
+                .for_each(|e| crate::compile::flow::outputs(e, &mut reads));
         }
         for up in reads {
             let Some(c) = when.get(&up) else { continue };

@@ -1727,3 +1727,97 @@ async fn service_accounts_cannot_sign_in_and_the_proxy_header_is_opt_in() {
     behind.stop().await;
     e.server.stop().await;
 }
+
+/// The `.rwf` text is stored beside the spec by the paths that have it (`POST /api/v1/templates`,
+/// `rwf templates push FILE`, `rwf new FILE`) and read back by `GET /api/v1/templates/{key}`; a
+/// version stored from a spec alone has none (null), and keeps none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_source_is_stored_on_push_and_returned() {
+    let e = env().await;
+    e.expect(
+        "service_account",
+        Method::POST,
+        "/api/v1/templates",
+        Some(json!({"source": TIMED})),
+        201,
+    )
+    .await;
+    let t = e
+        .expect(
+            "viewer",
+            Method::GET,
+            "/api/v1/templates/srv_cal?version=1",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(t["source"], json!(TIMED));
+    assert_eq!(t["spec"]["key"], json!("srv_cal"));
+
+    // A version stored from its spec alone has none, and keeps none: a stored version never changes.
+    let v2 = TIMED.replace("version 1", "version 2");
+    let spec =
+        rwf::ops::compile_template("t.rwf", &v2, &rwf::compile::MemLoader::default()).unwrap();
+    e.store.put_template(&spec).await.unwrap();
+    let t = e
+        .expect(
+            "viewer",
+            Method::GET,
+            "/api/v1/templates/srv_cal",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(
+        (t["version"].clone(), t["source"].clone()),
+        (json!(2), Value::Null)
+    );
+    e.expect(
+        "service_account",
+        Method::POST,
+        "/api/v1/templates",
+        Some(json!({"source": v2})),
+        201,
+    )
+    .await;
+    let t = e
+        .expect(
+            "viewer",
+            Method::GET,
+            "/api/v1/templates/srv_cal?version=2",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(t["source"], Value::Null);
+
+    // The CLI, direct to the database: `templates push FILE` and `new FILE` store the file's text.
+    let dir = std::env::temp_dir().join(format!("rwf-source-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let v3 = TIMED.replace("version 1", "version 3");
+    let v4 = TIMED.replace("version 1", "version 4");
+    std::fs::write(dir.join("v3.rwf"), &v3).unwrap();
+    std::fs::write(dir.join("v4.rwf"), &v4).unwrap();
+    let (code, _, err) = cli(&e, &dir, None, &["templates", "push", "v3.rwf"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(
+        &e,
+        &dir,
+        None,
+        &[
+            "new",
+            "v4.rwf",
+            "--release",
+            "2031-03-20T10:00",
+            "--set",
+            "product=Src",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    for (version, text) in [(3, &v3), (4, &v4)] {
+        let path = format!("/api/v1/templates/srv_cal?version={version}");
+        let t = e.expect("viewer", Method::GET, &path, None, 200).await;
+        assert_eq!(t["source"], json!(text), "version {version}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

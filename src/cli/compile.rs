@@ -68,6 +68,11 @@ pub(crate) fn compile_file(path: &Path) -> Result<WorkflowSpec, CliError> {
 /// error `rwf check` reports (cycles, unknown or self dependencies, duplicate keys...) refuses it, with
 /// the same diagnostics, rendered the same way.
 pub(crate) fn checked_file(path: &Path) -> Result<WorkflowSpec, CliError> {
+    checked_file_text(path).map(|(spec, _)| spec)
+}
+
+/// [`checked_file`], also returning the file's text (stored beside the spec as its source).
+pub(crate) fn checked_file_text(path: &Path) -> Result<(WorkflowSpec, String), CliError> {
     let name = path.display().to_string();
     let text = read(path)?;
     let compiled = compile_source(&name, &text, &FsLoader);
@@ -83,10 +88,10 @@ pub(crate) fn checked_file(path: &Path) -> Result<WorkflowSpec, CliError> {
         compiled,
         &crate::check::CheckOptions::default(),
     );
-    render(&diagnostics, &sources_of(&name, text));
+    render(&diagnostics, &sources_of(&name, text.clone()));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     match spec {
-        Some(spec) if errors == 0 => Ok(spec),
+        Some(spec) if errors == 0 => Ok((spec, text)),
         _ => Err(CliError::new(format!(
             "`{name}` {verb} ({errors} error{}): nothing was stored",
             if errors == 1 { "" } else { "s" }

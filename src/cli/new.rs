@@ -52,11 +52,13 @@ pub fn run(args: Args) -> CmdResult {
     }
     let closures = crate::ops::closures::parse_all(&args.closed).map_err(CliError::new)?;
     let file = args.template.display().to_string();
-    let template = if !args.template.exists() && file.contains('@') && !file.ends_with(".rwf") {
-        stored(&file, &args.conn)?
-    } else {
-        super::compile::checked_file(&args.template)?
-    };
+    let (template, text) =
+        if !args.template.exists() && file.contains('@') && !file.ends_with(".rwf") {
+            (stored(&file, &args.conn)?, None)
+        } else {
+            let (spec, text) = super::compile::checked_file_text(&args.template)?;
+            (spec, Some(text))
+        };
     crate::spec::task_limit(&template).map_err(|e| {
         CliError::new(e)
             .help("split the release into several templates; `rwf check` reports it as RWF025")
@@ -81,6 +83,22 @@ pub fn run(args: Args) -> CmdResult {
     let who = actor(&args.actor);
     block_on(async move {
         let store = open(&args.conn).await?;
+        let refused = |e: StoreError| match e {
+            StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
+                .help("template versions are immutable: bump `version` in the template"),
+            e @ StoreError::InvalidSpec { .. } => {
+                CliError::new(e.to_string()).help(format!("`rwf check {file}` shows where"))
+            }
+            other => other.into(),
+        };
+        // A file's text is stored with its template version (the console shows it), first: a
+        // stored version never changes, so the drafts' own insert of it is then a no-op.
+        if let Some(text) = &text {
+            store
+                .put_template_source(&template, Some(text))
+                .await
+                .map_err(refused)?;
+        }
         let new = NewWorkflow {
             template: &template,
             spec: &bound,
@@ -90,14 +108,7 @@ pub fn run(args: Args) -> CmdResult {
         let ids = store
             .create_workflows(new, args.owner.as_deref(), args.count as usize)
             .await
-            .map_err(|e| match e {
-                StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
-                    .help("template versions are immutable: bump `version` in the template"),
-                e @ StoreError::InvalidSpec { .. } => {
-                    CliError::new(e.to_string()).help(format!("`rwf check {file}` shows where"))
-                }
-                other => other.into(),
-            })?;
+            .map_err(refused)?;
         let mut out = String::with_capacity(ids.len() * 37);
         for id in ids {
             out.push_str(&format!("{id}\n"));

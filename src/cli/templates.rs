@@ -106,14 +106,18 @@ pub fn run(args: Args) -> CmdResult {
             Ok(Outcome::Ok)
         }),
         Command::Push { file, conn } => {
-            let spec = super::compile::checked_file(&file)?;
+            let (spec, text) = super::compile::checked_file_text(&file)?;
             block_on(async move {
                 let store = open(&conn).await?;
-                let hash = store.put_template(&spec).await.map_err(|e| match e {
-                    StoreError::TemplateChanged { .. } => CliError::new(e.to_string())
-                        .help("template versions are immutable: bump `version` in the template"),
-                    other => other.into(),
-                })?;
+                let hash = store
+                    .put_template_source(&spec, Some(&text))
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::TemplateChanged { .. } => CliError::new(e.to_string()).help(
+                            "template versions are immutable: bump `version` in the template",
+                        ),
+                        other => other.into(),
+                    })?;
                 println!("{}@{}\t{hash}", spec.key, spec.version);
                 Ok(Outcome::Ok)
             })

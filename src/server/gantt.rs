@@ -52,6 +52,8 @@ pub struct Gantt {
     pub critical: Vec<String>,
     pub phases: Vec<Phase>,
     pub tasks: Vec<Bar>,
+    /// Days closed for this workflow alone (`rwf new --closed DATE[:reason]`), sorted by date.
+    pub closures: Vec<crate::spec::Holiday>,
     /// The server's clock, for the today line.
     pub now: DateTime<Utc>,
 }
@@ -143,6 +145,7 @@ async fn gantt(cx: Cx, _: NoBody) -> Result<Gantt, Problem> {
             })
             .collect(),
         tasks,
+        closures: spec.closures.clone(),
         now: Utc::now(),
     })
 }

@@ -26,6 +26,9 @@ pub struct TemplateSpec {
     pub spec_hash: String,
     /// The canonical spec (`rwf schema` describes it).
     pub spec: Value,
+    /// The `.rwf` text it was pushed from; null when unknown (stored before sources were kept, or
+    /// saved from a release).
+    pub source: Option<String>,
 }
 
 /// A template's source, as `rwf check` and `rwf templates push` read a file.
@@ -145,11 +148,17 @@ async fn show(cx: Cx, _: NoBody) -> Result<TemplateSpec, Problem> {
     let spec = ops::stored_template(&cx.state.store, key, version_of(&cx)?)
         .await?
         .ok_or_else(|| Problem::not_found(format!("no stored template `{key}`")))?;
+    let source = cx
+        .state
+        .store
+        .template_source(&spec.key, spec.version)
+        .await?;
     Ok(TemplateSpec {
         key: spec.key.clone(),
         version: spec.version,
         spec_hash: crate::spec::content_hash(&spec),
         spec: serde_json::to_value(&spec).unwrap_or(Value::Null),
+        source,
     })
 }
 
@@ -162,7 +171,11 @@ async fn push(cx: Cx, Json(src): Json<Source>) -> Result<Pushed, Problem> {
         Problem::invalid(format!("{name} does not compile"))
             .with_errors(Value::Array(diagnostics(&d, Some(&src.source))))
     })?;
-    let hash = cx.state.store.put_template(&spec).await?;
+    let hash = cx
+        .state
+        .store
+        .put_template_source(&spec, Some(&src.source))
+        .await?;
     Ok(Pushed {
         key: spec.key,
         version: spec.version,

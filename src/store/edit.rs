@@ -197,7 +197,7 @@ async fn write(
     super::workflows::insert_dependencies(tx, &[id], spec).await?;
     // The spec, its target and (when given) the template version it now follows.
     if let Some(template) = options.template {
-        let hash = put_template_tx(tx, template).await?;
+        let hash = put_template_tx(tx, template, None).await?;
         sqlx::query(
             "UPDATE rwf.workflows SET template_key = $2, template_version = $3, template_hash = $4
              WHERE id = $1",

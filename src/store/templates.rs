@@ -6,8 +6,18 @@ use crate::spec::{content_hash, WorkflowSpec};
 impl Store {
     /// Stores `spec` as its key+version (a no-op when the same spec is already there). Returns its hash.
     pub async fn put_template(&self, spec: &WorkflowSpec) -> Result<String> {
+        self.put_template_source(spec, None).await
+    }
+
+    /// [`Store::put_template`] with the `.rwf` text it was compiled from, kept beside the spec (an
+    /// already stored version keeps what it has: versions are immutable).
+    pub async fn put_template_source(
+        &self,
+        spec: &WorkflowSpec,
+        source: Option<&str>,
+    ) -> Result<String> {
         let mut tx = self.begin().await?;
-        let hash = put_template_tx(&mut tx, spec).await?;
+        let hash = put_template_tx(&mut tx, spec, source).await?;
         tx.commit().await?;
         Ok(hash)
     }
@@ -32,7 +42,7 @@ impl Store {
                 .await?;
         spec.key = key.to_string();
         spec.version = latest.map_or(1, |v| v.max(0) as u32 + 1);
-        put_template_tx(&mut tx, &spec).await?;
+        put_template_tx(&mut tx, &spec, None).await?;
         tx.commit().await?;
         Ok(spec.version)
     }
@@ -51,20 +61,39 @@ impl Store {
             None => Ok(None),
         }
     }
+
+    /// The `.rwf` text a template version was pushed from; `None` when unknown (or no such version).
+    pub async fn template_source(&self, key: &str, version: u32) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT source FROM rwf.template_versions WHERE key = $1 AND version = $2",
+        )
+        .bind(key)
+        .bind(version as i32)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|(s,)| s))
+    }
 }
 
-pub(crate) async fn put_template_tx(tx: &mut Tx<'_>, spec: &WorkflowSpec) -> Result<String> {
+pub(crate) async fn put_template_tx(
+    tx: &mut Tx<'_>,
+    spec: &WorkflowSpec,
+    source: Option<&str>,
+) -> Result<String> {
     valid(spec)?;
     let hash = content_hash(spec);
     let json = serde_json::to_value(spec)?;
+    // A stored version never changes, its source included (a table trigger refuses updates).
     sqlx::query(
-        "INSERT INTO rwf.template_versions (key, version, spec, spec_hash) VALUES ($1, $2, $3, $4)
+        "INSERT INTO rwf.template_versions (key, version, spec, spec_hash, source)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (key, version) DO NOTHING",
     )
     .bind(&spec.key)
     .bind(spec.version as i32)
     .bind(&json)
     .bind(&hash)
+    .bind(source)
     .execute(&mut **tx)
     .await?;
     let (stored,): (String,) = sqlx::query_as(

@@ -189,7 +189,7 @@ impl Store {
     ) -> Result<Vec<Uuid>> {
         let mut tx = self.begin().await?;
         let now = self.clock.now(&mut tx).await?;
-        let template_hash = put_template_tx(&mut tx, new.template).await?;
+        let template_hash = put_template_tx(&mut tx, new.template, None).await?;
         let spec = new.spec;
         super::templates::valid(spec)?;
         let ids: Vec<Uuid> = (0..count).map(|_| Uuid::new_v4()).collect();

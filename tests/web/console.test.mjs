@@ -266,6 +266,13 @@ test('the release calendar: milestones, approvals and releases of every live rel
   const other = await apiAs('ann', 'POST', '/api/v1/workflows', { template: 'product_launch', release: `${day}T09:00`, sets: { product: 'Billing' }, owner: 'team:release' });
   assert.equal(other.status, 201, JSON.stringify(other.body));
   const otherName = (await apiAs('ann', 'GET', `/api/v1/workflows/${other.body.id}`)).body.workflow.name;
+  // A release on a company calendar with a blackout (moved next to it), and a day closed for it alone.
+  const [out1, out2, shut] = [isoIn(45), isoIn(46), isoIn(42)];
+  const ops = fs.readFileSync(path.join(here, 'fixtures', 'web_blackout.rwf'), 'utf8').replace('2030-01-07 to 2030-01-09', `${out1} to ${out2}`);
+  const opsPushed = await apiAs('root', 'POST', '/api/v1/templates', { source: ops, file: 'web_blackout.rwf' });
+  assert.equal(opsPushed.status, 201, JSON.stringify(opsPushed.body));
+  const opsWf = await apiAs('ann', 'POST', '/api/v1/workflows', { template: 'web_blackout', release: `${isoIn(44)}T09:00`, owner: 'team:release', closed: [`${shut}:Office party`] });
+  assert.equal(opsWf.status, 201, JSON.stringify(opsWf.body));
   const { context, page } = await signedIn('ann');
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   await page.goto(`${base}/#/calendar`);
@@ -293,6 +300,17 @@ test('the release calendar: milestones, approvals and releases of every live rel
   const holiday = spec.calendars[spec.calendar].holidays.find((x) => x.date >= day.slice(0, 7));
   await show(holiday.date);
   assert.match(await page.textContent(`td[data-day="${holiday.date}"] .closed-day`), new RegExp(holiday.name.replace(/[()]/g, '.')));
+  // Every day of the blackout, with its reason and calendar; the day closed for that release alone.
+  for (const d of [out1, out2]) {
+    await show(d);
+    const text = await page.textContent(`td[data-day="${d}"] .closed-day[data-kind="blackout"]`);
+    assert.match(text, /Blackout: Datacenter move/);
+    assert.match(text, /Web ops calendar/);
+    assert.equal(await page.locator(`td[data-day="${d}"].closed`).count(), 1);
+  }
+  await show(shut);
+  assert.match(await page.textContent(`td[data-day="${shut}"] .closed-day[data-kind="closure"]`), /Closed: Office party.*this release only/);
+  await shot(page, '16b-calendar-blackout');
   await show(day);
   await shot(page, '16-calendar');
   // The viewer's zone is switchable: 09:00 in Paris is 17:00 in Tokyo.
@@ -318,10 +336,12 @@ test('the release calendar: milestones, approvals and releases of every live rel
   await page.waitForSelector(`#links tr[data-link="${mine}"]`, { state: 'detached' });
   assert.equal((await fetch(url)).status, 404);
   assert.ok(!(await apiAs('ann', 'GET', '/api/v1/calendar/links')).body.some((l) => l.id === mine));
+  const cancelled = await apiAs('ann', 'POST', `/api/v1/workflows/${opsWf.body.id}/cancel`, {});
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
   await context.close();
 });
 
-test('templates: every version, its spec readably and highlighted (the source is not stored), a plan preview', async () => {
+test('templates: every version, its .rwf source highlighted and its spec readably, a plan preview', async () => {
   // A second version with a new task and an embedded hook script (the only source a spec carries).
   const v1 = fs.readFileSync(path.join(here, 'fixtures', 'web_release.rwf'), 'utf8');
   const v2 = v1.replace('version 1 {', 'version 2 {\n  hooks "std/hooks/business_hours.rhai"')
@@ -339,7 +359,13 @@ test('templates: every version, its spec readably and highlighted (the source is
   assert.match(signoff, /Legal sign-off/);
   assert.match(signoff, /approval/);
   assert.match(signoff, /kickoff \+ 1d|kickoff \+ 1 ?day/);
-  assert.match(await page.textContent('#no-source'), /not the \.rwf text/);
+  // The text it was pushed from, highlighted: keywords, strings, durations, comments.
+  assert.equal(await page.textContent('#template-source pre.source'), v1);
+  for (const [cls, text] of [['tok-kw', 'checkpoint'], ['tok-str', '"Legal sign-off"'], ['tok-dur', '20 days'], ['tok-dur', '2 days']]) {
+    assert.ok(await page.locator(`#template-source .${cls}:text-is('${text}')`).count() > 0, `${cls} ${text}`);
+  }
+  assert.ok(await page.locator('#template-source .tok-com').count() > 0);
+  assert.equal(await page.locator('#no-source').count(), 0);
   // The plan for a chosen release date, from the server, in the release zone.
   await page.fill('#plan-release', `${isoIn(40)}T09:00`);
   await page.click('#plan-form button[type=submit]');

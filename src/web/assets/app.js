@@ -678,6 +678,18 @@ const PALETTE = ['#0b57d0', '#b42318', '#1a7f37', '#8250df', '#9a6700', '#0e7490
 /** The local calendar date (YYYY-MM-DD) of instant `t` in `tz`. */
 const dayIn = (t, tz) => localInput(t, tz).slice(0, 10);
 
+/** The dates (YYYY-MM-DD) from `from` to `to` inclusive that fall in `month` (YYYY-MM). */
+function datesIn(from, to, month) {
+  const out = [];
+  const first = from > `${month}-01` ? from : `${month}-01`;
+  for (let t = Date.parse(`${first}T00:00:00Z`); ; t += 86400000) {
+    const d = new Date(t).toISOString().slice(0, 10);
+    if (d > to || !d.startsWith(month)) break;
+    out.push(d);
+  }
+  return out;
+}
+
 async function calendarPage() {
   const root = main();
   const list = (await get('/api/v1/workflows')).filter((w) => LIVE.has(w.status));
@@ -719,12 +731,17 @@ async function calendarPage() {
       }
       // Holidays are dates of the release's calendar, not instants: no zone to convert.
       // One line per calendar and day, naming every release on that calendar.
-      for (const hd of r.cal?.holidays || []) {
-        if (!hd.date.startsWith(month)) continue;
-        const same = byDay.get(hd.date)?.closed.find((c) => c.calName === r.calName && c.title === hd.name);
+      const close = (date, kind, title, calName) => {
+        if (!date.startsWith(month)) return;
+        const same = byDay.get(date)?.closed.find((c) => c.kind === kind && c.calName === calName && c.title === title);
         if (same) same.names.push(r.w.name);
-        else add(hd.date, { r, closed: true, title: hd.name, calName: r.calName, names: [r.w.name] });
-      }
+        else add(date, { r, closed: true, kind, title, calName, names: [r.w.name] });
+      };
+      for (const hd of r.cal?.holidays || []) close(hd.date, 'holiday', hd.name, r.calName);
+      // Blackouts are inclusive date ranges with a reason: every day of the range in this month.
+      for (const b of r.cal?.blackouts || []) for (const d of datesIn(b.from, b.to, month)) close(d, 'blackout', b.reason, r.calName);
+      // Days closed for this release alone (`--closed` at creation).
+      for (const c of r.g.closures || []) close(c.date, 'closure', c.name, 'this release only');
     }
     return byDay;
   }
@@ -749,7 +766,7 @@ async function calendarPage() {
       const dow = new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
       cells.push(h('td', { class: `day${clash ? ' collision' : ''}${e.closed.length ? ' closed' : ''}${day === today ? ' today' : ''}`, 'data-day': day },
         h('div', { class: 'day-head' }, h('span', { class: 'date', 'aria-label': `${dow} ${d} ${label}` }, d), clash ? h('span', { class: 'flag', title: 'Two or more releases on this day' }, `${who.size} releases`) : null),
-        ...e.closed.map((x) => h('div', { class: 'closed-day small' }, h('strong', {}, `Closed: ${x.title}`), h('div', {}, `${x.calName} · ${x.names.join(', ')}`))),
+        ...e.closed.map((x) => h('div', { class: `closed-day small ${x.kind}`, 'data-kind': x.kind }, h('strong', {}, `${x.kind === 'blackout' ? 'Blackout' : 'Closed'}: ${x.title}`), h('div', {}, `${x.calName} · ${x.names.join(', ')}`))),
         e.events.length ? h('ul', { class: 'plain events' }, ...e.events.map((x) => h('li', { class: `ev ${x.kind}${x.status && DONE.has(x.status) ? ' done' : ''}`, style: `border-left-color:${x.r.color}`, 'data-workflow': x.r.w.id, 'data-task': x.task || '' },
           h('a', { href: x.href }, h('span', { class: 'ev-time' }, fmtClock(x.at, tz)), ' ', h('span', { class: 'ev-kind' }, x.kind === 'release' ? '◆' : x.kind === 'approval' ? '✔' : '●'), ' ', x.title),
           x.kind !== 'release' ? h('div', { class: 'small muted' }, x.r.w.name, x.status ? ` · ${x.status.replace('_', ' ')}` : '') : null))) : null));
@@ -768,7 +785,7 @@ async function calendarPage() {
   }
   draw();
   fill(root, h('h1', {}, 'Release calendar'),
-    h('p', { class: 'muted' }, `Milestones, approvals and release dates of every draft, active and paused release you may view (${releases.length}), with the closed days of each release's business calendar.`),
+    h('p', { class: 'muted' }, `Milestones, approvals and release dates of every draft, active and paused release you may view (${releases.length}), with the closed days of each release's business calendar (holidays, blackouts) and those closed for a release alone.`),
     h('div', { class: 'row' }, h('label', { for: 'cal-tz' }, 'Times in'), tzSel,
       h('span', { class: 'legend small' }, ...releases.map((r) => h('span', {}, h('i', { style: `background:${r.color}` }), r.w.name, r.calName ? ` (${r.calName})` : '')))),
     grid, me.kind === 'person' ? await subscribePanel() : null);
@@ -844,7 +861,10 @@ async function templatesPage() {
         }
       } }, h('label', { for: 'plan-release' }, 'Plan preview for a release on'), release, h('label', { for: 'plan-tz' }, 'in'), tz, h('button', { type: 'submit' }, 'Preview plan')), out,
       h('h3', {}, 'Source'),
-      h('p', { class: 'small muted', id: 'no-source' }, 'The server stores each version as its compiled spec, not the .rwf text it was pushed from; the spec is what runs. It is shown below readably, then in full as JSON (`rwf schema` describes it). Hook scripts are embedded verbatim.'),
+      t.source != null
+        ? h('div', { id: 'template-source' }, h('p', { class: 'small muted' }, 'The .rwf text this version was pushed from. What runs is its compiled spec, shown below readably, then in full as JSON (`rwf schema` describes it).'), highlightCode(t.source, RWF_WORDS, RWF_DURATION))
+        : h('p', { class: 'small muted', id: 'no-source' }, 'This version was stored before the server kept sources (or saved from a release), so only its compiled spec is known, not the .rwf text it was pushed from; the spec is what runs. It is shown below readably, then in full as JSON (`rwf schema` describes it). Hook scripts are embedded verbatim.'),
+      h('h3', {}, 'Spec'),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Release'), h('dd', {}, `param ${spec.target.param} in ${tzDefault(spec)}${spec.target.time ? ` at ${spec.target.time.slice(0, 5)}` : ''}`),
         h('dt', {}, 'Business calendar'), h('dd', {}, cal ? `${cal.title || spec.calendar}: weekend ${cal.weekend.join(', ')}, ${cal.holidays.length} holidays, known ${cal.covers.from} to ${cal.covers.to}` : 'none (offsets count every day)')),
@@ -897,15 +917,26 @@ function scheduleText(s) {
 }
 
 const RHAI_WORDS = new Set(['fn', 'let', 'const', 'if', 'else', 'return', 'true', 'false', 'while', 'for', 'in', 'loop', 'break', 'continue', 'switch', 'throw', 'try', 'catch', 'import', 'export', 'as', 'private', 'this']);
-/** Source with comments, strings, numbers and keywords coloured (text nodes only: nothing is parsed as HTML). */
-function highlightCode(text, words) {
+// The .rwf keywords (as editors/vim/syntax/rwf.vim lists them) and its durations (`3 days`, `2 business days`).
+const RWF_WORDS = new Set(('checkpoint agent approval manual notification wait use version description target hooks defaults horizon '
+  + 'template policy calendar phase param uses input at window timeout retry labels risk approvers quorum deadline remind '
+  + 'on_reject on_expire instructions assignee optional required pre_release to message for until on_failure on_missed on_cancel '
+  + 'attempts backoff initial factor cap jitter weekend covers include holiday blackout on_blackout when after not_author_of hook '
+  + 'release before in every on first second third fourth last of or and not').split(' '));
+const RWF_DURATION = /\d+\s*(?:business[ \t]+days?|minutes?|hours?|days?|weeks?|months?)\b/;
+/**
+ * Source with comments, strings, durations (when `duration` is given), numbers and keywords coloured
+ * (text nodes only: nothing is parsed as HTML).
+ */
+function highlightCode(text, words, duration) {
   const pre = h('pre', { class: 'source' });
-  const re = /(\/\/[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"\\]|\\.)*"|`[^`]*`)|(\b\d+(?:\.\d+)?\b)|([A-Za-z_]\w*)/g;
+  const dur = duration ? `(\\b${duration.source})|` : '()';
+  const re = new RegExp(`(\\/\\/[^\\n]*|\\/\\*[\\s\\S]*?\\*\\/)|("(?:[^"\\\\]|\\\\.)*"|\`[^\`]*\`)|${dur}(\\b\\d+(?:\\.\\d+)?\\b)|([A-Za-z_]\\w*)`, 'g');
   let last = 0;
   for (const m of text.matchAll(re)) {
-    if (m[4] && !words.has(m[4])) continue;
+    if (m[5] && !words.has(m[5])) continue;
     pre.append(text.slice(last, m.index));
-    pre.append(h('span', { class: m[1] ? 'tok-com' : m[2] ? 'tok-str' : m[3] ? 'tok-num' : 'tok-kw' }, m[0]));
+    pre.append(h('span', { class: m[1] ? 'tok-com' : m[2] ? 'tok-str' : m[3] ? 'tok-dur' : m[4] ? 'tok-num' : 'tok-kw' }, m[0]));
     last = m.index + m[0].length;
   }
   pre.append(text.slice(last));

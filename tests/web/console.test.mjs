@@ -218,6 +218,8 @@ test('edit a task (title, pinned due) and add/remove a dependency, each previewe
   assert.equal(task(now, 'rc').title, 'Release candidate one');
   assert.ok(task(now, 'rc').pinned, 'a set due date pins the task');
   assert.equal(Date.parse(task(now, 'rc').planned_due) - Date.parse(task(before, 'rc').planned_due), 86400000);
+  // The page redraws at the committed version before it is used again (a redraw resets open forms).
+  await page.waitForFunction((v) => document.body.innerText.includes(`version ${v} ·`), now.workflow.lock_version);
   // A dependency: the launch also waits for the team to be told, whatever became of it.
   await page.focus('g.bar[data-key="launch"]');
   await page.keyboard.press('Enter');
@@ -233,6 +235,7 @@ test('edit a task (title, pinned due) and add/remove a dependency, each previewe
   now = await gantt();
   assert.ok(task(now, 'launch').depends_on.includes('approved'));
   const edge = now.workflow.lock_version;
+  await page.waitForFunction((v) => document.body.innerText.includes(`version ${v} ·`), edge);
   await page.waitForSelector('#deps li:has-text("Tell the team") button');
   await page.click('#deps li:has-text("Tell the team") button');
   await page.waitForSelector('#cascade h2:has-text("no longer runs after approved")');

@@ -51,7 +51,6 @@ pub struct DependencyRequest {
 
 async fn set(cx: Cx, Json(req): Json<TaskSetRequest>) -> Result<Edited, Problem> {
     let id = operable(&cx).await?;
-    let who = cx.who()?.actor();
     let task = cx.path("task")?.to_string();
     let change = TaskSet {
         due: req.due,
@@ -63,27 +62,40 @@ async fn set(cx: Cx, Json(req): Json<TaskSetRequest>) -> Result<Edited, Problem>
             "nothing to set: give `due`, `pin` or `title`",
         ));
     }
+    edit(
+        &cx,
+        id,
+        req.dry_run,
+        req.expect_version,
+        "task_edited",
+        move |snapshot| set_task(snapshot, &task, &change),
+    )
+    .await
+}
+
+/// Applies (or previews) a narrow edit of a draft or paused workflow as the caller, recorded as `event`.
+async fn edit(
+    cx: &Cx,
+    id: uuid::Uuid,
+    dry_run: bool,
+    expect_version: Option<i64>,
+    event: &str,
+    build: impl FnOnce(&crate::engine::Snapshot) -> Result<crate::store::Built, String>,
+) -> Result<Edited, Problem> {
+    let who = cx.who()?.actor();
     let options = EditOptions {
         actor: &who,
-        expect_version: req.expect_version,
-        dry_run: req.dry_run,
+        expect_version,
+        dry_run,
         allow_active: false,
-        event: "task_edited",
+        event,
         template: None,
     };
-    let result = cx
-        .state
-        .store
-        .edit_workflow(id, options, move |snapshot| {
-            set_task(snapshot, &task, &change)
-        })
-        .await?;
-    edited(result)
+    edited(cx.state.store.edit_workflow(id, options, build).await?)
 }
 
 async fn dependency(cx: Cx, Json(req): Json<DependencyRequest>) -> Result<Edited, Problem> {
     let id = operable(&cx).await?;
-    let who = cx.who()?.actor();
     let task = cx.path("task")?.to_string();
     let (event, on) = if req.remove {
         ("dependency_removed", None)
@@ -93,23 +105,16 @@ async fn dependency(cx: Cx, Json(req): Json<DependencyRequest>) -> Result<Edited
             Some(req.on.unwrap_or(EdgeOutcome::Success)),
         )
     };
-    let options = EditOptions {
-        actor: &who,
-        expect_version: req.expect_version,
-        dry_run: req.dry_run,
-        allow_active: false,
-        event,
-        template: None,
-    };
     let upstream = req.upstream;
-    let result = cx
-        .state
-        .store
-        .edit_workflow(id, options, move |snapshot| {
-            change_dependency(snapshot, &task, &upstream, on)
-        })
-        .await?;
-    edited(result)
+    edit(
+        &cx,
+        id,
+        req.dry_run,
+        req.expect_version,
+        event,
+        move |snapshot| change_dependency(snapshot, &task, &upstream, on),
+    )
+    .await
 }
 
 pub fn routes(api: Api) -> Api {

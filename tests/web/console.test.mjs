@@ -44,6 +44,18 @@ function startServer() {
   });
 }
 
+// Waits until `fn(arg)` is truthy in the page. Playwright's waitForFunction polls by evaluating a
+// string inside the page, which the console's Content-Security-Policy (script-src 'self', no
+// 'unsafe-eval') rightly refuses; page.evaluate goes through the DevTools protocol instead.
+async function until(page, fn, arg, { timeout = 10000, polling = 100 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${fn}`);
+    await new Promise((r) => setTimeout(r, polling));
+  }
+}
+
 async function apiAs(who, method, p, body) {
   const r = await fetch(base + p, {
     method,
@@ -183,7 +195,7 @@ test('a stale edit from a second tab is refused with an explanation, then reload
   await shot(tab1, '05-stale-edit');
   assert.equal((await apiAs('ann', 'GET', `/api/v1/workflows/${wf}`)).body.workflow.lock_version, version, 'the stale edit changed nothing');
   // The reloaded page carries the new version.
-  await tab1.waitForFunction((v) => document.querySelector('h1 + p')?.textContent.includes(`version ${v}`), version, { polling: 200 });
+  await until(tab1, (v) => document.querySelector('h1 + p')?.textContent.includes(`version ${v}`), version, { polling: 200 });
   await context.close();
 });
 
@@ -219,7 +231,7 @@ test('edit a task (title, pinned due) and add/remove a dependency, each previewe
   assert.ok(task(now, 'rc').pinned, 'a set due date pins the task');
   assert.equal(Date.parse(task(now, 'rc').planned_due) - Date.parse(task(before, 'rc').planned_due), 86400000);
   // The page redraws at the committed version before it is used again (a redraw resets open forms).
-  await page.waitForFunction((v) => document.body.innerText.includes(`version ${v} ·`), now.workflow.lock_version);
+  await until(page, (v) => document.body.innerText.includes(`version ${v} ·`), now.workflow.lock_version);
   // A dependency: the launch also waits for the team to be told, whatever became of it.
   await page.focus('g.bar[data-key="launch"]');
   await page.keyboard.press('Enter');
@@ -235,7 +247,7 @@ test('edit a task (title, pinned due) and add/remove a dependency, each previewe
   now = await gantt();
   assert.ok(task(now, 'launch').depends_on.includes('approved'));
   const edge = now.workflow.lock_version;
-  await page.waitForFunction((v) => document.body.innerText.includes(`version ${v} ·`), edge);
+  await until(page, (v) => document.body.innerText.includes(`version ${v} ·`), edge);
   await page.waitForSelector('#deps li:has-text("Tell the team") button');
   await page.click('#deps li:has-text("Tell the team") button');
   await page.waitForSelector('#cascade h2:has-text("no longer runs after approved")');
@@ -318,7 +330,7 @@ test('the release calendar: milestones, approvals and releases of every live rel
   await shot(page, '16-calendar');
   // The viewer's zone is switchable: 09:00 in Paris is 17:00 in Tokyo.
   await page.selectOption('#cal-tz', 'Asia/Tokyo');
-  await page.waitForFunction((w) => document.querySelector(`li.release[data-workflow="${w}"]`)?.textContent.includes('17:00'), wf);
+  await until(page, (w) => document.querySelector(`li.release[data-workflow="${w}"]`)?.textContent.includes('17:00'), wf);
   // The ICS feed: make a link, copy it, it serves; revoke it, it stops.
   await page.click('#make-link');
   await page.waitForSelector('#ics-url');
@@ -485,7 +497,7 @@ test('start with confirmation; approve from the inbox; the Gantt, log and feed f
   // The sign-off opens (its kick-off is past): lee sees it in the inbox.
   const lee = await signedIn('lee');
   await lee.page.goto(`${base}/#/inbox`);
-  await lee.page.waitForFunction(() => document.querySelector('#approvals li[data-task="signoff"]'), null, { timeout: 30000, polling: 500 }).catch(async () => {
+  await until(lee.page, () => !!document.querySelector('#approvals li[data-task="signoff"]'), null, { timeout: 30000, polling: 500 }).catch(async () => {
     await lee.page.reload();
     await lee.page.waitForSelector('#approvals li[data-task="signoff"]', { timeout: 30000 });
   });
@@ -506,7 +518,7 @@ test('start with confirmation; approve from the inbox; the Gantt, log and feed f
   // notification the approval released.
   await page.waitForSelector('g.bar[data-key="signoff"][aria-label*="succeeded"]', { timeout: 20000 });
   await page.waitForSelector('#log li:has-text("lee")', { timeout: 20000 });
-  await feed.waitForFunction((n) => document.querySelectorAll('#feed li').length > n && document.querySelector('#feed').textContent.includes('Legal signed off'), feedBefore, { timeout: 20000, polling: 200 });
+  await until(feed, (n) => document.querySelectorAll('#feed li').length > n && document.querySelector('#feed').textContent.includes('Legal signed off'), feedBefore, { timeout: 20000, polling: 200 });
   await shot(page, '09-workflow-after-approval');
   await feed.bringToFront();
   assert.ok(await feed.locator('#feed li.unread').count() >= 1);

@@ -12,6 +12,7 @@ use crate::schedule::Target;
 use crate::spec::{Scope, WorkflowSpec};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -74,22 +75,56 @@ type TaskTuple = (
     bool,
 );
 
+/// Parsed specs by workflow, with the content hash they were parsed from. A workflow's spec changes
+/// only with its `spec_hash` (creation and edits write both), so while the hash holds the row's spec
+/// is neither sent by the database nor parsed again: a reconcile reads what changed, not the template.
+static SPECS: std::sync::LazyLock<std::sync::Mutex<HashMap<Uuid, (String, Arc<WorkflowSpec>)>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Enough for every workflow a worker keeps in flight; past it the cache starts over.
+const SPEC_CACHE_LIMIT: usize = 4096;
+
+fn cached_spec(id: Uuid) -> Option<(String, Arc<WorkflowSpec>)> {
+    SPECS.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
+}
+
+fn remember_spec(id: Uuid, hash: String, spec: Arc<WorkflowSpec>) {
+    let mut specs = SPECS.lock().unwrap_or_else(|e| e.into_inner());
+    if specs.len() >= SPEC_CACHE_LIMIT {
+        specs.clear();
+    }
+    specs.insert(id, (hash, spec));
+}
+
 /// Locks the workflow row (`FOR UPDATE`, or `FOR UPDATE SKIP LOCKED` when `skip_locked`) and loads it.
 /// `None`: no such workflow, or (with `skip_locked`) another transaction holds it.
 pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option<Locked>> {
+    let cached = cached_spec(id);
+    // The spec comes back only when it is not the one cached (NULL otherwise).
     let sql = format!(
-        "SELECT status, spec, target_at, target_tz, draining, lock_version FROM rwf.workflows
-         WHERE id = $1 FOR UPDATE{}",
+        "SELECT status, CASE WHEN spec_hash = $2 THEN NULL ELSE spec END, spec_hash, target_at,
+                target_tz, draining, lock_version
+         FROM rwf.workflows WHERE id = $1 FOR UPDATE{}",
         if skip_locked { " SKIP LOCKED" } else { "" }
     );
-    let row: Option<(String, Value, DateTime<Utc>, String, bool, i64)> = sqlx::query_as(&sql)
+    type Row = (String, Option<Value>, String, DateTime<Utc>, String, bool, i64);
+    let row: Option<Row> = sqlx::query_as(&sql)
         .bind(id)
+        .bind(cached.as_ref().map(|(hash, _)| hash.as_str()))
         .fetch_optional(&mut **tx)
         .await?;
-    let Some((status, spec, target_at, tz, draining, lock_version)) = row else {
+    let Some((status, spec, hash, target_at, tz, draining, lock_version)) = row else {
         return Ok(None);
     };
-    let spec: WorkflowSpec = serde_json::from_value(spec)?;
+    let spec = match (spec, cached) {
+        (None, Some((_, spec))) => spec,
+        (Some(spec), _) => {
+            let spec: Arc<WorkflowSpec> = Arc::new(serde_json::from_value(spec)?);
+            remember_spec(id, hash, spec.clone());
+            spec
+        }
+        (None, None) => return Err(StoreError::Corrupt(format!("workflow {id} has no spec"))),
+    };
     let status = WorkflowStatus::parse(&status)
         .ok_or_else(|| StoreError::Corrupt(format!("workflow status `{status}`")))?;
     let tz: chrono_tz::Tz = tz
@@ -103,9 +138,10 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
     .bind(id)
     .fetch_all(&mut **tx)
     .await?;
+    let mut rows: HashMap<String, TaskTuple> = rows.into_iter().map(|r| (r.0.clone(), r)).collect();
     let mut tasks = Vec::with_capacity(spec.tasks.len());
     for t in &spec.tasks {
-        let Some(r) = rows.iter().find(|r| r.0 == t.key) else {
+        let Some(r) = rows.remove(&t.key) else {
             return Err(StoreError::Corrupt(format!("task `{}` has no row", t.key)));
         };
         let planned = match (r.5, r.6, r.7) {
@@ -113,7 +149,6 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
             _ => None,
         };
         tasks.push(TaskState {
-            key: r.0.clone(),
             status: status_of(&r.1)?,
             attempt: r.2.max(0) as u32,
             attempts_before: r.3.max(0) as u32,
@@ -122,11 +157,12 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
             started_at: r.8,
             finished_at: r.9,
             timer_at: r.10,
-            output: r.11.clone(),
-            last_error: r.12.clone(),
-            actor: r.13.clone(),
+            output: r.11,
+            last_error: r.12,
+            actor: r.13,
             missed: r.14,
             forced: r.15,
+            key: r.0,
         });
     }
     // Approval rounds exist only for approval tasks: a template without any needs no query.
@@ -143,7 +179,7 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
         snapshot: Snapshot {
             id: WorkflowId(id),
             status,
-            spec: Arc::new(spec),
+            spec,
             target: Target {
                 instant: target_at,
                 tz,

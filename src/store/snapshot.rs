@@ -78,14 +78,21 @@ type TaskTuple = (
 /// Parsed specs by workflow, with the content hash they were parsed from. A workflow's spec changes
 /// only with its `spec_hash` (creation and edits write both), so while the hash holds the row's spec
 /// is neither sent by the database nor parsed again: a reconcile reads what changed, not the template.
-static SPECS: std::sync::LazyLock<std::sync::Mutex<HashMap<Uuid, (String, Arc<WorkflowSpec>)>>> =
+static SPECS: std::sync::LazyLock<std::sync::Mutex<HashMap<Uuid, CachedSpec>>> =
     std::sync::LazyLock::new(Default::default);
+
+/// A spec's content hash and the spec parsed from it.
+type CachedSpec = (String, Arc<WorkflowSpec>);
 
 /// Enough for every workflow a worker keeps in flight; past it the cache starts over.
 const SPEC_CACHE_LIMIT: usize = 4096;
 
-fn cached_spec(id: Uuid) -> Option<(String, Arc<WorkflowSpec>)> {
-    SPECS.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
+fn cached_spec(id: Uuid) -> Option<CachedSpec> {
+    SPECS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&id)
+        .cloned()
 }
 
 fn remember_spec(id: Uuid, hash: String, spec: Arc<WorkflowSpec>) {
@@ -107,7 +114,15 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
          FROM rwf.workflows WHERE id = $1 FOR UPDATE{}",
         if skip_locked { " SKIP LOCKED" } else { "" }
     );
-    type Row = (String, Option<Value>, String, DateTime<Utc>, String, bool, i64);
+    type Row = (
+        String,
+        Option<Value>,
+        String,
+        DateTime<Utc>,
+        String,
+        bool,
+        i64,
+    );
     let row: Option<Row> = sqlx::query_as(&sql)
         .bind(id)
         .bind(cached.as_ref().map(|(hash, _)| hash.as_str()))

@@ -1204,7 +1204,7 @@ async fn retarget_moves_an_anchor_param() {
             anchor: Anchor::Param {
                 param: "cycle_start".into(),
             },
-            offsets: vec![Span::new(7, Unit::Days)],
+            offsets: vec![Span::new(7, Unit::Days).into()],
             align: vec![Align::Edge {
                 edge: Edge::Start,
                 period: Period::Week,

@@ -19,7 +19,7 @@ fn task(key: &str, schedule: Option<Schedule>) -> TaskSpec {
     }
 }
 
-fn spans(s: &str) -> Vec<Span> {
+fn spans(s: &str) -> Vec<Amount> {
     s.split_whitespace().map(|x| x.parse().unwrap()).collect()
 }
 

@@ -1281,6 +1281,83 @@ async fn retarget_moves_an_anchor_param() {
     assert_eq!(wf.target_at, base(), "the release did not move");
 }
 
+/// `rwf retarget --set lead=5d` moves every offset and window read from a `duration` param, with the
+/// same cascade preview as an anchor param; the task that already ran stays, and a negative, endless
+/// or malformed lead is refused without changing anything.
+#[tokio::test]
+async fn retarget_moves_a_duration_param() {
+    use rwf::spec::{Amount, ParamSpec, ParamType, Span, Unit};
+    let r = rig().await;
+    let id = r
+        .started_and_paused(
+            "rel",
+            vec![draft_task("draft").at(0), manual("kickoff").at(48)],
+        )
+        .await;
+    // `draft` at `release + lead - 2 days` (it ran), `kickoff` at `release + lead` with `window lead`.
+    r.edit(id, opts(false, None), |spec| {
+        spec.params.push(ParamSpec {
+            name: "lead".into(),
+            ty: ParamType::Duration,
+            default: Some("1d".into()),
+            description: None,
+        });
+        spec.bindings.insert("lead".into(), serde_json::json!("2d"));
+        for t in spec.tasks.iter_mut() {
+            let Some(Schedule::Relative { offsets, .. }) = &mut t.schedule else {
+                continue;
+            };
+            *offsets = match t.key.as_str() {
+                "draft" => vec![Amount::param("lead"), Span::new(-2, Unit::Days).into()],
+                _ => vec![Amount::param("lead")],
+            };
+            if t.key == "kickoff" {
+                t.window = Some(Amount::param("lead"));
+            }
+        }
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let hours = |h: i64| Some(base() + chrono::Duration::hours(h));
+    let kickoff = r.task(id, "kickoff").await;
+    assert_eq!(kickoff.planned_start, hours(48));
+    assert_eq!(kickoff.planned_due, hours(96), "window lead = 2 days");
+    let before_draft = r.task(id, "draft").await;
+    let db_before = r.dump().await;
+    let id_s = id.to_string();
+    let (code, out, err) = r.rwf(&["retarget", &id_s, "--set", "lead=5d"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("> kickoff due"), "{out}");
+    assert!(!out.contains("> draft"), "{out}");
+    assert_eq!(r.dump().await, db_before, "without --yes nothing moves");
+
+    for (bad, why) in [
+        ("lead=-2d", "negative"),
+        ("lead=9999w", "ten years"),
+        ("lead=soon", "not a duration"),
+    ] {
+        let (code, _, err) = r.rwf(&["retarget", &id_s, "--set", bad, "--yes"]);
+        assert_ne!(code, 0, "{bad}");
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    assert_eq!(r.dump().await, db_before, "a refusal changes nothing");
+
+    let (code, _, err) = r.rwf(&["retarget", &id_s, "--set", "lead=5 days", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let kickoff = r.task(id, "kickoff").await;
+    assert_eq!(kickoff.planned_start, hours(120));
+    assert_eq!(kickoff.planned_due, hours(240), "the window moved with it");
+    assert_eq!(
+        r.task(id, "draft").await.planned_start,
+        before_draft.planned_start,
+        "a task that ran keeps its time"
+    );
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.target_at, base(), "the release did not move");
+    assert_eq!(wf.spec.bindings["lead"], serde_json::json!("5d"));
+}
+
 /// `rwf new --closed` records the closures in the workflow's spec: the stored plan skips them, a
 /// retarget keeps them, and a malformed one is a usage error that stores nothing.
 #[tokio::test]

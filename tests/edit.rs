@@ -1286,7 +1286,7 @@ async fn retarget_moves_an_anchor_param() {
 /// or malformed lead is refused without changing anything.
 #[tokio::test]
 async fn retarget_moves_a_duration_param() {
-    use rwf::spec::{Amount, ParamSpec, ParamType, Span, Unit};
+    use rwf::spec::{Amount, ParamSpec, ParamType};
     let r = rig().await;
     let id = r
         .started_and_paused(
@@ -1294,7 +1294,7 @@ async fn retarget_moves_a_duration_param() {
             vec![draft_task("draft").at(0), manual("kickoff").at(48)],
         )
         .await;
-    // `draft` at `release + lead - 2 days` (it ran), `kickoff` at `release + lead` with `window lead`.
+    // `kickoff` becomes `at release + lead` with `window lead` (`draft` ran: its schedule is frozen).
     r.edit(id, opts(false, None), |spec| {
         spec.params.push(ParamSpec {
             name: "lead".into(),
@@ -1303,18 +1303,11 @@ async fn retarget_moves_a_duration_param() {
             description: None,
         });
         spec.bindings.insert("lead".into(), serde_json::json!("2d"));
-        for t in spec.tasks.iter_mut() {
-            let Some(Schedule::Relative { offsets, .. }) = &mut t.schedule else {
-                continue;
-            };
-            *offsets = match t.key.as_str() {
-                "draft" => vec![Amount::param("lead"), Span::new(-2, Unit::Days).into()],
-                _ => vec![Amount::param("lead")],
-            };
-            if t.key == "kickoff" {
-                t.window = Some(Amount::param("lead"));
-            }
+        let k = spec.tasks.iter_mut().find(|t| t.key == "kickoff").unwrap();
+        if let Some(Schedule::Relative { offsets, .. }) = &mut k.schedule {
+            *offsets = vec![Amount::param("lead")];
         }
+        k.window = Some(Amount::param("lead"));
     })
     .await
     .unwrap()
@@ -1355,7 +1348,8 @@ async fn retarget_moves_a_duration_param() {
     );
     let wf = r.store.workflow(id).await.unwrap();
     assert_eq!(wf.target_at, base(), "the release did not move");
-    assert_eq!(wf.spec.bindings["lead"], serde_json::json!("5d"));
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(spec.bindings["lead"], serde_json::json!("5d"));
 }
 
 /// `rwf new --closed` records the closures in the workflow's spec: the stored plan skips them, a

@@ -1146,6 +1146,8 @@ impl Lower<'_> {
         let mut to = Vec::new();
         let mut message = None;
         let mut wait_for = None;
+        // `for NAME` with a bad name is reported once (RWF084), not again as a wait without an end.
+        let mut wait_for_given = false;
         let mut until = None;
         let mut calendar = None;
         let mut on_blackout = None;
@@ -1274,7 +1276,10 @@ impl Lower<'_> {
                     self.str_refs(s);
                     message = Some(s.value.clone());
                 }
-                FieldKind::For(d) => wait_for = self.amount(d, &spec.params),
+                FieldKind::For(d) => {
+                    wait_for = self.amount(d, &spec.params);
+                    wait_for_given = true;
+                }
                 FieldKind::Until(s) => {
                     src.fields.insert("until", s.span());
                     until = self.schedule(s, &mut src, &target, &spec.params);
@@ -1362,7 +1367,7 @@ impl Lower<'_> {
                 message: message.unwrap_or_else(|| title.clone()),
             },
             "wait" => {
-                if wait_for.is_none() && until.is_none() {
+                if !wait_for_given && until.is_none() {
                     self.main_err(
                         "RWF059",
                         t.key.span.clone(),

@@ -1162,6 +1162,19 @@ fn golden_simulate_output_for_every_template() {
             "2027-08-18T10:00",
         ],
     ));
+    // Lead times as duration params: offsets, a window, a deadline and a wait read from them.
+    cases.push((
+        "lead_times".to_string(),
+        root.join("tests/fixtures/schedule/lead.rwf"),
+        vec![
+            "--release",
+            "2027-06-01T10:00",
+            "--set",
+            "lead=10d",
+            "--set",
+            "grace=2 business days",
+        ],
+    ));
     for (stem, file, args) in cases {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
             .arg("simulate")

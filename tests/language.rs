@@ -1097,7 +1097,9 @@ fn duration_params_are_checked_when_bound() {
     assert_eq!(refused(&[]), ["RWF063 param `lead` has no value"]);
     let negative = refused(&[("lead", "-2d")]);
     assert!(
-        negative.len() == 1 && negative[0].starts_with("RWF085") && negative[0].contains("negative"),
+        negative.len() == 1
+            && negative[0].starts_with("RWF085")
+            && negative[0].contains("negative"),
         "{negative:?}"
     );
     let endless = refused(&[("lead", "99999 weeks")]);

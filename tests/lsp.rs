@@ -832,11 +832,20 @@ fn duration_params_hover_and_complete() {
         let label = |l: &str| items.iter().find(|i| i["label"] == l).cloned();
         for name in ["lead", "grace"] {
             let item = label(name).unwrap_or_else(|| panic!("{name} offered after `{to}`"));
-            assert!(item["sortText"].as_str().unwrap().starts_with('0'), "{item}");
-            assert!(item["detail"].as_str().unwrap().contains("duration"), "{item}");
+            assert!(
+                item["sortText"].as_str().unwrap().starts_with('0'),
+                "{item}"
+            );
+            assert!(
+                item["detail"].as_str().unwrap().contains("duration"),
+                "{item}"
+            );
         }
         for name in ["owner", "release", "freeze"] {
-            assert!(label(name).is_none(), "{name} is not an amount (after `{to}`)");
+            assert!(
+                label(name).is_none(),
+                "{name} is not an amount (after `{to}`)"
+            );
         }
     }
     c.shutdown();

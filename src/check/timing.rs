@@ -98,11 +98,11 @@ pub(crate) fn nominal_starts(cx: &Context) -> Vec<Option<Nominal>> {
                     // An alignment moves a date by up to a month: no nominal position.
                 ) if align.is_empty() => 'pos: {
                     // A `duration` param counts at its default; without one there is no position.
-                    let Ok(offsets) = offsets
-                        .iter()
-                        .map(|o| cx.spec.span_of(o))
-                        .collect::<Result<Vec<Span>, _>>()
-                    else {
+                    let Ok(offsets) = offsets.iter().map(|o| cx.spec.span_of(o)).collect::<Result<
+                        Vec<Span>,
+                        _,
+                    >>(
+                    ) else {
                         break 'pos None;
                     };
                     let point = match (anchor, anchored_at) {

@@ -6,9 +6,9 @@ use super::values::{self, classify, NameUse};
 use super::{Compiled, ModuleLoader, NameRef, SourceMap, Suppression, TaskSource};
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
-    Amount, Anchor, AnchorPoint, Backoff, Blackout, BlackoutRule, CalendarSpec, DateRange, Dependency,
-    EdgeOutcome, ExpirePolicy, Holiday, HookFile, ParamSpec, ParamType, PhaseSpec, RejectPolicy,
-    Risk, Schedule, Step, TaskSpec, TzRef, WorkflowSpec,
+    Amount, Anchor, AnchorPoint, Backoff, Blackout, BlackoutRule, CalendarSpec, DateRange,
+    Dependency, EdgeOutcome, ExpirePolicy, Holiday, HookFile, ParamSpec, ParamType, PhaseSpec,
+    RejectPolicy, Risk, Schedule, Step, TaskSpec, TzRef, WorkflowSpec,
 };
 use crate::syntax::ast::{self, FieldKind, Item, PolicyItem, TemplateItem};
 use sha2::{Digest, Sha256};
@@ -632,8 +632,14 @@ impl Lower<'_> {
                 self.main_err(
                     code,
                     span,
-                    format!("param `{}` is a {ty}; only a duration param can be an amount of time", p.name),
-                    format!("declare it `param {}: duration = 2 weeks`, or write the amount: `2 weeks`", p.name),
+                    format!(
+                        "param `{}` is a {ty}; only a duration param can be an amount of time",
+                        p.name
+                    ),
+                    format!(
+                        "declare it `param {}: duration = 2 weeks`, or write the amount: `2 weeks`",
+                        p.name
+                    ),
                 );
                 None
             }

@@ -148,6 +148,16 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
     items
 }
 
+/// A `param NAME: duration ...` declaration.
+fn is_duration_param(decl: &super::index::Decl) -> bool {
+    decl.kind == DeclKind::Param
+        && decl.detail.as_deref().is_some_and(|d| {
+            d.trim_start_matches(':')
+                .trim_start()
+                .starts_with("duration")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,13 +223,4 @@ mod tests {
             "{in_approval:?}"
         );
     }
-}
-
-/// A `param NAME: duration ...` declaration.
-fn is_duration_param(decl: &super::index::Decl) -> bool {
-    decl.kind == DeclKind::Param
-        && decl
-            .detail
-            .as_deref()
-            .is_some_and(|d| d.trim_start_matches(':').trim_start().starts_with("duration"))
 }

@@ -8,7 +8,8 @@ use super::trace::TraceStep;
 use super::{Plan, ResolvedTask, Target, Times};
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
-    Align, Amount, AmountError, Anchor, AnchorPoint, BlackoutRule, Period, Schedule, Span, Unit, WorkflowSpec,
+    Align, Amount, AmountError, Anchor, AnchorPoint, BlackoutRule, Period, Schedule, Span, Unit,
+    WorkflowSpec,
 };
 use chrono::{DateTime, Duration, Months, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -743,7 +744,15 @@ fn resolve_one(
             let rule = task.on_blackout.unwrap_or(spec.on_blackout);
             let pinned = is_pinned(Some(schedule));
             let start = blackout(ctx, tz, start, rule, pinned, &task.key, findings, trace)?;
-            let due = apply_window(ctx, tz, start, task.window.as_ref(), &task.key, findings, trace)?;
+            let due = apply_window(
+                ctx,
+                tz,
+                start,
+                task.window.as_ref(),
+                &task.key,
+                findings,
+                trace,
+            )?;
             Ok(Some((
                 Times {
                     start,

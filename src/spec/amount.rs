@@ -17,7 +17,10 @@ pub const MAX_PARAM_DAYS: i64 = 3660;
 pub enum Amount {
     Span(Span),
     /// A `duration` param's value, negated when `negate` (`release - lead`).
-    Param { param: String, negate: bool },
+    Param {
+        param: String,
+        negate: bool,
+    },
 }
 
 /// Why an amount's param has no usable value.
@@ -199,10 +202,7 @@ mod tests {
         spec.bindings.insert("lead".into(), "2w".into());
         assert_eq!(spec.span_of(&lead), Ok(Span::new(-14, Unit::Days)));
         spec.bindings.insert("lead".into(), "-2d".into());
-        assert!(matches!(
-            spec.span_of(&lead),
-            Err(AmountError::Invalid(..))
-        ));
+        assert!(matches!(spec.span_of(&lead), Err(AmountError::Invalid(..))));
         assert_eq!(
             spec.span_of(&Amount::param("other")),
             Err(AmountError::Unbound("other".into()))

@@ -1352,6 +1352,59 @@ async fn retarget_moves_a_duration_param() {
     assert_eq!(spec.bindings["lead"], serde_json::json!("5d"));
 }
 
+/// `rwf edit --set lead=10d` rebinds a lead time from the template: the reference stays in the
+/// spec, the value changes, and the offsets written with it move (a negative lead is refused).
+#[tokio::test]
+async fn edit_set_rebinds_a_duration_param() {
+    let r = rig().await;
+    let file = "tests/fixtures/schedule/lead.rwf";
+    let (code, out, err) = r.rwf(&["new", file, "--release", "2028-06-06T10:00"]);
+    assert_eq!(code, 0, "{err}");
+    let id_s = out.trim().to_string();
+    let id: Uuid = id_s.parse().unwrap();
+    let at = |s: &str| {
+        Some(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        )
+    };
+    // Tue 2028-06-06 - 3 weeks, at 18:00 New York.
+    assert_eq!(
+        r.task(id, "freeze").await.planned_start,
+        at("2028-05-16T22:00:00Z")
+    );
+    let before = r.dump().await;
+    let edit = |set: &str, dry: bool| {
+        let mut args = vec!["edit", &id_s, "--from", file, "--set", set];
+        if dry {
+            args.push("--dry-run");
+        }
+        r.rwf(&args)
+    };
+    let (code, _, err) = edit("lead=-1w", false);
+    assert_ne!(code, 0);
+    assert!(err.contains("RWF085") && err.contains("negative"), "{err}");
+    let (code, out, err) = edit("lead=10d", true);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("freeze"), "{out}");
+    assert_eq!(
+        r.dump().await,
+        before,
+        "a dry run and a refusal change nothing"
+    );
+    let (code, _, err) = edit("lead=10d", false);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        r.task(id, "freeze").await.planned_start,
+        at("2028-05-27T22:00:00Z")
+    );
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(spec.bindings["lead"], serde_json::json!("10d"));
+    let text = rwf::spec::canonical_json(&spec);
+    assert!(text.contains(r#""offsets":["-${lead}"]"#), "{text}");
+}
+
 /// `rwf new --closed` records the closures in the workflow's spec: the stored plan skips them, a
 /// retarget keeps them, and a malformed one is a usage error that stores nothing.
 #[tokio::test]

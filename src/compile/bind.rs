@@ -261,7 +261,7 @@ fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
 }
 
 /// Names of the `duration` params the tasks use as amounts (offsets, windows, deadlines, ...).
-pub fn duration_params(spec: &WorkflowSpec) -> BTreeSet<String> {
+fn duration_params(spec: &WorkflowSpec) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut add = |a: &Amount| {
         if let Some(p) = a.param_name() {

@@ -1,5 +1,6 @@
 //! Benchmark: resolving a 10,000-task template (anchor chains, business days over a real holiday
-//! calendar, several zones, windows), and one whose tasks use calendar alignments and `date`/`datetime`
+//! calendar, several zones, windows, half the offsets and some windows read from `duration` params),
+//! and one whose tasks use calendar alignments and `date`/`datetime`
 //! param anchors, and one that adds per-task calendars (the shipped US federal and Berlin packs,
 //! composed with blackouts) and workflow closures. Target: under 50 ms each. Run with
 //! `cargo bench --bench schedule [-- FILTER]` (cases `resolve`, `align_params`, `calendars`).
@@ -46,11 +47,15 @@ fn spec(n: usize) -> WorkflowSpec {
                     point: AnchorPoint::End,
                 }
             };
+            // Half the tasks step by a `duration` param (`t + grace`, `t + lead`).
             let offsets = match i % 4 {
-                0 => vec![Span::new(-40, Unit::BusinessDays)],
-                1 => vec![Span::new(1, Unit::BusinessDays)],
-                2 => vec![Span::new(2, Unit::Days), Span::new(3, Unit::Hours)],
-                _ => vec![Span::new(1, Unit::Weeks)],
+                0 => vec![Span::new(-40, Unit::BusinessDays).into()],
+                1 => vec![Amount::param("grace")],
+                2 => vec![
+                    Span::new(2, Unit::Days).into(),
+                    Span::new(3, Unit::Hours).into(),
+                ],
+                _ => vec![Amount::param("lead")],
             };
             TaskSpec {
                 title: format!("Task {i}"),
@@ -63,7 +68,11 @@ fn spec(n: usize) -> WorkflowSpec {
                         .then(|| chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap()),
                     timezone: (i % 5 == 0).then(|| zones[i % zones.len()].to_string()),
                 }),
-                window: Some(Span::new(1, Unit::Days)),
+                window: Some(if i % 10 == 0 {
+                    Amount::param("grace")
+                } else {
+                    Span::new(1, Unit::Days).into()
+                }),
                 depends_on: if i > 0 {
                     vec![Dependency {
                         task: format!("t{}", i - 1),
@@ -87,6 +96,21 @@ fn spec(n: usize) -> WorkflowSpec {
         calendar: Some("bench".into()),
         calendars: BTreeMap::from([("bench".to_string(), cal)]),
         tasks,
+        params: vec![
+            ParamSpec {
+                name: "lead".into(),
+                ty: ParamType::Duration,
+                default: Some("1w".into()),
+                description: None,
+            },
+            ParamSpec {
+                name: "grace".into(),
+                ty: ParamType::Duration,
+                default: None,
+                description: None,
+            },
+        ],
+        bindings: BTreeMap::from([("grace".to_string(), "1bd".into())]),
         ..WorkflowSpec::new("bench")
     }
 }
@@ -95,7 +119,7 @@ fn spec(n: usize) -> WorkflowSpec {
 /// anchored to a `date` or a `datetime` param, the others to the task before.
 fn aligned_spec(n: usize) -> WorkflowSpec {
     let mut s = spec(n);
-    s.params = vec![
+    s.params.extend([
         ParamSpec {
             name: "release".into(),
             ty: ParamType::Datetime,
@@ -114,8 +138,8 @@ fn aligned_spec(n: usize) -> WorkflowSpec {
             default: None,
             description: None,
         },
-    ];
-    s.bindings = BTreeMap::from([
+    ]);
+    s.bindings.extend([
         ("release".to_string(), "2027-06-15T09:00".into()),
         ("cycle_start".to_string(), "2027-01-11".into()),
         ("conference".to_string(), "2027-04-20T10:00".into()),
@@ -170,10 +194,10 @@ fn aligned_spec(n: usize) -> WorkflowSpec {
                 };
             }
             // Keep the chains moving forward so they stay inside the calendar's range.
-            *offsets = vec![Span::new(if i % 50 == 0 { 1 } else { 3 }, Unit::Days)];
+            *offsets = vec![Span::new(if i % 50 == 0 { 1 } else { 3 }, Unit::Days).into()];
             *align = vec![aligns[i % aligns.len()]];
             if i % 7 == 0 {
-                *then = vec![Span::new(1, Unit::BusinessDays)];
+                *then = vec![Span::new(1, Unit::BusinessDays).into()];
             }
         }
     }

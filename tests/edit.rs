@@ -1204,7 +1204,7 @@ async fn retarget_moves_an_anchor_param() {
             anchor: Anchor::Param {
                 param: "cycle_start".into(),
             },
-            offsets: vec![Span::new(7, Unit::Days)],
+            offsets: vec![Span::new(7, Unit::Days).into()],
             align: vec![Align::Edge {
                 edge: Edge::Start,
                 period: Period::Week,
@@ -1279,6 +1279,130 @@ async fn retarget_moves_an_anchor_param() {
     );
     let wf = r.store.workflow(id).await.unwrap();
     assert_eq!(wf.target_at, base(), "the release did not move");
+}
+
+/// `rwf retarget --set lead=5d` moves every offset and window read from a `duration` param, with the
+/// same cascade preview as an anchor param; the task that already ran stays, and a negative, endless
+/// or malformed lead is refused without changing anything.
+#[tokio::test]
+async fn retarget_moves_a_duration_param() {
+    use rwf::spec::{Amount, ParamSpec, ParamType};
+    let r = rig().await;
+    let id = r
+        .started_and_paused(
+            "rel",
+            vec![draft_task("draft").at(0), manual("kickoff").at(48)],
+        )
+        .await;
+    // `kickoff` becomes `at release + lead` with `window lead` (`draft` ran: its schedule is frozen).
+    r.edit(id, opts(false, None), |spec| {
+        spec.params.push(ParamSpec {
+            name: "lead".into(),
+            ty: ParamType::Duration,
+            default: Some("1d".into()),
+            description: None,
+        });
+        spec.bindings.insert("lead".into(), serde_json::json!("2d"));
+        let k = spec.tasks.iter_mut().find(|t| t.key == "kickoff").unwrap();
+        if let Some(Schedule::Relative { offsets, .. }) = &mut k.schedule {
+            *offsets = vec![Amount::param("lead")];
+        }
+        k.window = Some(Amount::param("lead"));
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let hours = |h: i64| Some(base() + chrono::Duration::hours(h));
+    let kickoff = r.task(id, "kickoff").await;
+    assert_eq!(kickoff.planned_start, hours(48));
+    assert_eq!(kickoff.planned_due, hours(96), "window lead = 2 days");
+    let before_draft = r.task(id, "draft").await;
+    let db_before = r.dump().await;
+    let id_s = id.to_string();
+    let (code, out, err) = r.rwf(&["retarget", &id_s, "--set", "lead=5d"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("> kickoff due"), "{out}");
+    assert!(!out.contains("> draft"), "{out}");
+    assert_eq!(r.dump().await, db_before, "without --yes nothing moves");
+
+    for (bad, why) in [
+        ("lead=-2d", "negative"),
+        ("lead=9999w", "ten years"),
+        ("lead=soon", "not a duration"),
+    ] {
+        let (code, _, err) = r.rwf(&["retarget", &id_s, "--set", bad, "--yes"]);
+        assert_ne!(code, 0, "{bad}");
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    assert_eq!(r.dump().await, db_before, "a refusal changes nothing");
+
+    let (code, _, err) = r.rwf(&["retarget", &id_s, "--set", "lead=5 days", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let kickoff = r.task(id, "kickoff").await;
+    assert_eq!(kickoff.planned_start, hours(120));
+    assert_eq!(kickoff.planned_due, hours(240), "the window moved with it");
+    assert_eq!(
+        r.task(id, "draft").await.planned_start,
+        before_draft.planned_start,
+        "a task that ran keeps its time"
+    );
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.target_at, base(), "the release did not move");
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(spec.bindings["lead"], serde_json::json!("5d"));
+}
+
+/// `rwf edit --set lead=10d` rebinds a lead time from the template: the reference stays in the
+/// spec, the value changes, and the offsets written with it move (a negative lead is refused).
+#[tokio::test]
+async fn edit_set_rebinds_a_duration_param() {
+    let r = rig().await;
+    let file = "tests/fixtures/schedule/lead.rwf";
+    let (code, out, err) = r.rwf(&["new", file, "--release", "2028-06-06T10:00"]);
+    assert_eq!(code, 0, "{err}");
+    let id_s = out.trim().to_string();
+    let id: Uuid = id_s.parse().unwrap();
+    let at = |s: &str| {
+        Some(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        )
+    };
+    // Tue 2028-06-06 - 3 weeks, at 18:00 New York.
+    assert_eq!(
+        r.task(id, "freeze").await.planned_start,
+        at("2028-05-16T22:00:00Z")
+    );
+    let before = r.dump().await;
+    let edit = |set: &str, dry: bool| {
+        let mut args = vec!["edit", &id_s, "--from", file, "--set", set];
+        if dry {
+            args.push("--dry-run");
+        }
+        r.rwf(&args)
+    };
+    let (code, _, err) = edit("lead=-1w", false);
+    assert_ne!(code, 0);
+    assert!(err.contains("RWF085") && err.contains("negative"), "{err}");
+    let (code, out, err) = edit("lead=10d", true);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("freeze"), "{out}");
+    assert_eq!(
+        r.dump().await,
+        before,
+        "a dry run and a refusal change nothing"
+    );
+    let (code, _, err) = edit("lead=10d", false);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        r.task(id, "freeze").await.planned_start,
+        at("2028-05-27T22:00:00Z")
+    );
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(spec.bindings["lead"], serde_json::json!("10d"));
+    let text = rwf::spec::canonical_json(&spec);
+    assert!(text.contains(r#""offsets":["-${lead}"]"#), "{text}");
 }
 
 /// `rwf new --closed` records the closures in the workflow's spec: the stored plan skips them, a

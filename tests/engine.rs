@@ -209,7 +209,7 @@ fn wait_runs_for_its_duration() {
     let w = task(
         "soak",
         Step::Wait {
-            duration: Some(span("2h")),
+            duration: Some(span("2h").into()),
             until: None,
         },
     );
@@ -660,8 +660,8 @@ fn timed(
     Step::Approval {
         approvers: vec![team("legal")],
         quorum: 1,
-        deadline: Some(span(deadline)),
-        remind_every: remind.map(span),
+        deadline: Some(span(deadline).into()),
+        remind_every: remind.map(|r| span(r).into()),
         on_reject,
         on_expire,
         not_author_of: None,
@@ -943,9 +943,9 @@ fn random_spec(rng: &mut Lcg) -> (WorkflowSpec, Vec<(String, i64, i64)>) {
             1 => Step::Approval {
                 approvers: vec![team("legal")],
                 quorum: 1 + rng.next(2) as u32,
-                deadline: Some(span(&format!("{}d", 1 + rng.next(3)))),
+                deadline: Some(span(&format!("{}d", 1 + rng.next(3))).into()),
                 remind_every: if rng.next(2) == 0 {
-                    Some(span("1d"))
+                    Some(span("1d").into())
                 } else {
                     None
                 },
@@ -972,7 +972,7 @@ fn random_spec(rng: &mut Lcg) -> (WorkflowSpec, Vec<(String, i64, i64)>) {
                 message: "hi".into(),
             },
             4 => Step::Wait {
-                duration: Some(span(&format!("{}h", 1 + rng.next(48)))),
+                duration: Some(span(&format!("{}h", 1 + rng.next(48))).into()),
                 until: None,
             },
             _ => Step::Checkpoint,
@@ -1160,6 +1160,19 @@ fn golden_simulate_output_for_every_template() {
             "cycle_start=2027-05-10",
             "--release",
             "2027-08-18T10:00",
+        ],
+    ));
+    // Lead times as duration params: offsets, a window, a deadline and a wait read from them.
+    cases.push((
+        "lead_times".to_string(),
+        root.join("tests/fixtures/schedule/lead.rwf"),
+        vec![
+            "--release",
+            "2027-06-01T10:00",
+            "--set",
+            "lead=10d",
+            "--set",
+            "grace=2 business days",
         ],
     ));
     for (stem, file, args) in cases {

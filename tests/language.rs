@@ -991,3 +991,170 @@ fn fmt_prints_calendar_composition_canonically() {
                 \x20 manual m \"M\" {\n    calendar team\n    at release\n    on_blackout move after\n  }\n}\n";
     assert_eq!(rwf::syntax::format(messy, &p.file), want);
 }
+
+/// The lead-time example of the language reference compiles cleanly, is `rwf fmt` clean, keeps the
+/// param references in its spec, resolves at the defaults, and follows `--set lead=10d`.
+#[test]
+fn the_readme_duration_param_example_compiles_and_resolves() {
+    let readme = read(&root().join("grammar/README.md"));
+    let block = readme
+        .split("```rwf\n")
+        .find(|b| b.starts_with("template lead_times "))
+        .expect("grammar/README.md has a duration-param example");
+    let example = &block[..block.find("```").unwrap()];
+    let c = compile_source("readme.rwf", example, &MemLoader::default());
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+    let p = rwf::syntax::parse("readme.rwf", example);
+    assert_eq!(rwf::syntax::format(example, &p.file), example, "fmt clean");
+    let spec = c.spec.unwrap();
+    let json = canonical_json(&spec);
+    for kept in [
+        r#""offsets":["-${lead}"]"#,
+        r#""window":"${grace}""#,
+        r#""deadline":"${grace}""#,
+        r#""duration":"${grace}""#,
+    ] {
+        assert!(json.contains(kept), "{kept} in {json}");
+    }
+    let day = |sets: &[(&str, &str)]| {
+        let inputs = Inputs {
+            release: Some("2027-06-01".into()),
+            sets: sets
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        let bound = bind(&spec, &inputs).unwrap();
+        assert!(
+            canonical_json(&bound).contains(r#""offsets":["-${lead}"]"#),
+            "a bound spec keeps the reference"
+        );
+        let target = rwf::schedule::target_of(&bound).unwrap();
+        let plan = rwf::schedule::resolve(&bound, &target, &Default::default()).unwrap();
+        let at = |k: &str, due: bool| {
+            let t = plan.task(k).unwrap().local().unwrap();
+            (if due { t.due } else { t.start })
+                .format("%a %Y-%m-%d %H:%M")
+                .to_string()
+        };
+        [
+            at("freeze", false),
+            at("qa", false),
+            at("qa", true),
+            at("go", false),
+            at("announce", false),
+        ]
+    };
+    assert_eq!(
+        day(&[]),
+        [
+            "Tue 2027-05-11 18:00",
+            "Fri 2027-05-14 18:00", // 3 business days after Tuesday
+            "Wed 2027-05-19 18:00", // its window: 3 more, over the weekend
+            "Thu 2027-05-27 09:00",
+            "Tue 2027-06-01 10:00",
+        ]
+    );
+    assert_eq!(
+        day(&[("lead", "10d"), ("grace", "1 business day")]),
+        [
+            "Sat 2027-05-22 18:00",
+            "Mon 2027-05-24 18:00",
+            "Tue 2027-05-25 18:00",
+            "Mon 2027-05-31 09:00",
+            "Tue 2027-06-01 10:00",
+        ]
+    );
+}
+
+/// A duration param used as an amount must have a usable value when bound: unbound (RWF063), negative
+/// or beyond ten years (RWF085), and a value of another type (RWF062), each naming the param.
+#[test]
+fn duration_params_are_checked_when_bound() {
+    let text = "template t \"T\" version 1 {\n  param release: datetime\n  param lead: duration\n  param note: duration\n  target release in \"UTC\" at 09:00\n  checkpoint a \"A\" { at release - lead }\n}\n";
+    let c = compile_source("t.rwf", text, &MemLoader::default());
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+    let spec = c.spec.unwrap();
+    let refused = |sets: &[(&str, &str)]| {
+        let inputs = Inputs {
+            release: Some("2027-06-01".into()),
+            sets: sets
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        match preview(&spec, &inputs) {
+            Ok(_) => Vec::new(),
+            Err(d) => d
+                .iter()
+                .map(|d| format!("{} {}", d.code, d.message))
+                .collect::<Vec<_>>(),
+        }
+    };
+    // `note` is used by no task: a preview does not need it.
+    assert_eq!(refused(&[]), ["RWF063 param `lead` has no value"]);
+    let negative = refused(&[("lead", "-2d")]);
+    assert!(
+        negative.len() == 1
+            && negative[0].starts_with("RWF085")
+            && negative[0].contains("negative"),
+        "{negative:?}"
+    );
+    let endless = refused(&[("lead", "99999 weeks")]);
+    assert!(
+        endless.len() == 1 && endless[0].contains("ten years"),
+        "{endless:?}"
+    );
+    let bad = refused(&[("lead", "soon")]);
+    assert!(bad[0].starts_with("RWF062"), "{bad:?}");
+    assert!(refused(&[("lead", "0d")]).is_empty());
+    assert!(refused(&[("lead", "3bd")]).is_empty());
+}
+
+/// `rwf fmt` writes a duration param where it was written, in every place that takes one.
+#[test]
+fn fmt_writes_duration_params_in_place() {
+    let messy = "template t \"T\" {\nparam release: datetime\n  param lead: duration = 2 weeks\n target release in \"UTC\"\n checkpoint a \"A\" {at release-lead   at 18:00 window lead}\n  wait b \"B\" { for   lead }\n agent c \"C\" { uses \"x\" timeout lead }\n approval d \"D\" { approvers team(\"x\") deadline lead remind  every lead }\n checkpoint e \"E\" { at lead   before   release }\n}\n";
+    let want = "template t \"T\" {\n  param release: datetime\n  param lead: duration = 2 weeks\n  target release in \"UTC\"\n  checkpoint a \"A\" { at release - lead at 18:00  window lead }\n  wait b \"B\" { for lead }\n  agent c \"C\" { uses \"x\"  timeout lead }\n  approval d \"D\" {\n    approvers team(\"x\")\n    deadline lead\n    remind every lead\n  }\n  checkpoint e \"E\" { at lead before release }\n}\n";
+    let p = rwf::syntax::parse("t.rwf", messy);
+    assert!(!has_errors(&p.diagnostics), "{:?}", p.diagnostics);
+    assert_eq!(rwf::syntax::format(messy, &p.file), want);
+    let c = compile_source("t.rwf", want, &MemLoader::default());
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+}
+
+/// `at NAME after TASK` is a schedule in words when `NAME` is a duration param, and otherwise a
+/// schedule `at NAME` and the field `after TASK`, as it always was (also `after a, b` and `on`).
+#[test]
+fn at_name_after_task_reads_by_the_names_type() {
+    let text = "template t \"T\" version 1 {\n  param release: datetime\n  param lead: duration = 2 days\n  target release in \"UTC\" at 09:00\n  checkpoint a \"A\" { at release }\n  checkpoint b \"B\" { at release after a }\n  checkpoint c \"C\" { at lead after a }\n  checkpoint d \"D\" { at release after a, b on any }\n}\n";
+    let c = compile_source("t.rwf", text, &MemLoader::default());
+    assert!(!has_errors(&c.diagnostics), "{:?}", c.diagnostics);
+    let spec = c.spec.unwrap();
+    let task = |k: &str| spec.task(k).unwrap();
+    let deps = |k: &str| {
+        task(k)
+            .depends_on
+            .iter()
+            .map(|d| d.task.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(deps("b"), ["a"]);
+    assert!(matches!(
+        &task("b").schedule,
+        Some(Schedule::Relative { anchor: rwf::spec::Anchor::Release, offsets, .. }) if offsets.is_empty()
+    ));
+    assert!(deps("c").is_empty());
+    assert!(matches!(
+        &task("c").schedule,
+        Some(Schedule::Relative { anchor: rwf::spec::Anchor::Task { task, .. }, offsets, .. })
+            if task == "a" && offsets[0].to_string() == "${lead}"
+    ));
+    assert_eq!(deps("d"), ["a", "b"]);
+    let p = rwf::syntax::parse("t.rwf", text);
+    let once = rwf::syntax::format(text, &p.file);
+    assert!(once.contains("{ at release  after a }"), "{once}");
+    assert!(once.contains("{ at lead after a }"), "{once}");
+}

@@ -769,3 +769,84 @@ fn conditions_complete_and_hover() {
     );
     c.shutdown();
 }
+
+const LEADS: &str = r#"template leads "Leads" version 1 {
+  param release: datetime = 2027-06-01T10:00
+  param lead: duration = 3 weeks "Freeze lead time"
+  param grace: duration = 2 days
+  param owner: string = "ann"
+  target release in "America/New_York" at 10:00
+
+  checkpoint freeze "Code freeze" { at release - lead at 18:00 }
+  manual qa "QA" {
+    instructions "Ask ${owner}"
+    at grace after freeze
+    window grace
+  }
+}
+"#;
+
+#[test]
+fn duration_params_hover_and_complete() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/leads.rwf";
+    c.open(uri, LEADS);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+
+    // Hover on a use of the param: its type, default and description.
+    let hover = c.result("textDocument/hover", doc_pos(uri, LEADS, "lead at", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("**param** `lead`") && text.contains("duration = 3 weeks"),
+        "{text}"
+    );
+    let hover = c.result("textDocument/hover", doc_pos(uri, LEADS, "grace after", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("duration = 2 days"), "{text}");
+    // Hover on the tasks: the schedule as written, resolved at the defaults.
+    let hover = c.result("textDocument/hover", doc_pos(uri, LEADS, "freeze", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("at release - lead at 18:00"), "{text}");
+    assert!(text.contains("planned: Tue 2027-05-11 18:00 EDT"), "{text}");
+    let hover = c.result("textDocument/hover", doc_pos(uri, LEADS, "qa", 0));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("start Thu 2027-05-13 18:00 EDT · due Sat 2027-05-15 18:00 EDT"),
+        "{text}"
+    );
+
+    // Where an amount goes, the duration params come first and no other name is offered.
+    for (from, to, needle) in [
+        ("release - lead", "release - ", "release - "),
+        ("window grace", "window ", "window "),
+    ] {
+        let edited = LEADS.replace(from, to);
+        c.change(uri, 2, &edited);
+        let _ = c.diagnostics(uri, 2);
+        let (line, col) = pos_of(&edited, needle, 0);
+        let items = c.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col + needle.len() as u64 } }),
+        );
+        let items = items.as_array().unwrap();
+        let label = |l: &str| items.iter().find(|i| i["label"] == l).cloned();
+        for name in ["lead", "grace"] {
+            let item = label(name).unwrap_or_else(|| panic!("{name} offered after `{to}`"));
+            assert!(
+                item["sortText"].as_str().unwrap().starts_with('0'),
+                "{item}"
+            );
+            assert!(
+                item["detail"].as_str().unwrap().contains("duration"),
+                "{item}"
+            );
+        }
+        for name in ["owner", "release", "freeze"] {
+            assert!(
+                label(name).is_none(),
+                "{name} is not an amount (after `{to}`)"
+            );
+        }
+    }
+    c.shutdown();
+}

@@ -19,7 +19,7 @@ fn task(key: &str, schedule: Option<Schedule>) -> TaskSpec {
     }
 }
 
-fn spans(s: &str) -> Vec<Span> {
+fn spans(s: &str) -> Vec<Amount> {
     s.split_whitespace().map(|x| x.parse().unwrap()).collect()
 }
 
@@ -745,7 +745,7 @@ fn golden(name: &str, actual: &str) {
 }
 
 /// (golden name, file, release, today)
-const TEMPLATES: [(&str, &str, &str, &str); 5] = [
+const TEMPLATES: [(&str, &str, &str, &str); 6] = [
     (
         "launch",
         "tests/fixtures/schedule/launch.json",
@@ -775,6 +775,12 @@ const TEMPLATES: [(&str, &str, &str, &str); 5] = [
         "tests/fixtures/schedule/cycle.rwf",
         "2027-04-21T10:00",
         "2027-01-05",
+    ),
+    (
+        "lead",
+        "tests/fixtures/schedule/lead.rwf",
+        "2027-06-01T10:00",
+        "2027-05-01",
     ),
 ];
 
@@ -827,6 +833,10 @@ fn plan_golden_in_every_format() {
         ("cycle", "patch"),
         ("cycle", "retro"),
         ("cycle", "books"),
+        ("lead", "freeze"),
+        ("lead", "qa"),
+        ("lead", "go"),
+        ("lead", "announce"),
     ] {
         let t = TEMPLATES.iter().find(|t| t.0 == name).unwrap();
         let (out, err, code) = rwf(&["explain", t.1, task, "--release", t.2]);

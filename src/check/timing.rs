@@ -96,10 +96,21 @@ pub(crate) fn nominal_starts(cx: &Context) -> Vec<Option<Nominal>> {
                     }),
                     Some(base),
                     // An alignment moves a date by up to a month: no nominal position.
-                ) if align.is_empty() => {
+                ) if align.is_empty() => 'pos: {
+                    // A `duration` param counts at its default; without one there is no position.
+                    let Ok(offsets) = offsets.iter().map(|o| cx.spec.span_of(o)).collect::<Result<
+                        Vec<Span>,
+                        _,
+                    >>(
+                    ) else {
+                        break 'pos None;
+                    };
                     let point = match (anchor, anchored_at) {
                         (Anchor::Task { point, .. }, Some(up)) if *point != AnchorPoint::Start => {
-                            cx.task(up).window.map_or(0, Span::nominal_seconds)
+                            let window = cx.task(up).window.as_ref();
+                            window
+                                .and_then(|w| cx.spec.span_of(w).ok())
+                                .map_or(0, Span::nominal_seconds)
                         }
                         _ => 0,
                     };

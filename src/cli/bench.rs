@@ -534,7 +534,7 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
                 time_of_day: None,
                 timezone: None,
             }),
-            window: Some(Span::new(1, Unit::Days)),
+            window: Some(Span::new(1, Unit::Days).into()),
             ..TaskSpec::new("later", Step::Checkpoint)
         }],
         release,

@@ -1,5 +1,6 @@
-//! `rwf retarget WF [--release DATE] [--set ANCHOR=DATE]... [--tz TZ] [--yes]`: move the release date
-//! or any other anchor param (a `date` or `datetime` param, e.g. `cycle_start`). Shows which due dates
+//! `rwf retarget WF [--release DATE] [--set ANCHOR=DATE]... [--tz TZ] [--yes]`: move the release date,
+//! any other anchor param (a `date` or `datetime` param, e.g. `cycle_start`) or a lead time (a
+//! `duration` param used as an offset or window, e.g. `lead=3w`). Shows which due dates
 //! move (tasks that ran and pinned tasks stay), and commits with CAS only with `--yes`.
 
 use super::edit::EditTarget;
@@ -12,7 +13,8 @@ pub struct Args {
     /// The new release instant (e.g. 2026-10-01T09:00)
     #[arg(long, required_unless_present = "sets")]
     pub(crate) release: Option<String>,
-    /// Move another anchor param: `--set cycle_start=2026-09-07` (a date or datetime param; repeatable)
+    /// Move another anchor param or a lead time: `--set cycle_start=2026-09-07`, `--set lead=3w` (a
+    /// date, datetime or duration param; repeatable)
     #[arg(long = "set", value_name = "K=V")]
     pub(crate) sets: Vec<String>,
     /// A new release timezone (IANA name)

@@ -4,7 +4,9 @@
 use super::values;
 use super::Inputs;
 use crate::diagnostic::Diagnostic;
-use crate::spec::{Expr, ParamType, Schedule, Scope, Span, TzRef, Unit, WorkflowSpec};
+use crate::spec::{
+    Amount, Expr, ParamType, Schedule, Scope, Span, Step, TzRef, Unit, WorkflowSpec,
+};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -254,7 +256,67 @@ fn schedule_params(spec: &WorkflowSpec) -> BTreeSet<String> {
         }
     }
     out.extend(anchors);
+    out.extend(duration_params(spec));
     out
+}
+
+/// Names of the `duration` params the tasks use as amounts (offsets, windows, deadlines, ...).
+fn duration_params(spec: &WorkflowSpec) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut add = |a: &Amount| {
+        if let Some(p) = a.param_name() {
+            out.insert(p.to_string());
+        }
+    };
+    for t in &spec.tasks {
+        t.window.iter().for_each(&mut add);
+        for s in t.schedule.iter().chain(match &t.step {
+            Step::Wait { until, .. } => until.as_ref(),
+            _ => None,
+        }) {
+            if let Schedule::Relative { offsets, then, .. } = s {
+                offsets.iter().chain(then).for_each(&mut add);
+            }
+        }
+        match &t.step {
+            Step::Agent { timeout, .. } => timeout.iter().for_each(&mut add),
+            Step::Approval {
+                deadline,
+                remind_every,
+                ..
+            } => deadline.iter().chain(remind_every).for_each(&mut add),
+            Step::Wait { duration, .. } => duration.iter().for_each(&mut add),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// RWF085 for each `duration` param the tasks use whose value is negative or longer than ten years.
+fn check_durations(spec: &WorkflowSpec, values: &BTreeMap<String, Json>) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for name in duration_params(spec) {
+        let Some(text) = values.get(&name).and_then(Json::as_str) else {
+            continue;
+        };
+        let why = match text.parse::<Span>() {
+            Ok(span) => match crate::spec::check_param_span(span) {
+                Ok(_) => continue,
+                Err(why) => why,
+            },
+            Err(e) => e.to_string(),
+        };
+        diags.push(
+            Diagnostic::error(
+                crate::schedule::codes::BAD_DURATION_VALUE,
+                format!("duration param `{name}`: {why}"),
+            )
+            .help(format!(
+                "give an amount of zero to ten years: `--set {name}=2w` (or `3bd`, `2 weeks`)"
+            )),
+        );
+    }
+    diags
 }
 
 /// The binding of `--release TEXT` for the target param. A date-only release of a `datetime` target is
@@ -383,6 +445,7 @@ pub fn bind(
             Diagnostic::error("RWF063", format!("param `{}` has no value", p.name)).help(how),
         );
     }
+    diags.extend(check_durations(spec, &values));
     if !diags.is_empty() {
         return Err(diags);
     }

@@ -6,9 +6,9 @@ use super::values::{self, classify, NameUse};
 use super::{Compiled, ModuleLoader, NameRef, SourceMap, Suppression, TaskSource};
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
-    Anchor, AnchorPoint, Backoff, Blackout, BlackoutRule, CalendarSpec, DateRange, Dependency,
-    EdgeOutcome, ExpirePolicy, Holiday, HookFile, ParamSpec, ParamType, PhaseSpec, RejectPolicy,
-    Risk, Schedule, Step, TaskSpec, TzRef, WorkflowSpec,
+    Amount, Anchor, AnchorPoint, Backoff, Blackout, BlackoutRule, CalendarSpec, DateRange,
+    Dependency, EdgeOutcome, ExpirePolicy, Holiday, HookFile, ParamSpec, ParamType, PhaseSpec,
+    RejectPolicy, Risk, Schedule, Step, TaskSpec, TzRef, WorkflowSpec,
 };
 use crate::syntax::ast::{self, FieldKind, Item, PolicyItem, TemplateItem};
 use sha2::{Digest, Sha256};
@@ -614,6 +614,58 @@ impl Lower<'_> {
         ))
     }
 
+    /// A task's amount: a literal, or a declared `duration` param (else RWF084 and `None`).
+    fn amount(&mut self, a: &ast::Amount, params: &[ParamSpec]) -> Option<Amount> {
+        let p = match a {
+            ast::Amount::Lit(d) => return Some(Amount::Span(values::span(d))),
+            ast::Amount::Param(p) => p,
+        };
+        let (code, span) = (crate::schedule::codes::NOT_A_DURATION, p.span.clone());
+        match params.iter().find(|x| x.name == p.name) {
+            Some(x) if x.ty == ParamType::Duration => {
+                self.param_ref(&p.name, span);
+                Some(Amount::param(&p.name))
+            }
+            Some(x) => {
+                self.param_ref(&p.name, span.clone());
+                let ty = values::type_name(&x.ty);
+                self.main_err(
+                    code,
+                    span,
+                    format!(
+                        "param `{}` is a {ty}; only a duration param can be an amount of time",
+                        p.name
+                    ),
+                    format!(
+                        "declare it `param {}: duration = 2 weeks`, or write the amount: `2 weeks`",
+                        p.name
+                    ),
+                );
+                None
+            }
+            None => {
+                let names = params
+                    .iter()
+                    .filter(|x| x.ty == ParamType::Duration)
+                    .map(|x| x.name.as_str());
+                let help = match crate::syntax::did_you_mean(&p.name, names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "write an amount such as `2 weeks`, or declare `param {}: duration = 2 weeks`",
+                        p.name
+                    ),
+                };
+                self.main_err(
+                    code,
+                    span,
+                    format!("`{}` is not a duration param", p.name),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
     fn param_ref(&mut self, name: &str, span: Range<usize>) {
         self.map.param_refs.push(NameRef {
             name: name.to_string(),
@@ -713,6 +765,18 @@ impl Lower<'_> {
                                 None
                             }
                         });
+                    if let (Some(ast::ValueKind::Duration(d)), Some(v)) =
+                        (p.default.as_ref().map(|v| &v.kind), &p.default)
+                    {
+                        if let Err(why) = crate::spec::check_param_span(values::span(d)) {
+                            self.main_err(
+                                crate::schedule::codes::BAD_DURATION_VALUE,
+                                v.span.clone(),
+                                format!("default of `{}`: {why}", p.name.name),
+                                "write a duration of zero to ten years, such as `2 weeks`",
+                            );
+                        }
+                    }
                     self.map.params.push(p.name.span.clone());
                     spec.params.push(ParamSpec {
                         name: p.name.name.clone(),
@@ -961,7 +1025,7 @@ impl Lower<'_> {
                 let mut spans = Vec::new();
                 let mut then = Vec::new();
                 if let Some((d, before)) = words {
-                    let sp = values::span(d);
+                    let sp = self.amount(d, params)?;
                     let sp = if *before { sp.negate() } else { sp };
                     // `2 days after first monday of X`: the words offset is applied to the alignment.
                     if align.is_empty() {
@@ -971,7 +1035,7 @@ impl Lower<'_> {
                     }
                 }
                 for (minus, d) in offsets {
-                    let sp = values::span(d);
+                    let sp = self.amount(d, params)?;
                     spans.push(if *minus { sp.negate() } else { sp });
                 }
                 // Written outermost first; applied innermost first.
@@ -1088,6 +1152,8 @@ impl Lower<'_> {
         let mut to = Vec::new();
         let mut message = None;
         let mut wait_for = None;
+        // `for NAME` with a bad name is reported once (RWF084), not again as a wait without an end.
+        let mut wait_for_given = false;
         let mut until = None;
         let mut calendar = None;
         let mut on_blackout = None;
@@ -1123,7 +1189,7 @@ impl Lower<'_> {
                     src.schedule = Some(s.span());
                     schedule = self.schedule(s, &mut src, &target, &spec.params);
                 }
-                FieldKind::Window(d) => window = Some(values::span(d)),
+                FieldKind::Window(d) => window = self.amount(d, &spec.params),
                 FieldKind::After(list) => {
                     for d in list {
                         src.deps.push(d.task.span.clone());
@@ -1138,7 +1204,7 @@ impl Lower<'_> {
                         });
                     }
                 }
-                FieldKind::Timeout(d) => timeout = Some(values::span(d)),
+                FieldKind::Timeout(d) => timeout = self.amount(d, &spec.params),
                 FieldKind::Labels(ls) => labels.extend(ls.iter().map(|s| s.value.clone())),
                 FieldKind::Risk(r) => {
                     risk = Some(match r.name.as_str() {
@@ -1186,8 +1252,8 @@ impl Lower<'_> {
                     }
                 }
                 FieldKind::Quorum(n) => quorum = Some(*n),
-                FieldKind::Deadline(d) => deadline = Some(values::span(d)),
-                FieldKind::Remind(d) => remind = Some(values::span(d)),
+                FieldKind::Deadline(d) => deadline = self.amount(d, &spec.params),
+                FieldKind::Remind(d) => remind = self.amount(d, &spec.params),
                 FieldKind::OnReject(r) => {
                     on_reject = match r.name.as_str() {
                         "skip" => RejectPolicy::Skip,
@@ -1216,7 +1282,10 @@ impl Lower<'_> {
                     self.str_refs(s);
                     message = Some(s.value.clone());
                 }
-                FieldKind::For(d) => wait_for = Some(values::span(d)),
+                FieldKind::For(d) => {
+                    wait_for = self.amount(d, &spec.params);
+                    wait_for_given = true;
+                }
                 FieldKind::Until(s) => {
                     src.fields.insert("until", s.span());
                     until = self.schedule(s, &mut src, &target, &spec.params);
@@ -1304,7 +1373,7 @@ impl Lower<'_> {
                 message: message.unwrap_or_else(|| title.clone()),
             },
             "wait" => {
-                if wait_for.is_none() && until.is_none() {
+                if !wait_for_given && until.is_none() {
                     self.main_err(
                         "RWF059",
                         t.key.span.clone(),

@@ -3,7 +3,7 @@
 //! that falls in a DST gap moves forward by the gap, an ambiguous one takes the earlier instant.
 
 use crate::schedule::Calendar;
-use crate::spec::{Anchor, AnchorPoint, Schedule, Span, TaskSpec, Unit, WorkflowSpec};
+use crate::spec::{Amount, Anchor, AnchorPoint, Schedule, Span, TaskSpec, Unit, WorkflowSpec};
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -102,15 +102,23 @@ pub fn calendar_of(spec: &WorkflowSpec) -> Calendar<'_> {
 }
 
 /// `add_span` in the snapshot's release zone and the task's calendar (its own, else the template's).
+/// The span an amount stands for in the workflow: a `duration` param's bound value, signed.
+pub fn span(snapshot: &Snapshot, task: &TaskSpec, amount: &Amount) -> Result<Span, String> {
+    snapshot
+        .spec
+        .span_of(amount)
+        .map_err(|e| e.message(&task.key))
+}
+
 pub fn add(
     snapshot: &Snapshot,
     task: &TaskSpec,
     instant: DateTime<Utc>,
-    span: Span,
+    amount: &Amount,
 ) -> Result<DateTime<Utc>, String> {
     add_span(
         instant,
-        span,
+        span(snapshot, task, amount)?,
         snapshot.target.tz,
         crate::schedule::resolve_calendar(&snapshot.spec, Some(&task.key)),
     )
@@ -168,7 +176,7 @@ pub fn resolve_schedule(
                 }
             };
             for off in offsets {
-                t = add_span(t, *off, tz, calendar)?;
+                t = add_span(t, span(snapshot, task, off)?, tz, calendar)?;
             }
             if !align.is_empty() {
                 let week_start = crate::schedule::week_start(calendar.weekend());
@@ -181,7 +189,7 @@ pub fn resolve_schedule(
                 t = from_local(tz, local).ok_or_else(|| format!("no instant for {local}"))?;
             }
             for off in then {
-                t = add_span(t, *off, tz, calendar)?;
+                t = add_span(t, span(snapshot, task, off)?, tz, calendar)?;
             }
             if let Some(tod) = time_of_day {
                 let local = t.with_timezone(&tz).naive_local().date().and_time(*tod);

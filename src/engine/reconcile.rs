@@ -516,6 +516,11 @@ fn start(
             timeout,
         } => {
             let attempt = state.attempt + 1;
+            let timeout_seconds = match timeout.as_ref().map(|t| clock::span(work, spec, t)) {
+                None => None,
+                Some(Ok(t)) => Some(t.nominal_seconds().max(0) as u64).filter(|s| *s > 0),
+                Some(Err(e)) => return hook_fail(work, spec, &format!("timeout: {e}"), now, hooks),
+            };
             let mut rendered = render_input(work, input);
             match call_bound(hooks, work, spec, HookPoint::Input, attempt, now, None) {
                 Ok(None) => {}
@@ -547,9 +552,7 @@ fn start(
                     idempotency_key: work.idempotency_key(key, attempt),
                     agent: uses.clone(),
                     input: rendered,
-                    timeout_seconds: timeout
-                        .map(|t| t.nominal_seconds().max(0) as u64)
-                        .filter(|s| *s > 0),
+                    timeout_seconds,
                 },
             ]
         }
@@ -572,12 +575,17 @@ fn start(
                     },
                     Err(e) => return hook_fail(work, spec, &e, now, hooks),
                 };
-            let deadline_at = match deadline.map(|d| clock::add(work, spec, now, d)).transpose() {
+            let deadline_at = match deadline
+                .as_ref()
+                .map(|d| clock::add(work, spec, now, d))
+                .transpose()
+            {
                 Ok(d) => d,
                 Err(e) => return hook_fail(work, spec, &format!("deadline: {e}"), now, hooks),
             };
             let next_reminder_at = match remind_every
-                .filter(|r| r.amount > 0)
+                .as_ref()
+                .filter(|r| clock::span(work, spec, r).is_ok_and(|s| s.amount > 0))
                 .map(|r| clock::add(work, spec, now, r))
                 .transpose()
             {
@@ -689,7 +697,7 @@ fn start(
         Step::Wait { duration, until } => {
             let mut at = now;
             if let Some(d) = duration {
-                match clock::add(work, spec, now, *d) {
+                match clock::add(work, spec, now, d) {
                     Ok(t) => at = at.max(t),
                     Err(e) => return hook_fail(work, spec, &format!("wait: {e}"), now, hooks),
                 }
@@ -889,7 +897,9 @@ fn eval_waiting(
         match on_expire {
             ExpirePolicy::Remind if !round.overdue_notified => return overdue(work),
             ExpirePolicy::Escalate(add) if !round.escalated => {
-                let deadline_at = deadline.and_then(|d| clock::add(work, spec, now, d).ok());
+                let deadline_at = deadline
+                    .as_ref()
+                    .and_then(|d| clock::add(work, spec, now, d).ok());
                 let mut to = recipients.clone();
                 for s in add {
                     let s = scope_str(s);
@@ -957,11 +967,11 @@ fn eval_waiting(
         }
     }
     if let (Some(at), Some(every)) = (round.next_reminder_at, remind_every) {
-        if at <= now && every.amount > 0 {
+        if at <= now && clock::span(work, spec, every).is_ok_and(|s| s.amount > 0) {
             let mut next = at;
             let mut guard = 0;
             while next <= now && guard < 10_000 {
-                match clock::add(work, spec, next, *every) {
+                match clock::add(work, spec, next, every) {
                     Ok(n) if n > next => next = n,
                     _ => break,
                 }

@@ -1,6 +1,7 @@
 //! Completion: keywords, and the task keys, params, policies and calendars of the document. After
-//! `after`, `at`, `not_author_of`, `before` or a `,` in such a list, names come first; after `.`, the
-//! anchor points.
+//! `after`, `at`, `not_author_of`, `before` or a `,` in such a list, names come first; where an amount
+//! of time goes (`+`, `-`, `window`, `for`, `deadline`, `every`, `timeout`), the `duration` params; after
+//! `.`, the anchor points.
 
 use super::document::Document;
 use super::index::DeclKind;
@@ -66,6 +67,29 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
             "after" | "at" | "not_author_of" | "before" | "," | "until" | "calendar" | "include"
         )
     });
+    // `release - `, `window `, `for `, `deadline `, `remind every `, `timeout `: an amount (a number
+    // or a `duration` param), so only the duration params are offered (any other name is RWF084).
+    let wants_amount = rest.last().is_some_and(|t| {
+        matches!(
+            t.text(&doc.text),
+            "+" | "-" | "window" | "for" | "deadline" | "every" | "timeout"
+        )
+    });
+    if wants_amount {
+        return doc
+            .index
+            .decls
+            .iter()
+            .filter(|d| is_duration_param(d))
+            .map(|d| CompletionItem {
+                label: d.name.clone(),
+                kind: Some(CompletionItemKind::VARIABLE),
+                detail: d.detail.as_ref().map(|x| format!("param {x}")),
+                sort_text: Some(format!("0{}", d.name)),
+                ..CompletionItem::default()
+            })
+            .collect();
+    }
     let (names_rank, keywords_rank) = if wants_name { ("0", "1") } else { ("1", "0") };
     let mut items = Vec::new();
     for decl in &doc.index.decls {
@@ -122,6 +146,16 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
         });
     }
     items
+}
+
+/// A `param NAME: duration ...` declaration.
+fn is_duration_param(decl: &super::index::Decl) -> bool {
+    decl.kind == DeclKind::Param
+        && decl.detail.as_deref().is_some_and(|d| {
+            d.trim_start_matches(':')
+                .trim_start()
+                .starts_with("duration")
+        })
 }
 
 #[cfg(test)]

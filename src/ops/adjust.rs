@@ -2,7 +2,7 @@
 //! schedule), resize its window, add or remove a dependency. Pure: the caller resolves the new spec
 //! and previews or commits it through the store's edit with the workflow's version.
 
-use crate::spec::{Dependency, EdgeOutcome, Schedule, Span, Unit, WorkflowSpec};
+use crate::spec::{Amount, Dependency, EdgeOutcome, Schedule, Span, Unit, WorkflowSpec};
 
 /// One change to one task.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,10 +61,10 @@ pub fn adjust(
                 // exactly `by` instead of snapping back to the aligned day.
                 let offsets = if align.is_empty() { offsets } else { then };
                 match offsets.last_mut() {
-                    Some(last) if last.unit == by.unit => last.amount += by.amount,
-                    _ => offsets.push(*by),
+                    Some(Amount::Span(last)) if last.unit == by.unit => last.amount += by.amount,
+                    _ => offsets.push(Amount::Span(*by)),
                 }
-                offsets.retain(|o| o.amount != 0);
+                offsets.retain(|o| !matches!(o, Amount::Span(s) if s.amount == 0));
             }
             Some(Schedule::Pinned { at, .. }) => {
                 let delta = match by.unit {
@@ -88,7 +88,7 @@ pub fn adjust(
                     "a window cannot be negative (`{w}`); write a length like `2d`"
                 ));
             }
-            t.window = Some(*w);
+            t.window = Some(Amount::Span(*w));
         }
         Adjustment::AddDependency(up) => {
             if t.depends_on.iter().any(|d| &d.task == up) {
@@ -138,7 +138,7 @@ mod tests {
         let mut a = TaskSpec::new("a", Step::Checkpoint);
         a.schedule = Some(Schedule::Relative {
             anchor: Anchor::Release,
-            offsets: vec![Span::new(-3, Unit::Days)],
+            offsets: vec![Span::new(-3, Unit::Days).into()],
             align: vec![],
             then: vec![],
             time_of_day: None,
@@ -160,14 +160,14 @@ mod tests {
         let Some(Schedule::Relative { offsets, .. }) = &moved.tasks[0].schedule else {
             panic!()
         };
-        assert_eq!(offsets, &vec![Span::new(-1, Unit::Days)]);
+        assert_eq!(offsets, &vec![Span::new(-1, Unit::Days).into()]);
         let back = adjust(&moved, "a", &Adjustment::Shift(Span::new(1, Unit::Days))).unwrap();
         let Some(Schedule::Relative { offsets, .. }) = &back.tasks[0].schedule else {
             panic!()
         };
         assert!(offsets.is_empty(), "{offsets:?}");
         let w = adjust(&s, "a", &Adjustment::Window(Span::new(4, Unit::Hours))).unwrap();
-        assert_eq!(w.tasks[0].window, Some(Span::new(4, Unit::Hours)));
+        assert_eq!(w.tasks[0].window, Some(Span::new(4, Unit::Hours).into()));
         let cyc = adjust(&s, "a", &Adjustment::AddDependency("b".into())).unwrap_err();
         assert!(cyc.contains("cycle"), "{cyc}");
         let unsched = adjust(&s, "b", &Adjustment::Shift(Span::new(1, Unit::Days))).unwrap_err();

@@ -108,7 +108,7 @@ pub fn rebind(
 }
 
 /// `rwf retarget`'s core: the workflow's spec with its target param (and zone) and any other anchor
-/// params (`date`/`datetime` params in `sets`) moved, and its plan.
+/// params (`date`/`datetime` params in `sets`) or lead times (`duration` params) moved, and its plan.
 pub fn retarget(
     snapshot: &Snapshot,
     release: Option<String>,
@@ -137,24 +137,32 @@ pub fn retarget(
     Ok((spec, plan))
 }
 
-/// Binds each of `sets` that names a date or datetime param into `spec`; anything else is refused.
+/// Binds each of `sets` that names a date, datetime or duration param into `spec`; anything else is
+/// refused. A duration (`lead=3w`) must be an amount of zero to ten years (RWF085).
 fn move_anchors(spec: &mut WorkflowSpec, sets: &BTreeMap<String, String>) -> Result<(), String> {
     use crate::spec::ParamType;
     for (k, v) in sets {
         let Some(p) = spec.params.iter().find(|p| &p.name == k) else {
             return Err(format!("`{k}` is not a param of `{}`", spec.key));
         };
-        if !matches!(p.ty, ParamType::Date | ParamType::Datetime) {
-            return Err(format!(
-                "`{k}` is not a date or datetime param; `rwf edit --set` rebinds other params"
-            ));
-        }
         let word = match p.ty {
             ParamType::Date => "date (YYYY-MM-DD)",
-            _ => "date-time (YYYY-MM-DDTHH:MM)",
+            ParamType::Datetime => "date-time (YYYY-MM-DDTHH:MM)",
+            ParamType::Duration => "duration (`3w`, `10d`, `3bd`, `2 weeks`)",
+            _ => {
+                return Err(format!(
+                    "`{k}` is not a date, datetime or duration param; `rwf edit --set` rebinds other params"
+                ))
+            }
         };
         let value = compile::parse_value(&p.ty, v)
             .ok_or_else(|| format!("`--set {k}={v}`: `{v}` is not a {word}"))?;
+        if let Some(span) = value.as_str().and_then(|s| s.parse().ok()) {
+            if p.ty == ParamType::Duration {
+                crate::spec::check_param_span(span)
+                    .map_err(|why| format!("RWF085 `--set {k}={v}`: {why}"))?;
+            }
+        }
         spec.bindings.insert(k.clone(), value);
     }
     Ok(())

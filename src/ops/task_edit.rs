@@ -60,7 +60,11 @@ pub fn set_task(snapshot: &Snapshot, task: &str, set: &TaskSet) -> Result<Built,
                 let due = parse_instant(d, tz)
                     .map_err(|e| format!("the due date `{d}` cannot be read: {e}"))?
                     .0;
-                let window = t.window.map(|w| w.nominal_seconds()).unwrap_or(0);
+                let window = t
+                    .window
+                    .as_ref()
+                    .and_then(|w| snapshot.spec.span_of(w).ok());
+                let window = window.map_or(0, |w| w.nominal_seconds());
                 Some(due - Duration::seconds(window))
             }
             (None, None) => None,

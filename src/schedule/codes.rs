@@ -18,6 +18,8 @@ pub const PAST_HORIZON: &str = "RWF024";
 pub const DATE_OVERFLOW: &str = "RWF081";
 pub const IN_BLACKOUT: &str = "RWF082";
 pub const NEVER_OPEN: &str = "RWF083";
+pub const NOT_A_DURATION: &str = "RWF084";
+pub const BAD_DURATION_VALUE: &str = "RWF085";
 pub const RELEASE_IN_PAST: &str = "RWF088";
 pub const BEYOND_TZ_RULES: &str = "RWF089";
 
@@ -128,6 +130,22 @@ pub const CODES: &[CodeDoc] = &[
         what: "a calendar has no business day: every weekday is a weekend day, or its blackouts close its whole range",
         why: "no business-day offset could ever land; every one would be an error",
         example: "calendar closed { weekend mon, tue, wed, thu, fri, sat, sun  covers 2027-01-01 to 2027-12-31 }",
+    },
+    CodeDoc {
+        code: NOT_A_DURATION,
+        severity: Severity::Error,
+        title: "not-a-duration-param",
+        what: "an offset, window, timeout, deadline, reminder or wait length names something that is not a `duration` param",
+        why: "only a duration param holds an amount of time; any other value has no length to step by",
+        example: "param owner: string\nmanual qa \"QA\" { at release - owner }",
+    },
+    CodeDoc {
+        code: BAD_DURATION_VALUE,
+        severity: Severity::Error,
+        title: "bad-duration-value",
+        what: "a `duration` param used as an amount is bound (or defaults) to a negative value or to more than ten years",
+        why: "the template's `+`/`-` or `before`/`after` gives the direction, so a negative amount would silently flip it; a value beyond ten years is a typo that would push tasks off every calendar",
+        example: "rwf plan t.rwf --release 2027-03-01T09:00 --set lead=-2w",
     },
     CodeDoc {
         code: RELEASE_IN_PAST,

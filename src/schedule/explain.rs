@@ -239,6 +239,7 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
         }
         TraceStep::Offset {
             span,
+            param,
             from,
             to,
             skipped,
@@ -251,7 +252,7 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
             let mut s = format!(
                 "{} {}: {} → {}",
                 if span.amount >= 0 { "+" } else { "-" },
-                abs.human(),
+                named(param.as_deref(), abs),
                 fmt(from),
                 fmt(to)
             );
@@ -327,10 +328,15 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
                 Where::None,
             ),
         },
-        TraceStep::Window { span, due, skipped } => {
+        TraceStep::Window {
+            span,
+            param,
+            due,
+            skipped,
+        } => {
             let mut s = format!(
                 "window {}: due {}",
-                span.human(),
+                named(param.as_deref(), *span),
                 due.with_timezone(&link.task.tz).format("%a %Y-%m-%d %H:%M")
             );
             for k in skipped {
@@ -372,5 +378,13 @@ fn describe(step: &TraceStep, link: &Link, origins: &Origins<'_>) -> (String, Wh
             }
         }
         TraceStep::Floating { reason } => (format!("floating: {reason}"), Where::None),
+    }
+}
+
+/// An amount as explained: `14 days`, or `lead = 14 days` when read from a `duration` param.
+fn named(param: Option<&str>, span: crate::spec::Span) -> String {
+    match param {
+        Some(p) => format!("{p} = {}", span.human()),
+        None => span.human(),
     }
 }

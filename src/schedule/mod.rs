@@ -19,7 +19,7 @@
 mod align;
 mod calendar;
 mod cascade;
-mod codes;
+pub(crate) mod codes;
 mod critical;
 mod explain;
 mod instant;

@@ -8,7 +8,8 @@ use super::trace::TraceStep;
 use super::{Plan, ResolvedTask, Target, Times};
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
-    Align, Anchor, AnchorPoint, BlackoutRule, Period, Schedule, Span, Unit, WorkflowSpec,
+    Align, Amount, AmountError, Anchor, AnchorPoint, BlackoutRule, Period, Schedule, Span, Unit,
+    WorkflowSpec,
 };
 use chrono::{DateTime, Duration, Months, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -187,14 +188,14 @@ pub fn eval_schedule(
                 tz,
                 local: instant.with_timezone(&tz).naive_local(),
             });
-            for span in offsets {
-                cursor = apply(ctx, tz, cursor, *span, owner, "start", findings, trace)?;
+            for amount in offsets {
+                cursor = apply_amount(ctx, tz, cursor, amount, owner, findings, trace)?;
             }
             for a in align {
                 cursor = align_step(ctx, tz, cursor, *a, owner, trace)?;
             }
-            for span in then {
-                cursor = apply(ctx, tz, cursor, *span, owner, "start", findings, trace)?;
+            for amount in then {
+                cursor = apply_amount(ctx, tz, cursor, amount, owner, findings, trace)?;
             }
             if let Some(t) = time_of_day {
                 let local = cursor.local(tz).date().and_time(*t);
@@ -213,14 +214,15 @@ pub fn apply_window(
     ctx: &Ctx<'_>,
     tz: Tz,
     start: DateTime<Utc>,
-    window: Option<Span>,
+    window: Option<&Amount>,
     owner: &str,
     findings: &mut Vec<Diagnostic>,
     trace: &mut Option<Vec<TraceStep>>,
 ) -> Result<DateTime<Utc>, Diagnostic> {
-    let Some(span) = window else {
+    let Some(amount) = window else {
         return Ok(start);
     };
+    let span = amount_span(ctx, amount, owner)?;
     // The window's own arithmetic is traced as one `Window` step, not as an offset.
     let mut inner = trace.as_ref().map(|_| Vec::new());
     let cursor = apply(
@@ -248,7 +250,12 @@ pub fn apply_window(
         .flatten()
         .filter(|s| matches!(s, TraceStep::Convert { fix, .. } if *fix != LocalFix::Exact))
         .collect();
-    push(trace, || TraceStep::Window { span, due, skipped });
+    push(trace, || TraceStep::Window {
+        span,
+        param: amount.param_name().map(str::to_string),
+        due,
+        skipped,
+    });
     if let Some(t) = trace {
         t.extend(dst);
     }
@@ -376,6 +383,38 @@ fn convert(
     Ok(instant)
 }
 
+/// The span an amount stands for: a `duration` param's bound value (else its default), signed.
+pub fn amount_span(ctx: &Ctx<'_>, amount: &Amount, owner: &str) -> Result<Span, Diagnostic> {
+    ctx.spec.span_of(amount).map_err(|e| {
+        let code = match e {
+            AmountError::Unbound(_) => RELEASE_UNRESOLVED,
+            AmountError::Invalid(..) => BAD_DURATION_VALUE,
+        };
+        Diagnostic::error(code, e.message(owner)).help(e.help())
+    })
+}
+
+/// One offset written as an amount; its trace step names the param it read.
+fn apply_amount(
+    ctx: &Ctx<'_>,
+    tz: Tz,
+    cursor: Cursor,
+    amount: &Amount,
+    owner: &str,
+    findings: &mut Vec<Diagnostic>,
+    trace: &mut Option<Vec<TraceStep>>,
+) -> Result<Cursor, Diagnostic> {
+    let span = amount_span(ctx, amount, owner)?;
+    let next = apply(ctx, tz, cursor, span, owner, "start", findings, trace)?;
+    if let (Some(name), Some(TraceStep::Offset { param, .. })) = (
+        amount.param_name(),
+        trace.as_mut().and_then(|t| t.last_mut()),
+    ) {
+        *param = Some(name.to_string());
+    }
+    Ok(next)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn apply(
     ctx: &Ctx<'_>,
@@ -430,6 +469,7 @@ fn apply(
     };
     push(trace, || TraceStep::Offset {
         span,
+        param: None,
         from,
         to: next.local(tz),
         skipped: skipped.clone(),
@@ -704,7 +744,15 @@ fn resolve_one(
             let rule = task.on_blackout.unwrap_or(spec.on_blackout);
             let pinned = is_pinned(Some(schedule));
             let start = blackout(ctx, tz, start, rule, pinned, &task.key, findings, trace)?;
-            let due = apply_window(ctx, tz, start, task.window, &task.key, findings, trace)?;
+            let due = apply_window(
+                ctx,
+                tz,
+                start,
+                task.window.as_ref(),
+                &task.key,
+                findings,
+                trace,
+            )?;
             Ok(Some((
                 Times {
                     start,

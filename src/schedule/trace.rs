@@ -24,6 +24,8 @@ pub enum TraceStep {
     /// One offset: local wall-clock before and after.
     Offset {
         span: Span,
+        /// The `duration` param the amount was read from (`release - lead`).
+        param: Option<String>,
         from: NaiveDateTime,
         to: NaiveDateTime,
         /// Business-day offsets: the days passed over, with why.
@@ -52,6 +54,8 @@ pub enum TraceStep {
     /// `window`: due = start + window.
     Window {
         span: Span,
+        /// The `duration` param the window was read from (`window grace`).
+        param: Option<String>,
         due: DateTime<Utc>,
         /// Business-day windows: the days passed over.
         skipped: Vec<Skipped>,

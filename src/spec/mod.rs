@@ -5,10 +5,12 @@
 //! (sorted keys; see `canonical.rs`), durations are normalised `Span`s, and the sha256 of the canonical
 //! JSON is the spec's identity.
 
+mod amount;
 mod canonical;
 mod flow;
 mod span;
 
+pub use amount::{check_param_span, Amount, AmountError, MAX_PARAM_DAYS};
 pub use canonical::{canonical_json, content_hash};
 pub use flow::{Condition, Excluded, FlowSpec};
 pub use span::{Span, SpanParseError, Unit};
@@ -232,7 +234,7 @@ pub struct TaskSpec {
     pub schedule: Option<Schedule>,
     /// Bar length: `due = start + window`. The task must start before `due`, else `on_missed` applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window: Option<Span>,
+    pub window: Option<Amount>,
     /// Execution order (not timing). Each edge has the outcome of the upstream it waits for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<Dependency>,
@@ -269,16 +271,16 @@ pub enum Step {
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         input: BTreeMap<String, Expr>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        timeout: Option<Span>,
+        timeout: Option<Amount>,
     },
     Approval {
         approvers: Vec<Scope>,
         quorum: u32,
         /// Measured from when the approval opens.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        deadline: Option<Span>,
+        deadline: Option<Amount>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        remind_every: Option<Span>,
+        remind_every: Option<Amount>,
         on_reject: RejectPolicy,
         on_expire: ExpirePolicy,
         /// Separation of duties: who acted on this task (its assignee, or `done --as`) may not approve.
@@ -297,7 +299,7 @@ pub enum Step {
     },
     Wait {
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        duration: Option<Span>,
+        duration: Option<Amount>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<Schedule>,
     },
@@ -405,15 +407,16 @@ pub enum Schedule {
     /// `anchor (+|-) offsets... [at HH:MM] [in TZ]`
     Relative {
         anchor: Anchor,
-        /// Applied in order. Signed amounts: `release - 2 weeks` is `-14d`.
-        offsets: Vec<Span>,
+        /// Applied in order. Signed amounts: `release - 2 weeks` is `-14d`, `release - lead` is
+        /// `-${lead}` (a `duration` param, read from the bindings when resolved).
+        offsets: Vec<Amount>,
         /// Calendar alignments applied after `offsets`, innermost first (`tuesday on or before`,
         /// `first monday of`, `end of month of`).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         align: Vec<Align>,
         /// Offsets applied after `align` (`2 days after first monday of release`).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        then: Vec<Span>,
+        then: Vec<Amount>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         time_of_day: Option<NaiveTime>,
         /// IANA zone the offsets and time of day are applied in; else the release's.

@@ -43,6 +43,22 @@ pub struct Duration {
     pub span: Span,
 }
 
+/// Where a task takes a duration: written literally, or a `duration` param (`window grace`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Amount {
+    Lit(Duration),
+    Param(Ident),
+}
+
+impl Amount {
+    pub fn span(&self) -> Span {
+        match self {
+            Amount::Lit(d) => d.span.clone(),
+            Amount::Param(p) => p.span.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct File {
     pub items: Vec<Item>,
@@ -323,9 +339,9 @@ pub struct Dep {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldKind {
     At(Schedule),
-    Window(Duration),
+    Window(Amount),
     After(Vec<Dep>),
-    Timeout(Duration),
+    Timeout(Amount),
     Labels(Vec<Str>),
     Risk(Ident),
     Optional,
@@ -336,8 +352,8 @@ pub enum FieldKind {
     Input(Vec<Entry>),
     Approvers(Vec<Scope>, Option<(i64, Span)>),
     Quorum(i64),
-    Deadline(Duration),
-    Remind(Duration),
+    Deadline(Amount),
+    Remind(Amount),
     OnReject(Ident),
     OnExpire(Expire),
     NotAuthorOf(Ident),
@@ -345,7 +361,7 @@ pub enum FieldKind {
     Assignee(Scope),
     To(Vec<Scope>),
     Message(Str),
-    For(Duration),
+    For(Amount),
     Until(Schedule),
     /// The task's own calendar.
     Calendar(Ident),
@@ -495,10 +511,10 @@ pub enum Schedule {
     Relative {
         anchor: Ident,
         /// Written as words: `2 weeks before x` (the first offset).
-        words: Option<(Duration, bool)>,
+        words: Option<(Amount, bool)>,
         /// Alignments written before the anchor, outermost first.
         align: Vec<Alignment>,
-        offsets: Vec<(bool, Duration)>,
+        offsets: Vec<(bool, Amount)>,
         time: Option<(String, Span)>,
         tz: Option<TzRef>,
         span: Span,

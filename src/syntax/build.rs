@@ -149,6 +149,15 @@ impl Builder<'_> {
         }
     }
 
+    /// `amount`: a duration, or a `duration` param's name.
+    pub fn amount(&self, pair: &Pair<Rule>) -> Amount {
+        let inner = first(pair);
+        match inner.as_rule() {
+            Rule::amount_param => Amount::Param(self.ident(&first(&inner))),
+            _ => Amount::Lit(self.duration(&inner)),
+        }
+    }
+
     fn number(&self, pair: &Pair<Rule>) -> (String, f64) {
         let raw = pair.as_str().to_string();
         let v = raw.parse().unwrap_or(0.0);
@@ -442,7 +451,7 @@ impl Builder<'_> {
         let kids = self.kids(pair);
         match pair.as_rule() {
             Rule::f_at => FieldKind::At(self.schedule(&kids[0])),
-            Rule::f_window => FieldKind::Window(self.duration(&kids[0])),
+            Rule::f_window => FieldKind::Window(self.amount(&kids[0])),
             Rule::f_after => FieldKind::After(
                 kids.iter()
                     .map(|d| {
@@ -454,7 +463,7 @@ impl Builder<'_> {
                     })
                     .collect(),
             ),
-            Rule::f_timeout => FieldKind::Timeout(self.duration(&kids[0])),
+            Rule::f_timeout => FieldKind::Timeout(self.amount(&kids[0])),
             Rule::f_labels => FieldKind::Labels(kids.iter().map(|s| self.string(s)).collect()),
             Rule::f_risk => FieldKind::Risk(self.ident(&kids[0])),
             Rule::f_optional => FieldKind::Optional,
@@ -471,8 +480,8 @@ impl Builder<'_> {
                 FieldKind::Approvers(scopes, quorum)
             }
             Rule::f_quorum => FieldKind::Quorum(self.int(&kids[0])),
-            Rule::f_deadline => FieldKind::Deadline(self.duration(&kids[0])),
-            Rule::f_remind => FieldKind::Remind(self.duration(&kids[0])),
+            Rule::f_deadline => FieldKind::Deadline(self.amount(&kids[0])),
+            Rule::f_remind => FieldKind::Remind(self.amount(&kids[0])),
             Rule::f_on_reject => FieldKind::OnReject(self.ident(&kids[0])),
             Rule::f_on_expire => {
                 let e = &kids[0];
@@ -488,7 +497,7 @@ impl Builder<'_> {
             Rule::f_assignee => FieldKind::Assignee(self.scope(&kids[0])),
             Rule::f_to => FieldKind::To(self.scopes(&kids[0])),
             Rule::f_message => FieldKind::Message(self.string(&kids[0])),
-            Rule::f_for => FieldKind::For(self.duration(&kids[0])),
+            Rule::f_for => FieldKind::For(self.amount(&kids[0])),
             Rule::f_until => FieldKind::Until(self.schedule(&kids[0])),
             Rule::f_calendar => FieldKind::Calendar(self.ident(&kids[0])),
             Rule::f_on_blackout => FieldKind::OnBlackout(self.words(&kids[0])),
@@ -507,7 +516,7 @@ impl Builder<'_> {
         let mut words = None;
         let mut align = Vec::new();
         let mut date = String::new();
-        let mut pending_dur: Option<Duration> = None;
+        let mut pending_dur: Option<Amount> = None;
         for k in inner.clone().into_inner() {
             match k.as_rule() {
                 Rule::date => date = k.as_str().to_string(),
@@ -520,7 +529,7 @@ impl Builder<'_> {
                     let t = self.kids(&k).remove(0);
                     tz = Some(self.tz_ref(&t));
                 }
-                Rule::duration => pending_dur = Some(self.duration(&k)),
+                Rule::amount => pending_dur = Some(self.amount(&k)),
                 Rule::direction => {
                     let before = k.as_str().starts_with("before");
                     if let Some(d) = pending_dur.take() {
@@ -531,7 +540,7 @@ impl Builder<'_> {
                 Rule::alignment => align.push(self.alignment(&k)),
                 Rule::offset => {
                     let ok = self.kids(&k);
-                    offsets.push((ok[0].as_str() == "-", self.duration(&ok[1])));
+                    offsets.push((ok[0].as_str() == "-", self.amount(&ok[1])));
                 }
                 _ => {}
             }

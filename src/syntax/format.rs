@@ -68,6 +68,13 @@ pub fn duration(d: &Duration) -> String {
     format!("{} {}", d.amount, if d.amount == 1 { one } else { many })
 }
 
+pub fn amount(a: &Amount) -> String {
+    match a {
+        Amount::Lit(d) => duration(d),
+        Amount::Param(p) => p.name.clone(),
+    }
+}
+
 fn clock(t: &str) -> String {
     match t.split_once(':') {
         Some((h, m)) if h.len() == 1 => format!("0{h}:{m}"),
@@ -97,7 +104,7 @@ pub fn schedule(sc: &Schedule) -> String {
             if let Some((d, before)) = words {
                 out.push_str(&format!(
                     "{} {} ",
-                    duration(d),
+                    amount(d),
                     if *before { "before" } else { "after" }
                 ));
             }
@@ -108,7 +115,7 @@ pub fn schedule(sc: &Schedule) -> String {
             out.push_str(&anchor.name);
             for (minus, d) in offsets {
                 out.push_str(if *minus { " - " } else { " + " });
-                out.push_str(&duration(d));
+                out.push_str(&amount(d));
             }
             if let Some((t, _)) = time {
                 out.push_str(&format!(" at {}", clock(t)));
@@ -236,7 +243,7 @@ fn policy_item(p: &PolicyItem) -> String {
 fn field(f: &FieldKind) -> String {
     match f {
         FieldKind::At(sc) => format!("at {}", schedule(sc)),
-        FieldKind::Window(d) => format!("window {}", duration(d)),
+        FieldKind::Window(d) => format!("window {}", amount(d)),
         FieldKind::After(deps) => format!(
             "after {}",
             deps.iter()
@@ -247,7 +254,7 @@ fn field(f: &FieldKind) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        FieldKind::Timeout(d) => format!("timeout {}", duration(d)),
+        FieldKind::Timeout(d) => format!("timeout {}", amount(d)),
         FieldKind::Labels(ls) => {
             format!("labels {}", ls.iter().map(s).collect::<Vec<_>>().join(", "))
         }
@@ -263,8 +270,8 @@ fn field(f: &FieldKind) -> String {
             None => format!("approvers {}", scopes(xs)),
         },
         FieldKind::Quorum(n) => format!("quorum {n}"),
-        FieldKind::Deadline(d) => format!("deadline {}", duration(d)),
-        FieldKind::Remind(d) => format!("remind every {}", duration(d)),
+        FieldKind::Deadline(d) => format!("deadline {}", amount(d)),
+        FieldKind::Remind(d) => format!("remind every {}", amount(d)),
         FieldKind::OnReject(x) => format!("on_reject {}", x.name),
         FieldKind::OnExpire(Expire::Escalate(xs)) => format!("on_expire escalate {}", scopes(xs)),
         FieldKind::OnExpire(Expire::Simple(x)) => format!("on_expire {}", x.name),
@@ -273,7 +280,7 @@ fn field(f: &FieldKind) -> String {
         FieldKind::Assignee(x) => format!("assignee {}", scope(x)),
         FieldKind::To(xs) => format!("to {}", scopes(xs)),
         FieldKind::Message(x) => format!("message {}", s(x)),
-        FieldKind::For(d) => format!("for {}", duration(d)),
+        FieldKind::For(d) => format!("for {}", amount(d)),
         FieldKind::Until(sc) => format!("until {}", schedule(sc)),
         FieldKind::Calendar(x) => format!("calendar {}", x.name),
         FieldKind::OnBlackout(x) => format!("on_blackout {}", x.name),

@@ -6,6 +6,7 @@ mod errors;
 mod format;
 mod lexer;
 mod parse;
+mod words_after;
 
 pub use errors::{did_you_mean, distance, step_fields, COMMON_TASK_FIELDS};
 pub use format::format;

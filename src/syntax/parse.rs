@@ -337,6 +337,7 @@ impl<'a> Driver<'a> {
         };
         let items = self.block_items(open, close, chunk.end, end, BODY);
         t.items.extend(items);
+        super::words_after::resolve(&mut t);
         t.span = start..close.map(|c| self.tokens[c].span.end).unwrap_or(end);
         self.trailing(close, chunk.end, "template");
         Some(t)

@@ -70,7 +70,7 @@ pub fn wait(key: &str, minutes: i64) -> T {
     task(
         key,
         Step::Wait {
-            duration: Some(Span::new(minutes, Unit::Minutes)),
+            duration: Some(Span::new(minutes, Unit::Minutes).into()),
             until: None,
         },
     )
@@ -97,13 +97,13 @@ impl T {
         self.start_hours = Some(hours);
         self.spec.schedule = Some(Schedule::Relative {
             anchor: Anchor::Release,
-            offsets: vec![Span::new(hours, Unit::Hours)],
+            offsets: vec![Span::new(hours, Unit::Hours).into()],
             align: vec![],
             then: vec![],
             time_of_day: None,
             timezone: None,
         });
-        self.spec.window = Some(Span::new(self.window_hours, Unit::Hours));
+        self.spec.window = Some(Span::new(self.window_hours, Unit::Hours).into());
         self
     }
     pub fn after(mut self, upstream: &str) -> T {
@@ -232,9 +232,13 @@ pub fn plan_for(spec: &WorkflowSpec, release: DateTime<Utc>) -> Plan {
         .map(|t| {
             let times = match &t.schedule {
                 Some(Schedule::Relative { offsets, .. }) => {
-                    let secs: i64 = offsets.iter().map(|o| o.nominal_seconds()).sum();
+                    let secs: i64 = offsets
+                        .iter()
+                        .map(|o| spec.span_of(o).map_or(0, |s| s.nominal_seconds()))
+                        .sum();
                     let start = release + Duration::seconds(secs);
-                    let window = t.window.map(|w| w.nominal_seconds()).unwrap_or(3600);
+                    let window = t.window.as_ref().and_then(|w| spec.span_of(w).ok());
+                    let window = window.map_or(3600, |w| w.nominal_seconds());
                     Some(Times {
                         start,
                         due: start + Duration::seconds(window),

@@ -873,7 +873,7 @@ async function templatesPage() {
       h('table', { class: 'small', id: 'spec-tasks' }, h('caption', {}, 'Tasks'), h('thead', {}, h('tr', {}, ...['Task', 'Kind', 'When', 'Window', 'After'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...phased(spec).flatMap(([ph, tasks]) => [ph ? h('tr', { class: 'phase-row' }, h('th', { colspan: 5, scope: 'rowgroup' }, ph.title)) : null,
           ...tasks.map((k) => h('tr', { 'data-task': k.key }, h('td', {}, k.title, h('div', { class: 'muted' }, h('code', {}, k.key))), h('td', {}, k.step?.type || ''),
-            h('td', {}, h('code', {}, scheduleText(k.schedule))), h('td', {}, k.window || ''), h('td', {}, (k.depends_on || []).map((d) => `${d.task}${d.outcome && d.outcome !== 'success' ? ` (${d.outcome})` : ''}`).join(', '))))]))),
+            h('td', {}, h('code', {}, scheduleText(k.schedule))), h('td', {}, k.window ? amountText(k.window) : ''), h('td', {}, (k.depends_on || []).map((d) => `${d.task}${d.outcome && d.outcome !== 'success' ? ` (${d.outcome})` : ''}`).join(', '))))]))),
       ...(spec.hooks || []).map((f) => h('div', {}, h('h3', {}, `Hook ${f.path}`), highlightCode(f.source, RHAI_WORDS))),
       h('details', { id: 'spec-json' }, h('summary', {}, 'The full spec (JSON)'), highlight(JSON.stringify(spec, null, 2))));
     for (const a of document.querySelectorAll('#template-list a[aria-current]')) a.removeAttribute('aria-current');
@@ -900,6 +900,10 @@ function phased(spec) {
   for (const p of spec.phases || []) groups.push([p, spec.tasks.filter((t) => t.phase === p.key)]);
   return groups.filter(([, t]) => t.length);
 }
+/** A spec amount as the language writes it: `14d`, or a duration param's name for `${lead}`. */
+function amountText(x) {
+  return String(x).replace(/\$\{([a-z_][a-z0-9_]*)\}/, '$1');
+}
 /** A task's schedule as the language writes it (roughly); anything unusual as JSON. */
 function scheduleText(s) {
   if (!s) return 'when its dependencies allow';
@@ -908,7 +912,7 @@ function scheduleText(s) {
   if (s.kind !== 'relative') return JSON.stringify(s);
   const a = s.anchor;
   const anchor = a.kind === 'release' ? 'release' : a.kind === 'task' ? `${a.task}${a.point && a.point !== 'due' ? `.${a.point}` : ''}` : a.kind === 'param' ? a.param : JSON.stringify(a);
-  const span = (x) => { const t = String(x); return t.startsWith('-') ? ` - ${t.slice(1)}` : ` + ${t}`; };
+  const span = (x) => { const t = amountText(x); return t.startsWith('-') ? ` - ${t.slice(1)}` : ` + ${t}`; };
   const align = (x) => (x.kind === 'weekday' ? `${x.weekday} ${String(x.relation).replaceAll('_', ' ')} ` : x.kind === 'nth' ? `${x.nth === -1 ? 'last' : ['', 'first', 'second', 'third', 'fourth'][x.nth]} ${x.weekday} of ${x.next ? 'month after ' : ''}` : x.kind === 'edge' ? `${x.edge} of ${x.period}${x.next ? ' after' : ' of'} ` : `${JSON.stringify(x)} `);
   let text = anchor + (s.offsets || []).map(span).join('');
   for (const x of s.align || []) text = align(x) + (s.offsets?.length ? `(${text})` : text);

@@ -302,9 +302,61 @@ pub enum Step {
         until: Option<Schedule>,
     },
     Checkpoint,
+    /// Waits for a named external event (`rwf signal WORKFLOW NAME`), optionally matching fields of
+    /// its payload. The matching event's record becomes the task's output. An event that arrived
+    /// before the wait opened is kept and consumed when it opens (see grammar/README.md, Events).
+    Event {
+        /// The event name senders use, e.g. `ci.finished`.
+        name: String,
+        /// Dotted payload paths and the values they must equal (strings rendered when the wait opens).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        matches: BTreeMap<String, Expr>,
+        /// Measured from when the wait opens. `None`: waits for ever.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<Span>,
+        /// What the task does when `timeout` passes with no matching event.
+        #[serde(default, skip_serializing_if = "TimeoutPolicy::is_default")]
+        on_timeout: TimeoutPolicy,
+    },
+}
+
+/// `timeout 2 days then fail | skip | continue` on an event wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeoutPolicy {
+    /// The task fails (its `on_failure` then applies).
+    #[default]
+    Fail,
+    /// The task is skipped.
+    Skip,
+    /// The task succeeds with the output `{"timed_out": true}`.
+    Continue,
+}
+
+impl TimeoutPolicy {
+    pub fn is_default(&self) -> bool {
+        *self == TimeoutPolicy::Fail
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeoutPolicy::Fail => "fail",
+            TimeoutPolicy::Skip => "skip",
+            TimeoutPolicy::Continue => "continue",
+        }
+    }
 }
 
 impl Step {
+    /// The expressions read at run time: an agent's input, an event's `where` values.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        match self {
+            Step::Agent { input: m, .. } | Step::Event { matches: m, .. } => Some(m.values()),
+            _ => None,
+        }
+        .into_iter()
+        .flatten()
+    }
+
     pub fn kind(&self) -> StepKind {
         match self {
             Step::Agent { .. } => StepKind::Agent,
@@ -313,6 +365,7 @@ impl Step {
             Step::Notification { .. } => StepKind::Notification,
             Step::Wait { .. } => StepKind::Wait,
             Step::Checkpoint => StepKind::Checkpoint,
+            Step::Event { .. } => StepKind::Event,
         }
     }
 }
@@ -328,16 +381,18 @@ pub enum StepKind {
     Notification,
     Wait,
     Checkpoint,
+    Event,
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 6] = [
+    pub const ALL: [StepKind; 7] = [
         StepKind::Agent,
         StepKind::Approval,
         StepKind::Manual,
         StepKind::Notification,
         StepKind::Wait,
         StepKind::Checkpoint,
+        StepKind::Event,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -347,6 +402,7 @@ impl StepKind {
             StepKind::Notification => "notification",
             StepKind::Wait => "wait",
             StepKind::Checkpoint => "checkpoint",
+            StepKind::Event => "event",
         }
     }
 }

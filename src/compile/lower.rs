@@ -1323,7 +1323,10 @@ impl Lower<'_> {
                     self.main_err(
                         "RWF150",
                         t.key.span.clone(),
-                        format!("event `{}` does not say which event it waits for", t.key.name),
+                        format!(
+                            "event `{}` does not say which event it waits for",
+                            t.key.name
+                        ),
                         "add `on \"event.name\"` (the NAME of `rwf signal WORKFLOW NAME`)",
                     );
                     String::new()
@@ -1434,7 +1437,10 @@ impl Lower<'_> {
                 self.main_err(
                     "RWF154",
                     e.value.span.clone(),
-                    format!("`{}` must be matched against a string, number, bool or param", e.key),
+                    format!(
+                        "`{}` must be matched against a string, number, bool or param",
+                        e.key
+                    ),
                     "match nested values by their own dotted paths: `\"build.status\": \"ok\"`",
                 );
             }

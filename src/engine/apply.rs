@@ -242,7 +242,9 @@ pub fn apply(
             sender,
         } => {
             if snapshot.events.iter().any(|e| e.id == *event_id) {
-                return Err(ApplyError(format!("event `{event_id}` was already received")));
+                return Err(ApplyError(format!(
+                    "event `{event_id}` was already received"
+                )));
             }
             snapshot.events.push(super::model::ExternalEvent {
                 id: event_id.clone(),

@@ -339,7 +339,10 @@ fn eval_event(
                 key,
                 TaskStatus::Running,
                 TaskStatus::Succeeded,
-                format!("event `{}` received from {} (id {})", e.name, e.sender, e.id),
+                format!(
+                    "event `{}` received from {} (id {})",
+                    e.name, e.sender, e.id
+                ),
             ),
         ];
     }

@@ -183,7 +183,14 @@ pub fn step_fields(kind: &str) -> &'static [&'static str] {
 
 /// Every keyword some task body accepts.
 fn task_fields() -> impl Iterator<Item = &'static str> {
-    let steps = ["agent", "approval", "manual", "notification", "wait", "event"];
+    let steps = [
+        "agent",
+        "approval",
+        "manual",
+        "notification",
+        "wait",
+        "event",
+    ];
     COMMON_TASK_FIELDS
         .iter()
         .chain(steps.into_iter().flat_map(step_fields))

@@ -1,7 +1,7 @@
 //! The registry of every diagnostic code, for `rwf check --explain CODE` and SARIF rules.
 //!
 //! Each module that emits codes exports `pub const CODES: &[CodeDoc]`. To register one, add it to
-//! `SOURCES`. Registered: `syntax` (RWF001–009), `check` (RWF010–049), `compile` (RWF050–069, RWF140–149),
+//! `SOURCES`. Registered: `syntax` (RWF001–009), `check` (RWF010–049), `compile` (RWF050–069, RWF140–154),
 //! `schedule` (RWF070–089), `hooks` (RWF090–099), `config` (RWF100–119, `rwf.toml`),
 //! `check::against_config` (RWF130–133, a template against its `rwf.toml`),
 //! `server` (RWF400–504, `rwf serve`).

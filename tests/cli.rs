@@ -334,6 +334,97 @@ async fn scoped_approvals_follow_the_people_directory() {
     assert_eq!(cli.task_status(&id, "shipped"), "succeeded");
 }
 
+#[tokio::test]
+async fn signal_delivers_an_event_once_by_id_and_refuses_what_nothing_waits_for() {
+    let db = pg::TestDb::new().await;
+    let cli = Cli {
+        url: db.url.clone(),
+    };
+    cli.ok(&["db", "migrate"]);
+    let id = cli.ok(&[
+        "new",
+        "tests/fixtures/cli/events.rwf",
+        "--release",
+        "2027-03-01T09:00",
+    ]);
+    let id = id.trim().to_string();
+    // Sent to the draft: latched until the wait opens.
+    let sent = cli.run(&[
+        "signal",
+        &id,
+        "ci.finished",
+        "--id",
+        "run-1",
+        "--data",
+        r#"{"status": "success", "url": "https://ci/1"}"#,
+        "--as",
+        "ci-bot",
+    ]);
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    assert!(
+        sent.stderr
+            .contains("event `ci.finished` received (id run-1)"),
+        "{}",
+        sent.stderr
+    );
+    // The same id again: exit 0, nothing stored; as JSON, the first event with `repeat: true`.
+    let again = cli.json(&[
+        "signal",
+        &id,
+        "ci.finished",
+        "--id",
+        "run-1",
+        "--data",
+        r#"{"status": "success", "url": "https://ci/1"}"#,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again["repeat"], true, "{again}");
+    assert_eq!(again["event"]["sender"], "ci-bot", "{again}");
+    // Refusals exit 1 with the reason; bad input exits 2.
+    let typo = cli.run(&["signal", &id, "ci.finishd"]);
+    assert_eq!(typo.code, 1, "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("refused:") && typo.stderr.contains("`ci.finished`"),
+        "{}",
+        typo.stderr
+    );
+    let bad = cli.run(&["signal", &id, "ci.finished", "--data", "{oops"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--data is not JSON"), "{}", bad.stderr);
+    cli.ok(&["start", &id]);
+    let store = db.store().await;
+    let worker = rwf::store::worker::Worker::new(
+        store,
+        rwf::store::worker::WorkerConfig::default(),
+        std::sync::Arc::new(rwf::exec::builtin::BuiltinExecutor::new(
+            std::sync::Arc::new(NoEffects),
+        )),
+        std::sync::Arc::new(rwf::store::RhaiHooks::default()),
+    );
+    worker.run_until_idle().await.unwrap();
+    assert_eq!(cli.task_status(&id, "ci_green"), "succeeded");
+    assert_eq!(cli.task_status(&id, "shipped"), "succeeded");
+    // The audit log names the sender of each.
+    let log = cli.ok(&["log", &id]);
+    for want in [
+        "event_received",
+        "ci-bot",
+        "event_repeated",
+        "event_consumed",
+    ] {
+        assert!(log.contains(want), "no {want} in {log}");
+    }
+    // A finished workflow takes no more events.
+    let late = cli.run(&["signal", &id, "ci.finished", "--id", "run-2"]);
+    assert_eq!(late.code, 1, "{}", late.stderr);
+    assert!(
+        late.stderr.contains("takes no more events"),
+        "{}",
+        late.stderr
+    );
+}
+
 /// The scope test runs no agents.
 struct NoEffects;
 

@@ -267,6 +267,8 @@ struct WireStatus {
     tasks: Vec<WireTask>,
     #[serde(default)]
     excluded: Vec<crate::spec::Excluded>,
+    #[serde(default)]
+    events: Vec<crate::engine::ExternalEvent>,
 }
 
 #[derive(Deserialize)]
@@ -431,6 +433,7 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
                 excluded: s.excluded,
                 no_worker: s.no_worker,
                 now: Utc::now(),
+                events: s.events,
             };
             super::status::print(&s.workflow.into(), &tasks, &gates, &extras, format)?;
             Ok(Outcome::Ok)

@@ -38,6 +38,20 @@ pub struct Event {
     pub consumed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+impl From<crate::engine::ExternalEvent> for Event {
+    fn from(e: crate::engine::ExternalEvent) -> Event {
+        Event {
+            id: e.id,
+            name: e.name,
+            data: e.data,
+            sender: e.sender,
+            received_at: e.received_at,
+            consumed_by: e.consumed_by,
+            consumed_at: e.consumed_at,
+        }
+    }
+}
+
 #[derive(Serialize, JsonSchema)]
 pub struct Signalled {
     pub event: Event,
@@ -70,17 +84,8 @@ async fn signal(cx: Cx, Json(req): Json<SignalRequest>) -> Result<Signalled, Pro
             StoreError::Refused(m) => Problem::conflict(m),
             e => cx.state.refused_by_engine(who, e),
         })?;
-    let e = receipt.event;
     Ok(Signalled {
-        event: Event {
-            id: e.id,
-            name: e.name,
-            data: e.data,
-            sender: e.sender,
-            received_at: e.received_at,
-            consumed_by: e.consumed_by,
-            consumed_at: e.consumed_at,
-        },
+        event: receipt.event.into(),
         repeat: receipt.repeat,
     })
 }

@@ -357,6 +357,36 @@ impl Step {
         .flatten()
     }
 
+    /// What an event wait waits for, as written: `` `ci.finished` where status = "success"; times out
+    /// 2d after it opens (then fail) ``. `None` for other steps.
+    pub fn event_summary(&self) -> Option<String> {
+        let Step::Event {
+            name,
+            matches,
+            timeout,
+            on_timeout,
+        } = self
+        else {
+            return None;
+        };
+        let mut out = format!("`{name}`");
+        if !matches.is_empty() {
+            let parts: Vec<String> = matches
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", v.as_written()))
+                .collect();
+            out.push_str(&format!(" where {}", parts.join(", ")));
+        }
+        out.push_str(&match timeout {
+            Some(t) => format!(
+                "; times out {t} after it opens (then {})",
+                on_timeout.as_str()
+            ),
+            None => "; no timeout".into(),
+        });
+        Some(out)
+    }
+
     pub fn kind(&self) -> StepKind {
         match self {
             Step::Agent { .. } => StepKind::Agent,
@@ -436,6 +466,36 @@ pub enum Expr {
     },
     List(Vec<Expr>),
     Object(BTreeMap<String, Expr>),
+}
+
+impl Expr {
+    /// The expression as a template writes it: JSON for literals, `"..."` for strings to render,
+    /// names for params and outputs.
+    pub fn as_written(&self) -> String {
+        match self {
+            Expr::Literal(v) => v.to_string(),
+            Expr::Template(s) => format!("{s:?}"),
+            Expr::Param(p) => p.clone(),
+            Expr::Output { task, path } => {
+                std::iter::once(task.as_str())
+                    .chain(std::iter::once("output"))
+                    .chain(path.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(".")
+            }
+            Expr::List(items) => format!(
+                "[{}]",
+                items.iter().map(Expr::as_written).collect::<Vec<_>>().join(", ")
+            ),
+            Expr::Object(m) => format!(
+                "{{ {} }}",
+                m.iter()
+                    .map(|(k, v)| format!("{k}: {}", v.as_written()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -476,16 +476,18 @@ impl Expr {
             Expr::Literal(v) => v.to_string(),
             Expr::Template(s) => format!("{s:?}"),
             Expr::Param(p) => p.clone(),
-            Expr::Output { task, path } => {
-                std::iter::once(task.as_str())
-                    .chain(std::iter::once("output"))
-                    .chain(path.iter().map(String::as_str))
-                    .collect::<Vec<_>>()
-                    .join(".")
-            }
+            Expr::Output { task, path } => std::iter::once(task.as_str())
+                .chain(std::iter::once("output"))
+                .chain(path.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join("."),
             Expr::List(items) => format!(
                 "[{}]",
-                items.iter().map(Expr::as_written).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(Expr::as_written)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Expr::Object(m) => format!(
                 "{{ {} }}",

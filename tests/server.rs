@@ -839,6 +839,40 @@ async fn signals_come_from_operators_and_signalers_only_and_repeat_idempotently(
     .await;
     e.settle().await;
     assert_eq!(e.task_status(&wf, "green").await, "running");
+    // `rwf signal` as a client of the API: the CI's token sends a failing run (it does not match),
+    // then the same id again; `--as` is refused there.
+    let dir = std::env::temp_dir().join(format!("rwf-signal-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |remote: Option<&str>, args: &[&str]| cli(&e, &dir, remote, args);
+    let red = [
+        "signal",
+        wf.as_str(),
+        "ci.finished",
+        "--id",
+        "run-0",
+        "--data",
+        r#"{"status": "failure"}"#,
+    ];
+    let (code, _, err) = run(Some("service_account"), &red);
+    assert_eq!(
+        (code, err.trim()),
+        (0, "event `ci.finished` received (id run-0)"),
+        "{err}"
+    );
+    let mut again = red.to_vec();
+    again.extend(["--format", "json"]);
+    let (code, out, err) = run(Some("service_account"), &again);
+    assert_eq!(code, 0, "{err}");
+    let out: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (&out["repeat"], &out["event"]["sender"]),
+        (&json!(true), &json!("service:ci"))
+    );
+    let (code, _, err) = run(Some("viewer"), &red);
+    assert_eq!(code, 1, "a viewer's signal is refused: {err}");
+    let mut as_someone = red.to_vec();
+    as_someone.extend(["--as", "ann"]);
+    assert_eq!(run(Some("service_account"), &as_someone).0, 2);
     // Viewers and everyone else are refused (and change nothing); the owner sends it, then the CI's
     // service account (a [server] signaler) sends the same id again: the first event comes back.
     let path = format!("/api/v1/workflows/{wf}/signals");
@@ -936,11 +970,34 @@ async fn signals_come_from_operators_and_signalers_only_and_repeat_idempotently(
     assert_eq!(
         seen,
         vec![
+            ("event_received".to_string(), "service:ci".to_string()),
+            ("event_repeated".to_string(), "service:ci".to_string()),
             ("event_received".to_string(), "ann".to_string()),
             ("event_repeated".to_string(), "service:ci".to_string()),
             ("event_consumed".to_string(), "worker".to_string()),
         ]
     );
+    // Status lists the events, the same through the API as on the database.
+    for args in [
+        vec!["status", wf.as_str()],
+        vec!["status", wf.as_str(), "--format", "json"],
+    ] {
+        let direct = run(None, &args);
+        let remote = run(Some("owner"), &args);
+        assert_eq!(
+            (remote.0, &remote.1),
+            (0, &direct.1),
+            "{args:?}: {}",
+            remote.2
+        );
+    }
+    let (_, out, _) = run(None, &["status", wf.as_str()]);
+    assert!(
+        out.contains("event ci.finished (id run-0) from service:ci"),
+        "{out}"
+    );
+    assert!(out.contains("taken by green"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
     e.server.stop().await;
 }
 

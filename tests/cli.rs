@@ -424,6 +424,55 @@ async fn signal_delivers_an_event_once_by_id_and_refuses_what_nothing_waits_for(
     );
 }
 
+/// `rwf simulate --signal NAME@WHEN[=JSON]` feeds events to the same template: a green run before
+/// the release completes it, none times the wait out (exit 1), a malformed flag is exit 2.
+#[test]
+fn simulate_feeds_signals_at_chosen_instants() {
+    let cli = Cli { url: String::new() };
+    let sim = |extra: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            "tests/fixtures/cli/events.rwf",
+            "--release",
+            "2027-03-01T09:00",
+        ];
+        args.extend_from_slice(extra);
+        cli.run(&args)
+    };
+    let green = sim(&[
+        "--signal",
+        r#"ci.finished@release+1h={"status": "success"}"#,
+    ]);
+    assert_eq!(green.code, 0, "{}{}", green.stdout, green.stderr);
+    for want in [
+        "2027-03-01 10:00 UTC  event `ci.finished` received (id sim-1)",
+        "event ci_green succeeded: event `ci.finished` received from simulator (id sim-1)",
+        "workflow completed",
+    ] {
+        assert!(green.stdout.contains(want), "no {want} in {}", green.stdout);
+    }
+    let red = sim(&[
+        "--signal",
+        r#"ci.finished@2027-03-01T10:00={"status": "failure"}"#,
+    ]);
+    assert_eq!(red.code, 1, "{}", red.stdout);
+    assert!(
+        red.stdout.contains("event ci_green timed out (then fail)"),
+        "{}",
+        red.stdout
+    );
+    for (flag, want) in [
+        ("ci.finished", "no `@WHEN`"),
+        ("ci.finished@release+1mo", "is not an offset"),
+        ("ci.finished@soon", "neither `release±OFFSET`"),
+        ("ci.finished@release={oops", "the payload is not JSON"),
+    ] {
+        let bad = sim(&["--signal", flag]);
+        assert_eq!(bad.code, 2, "{flag}: {}", bad.stderr);
+        assert!(bad.stderr.contains(want), "{flag}: {}", bad.stderr);
+    }
+}
+
 /// The scope test runs no agents.
 struct NoEffects;
 

@@ -802,6 +802,12 @@ fn event_waits_warn_hover_and_complete() {
         let text = hover["contents"]["value"].as_str().unwrap_or_default();
         assert!(text.contains(want), "{needle}: {text}");
     }
+    let hover = c.result("textDocument/hover", doc_pos(uri, EVENTS, "ci_green", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("then waits for event `ci.finished` where status = \"success\"; no timeout"),
+        "{text}"
+    );
     let fixed = EVENTS.replace(
         "    after freeze\n",
         "    after freeze\n    timeout 2 days then skip\n",

@@ -1277,6 +1277,88 @@ fn receiving_refuses_what_nothing_can_take_and_repeats_change_nothing() {
     assert!(done.contains("cancelled"), "{done}");
 }
 
+/// Edits in flight: an opened event wait keeps its event, `where` and timeout (its title may change);
+/// received events stay with the workflow.
+#[test]
+fn an_opened_event_wait_is_frozen_and_edits_keep_received_events() {
+    use rwf::engine::edit_plan::{plan_edit, Evidence};
+    let wait = |hours: i64| {
+        task(
+            "ci",
+            event_step(
+                "ci.finished",
+                Some("success"),
+                Some(hours),
+                TimeoutPolicy::Fail,
+            ),
+        )
+    };
+    // A spec `rwf check` accepts (its params declared), as an edit requires.
+    let full = |tasks: Vec<TaskSpec>| {
+        let mut w = spec(tasks);
+        for (name, ty) in [
+            ("release", ParamType::Datetime),
+            ("product", ParamType::String),
+        ] {
+            w.params.push(ParamSpec {
+                name: name.into(),
+                ty,
+                default: None,
+                description: None,
+            });
+        }
+        w
+    };
+    let mut s = snap(
+        full(vec![wait(4), task("later", Step::Checkpoint)]),
+        &[("later", 10, 11)],
+    );
+    step(&mut s, h(0));
+    assert_eq!(status(&s, "ci"), TaskStatus::Running);
+    send(
+        &mut s,
+        "ci.finished",
+        "red",
+        json!({"status": "failure"}),
+        h(1),
+    );
+    s.status = WorkflowStatus::Paused;
+    let plan_of = |spec: &WorkflowSpec| rwf::schedule::Plan {
+        target: s.target,
+        tasks: spec
+            .tasks
+            .iter()
+            .map(|t| rwf::schedule::ResolvedTask {
+                key: t.key.clone(),
+                times: None,
+                tz: chrono_tz::UTC,
+                pinned: false,
+            })
+            .collect(),
+        warnings: Vec::new(),
+        warning_tasks: Vec::new(),
+    };
+    let edit = |new: WorkflowSpec| {
+        let plan = plan_of(&new);
+        plan_edit(&s, &Evidence::default(), Arc::new(new), &plan, false, h(2))
+    };
+    let longer = full(vec![wait(8), task("later", Step::Checkpoint)]);
+    let refused = edit(longer).unwrap_err();
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.task == "ci" && r.reason.contains("is frozen")),
+        "{refused:?}"
+    );
+    let mut renamed = wait(4);
+    renamed.title = "CI green".into();
+    let ok = edit(full(vec![renamed, task("later", Step::Checkpoint)])).unwrap();
+    assert_eq!(
+        ok.after.events, s.events,
+        "received events survive the edit"
+    );
+}
+
 #[test]
 fn simulate_feeds_events_at_chosen_instants() {
     use rwf::engine::simulator::ScriptedSignal;

@@ -70,6 +70,7 @@ fn snapshot() -> Snapshot {
         },
         tasks: vec![state],
         approvals: vec![],
+        events: vec![],
         draining: false,
     }
 }

@@ -334,6 +334,145 @@ async fn scoped_approvals_follow_the_people_directory() {
     assert_eq!(cli.task_status(&id, "shipped"), "succeeded");
 }
 
+#[tokio::test]
+async fn signal_delivers_an_event_once_by_id_and_refuses_what_nothing_waits_for() {
+    let db = pg::TestDb::new().await;
+    let cli = Cli {
+        url: db.url.clone(),
+    };
+    cli.ok(&["db", "migrate"]);
+    let id = cli.ok(&[
+        "new",
+        "tests/fixtures/cli/events.rwf",
+        "--release",
+        "2027-03-01T09:00",
+    ]);
+    let id = id.trim().to_string();
+    // Sent to the draft: latched until the wait opens.
+    let sent = cli.run(&[
+        "signal",
+        &id,
+        "ci.finished",
+        "--id",
+        "run-1",
+        "--data",
+        r#"{"status": "success", "url": "https://ci/1"}"#,
+        "--as",
+        "ci-bot",
+    ]);
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    assert!(
+        sent.stderr
+            .contains("event `ci.finished` received (id run-1)"),
+        "{}",
+        sent.stderr
+    );
+    // The same id again: exit 0, nothing stored; as JSON, the first event with `repeat: true`.
+    let again = cli.json(&[
+        "signal",
+        &id,
+        "ci.finished",
+        "--id",
+        "run-1",
+        "--data",
+        r#"{"status": "success", "url": "https://ci/1"}"#,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again["repeat"], true, "{again}");
+    assert_eq!(again["event"]["sender"], "ci-bot", "{again}");
+    // Refusals exit 1 with the reason; bad input exits 2.
+    let typo = cli.run(&["signal", &id, "ci.finishd"]);
+    assert_eq!(typo.code, 1, "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("refused:") && typo.stderr.contains("`ci.finished`"),
+        "{}",
+        typo.stderr
+    );
+    let bad = cli.run(&["signal", &id, "ci.finished", "--data", "{oops"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--data is not JSON"), "{}", bad.stderr);
+    cli.ok(&["start", &id]);
+    let store = db.store().await;
+    let worker = rwf::store::worker::Worker::new(
+        store,
+        rwf::store::worker::WorkerConfig::default(),
+        std::sync::Arc::new(rwf::exec::builtin::BuiltinExecutor::new(
+            std::sync::Arc::new(NoEffects),
+        )),
+        std::sync::Arc::new(rwf::store::RhaiHooks::default()),
+    );
+    worker.run_until_idle().await.unwrap();
+    assert_eq!(cli.task_status(&id, "ci_green"), "succeeded");
+    assert_eq!(cli.task_status(&id, "shipped"), "succeeded");
+    // The audit log names the sender of each.
+    let log = cli.ok(&["log", &id]);
+    for want in [
+        "ci-bot   event `ci.finished` received from ci-bot (id run-1)",
+        "event `ci.finished` sent again by cli (id run-1): already received, nothing changed",
+        "ci_green: took event run-1",
+    ] {
+        assert!(log.contains(want), "no {want} in {log}");
+    }
+    // A finished workflow takes no more events.
+    let late = cli.run(&["signal", &id, "ci.finished", "--id", "run-2"]);
+    assert_eq!(late.code, 1, "{}", late.stderr);
+    assert!(
+        late.stderr.contains("takes no more events"),
+        "{}",
+        late.stderr
+    );
+}
+
+/// `rwf simulate --signal NAME@WHEN[=JSON]` feeds events to the same template: a green run before
+/// the release completes it, none times the wait out (exit 1), a malformed flag is exit 2.
+#[test]
+fn simulate_feeds_signals_at_chosen_instants() {
+    let cli = Cli { url: String::new() };
+    let sim = |extra: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            "tests/fixtures/cli/events.rwf",
+            "--release",
+            "2027-03-01T09:00",
+        ];
+        args.extend_from_slice(extra);
+        cli.run(&args)
+    };
+    let green = sim(&[
+        "--signal",
+        r#"ci.finished@release+1h={"status": "success"}"#,
+    ]);
+    assert_eq!(green.code, 0, "{}{}", green.stdout, green.stderr);
+    for want in [
+        "2027-03-01 10:00 UTC  event `ci.finished` received (id sim-1)",
+        "event ci_green succeeded: event `ci.finished` received from simulator (id sim-1)",
+        "workflow completed",
+    ] {
+        assert!(green.stdout.contains(want), "no {want} in {}", green.stdout);
+    }
+    let red = sim(&[
+        "--signal",
+        r#"ci.finished@2027-03-01T10:00={"status": "failure"}"#,
+    ]);
+    assert_eq!(red.code, 1, "{}", red.stdout);
+    assert!(
+        red.stdout.contains("event ci_green timed out (then fail)"),
+        "{}",
+        red.stdout
+    );
+    for (flag, want) in [
+        ("ci.finished", "no `@WHEN`"),
+        ("ci.finished@release+1mo", "is not an offset"),
+        ("ci.finished@soon", "neither `release±OFFSET`"),
+        ("ci.finished@release={oops", "the payload is not JSON"),
+    ] {
+        let bad = sim(&["--signal", flag]);
+        assert_eq!(bad.code, 2, "{flag}: {}", bad.stderr);
+        assert!(bad.stderr.contains(want), "{flag}: {}", bad.stderr);
+    }
+}
+
 /// The scope test runs no agents.
 struct NoEffects;
 

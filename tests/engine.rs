@@ -1037,6 +1037,7 @@ fn random_scripts_only_make_legal_transitions_and_always_end() {
                 ApproveSet::Only(pick(&mut rng))
             },
             reject: pick(&mut rng),
+            signals: Vec::new(),
             fail: pick(&mut rng),
         };
         // `simulate` applies every action through the state machines: an illegal one is an Err.
@@ -1085,6 +1086,335 @@ fn simulated_quorum_counts_distinct_people_and_skips_the_author() {
         "workflow completed: 3 succeeded, 0 skipped, 0 failed"
     );
     let _ = SimDirectory;
+}
+
+// ---------- event waits ----------
+
+fn event_step(name: &str, status: Option<&str>, hours: Option<i64>, then: TimeoutPolicy) -> Step {
+    Step::Event {
+        name: name.into(),
+        matches: status
+            .map(|s| BTreeMap::from([("status".to_string(), Expr::Literal(json!(s)))]))
+            .unwrap_or_default(),
+        timeout: hours.map(|h| Span::new(h, Unit::Hours).into()),
+        on_timeout: then,
+    }
+}
+
+/// Receives one event at `now` (applied, not yet reconciled); returns whether it was a repeat.
+fn send(s: &mut Snapshot, name: &str, id: &str, data: Value, now: DateTime<Utc>) -> bool {
+    let incoming = rwf::engine::signal::Incoming {
+        name: name.into(),
+        id: Some(id.into()),
+        data,
+        sender: "ci-bot".into(),
+    };
+    let r = rwf::engine::signal::receive(s, &incoming, "unused").unwrap();
+    apply_all(s, &r.actions, now).unwrap();
+    r.repeat
+}
+
+fn consumed_by<'a>(s: &'a Snapshot, id: &str) -> Option<&'a str> {
+    s.events
+        .iter()
+        .find(|e| e.id == id)
+        .and_then(|e| e.consumed_by.as_deref())
+}
+
+#[test]
+fn an_event_before_its_wait_is_latched_and_taken_when_it_opens() {
+    let ci = after(
+        task(
+            "ci",
+            event_step("ci.finished", Some("success"), Some(4), TimeoutPolicy::Skip),
+        ),
+        "gate",
+    );
+    let mut s = snap(
+        spec(vec![task("gate", Step::Checkpoint), ci]),
+        &[("gate", 2, 3)],
+    );
+    step(&mut s, h(0));
+    send(
+        &mut s,
+        "ci.finished",
+        "red",
+        json!({"status": "failure"}),
+        h(0),
+    );
+    send(
+        &mut s,
+        "ci.finished",
+        "green",
+        json!({"status": "success", "url": "u"}),
+        h(1),
+    );
+    step(&mut s, h(1));
+    assert_eq!(status(&s, "ci"), TaskStatus::Pending, "not open yet");
+    assert_eq!(consumed_by(&s, "green"), None);
+    let d = step(&mut s, h(3));
+    assert_eq!(status(&s, "ci"), TaskStatus::Succeeded);
+    assert!(d.actions.contains(&Action::ConsumeEvent {
+        task: "ci".into(),
+        event_id: "green".into()
+    }));
+    let out = s.task("ci").unwrap().output.clone().unwrap();
+    assert_eq!(out["data"]["url"], "u");
+    assert_eq!(out["timed_out"], false);
+    assert_eq!(consumed_by(&s, "green"), Some("ci"));
+    assert_eq!(
+        consumed_by(&s, "red"),
+        None,
+        "a non-matching event is never taken"
+    );
+}
+
+#[test]
+fn a_wait_takes_only_events_received_by_its_deadline() {
+    for (received, then, want) in [
+        // Received before the deadline, reconciled late (a worker was down): the event wins.
+        (1, TimeoutPolicy::Fail, TaskStatus::Succeeded),
+        // Received after the deadline: the timeout wins and the event stays unconsumed.
+        (3, TimeoutPolicy::Skip, TaskStatus::Skipped),
+        (3, TimeoutPolicy::Fail, TaskStatus::Failed),
+        (3, TimeoutPolicy::Continue, TaskStatus::Succeeded),
+    ] {
+        let mut s = snap(
+            spec(vec![task(
+                "ci",
+                event_step("ci.finished", None, Some(2), then),
+            )]),
+            &[],
+        );
+        let d = step(&mut s, h(0));
+        assert!(d.actions.contains(&Action::StartTimer {
+            task: "ci".into(),
+            at: h(2)
+        }));
+        assert_eq!(d.next_wake, Some(h(2)), "the deadline is a wake");
+        let gate = d.gates.iter().find(|g| g.gate == GateKind::Event).unwrap();
+        assert!(gate.reason.contains("times out"), "{gate:?}");
+        assert_eq!(gate.until, Some(h(2)));
+        send(&mut s, "ci.finished", "e1", json!({}), h(received));
+        step(&mut s, h(5));
+        assert_eq!(
+            status(&s, "ci"),
+            want,
+            "received at {received}h, then {then:?}"
+        );
+        let took = consumed_by(&s, "e1").is_some();
+        assert_eq!(took, received < 2, "received at {received}h");
+        if then == TimeoutPolicy::Continue {
+            assert_eq!(
+                s.task("ci").unwrap().output,
+                Some(json!({"timed_out": true}))
+            );
+        }
+    }
+}
+
+#[test]
+fn each_event_is_taken_by_one_wait_oldest_first() {
+    let mut s = snap(
+        spec(vec![
+            task(
+                "a",
+                event_step("deploy.done", None, None, TimeoutPolicy::Fail),
+            ),
+            task(
+                "b",
+                event_step("deploy.done", None, None, TimeoutPolicy::Fail),
+            ),
+        ]),
+        &[],
+    );
+    let d = step(&mut s, h(0));
+    assert_eq!(d.next_wake, None, "no timeout: only an event moves it");
+    send(&mut s, "deploy.done", "one", json!({"n": 1}), h(1));
+    send(&mut s, "deploy.done", "two", json!({"n": 2}), h(1));
+    step(&mut s, h(1));
+    assert_eq!(consumed_by(&s, "one"), Some("a"));
+    assert_eq!(consumed_by(&s, "two"), Some("b"));
+    assert_eq!(s.status, WorkflowStatus::Completed);
+}
+
+#[test]
+fn receiving_refuses_what_nothing_can_take_and_repeats_change_nothing() {
+    use rwf::engine::signal::{receive, Incoming};
+    let mut s = snap(
+        spec(vec![task(
+            "ci",
+            event_step("ci.finished", None, None, TimeoutPolicy::Fail),
+        )]),
+        &[],
+    );
+    let ev = |name: &str, id: &str, data: Value| Incoming {
+        name: name.into(),
+        id: Some(id.into()),
+        data,
+        sender: "ann".into(),
+    };
+    let unknown = receive(&s, &ev("ci.finishd", "x", json!(1)), "f").unwrap_err();
+    assert!(unknown.contains("it waits for `ci.finished`"), "{unknown}");
+    assert!(!send(&mut s, "ci.finished", "x", json!(1), h(0)));
+    let again = receive(&s, &ev("ci.finished", "x", json!(1)), "f").unwrap();
+    assert!(again.repeat);
+    assert!(matches!(again.actions[..], [Action::RepeatEvent { .. }]));
+    let clash = receive(&s, &ev("ci.finished", "x", json!(2)), "f").unwrap_err();
+    assert!(clash.contains("already used"), "{clash}");
+    let fresh = receive(
+        &s,
+        &Incoming {
+            id: None,
+            ..ev("ci.finished", "", json!(1))
+        },
+        "f-1",
+    )
+    .unwrap();
+    assert_eq!(fresh.event_id, "f-1");
+    s.status = WorkflowStatus::Cancelled;
+    let done = receive(&s, &ev("ci.finished", "y", json!(1)), "f").unwrap_err();
+    assert!(done.contains("cancelled"), "{done}");
+}
+
+/// Edits in flight: an opened event wait keeps its event, `where` and timeout (its title may change);
+/// received events stay with the workflow.
+#[test]
+fn an_opened_event_wait_is_frozen_and_edits_keep_received_events() {
+    use rwf::engine::edit_plan::{plan_edit, Evidence};
+    let wait = |hours: i64| {
+        task(
+            "ci",
+            event_step(
+                "ci.finished",
+                Some("success"),
+                Some(hours),
+                TimeoutPolicy::Fail,
+            ),
+        )
+    };
+    // A spec `rwf check` accepts (its params declared), as an edit requires.
+    let full = |tasks: Vec<TaskSpec>| {
+        let mut w = spec(tasks);
+        for (name, ty) in [
+            ("release", ParamType::Datetime),
+            ("product", ParamType::String),
+        ] {
+            w.params.push(ParamSpec {
+                name: name.into(),
+                ty,
+                default: None,
+                description: None,
+            });
+        }
+        w
+    };
+    let mut s = snap(
+        full(vec![wait(4), task("later", Step::Checkpoint)]),
+        &[("later", 10, 11)],
+    );
+    step(&mut s, h(0));
+    assert_eq!(status(&s, "ci"), TaskStatus::Running);
+    send(
+        &mut s,
+        "ci.finished",
+        "red",
+        json!({"status": "failure"}),
+        h(1),
+    );
+    s.status = WorkflowStatus::Paused;
+    let plan_of = |spec: &WorkflowSpec| rwf::schedule::Plan {
+        target: s.target,
+        tasks: spec
+            .tasks
+            .iter()
+            .map(|t| rwf::schedule::ResolvedTask {
+                key: t.key.clone(),
+                times: None,
+                tz: chrono_tz::UTC,
+                pinned: false,
+            })
+            .collect(),
+        warnings: Vec::new(),
+        warning_tasks: Vec::new(),
+    };
+    let edit = |new: WorkflowSpec| {
+        let plan = plan_of(&new);
+        plan_edit(&s, &Evidence::default(), Arc::new(new), &plan, false, h(2))
+    };
+    let longer = full(vec![wait(8), task("later", Step::Checkpoint)]);
+    let refused = edit(longer).unwrap_err();
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.task == "ci" && r.reason.contains("is frozen")),
+        "{refused:?}"
+    );
+    let mut renamed = wait(4);
+    renamed.title = "CI green".into();
+    let ok = edit(full(vec![renamed, task("later", Step::Checkpoint)])).unwrap();
+    assert_eq!(
+        ok.after.events, s.events,
+        "received events survive the edit"
+    );
+}
+
+#[test]
+fn simulate_feeds_events_at_chosen_instants() {
+    use rwf::engine::simulator::ScriptedSignal;
+    let ci = after(
+        task(
+            "ci",
+            event_step(
+                "ci.finished",
+                Some("success"),
+                Some(48),
+                TimeoutPolicy::Fail,
+            ),
+        ),
+        "gate",
+    );
+    let spec = spec(vec![task("gate", Step::Checkpoint), ci]);
+    let run = |signals: Vec<ScriptedSignal>| {
+        let mut s = snap(spec.clone(), &[("gate", 2, 3)]);
+        s.status = WorkflowStatus::Draft;
+        let script = Script {
+            signals,
+            ..Script::default()
+        };
+        simulate(s, &script, &NoHooks).unwrap()
+    };
+    let green = |at: i64| ScriptedSignal {
+        at: h(at),
+        name: "ci.finished".into(),
+        data: json!({"status": "success"}),
+    };
+    // Before the wait opens (latched), and while it is open: both complete the release.
+    for at in [1, 10] {
+        let report = run(vec![green(at)]);
+        assert_eq!(
+            report.status,
+            WorkflowStatus::Completed,
+            "{:#?}",
+            report.entries
+        );
+        let took = report
+            .entries
+            .iter()
+            .find(|e| e.text.starts_with("event ci succeeded"))
+            .unwrap();
+        assert_eq!(took.at, h(at.max(3)), "{:#?}", report.entries);
+    }
+    // After the timeout: the wait failed, and the late event is refused by the failed workflow.
+    let report = run(vec![green(60)]);
+    assert_eq!(report.status, WorkflowStatus::Failed);
+    let text: Vec<&str> = report.entries.iter().map(|e| e.text.as_str()).collect();
+    assert!(
+        text.contains(&"event ci timed out (then fail)"),
+        "{text:#?}"
+    );
+    // None at all: the same as after the timeout.
+    assert_eq!(run(vec![]).status, WorkflowStatus::Failed);
 }
 
 // ---------- golden `rwf simulate` output ----------

@@ -701,9 +701,9 @@ fn codes_are_documented_and_in_range() {
     for (codes, lo, hi) in [(rwf::syntax::CODES, 1, 9), (rwf::compile::CODES, 50, 69)] {
         for c in codes {
             let n: u32 = c.code[3..].parse().unwrap();
-            // RWF140–149: conditions (`when`), added once 050–069 was full.
+            // RWF140–149: conditions (`when`), added once 050–069 was full; RWF150–154: events.
             assert!(
-                (lo..=hi).contains(&n) || (140..=149).contains(&n),
+                (lo..=hi).contains(&n) || (140..=154).contains(&n),
                 "{}",
                 c.code
             );
@@ -739,6 +739,65 @@ fn the_readme_example_compiles() {
     let once = rwf::syntax::format(example, &p.file);
     let b = compile_source("readme.rwf", &once, &loader);
     assert_eq!(canonical_json(&b.spec.unwrap()), canonical_json(&spec));
+}
+
+/// The event example of the language reference compiles cleanly (only the timeout lint would fire
+/// on a wait without one), is `rwf fmt` clean, and binds its `where` to the version.
+#[test]
+fn the_readme_event_example_compiles_and_binds() {
+    let readme = read(&root().join("grammar/README.md"));
+    let block = readme
+        .split("```rwf\n")
+        .find(|b| b.contains("template release_gate "))
+        .expect("grammar/README.md has an event example");
+    let example = &block[..block.find("```").unwrap()];
+    let c = compile_source("readme.rwf", example, &MemLoader::default());
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let p = rwf::syntax::parse("readme.rwf", example);
+    assert_eq!(rwf::syntax::format(example, &p.file), example, "fmt clean");
+    let template = c.spec.unwrap();
+    let checked = rwf::check::check_source(
+        "readme.rwf",
+        example,
+        &MemLoader::default(),
+        &Default::default(),
+    );
+    assert!(checked.is_empty(), "{checked:?}");
+    let spec = bind(
+        &template,
+        &Inputs {
+            release: Some("2027-03-10T09:00".into()),
+            sets: [("version".to_string(), "2.1".to_string())].into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let Step::Event {
+        name,
+        matches,
+        timeout,
+        on_timeout,
+    } = &spec.task("ci_green").unwrap().step
+    else {
+        panic!("ci_green is an event wait")
+    };
+    assert_eq!(name, "ci.finished");
+    assert_eq!(
+        matches["branch"],
+        Expr::Literal(serde_json::json!("release-2.1"))
+    );
+    assert_eq!(timeout.as_ref().unwrap().to_string(), "2d");
+    assert_eq!(*on_timeout, rwf::spec::TimeoutPolicy::Fail);
+    let Step::Agent { input, .. } = &spec.task("publish").unwrap().step else {
+        panic!("publish is an agent")
+    };
+    assert_eq!(
+        input["build"],
+        Expr::Output {
+            task: "ci_green".into(),
+            path: vec!["data".into(), "url".into()]
+        }
+    );
 }
 
 /// The composed-calendar example of the language reference compiles cleanly, is `rwf fmt` clean, and

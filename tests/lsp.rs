@@ -850,3 +850,73 @@ fn duration_params_hover_and_complete() {
     }
     c.shutdown();
 }
+
+const EVENTS: &str = r#"template gate "Gate" version 1 {
+  param release: datetime = 2027-03-03T09:00
+  target release in "UTC"
+
+  checkpoint freeze "Freeze" { at release - 1 week }
+  event ci_green "CI is green" {
+    on "ci.finished" where { status: "success" }
+    after freeze
+  }
+  agent publish "Publish" { uses "publisher"  after ci_green on success }
+}
+"#;
+
+/// Event waits: the missing timeout is a warning with its code, hover explains `event`, `where` and
+/// `then`, completion offers `on` in an event and still in an agent (edges), not `approvers`.
+#[test]
+fn event_waits_warn_hover_and_complete() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/events.rwf";
+    c.open(uri, EVENTS);
+    let diags = c.diagnostics(uri, 1);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "RWF040", "{diags:?}");
+    assert_eq!(diags[0]["range"], range_of(EVENTS, "ci_green", 0));
+    for (needle, want) in [
+        ("event ci_green", "**event** *key*"),
+        ("where {", "**where**"),
+    ] {
+        let hover = c.result("textDocument/hover", doc_pos(uri, EVENTS, needle, 0));
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(text.contains(want), "{needle}: {text}");
+    }
+    let hover = c.result("textDocument/hover", doc_pos(uri, EVENTS, "ci_green", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("then waits for event `ci.finished` where status = \"success\"; no timeout"),
+        "{text}"
+    );
+    let fixed = EVENTS.replace(
+        "    after freeze\n",
+        "    after freeze\n    timeout 2 days then skip\n",
+    );
+    c.change(uri, 2, &fixed);
+    assert!(c.diagnostics(uri, 2).is_empty(), "a timeout clears RWF040");
+    let hover = c.result("textDocument/hover", doc_pos(uri, &fixed, "then skip", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("then fail|skip|continue"), "{text}");
+    let labels = |c: &mut Client, needle: &str| -> Vec<String> {
+        let (line, col) = pos_of(&fixed, needle, 0);
+        let items = c.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+        );
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let in_event = labels(&mut c, "after freeze");
+    for want in ["on", "timeout", "after"] {
+        assert!(in_event.iter().any(|l| l == want), "{want} in {in_event:?}");
+    }
+    assert!(!in_event.iter().any(|l| l == "approvers"), "{in_event:?}");
+    let in_agent = labels(&mut c, "after ci_green on");
+    assert!(in_agent.iter().any(|l| l == "on"), "{in_agent:?}");
+    c.shutdown();
+}

@@ -800,6 +800,207 @@ async fn authorization_matrix_over_every_endpoint() {
     drop(e.db);
 }
 
+const EVENT_TEMPLATE: &str = r#"template srv_ci "CI gate" version 1 {
+  param release: datetime
+  target release in "UTC"
+  event green "CI is green" {
+    on "ci.finished" where { status: "success" }
+    timeout 2 days then fail
+  }
+  checkpoint shipped "Shipped" { after green }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_come_from_operators_and_signalers_only_and_repeat_idempotently() {
+    let e = env().await;
+    let post = Method::POST;
+    e.expect(
+        "service_account",
+        post.clone(),
+        "/api/v1/templates",
+        Some(json!({"source": EVENT_TEMPLATE, "file": "ci.rwf"})),
+        201,
+    )
+    .await;
+    let wf = e
+        .expect("owner", post.clone(), "/api/v1/workflows", Some(json!({"template": "srv_ci@1", "release": release_in_days(30), "owner": "team:release"})), 201)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    e.expect(
+        "owner",
+        post.clone(),
+        &format!("/api/v1/workflows/{wf}/start"),
+        None,
+        200,
+    )
+    .await;
+    e.settle().await;
+    assert_eq!(e.task_status(&wf, "green").await, "running");
+    // `rwf signal` as a client of the API: the CI's token sends a failing run (it does not match),
+    // then the same id again; `--as` is refused there.
+    let dir = std::env::temp_dir().join(format!("rwf-signal-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |remote: Option<&str>, args: &[&str]| cli(&e, &dir, remote, args);
+    let red = [
+        "signal",
+        wf.as_str(),
+        "ci.finished",
+        "--id",
+        "run-0",
+        "--data",
+        r#"{"status": "failure"}"#,
+    ];
+    let (code, _, err) = run(Some("service_account"), &red);
+    assert_eq!(
+        (code, err.trim()),
+        (0, "event `ci.finished` received (id run-0)"),
+        "{err}"
+    );
+    let mut again = red.to_vec();
+    again.extend(["--format", "json"]);
+    let (code, out, err) = run(Some("service_account"), &again);
+    assert_eq!(code, 0, "{err}");
+    let out: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (&out["repeat"], &out["event"]["sender"]),
+        (&json!(true), &json!("service:ci"))
+    );
+    let (code, _, err) = run(Some("viewer"), &red);
+    assert_eq!(code, 1, "a viewer's signal is refused: {err}");
+    let mut as_someone = red.to_vec();
+    as_someone.extend(["--as", "ann"]);
+    assert_eq!(run(Some("service_account"), &as_someone).0, 2);
+    // Viewers and everyone else are refused (and change nothing); the owner sends it, then the CI's
+    // service account (a [server] signaler) sends the same id again: the first event comes back.
+    let path = format!("/api/v1/workflows/{wf}/signals");
+    let body = json!({"name": "ci.finished", "id": "run-1", "data": {"status": "success", "url": "https://ci/1"}});
+    let replies = e
+        .row(Row {
+            method: post.clone(),
+            path: path.clone(),
+            body: Some(body),
+            ok: 200,
+            allowed: &["owner", "service_account"],
+            refused: 403,
+        })
+        .await;
+    assert_eq!(replies[0]["repeat"], false, "{}", replies[0]);
+    assert_eq!(replies[0]["event"]["sender"], "ann");
+    assert_eq!(replies[1]["repeat"], true, "{}", replies[1]);
+    assert_eq!(replies[1]["event"], replies[0]["event"]);
+    // The sender comes from the token: a body naming one is refused as an unknown field.
+    e.expect(
+        "owner",
+        post.clone(),
+        &path,
+        Some(json!({"name": "ci.finished", "sender": "mallory"})),
+        400,
+    )
+    .await;
+    // A name nothing waits for, or an id reused for another payload: a conflict, nothing stored.
+    let before = e.dump().await;
+    let unknown = e
+        .expect(
+            "owner",
+            post.clone(),
+            &path,
+            Some(json!({"name": "ci.finishd"})),
+            409,
+        )
+        .await;
+    assert!(
+        unknown["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`ci.finished`"),
+        "{unknown}"
+    );
+    e.expect(
+        "service_account",
+        post.clone(),
+        &path,
+        Some(json!({"name": "ci.finished", "id": "run-1", "data": {}})),
+        409,
+    )
+    .await;
+    assert_eq!(before, e.dump().await);
+    e.settle().await;
+    assert_eq!(e.task_status(&wf, "green").await, "succeeded");
+    let status = e
+        .expect(
+            "owner",
+            Method::GET,
+            &format!("/api/v1/workflows/{wf}"),
+            None,
+            200,
+        )
+        .await;
+    let green = status["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "green")
+        .unwrap()
+        .clone();
+    assert_eq!(green["output"]["data"]["url"], "https://ci/1", "{green}");
+    let log = e
+        .expect(
+            "owner",
+            Method::GET,
+            &format!("/api/v1/workflows/{wf}/log"),
+            None,
+            200,
+        )
+        .await;
+    let seen: Vec<(String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"].as_str().unwrap().starts_with("event_"))
+        .map(|x| {
+            (
+                x["kind"].as_str().unwrap().to_string(),
+                x["actor"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("event_received".to_string(), "service:ci".to_string()),
+            ("event_repeated".to_string(), "service:ci".to_string()),
+            ("event_received".to_string(), "ann".to_string()),
+            ("event_repeated".to_string(), "service:ci".to_string()),
+            ("event_consumed".to_string(), "worker".to_string()),
+        ]
+    );
+    // Status lists the events, the same through the API as on the database.
+    for args in [
+        vec!["status", wf.as_str()],
+        vec!["status", wf.as_str(), "--format", "json"],
+    ] {
+        let direct = run(None, &args);
+        let remote = run(Some("owner"), &args);
+        assert_eq!(
+            (remote.0, &remote.1),
+            (0, &direct.1),
+            "{args:?}: {}",
+            remote.2
+        );
+    }
+    let (_, out, _) = run(None, &["status", wf.as_str()]);
+    assert!(
+        out.contains("event ci.finished (id run-0) from service:ci"),
+        "{out}"
+    );
+    assert!(out.contains("taken by green"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+    e.server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_lists_every_route_with_schemas() {
     let e = env().await;
@@ -813,6 +1014,7 @@ async fn openapi_document_lists_every_route_with_schemas() {
         ("/api/v1/workflows/{id}/retarget", "post"),
         ("/api/v1/workflows/{id}/approvals/{task}/reject", "post"),
         ("/api/v1/workflows/{id}/events", "get"),
+        ("/api/v1/workflows/{id}/signals", "post"),
         ("/api/v1/notifications/stream", "get"),
         ("/readyz", "get"),
     ] {

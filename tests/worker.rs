@@ -933,3 +933,373 @@ async fn an_outcome_dispatches_what_it_unblocks_in_its_own_commit() {
     assert!(gates().await.is_empty(), "a finished workflow has no gates");
     assert_eq!(r.effects(&id.to_string()).await.len(), 3);
 }
+
+/// Sends one event as `sender`.
+async fn signal(
+    r: &Rig,
+    id: uuid::Uuid,
+    name: &str,
+    event_id: Option<&str>,
+    data: serde_json::Value,
+    sender: &str,
+) -> rwf::store::Result<rwf::store::SignalReceipt> {
+    r.store
+        .signal(
+            id,
+            rwf::engine::signal::Incoming {
+                name: name.into(),
+                id: event_id.map(str::to_string),
+                data,
+                sender: sender.into(),
+            },
+        )
+        .await
+}
+
+/// The audit entries about events: (kind, actor, task, event id).
+async fn event_log(r: &Rig, id: uuid::Uuid) -> Vec<(String, String, Option<String>, String)> {
+    r.store
+        .events(id, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind.starts_with("event_"))
+        .map(|e| {
+            let eid = e.data["event_id"].as_str().unwrap_or_default().to_string();
+            (e.kind, e.actor, e.task_key, eid)
+        })
+        .collect()
+}
+
+fn log_row(
+    kind: &str,
+    actor: &str,
+    task: Option<&str>,
+    eid: &str,
+) -> (String, String, Option<String>, String) {
+    (
+        kind.into(),
+        actor.into(),
+        task.map(str::to_string),
+        eid.into(),
+    )
+}
+
+#[tokio::test]
+async fn an_event_sent_before_its_wait_opens_is_latched_and_taken_when_it_opens() {
+    use rwf::spec::TimeoutPolicy;
+    let r = rig().await;
+    let id = r
+        .started(
+            "latch",
+            vec![
+                checkpoint("freeze").at(1),
+                event(
+                    "ci",
+                    "ci.finished",
+                    &[("status", serde_json::json!("success"))],
+                    Some(4),
+                    TimeoutPolicy::Fail,
+                )
+                .after("freeze"),
+                agent("deploy", "builtin:succeed").after("ci"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    // A failing run first (does not match), then the green one; both before the wait opens.
+    let red = signal(
+        &r,
+        id,
+        "ci.finished",
+        Some("run-1"),
+        serde_json::json!({"status": "failure"}),
+        "ci-bot",
+    )
+    .await
+    .unwrap();
+    assert!(!red.repeat);
+    signal(
+        &r,
+        id,
+        "ci.finished",
+        Some("run-2"),
+        serde_json::json!({"status": "success", "url": "https://ci/2"}),
+        "ci-bot",
+    )
+    .await
+    .unwrap();
+    r.idle().await;
+    assert_eq!(
+        r.task_status(id, "ci").await,
+        "pending",
+        "the wait is not open yet"
+    );
+    let stored = r.store.external_events(id).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|e| e.consumed_by.is_none()));
+    r.advance(2).await;
+    assert_eq!(r.task_status(id, "freeze").await, "succeeded");
+    assert_eq!(
+        r.task_status(id, "ci").await,
+        "succeeded",
+        "latched event taken on opening"
+    );
+    let ci = r.task(id, "ci").await;
+    let out = ci.output.unwrap();
+    assert_eq!(out["id"], "run-2");
+    assert_eq!(out["data"]["url"], "https://ci/2");
+    assert_eq!(out["sender"], "ci-bot");
+    assert_eq!(r.task_status(id, "deploy").await, "succeeded");
+    assert_eq!(r.status(id).await, "completed");
+    let stored = r.store.external_events(id).await.unwrap();
+    assert_eq!(
+        stored[0].consumed_by, None,
+        "the failing run is never taken"
+    );
+    assert_eq!(stored[1].consumed_by.as_deref(), Some("ci"));
+    assert_eq!(
+        event_log(&r, id).await,
+        vec![
+            log_row("event_received", "ci-bot", None, "run-1"),
+            log_row("event_received", "ci-bot", None, "run-2"),
+            log_row("event_consumed", "worker", Some("ci"), "run-2"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_event_after_its_wait_opened_completes_it_and_a_finished_workflow_takes_no_more() {
+    use rwf::spec::TimeoutPolicy;
+    let r = rig().await;
+    let id = r
+        .started(
+            "after",
+            vec![event(
+                "ci",
+                "ci.finished",
+                &[],
+                Some(4),
+                TimeoutPolicy::Fail,
+            )],
+        )
+        .await;
+    r.idle().await;
+    assert_eq!(r.task_status(id, "ci").await, "running", "the wait is open");
+    let gates = r.store.gates(id).await.unwrap();
+    assert!(
+        gates
+            .iter()
+            .any(|g| g.0 == "ci" && g.1 == "event" && g.3.contains("`ci.finished`")),
+        "{gates:?}"
+    );
+    r.advance(1).await;
+    let first = signal(
+        &r,
+        id,
+        "ci.finished",
+        Some("run-7"),
+        serde_json::json!({"n": 7}),
+        "ci-bot",
+    )
+    .await
+    .unwrap();
+    assert!(!first.repeat);
+    r.idle().await;
+    assert_eq!(r.task_status(id, "ci").await, "succeeded");
+    assert_eq!(r.status(id).await, "completed");
+    // Twice with the same id: the first event comes back, nothing is stored again.
+    let again = signal(
+        &r,
+        id,
+        "ci.finished",
+        Some("run-7"),
+        serde_json::json!({"n": 7}),
+        "ci-bot",
+    );
+    let err = again.await.unwrap_err();
+    assert!(err.to_string().contains("completed"), "{err}");
+    assert_eq!(r.store.external_events(id).await.unwrap().len(), 1);
+    assert_eq!(
+        event_log(&r, id).await,
+        vec![
+            log_row("event_received", "ci-bot", None, "run-7"),
+            log_row("event_consumed", "worker", Some("ci"), "run-7"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_same_event_id_twice_is_stored_once_and_logged_as_a_repeat() {
+    use rwf::spec::TimeoutPolicy;
+    let r = rig().await;
+    let id = r
+        .started(
+            "dup",
+            vec![
+                checkpoint("freeze").at(5),
+                event("ci", "ci.finished", &[], None, TimeoutPolicy::Fail).after("freeze"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    let data = serde_json::json!({"status": "success"});
+    let first = signal(&r, id, "ci.finished", Some("run-1"), data.clone(), "ci-bot")
+        .await
+        .unwrap();
+    let second = signal(&r, id, "ci.finished", Some("run-1"), data.clone(), "ann")
+        .await
+        .unwrap();
+    assert!(!first.repeat);
+    assert!(second.repeat);
+    assert_eq!(second.event, first.event, "the first event comes back");
+    assert_eq!(second.event.sender, "ci-bot");
+    // The same id for another payload is refused, and the refusal changes nothing.
+    let before = r.store.events(id, 0).await.unwrap().len();
+    let clash = signal(
+        &r,
+        id,
+        "ci.finished",
+        Some("run-1"),
+        serde_json::json!({"status": "x"}),
+        "ann",
+    )
+    .await
+    .unwrap_err();
+    assert!(clash.to_string().contains("already used"), "{clash}");
+    // So are unknown names.
+    let unknown = signal(&r, id, "ci.finishd", None, serde_json::Value::Null, "ann")
+        .await
+        .unwrap_err();
+    assert!(unknown.to_string().contains("`ci.finished`"), "{unknown}");
+    assert_eq!(r.store.events(id, 0).await.unwrap().len(), before);
+    assert_eq!(r.store.external_events(id).await.unwrap().len(), 1);
+    // Without an id, each signal is a new event.
+    let a = signal(&r, id, "ci.finished", None, data.clone(), "ann")
+        .await
+        .unwrap();
+    let b = signal(&r, id, "ci.finished", None, data.clone(), "ann")
+        .await
+        .unwrap();
+    assert_ne!(a.event.id, b.event.id);
+    let n: (i64,) =
+        sqlx::query_as("SELECT count(*) FROM rwf.external_events WHERE workflow_id = $1")
+            .bind(id)
+            .fetch_one(r.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(n.0, 3);
+    // The oldest matching event is the one taken.
+    r.advance(7).await;
+    assert_eq!(r.task(id, "ci").await.output.unwrap()["id"], "run-1");
+    let log = event_log(&r, id).await;
+    assert_eq!(log[0], log_row("event_received", "ci-bot", None, "run-1"));
+    assert_eq!(log[1], log_row("event_repeated", "ann", None, "run-1"));
+    assert_eq!(log.iter().filter(|l| l.0 == "event_received").count(), 3);
+}
+
+#[tokio::test]
+async fn an_event_after_the_timeout_is_kept_but_the_wait_has_ended_by_its_policy() {
+    use rwf::spec::TimeoutPolicy;
+    let r = rig().await;
+    let id = r
+        .started(
+            "late",
+            vec![
+                event("fail", "ci.finished", &[], Some(2), TimeoutPolicy::Fail).optional(),
+                event("skip", "ci.finished", &[], Some(2), TimeoutPolicy::Skip),
+                event("go", "ci.finished", &[], Some(2), TimeoutPolicy::Continue),
+                checkpoint("after_skip").after("skip"),
+                checkpoint("after_go").after("go"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    r.advance(3).await;
+    assert_eq!(r.task_status(id, "fail").await, "failed");
+    assert_eq!(r.task_status(id, "skip").await, "skipped");
+    assert_eq!(r.task_status(id, "after_skip").await, "skipped");
+    assert_eq!(r.task_status(id, "go").await, "succeeded");
+    assert_eq!(
+        r.task(id, "go").await.output.unwrap(),
+        serde_json::json!({"timed_out": true})
+    );
+    assert!(r
+        .task(id, "fail")
+        .await
+        .last_error
+        .unwrap()
+        .contains("timeout then fail"));
+    assert_eq!(
+        r.status(id).await,
+        "completed",
+        "the failed wait was optional"
+    );
+    // Too late: the workflow has finished; the event is refused and nothing is stored.
+    let late = signal(
+        &r,
+        id,
+        "ci.finished",
+        Some("late"),
+        serde_json::Value::Null,
+        "ci-bot",
+    )
+    .await;
+    assert!(late
+        .unwrap_err()
+        .to_string()
+        .contains("takes no more events"));
+    assert!(r.store.external_events(id).await.unwrap().is_empty());
+    let log = event_log(&r, id).await;
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.0 == "event_timed_out")
+            .map(|l| l.2.clone().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["fail", "skip", "go"]
+    );
+}
+
+#[tokio::test]
+async fn an_event_after_the_timeout_of_a_running_workflow_stays_unconsumed() {
+    use rwf::spec::TimeoutPolicy;
+    let r = rig().await;
+    let id = r
+        .started(
+            "late2",
+            vec![
+                event("ci", "ci.finished", &[], Some(1), TimeoutPolicy::Skip),
+                manual("signoff"),
+            ],
+        )
+        .await;
+    r.idle().await;
+    r.advance(2).await;
+    assert_eq!(r.task_status(id, "ci").await, "skipped");
+    signal(
+        &r,
+        id,
+        "ci.finished",
+        Some("late"),
+        serde_json::json!({}),
+        "ci-bot",
+    )
+    .await
+    .unwrap();
+    r.idle().await;
+    assert_eq!(
+        r.task_status(id, "ci").await,
+        "skipped",
+        "a timed-out wait stays ended"
+    );
+    let stored = r.store.external_events(id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].consumed_by, None);
+    assert_eq!(
+        event_log(&r, id).await,
+        vec![
+            log_row("event_timed_out", "worker", Some("ci"), ""),
+            log_row("event_received", "ci-bot", None, "late"),
+        ]
+    );
+}

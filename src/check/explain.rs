@@ -1,7 +1,7 @@
 //! The registry of every diagnostic code, for `rwf check --explain CODE` and SARIF rules.
 //!
 //! Each module that emits codes exports `pub const CODES: &[CodeDoc]`. To register one, add it to
-//! `SOURCES`. Registered: `syntax` (RWF001–009), `check` (RWF010–049), `compile` (RWF050–069, RWF140–149),
+//! `SOURCES`. Registered: `syntax` (RWF001–009), `check` (RWF010–049), `compile` (RWF050–069, RWF140–154),
 //! `schedule` (RWF070–089), `hooks` (RWF090–099), `config` (RWF100–119, `rwf.toml`),
 //! `check::against_config` (RWF130–133, a template against its `rwf.toml`),
 //! `server` (RWF400–504, `rwf serve`).
@@ -76,8 +76,8 @@ mod tests {
         let ranges: [(&[CodeDoc], u32, u32); 8] = [
             (crate::syntax::CODES, 1, 9),
             (crate::check::CODES, 10, 49),
-            // 140–149: the compile codes of `when` (050–069 is full).
-            (crate::compile::CODES, 50, 149),
+            // 140–149: the compile codes of `when` (050–069 is full); 150–154: event waits.
+            (crate::compile::CODES, 50, 154),
             (crate::schedule::CODES, 70, 89),
             (crate::hooks::CODES, 90, 99),
             (crate::config::CODES, 100, 119),
@@ -99,7 +99,7 @@ mod tests {
         for doc in crate::compile::CODES {
             let n: u32 = doc.code[3..].parse().unwrap_or(0);
             assert!(
-                (50..=69).contains(&n) || (140..=149).contains(&n),
+                (50..=69).contains(&n) || (140..=154).contains(&n),
                 "{} outside the compile ranges",
                 doc.code
             );

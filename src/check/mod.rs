@@ -70,6 +70,8 @@ pub const CODES: &[CodeDoc] = &[
     duplicate_dependency::DOC,
     output_of_unknown_task::DOC,
     relies_on_conditional::DOC,
+    event_without_timeout::DOC,
+    event_wait_shared::DOC,
 ];
 
 /// Template-tier timing lints that compare nominal offsets; superseded by the schedule lints once a

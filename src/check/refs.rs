@@ -49,8 +49,8 @@ pub(crate) fn spec_refs(spec: &WorkflowSpec) -> Vec<Located<'_>> {
         let at = Some(i);
         push_text(&mut out, at, &task.title);
         match &task.step {
-            Step::Agent { input, .. } => {
-                for expr in input.values() {
+            Step::Agent { .. } | Step::Event { .. } => {
+                for expr in task.step.exprs() {
                     push_expr(&mut out, at, expr);
                 }
             }

@@ -48,6 +48,14 @@ pub fn run(args: Args) -> CmdResult {
             }
         })?;
     print!("{}", ex.render(&loaded.spec, &loaded.source, &loaded.text));
+    if let Some(wait) = loaded
+        .spec
+        .task(&args.task)
+        .and_then(|t| t.step.event_summary())
+    {
+        // Its date is when the wait opens; when it ends depends on the event.
+        println!("  then waits for event {wait}");
+    }
     match failed {
         Some(e) => Err(e),
         None => Ok(Outcome::Ok),

@@ -81,6 +81,21 @@ pub(crate) fn summary(e: &EventRow) -> String {
             why("reason")
         ),
         "approval_granted" => format!("{task}: round {} granted", f("round")),
+        "event_received" => format!(
+            "event `{}` received from {} (id {}): {}",
+            f("name"),
+            f("sender"),
+            f("event_id"),
+            d["data"]
+        ),
+        "event_repeated" => format!(
+            "event `{}` sent again by {} (id {}): already received, nothing changed",
+            f("name"),
+            f("sender"),
+            f("event_id")
+        ),
+        "event_consumed" => format!("{task}: took event {}", f("event_id")),
+        "event_timed_out" => format!("{task}: timed out waiting (then {})", f("policy")),
         "approval_rejected" => format!("{task}: round {} rejected{}", f("round"), why("reason")),
         "notified" => {
             let to: Vec<String> = d["recipients"]

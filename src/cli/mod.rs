@@ -30,6 +30,7 @@ mod render;
 mod retarget;
 mod schema;
 mod serve;
+mod signal;
 mod simulate;
 mod status;
 mod task;
@@ -97,6 +98,8 @@ enum Command {
     Reject(decide::Args),
     /// Mark a manual task done (or answer an agent waiting for input)
     Done(done::Args),
+    /// Deliver an external event to a workflow's event waits
+    Signal(signal::Args),
     /// Database administration
     Db(db::Args),
     /// Run the reconciler
@@ -224,6 +227,7 @@ pub fn run() -> ExitCode {
         Command::Approve(a) => decide::run(decide::Verdict::Approve, a),
         Command::Reject(a) => decide::run(decide::Verdict::Reject, a),
         Command::Done(a) => done::run(a),
+        Command::Signal(a) => signal::run(a),
         Command::Db(a) => db::run(a),
         Command::Worker(a) => worker::run(a),
         Command::Notifications(a) => notifications::run(a),

@@ -108,12 +108,13 @@ enum Command {
         #[arg(long)]
         skip: bool,
     },
+    Signal(super::signal::Args),
 }
 
 /// The commands that go through the API when `RWF_SERVER` is set.
 const REMOTE: &[&str] = &[
     "new", "start", "pause", "resume", "cancel", "edit", "retarget", "task", "dep", "status",
-    "log", "ls", "inbox", "approve", "reject", "done",
+    "log", "ls", "inbox", "approve", "reject", "done", "signal",
 ];
 
 /// The client's connection: the server's base URL and the token.
@@ -266,6 +267,8 @@ struct WireStatus {
     tasks: Vec<WireTask>,
     #[serde(default)]
     excluded: Vec<crate::spec::Excluded>,
+    #[serde(default)]
+    events: Vec<crate::engine::ExternalEvent>,
 }
 
 #[derive(Deserialize)]
@@ -430,6 +433,7 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
                 excluded: s.excluded,
                 no_worker: s.no_worker,
                 now: Utc::now(),
+                events: s.events,
             };
             super::status::print(&s.workflow.into(), &tasks, &gates, &extras, format)?;
             Ok(Outcome::Ok)
@@ -495,6 +499,21 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
                 .collect();
             super::inbox::print(&items, format)?;
             Ok(Outcome::Ok)
+        }
+        Command::Signal(a) => {
+            refuse_as(&a.actor)?;
+            let data = super::signal::payload(&a.data)?;
+            let wf = id(&a.workflow)?;
+            let answer = client
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/workflows/{wf}/signals"),
+                    Some(json!({ "name": a.name, "id": a.id, "data": data })),
+                )
+                .await?;
+            acted(answer, |v| {
+                super::signal::report(&v["event"], v["repeat"] == true, a.format)
+            })
         }
         Command::Approve { on, reason } => decide(&client, "approve", on, reason).await,
         Command::Reject { on, reason } => decide(&client, "reject", on, reason).await,

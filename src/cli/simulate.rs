@@ -10,7 +10,7 @@ use super::{CliError, CmdResult, Outcome};
 use crate::compile;
 use crate::diagnostic::Diagnostic;
 use crate::engine::model::{Snapshot, WorkflowId, WorkflowStatus};
-use crate::engine::simulator::{simulate, ApproveSet, Script};
+use crate::engine::simulator::{simulate, ApproveSet, Script, ScriptedSignal};
 use crate::engine::{HookHost, NoHooks};
 use crate::schedule;
 use crate::spec::{HookPoint, StepKind, WorkflowSpec};
@@ -40,6 +40,10 @@ pub struct Args {
     /// Make these agent tasks fail every attempt.
     #[arg(long, value_name = "TASK")]
     pub fail: Vec<String>,
+    /// Send an external event at an instant: `NAME@WHEN[=JSON]`, WHEN `release`, `release+2d`,
+    /// `release-90m` (units m, h, d, w) or a local `YYYY-MM-DDTHH:MM` in the release zone.
+    #[arg(long, value_name = "NAME@WHEN[=JSON]")]
+    pub signal: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -125,6 +129,55 @@ impl HookHost for RhaiHooks {
     }
 }
 
+/// `NAME@WHEN[=JSON]` as a scripted event (see `Args::signal`).
+fn parse_signal(text: &str, target: &schedule::Target) -> Result<ScriptedSignal, CliError> {
+    let bad = |why: String| {
+        CliError::new(format!("`--signal {text}`: {why}"))
+            .help("write NAME@WHEN[=JSON], e.g. --signal 'ci.finished@release-2d={\"status\": \"success\"}'")
+    };
+    let (name, rest) = text
+        .split_once('@')
+        .ok_or_else(|| bad("no `@WHEN`".into()))?;
+    let (when, data) = match rest.split_once('=') {
+        Some((w, json)) => (
+            w,
+            serde_json::from_str(json).map_err(|e| bad(format!("the payload is not JSON: {e}")))?,
+        ),
+        None => (rest, serde_json::Value::Null),
+    };
+    let at = if let Some(offset) = when.strip_prefix("release") {
+        let span = match offset {
+            "" => crate::spec::Span::new(0, crate::spec::Unit::Minutes),
+            o => o
+                .parse::<crate::spec::Span>()
+                .ok()
+                .filter(|s| {
+                    o.starts_with(['+', '-'])
+                        && !matches!(
+                            s.unit,
+                            crate::spec::Unit::Months | crate::spec::Unit::BusinessDays
+                        )
+                })
+                .ok_or_else(|| bad(format!("`{o}` is not an offset such as `+2d` or `-90m`")))?,
+        };
+        target.instant + chrono::Duration::seconds(span.nominal_seconds())
+    } else {
+        let local =
+            chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%dT%H:%M").map_err(|_| {
+                bad(format!(
+                    "`{when}` is neither `release±OFFSET` nor YYYY-MM-DDTHH:MM"
+                ))
+            })?;
+        crate::engine::clock::from_local(target.tz, local)
+            .ok_or_else(|| bad(format!("`{when}` does not exist in {}", target.tz.name())))?
+    };
+    Ok(ScriptedSignal {
+        at,
+        name: name.to_string(),
+        data,
+    })
+}
+
 fn check_keys(
     spec: &WorkflowSpec,
     keys: &[String],
@@ -171,6 +224,11 @@ pub fn run(args: Args) -> CmdResult {
     check_keys(&spec, &approve, StepKind::Approval, "--approve")?;
     check_keys(&spec, &args.reject, StepKind::Approval, "--reject")?;
     check_keys(&spec, &args.fail, StepKind::Agent, "--fail")?;
+    let signals = args
+        .signal
+        .iter()
+        .map(|s| parse_signal(s, &target))
+        .collect::<Result<Vec<_>, _>>()?;
     let script = Script {
         approve: if approve_all {
             ApproveSet::All
@@ -179,6 +237,7 @@ pub fn run(args: Args) -> CmdResult {
         },
         reject: args.reject.iter().cloned().collect::<BTreeSet<_>>(),
         fail: args.fail.iter().cloned().collect::<BTreeSet<_>>(),
+        signals,
     };
     let hooks: Box<dyn HookHost> = if spec.hooks.is_empty() {
         Box::new(NoHooks)

@@ -35,6 +35,7 @@ pub fn run(args: Args) -> CmdResult {
             excluded: spec.flow.excluded.clone(),
             no_worker,
             now: Utc::now(),
+            events: store.external_events(id).await?,
         };
         print(&wf, &tasks, &gates, &extras, args.format)?;
         Ok(Outcome::Ok)
@@ -52,6 +53,8 @@ pub(super) struct Extras {
     pub excluded: Vec<crate::spec::Excluded>,
     pub no_worker: Option<String>,
     pub now: DateTime<Utc>,
+    /// External events received, oldest first.
+    pub events: Vec<crate::engine::ExternalEvent>,
 }
 
 /// Prints a workflow's status (also for `remote`, from the API's answer).
@@ -114,6 +117,7 @@ pub(super) fn print(
                         "no_worker": no_worker,
                         "tasks": tasks,
                         "excluded": extras.excluded,
+                        "events": extras.events.iter().map(super::signal::event_json).collect::<Vec<_>>(),
                     }))?
                 );
             }
@@ -186,6 +190,19 @@ pub(super) fn print(
                 }
                 for e in &extras.excluded {
                     println!("  left out: {} — {}", e.key, e.reason);
+                }
+                for e in &extras.events {
+                    println!(
+                        "  event {} (id {}) from {} at {}: {}",
+                        e.name,
+                        e.id,
+                        e.sender,
+                        dash(local(Some(e.received_at))),
+                        match &e.consumed_by {
+                            Some(t) => format!("taken by {t}"),
+                            None => "not taken".into(),
+                        }
+                    );
                 }
             }
         }

@@ -511,6 +511,11 @@ pub fn bind(
                     bind_schedule(s, &values);
                 }
             }
+            crate::spec::Step::Event { matches, .. } => {
+                for v in matches.values_mut() {
+                    *v = bind_expr(v, &values);
+                }
+            }
             crate::spec::Step::Checkpoint => {}
         }
     }

@@ -1,4 +1,5 @@
-//! Documentation of every compile and bind diagnostic code (RWF050–069, and RWF140–149 for `when`).
+//! Documentation of every compile and bind diagnostic code (RWF050–069, RWF140–149 for `when`, and
+//! RWF150–154 for event waits).
 
 use crate::diagnostic::{CodeDoc, Severity};
 
@@ -43,4 +44,9 @@ pub const CODES: &[CodeDoc] = &[
     doc("RWF140", "condition-unknown-param", "A `when` condition reads a name that is not a param.", "The condition could never be decided when the template is bound.", "manual beta \"Beta\" { when betta }"),
     doc("RWF141", "condition-type", "A `when` condition uses a param against its type: a non-bool as a flag, a literal of another type, `in` on a non-list.", "The condition would be silently false (or true) for every workflow.", "param channel: string\nmanual m \"M\" { when channel == 3 }"),
     doc("RWF142", "relies-on-excluded-task", "A task anchors to, or reads the output of, a task that a false `when` leaves out of the workflow.", "Its schedule or input would have nothing to read; `after` edges are bridged instead, but anchors and outputs cannot be.", "manual beta \"Beta\" { when beta }\nmanual notes \"Notes\" { at beta + 1 day }"),
+    doc("RWF150", "event-without-name", "An `event` task does not say which event it waits for.", "Nothing could ever complete the wait.", "event ci \"CI\" { timeout 1 day }"),
+    doc("RWF151", "invalid-event-name", "An `on \"NAME\"` is empty, too long (over 200), interpolated, or has characters other than letters, digits and `. _ - : /`.", "Senders name the event in `rwf signal WF NAME` and URLs; a literal, plain name is one they can type and match.", "event ci \"CI\" { on \"ci finished\" }"),
+    doc("RWF152", "then-not-for-step", "`timeout ... then fail|skip|continue` on a task that is not an event wait.", "Only an event wait chooses what its timeout does; an agent's timeout fails the attempt and retries by policy.", "agent a \"A\" { uses \"x\" timeout 1 hour then skip }"),
+    doc("RWF153", "bad-event-match", "A `where` key is not a dotted payload path, or is given twice.", "The match could never be decided, or one value would silently win.", "event ci \"CI\" { on \"ci.finished\" where { \"a..b\": 1 } }"),
+    doc("RWF154", "event-match-not-scalar", "A `where` value is a list, object, scope or duration.", "Events are matched field by field on plain values; match nested fields by their own dotted path.", "event ci \"CI\" { on \"ci.finished\" where { build: { ok: true } } }"),
 ];

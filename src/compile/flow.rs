@@ -126,14 +126,12 @@ pub fn decide(spec: &mut WorkflowSpec, values: &BTreeMap<String, Json>) -> Vec<D
         for up in named {
             diags.push(why("reads the output of", up));
         }
-        if let Step::Agent { input, .. } = &t.step {
-            let mut outs = Vec::new();
-            for e in input.values() {
-                outputs(e, &mut outs);
-            }
-            for up in outs.iter().filter(|u| out.contains(*u)) {
-                diags.push(why("reads the output of", up));
-            }
+        let mut outs = Vec::new();
+        for e in t.step.exprs() {
+            outputs(e, &mut outs);
+        }
+        for up in outs.iter().filter(|u| out.contains(*u)) {
+            diags.push(why("reads the output of", up));
         }
         if let Step::Approval { not_author_of, .. } = &mut t.step {
             if not_author_of.as_ref().is_some_and(|a| out.contains(a)) {
@@ -152,8 +150,8 @@ fn strings_of<'a>(step: &'a Step, title: &'a str, out: &mut Vec<&'a str>) {
             instructions: Some(i),
             ..
         } => out.push(i),
-        Step::Agent { input, .. } => {
-            for e in input.values() {
+        Step::Agent { .. } | Step::Event { .. } => {
+            for e in step.exprs() {
                 templates(e, out);
             }
         }

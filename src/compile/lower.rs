@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::spec::{
     Amount, Anchor, AnchorPoint, Backoff, Blackout, BlackoutRule, CalendarSpec, DateRange,
     Dependency, EdgeOutcome, ExpirePolicy, Holiday, HookFile, ParamSpec, ParamType, PhaseSpec,
-    RejectPolicy, Risk, Schedule, Step, TaskSpec, TzRef, WorkflowSpec,
+    RejectPolicy, Risk, Schedule, Step, TaskSpec, TimeoutPolicy, TzRef, WorkflowSpec,
 };
 use crate::syntax::ast::{self, FieldKind, Item, PolicyItem, TemplateItem};
 use sha2::{Digest, Sha256};
@@ -1158,6 +1158,9 @@ impl Lower<'_> {
         let mut calendar = None;
         let mut on_blackout = None;
         let mut when = None;
+        let mut event_name: Option<String> = None;
+        let mut matches = BTreeMap::new();
+        let mut on_timeout = TimeoutPolicy::Fail;
         let target = spec.target.param.clone();
         for f in &t.fields {
             let kw = f.kind.keyword();
@@ -1204,7 +1207,25 @@ impl Lower<'_> {
                         });
                     }
                 }
-                FieldKind::Timeout(d) => timeout = self.amount(d, &spec.params),
+                FieldKind::Timeout(d, then) => {
+                    timeout = self.amount(d, &spec.params);
+                    match then {
+                        Some(t) if kind != "event" => self.main_err(
+                            "RWF152",
+                            t.span.clone(),
+                            format!("`then {}` is only for an event's timeout", t.name),
+                            "an agent that runs out of time fails and retries by its policy; drop `then ...`",
+                        ),
+                        Some(t) => {
+                            on_timeout = match t.name.as_str() {
+                                "skip" => TimeoutPolicy::Skip,
+                                "continue" => TimeoutPolicy::Continue,
+                                _ => TimeoutPolicy::Fail,
+                            }
+                        }
+                        None => {}
+                    }
+                }
                 FieldKind::Labels(ls) => labels.extend(ls.iter().map(|s| s.value.clone())),
                 FieldKind::Risk(r) => {
                     risk = Some(match r.name.as_str() {
@@ -1219,30 +1240,10 @@ impl Lower<'_> {
                 FieldKind::PreRelease => pre_release = true,
                 FieldKind::Policy(p) => policy_items.push(p.clone()),
                 FieldKind::Uses(s) => uses = Some(s.value.clone()),
-                FieldKind::Input(entries) => {
-                    let mut errors = Vec::new();
-                    let mut names: Vec<(Vec<String>, Range<usize>)> = Vec::new();
-                    for e in entries {
-                        let ex = values::expr(
-                            &e.value,
-                            &mut |p, s| names.push((p.to_vec(), s)),
-                            &mut errors,
-                        );
-                        input.insert(e.key.clone(), ex);
-                    }
-                    for (path, span) in names {
-                        if let NameUse::Param(p) = classify(&path) {
-                            self.param_ref(&p, span);
-                        }
-                    }
-                    for (span, msg) in errors {
-                        self.main_err(
-                            "RWF059",
-                            span,
-                            msg,
-                            "use a param name, or `task.output.field` for an upstream task's output",
-                        );
-                    }
+                FieldKind::Input(entries) => input = self.exprs(entries),
+                FieldKind::On(name, entries) => {
+                    event_name = Some(self.event_name(name));
+                    matches = self.event_matches(entries);
                 }
                 FieldKind::Approvers(scopes, q) => {
                     approvers = self.scopes(scopes);
@@ -1386,6 +1387,23 @@ impl Lower<'_> {
                     until,
                 }
             }
+            "event" => Step::Event {
+                name: event_name.unwrap_or_else(|| {
+                    self.main_err(
+                        "RWF150",
+                        t.key.span.clone(),
+                        format!(
+                            "event `{}` does not say which event it waits for",
+                            t.key.name
+                        ),
+                        "add `on \"event.name\"` (the NAME of `rwf signal WORKFLOW NAME`)",
+                    );
+                    String::new()
+                }),
+                matches,
+                timeout,
+                on_timeout,
+            },
             _ => Step::Checkpoint,
         };
         let mut layer = defaults.clone();
@@ -1414,6 +1432,89 @@ impl Lower<'_> {
             on_blackout,
         });
         self.map.tasks.push(src);
+    }
+}
+
+impl Lower<'_> {
+    /// `{ key: value, ... }` as expressions: params recorded as used, bad names reported.
+    fn exprs(&mut self, entries: &[ast::Entry]) -> BTreeMap<String, crate::spec::Expr> {
+        let mut out = BTreeMap::new();
+        let mut errors = Vec::new();
+        let mut names: Vec<(Vec<String>, Range<usize>)> = Vec::new();
+        for e in entries {
+            let ex = values::expr(
+                &e.value,
+                &mut |p, s| names.push((p.to_vec(), s)),
+                &mut errors,
+            );
+            out.insert(e.key.clone(), ex);
+        }
+        for (path, span) in names {
+            if let NameUse::Param(p) = classify(&path) {
+                self.param_ref(&p, span);
+            }
+        }
+        for (span, msg) in errors {
+            self.main_err(
+                "RWF059",
+                span,
+                msg,
+                "use a param name, or `task.output.field` for an upstream task's output",
+            );
+        }
+        out
+    }
+
+    /// The event name of `on "..."`: literal, non-empty, of letters, digits and `. _ - : /`.
+    fn event_name(&mut self, name: &ast::Str) -> String {
+        let ok = |c: char| c.is_ascii_alphanumeric() || "._-:/".contains(c);
+        if name.value.is_empty() || name.value.len() > 200 || !name.value.chars().all(ok) {
+            self.main_err(
+                "RWF151",
+                name.span.clone(),
+                format!("`{}` is not a valid event name", name.value),
+                "use letters, digits and `. _ - : /` (at most 200), written literally: `on \"ci.finished\"`",
+            );
+        }
+        name.value.clone()
+    }
+
+    /// `where { path: value }`: dotted payload paths, each once, matched against scalars.
+    fn event_matches(&mut self, entries: &[ast::Entry]) -> BTreeMap<String, crate::spec::Expr> {
+        let mut seen = BTreeSet::new();
+        for e in entries {
+            if e.key.is_empty() || e.key.split('.').any(str::is_empty) {
+                self.main_err(
+                    "RWF153",
+                    e.key_span.clone(),
+                    format!("`{}` is not a payload path", e.key),
+                    "name a field of the event's data, with dots for nested ones: `\"build.status\": \"ok\"`",
+                );
+            } else if !seen.insert(e.key.as_str()) {
+                self.main_err(
+                    "RWF153",
+                    e.key_span.clone(),
+                    format!("`{}` is matched twice", e.key),
+                    "keep one; an event cannot equal two values at one path",
+                );
+            }
+            use ast::ValueKind as V;
+            if matches!(
+                e.value.kind,
+                V::List(_) | V::Object(_) | V::Scope(_) | V::Duration(_)
+            ) {
+                self.main_err(
+                    "RWF154",
+                    e.value.span.clone(),
+                    format!(
+                        "`{}` must be matched against a string, number, bool or param",
+                        e.key
+                    ),
+                    "match nested values by their own dotted paths: `\"build.status\": \"ok\"`",
+                );
+            }
+        }
+        self.exprs(entries)
     }
 }
 

@@ -101,5 +101,7 @@ pub struct RawServer {
     pub viewers: Option<Vec<S<String>>>,
     #[serde(default)]
     pub pushers: Vec<S<String>>,
+    #[serde(default)]
+    pub signalers: Vec<S<String>>,
     pub proxy_user_header: Option<S<String>>,
 }

@@ -1,4 +1,5 @@
-//! `[server]` of `rwf.toml`: who may view every workflow and who may push templates over `rwf serve`.
+//! `[server]` of `rwf.toml`: who may view every workflow, who may push templates and who may send
+//! events over `rwf serve`.
 
 use super::codes;
 use crate::engine::action::parse_scope;
@@ -12,6 +13,9 @@ pub struct ServerConfig {
     pub viewers: Option<Vec<String>>,
     /// Scopes that may push templates, besides organization admins.
     pub pushers: Vec<String>,
+    /// Scopes that may send events (`POST .../signals`) to every workflow they may view, besides each
+    /// workflow's operators: typically a CI's service account (`service:ci`).
+    pub signalers: Vec<String>,
     /// Trust this request header as the signed-in person's name (an authenticating reverse proxy's,
     /// e.g. `X-Forwarded-User`). Off unless set: only for a server reachable through that proxy alone.
     pub proxy_user_header: Option<String>,
@@ -67,6 +71,7 @@ pub(super) fn build(raw: super::raw::RawServer, ctx: &mut super::Ctx) -> ServerC
     ServerConfig {
         viewers: raw.viewers.as_deref().map(|v| scopes(v, ctx)),
         pushers: scopes(&raw.pushers, ctx),
+        signalers: scopes(&raw.signalers, ctx),
         proxy_user_header,
     }
 }

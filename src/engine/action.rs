@@ -33,6 +33,8 @@ pub enum GateKind {
     Approval,
     /// The task's `gate` hook.
     Hook,
+    /// An open event wait: the event it waits for, and its timeout.
+    Event,
 }
 
 impl GateKind {
@@ -42,6 +44,7 @@ impl GateKind {
             GateKind::Dependency => "dependency",
             GateKind::Approval => "approval",
             GateKind::Hook => "hook",
+            GateKind::Event => "event",
         }
     }
 }
@@ -250,6 +253,23 @@ pub enum Action {
     },
     /// A drain-cancel: nothing new starts, in-flight work may finish.
     StartDrain,
+    /// An external event arrived (`rwf signal`); it is kept until an event wait consumes it.
+    ReceiveEvent {
+        event_id: String,
+        name: String,
+        data: serde_json::Value,
+        sender: String,
+    },
+    /// An event arrived again with an id already received: nothing changes, the repeat is logged.
+    RepeatEvent {
+        event_id: String,
+        name: String,
+        sender: String,
+    },
+    /// An open event wait took a received event (followed by its output and `succeeded`).
+    ConsumeEvent { task: String, event_id: String },
+    /// An event wait's timeout passed with no matching event; `policy` is its `then`.
+    EventTimedOut { task: String, policy: String },
 }
 
 impl Action {
@@ -274,9 +294,14 @@ impl Action {
             | Action::RecordError { task, .. }
             | Action::MarkMissed { task, .. }
             | Action::RequireDecision { task }
-            | Action::ForceRun { task } => Some(task),
+            | Action::ForceRun { task }
+            | Action::ConsumeEvent { task, .. }
+            | Action::EventTimedOut { task, .. } => Some(task),
             Action::Notify { task, .. } => task.as_deref(),
-            Action::SetWorkflowStatus { .. } | Action::StartDrain => None,
+            Action::SetWorkflowStatus { .. }
+            | Action::StartDrain
+            | Action::ReceiveEvent { .. }
+            | Action::RepeatEvent { .. } => None,
         }
     }
 }

@@ -235,6 +235,46 @@ pub fn apply(
                 workflow_transition(*from, *to).map_err(|e| ApplyError(e.to_string()))?;
         }
         Action::StartDrain => snapshot.draining = true,
+        Action::ReceiveEvent {
+            event_id,
+            name,
+            data,
+            sender,
+        } => {
+            if snapshot.events.iter().any(|e| e.id == *event_id) {
+                return Err(ApplyError(format!(
+                    "event `{event_id}` was already received"
+                )));
+            }
+            snapshot.events.push(super::model::ExternalEvent {
+                id: event_id.clone(),
+                name: name.clone(),
+                data: data.clone(),
+                sender: sender.clone(),
+                received_at: now,
+                consumed_by: None,
+                consumed_at: None,
+            });
+        }
+        Action::RepeatEvent { .. } => {}
+        Action::ConsumeEvent { task, event_id } => {
+            state(snapshot, task)?;
+            let e = snapshot
+                .events
+                .iter_mut()
+                .find(|e| e.id == *event_id)
+                .ok_or_else(|| ApplyError(format!("no event `{event_id}`")))?;
+            if let Some(by) = &e.consumed_by {
+                return Err(ApplyError(format!(
+                    "event `{event_id}` was already consumed by `{by}`"
+                )));
+            }
+            e.consumed_by = Some(task.clone());
+            e.consumed_at = Some(now);
+        }
+        Action::EventTimedOut { task, .. } => {
+            state(snapshot, task)?.timer_at = None;
+        }
     }
     Ok(())
 }

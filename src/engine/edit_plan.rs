@@ -11,6 +11,8 @@
 //!   (title, window, risk, labels, phase, pre_release, a manual task's assignee) stay editable. An
 //!   approval still open (undecided) may change its dependencies: its packet changes, so it reopens.
 //! - Tasks that ran keep their planned times (passed to the resolver as `fixed` by the caller).
+//! - An event wait that has opened is frozen like any started task (its event name, `where` and
+//!   timeout); received events stay with the workflow whatever the edit.
 //! - Approvals whose review packet changed reopen (`edit::revalidate_approvals`) and their approvers
 //!   are notified.
 
@@ -469,6 +471,9 @@ pub fn plan_edit(
         target: new_plan.target,
         tasks,
         approvals,
+        // Received events belong to the workflow, not to a task: an edit keeps them all (a draft's
+        // latched events still wait for their tasks).
+        events: snapshot.events.clone(),
         draining: snapshot.draining,
     };
 

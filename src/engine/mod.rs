@@ -35,6 +35,9 @@
 //!   Cancel: pending and waiting work is cancelled; running agents by `on_cancel` (abort now, drain
 //!   lets them finish: `Snapshot::draining`).
 //! - A `gate` hook that says wait without `until_unix` is asked again after an hour.
+//! - Event waits (`signal`): events are stored on receipt, idempotent by id, latched (one that arrives
+//!   before its wait opens is taken when it opens), each taken by at most one wait; a wait takes the
+//!   oldest matching event received by its deadline, else its `timeout ... then` applies.
 
 pub mod action;
 pub mod actor;
@@ -49,6 +52,7 @@ pub mod outcome;
 pub mod reconcile;
 pub mod recover;
 pub mod render;
+pub mod signal;
 pub mod simulator;
 pub mod status;
 
@@ -57,8 +61,8 @@ pub use actor::{HumanActor, Membership, Refusal, StaticDirectory};
 pub use hook::{HookHost, NoHooks};
 pub use human::{complete, decide, lifecycle, resolve_missed, Lifecycle};
 pub use model::{
-    ApprovalState, ApprovalStatus, Planned, Snapshot, TaskState, TaskStatus, Verdict, Vote,
-    WorkflowId, WorkflowStatus,
+    ApprovalState, ApprovalStatus, ExternalEvent, Planned, Snapshot, TaskState, TaskStatus,
+    Verdict, Vote, WorkflowId, WorkflowStatus,
 };
 pub use outcome::{settle, Stale};
 pub use reconcile::reconcile;

@@ -328,6 +328,25 @@ impl ApprovalState {
     }
 }
 
+/// One external event delivered to a workflow (`rwf signal WF NAME`). Kept for ever (the audit trail
+/// of what arrived); consumed by at most one event wait.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalEvent {
+    /// Unique per workflow: the sender's `--id`, else one given on receipt. A repeat is not stored twice.
+    pub id: String,
+    pub name: String,
+    /// The payload (`--data JSON`); `null` when none was sent.
+    pub data: serde_json::Value,
+    /// Who sent it, from authentication (the API) or `--as` (the CLI on the database).
+    pub sender: String,
+    pub received_at: DateTime<Utc>,
+    /// The event task that consumed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumed_at: Option<DateTime<Utc>>,
+}
+
 /// One workflow at one moment. The input of `reconcile`.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
@@ -340,6 +359,8 @@ pub struct Snapshot {
     pub tasks: Vec<TaskState>,
     /// Every round ever opened, oldest first.
     pub approvals: Vec<ApprovalState>,
+    /// Every external event received, oldest first.
+    pub events: Vec<ExternalEvent>,
     /// Set by a drain-cancel: nothing new starts, in-flight work may finish.
     pub draining: bool,
 }
@@ -367,6 +388,7 @@ impl Snapshot {
             target: plan.target,
             tasks,
             approvals: Vec::new(),
+            events: Vec::new(),
             draining: false,
         }
     }

@@ -22,9 +22,10 @@ use super::hook::{call_bound, HookHost};
 use super::model::{Planned, Snapshot, TaskState, TaskStatus, WorkflowStatus};
 use super::outcome::failure_actions;
 use super::render::{render_input, render_text};
+use super::signal;
 use crate::spec::{
     canonical_json, CancelPolicy, EdgeOutcome, ExpirePolicy, HookPoint, MissedPolicy, RejectPolicy,
-    Scope, Step, TaskSpec,
+    Scope, Step, TaskSpec, TimeoutPolicy,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -260,7 +261,7 @@ fn step(
         };
         let actions = match state.status {
             TaskStatus::Pending => eval_pending(work, ix, spec, state, now, hooks, cache),
-            TaskStatus::Running => eval_running(spec, state, now),
+            TaskStatus::Running => eval_running(work, spec, state, now, hooks),
             TaskStatus::WaitingInput => eval_waiting(work, spec, state, now),
             _ => Vec::new(),
         };
@@ -280,9 +281,16 @@ fn set(task: &str, from: TaskStatus, to: TaskStatus, reason: impl Into<String>) 
     }
 }
 
-fn eval_running(spec: &TaskSpec, state: &TaskState, now: DateTime<Utc>) -> Vec<Action> {
+fn eval_running(
+    work: &Snapshot,
+    spec: &TaskSpec,
+    state: &TaskState,
+    now: DateTime<Utc>,
+    hooks: &dyn HookHost,
+) -> Vec<Action> {
     let key = &spec.key;
     match &spec.step {
+        Step::Event { on_timeout, .. } => eval_event(work, spec, state, *on_timeout, now, hooks),
         Step::Wait { .. } | Step::Checkpoint if state.timer_at.is_none_or(|t| t <= now) => {
             let what = if matches!(spec.step, Step::Wait { .. }) {
                 "the wait is over"
@@ -303,6 +311,84 @@ fn eval_running(spec: &TaskSpec, state: &TaskState, now: DateTime<Utc>) -> Vec<A
         )],
         _ => Vec::new(),
     }
+}
+
+/// An open event wait: it takes the oldest matching event received before its deadline, else its
+/// timeout applies once the deadline has passed.
+fn eval_event(
+    work: &Snapshot,
+    spec: &TaskSpec,
+    state: &TaskState,
+    on_timeout: TimeoutPolicy,
+    now: DateTime<Utc>,
+    hooks: &dyn HookHost,
+) -> Vec<Action> {
+    let key = &spec.key;
+    if let Some(e) = signal::matching(work, spec, state.timer_at) {
+        return vec![
+            Action::ConsumeEvent {
+                task: key.clone(),
+                event_id: e.id.clone(),
+            },
+            Action::RecordOutput {
+                task: key.clone(),
+                output: signal::output_of(e),
+                actor: None,
+            },
+            set(
+                key,
+                TaskStatus::Running,
+                TaskStatus::Succeeded,
+                format!(
+                    "event `{}` received from {} (id {})",
+                    e.name, e.sender, e.id
+                ),
+            ),
+        ];
+    }
+    let Some(deadline) = state.timer_at.filter(|t| *t <= now) else {
+        return Vec::new();
+    };
+    let why = format!(
+        "no event {} by {}",
+        signal::describe(work, spec),
+        fmt_local(work, deadline)
+    );
+    let mut out = vec![Action::EventTimedOut {
+        task: key.clone(),
+        policy: on_timeout.as_str().into(),
+    }];
+    match on_timeout {
+        TimeoutPolicy::Fail => out.extend(failure_actions(
+            work,
+            spec,
+            TaskStatus::Running,
+            &format!("{why}; timeout then fail"),
+            false,
+            now,
+            hooks,
+        )),
+        TimeoutPolicy::Skip => out.push(set(
+            key,
+            TaskStatus::Running,
+            TaskStatus::Skipped,
+            format!("{why}; timeout then skip"),
+        )),
+        TimeoutPolicy::Continue => {
+            out.push(Action::RecordOutput {
+                task: key.clone(),
+                output: json!({ "timed_out": true }),
+                actor: None,
+            });
+            out.push(set(
+                key,
+                TaskStatus::Running,
+                TaskStatus::Succeeded,
+                format!("{why}; timeout then continue"),
+            ));
+        }
+    }
+    out
 }
 
 /// Upstream edges of a task split into dependency edges and approval edges.
@@ -715,6 +801,24 @@ fn start(
                     at,
                 },
             ]
+        }
+        Step::Event { timeout, .. } => {
+            let mut out = vec![set(
+                key,
+                TaskStatus::Pending,
+                TaskStatus::Running,
+                format!("waiting for event {}", signal::describe(work, spec)),
+            )];
+            if let Some(t) = timeout {
+                match clock::add(work, spec, now, t) {
+                    Ok(at) => out.push(Action::StartTimer {
+                        task: key.clone(),
+                        at,
+                    }),
+                    Err(e) => return hook_fail(work, spec, &format!("timeout: {e}"), now, hooks),
+                }
+            }
+            out
         }
         Step::Checkpoint => {
             let at = state
@@ -1243,6 +1347,28 @@ fn gate_rows(
                     until: None,
                 });
             }
+            continue;
+        }
+        if state.status == TaskStatus::Running && matches!(spec.step, Step::Event { .. }) {
+            let deadline = match (state.timer_at, &spec.step) {
+                (Some(t), Step::Event { on_timeout, .. }) => format!(
+                    "; times out {} (then {})",
+                    fmt_local(work, t),
+                    on_timeout.as_str()
+                ),
+                _ => "; no timeout".into(),
+            };
+            rows.push(GateRow {
+                task: spec.key.clone(),
+                gate: GateKind::Event,
+                state: GateState::Wait,
+                reason: format!(
+                    "waiting for event {}{deadline}",
+                    signal::describe(work, spec)
+                ),
+                blockers: vec![],
+                until: state.timer_at,
+            });
             continue;
         }
         if !matches!(

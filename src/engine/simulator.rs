@@ -8,7 +8,8 @@
 //! people `APPROVAL_MINUTES` after opening: the first round of a task in `reject` is rejected, every
 //! other round gets a quorum of distinct approvers. Simulated people are `<team>-1`, `<team>-2`, ... for
 //! a team scope and the named user for a user scope; whoever did a `not_author_of` task is passed
-//! over. Manual tasks are done by their assignee when they open.
+//! over. Manual tasks are done by their assignee when they open. External events are sent at the
+//! instants `signals` gives (by `simulator`), so event waits take them or time out as they would.
 //!
 //! The run ends when the workflow is terminal, when nothing is left to happen (stalled), or at the
 //! horizon (`HORIZON_DAYS` after the last planned instant): an approval nobody decides under
@@ -48,6 +49,16 @@ pub struct Script {
     pub reject: BTreeSet<String>,
     /// Agent tasks that fail every attempt.
     pub fail: BTreeSet<String>,
+    /// External events sent at chosen instants (`rwf simulate --signal`).
+    pub signals: Vec<ScriptedSignal>,
+}
+
+/// One event the script sends: `name` with payload `data` at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptedSignal {
+    pub at: DateTime<Utc>,
+    pub name: String,
+    pub data: serde_json::Value,
 }
 
 impl Default for Script {
@@ -56,6 +67,7 @@ impl Default for Script {
             approve: ApproveSet::All,
             reject: BTreeSet::new(),
             fail: BTreeSet::new(),
+            signals: Vec::new(),
         }
     }
 }
@@ -177,6 +189,10 @@ enum Event {
     ManualDone {
         task: String,
         person: String,
+    },
+    Signal {
+        name: String,
+        data: serde_json::Value,
     },
 }
 
@@ -337,6 +353,7 @@ impl Sim<'_> {
                 TaskStatus::WaitingInput if kind(task) == "agent" => {
                     format!("agent {task} waiting for input")
                 }
+                TaskStatus::Running if kind(task) == "event" => format!("event {task} {reason}"),
                 _ => return None,
             },
             Action::Dispatch {
@@ -346,7 +363,9 @@ impl Sim<'_> {
                 ..
             } => format!("dispatch {task} to agent `{agent}` (attempt {attempt})"),
             Action::StartTimer { task, at } => {
-                if kind(task) == "checkpoint" {
+                if kind(task) == "event" {
+                    format!("event {task} times out {}", fmt_local(&self.snap, *at))
+                } else if kind(task) == "checkpoint" {
                     let title = self
                         .snap
                         .spec
@@ -432,6 +451,12 @@ impl Sim<'_> {
             }
             Action::SetWorkflowStatus { to, reason, .. } => format!("workflow {to}: {reason}"),
             Action::StartDrain => "in-flight agents drain before the workflow stops".into(),
+            Action::ReceiveEvent { event_id, name, .. } => {
+                format!("event `{name}` received (id {event_id})")
+            }
+            Action::EventTimedOut { task, policy } => {
+                format!("event {task} timed out (then {policy})")
+            }
             _ => return None,
         })
     }
@@ -472,6 +497,16 @@ impl Sim<'_> {
                 let actor = HumanActor::person(person).map_err(|e| e.to_string())?;
                 complete(&self.snap, task, &actor, None, &SimDirectory).map_err(|r| r.to_string())
             }
+            Event::Signal { name, data } => {
+                let incoming = super::signal::Incoming {
+                    name: name.clone(),
+                    id: None,
+                    data: data.clone(),
+                    sender: "simulator".into(),
+                };
+                let id = format!("sim-{}", self.snap.events.len() + 1);
+                super::signal::receive(&self.snap, &incoming, &id).map(|r| r.actions)
+            }
         };
         match result {
             Ok(actions) => self.run(actions, now),
@@ -479,9 +514,10 @@ impl Sim<'_> {
                 let task = match &e {
                     Event::AgentDone { task, .. }
                     | Event::Vote { task, .. }
-                    | Event::ManualDone { task, .. } => task.clone(),
+                    | Event::ManualDone { task, .. } => Some(task.as_str()),
+                    Event::Signal { .. } => None,
                 };
-                self.entry(now, Some(&task), format!("refused: {why}"));
+                self.entry(now, task, format!("refused: {why}"));
                 Ok(())
             }
         }
@@ -534,6 +570,13 @@ pub fn simulate(
     let started =
         lifecycle(&sim.snap, Lifecycle::Start, "simulator", now).map_err(|r| r.to_string())?;
     sim.run(started, now)?;
+    for s in &script.signals {
+        let e = Event::Signal {
+            name: s.name.clone(),
+            data: s.data.clone(),
+        };
+        sim.push(s.at.max(now), e);
+    }
     let mut steps = 0;
     loop {
         steps += 1;

@@ -125,9 +125,11 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
         .filter(|d| d.kind == DeclKind::Task && d.whole.start < offset && offset <= d.whole.end)
         .max_by_key(|d| d.whole.start)
         .and_then(|d| d.step);
+    // (`on` is an event's field and also joins an `after` edge to its outcome in every task.)
     let foreign = |word: &str| {
         step.is_some_and(|own| {
             !crate::syntax::COMMON_TASK_FIELDS.contains(&word)
+                && !keywords::SCHEDULE_KEYWORDS.contains(&word)
                 && !crate::syntax::step_fields(own).contains(&word)
                 && super::index::STEPS_WITH_FIELDS
                     .iter()

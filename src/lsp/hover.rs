@@ -112,7 +112,7 @@ fn planned(doc: &Document, loader: &dyn ModuleLoader, key: &str) -> Option<Strin
     } else {
         format!("release {release}")
     };
-    Some(match task.times {
+    let when = match task.times {
         Some(times) if times.start == times.due => {
             format!("planned: {} ({release})", fmt(times.start))
         }
@@ -122,5 +122,10 @@ fn planned(doc: &Document, loader: &dyn ModuleLoader, key: &str) -> Option<Strin
             fmt(times.due)
         ),
         None => format!("planned: when its dependencies allow ({release})"),
+    };
+    // An event wait ends when its event comes: say which.
+    Some(match bound.task(key).and_then(|t| t.step.event_summary()) {
+        Some(wait) => format!("{when}\n\nthen waits for event {wait}"),
+        None => when,
     })
 }

@@ -52,7 +52,14 @@ pub struct Index {
 }
 
 /// The step keywords that have fields of their own (`syntax::step_fields`).
-pub const STEPS_WITH_FIELDS: [&str; 5] = ["agent", "approval", "manual", "notification", "wait"];
+pub const STEPS_WITH_FIELDS: [&str; 6] = [
+    "agent",
+    "approval",
+    "manual",
+    "notification",
+    "wait",
+    "event",
+];
 
 /// Decl kinds a navigable name may have, in lookup priority.
 const NAVIGABLE: [DeclKind; 5] = [

@@ -10,6 +10,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "manual",
     "notification",
     "wait",
+    "event",
 ];
 
 /// Words that start a top-level or template-level declaration.
@@ -74,8 +75,9 @@ pub const FIELD_KEYWORDS: &[&str] = &[
     "when",
 ];
 
-/// Words inside schedules and clauses: anchors, directions, connectives.
-pub const SCHEDULE_KEYWORDS: &[&str] = &["release", "before", "in", "every", "on"];
+/// Words inside schedules and clauses: anchors, directions, connectives (`on` also starts an event's
+/// `on "NAME" where {...}`, and `then` says what its timeout does).
+pub const SCHEDULE_KEYWORDS: &[&str] = &["release", "before", "in", "every", "on", "where", "then"];
 
 /// Words of calendar alignments: `tuesday on or before`, `first monday of`, `end of month after`.
 pub const ALIGN_KEYWORDS: &[&str] = &[
@@ -107,6 +109,7 @@ pub const VALUES: &[&str] = &[
     "drain",
     "needs_revision",
     "cancel",
+    "continue",
     "escalate",
     "reject",
     "low",
@@ -202,13 +205,17 @@ mod tests {
             "manual",
             "notification",
             "wait",
+            "event",
         ];
         let fields = crate::syntax::COMMON_TASK_FIELDS
             .iter()
             .chain(steps.iter().flat_map(|s| crate::syntax::step_fields(s)));
         for field in fields {
             assert!(
-                FIELD_KEYWORDS.contains(field) || DECLARATION_KEYWORDS.contains(field),
+                FIELD_KEYWORDS.contains(field)
+                    || DECLARATION_KEYWORDS.contains(field)
+                    // `on` is not a field keyword: it also sits inside schedules (`on or before`).
+                    || (*field == "on" && SCHEDULE_KEYWORDS.contains(field)),
                 "`{field}` is accepted in a task but not offered by completion"
             );
         }

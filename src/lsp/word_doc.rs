@@ -1,6 +1,6 @@
 //! Hover text for language words that name no declaration: the words of calendar alignments
 //! (`tuesday on or before`, `first monday of`, `end of month after`), `horizon`, and the words of
-//! calendars (`include`, `holiday`, `blackout`) and of `on_blackout`.
+//! calendars (`include`, `holiday`, `blackout`), of `on_blackout`, and of event waits.
 
 const WEEKDAYS: &[&str] = &[
     "monday",
@@ -81,6 +81,15 @@ pub fn doc(word: &str) -> Option<&'static str> {
         "holiday" => {
             "**holiday** `DATE \"name\"` — in a calendar: a closed day (not a business day).\n\n\
              e.g. `holiday 2026-12-24 \"Christmas Eve (company)\"`"
+        }
+        "event" => {
+            "**event** *key* \"Title\" `{ on \"NAME\" where { PATH: VALUE } timeout DURATION then              fail|skip|continue }` — waits for an external event sent with `rwf signal WORKFLOW NAME              [--data JSON] [--id ID]`. An event that arrives before the wait opens is kept and taken              when it opens; each event is taken by one wait; the same id twice is stored once. The              event becomes the task's output: `${key.output.data.url}`.\n\n             e.g. `event ci_green \"CI\" { on \"ci.finished\" where { status: \"success\" }              timeout 2 days then fail }`"
+        }
+        "where" => {
+            "**where** `{ PATH: VALUE, ... }` — in an event's `on \"NAME\"`: the payload fields (dotted              paths) that must equal these strings, numbers, bools or params.\n\n             e.g. `on \"ci.finished\" where { branch: \"release-${version}\", \"build.ok\": true }`"
+        }
+        "then" | "continue" => {
+            "**timeout** `DURATION then fail|skip|continue` — what an event wait does when no matching              event came within DURATION of opening: fail (default; `on_failure` applies), skip, or              continue (succeeds with output `{\"timed_out\": true}`)."
         }
         w if is_weekday(w) => {
             "**weekday** — in a schedule, `tuesday on or before X` (or `on or after`, strictly \

@@ -117,6 +117,23 @@ impl Rules<'_> {
         })
     }
 
+    /// Send an external event (`POST .../signals`): whoever operates the workflow, and the `[server]`
+    /// signalers (a CI's service account) among those who may view it. Viewers alone may not: an
+    /// event moves the release on.
+    pub fn signal(&self, p: &Principal, wf: &WorkflowAccess) -> Result<(), String> {
+        self.view(p, wf)?;
+        if self.roles.signalers.iter().any(|s| self.in_scope(p, s)) || self.operate(p, wf).is_ok() {
+            return Ok(());
+        }
+        Err(format!(
+            "`{}` may not send events to this workflow: only its operators ({} and organization \
+             admins) and [server] signalers ({}) may",
+            p.actor(),
+            wf.owner.as_deref().unwrap_or("no owner scope"),
+            list(&self.roles.signalers)
+        ))
+    }
+
     /// A new workflow: a person, for an owner scope they are in (or any, for an admin).
     pub fn create(&self, p: &Principal, owner: &str) -> Result<(), String> {
         if !p.is_person() {
@@ -197,6 +214,7 @@ mod tests {
         let roles = ServerConfig {
             viewers: Some(vec!["user:vic".into(), "service:ci".into()]),
             pushers: vec!["service:ci".into()],
+            signalers: vec!["service:ci".into(), "user:oli".into()],
             proxy_user_header: None,
         };
         let rules = Rules {
@@ -212,16 +230,18 @@ mod tests {
             kind: PrincipalKind::Service,
             token_id: 2,
         };
-        // (principal, view, operate, push, act as person)
+        // (principal, view, operate, push, act as person, signal)
         let cases = [
-            (person("ann"), true, true, false, true),
-            (person("lee"), true, false, false, true),
-            (person("oli"), false, false, false, false),
-            (person("vic"), true, false, false, true),
-            (person("boss"), true, true, true, true),
-            (ci.clone(), true, false, true, false),
+            (person("ann"), true, true, false, true, true),
+            (person("lee"), true, false, false, true, false),
+            // A signaler who may not view the workflow may not signal it either.
+            (person("oli"), false, false, false, false, false),
+            (person("vic"), true, false, false, true, false),
+            (person("boss"), true, true, true, true, true),
+            (ci.clone(), true, false, true, false, true),
         ];
-        for (p, view, operate, push, act) in cases {
+        for (p, view, operate, push, act, signal) in cases {
+            assert_eq!(rules.signal(&p, &wf).is_ok(), signal, "signal {p:?}");
             assert_eq!(rules.view(&p, &wf).is_ok(), view, "view {p:?}");
             assert_eq!(rules.operate(&p, &wf).is_ok(), operate, "operate {p:?}");
             assert_eq!(rules.push_templates(&p).is_ok(), push, "push {p:?}");

@@ -16,6 +16,7 @@ mod health;
 mod openapi;
 pub mod problem;
 pub mod session;
+mod signals;
 mod sse;
 mod task_edits;
 mod tasks;
@@ -153,6 +154,7 @@ fn api() -> endpoint::Api {
     let api = tasks::routes(api);
     let api = task_edits::routes(api);
     let api = approvals::routes(api);
+    let api = signals::routes(api);
     let api = calendar::routes(api);
     let api = gantt::routes(api);
     let api = session::routes(api);

@@ -95,6 +95,8 @@ pub struct Status {
     pub tasks: Vec<Task>,
     /// Tasks a `when` condition left out of the workflow, with the reason.
     pub excluded: Vec<crate::spec::Excluded>,
+    /// External events received (`POST .../signals`), oldest first, with the task that took each.
+    pub events: Vec<super::signals::Event>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -288,6 +290,7 @@ async fn status(cx: Cx, _: NoBody) -> Result<Status, Problem> {
     let tasks = store.tasks(id).await?;
     let gates = store.gates(id).await?;
     let spec = store.workflow_spec(id).await?;
+    let events = store.external_events(id).await?;
     let assignees = crate::ops::assignees(&spec);
     let no_worker = if workflow.status == "active" {
         store.no_worker_warning().await?
@@ -333,6 +336,7 @@ async fn status(cx: Cx, _: NoBody) -> Result<Status, Problem> {
         no_worker,
         tasks,
         excluded: spec.flow.excluded.clone(),
+        events: events.into_iter().map(Into::into).collect(),
     })
 }
 

@@ -304,9 +304,91 @@ pub enum Step {
         until: Option<Schedule>,
     },
     Checkpoint,
+    /// Waits for a named external event (`rwf signal WORKFLOW NAME`), optionally matching fields of
+    /// its payload. The matching event's record becomes the task's output. An event that arrived
+    /// before the wait opened is kept and consumed when it opens (see grammar/README.md, Events).
+    Event {
+        /// The event name senders use, e.g. `ci.finished`.
+        name: String,
+        /// Dotted payload paths and the values they must equal (strings rendered when the wait opens).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        matches: BTreeMap<String, Expr>,
+        /// Measured from when the wait opens. `None`: waits for ever.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<Amount>,
+        /// What the task does when `timeout` passes with no matching event.
+        #[serde(default, skip_serializing_if = "TimeoutPolicy::is_default")]
+        on_timeout: TimeoutPolicy,
+    },
+}
+
+/// `timeout 2 days then fail | skip | continue` on an event wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeoutPolicy {
+    /// The task fails (its `on_failure` then applies).
+    #[default]
+    Fail,
+    /// The task is skipped.
+    Skip,
+    /// The task succeeds with the output `{"timed_out": true}`.
+    Continue,
+}
+
+impl TimeoutPolicy {
+    pub fn is_default(&self) -> bool {
+        *self == TimeoutPolicy::Fail
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeoutPolicy::Fail => "fail",
+            TimeoutPolicy::Skip => "skip",
+            TimeoutPolicy::Continue => "continue",
+        }
+    }
 }
 
 impl Step {
+    /// The expressions read at run time: an agent's input, an event's `where` values.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        match self {
+            Step::Agent { input: m, .. } | Step::Event { matches: m, .. } => Some(m.values()),
+            _ => None,
+        }
+        .into_iter()
+        .flatten()
+    }
+
+    /// What an event wait waits for, as written: `` `ci.finished` where status = "success"; times out
+    /// 2d after it opens (then fail) ``. `None` for other steps.
+    pub fn event_summary(&self) -> Option<String> {
+        let Step::Event {
+            name,
+            matches,
+            timeout,
+            on_timeout,
+        } = self
+        else {
+            return None;
+        };
+        let mut out = format!("`{name}`");
+        if !matches.is_empty() {
+            let parts: Vec<String> = matches
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", v.as_written()))
+                .collect();
+            out.push_str(&format!(" where {}", parts.join(", ")));
+        }
+        out.push_str(&match timeout {
+            Some(t) => format!(
+                "; times out {t} after it opens (then {})",
+                on_timeout.as_str()
+            ),
+            None => "; no timeout".into(),
+        });
+        Some(out)
+    }
+
     pub fn kind(&self) -> StepKind {
         match self {
             Step::Agent { .. } => StepKind::Agent,
@@ -315,6 +397,7 @@ impl Step {
             Step::Notification { .. } => StepKind::Notification,
             Step::Wait { .. } => StepKind::Wait,
             Step::Checkpoint => StepKind::Checkpoint,
+            Step::Event { .. } => StepKind::Event,
         }
     }
 }
@@ -330,16 +413,18 @@ pub enum StepKind {
     Notification,
     Wait,
     Checkpoint,
+    Event,
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 6] = [
+    pub const ALL: [StepKind; 7] = [
         StepKind::Agent,
         StepKind::Approval,
         StepKind::Manual,
         StepKind::Notification,
         StepKind::Wait,
         StepKind::Checkpoint,
+        StepKind::Event,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -349,6 +434,7 @@ impl StepKind {
             StepKind::Notification => "notification",
             StepKind::Wait => "wait",
             StepKind::Checkpoint => "checkpoint",
+            StepKind::Event => "event",
         }
     }
 }
@@ -382,6 +468,38 @@ pub enum Expr {
     },
     List(Vec<Expr>),
     Object(BTreeMap<String, Expr>),
+}
+
+impl Expr {
+    /// The expression as a template writes it: JSON for literals, `"..."` for strings to render,
+    /// names for params and outputs.
+    pub fn as_written(&self) -> String {
+        match self {
+            Expr::Literal(v) => v.to_string(),
+            Expr::Template(s) => format!("{s:?}"),
+            Expr::Param(p) => p.clone(),
+            Expr::Output { task, path } => std::iter::once(task.as_str())
+                .chain(std::iter::once("output"))
+                .chain(path.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join("."),
+            Expr::List(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(Expr::as_written)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Expr::Object(m) => format!(
+                "{{ {} }}",
+                m.iter()
+                    .map(|(k, v)| format!("{k}: {}", v.as_written()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -25,6 +25,7 @@ mod inbox;
 mod input_requests;
 mod recover;
 mod sessions;
+mod signals;
 pub mod snapshot;
 mod templates;
 mod tokens;
@@ -45,6 +46,7 @@ pub use hook_host::{HookProvider, RhaiHooks};
 pub use inbox::InboxItem;
 pub use input_requests::InputRequest;
 pub use sessions::{NewSession, SessionAuth};
+pub use signals::SignalReceipt;
 pub use tokens::{token_hash, Authenticated, PrincipalKind, TokenRow};
 pub use workflows::{LifecycleVerb, NewWorkflow, TaskRow, WorkflowRow};
 

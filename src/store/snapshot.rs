@@ -5,8 +5,8 @@
 use super::events::notify;
 use super::{Result, StoreError, Tx, EVENT_CHANNEL};
 use crate::engine::{
-    Action, ApprovalState, ApprovalStatus, Decision, Planned, Snapshot, TaskState, TaskStatus,
-    Verdict, Vote, WorkflowId, WorkflowStatus,
+    Action, ApprovalState, ApprovalStatus, Decision, ExternalEvent, Planned, Snapshot, TaskState,
+    TaskStatus, Verdict, Vote, WorkflowId, WorkflowStatus,
 };
 use crate::schedule::Target;
 use crate::spec::{Scope, WorkflowSpec};
@@ -190,6 +190,16 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
     } else {
         Vec::new()
     };
+    // Received events matter only to workflows with event tasks (a signal names one to be stored).
+    let events = if spec
+        .tasks
+        .iter()
+        .any(|t| matches!(t.step, crate::spec::Step::Event { .. }))
+    {
+        load_events(&mut **tx, id).await?
+    } else {
+        Vec::new()
+    };
     Ok(Some(Locked {
         snapshot: Snapshot {
             id: WorkflowId(id),
@@ -201,10 +211,47 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
             },
             tasks,
             approvals,
+            events,
             draining,
         },
         lock_version,
     }))
+}
+
+type EventTuple = (
+    String,
+    String,
+    Value,
+    String,
+    DateTime<Utc>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// Every event received by a workflow, oldest first.
+pub(crate) async fn load_events<'e, E>(db: E, id: Uuid) -> Result<Vec<ExternalEvent>>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let rows: Vec<EventTuple> = sqlx::query_as(
+        "SELECT event_id, name, data, sender, received_at, consumed_by, consumed_at
+         FROM rwf.external_events WHERE workflow_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ExternalEvent {
+            id: r.0,
+            name: r.1,
+            data: r.2,
+            sender: r.3,
+            received_at: r.4,
+            consumed_by: r.5,
+            consumed_at: r.6,
+        })
+        .collect())
 }
 
 type ApprovalTuple = (
@@ -306,6 +353,10 @@ fn event_of(action: &Action) -> (&'static str, Value) {
         Action::ForceRun { .. } => "force_run",
         Action::SetWorkflowStatus { .. } => "workflow_status",
         Action::StartDrain => "drain_started",
+        Action::ReceiveEvent { .. } => "event_received",
+        Action::RepeatEvent { .. } => "event_repeated",
+        Action::ConsumeEvent { .. } => "event_consumed",
+        Action::EventTimedOut { .. } => "event_timed_out",
     };
     (kind, data)
 }
@@ -491,6 +542,31 @@ pub async fn persist(
                 other => other,
             })?;
         }
+    }
+
+    // Events received or consumed: stored before the receipt is acknowledged (this transaction).
+    for e in &after.events {
+        let prev = old.events.iter().find(|p| p.id == e.id);
+        if prev == Some(e) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO rwf.external_events (workflow_id, event_id, name, data, sender, received_at,
+                consumed_by, consumed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (workflow_id, event_id) DO UPDATE SET consumed_by = EXCLUDED.consumed_by,
+                consumed_at = EXCLUDED.consumed_at",
+        )
+        .bind(id)
+        .bind(&e.id)
+        .bind(&e.name)
+        .bind(&e.data)
+        .bind(&e.sender)
+        .bind(e.received_at)
+        .bind(&e.consumed_by)
+        .bind(e.consumed_at)
+        .execute(&mut **tx)
+        .await?;
     }
 
     // The gate ledger follows reconcile's latest view, writing only what changed: rows no longer in

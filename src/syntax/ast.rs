@@ -341,7 +341,8 @@ pub enum FieldKind {
     At(Schedule),
     Window(Amount),
     After(Vec<Dep>),
-    Timeout(Amount),
+    /// `timeout 2 days [then fail|skip|continue]` (`then` only means something on an event).
+    Timeout(Amount, Option<Ident>),
     Labels(Vec<Str>),
     Risk(Ident),
     Optional,
@@ -369,6 +370,8 @@ pub enum FieldKind {
     OnBlackout(Ident),
     /// `when COND`: the task is included only when the condition on params holds.
     When(Cond),
+    /// `on "name" where { field: value, ... }`: the event an `event` task waits for.
+    On(Str, Vec<Entry>),
 }
 
 impl FieldKind {
@@ -378,7 +381,7 @@ impl FieldKind {
             FieldKind::At(_) => "at",
             FieldKind::Window(_) => "window",
             FieldKind::After(_) => "after",
-            FieldKind::Timeout(_) => "timeout",
+            FieldKind::Timeout(..) => "timeout",
             FieldKind::Labels(_) => "labels",
             FieldKind::Risk(_) => "risk",
             FieldKind::Optional => "optional",
@@ -410,6 +413,7 @@ impl FieldKind {
             FieldKind::Calendar(_) => "calendar",
             FieldKind::OnBlackout(_) => "on_blackout",
             FieldKind::When(_) => "when",
+            FieldKind::On(..) => "on",
         }
     }
 }

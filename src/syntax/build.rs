@@ -463,7 +463,12 @@ impl Builder<'_> {
                     })
                     .collect(),
             ),
-            Rule::f_timeout => FieldKind::Timeout(self.amount(&kids[0])),
+            Rule::f_timeout => FieldKind::Timeout(
+                self.amount(&kids[0]),
+                kids.iter()
+                    .find(|k| k.as_rule() == Rule::timeout_mode)
+                    .map(|k| self.ident(k)),
+            ),
             Rule::f_labels => FieldKind::Labels(kids.iter().map(|s| self.string(s)).collect()),
             Rule::f_risk => FieldKind::Risk(self.ident(&kids[0])),
             Rule::f_optional => FieldKind::Optional,
@@ -502,6 +507,10 @@ impl Builder<'_> {
             Rule::f_calendar => FieldKind::Calendar(self.ident(&kids[0])),
             Rule::f_on_blackout => FieldKind::OnBlackout(self.words(&kids[0])),
             Rule::f_when => FieldKind::When(self.condition(&kids[0])),
+            Rule::f_on => FieldKind::On(
+                self.string(&kids[0]),
+                kids.get(1).map(|o| self.entries(o)).unwrap_or_default(),
+            ),
             _ => FieldKind::Policy(self.policy_item(pair)),
         }
     }
@@ -778,6 +787,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_message
             | Rule::kw_for
             | Rule::kw_until
+            | Rule::kw_where
+            | Rule::kw_then
             | Rule::kw_when
             | Rule::kw_and
             | Rule::kw_or

@@ -19,7 +19,9 @@ pub fn human(rule: Rule) -> Option<&'static str> {
         duration => "a duration such as `3 days`",
         sign => "`+` or `-`",
         module_path => "a module path such as `std/policies` or `./shared/common`",
-        step_kind => "a step type (`agent`, `approval`, `manual`, `notification`, `wait`, `checkpoint`)",
+        step_kind => {
+            "a step type (`agent`, `approval`, `manual`, `notification`, `wait`, `checkpoint`, `event`)"
+        }
         param_scalar | param_type => {
             "a param type (`string`, `number`, `bool`, `date`, `datetime`, `duration`, `timezone`, `scope`, `list<T>`)"
         }
@@ -28,6 +30,7 @@ pub fn human(rule: Rule) -> Option<&'static str> {
         cancel_mode => "`abort` or `drain`",
         reject_mode => "`needs_revision`, `skip` or `cancel`",
         expire_mode | expire_escalate => "`remind`, `escalate SCOPES`, `reject` or `fail`",
+        timeout_mode => "`fail`, `skip` or `continue`",
         blackout_rule => "`warn`, `move before` or `move after`",
         risk_level => "`low`, `medium`, `high` or `critical`",
         outcome => "an outcome (`success`, `failed`, `skipped`, `any`)",
@@ -124,6 +127,9 @@ pub fn keyword(rule: Rule) -> Option<&'static str> {
         f_message | kw_message => "message",
         f_for | kw_for => "for",
         f_until | kw_until => "until",
+        f_on => "on",
+        kw_where => "where",
+        kw_then => "then",
         f_when | kw_when => "when",
         kw_and => "and",
         kw_or => "or",
@@ -170,13 +176,21 @@ pub fn step_fields(kind: &str) -> &'static [&'static str] {
         "manual" => &["instructions", "assignee"],
         "notification" => &["to", "message"],
         "wait" => &["for", "until"],
+        "event" => &["on", "timeout"],
         _ => &[],
     }
 }
 
 /// Every keyword some task body accepts.
 fn task_fields() -> impl Iterator<Item = &'static str> {
-    let steps = ["agent", "approval", "manual", "notification", "wait"];
+    let steps = [
+        "agent",
+        "approval",
+        "manual",
+        "notification",
+        "wait",
+        "event",
+    ];
     COMMON_TASK_FIELDS
         .iter()
         .chain(steps.into_iter().flat_map(step_fields))
@@ -305,6 +319,7 @@ fn enum_words(rule: Rule) -> Option<&'static [&'static str]> {
             "notification",
             "wait",
             "checkpoint",
+            "event",
         ],
         param_scalar | param_type => &[
             "string", "number", "bool", "date", "datetime", "duration", "timezone", "scope", "list",
@@ -314,6 +329,7 @@ fn enum_words(rule: Rule) -> Option<&'static [&'static str]> {
         cancel_mode => &["abort", "drain"],
         reject_mode => &["needs_revision", "skip", "cancel"],
         expire_mode | expire_escalate => &["remind", "escalate", "reject", "fail"],
+        timeout_mode => &["fail", "skip", "continue"],
         risk_level => &["low", "medium", "high", "critical"],
         outcome => &["success", "failed", "skipped", "any"],
         hook_point => &[

@@ -254,7 +254,10 @@ fn field(f: &FieldKind) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        FieldKind::Timeout(d) => format!("timeout {}", amount(d)),
+        FieldKind::Timeout(d, then) => match then {
+            Some(t) => format!("timeout {} then {}", amount(d), t.name),
+            None => format!("timeout {}", amount(d)),
+        },
         FieldKind::Labels(ls) => {
             format!("labels {}", ls.iter().map(s).collect::<Vec<_>>().join(", "))
         }
@@ -285,6 +288,10 @@ fn field(f: &FieldKind) -> String {
         FieldKind::Calendar(x) => format!("calendar {}", x.name),
         FieldKind::OnBlackout(x) => format!("on_blackout {}", x.name),
         FieldKind::When(c) => format!("when {}", cond(c, 0)),
+        FieldKind::On(name, entries) if entries.is_empty() => format!("on {}", s(name)),
+        FieldKind::On(name, entries) => {
+            format!("on {} where {}", s(name), object_inline(entries))
+        }
     }
 }
 

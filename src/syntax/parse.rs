@@ -30,6 +30,7 @@ const BODY: &[&str] = &[
     "notification",
     "wait",
     "checkpoint",
+    "event",
     "horizon",
     "on_blackout",
 ];
@@ -41,6 +42,7 @@ const PHASE_BODY: &[&str] = &[
     "notification",
     "wait",
     "checkpoint",
+    "event",
 ];
 
 struct Driver<'a> {

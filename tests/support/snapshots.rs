@@ -92,6 +92,7 @@ pub fn snap(spec: WorkflowSpec, planned: &[(&str, i64, i64)]) -> Snapshot {
         },
         tasks,
         approvals: vec![],
+        events: vec![],
         draining: false,
     }
 }

@@ -91,6 +91,28 @@ pub fn approval(key: &str, people: &[&str], quorum: u32) -> T {
     )
 }
 
+/// An event wait for `name` matching `fields` (literal values), timing out after `hours` (if any).
+pub fn event(
+    key: &str,
+    name: &str,
+    fields: &[(&str, serde_json::Value)],
+    hours: Option<i64>,
+    on_timeout: TimeoutPolicy,
+) -> T {
+    task(
+        key,
+        Step::Event {
+            name: name.into(),
+            matches: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), Expr::Literal(v.clone())))
+                .collect(),
+            timeout: hours.map(|h| Span::new(h, Unit::Hours).into()),
+            on_timeout,
+        },
+    )
+}
+
 impl T {
     /// Planned start `hours` after the base (a relative schedule on the release).
     pub fn at(mut self, hours: i64) -> T {

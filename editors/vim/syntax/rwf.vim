@@ -8,7 +8,7 @@ syn case match
 syn iskeyword a-z,A-Z,48-57,_
 
 " Steps: each starts a task; the key after it is the task's name.
-syn keyword rwfStep checkpoint agent approval manual notification wait nextgroup=rwfTaskName skipwhite
+syn keyword rwfStep checkpoint agent approval manual notification wait event nextgroup=rwfTaskName skipwhite
 syn match rwfTaskName /\<[a-z_][a-z0-9_]*\>/ contained
 
 syn keyword rwfDeclaration use version description target hooks defaults horizon
@@ -27,7 +27,7 @@ syn match rwfHookPoint /\<\%(retry\|missed\|gate\|approvers\|input\|notification
 syn match rwfHookFn /\<[a-z_][a-z0-9_]*\>/ contained
 
 syn keyword rwfRelease release
-syn keyword rwfSchedule before in every on
+syn keyword rwfSchedule before in every on where then
 syn keyword rwfAlign first second third fourth last of or
 syn keyword rwfCondition and not
 syn match rwfAlign /\.\@1<!\<\%(start\|end\)\>\ze\s\+of\>/
@@ -36,7 +36,7 @@ syn match rwfTaskAnchor /\<[a-z_][a-z0-9_]*\ze\.\%(start\|due\|end\)\>/
 syn keyword rwfUnit minute minutes hour hours day days week weeks month months business
 
 syn keyword rwfValue fixed exponential block skip fire_asap require_manual_decision fail abort drain
-syn keyword rwfValue needs_revision cancel escalate reject low medium high critical
+syn keyword rwfValue needs_revision cancel continue escalate reject low medium high critical
 syn keyword rwfValue success failed skipped any true false warn move mon tue wed thu fri sat sun
 syn keyword rwfValue monday tuesday wednesday thursday friday saturday sunday
 syn keyword rwfType string datetime timezone list scope number bool date duration

@@ -8,6 +8,8 @@ pub(crate) mod approval_without_approvers;
 pub(crate) mod dependency_cycle;
 pub(crate) mod duplicate_dependency;
 pub(crate) mod duplicate_task;
+pub(crate) mod event_wait_shared;
+pub(crate) mod event_without_timeout;
 pub(crate) mod input_too_large;
 pub(crate) mod invalid_quorum;
 pub(crate) mod invalid_timezone;
@@ -67,4 +69,6 @@ pub(crate) const ALL: &[Lint] = &[
     lint!(duplicate_dependency),
     lint!(output_of_unknown_task),
     lint!(relies_on_conditional),
+    lint!(event_without_timeout),
+    lint!(event_wait_shared),
 ];

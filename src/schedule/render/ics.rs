@@ -207,6 +207,9 @@ fn events(
         }
         fold(out, &format!("SUMMARY:{}", escape(&t.title)));
         let mut desc = format!("{} `{}`", t.step.kind().as_str(), t.key);
+        if let Some(wait) = t.step.event_summary() {
+            let _ = write!(desc, "\nwaits for event {wait}");
+        }
         let deps = super::depends_on(v.spec, i);
         if !deps.is_empty() {
             let _ = write!(desc, "\nafter: {}", deps.replace(' ', ", "));

@@ -64,6 +64,12 @@ pub fn table(v: &View<'_>) -> String {
     if !v.critical.is_empty() {
         let _ = writeln!(out, "* critical path: {}", v.critical.join(" → "));
     }
+    // Event waits end when their event comes, which no date says: each is named once.
+    for t in &v.spec.tasks {
+        if let Some(wait) = t.step.event_summary() {
+            let _ = writeln!(out, "{} waits for event {wait}", t.key);
+        }
+    }
     out
 }
 

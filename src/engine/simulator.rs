@@ -21,7 +21,7 @@ use super::hook::HookHost;
 use super::human::{complete, decide, lifecycle, Lifecycle};
 use super::model::{Snapshot, TaskStatus, Verdict, WorkflowStatus};
 use super::outcome::settle;
-use super::reconcile::{fmt_local, reconcile_actions};
+use super::reconcile::{fmt_local, Reconciler};
 use crate::exec::AgentOutcome;
 use crate::spec::{Scope, Step};
 use chrono::{DateTime, Duration, Utc};
@@ -182,42 +182,44 @@ enum Event {
 
 struct Sim<'a> {
     snap: Snapshot,
-    script: &'a Script,
+    reconciler: Reconciler,
     hooks: &'a dyn HookHost,
+    log: Log<'a>,
+}
+
+/// What the simulation records and what it has scheduled.
+struct Log<'a> {
+    script: &'a Script,
     queue: BTreeMap<(DateTime<Utc>, u64), Event>,
     seq: u64,
     report: Report,
 }
 
-impl Sim<'_> {
+impl Log<'_> {
     fn push(&mut self, at: DateTime<Utc>, e: Event) {
         self.seq += 1;
         self.queue.insert((at, self.seq), e);
     }
 
-    fn entry(&mut self, at: DateTime<Utc>, task: Option<&str>, text: String) {
+    fn entry(&mut self, snap: &Snapshot, at: DateTime<Utc>, task: Option<&str>, text: String) {
         self.report.entries.push(Entry {
             at,
-            local: fmt_local(&self.snap, at),
+            local: fmt_local(snap, at),
             task: task.map(str::to_string),
             text,
         });
     }
 
-    /// Applies actions, records the timeline and schedules the scripted reactions.
-    fn run(&mut self, actions: Vec<Action>, now: DateTime<Utc>) -> Result<(), String> {
-        for a in actions {
-            apply(&mut self.snap, &a, now).map_err(|e| format!("{e} (applying {a:?})"))?;
-            if let Some(text) = self.describe(&a) {
-                self.entry(now, a.task(), text);
-            }
-            self.react(&a, now);
-            self.report.actions.push((now, a));
+    /// Records an action just applied to `snap`: the timeline and the scripted reactions.
+    fn record(&mut self, snap: &Snapshot, a: Action, now: DateTime<Utc>) {
+        if let Some(text) = describe(snap, &a) {
+            self.entry(snap, now, a.task(), text);
         }
-        Ok(())
+        self.react(snap, &a, now);
+        self.report.actions.push((now, a));
     }
 
-    fn react(&mut self, a: &Action, now: DateTime<Utc>) {
+    fn react(&mut self, snap: &Snapshot, a: &Action, now: DateTime<Utc>) {
         match a {
             Action::Dispatch { task, attempt, .. } => self.push(
                 now + Duration::minutes(AGENT_MINUTES),
@@ -240,11 +242,11 @@ impl Sim<'_> {
                 if !decides {
                     return;
                 }
-                let exclude = match self.snap.spec.task(task).map(|t| &t.step) {
+                let exclude = match snap.spec.task(task).map(|t| &t.step) {
                     Some(Step::Approval {
                         not_author_of: Some(of),
                         ..
-                    }) => super::human::author_of(&self.snap, of),
+                    }) => super::human::author_of(&snap, of),
                     _ => None,
                 };
                 let at = now + Duration::minutes(APPROVAL_MINUTES);
@@ -270,7 +272,7 @@ impl Sim<'_> {
                          is never decided",
                         voters.len()
                     );
-                    self.entry(now, Some(task), text);
+                    self.entry(snap, now, Some(task), text);
                     return;
                 }
                 for p in voters {
@@ -290,9 +292,7 @@ impl Sim<'_> {
                 to: TaskStatus::WaitingInput,
                 ..
             } => {
-                if let Some(Step::Manual { assignee, .. }) =
-                    self.snap.spec.task(task).map(|t| &t.step)
-                {
+                if let Some(Step::Manual { assignee, .. }) = snap.spec.task(task).map(|t| &t.step) {
                     let person = match assignee {
                         Some(s) => people(std::slice::from_ref(s), 1, None)
                             .pop()
@@ -311,135 +311,150 @@ impl Sim<'_> {
             _ => {}
         }
     }
+}
 
-    fn describe(&self, a: &Action) -> Option<String> {
-        let kind = |t: &str| {
-            self.snap
-                .spec
-                .task(t)
-                .map_or("task", |s| s.step.kind().as_str())
-        };
-        Some(match a {
-            Action::SetTaskStatus {
-                task, to, reason, ..
-            } => match to {
-                // A granted approval already said so.
-                TaskStatus::Succeeded if kind(task) == "approval" => return None,
-                TaskStatus::Succeeded => format!("{} {task} succeeded: {reason}", kind(task)),
-                TaskStatus::Failed => format!("{} {task} failed: {reason}", kind(task)),
-                TaskStatus::Skipped => format!("{} {task} skipped: {reason}", kind(task)),
-                TaskStatus::Cancelled => format!("{} {task} cancelled: {reason}", kind(task)),
-                TaskStatus::AwaitingDecision => format!("{task} awaits a decision: {reason}"),
-                TaskStatus::Pending => format!("{task} back to pending: {reason}"),
-                TaskStatus::WaitingInput if kind(task) == "manual" => {
-                    format!("manual {task} waiting for its assignee")
-                }
-                TaskStatus::WaitingInput if kind(task) == "agent" => {
-                    format!("agent {task} waiting for input")
-                }
-                _ => return None,
-            },
-            Action::Dispatch {
-                task,
-                attempt,
-                agent,
-                ..
-            } => format!("dispatch {task} to agent `{agent}` (attempt {attempt})"),
-            Action::StartTimer { task, at } => {
-                if kind(task) == "checkpoint" {
-                    let title = self
-                        .snap
-                        .spec
-                        .task(task)
-                        .map(|t| super::render::render_text(&self.snap, &t.title))
-                        .unwrap_or_default();
-                    format!("checkpoint {task}: {title}")
-                } else {
-                    format!("wait {task} until {}", fmt_local(&self.snap, *at))
-                }
+fn describe(snap: &Snapshot, a: &Action) -> Option<String> {
+    let kind = |t: &str| snap.spec.task(t).map_or("task", |s| s.step.kind().as_str());
+    Some(match a {
+        Action::SetTaskStatus {
+            task, to, reason, ..
+        } => match to {
+            // A granted approval already said so.
+            TaskStatus::Succeeded if kind(task) == "approval" => return None,
+            TaskStatus::Succeeded => format!("{} {task} succeeded: {reason}", kind(task)),
+            TaskStatus::Failed => format!("{} {task} failed: {reason}", kind(task)),
+            TaskStatus::Skipped => format!("{} {task} skipped: {reason}", kind(task)),
+            TaskStatus::Cancelled => format!("{} {task} cancelled: {reason}", kind(task)),
+            TaskStatus::AwaitingDecision => format!("{task} awaits a decision: {reason}"),
+            TaskStatus::Pending => format!("{task} back to pending: {reason}"),
+            TaskStatus::WaitingInput if kind(task) == "manual" => {
+                format!("manual {task} waiting for its assignee")
             }
-            Action::OpenApproval {
-                task,
-                round,
-                approvers,
-                quorum,
-                deadline_at,
-                ..
-            } => {
-                let who: Vec<String> = approvers.iter().map(scope_str).collect();
-                let deadline = deadline_at
-                    .map(|d| format!(", deadline {}", fmt_local(&self.snap, d)))
-                    .unwrap_or_default();
-                let round = if *round > 1 {
-                    format!(" (round {round})")
-                } else {
-                    String::new()
-                };
-                format!(
-                    "approval {task} opened{round}: {} (quorum {quorum}){deadline}",
-                    who.join(", ")
-                )
+            TaskStatus::WaitingInput if kind(task) == "agent" => {
+                format!("agent {task} waiting for input")
             }
-            Action::RecordVote {
-                task,
-                actor,
-                verdict,
-                ..
-            } => match verdict {
-                Verdict::Approve => format!("{actor} approved {task}"),
-                Verdict::Reject => format!("{actor} rejected {task}"),
-            },
-            Action::GrantApproval { task, .. } => format!("approval {task} granted"),
-            Action::RejectApproval { task, reason, .. } => {
-                format!("approval {task} rejected ({reason})")
-            }
-            Action::ExpireApproval { task, .. } => format!("approval {task} expired"),
-            Action::InvalidateApproval {
-                task,
-                round,
-                reason,
-            } => format!("approval {task} round {round} invalidated: {reason}"),
-            Action::SendReminder { task, round, .. } => {
-                let n = self
-                    .snap
-                    .approvals
-                    .iter()
-                    .find(|r| r.task == *task && r.round == *round)
-                    .map_or(0, |r| r.reminders_sent);
-                format!("reminder {n} sent for approval {task}")
-            }
-            Action::Escalate { task, add, .. } => format!(
-                "approval {task} escalated to {}",
-                add.iter().map(scope_str).collect::<Vec<_>>().join(", ")
-            ),
-            Action::MarkOverdue { task, .. } => format!("approval {task} is overdue"),
-            Action::Notify {
-                kind: NotifyKind::Notification,
-                task: Some(_),
-                recipients,
-                message,
-                ..
-            } => format!("notify {}: {message}", recipients.join(", ")),
-            Action::ScheduleRetry {
-                task, attempt, at, ..
-            } => format!(
-                "{task} will retry (attempt {}) at {}",
-                attempt + 1,
-                fmt_local(&self.snap, *at)
-            ),
-            Action::MarkMissed { task, policy } => {
-                format!("{task} missed its window (on_missed {policy})")
-            }
-            Action::SetWorkflowStatus { to, reason, .. } => format!("workflow {to}: {reason}"),
-            Action::StartDrain => "in-flight agents drain before the workflow stops".into(),
             _ => return None,
-        })
+        },
+        Action::Dispatch {
+            task,
+            attempt,
+            agent,
+            ..
+        } => format!("dispatch {task} to agent `{agent}` (attempt {attempt})"),
+        Action::StartTimer { task, at } => {
+            if kind(task) == "checkpoint" {
+                let title = snap
+                    .spec
+                    .task(task)
+                    .map(|t| super::render::render_text(&snap, &t.title))
+                    .unwrap_or_default();
+                format!("checkpoint {task}: {title}")
+            } else {
+                format!("wait {task} until {}", fmt_local(&snap, *at))
+            }
+        }
+        Action::OpenApproval {
+            task,
+            round,
+            approvers,
+            quorum,
+            deadline_at,
+            ..
+        } => {
+            let who: Vec<String> = approvers.iter().map(scope_str).collect();
+            let deadline = deadline_at
+                .map(|d| format!(", deadline {}", fmt_local(&snap, d)))
+                .unwrap_or_default();
+            let round = if *round > 1 {
+                format!(" (round {round})")
+            } else {
+                String::new()
+            };
+            format!(
+                "approval {task} opened{round}: {} (quorum {quorum}){deadline}",
+                who.join(", ")
+            )
+        }
+        Action::RecordVote {
+            task,
+            actor,
+            verdict,
+            ..
+        } => match verdict {
+            Verdict::Approve => format!("{actor} approved {task}"),
+            Verdict::Reject => format!("{actor} rejected {task}"),
+        },
+        Action::GrantApproval { task, .. } => format!("approval {task} granted"),
+        Action::RejectApproval { task, reason, .. } => {
+            format!("approval {task} rejected ({reason})")
+        }
+        Action::ExpireApproval { task, .. } => format!("approval {task} expired"),
+        Action::InvalidateApproval {
+            task,
+            round,
+            reason,
+        } => format!("approval {task} round {round} invalidated: {reason}"),
+        Action::SendReminder { task, round, .. } => {
+            let n = snap
+                .approvals
+                .iter()
+                .find(|r| r.task == *task && r.round == *round)
+                .map_or(0, |r| r.reminders_sent);
+            format!("reminder {n} sent for approval {task}")
+        }
+        Action::Escalate { task, add, .. } => format!(
+            "approval {task} escalated to {}",
+            add.iter().map(scope_str).collect::<Vec<_>>().join(", ")
+        ),
+        Action::MarkOverdue { task, .. } => format!("approval {task} is overdue"),
+        Action::Notify {
+            kind: NotifyKind::Notification,
+            task: Some(_),
+            recipients,
+            message,
+            ..
+        } => format!("notify {}: {message}", recipients.join(", ")),
+        Action::ScheduleRetry {
+            task, attempt, at, ..
+        } => format!(
+            "{task} will retry (attempt {}) at {}",
+            attempt + 1,
+            fmt_local(&snap, *at)
+        ),
+        Action::MarkMissed { task, policy } => {
+            format!("{task} missed its window (on_missed {policy})")
+        }
+        Action::SetWorkflowStatus { to, reason, .. } => format!("workflow {to}: {reason}"),
+        Action::StartDrain => "in-flight agents drain before the workflow stops".into(),
+        _ => return None,
+    })
+}
+
+impl Sim<'_> {
+    /// Applies actions decided outside `reconcile` (an outcome, a vote, a lifecycle change).
+    fn run(&mut self, actions: Vec<Action>, now: DateTime<Utc>) -> Result<(), String> {
+        for a in actions {
+            apply(&mut self.snap, &a, now).map_err(|e| format!("{e} (applying {a:?})"))?;
+            self.reconciler.applied(&a);
+            self.log.record(&self.snap, a, now);
+        }
+        Ok(())
     }
 
+    /// Reconciles at `now` (recording each action as it is applied); the next instant worth a call.
+    fn reconcile(&mut self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let Sim {
+            snap,
+            reconciler,
+            hooks,
+            log,
+        } = self;
+        reconciler.run(snap, now, *hooks, &mut |snap, a| log.record(snap, a, now))
+    }
     fn handle(&mut self, e: Event, now: DateTime<Utc>) -> Result<(), String> {
         let result = match &e {
             Event::AgentDone { task, attempt } => {
-                let outcome = if self.script.fail.contains(task) {
+                let outcome = if self.log.script.fail.contains(task) {
                     AgentOutcome::Failed {
                         reason: "simulated failure".into(),
                         retryable: true,
@@ -481,7 +496,8 @@ impl Sim<'_> {
                     | Event::Vote { task, .. }
                     | Event::ManualDone { task, .. } => task.clone(),
                 };
-                self.entry(now, Some(&task), format!("refused: {why}"));
+                self.log
+                    .entry(&self.snap, now, Some(&task), format!("refused: {why}"));
                 Ok(())
             }
         }
@@ -516,18 +532,21 @@ pub fn simulate(
         .max(snapshot.target.instant);
     let horizon = last + Duration::days(HORIZON_DAYS);
     let mut sim = Sim {
+        reconciler: Reconciler::new(&snapshot),
         snap: snapshot,
-        script,
         hooks,
-        queue: BTreeMap::new(),
-        seq: 0,
-        report: Report {
-            entries: Vec::new(),
-            status: WorkflowStatus::Draft,
-            counts: Counts::default(),
-            stalled: None,
-            actions: Vec::new(),
-            snapshot: None,
+        log: Log {
+            script,
+            queue: BTreeMap::new(),
+            seq: 0,
+            report: Report {
+                entries: Vec::new(),
+                status: WorkflowStatus::Draft,
+                counts: Counts::default(),
+                stalled: None,
+                actions: Vec::new(),
+                snapshot: None,
+            },
         },
     };
     let mut now = start;
@@ -538,31 +557,30 @@ pub fn simulate(
     loop {
         steps += 1;
         if steps > MAX_STEPS {
-            sim.report.stalled = Some("the simulation did not settle".into());
+            sim.log.report.stalled = Some("the simulation did not settle".into());
             break;
         }
-        let decision = reconcile_actions(&sim.snap, now, hooks);
-        sim.run(decision.actions, now)?;
-        let next_event = sim.queue.keys().next().map(|(t, _)| *t);
+        let next_wake = sim.reconcile(now);
+        let next_event = sim.log.queue.keys().next().map(|(t, _)| *t);
         if sim.snap.status.is_terminal() {
             // Drain: in-flight agents still report.
-            if let Some(((t, _), e)) = sim.queue.pop_first() {
+            if let Some(((t, _), e)) = sim.log.queue.pop_first() {
                 now = now.max(t);
                 sim.handle(e, now)?;
                 continue;
             }
             break;
         }
-        let next = match (decision.next_wake, next_event) {
+        let next = match (next_wake, next_event) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         let Some(next) = next else {
-            sim.report.stalled = Some(waiting_for(&sim.snap));
+            sim.log.report.stalled = Some(waiting_for(&sim.snap));
             break;
         };
         if next > horizon {
-            sim.report.stalled = Some(format!(
+            sim.log.report.stalled = Some(format!(
                 "{} at the simulation horizon ({} days after the last planned instant)",
                 waiting_for(&sim.snap),
                 HORIZON_DAYS
@@ -570,7 +588,7 @@ pub fn simulate(
             break;
         }
         now = now.max(next);
-        while let Some(entry) = sim.queue.first_entry() {
+        while let Some(entry) = sim.log.queue.first_entry() {
             if entry.key().0 > now {
                 break;
             }
@@ -578,25 +596,25 @@ pub fn simulate(
             sim.handle(e, now)?;
         }
     }
-    if let Some(why) = sim.report.stalled.clone() {
-        sim.entry(now, None, format!("stopped: {why}"));
+    let Sim { snap, mut log, .. } = sim;
+    if let Some(why) = log.report.stalled.clone() {
+        log.entry(&snap, now, None, format!("stopped: {why}"));
     }
-    let count = |s: TaskStatus| sim.snap.tasks.iter().filter(|t| t.status == s).count();
-    sim.report.counts = Counts {
+    let count = |s: TaskStatus| snap.tasks.iter().filter(|t| t.status == s).count();
+    log.report.counts = Counts {
         succeeded: count(TaskStatus::Succeeded),
         skipped: count(TaskStatus::Skipped),
         failed: count(TaskStatus::Failed),
         cancelled: count(TaskStatus::Cancelled),
-        unfinished: sim
-            .snap
+        unfinished: snap
             .tasks
             .iter()
             .filter(|t| !t.status.is_terminal())
             .count(),
     };
-    sim.report.status = sim.snap.status;
-    sim.report.snapshot = Some(sim.snap);
-    Ok(sim.report)
+    log.report.status = snap.status;
+    log.report.snapshot = Some(snap);
+    Ok(log.report)
 }
 
 fn waiting_for(snap: &Snapshot) -> String {

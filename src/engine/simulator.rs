@@ -23,11 +23,11 @@ use super::model::{Snapshot, TaskStatus, Verdict, WorkflowStatus};
 use super::outcome::settle;
 use super::reconcile::{fmt_local, Reconciler};
 use crate::exec::AgentOutcome;
-use crate::spec::{Scope, Step};
+use crate::spec::{Scope, Step, TaskSpec};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub const AGENT_MINUTES: i64 = 10;
 pub const APPROVAL_MINUTES: i64 = 30;
@@ -190,12 +190,18 @@ struct Sim<'a> {
 /// What the simulation records and what it has scheduled.
 struct Log<'a> {
     script: &'a Script,
+    /// Spec task positions by key (`describe` looks up every action's task).
+    tasks: HashMap<String, usize>,
     queue: BTreeMap<(DateTime<Utc>, u64), Event>,
     seq: u64,
     report: Report,
 }
 
 impl Log<'_> {
+    fn spec<'s>(&self, snap: &'s Snapshot, task: &str) -> Option<&'s TaskSpec> {
+        self.tasks.get(task).and_then(|&i| snap.spec.tasks.get(i))
+    }
+
     fn push(&mut self, at: DateTime<Utc>, e: Event) {
         self.seq += 1;
         self.queue.insert((at, self.seq), e);
@@ -212,7 +218,7 @@ impl Log<'_> {
 
     /// Records an action just applied to `snap`: the timeline and the scripted reactions.
     fn record(&mut self, snap: &Snapshot, a: Action, now: DateTime<Utc>) {
-        if let Some(text) = describe(snap, &a) {
+        if let Some(text) = self.describe(snap, &a) {
             self.entry(snap, now, a.task(), text);
         }
         self.react(snap, &a, now);
@@ -242,7 +248,7 @@ impl Log<'_> {
                 if !decides {
                     return;
                 }
-                let exclude = match snap.spec.task(task).map(|t| &t.step) {
+                let exclude = match self.spec(snap, task).map(|t| &t.step) {
                     Some(Step::Approval {
                         not_author_of: Some(of),
                         ..
@@ -292,7 +298,8 @@ impl Log<'_> {
                 to: TaskStatus::WaitingInput,
                 ..
             } => {
-                if let Some(Step::Manual { assignee, .. }) = snap.spec.task(task).map(|t| &t.step) {
+                if let Some(Step::Manual { assignee, .. }) = self.spec(snap, task).map(|t| &t.step)
+                {
                     let person = match assignee {
                         Some(s) => people(std::slice::from_ref(s), 1, None)
                             .pop()
@@ -311,123 +318,125 @@ impl Log<'_> {
             _ => {}
         }
     }
-}
 
-fn describe(snap: &Snapshot, a: &Action) -> Option<String> {
-    let kind = |t: &str| snap.spec.task(t).map_or("task", |s| s.step.kind().as_str());
-    Some(match a {
-        Action::SetTaskStatus {
-            task, to, reason, ..
-        } => match to {
-            // A granted approval already said so.
-            TaskStatus::Succeeded if kind(task) == "approval" => return None,
-            TaskStatus::Succeeded => format!("{} {task} succeeded: {reason}", kind(task)),
-            TaskStatus::Failed => format!("{} {task} failed: {reason}", kind(task)),
-            TaskStatus::Skipped => format!("{} {task} skipped: {reason}", kind(task)),
-            TaskStatus::Cancelled => format!("{} {task} cancelled: {reason}", kind(task)),
-            TaskStatus::AwaitingDecision => format!("{task} awaits a decision: {reason}"),
-            TaskStatus::Pending => format!("{task} back to pending: {reason}"),
-            TaskStatus::WaitingInput if kind(task) == "manual" => {
-                format!("manual {task} waiting for its assignee")
+    fn describe(&self, snap: &Snapshot, a: &Action) -> Option<String> {
+        let kind = |t: &str| {
+            self.spec(snap, t)
+                .map_or("task", |s| s.step.kind().as_str())
+        };
+        Some(match a {
+            Action::SetTaskStatus {
+                task, to, reason, ..
+            } => match to {
+                // A granted approval already said so.
+                TaskStatus::Succeeded if kind(task) == "approval" => return None,
+                TaskStatus::Succeeded => format!("{} {task} succeeded: {reason}", kind(task)),
+                TaskStatus::Failed => format!("{} {task} failed: {reason}", kind(task)),
+                TaskStatus::Skipped => format!("{} {task} skipped: {reason}", kind(task)),
+                TaskStatus::Cancelled => format!("{} {task} cancelled: {reason}", kind(task)),
+                TaskStatus::AwaitingDecision => format!("{task} awaits a decision: {reason}"),
+                TaskStatus::Pending => format!("{task} back to pending: {reason}"),
+                TaskStatus::WaitingInput if kind(task) == "manual" => {
+                    format!("manual {task} waiting for its assignee")
+                }
+                TaskStatus::WaitingInput if kind(task) == "agent" => {
+                    format!("agent {task} waiting for input")
+                }
+                _ => return None,
+            },
+            Action::Dispatch {
+                task,
+                attempt,
+                agent,
+                ..
+            } => format!("dispatch {task} to agent `{agent}` (attempt {attempt})"),
+            Action::StartTimer { task, at } => {
+                if kind(task) == "checkpoint" {
+                    let title = self
+                        .spec(snap, task)
+                        .map(|t| super::render::render_text(snap, &t.title))
+                        .unwrap_or_default();
+                    format!("checkpoint {task}: {title}")
+                } else {
+                    format!("wait {task} until {}", fmt_local(&snap, *at))
+                }
             }
-            TaskStatus::WaitingInput if kind(task) == "agent" => {
-                format!("agent {task} waiting for input")
-            }
-            _ => return None,
-        },
-        Action::Dispatch {
-            task,
-            attempt,
-            agent,
-            ..
-        } => format!("dispatch {task} to agent `{agent}` (attempt {attempt})"),
-        Action::StartTimer { task, at } => {
-            if kind(task) == "checkpoint" {
-                let title = snap
-                    .spec
-                    .task(task)
-                    .map(|t| super::render::render_text(&snap, &t.title))
+            Action::OpenApproval {
+                task,
+                round,
+                approvers,
+                quorum,
+                deadline_at,
+                ..
+            } => {
+                let who: Vec<String> = approvers.iter().map(scope_str).collect();
+                let deadline = deadline_at
+                    .map(|d| format!(", deadline {}", fmt_local(&snap, d)))
                     .unwrap_or_default();
-                format!("checkpoint {task}: {title}")
-            } else {
-                format!("wait {task} until {}", fmt_local(&snap, *at))
+                let round = if *round > 1 {
+                    format!(" (round {round})")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "approval {task} opened{round}: {} (quorum {quorum}){deadline}",
+                    who.join(", ")
+                )
             }
-        }
-        Action::OpenApproval {
-            task,
-            round,
-            approvers,
-            quorum,
-            deadline_at,
-            ..
-        } => {
-            let who: Vec<String> = approvers.iter().map(scope_str).collect();
-            let deadline = deadline_at
-                .map(|d| format!(", deadline {}", fmt_local(&snap, d)))
-                .unwrap_or_default();
-            let round = if *round > 1 {
-                format!(" (round {round})")
-            } else {
-                String::new()
-            };
-            format!(
-                "approval {task} opened{round}: {} (quorum {quorum}){deadline}",
-                who.join(", ")
-            )
-        }
-        Action::RecordVote {
-            task,
-            actor,
-            verdict,
-            ..
-        } => match verdict {
-            Verdict::Approve => format!("{actor} approved {task}"),
-            Verdict::Reject => format!("{actor} rejected {task}"),
-        },
-        Action::GrantApproval { task, .. } => format!("approval {task} granted"),
-        Action::RejectApproval { task, reason, .. } => {
-            format!("approval {task} rejected ({reason})")
-        }
-        Action::ExpireApproval { task, .. } => format!("approval {task} expired"),
-        Action::InvalidateApproval {
-            task,
-            round,
-            reason,
-        } => format!("approval {task} round {round} invalidated: {reason}"),
-        Action::SendReminder { task, round, .. } => {
-            let n = snap
-                .approvals
-                .iter()
-                .find(|r| r.task == *task && r.round == *round)
-                .map_or(0, |r| r.reminders_sent);
-            format!("reminder {n} sent for approval {task}")
-        }
-        Action::Escalate { task, add, .. } => format!(
-            "approval {task} escalated to {}",
-            add.iter().map(scope_str).collect::<Vec<_>>().join(", ")
-        ),
-        Action::MarkOverdue { task, .. } => format!("approval {task} is overdue"),
-        Action::Notify {
-            kind: NotifyKind::Notification,
-            task: Some(_),
-            recipients,
-            message,
-            ..
-        } => format!("notify {}: {message}", recipients.join(", ")),
-        Action::ScheduleRetry {
-            task, attempt, at, ..
-        } => format!(
-            "{task} will retry (attempt {}) at {}",
-            attempt + 1,
-            fmt_local(&snap, *at)
-        ),
-        Action::MarkMissed { task, policy } => {
-            format!("{task} missed its window (on_missed {policy})")
-        }
-        Action::SetWorkflowStatus { to, reason, .. } => format!("workflow {to}: {reason}"),
-        Action::StartDrain => "in-flight agents drain before the workflow stops".into(),
-        _ => return None,
-    })
+            Action::RecordVote {
+                task,
+                actor,
+                verdict,
+                ..
+            } => match verdict {
+                Verdict::Approve => format!("{actor} approved {task}"),
+                Verdict::Reject => format!("{actor} rejected {task}"),
+            },
+            Action::GrantApproval { task, .. } => format!("approval {task} granted"),
+            Action::RejectApproval { task, reason, .. } => {
+                format!("approval {task} rejected ({reason})")
+            }
+            Action::ExpireApproval { task, .. } => format!("approval {task} expired"),
+            Action::InvalidateApproval {
+                task,
+                round,
+                reason,
+            } => format!("approval {task} round {round} invalidated: {reason}"),
+            Action::SendReminder { task, round, .. } => {
+                let n = snap
+                    .approvals
+                    .iter()
+                    .find(|r| r.task == *task && r.round == *round)
+                    .map_or(0, |r| r.reminders_sent);
+                format!("reminder {n} sent for approval {task}")
+            }
+            Action::Escalate { task, add, .. } => format!(
+                "approval {task} escalated to {}",
+                add.iter().map(scope_str).collect::<Vec<_>>().join(", ")
+            ),
+            Action::MarkOverdue { task, .. } => format!("approval {task} is overdue"),
+            Action::Notify {
+                kind: NotifyKind::Notification,
+                task: Some(_),
+                recipients,
+                message,
+                ..
+            } => format!("notify {}: {message}", recipients.join(", ")),
+            Action::ScheduleRetry {
+                task, attempt, at, ..
+            } => format!(
+                "{task} will retry (attempt {}) at {}",
+                attempt + 1,
+                fmt_local(&snap, *at)
+            ),
+            Action::MarkMissed { task, policy } => {
+                format!("{task} missed its window (on_missed {policy})")
+            }
+            Action::SetWorkflowStatus { to, reason, .. } => format!("workflow {to}: {reason}"),
+            Action::StartDrain => "in-flight agents drain before the workflow stops".into(),
+            _ => return None,
+        })
+    }
 }
 
 impl Sim<'_> {
@@ -531,12 +540,19 @@ pub fn simulate(
         .unwrap_or(snapshot.target.instant)
         .max(snapshot.target.instant);
     let horizon = last + Duration::days(HORIZON_DAYS);
+    let tasks = snapshot
+        .spec
+        .task_index()
+        .into_iter()
+        .map(|(k, i)| (k.to_string(), i))
+        .collect();
     let mut sim = Sim {
         reconciler: Reconciler::new(&snapshot),
         snap: snapshot,
         hooks,
         log: Log {
             script,
+            tasks,
             queue: BTreeMap::new(),
             seq: 0,
             report: Report {

@@ -1113,7 +1113,6 @@ fn incremental_reconciler_decides_like_a_full_reconcile() {
                 break;
             }
             // Outside input, as the worker's store would apply it.
-            let mut outside = Vec::new();
             let keys: Vec<String> = s.tasks.iter().map(|t| t.key.clone()).collect();
             for key in &keys {
                 if rng.next(3) != 0 {
@@ -1150,9 +1149,8 @@ fn incremental_reconciler_decides_like_a_full_reconcile() {
                     }
                     _ => None,
                 };
-                if let Some(a) = a {
-                    apply_all(&mut s, &a, now).unwrap();
-                    outside.extend(a);
+                for a in a.unwrap_or_default() {
+                    rec.apply(&mut s, &a, now).unwrap();
                 }
             }
             let life = match (s.status, rng.next(12)) {
@@ -1160,12 +1158,11 @@ fn incremental_reconciler_decides_like_a_full_reconcile() {
                 (WorkflowStatus::Paused, 0 | 1 | 2) => Some(Lifecycle::Resume),
                 _ => None,
             };
-            if let Some(a) = life.and_then(|l| lifecycle(&s, l, "ann", now).ok()) {
-                apply_all(&mut s, &a, now).unwrap();
-                outside.extend(a);
-            }
-            for a in &outside {
-                rec.applied(a);
+            for a in life
+                .and_then(|l| lifecycle(&s, l, "ann", now).ok())
+                .unwrap_or_default()
+            {
+                rec.apply(&mut s, &a, now).unwrap();
             }
             let step = Duration::minutes(10 + rng.next(600) as i64);
             now = match wake {
@@ -1174,6 +1171,31 @@ fn incremental_reconciler_decides_like_a_full_reconcile() {
             };
         }
     }
+}
+
+/// The simulator itself holds the task limit: `spec::MAX_TASKS` tasks run, one more is refused.
+#[test]
+fn simulate_holds_the_task_limit() {
+    let chain = |n: usize| {
+        let tasks = (0..n)
+            .map(|i| {
+                let t = task(&format!("t{i}"), Step::Checkpoint);
+                if i == 0 {
+                    t
+                } else {
+                    after(t, &format!("t{}", i - 1))
+                }
+            })
+            .collect();
+        draft(spec(tasks), &[])
+    };
+    let report = simulate(chain(MAX_TASKS), &Script::default(), &NoHooks).unwrap();
+    assert_eq!(report.counts.succeeded, MAX_TASKS);
+    let e = simulate(chain(MAX_TASKS + 1), &Script::default(), &NoHooks).unwrap_err();
+    assert!(
+        e.contains("10001 tasks, more than the limit of 10000"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -16,6 +16,7 @@
 //! list keeps its order and keys (no edit in between).
 
 use super::action::Action;
+use super::apply::{apply_at, ApplyError};
 use super::model::{Snapshot, TaskState, WorkflowStatus};
 use crate::spec::TaskSpec;
 use chrono::{DateTime, Utc};
@@ -31,12 +32,10 @@ pub(super) struct Ix {
 
 impl Ix {
     pub(super) fn new(work: &Snapshot) -> Ix {
-        let positions: HashMap<&str, usize> = work
-            .tasks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.key.as_str(), i))
-            .collect();
+        let mut positions: HashMap<&str, usize> = HashMap::with_capacity(work.tasks.len());
+        for (i, t) in work.tasks.iter().enumerate() {
+            positions.entry(t.key.as_str()).or_insert(i);
+        }
         let by_key: HashMap<String, (usize, usize)> = work
             .spec
             .tasks
@@ -67,8 +66,13 @@ impl Ix {
         let state = work.tasks.get((*self.states.get(i)?)?)?;
         Some((work.spec.tasks.get(i)?, state))
     }
+    /// The spec index of task `key`.
     pub(super) fn index(&self, key: &str) -> Option<usize> {
         self.by_key.get(key).map(|&(i, _)| i)
+    }
+    /// Where task `key`'s state is in `Snapshot::tasks`.
+    fn position(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).map(|&(_, s)| s)
     }
     fn indices(&self) -> impl Iterator<Item = usize> + '_ {
         self.by_key.values().map(|&(i, _)| i)
@@ -142,8 +146,20 @@ impl Agenda {
         self.moved.insert(i);
     }
 
-    /// Records an action just applied to the snapshot (by reconcile or from outside).
-    pub(super) fn applied(&mut self, action: &Action) {
+    /// Applies an action to `work` (by reconcile or from outside) and notes what it may change.
+    pub(super) fn apply(
+        &mut self,
+        work: &mut Snapshot,
+        action: &Action,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApplyError> {
+        let hint = action.task().and_then(|k| self.ix.position(k));
+        apply_at(work, action, now, hint)?;
+        self.applied(action);
+        Ok(())
+    }
+
+    fn applied(&mut self, action: &Action) {
         match action {
             Action::SetWorkflowStatus {
                 to: WorkflowStatus::Active,

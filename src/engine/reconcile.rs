@@ -17,7 +17,7 @@
 
 use super::action::{scope_str, Action, Decision, GateKind, GateRow, GateState, NotifyKind};
 use super::agenda::{Agenda, Ix};
-use super::apply::apply;
+use super::apply::ApplyError;
 use super::clock;
 use super::hook::{call_bound, HookHost};
 use super::model::{Planned, Snapshot, TaskState, TaskStatus, WorkflowStatus};
@@ -90,10 +90,9 @@ fn fixpoint(
             break;
         }
         for a in pass {
-            if apply(work, &a, now).is_err() {
+            if agenda.apply(work, &a, now).is_err() {
                 return;
             }
-            agenda.applied(&a);
             applied(work, a);
         }
         if work.status != WorkflowStatus::Active {
@@ -118,9 +117,15 @@ impl Reconciler {
         }
     }
 
-    /// Records an action applied to the snapshot from outside (an agent outcome, a person).
-    pub fn applied(&mut self, action: &Action) {
-        self.agenda.applied(action);
+    /// Applies an action decided outside `reconcile` (an agent outcome, a person's decision, a
+    /// lifecycle change) to `work`.
+    pub fn apply(
+        &mut self,
+        work: &mut Snapshot,
+        action: &Action,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApplyError> {
+        self.agenda.apply(work, action, now)
     }
 
     /// Decides and applies at `now`, calling `applied` after each action, and returns the next

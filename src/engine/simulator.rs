@@ -16,7 +16,6 @@
 
 use super::action::{scope_str, Action, NotifyKind};
 use super::actor::{HumanActor, Membership};
-use super::apply::apply;
 use super::hook::HookHost;
 use super::human::{complete, decide, lifecycle, Lifecycle};
 use super::model::{Snapshot, TaskStatus, Verdict, WorkflowStatus};
@@ -443,8 +442,9 @@ impl Sim<'_> {
     /// Applies actions decided outside `reconcile` (an outcome, a vote, a lifecycle change).
     fn run(&mut self, actions: Vec<Action>, now: DateTime<Utc>) -> Result<(), String> {
         for a in actions {
-            apply(&mut self.snap, &a, now).map_err(|e| format!("{e} (applying {a:?})"))?;
-            self.reconciler.applied(&a);
+            self.reconciler
+                .apply(&mut self.snap, &a, now)
+                .map_err(|e| format!("{e} (applying {a:?})"))?;
             self.log.record(&self.snap, a, now);
         }
         Ok(())

@@ -1155,7 +1155,7 @@ fn incremental_reconciler_decides_like_a_full_reconcile() {
             }
             let life = match (s.status, rng.next(12)) {
                 (WorkflowStatus::Active, 0) => Some(Lifecycle::Pause),
-                (WorkflowStatus::Paused, 0 | 1 | 2) => Some(Lifecycle::Resume),
+                (WorkflowStatus::Paused, 0..=2) => Some(Lifecycle::Resume),
                 _ => None,
             };
             for a in life

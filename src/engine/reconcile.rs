@@ -13,7 +13,10 @@
 //!
 //! The decision is a fixpoint: `reconcile` applies its own actions to a working copy and goes on until
 //! nothing changes, so applying the returned actions and reconciling again at the same instant yields
-//! no actions. Only an `active` workflow acts; a paused one still gets its gate ledger.
+//! no actions. Only an `active` workflow acts; a paused one still gets its gate ledger. Each pass looks
+//! only at tasks whose inputs changed (`agenda`): `reconcile` starts with all of them, and a
+//! `Reconciler` (the simulator's) keeps its agenda from call to call, so a whole release costs what
+//! changes in it rather than its size at every step.
 
 use super::action::{scope_str, Action, Decision, GateKind, GateRow, GateState, NotifyKind};
 use super::agenda::{Agenda, Ix};
@@ -110,7 +113,7 @@ pub struct Reconciler {
 }
 
 impl Reconciler {
-    /// For `work` as it is now; every later change must reach `applied` or `run`.
+    /// For `work` as it is now; every later change to it must go through `apply` or `run`.
     pub fn new(work: &Snapshot) -> Reconciler {
         Reconciler {
             agenda: Agenda::new(work),

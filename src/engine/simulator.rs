@@ -251,7 +251,7 @@ impl Log<'_> {
                     Some(Step::Approval {
                         not_author_of: Some(of),
                         ..
-                    }) => super::human::author_of(&snap, of),
+                    }) => super::human::author_of(snap, of),
                     _ => None,
                 };
                 let at = now + Duration::minutes(APPROVAL_MINUTES);
@@ -357,7 +357,7 @@ impl Log<'_> {
                         .unwrap_or_default();
                     format!("checkpoint {task}: {title}")
                 } else {
-                    format!("wait {task} until {}", fmt_local(&snap, *at))
+                    format!("wait {task} until {}", fmt_local(snap, *at))
                 }
             }
             Action::OpenApproval {
@@ -370,7 +370,7 @@ impl Log<'_> {
             } => {
                 let who: Vec<String> = approvers.iter().map(scope_str).collect();
                 let deadline = deadline_at
-                    .map(|d| format!(", deadline {}", fmt_local(&snap, d)))
+                    .map(|d| format!(", deadline {}", fmt_local(snap, d)))
                     .unwrap_or_default();
                 let round = if *round > 1 {
                     format!(" (round {round})")
@@ -426,7 +426,7 @@ impl Log<'_> {
             } => format!(
                 "{task} will retry (attempt {}) at {}",
                 attempt + 1,
-                fmt_local(&snap, *at)
+                fmt_local(snap, *at)
             ),
             Action::MarkMissed { task, policy } => {
                 format!("{task} missed its window (on_missed {policy})")

@@ -19,7 +19,7 @@ use super::actor::{HumanActor, Membership};
 use super::hook::HookHost;
 use super::human::{complete, decide, lifecycle, Lifecycle};
 use super::model::{Snapshot, TaskStatus, Verdict, WorkflowStatus};
-use super::outcome::settle;
+use super::outcome::settle_at;
 use super::reconcile::{fmt_local, Reconciler};
 use crate::exec::AgentOutcome;
 use crate::spec::{Scope, Step, TaskSpec};
@@ -476,7 +476,8 @@ impl Sim<'_> {
                         }),
                     }
                 };
-                settle(&self.snap, task, *attempt, &outcome, now, self.hooks)
+                let hint = self.log.tasks.get(task).copied();
+                settle_at(&self.snap, task, hint, *attempt, &outcome, now, self.hooks)
                     .map_err(|e| e.to_string())
             }
             Event::Vote {

@@ -78,7 +78,7 @@ fn main() {
             })
             .unwrap_or_default();
         println!(
-            "engine/simulate {n} tasks: best {:.2} s{growth}",
+            "engine/simulate {n} tasks: best {:.3} s{growth}",
             took.as_secs_f64()
         );
         last = Some((n, took));

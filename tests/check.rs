@@ -505,6 +505,53 @@ fn exit_codes() {
     let _ = std::fs::remove_dir(Path::new(&empty));
 }
 
+/// One task limit everywhere: a template one task over `MAX_TASKS` gets the same RWF025 (message,
+/// location, help) from `check`, `plan` and `simulate`, and neither of the others runs it.
+#[test]
+fn the_task_limit_is_one_diagnostic_in_check_plan_and_simulate() {
+    let n = rwf::spec::MAX_TASKS + 1;
+    let mut text = String::from(
+        "template big \"Big\" version 1 {\n  param release: datetime\n  target release in \"UTC\"\n  checkpoint t0 \"T0\" { at release - 1 hours }\n",
+    );
+    for i in 1..n {
+        text.push_str(&format!(
+            "  checkpoint t{i} \"T{i}\" {{ after t{} }}\n",
+            i - 1
+        ));
+    }
+    text.push_str("}\n");
+    let dir = std::env::temp_dir().join(format!("rwf-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.rwf");
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let block = |stderr: &str| -> String {
+        let from = stderr
+            .find("RWF025")
+            .unwrap_or_else(|| panic!("no RWF025 in\n{stderr}"));
+        let rest = &stderr[from..];
+        let to = rest
+            .find("help: split the release into several templates")
+            .unwrap();
+        rest[..to].to_string()
+    };
+    let (code, _, check) = rwf(&["check", file]);
+    assert_eq!(code, 1, "{check}");
+    let expected = block(&check);
+    assert!(
+        expected.contains(&format!("has {n} tasks, more than the limit of 10000")),
+        "{expected}"
+    );
+    assert!(expected.contains("big.rwf:1:1"), "{expected}");
+    for command in ["plan", "simulate"] {
+        let (code, stdout, stderr) = rwf(&[command, file, "--release", "2027-03-01T09:00"]);
+        assert_eq!(code, 2, "{command}: {stderr}");
+        assert!(stdout.is_empty(), "{command} ran: {stdout:.500}");
+        assert_eq!(block(&stderr), expected, "{command}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---- the instance tier ----
 
 fn instance(release: &str, sets: &[(&str, &str)]) -> CheckOptions {

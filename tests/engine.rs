@@ -1058,6 +1058,147 @@ fn random_scripts_only_make_legal_transitions_and_always_end() {
     }
 }
 
+/// Hooks that depend on the clock: a `gate` that passes in one hour of three (else waits, sometimes
+/// naming when to ask again) and a `missed` hook that picks a policy by the hour.
+struct ClockHooks;
+
+impl HookHost for ClockHooks {
+    fn call(&self, point: HookPoint, _function: &str, context: &Value) -> Result<Value, String> {
+        let hour = context["now_unix"].as_i64().unwrap_or(0) / 3600;
+        Ok(match point {
+            HookPoint::Gate if hour % 3 == 0 => json!(true),
+            HookPoint::Gate if hour % 2 == 0 => json!({"wait": "even hour"}),
+            HookPoint::Gate => json!({"wait": "odd hour", "until_unix": (hour + 2) * 3600}),
+            HookPoint::Missed => {
+                json!(["fire_asap", "skip", "require_manual_decision"][(hour % 3) as usize])
+            }
+            _ => Value::Null,
+        })
+    }
+}
+
+/// The simulator's incremental `Reconciler` (only tasks whose inputs changed are looked at) decides
+/// exactly what the worker's `reconcile` (every task, every pass) decides: the same actions in the
+/// same order and the same next wake, call after call, over random specs driven by random outcomes,
+/// votes, completions, missed-window decisions, pauses and resumes, with clock-dependent hooks.
+#[test]
+fn incremental_reconciler_decides_like_a_full_reconcile() {
+    use rwf::engine::reconcile::Reconciler;
+    let mut rng = Lcg(19);
+    let directory = SimDirectory;
+    for case in 0..200 {
+        let (mut spec, planned) = random_spec(&mut rng);
+        for t in &mut spec.tasks {
+            match rng.next(4) {
+                0 => {
+                    t.hooks.insert(HookPoint::Gate, "gate".into());
+                }
+                1 => {
+                    t.hooks.insert(HookPoint::Missed, "missed".into());
+                }
+                _ => {}
+            }
+        }
+        let mut s = draft(spec, &planned);
+        let mut now = h(-2);
+        let started = lifecycle(&s, Lifecycle::Start, "ann", now).unwrap();
+        apply_all(&mut s, &started, now).unwrap();
+        let mut rec = Reconciler::new(&s);
+        for call in 0..300 {
+            let full = reconcile(&s, now, &ClockHooks);
+            let mut got = Vec::new();
+            let wake = rec.run(&mut s, now, &ClockHooks, &mut |_, a| got.push(a));
+            assert_eq!(got, full.actions, "case {case}, call {call} at {now}");
+            assert_eq!(wake, full.next_wake, "case {case}, call {call} at {now}");
+            if s.status.is_terminal() && !s.tasks.iter().any(|t| t.status.is_in_flight()) {
+                break;
+            }
+            // Outside input, as the worker's store would apply it.
+            let keys: Vec<String> = s.tasks.iter().map(|t| t.key.clone()).collect();
+            for key in &keys {
+                if rng.next(3) != 0 {
+                    continue;
+                }
+                let state = s.task(key).unwrap().clone();
+                let approver = format!("legal-{}", 1 + rng.next(3));
+                let a = match state.status {
+                    TaskStatus::Running => {
+                        let outcome = if rng.next(3) == 0 {
+                            AgentOutcome::Failed {
+                                reason: "boom".into(),
+                                retryable: rng.next(2) == 0,
+                            }
+                        } else {
+                            AgentOutcome::Succeeded {
+                                output: json!({ "n": call }),
+                            }
+                        };
+                        settle(&s, key, state.attempt, &outcome, now, &ClockHooks).ok()
+                    }
+                    TaskStatus::WaitingInput => {
+                        let verdict = if rng.next(4) == 0 {
+                            Verdict::Reject
+                        } else {
+                            Verdict::Approve
+                        };
+                        decide(&s, key, &person(&approver), verdict, None, &directory)
+                            .or_else(|_| complete(&s, key, &person("ops-1"), None, &directory))
+                            .ok()
+                    }
+                    TaskStatus::AwaitingDecision => {
+                        resolve_missed(&s, key, &person("ann"), rng.next(2) == 0).ok()
+                    }
+                    _ => None,
+                };
+                for a in a.unwrap_or_default() {
+                    rec.apply(&mut s, &a, now).unwrap();
+                }
+            }
+            let life = match (s.status, rng.next(12)) {
+                (WorkflowStatus::Active, 0) => Some(Lifecycle::Pause),
+                (WorkflowStatus::Paused, 0..=2) => Some(Lifecycle::Resume),
+                _ => None,
+            };
+            for a in life
+                .and_then(|l| lifecycle(&s, l, "ann", now).ok())
+                .unwrap_or_default()
+            {
+                rec.apply(&mut s, &a, now).unwrap();
+            }
+            let step = Duration::minutes(10 + rng.next(600) as i64);
+            now = match wake {
+                Some(w) if rng.next(2) == 0 => w,
+                _ => now + step,
+            };
+        }
+    }
+}
+
+/// The simulator itself holds the task limit: `spec::MAX_TASKS` tasks run, one more is refused.
+#[test]
+fn simulate_holds_the_task_limit() {
+    let chain = |n: usize| {
+        let tasks = (0..n)
+            .map(|i| {
+                let t = task(&format!("t{i}"), Step::Checkpoint);
+                if i == 0 {
+                    t
+                } else {
+                    after(t, &format!("t{}", i - 1))
+                }
+            })
+            .collect();
+        draft(spec(tasks), &[])
+    };
+    let report = simulate(chain(MAX_TASKS), &Script::default(), &NoHooks).unwrap();
+    assert_eq!(report.counts.succeeded, MAX_TASKS);
+    let e = simulate(chain(MAX_TASKS + 1), &Script::default(), &NoHooks).unwrap_err();
+    assert!(
+        e.contains("10001 tasks, more than the limit of 10000"),
+        "{e}"
+    );
+}
+
 #[test]
 fn simulated_quorum_counts_distinct_people_and_skips_the_author() {
     let mut s = draft(

@@ -133,10 +133,10 @@ pub fn load(src: &Source) -> Result<Loaded, CliError> {
         let source = compile::source_for(&compiled.source_map, &spec, &bound);
         (bound, source)
     };
-    crate::spec::task_limit(&spec).map_err(|e| {
-        CliError::new(e)
-            .help("split the release into several templates; `rwf check` reports it as RWF025")
-    })?;
+    let at = Some(source.template.clone());
+    if let Some(d) = crate::check::lints::too_many_tasks::diagnostic(&spec, &file, at) {
+        return Err(findings(&[d], &file, &text));
+    }
     // --release and --tz are applied here too, so every input form reads the same way.
     if let Some(tz) = &src.tz {
         match &spec.target.timezone {

@@ -67,10 +67,10 @@ fn load(source: &Source) -> Result<Loaded, CliError> {
         Some(spec) if !compiled.diagnostics.iter().any(Diagnostic::is_error) => spec,
         _ => return Err(errors(&compiled.diagnostics)),
     };
-    crate::spec::task_limit(&spec).map_err(|e| {
-        CliError::new(e)
-            .help("split the release into several templates; `rwf check` reports it as RWF025")
-    })?;
+    let at = Some(compiled.source_map.template.clone());
+    if let Some(d) = crate::check::lints::too_many_tasks::diagnostic(&spec, &file, at) {
+        return Err(errors(&[d]));
+    }
     let sets = super::parse_sets(&source.sets)?;
     let param = &spec.target.param;
     let given = source.release.is_some()

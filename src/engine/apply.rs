@@ -49,10 +49,17 @@ fn close(
     Ok(())
 }
 
-fn state<'a>(snapshot: &'a mut Snapshot, key: &str) -> Result<&'a mut TaskState, ApplyError> {
-    snapshot
-        .task_mut(key)
-        .ok_or_else(|| ApplyError(format!("unknown task `{key}`")))
+/// The state of task `key`, at `hint` in `snapshot.tasks` when that is where it is.
+fn state<'a>(
+    snapshot: &'a mut Snapshot,
+    key: &str,
+    hint: Option<usize>,
+) -> Result<&'a mut TaskState, ApplyError> {
+    let i = hint
+        .filter(|&i| snapshot.tasks.get(i).is_some_and(|t| t.key == key))
+        .or_else(|| snapshot.tasks.iter().position(|t| t.key == key))
+        .ok_or_else(|| ApplyError(format!("unknown task `{key}`")))?;
+    Ok(&mut snapshot.tasks[i])
 }
 
 /// Applies one action at `now`.
@@ -61,9 +68,20 @@ pub fn apply(
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<(), ApplyError> {
+    apply_at(snapshot, action, now, None)
+}
+
+/// `apply` by a caller that knows where the action's task is in `snapshot.tasks` (`hint`), so a large
+/// workflow is not searched for it.
+pub(super) fn apply_at(
+    snapshot: &mut Snapshot,
+    action: &Action,
+    now: DateTime<Utc>,
+    hint: Option<usize>,
+) -> Result<(), ApplyError> {
     match action {
         Action::SetTaskStatus { task, from, to, .. } => {
-            let t = state(snapshot, task)?;
+            let t = state(snapshot, task, hint)?;
             if t.status != *from {
                 return Err(ApplyError(format!(
                     "stale change of `{task}`: it is {}, not {from}",
@@ -93,22 +111,22 @@ pub fn apply(
             }
         }
         Action::Dispatch { task, attempt, .. } => {
-            let t = state(snapshot, task)?;
+            let t = state(snapshot, task, hint)?;
             t.attempt = *attempt;
             t.next_attempt_at = None;
         }
         Action::StartTimer { task, at } => {
-            state(snapshot, task)?.timer_at = Some(*at);
+            state(snapshot, task, hint)?.timer_at = Some(*at);
         }
         Action::CompleteTimer { task } => {
-            state(snapshot, task)?.timer_at = None;
+            state(snapshot, task, hint)?.timer_at = None;
         }
         Action::RecordOutput {
             task,
             output,
             actor,
         } => {
-            let t = state(snapshot, task)?;
+            let t = state(snapshot, task, hint)?;
             t.output = Some(output.clone());
             if actor.is_some() {
                 t.actor = actor.clone();
@@ -123,7 +141,7 @@ pub fn apply(
             next_reminder_at,
             packet_hash,
         } => {
-            state(snapshot, task)?;
+            state(snapshot, task, hint)?;
             if snapshot
                 .approval(task)
                 .is_some_and(|a| a.status == ApprovalStatus::Open)
@@ -208,21 +226,21 @@ pub fn apply(
         Action::ScheduleRetry {
             task, at, reason, ..
         } => {
-            let t = state(snapshot, task)?;
+            let t = state(snapshot, task, hint)?;
             t.next_attempt_at = Some(*at);
             t.last_error = Some(reason.clone());
         }
         Action::RecordError { task, error } => {
-            state(snapshot, task)?.last_error = Some(error.clone());
+            state(snapshot, task, hint)?.last_error = Some(error.clone());
         }
         Action::MarkMissed { task, .. } => {
-            state(snapshot, task)?.missed = true;
+            state(snapshot, task, hint)?.missed = true;
         }
         Action::RequireDecision { task } => {
-            state(snapshot, task)?;
+            state(snapshot, task, hint)?;
         }
         Action::ForceRun { task } => {
-            state(snapshot, task)?.forced = true;
+            state(snapshot, task, hint)?.forced = true;
         }
         Action::SetWorkflowStatus { from, to, .. } => {
             if snapshot.status != *from {
@@ -258,7 +276,7 @@ pub fn apply(
         }
         Action::RepeatEvent { .. } => {}
         Action::ConsumeEvent { task, event_id } => {
-            state(snapshot, task)?;
+            state(snapshot, task, hint)?;
             let e = snapshot
                 .events
                 .iter_mut()
@@ -273,7 +291,7 @@ pub fn apply(
             e.consumed_at = Some(now);
         }
         Action::EventTimedOut { task, .. } => {
-            state(snapshot, task)?.timer_at = None;
+            state(snapshot, task, hint)?.timer_at = None;
         }
     }
     Ok(())

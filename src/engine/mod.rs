@@ -4,6 +4,7 @@
 //!
 //! Files: `model` (snapshot, task and approval state), `status` (the three state machines), `action`
 //! (decided changes, gate rows), `reconcile` (gates, missed windows, skips, approval clocks, roll-up),
+//! `agenda` (which tasks a reconcile pass must look at: dirty set, dependents, wake heap),
 //! `outcome` (agent results, retries with deterministic backoff, dead-letter), `human` (approve/reject,
 //! done, missed-window decisions, lifecycle), `edit` (approvals reopened when their content changed),
 //! `actor` (human actors, the directory, refusals), `hook` (the hook host contract), `render` (agent
@@ -41,6 +42,7 @@
 
 pub mod action;
 pub mod actor;
+mod agenda;
 pub mod apply;
 pub mod clock;
 pub mod edit;

@@ -368,17 +368,16 @@ pub struct Snapshot {
 impl Snapshot {
     /// A fresh draft workflow: every task pending with its planned times from `plan`.
     pub fn new(id: WorkflowId, spec: Arc<WorkflowSpec>, plan: &Plan) -> Snapshot {
+        let mut times = std::collections::HashMap::with_capacity(plan.tasks.len());
+        for r in &plan.tasks {
+            times.entry(r.key.as_str()).or_insert(r.times);
+        }
         let tasks = spec
             .tasks
             .iter()
             .map(|t| {
-                let planned = plan
-                    .tasks
-                    .iter()
-                    .find(|r| r.key == t.key)
-                    .and_then(|r| r.times)
-                    .map(Planned::from);
-                TaskState::new(t.key.clone(), planned)
+                let planned = times.get(t.key.as_str()).copied().flatten();
+                TaskState::new(t.key.clone(), planned.map(Planned::from))
             })
             .collect();
         Snapshot {

@@ -222,13 +222,36 @@ pub fn settle(
     now: DateTime<Utc>,
     hooks: &dyn HookHost,
 ) -> Result<Vec<Action>, Stale> {
-    let spec = snapshot
-        .spec
-        .task(task)
-        .ok_or_else(|| Stale(format!("no task `{task}`")))?;
-    let state = snapshot
-        .task(task)
-        .ok_or_else(|| Stale(format!("no task `{task}`")))?;
+    settle_at(snapshot, task, None, attempt, outcome, now, hooks)
+}
+
+/// `settle` by a caller that knows where the task is (`hint`: its index in the spec and the states,
+/// which are in the same order), so a large workflow is not searched for it.
+pub(super) fn settle_at(
+    snapshot: &Snapshot,
+    task: &str,
+    hint: Option<usize>,
+    attempt: u32,
+    outcome: &AgentOutcome,
+    now: DateTime<Utc>,
+    hooks: &dyn HookHost,
+) -> Result<Vec<Action>, Stale> {
+    let at = |i: usize| {
+        let spec = snapshot.spec.tasks.get(i).filter(|t| t.key == task)?;
+        Some((spec, snapshot.tasks.get(i).filter(|t| t.key == task)?))
+    };
+    let (spec, state) = match hint.and_then(at) {
+        Some(found) => found,
+        None => (
+            snapshot
+                .spec
+                .task(task)
+                .ok_or_else(|| Stale(format!("no task `{task}`")))?,
+            snapshot
+                .task(task)
+                .ok_or_else(|| Stale(format!("no task `{task}`")))?,
+        ),
+    };
     if state.status != TaskStatus::Running || state.attempt != attempt {
         return Err(Stale(format!(
             "`{task}` is {} at attempt {}; outcome of attempt {attempt} dropped",

@@ -13,10 +13,14 @@
 //!
 //! The decision is a fixpoint: `reconcile` applies its own actions to a working copy and goes on until
 //! nothing changes, so applying the returned actions and reconciling again at the same instant yields
-//! no actions. Only an `active` workflow acts; a paused one still gets its gate ledger.
+//! no actions. Only an `active` workflow acts; a paused one still gets its gate ledger. Each pass looks
+//! only at tasks whose inputs changed (`agenda`): `reconcile` starts with all of them, and a
+//! `Reconciler` (the simulator's) keeps its agenda from call to call, so a whole release costs what
+//! changes in it rather than its size at every step.
 
 use super::action::{scope_str, Action, Decision, GateKind, GateRow, GateState, NotifyKind};
-use super::apply::apply;
+use super::agenda::{Agenda, Ix};
+use super::apply::ApplyError;
 use super::clock;
 use super::hook::{call_bound, HookHost};
 use super::model::{Planned, Snapshot, TaskState, TaskStatus, WorkflowStatus};
@@ -30,7 +34,7 @@ use crate::spec::{
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Grace after a planned instant (`due == start`) before the window counts as missed.
 pub const MISSED_GRACE_MINUTES: i64 = 60;
@@ -40,59 +44,22 @@ pub const GATE_HOOK_RECHECK_MINUTES: i64 = 60;
 /// Decides what to do now. Pure and deterministic: the same snapshot, instant and hooks give the
 /// same decision.
 pub fn reconcile(snapshot: &Snapshot, now: DateTime<Utc>, hooks: &dyn HookHost) -> Decision {
-    reconcile_with(snapshot, now, hooks, true)
-}
-
-/// `reconcile` without the gate ledger (`gates` is empty): for loops that only act, like the
-/// simulator's, where the ledger is not read.
-pub fn reconcile_actions(
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-    hooks: &dyn HookHost,
-) -> Decision {
-    reconcile_with(snapshot, now, hooks, false)
-}
-
-fn reconcile_with(
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-    hooks: &dyn HookHost,
-    with_gates: bool,
-) -> Decision {
     let mut work = snapshot.clone();
     let mut actions = Vec::new();
     let mut cache = GateHookCache::default();
-    let ix = Ix::new(&work);
-    if work.status == WorkflowStatus::Active && !work.draining {
-        let max_passes = work.tasks.len() * 8 + 16;
-        for _ in 0..max_passes {
-            let mut pass = step(&work, &ix, now, hooks, &mut cache);
-            if pass.is_empty() {
-                pass = rollup(&work, &ix);
-                if pass.is_empty() {
-                    break;
-                }
-            }
-            let mut ok = true;
-            for a in pass {
-                if apply(&mut work, &a, now).is_err() {
-                    ok = false;
-                    break;
-                }
-                actions.push(a);
-            }
-            if !ok || work.status != WorkflowStatus::Active {
-                break;
-            }
-        }
-    }
-    let gates = if with_gates {
-        gate_rows(&work, &ix, now, hooks, &mut cache)
-    } else {
-        Vec::new()
-    };
+    let mut agenda = Agenda::new(&work);
+    fixpoint(
+        &mut work,
+        &mut agenda,
+        &mut cache,
+        now,
+        hooks,
+        &mut |_, a| actions.push(a),
+    );
+    let ix = agenda.ix();
+    let gates = gate_rows(&work, ix, now, hooks, &mut cache);
     let next_wake = if work.status == WorkflowStatus::Active {
-        next_wake(&work, &ix, now, &cache)
+        next_wake(&work, ix, now, &cache)
     } else {
         None
     };
@@ -103,31 +70,96 @@ fn reconcile_with(
     }
 }
 
-/// Task positions by key, built once per `reconcile` (tasks never move or appear while it runs), so
-/// every lookup is O(1) and a pass is linear in tasks + edges.
-struct Ix(HashMap<String, (usize, usize)>);
+/// Applies the decision at `now` to `work` action by action until nothing changes, calling `applied`
+/// after each. Each pass acts for the first task in spec order that has something to do (the
+/// agenda's first dirty task that is not idle), else rolls the workflow up.
+fn fixpoint(
+    work: &mut Snapshot,
+    agenda: &mut Agenda,
+    cache: &mut GateHookCache,
+    now: DateTime<Utc>,
+    hooks: &dyn HookHost,
+    applied: &mut dyn FnMut(&Snapshot, Action),
+) {
+    if work.status != WorkflowStatus::Active || work.draining {
+        return;
+    }
+    let max_passes = work.tasks.len() * 8 + 16;
+    for _ in 0..max_passes {
+        let mut pass = step(work, agenda, now, hooks, cache);
+        if pass.is_empty() && agenda.unfinished() == 0 {
+            pass = rollup(work, agenda.ix());
+        }
+        if pass.is_empty() {
+            break;
+        }
+        for a in pass {
+            if agenda.apply(work, &a, now).is_err() {
+                return;
+            }
+            applied(work, a);
+        }
+        if work.status != WorkflowStatus::Active {
+            break;
+        }
+    }
+}
 
-impl Ix {
-    fn new(work: &Snapshot) -> Ix {
-        let states: HashMap<&str, usize> = work
-            .tasks
+/// `reconcile` for a caller that keeps the snapshot and calls again and again on the same workflow,
+/// like the simulator: actions are applied in place, and each call looks only at the tasks whose
+/// inputs changed since the last (see `agenda`). The decisions are `reconcile`'s, without the gate
+/// ledger.
+pub struct Reconciler {
+    agenda: Agenda,
+}
+
+impl Reconciler {
+    /// For `work` as it is now; every later change to it must go through `apply` or `run`.
+    pub fn new(work: &Snapshot) -> Reconciler {
+        Reconciler {
+            agenda: Agenda::new(work),
+        }
+    }
+
+    /// Applies an action decided outside `reconcile` (an agent outcome, a person's decision, a
+    /// lifecycle change) to `work`.
+    pub fn apply(
+        &mut self,
+        work: &mut Snapshot,
+        action: &Action,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApplyError> {
+        self.agenda.apply(work, action, now)
+    }
+
+    /// Decides and applies at `now`, calling `applied` after each action, and returns the next
+    /// instant worth a call (`Decision::next_wake`).
+    pub fn run(
+        &mut self,
+        work: &mut Snapshot,
+        now: DateTime<Utc>,
+        hooks: &dyn HookHost,
+        applied: &mut dyn FnMut(&Snapshot, Action),
+    ) -> Option<DateTime<Utc>> {
+        let mut cache = GateHookCache::default();
+        self.agenda.wake_up(now);
+        fixpoint(work, &mut self.agenda, &mut cache, now, hooks, applied);
+        let ix = self.agenda.ix();
+        let waiting = cache
+            .0
             .iter()
-            .enumerate()
-            .map(|(i, t)| (t.key.as_str(), i))
+            .filter(|(_, r)| matches!(r, Ok(g) if !g.pass))
+            .filter_map(|(k, _)| ix.index(k))
             .collect();
-        Ix(work
-            .spec
-            .tasks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| Some((t.key.clone(), (i, *states.get(t.key.as_str())?))))
-            .collect())
-    }
-    fn state<'a>(&self, work: &'a Snapshot, key: &str) -> Option<&'a TaskState> {
-        self.0.get(key).and_then(|&(_, i)| work.tasks.get(i))
-    }
-    fn spec<'a>(&self, work: &'a Snapshot, key: &str) -> Option<&'a TaskSpec> {
-        self.0.get(key).and_then(|&(i, _)| work.spec.tasks.get(i))
+        self.agenda.set_recheck(waiting);
+        if work.status != WorkflowStatus::Active {
+            return None;
+        }
+        self.agenda.next_wake(now, |ix, i, at| {
+            if let Some((spec, state)) = ix.at(work, i) {
+                task_wakes(work, spec, state, now, &cache, at);
+            }
+        })
     }
 }
 
@@ -247,27 +279,29 @@ pub fn fmt_local(work: &Snapshot, t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// One pass: the actions of the first task (in spec order) that has something to do.
+/// One pass: the actions of the first task (in spec order) that has something to do. Only dirty
+/// tasks can (see `agenda`); each found idle leaves the agenda.
 fn step(
     work: &Snapshot,
-    ix: &Ix,
+    agenda: &mut Agenda,
     now: DateTime<Utc>,
     hooks: &dyn HookHost,
     cache: &mut GateHookCache,
 ) -> Vec<Action> {
-    for spec in &work.spec.tasks {
-        let Some(state) = ix.state(work, &spec.key) else {
-            continue;
-        };
-        let actions = match state.status {
-            TaskStatus::Pending => eval_pending(work, ix, spec, state, now, hooks, cache),
-            TaskStatus::Running => eval_running(work, spec, state, now, hooks),
-            TaskStatus::WaitingInput => eval_waiting(work, spec, state, now),
-            _ => Vec::new(),
-        };
-        if !actions.is_empty() {
-            return actions;
+    while let Some(i) = agenda.first_dirty() {
+        let ix = agenda.ix();
+        if let Some((spec, state)) = ix.at(work, i) {
+            let actions = match state.status {
+                TaskStatus::Pending => eval_pending(work, ix, spec, state, now, hooks, cache),
+                TaskStatus::Running => eval_running(work, spec, state, now, hooks),
+                TaskStatus::WaitingInput => eval_waiting(work, spec, state, now),
+                _ => Vec::new(),
+            };
+            if !actions.is_empty() {
+                return actions;
+            }
         }
+        agenda.idle(i);
     }
     Vec::new()
 }
@@ -1545,63 +1579,75 @@ fn next_wake(
     cache: &GateHookCache,
 ) -> Option<DateTime<Utc>> {
     let mut wake: Option<DateTime<Utc>> = None;
-    let mut at = |t: DateTime<Utc>| {
-        if t > now {
-            wake = Some(wake.map_or(t, |w| w.min(t)));
-        }
-    };
     for spec in &work.spec.tasks {
         let Some(state) = ix.state(work, &spec.key) else {
             continue;
         };
-        match state.status {
-            TaskStatus::Pending => {
-                if let Some(t) = state.next_attempt_at {
-                    at(t);
-                }
-                if let Some(p) = state.planned {
-                    if !state.forced {
-                        at(p.start);
-                    }
-                    if may_miss(state) {
-                        at(missed_after(&p));
-                    }
-                }
-                if let Some(Ok(g)) = cache.0.get(&spec.key) {
-                    if !g.pass {
-                        at(g.until
-                            .unwrap_or(now + Duration::minutes(GATE_HOOK_RECHECK_MINUTES)));
-                    }
-                }
+        task_wakes(work, spec, state, now, cache, &mut |t| {
+            if t > now {
+                wake = Some(wake.map_or(t, |w| w.min(t)));
             }
-            TaskStatus::Running => {
-                if let Some(t) = state.timer_at {
-                    at(t);
-                }
-            }
-            TaskStatus::WaitingInput => {
-                let Some(a) = work
-                    .approval(&spec.key)
-                    .filter(|a| a.status == super::model::ApprovalStatus::Open)
-                else {
-                    continue;
-                };
-                if let Some(t) = a.next_reminder_at {
-                    at(t);
-                }
-                if let (Some(d), Step::Approval { on_expire, .. }) = (a.deadline_at, &spec.step) {
-                    let handled = match on_expire {
-                        ExpirePolicy::Remind => a.overdue_notified,
-                        ExpirePolicy::Escalate(_) => a.escalated && a.overdue_notified,
-                        _ => false,
-                    };
-                    if !handled {
-                        at(d);
-                    }
-                }
-            }
-            _ => {}
-        }
+        });
     }
     wake
+}
+
+/// The instants at which a task could have something to do without outside input (a planned start,
+/// a window closing, a retry, a timer, a reminder, a deadline, a gate hook's wait), past ones too.
+fn task_wakes(
+    work: &Snapshot,
+    spec: &TaskSpec,
+    state: &TaskState,
+    now: DateTime<Utc>,
+    cache: &GateHookCache,
+    at: &mut dyn FnMut(DateTime<Utc>),
+) {
+    match state.status {
+        TaskStatus::Pending => {
+            if let Some(t) = state.next_attempt_at {
+                at(t);
+            }
+            if let Some(p) = state.planned {
+                if !state.forced {
+                    at(p.start);
+                }
+                if may_miss(state) {
+                    at(missed_after(&p));
+                }
+            }
+            if let Some(Ok(g)) = cache.0.get(&spec.key) {
+                if !g.pass {
+                    at(g.until
+                        .unwrap_or(now + Duration::minutes(GATE_HOOK_RECHECK_MINUTES)));
+                }
+            }
+        }
+        TaskStatus::Running => {
+            if let Some(t) = state.timer_at {
+                at(t);
+            }
+        }
+        TaskStatus::WaitingInput => {
+            let Some(a) = work
+                .approval(&spec.key)
+                .filter(|a| a.status == super::model::ApprovalStatus::Open)
+            else {
+                return;
+            };
+            if let Some(t) = a.next_reminder_at {
+                at(t);
+            }
+            if let (Some(d), Step::Approval { on_expire, .. }) = (a.deadline_at, &spec.step) {
+                let handled = match on_expire {
+                    ExpirePolicy::Remind => a.overdue_notified,
+                    ExpirePolicy::Escalate(_) => a.escalated && a.overdue_notified,
+                    _ => false,
+                };
+                if !handled {
+                    at(d);
+                }
+            }
+        }
+        _ => {}
+    }
 }

@@ -17,18 +17,17 @@
 
 use super::action::{scope_str, Action, NotifyKind};
 use super::actor::{HumanActor, Membership};
-use super::apply::apply;
 use super::hook::HookHost;
 use super::human::{complete, decide, lifecycle, Lifecycle};
 use super::model::{Snapshot, TaskStatus, Verdict, WorkflowStatus};
-use super::outcome::settle;
-use super::reconcile::{fmt_local, reconcile_actions};
+use super::outcome::settle_at;
+use super::reconcile::{fmt_local, Reconciler};
 use crate::exec::AgentOutcome;
-use crate::spec::{Scope, Step};
+use crate::spec::{Scope, Step, TaskSpec};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub const AGENT_MINUTES: i64 = 10;
 pub const APPROVAL_MINUTES: i64 = 30;
@@ -198,42 +197,50 @@ enum Event {
 
 struct Sim<'a> {
     snap: Snapshot,
-    script: &'a Script,
+    reconciler: Reconciler,
     hooks: &'a dyn HookHost,
+    log: Log<'a>,
+}
+
+/// What the simulation records and what it has scheduled.
+struct Log<'a> {
+    script: &'a Script,
+    /// Spec task positions by key (`describe` looks up every action's task).
+    tasks: HashMap<String, usize>,
     queue: BTreeMap<(DateTime<Utc>, u64), Event>,
     seq: u64,
     report: Report,
 }
 
-impl Sim<'_> {
+impl Log<'_> {
+    fn spec<'s>(&self, snap: &'s Snapshot, task: &str) -> Option<&'s TaskSpec> {
+        self.tasks.get(task).and_then(|&i| snap.spec.tasks.get(i))
+    }
+
     fn push(&mut self, at: DateTime<Utc>, e: Event) {
         self.seq += 1;
         self.queue.insert((at, self.seq), e);
     }
 
-    fn entry(&mut self, at: DateTime<Utc>, task: Option<&str>, text: String) {
+    fn entry(&mut self, snap: &Snapshot, at: DateTime<Utc>, task: Option<&str>, text: String) {
         self.report.entries.push(Entry {
             at,
-            local: fmt_local(&self.snap, at),
+            local: fmt_local(snap, at),
             task: task.map(str::to_string),
             text,
         });
     }
 
-    /// Applies actions, records the timeline and schedules the scripted reactions.
-    fn run(&mut self, actions: Vec<Action>, now: DateTime<Utc>) -> Result<(), String> {
-        for a in actions {
-            apply(&mut self.snap, &a, now).map_err(|e| format!("{e} (applying {a:?})"))?;
-            if let Some(text) = self.describe(&a) {
-                self.entry(now, a.task(), text);
-            }
-            self.react(&a, now);
-            self.report.actions.push((now, a));
+    /// Records an action just applied to `snap`: the timeline and the scripted reactions.
+    fn record(&mut self, snap: &Snapshot, a: Action, now: DateTime<Utc>) {
+        if let Some(text) = self.describe(snap, &a) {
+            self.entry(snap, now, a.task(), text);
         }
-        Ok(())
+        self.react(snap, &a, now);
+        self.report.actions.push((now, a));
     }
 
-    fn react(&mut self, a: &Action, now: DateTime<Utc>) {
+    fn react(&mut self, snap: &Snapshot, a: &Action, now: DateTime<Utc>) {
         match a {
             Action::Dispatch { task, attempt, .. } => self.push(
                 now + Duration::minutes(AGENT_MINUTES),
@@ -256,11 +263,11 @@ impl Sim<'_> {
                 if !decides {
                     return;
                 }
-                let exclude = match self.snap.spec.task(task).map(|t| &t.step) {
+                let exclude = match self.spec(snap, task).map(|t| &t.step) {
                     Some(Step::Approval {
                         not_author_of: Some(of),
                         ..
-                    }) => super::human::author_of(&self.snap, of),
+                    }) => super::human::author_of(snap, of),
                     _ => None,
                 };
                 let at = now + Duration::minutes(APPROVAL_MINUTES);
@@ -286,7 +293,7 @@ impl Sim<'_> {
                          is never decided",
                         voters.len()
                     );
-                    self.entry(now, Some(task), text);
+                    self.entry(snap, now, Some(task), text);
                     return;
                 }
                 for p in voters {
@@ -306,8 +313,7 @@ impl Sim<'_> {
                 to: TaskStatus::WaitingInput,
                 ..
             } => {
-                if let Some(Step::Manual { assignee, .. }) =
-                    self.snap.spec.task(task).map(|t| &t.step)
+                if let Some(Step::Manual { assignee, .. }) = self.spec(snap, task).map(|t| &t.step)
                 {
                     let person = match assignee {
                         Some(s) => people(std::slice::from_ref(s), 1, None)
@@ -328,11 +334,9 @@ impl Sim<'_> {
         }
     }
 
-    fn describe(&self, a: &Action) -> Option<String> {
+    fn describe(&self, snap: &Snapshot, a: &Action) -> Option<String> {
         let kind = |t: &str| {
-            self.snap
-                .spec
-                .task(t)
+            self.spec(snap, t)
                 .map_or("task", |s| s.step.kind().as_str())
         };
         Some(match a {
@@ -364,17 +368,15 @@ impl Sim<'_> {
             } => format!("dispatch {task} to agent `{agent}` (attempt {attempt})"),
             Action::StartTimer { task, at } => {
                 if kind(task) == "event" {
-                    format!("event {task} times out {}", fmt_local(&self.snap, *at))
+                    format!("event {task} times out {}", fmt_local(snap, *at))
                 } else if kind(task) == "checkpoint" {
                     let title = self
-                        .snap
-                        .spec
-                        .task(task)
-                        .map(|t| super::render::render_text(&self.snap, &t.title))
+                        .spec(snap, task)
+                        .map(|t| super::render::render_text(snap, &t.title))
                         .unwrap_or_default();
                     format!("checkpoint {task}: {title}")
                 } else {
-                    format!("wait {task} until {}", fmt_local(&self.snap, *at))
+                    format!("wait {task} until {}", fmt_local(snap, *at))
                 }
             }
             Action::OpenApproval {
@@ -387,7 +389,7 @@ impl Sim<'_> {
             } => {
                 let who: Vec<String> = approvers.iter().map(scope_str).collect();
                 let deadline = deadline_at
-                    .map(|d| format!(", deadline {}", fmt_local(&self.snap, d)))
+                    .map(|d| format!(", deadline {}", fmt_local(snap, d)))
                     .unwrap_or_default();
                 let round = if *round > 1 {
                     format!(" (round {round})")
@@ -419,8 +421,7 @@ impl Sim<'_> {
                 reason,
             } => format!("approval {task} round {round} invalidated: {reason}"),
             Action::SendReminder { task, round, .. } => {
-                let n = self
-                    .snap
+                let n = snap
                     .approvals
                     .iter()
                     .find(|r| r.task == *task && r.round == *round)
@@ -444,7 +445,7 @@ impl Sim<'_> {
             } => format!(
                 "{task} will retry (attempt {}) at {}",
                 attempt + 1,
-                fmt_local(&self.snap, *at)
+                fmt_local(snap, *at)
             ),
             Action::MarkMissed { task, policy } => {
                 format!("{task} missed its window (on_missed {policy})")
@@ -460,11 +461,34 @@ impl Sim<'_> {
             _ => return None,
         })
     }
+}
 
+impl Sim<'_> {
+    /// Applies actions decided outside `reconcile` (an outcome, a vote, a lifecycle change).
+    fn run(&mut self, actions: Vec<Action>, now: DateTime<Utc>) -> Result<(), String> {
+        for a in actions {
+            self.reconciler
+                .apply(&mut self.snap, &a, now)
+                .map_err(|e| format!("{e} (applying {a:?})"))?;
+            self.log.record(&self.snap, a, now);
+        }
+        Ok(())
+    }
+
+    /// Reconciles at `now` (recording each action as it is applied); the next instant worth a call.
+    fn reconcile(&mut self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let Sim {
+            snap,
+            reconciler,
+            hooks,
+            log,
+        } = self;
+        reconciler.run(snap, now, *hooks, &mut |snap, a| log.record(snap, a, now))
+    }
     fn handle(&mut self, e: Event, now: DateTime<Utc>) -> Result<(), String> {
         let result = match &e {
             Event::AgentDone { task, attempt } => {
-                let outcome = if self.script.fail.contains(task) {
+                let outcome = if self.log.script.fail.contains(task) {
                     AgentOutcome::Failed {
                         reason: "simulated failure".into(),
                         retryable: true,
@@ -477,7 +501,8 @@ impl Sim<'_> {
                         }),
                     }
                 };
-                settle(&self.snap, task, *attempt, &outcome, now, self.hooks)
+                let hint = self.log.tasks.get(task).copied();
+                settle_at(&self.snap, task, hint, *attempt, &outcome, now, self.hooks)
                     .map_err(|e| e.to_string())
             }
             Event::Vote {
@@ -517,7 +542,8 @@ impl Sim<'_> {
                     | Event::ManualDone { task, .. } => Some(task.as_str()),
                     Event::Signal { .. } => None,
                 };
-                self.entry(now, task, format!("refused: {why}"));
+                self.log
+                    .entry(&self.snap, now, task, format!("refused: {why}"));
                 Ok(())
             }
         }
@@ -551,19 +577,29 @@ pub fn simulate(
         .unwrap_or(snapshot.target.instant)
         .max(snapshot.target.instant);
     let horizon = last + Duration::days(HORIZON_DAYS);
+    let tasks = snapshot
+        .spec
+        .task_index()
+        .into_iter()
+        .map(|(k, i)| (k.to_string(), i))
+        .collect();
     let mut sim = Sim {
+        reconciler: Reconciler::new(&snapshot),
         snap: snapshot,
-        script,
         hooks,
-        queue: BTreeMap::new(),
-        seq: 0,
-        report: Report {
-            entries: Vec::new(),
-            status: WorkflowStatus::Draft,
-            counts: Counts::default(),
-            stalled: None,
-            actions: Vec::new(),
-            snapshot: None,
+        log: Log {
+            script,
+            tasks,
+            queue: BTreeMap::new(),
+            seq: 0,
+            report: Report {
+                entries: Vec::new(),
+                status: WorkflowStatus::Draft,
+                counts: Counts::default(),
+                stalled: None,
+                actions: Vec::new(),
+                snapshot: None,
+            },
         },
     };
     let mut now = start;
@@ -575,37 +611,36 @@ pub fn simulate(
             name: s.name.clone(),
             data: s.data.clone(),
         };
-        sim.push(s.at.max(now), e);
+        sim.log.push(s.at.max(now), e);
     }
     let mut steps = 0;
     loop {
         steps += 1;
         if steps > MAX_STEPS {
-            sim.report.stalled = Some("the simulation did not settle".into());
+            sim.log.report.stalled = Some("the simulation did not settle".into());
             break;
         }
-        let decision = reconcile_actions(&sim.snap, now, hooks);
-        sim.run(decision.actions, now)?;
-        let next_event = sim.queue.keys().next().map(|(t, _)| *t);
+        let next_wake = sim.reconcile(now);
+        let next_event = sim.log.queue.keys().next().map(|(t, _)| *t);
         if sim.snap.status.is_terminal() {
             // Drain: in-flight agents still report.
-            if let Some(((t, _), e)) = sim.queue.pop_first() {
+            if let Some(((t, _), e)) = sim.log.queue.pop_first() {
                 now = now.max(t);
                 sim.handle(e, now)?;
                 continue;
             }
             break;
         }
-        let next = match (decision.next_wake, next_event) {
+        let next = match (next_wake, next_event) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         let Some(next) = next else {
-            sim.report.stalled = Some(waiting_for(&sim.snap));
+            sim.log.report.stalled = Some(waiting_for(&sim.snap));
             break;
         };
         if next > horizon {
-            sim.report.stalled = Some(format!(
+            sim.log.report.stalled = Some(format!(
                 "{} at the simulation horizon ({} days after the last planned instant)",
                 waiting_for(&sim.snap),
                 HORIZON_DAYS
@@ -613,7 +648,7 @@ pub fn simulate(
             break;
         }
         now = now.max(next);
-        while let Some(entry) = sim.queue.first_entry() {
+        while let Some(entry) = sim.log.queue.first_entry() {
             if entry.key().0 > now {
                 break;
             }
@@ -621,25 +656,25 @@ pub fn simulate(
             sim.handle(e, now)?;
         }
     }
-    if let Some(why) = sim.report.stalled.clone() {
-        sim.entry(now, None, format!("stopped: {why}"));
+    let Sim { snap, mut log, .. } = sim;
+    if let Some(why) = log.report.stalled.clone() {
+        log.entry(&snap, now, None, format!("stopped: {why}"));
     }
-    let count = |s: TaskStatus| sim.snap.tasks.iter().filter(|t| t.status == s).count();
-    sim.report.counts = Counts {
+    let count = |s: TaskStatus| snap.tasks.iter().filter(|t| t.status == s).count();
+    log.report.counts = Counts {
         succeeded: count(TaskStatus::Succeeded),
         skipped: count(TaskStatus::Skipped),
         failed: count(TaskStatus::Failed),
         cancelled: count(TaskStatus::Cancelled),
-        unfinished: sim
-            .snap
+        unfinished: snap
             .tasks
             .iter()
             .filter(|t| !t.status.is_terminal())
             .count(),
     };
-    sim.report.status = sim.snap.status;
-    sim.report.snapshot = Some(sim.snap);
-    Ok(sim.report)
+    log.report.status = snap.status;
+    log.report.snapshot = Some(snap);
+    Ok(log.report)
 }
 
 fn waiting_for(snap: &Snapshot) -> String {

@@ -3,7 +3,8 @@
 use crate::check::context::Context;
 use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
 
-use crate::spec::MAX_TASKS;
+use crate::spec::{task_limit, WorkflowSpec};
+use std::ops::Range;
 
 pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF025",
@@ -17,15 +18,23 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
 };
 
 pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let count = cx.spec.tasks.len();
-    if count > MAX_TASKS {
-        out.push(
-            cx.diag(
-                &DOC,
-                cx.template_span(),
-                format!("template has {count} tasks, more than the limit of {MAX_TASKS}"),
-            )
-            .help("split the release into several templates"),
-        );
-    }
+    out.extend(diagnostic(cx.spec, cx.file, cx.template_span()));
+}
+
+/// RWF025 for `spec` in `file` at its header `at`, when it holds more than `spec::MAX_TASKS` tasks
+/// (`spec::task_limit`'s sentence): what `check` reports, and what `plan` and `simulate` refuse the
+/// template with.
+pub(crate) fn diagnostic(
+    spec: &WorkflowSpec,
+    file: &str,
+    at: Option<Range<usize>>,
+) -> Option<Diagnostic> {
+    let message = task_limit(spec).err()?;
+    let d = Diagnostic::new(DOC.code, DOC.severity, message)
+        .in_file(file)
+        .help("split the release into several templates");
+    Some(match at.filter(|r| !r.is_empty()) {
+        Some(span) => d.at(span),
+        None => d,
+    })
 }

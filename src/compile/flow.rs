@@ -8,13 +8,21 @@ use crate::spec::{Anchor, Dependency, Excluded, Expr, Schedule, Step, WorkflowSp
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Decides every condition of `spec` (already bound with `values`).
-pub fn decide(spec: &mut WorkflowSpec, values: &BTreeMap<String, Json>) -> Vec<Diagnostic> {
+/// Decides every condition of `spec` (already bound with `values`). `empty` are tasks already left
+/// out (an expansion with no item), bridged the same way.
+pub fn decide(
+    spec: &mut WorkflowSpec,
+    values: &BTreeMap<String, Json>,
+    empty: Vec<Excluded>,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let when = std::mem::take(&mut spec.flow.when);
-    let mut out: BTreeSet<String> = BTreeSet::new();
+    let mut out: BTreeSet<String> = empty.iter().map(|e| e.key.clone()).collect();
+    spec.flow.excluded.extend(empty);
     for t in &spec.tasks {
-        let Some(c) = when.get(&t.key) else { continue };
+        let Some(c) = when.get(&t.key).filter(|_| !out.contains(&t.key)) else {
+            continue;
+        };
         match c.eval(values) {
             Ok(true) => {}
             Ok(false) => {

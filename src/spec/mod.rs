@@ -10,7 +10,7 @@ mod flow;
 mod span;
 
 pub use canonical::{canonical_json, content_hash};
-pub use flow::{Condition, Excluded, FlowSpec};
+pub use flow::{Block, Condition, Excluded, Expansion, FlowSpec, EXPANSION_CAP};
 pub use span::{Span, SpanParseError, Unit};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};

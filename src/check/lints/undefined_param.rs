@@ -35,7 +35,13 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Ref::Param(name) = r.what else {
             continue;
         };
-        if declared.contains(name) || !reported.insert(name) {
+        let bound_by_block = r.task.and_then(|i| cx.spec.tasks.get(i)).is_some_and(|t| {
+            cx.spec
+                .flow
+                .block_of(&t.key)
+                .is_some_and(|b| b.var() == name)
+        });
+        if declared.contains(name) || bound_by_block || !reported.insert(name) {
             continue;
         }
         let span = match r.task {

@@ -70,6 +70,9 @@ pub const CODES: &[CodeDoc] = &[
     duplicate_dependency::DOC,
     output_of_unknown_task::DOC,
     relies_on_conditional::DOC,
+    expansion_above_cap::DOC,
+    item_not_key_safe::DOC,
+    reaches_into_expansion::DOC,
 ];
 
 /// Template-tier timing lints that compare nominal offsets; superseded by the schedule lints once a

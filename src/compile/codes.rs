@@ -1,4 +1,5 @@
-//! Documentation of every compile and bind diagnostic code (RWF050–069, and RWF140–149 for `when`).
+//! Documentation of every compile and bind diagnostic code (RWF050–069, and RWF140–149 for `when`,
+//! `for each` and `repeat`).
 
 use crate::diagnostic::{CodeDoc, Severity};
 
@@ -43,4 +44,10 @@ pub const CODES: &[CodeDoc] = &[
     doc("RWF140", "condition-unknown-param", "A `when` condition reads a name that is not a param.", "The condition could never be decided when the template is bound.", "manual beta \"Beta\" { when betta }"),
     doc("RWF141", "condition-type", "A `when` condition uses a param against its type: a non-bool as a flag, a literal of another type, `in` on a non-list.", "The condition would be silently false (or true) for every workflow.", "param channel: string\nmanual m \"M\" { when channel == 3 }"),
     doc("RWF142", "relies-on-excluded-task", "A task anchors to, or reads the output of, a task that a false `when` leaves out of the workflow.", "Its schedule or input would have nothing to read; `after` edges are bridged instead, but anchors and outputs cannot be.", "manual beta \"Beta\" { when beta }\nmanual notes \"Notes\" { at beta + 1 day }"),
+    doc("RWF143", "for-each-not-a-list", "A `for each` runs over a name that is not a list param.", "There would be nothing to expand over; the block's tasks could never be copied.", "param locale: string\nfor each l in locale { manual t \"Translate ${l}\" {} }"),
+    doc("RWF144", "repeat-without-end", "A `repeat` has no `until`, a zero or negative interval, a weekday listed twice, or starts from a fixed date.", "Its occurrences could not be counted (an endless repeat), or would not move with the release.", "repeat every 2 weeks from release { manual sync \"Sync ${n}\" {} }"),
+    doc("RWF145", "expansion-above-cap", "Binding a `for each` or `repeat` would make more than 500 copies (list items or occurrences).", "A template that silently grows to thousands of tasks is a mistake far more often than a plan; the workflow is refused rather than created.", "repeat every 1 day from release until release + 3 months { ... }   // fine: 93 days\nrepeat every 1 hour from release until release + 3 months { ... }  // refused"),
+    doc("RWF146", "bad-expansion-item", "A `for each` item cannot name a task copy (not letters, digits, `_`, `-`, `.`; or listed twice), or `after task[item]` names a copy the expansion does not make.", "Copies are keyed `task[item]`; an item that cannot be a key, or a dependency on a copy that does not exist, would leave the workflow inconsistent.", "manual de \"German sign-off\" { after translate[de] }   // with --set locales=fr,ja"),
+    doc("RWF147", "expansion-scope", "Inside a `for each` or `repeat`: the item's name is already a param, or a task aligns its occurrence (`at monday after occurrence`).", "The name would be ambiguous, or the alignment could not follow each occurrence's offset.", "param locale: string\nfor each locale in locales { ... }"),
+    doc("RWF148", "repeat-cannot-be-dated", "A `repeat`'s `from` or `until` is anchored to a task without a schedule.", "The occurrences are counted when the workflow is created; a floating anchor has no date yet.", "manual kickoff \"Kick-off\" {}\nrepeat every 1 week from kickoff until release { ... }"),
 ];

@@ -17,6 +17,9 @@ pub(crate) mod offset_beyond_horizon;
 pub(crate) mod output_not_upstream;
 pub(crate) mod output_of_unknown_task;
 pub(crate) mod relies_on_conditional;
+pub(crate) mod expansion_above_cap;
+pub(crate) mod item_not_key_safe;
+pub(crate) mod reaches_into_expansion;
 pub(crate) mod self_dependency;
 pub(crate) mod too_many_tasks;
 pub(crate) mod undefined_param;
@@ -67,4 +70,7 @@ pub(crate) const ALL: &[Lint] = &[
     lint!(duplicate_dependency),
     lint!(output_of_unknown_task),
     lint!(relies_on_conditional),
+    lint!(expansion_above_cap),
+    lint!(item_not_key_safe),
+    lint!(reaches_into_expansion),
 ];

@@ -130,6 +130,17 @@ pub fn expand(
             spec.tasks.push(t);
         }
     }
+    if spec.tasks.len() > crate::spec::MAX_TASKS {
+        return Err(vec![Diagnostic::error(
+            "RWF145",
+            format!(
+                "the expansions make {} tasks, more than the limit of {} per workflow",
+                spec.tasks.len(),
+                crate::spec::MAX_TASKS
+            ),
+        )
+        .help("shorten the lists or the repeats, or split the template")]);
+    }
     // Outside a block (or from another one): `after x` waits for every copy, `after x[i]` for one.
     let all: BTreeSet<String> = copies.values().flatten().cloned().collect();
     for t in &mut spec.tasks {

@@ -1,6 +1,7 @@
 //! Hover text for language words that name no declaration: the words of calendar alignments
 //! (`tuesday on or before`, `first monday of`, `end of month after`), `horizon`, and the words of
-//! calendars (`include`, `holiday`, `blackout`) and of `on_blackout`.
+//! calendars (`include`, `holiday`, `blackout`), of `on_blackout`, and of expansions (`for each`,
+//! `repeat`, `occurrence`).
 
 const WEEKDAYS: &[&str] = &[
     "monday",
@@ -82,9 +83,27 @@ pub fn doc(word: &str) -> Option<&'static str> {
             "**holiday** `DATE \"name\"` — in a calendar: a closed day (not a business day).\n\n\
              e.g. `holiday 2026-12-24 \"Christmas Eve (company)\"`"
         }
+        "repeat" | "from" => {
+            "**repeat** `every N UNIT` | `on DAY, DAY` `from X until Y { ... }` — the block's tasks \
+             once per occurrence, keyed `task[1]`, `task[2]`, ...; `${n}` is the index. Occurrences \
+             are X plus each multiple of the interval (or each day on the weekdays) up to Y, dated by \
+             the resolver when the workflow is created; at most 500.\n\n\
+             e.g. `repeat every 2 months from release + 2 weeks until release + 12 months { ... }`"
+        }
+        "each" => {
+            "**for each** `NAME in LIST_PARAM { ... }` — the block's tasks once per item, keyed \
+             `task[item]`; `${NAME}` (or a bare `NAME` in `input`) is the item. Inside, `after t` \
+             means the same item's `t`; outside, `after t` waits for every copy, `after t[de]` for \
+             one. At most 500 items.\n\ne.g. `for each locale in locales { ... }`"
+        }
+        "occurrence" => {
+            "**occurrence** — inside a `repeat`, the instant of the task's occurrence: \
+             `at occurrence + 1 day at 10:00`. A task with no `at` starts at its occurrence."
+        }
         w if is_weekday(w) => {
             "**weekday** — in a schedule, `tuesday on or before X` (or `on or after`, strictly \
-             `before`/`after`), or `first tuesday of X`; in a calendar, a `weekend` day."
+             `before`/`after`), or `first tuesday of X`; in a calendar, a `weekend` day; in \
+             `repeat on mon, fri`, the days of the occurrences."
         }
         _ => return None,
     })

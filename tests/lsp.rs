@@ -823,7 +823,7 @@ fn expansions_complete_and_hover_with_their_copies() {
     assert_eq!(days.len(), 7, "{days:?}");
     assert!(days.contains(&"fri".to_string()));
     let t = EXPANDING.replace("for each locale in locales", "for ");
-    assert_eq!(complete(&mut c, &t, "\n  for "), ["each"]);
+    assert_eq!(complete(&mut c, &t, "  for "), ["each"]);
     let t = EXPANDING.replace("for each locale in locales", "for each locale ");
     assert_eq!(complete(&mut c, &t, "for each locale "), ["in"]);
     let t = EXPANDING.replace("for each locale in locales", "for each locale in ");

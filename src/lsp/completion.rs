@@ -184,12 +184,15 @@ fn expansion(doc: &Document, rest: &[&super::lex::Token]) -> Option<Vec<Completi
                 .iter()
                 .filter(|d| {
                     d.kind == DeclKind::Param
-                        && d.detail.as_deref().is_some_and(|t| t.starts_with("list"))
+                        && d.detail.as_deref().is_some_and(|t| {
+                            t.trim_start_matches(':').trim_start().starts_with("list")
+                        })
                 })
                 .map(|d| CompletionItem {
                     label: d.name.clone(),
                     kind: Some(CompletionItemKind::VARIABLE),
                     detail: d.detail.as_ref().map(|t| format!("param {t}")),
+                    sort_text: Some(d.name.clone()),
                     ..CompletionItem::default()
                 })
                 .collect(),

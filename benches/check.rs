@@ -109,7 +109,12 @@ fn expanding_template() -> String {
         )
         .expect("write");
     }
-    writeln!(t, "  checkpoint done \"Done\" {{ at release  after f{} }}\n}}", BLOCKS - 1).expect("write");
+    writeln!(
+        t,
+        "  checkpoint done \"Done\" {{ at release  after f{} }}\n}}",
+        BLOCKS - 1
+    )
+    .expect("write");
     t
 }
 
@@ -122,8 +127,7 @@ fn expansion_bench() {
         },
         ..Default::default()
     };
-    let (check, diagnostics) =
-        best_of(5, || check_source("wide.rwf", &text, &NoModules, &options));
+    let (check, diagnostics) = best_of(5, || check_source("wide.rwf", &text, &NoModules, &options));
     let errors: Vec<String> = diagnostics
         .iter()
         .filter(|d| d.is_error())
@@ -143,8 +147,14 @@ fn expansion_bench() {
         plan_of.tasks.len(),
         text.len() / 1024
     );
-    println!("  check with a release (best of 5): {}  (target ≤ 200 ms)", ms(check));
-    println!("  instantiate: bind + expand + plan (best of 5): {}  (target ≤ 200 ms)", ms(plan));
+    println!(
+        "  check with a release (best of 5): {}  (target ≤ 200 ms)",
+        ms(check)
+    );
+    println!(
+        "  instantiate: bind + expand + plan (best of 5): {}  (target ≤ 200 ms)",
+        ms(plan)
+    );
 }
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {

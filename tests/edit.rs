@@ -1448,9 +1448,10 @@ async fn expanded_tasks_run_and_a_removed_item_removes_only_its_copies() {
   checkpoint ship "Ship" { at release  after translate }
 }
 "#;
-    let template = rwf::compile::compile_source("l10n.rwf", text, &rwf::compile::MemLoader::default())
-        .spec
-        .unwrap();
+    let template =
+        rwf::compile::compile_source("l10n.rwf", text, &rwf::compile::MemLoader::default())
+            .spec
+            .unwrap();
     let release = base() + Duration::days(10);
     let inputs = rwf::compile::Inputs {
         release: Some(release.to_rfc3339()),
@@ -1475,8 +1476,17 @@ async fn expanded_tasks_run_and_a_removed_item_removes_only_its_copies() {
     r.advance(24 * 8).await;
     assert_eq!(r.task_status(id, "daily[1]").await, "succeeded", "day 7");
     assert_eq!(r.task_status(id, "daily[2]").await, "succeeded", "day 8");
-    for k in ["daily[3]", "translate[de]", "translate[fr]", "translate[ja]"] {
-        assert_eq!(r.task_status(id, k).await, "pending", "{k}: day 9 is still ahead");
+    for k in [
+        "daily[3]",
+        "translate[de]",
+        "translate[fr]",
+        "translate[ja]",
+    ] {
+        assert_eq!(
+            r.task_status(id, k).await,
+            "pending",
+            "{k}: day 9 is still ahead"
+        );
     }
     r.store
         .transition(id, LifecycleVerb::Pause, "ann")
@@ -1495,18 +1505,46 @@ async fn expanded_tasks_run_and_a_removed_item_removes_only_its_copies() {
             Ok((spec, plan))
         }
     };
-    let result = applied(r.store.edit_workflow(id, opts(false, None), rebind("de,fr")).await);
+    let result = applied(
+        r.store
+            .edit_workflow(id, opts(false, None), rebind("de,fr"))
+            .await,
+    );
     assert_eq!(result.plan.removed, vec!["translate[ja]".to_string()]);
-    let mut keys: Vec<String> = r.store.tasks(id).await.unwrap().into_iter().map(|t| t.key).collect();
+    let mut keys: Vec<String> = r
+        .store
+        .tasks(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
     keys.sort();
     assert_eq!(
         keys,
-        ["daily[1]", "daily[2]", "daily[3]", "ship", "translate[de]", "translate[fr]"]
+        [
+            "daily[1]",
+            "daily[2]",
+            "daily[3]",
+            "ship",
+            "translate[de]",
+            "translate[fr]"
+        ]
     );
     let spec = r.store.workflow_spec(id).await.unwrap();
-    let deps: Vec<&str> = spec.task("ship").unwrap().depends_on.iter().map(|d| d.task.as_str()).collect();
+    let deps: Vec<&str> = spec
+        .task("ship")
+        .unwrap()
+        .depends_on
+        .iter()
+        .map(|d| d.task.as_str())
+        .collect();
     assert_eq!(deps, ["translate[de]", "translate[fr]"]);
-    assert_eq!(r.task_status(id, "daily[2]").await, "succeeded", "run state kept");
+    assert_eq!(
+        r.task_status(id, "daily[2]").await,
+        "succeeded",
+        "run state kept"
+    );
     // Day 9: the remaining copies run; `de` is done.
     r.store
         .transition(id, LifecycleVerb::Resume, "ann")
@@ -1517,7 +1555,10 @@ async fn expanded_tasks_run_and_a_removed_item_removes_only_its_copies() {
     for k in ["translate[de]", "translate[fr]"] {
         assert_eq!(r.task_status(id, k).await, "waiting_input", "{k}");
     }
-    r.store.done(id, "translate[de]", "ann", None).await.unwrap();
+    r.store
+        .done(id, "translate[de]", "ann", None)
+        .await
+        .unwrap();
     assert_eq!(r.task_status(id, "translate[de]").await, "succeeded");
     r.store
         .transition(id, LifecycleVerb::Pause, "ann")
@@ -1525,7 +1566,11 @@ async fn expanded_tasks_run_and_a_removed_item_removes_only_its_copies() {
         .unwrap();
     // Dropping `de`, whose copy ran, is refused and changes nothing.
     let before = r.dump().await;
-    let refused = refusals(r.store.edit_workflow(id, opts(false, None), rebind("fr")).await);
+    let refused = refusals(
+        r.store
+            .edit_workflow(id, opts(false, None), rebind("fr"))
+            .await,
+    );
     assert!(
         refused.iter().any(|m| m.contains("translate[de]")),
         "{refused:?}"

@@ -121,7 +121,13 @@ fn binding_copies_each_block_with_per_item_edges_and_fan_in() {
     let bound = bind(&spec, &inputs("2026-09-01", &[])).unwrap();
     assert!(bound.flow.blocks.is_empty() && bound.flow.when.is_empty());
     let k = keys(&bound);
-    for key in ["translate[de]", "review[fr]", "review[ja]", "bugfix[6]", "burndown[9]"] {
+    for key in [
+        "translate[de]",
+        "review[fr]",
+        "review[ja]",
+        "bugfix[6]",
+        "burndown[9]",
+    ] {
         assert!(k.contains(&key), "{key} in {k:?}");
     }
     assert!(!k.contains(&"translate") && !k.contains(&"bugfix[7]"));
@@ -216,7 +222,11 @@ fn an_empty_list_leaves_the_block_out_and_a_missing_item_is_refused() {
     let out: Vec<&str> = bound.flow.excluded.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(out, ["translate", "review", "beta_build"]);
     assert!(bound.flow.excluded[0].reason.contains("`locales` is empty"));
-    assert_eq!(deps(&bound, "ship"), ["strings"], "bridged through the empty block");
+    assert_eq!(
+        deps(&bound, "ship"),
+        ["strings"],
+        "bridged through the empty block"
+    );
 }
 
 #[test]
@@ -227,7 +237,10 @@ fn bad_items_and_expansions_above_the_cap_are_refused() {
     let errs = bind_err(&spec, &inputs("2026-09-01", &[("locales", "de,de")]));
     assert_eq!(errs[0].0, "RWF146", "{errs:?}");
     let many: Vec<String> = (0..501).map(|i| format!("l{i}")).collect();
-    let errs = bind_err(&spec, &inputs("2026-09-01", &[("locales", &many.join(","))]));
+    let errs = bind_err(
+        &spec,
+        &inputs("2026-09-01", &[("locales", &many.join(","))]),
+    );
     assert_eq!(errs[0].0, "RWF145", "{errs:?}");
     assert!(errs[0].1.contains("501 items"), "{errs:?}");
     let daily = MONTHLY.replace("every 1 month", "every 1 hour");
@@ -244,8 +257,14 @@ fn template_level_mistakes_have_their_codes() {
         c.retain(|c| *c != "RWF018");
         c
     };
-    assert_eq!(case("  for each l in one { manual a \"A\" {} }\n"), ["RWF143"]);
-    assert_eq!(case("  for each l in nope { manual a \"A\" {} }\n"), ["RWF143"]);
+    assert_eq!(
+        case("  for each l in one { manual a \"A\" {} }\n"),
+        ["RWF143"]
+    );
+    assert_eq!(
+        case("  for each l in nope { manual a \"A\" {} }\n"),
+        ["RWF143"]
+    );
     assert_eq!(
         case("  for each one in locales { manual a \"A\" {} }\n"),
         ["RWF147"]
@@ -279,9 +298,15 @@ fn template_level_mistakes_have_their_codes() {
         "`after a[de]` is checked at binding"
     );
     let bad = format!("{head}}}\n").replace("[\"de\"]", "[\"de\", \"pt BR\"]");
-    let bad = bad.replace("}\n", "  for each l in locales { manual a \"A ${l}\" {} }\n}\n");
+    let bad = bad.replace(
+        "}\n",
+        "  for each l in locales { manual a \"A ${l}\" {} }\n}\n",
+    );
     assert_eq!(
-        codes(&bad).into_iter().filter(|c| *c != "RWF018").collect::<Vec<_>>(),
+        codes(&bad)
+            .into_iter()
+            .filter(|c| *c != "RWF018")
+            .collect::<Vec<_>>(),
         ["RWF036"]
     );
 }
@@ -325,11 +350,16 @@ fn plan_simulate_and_ics_show_the_copies() {
     let f = file.to_str().unwrap();
     let (rc, plan) = rwf_cli(&["plan", f, "--release", "2026-09-01"]);
     assert_eq!(rc, 0, "{plan}");
-    assert!(plan.contains("review[ja]") && plan.contains("bugfix[6]") && plan.contains("burndown[9]"));
+    assert!(
+        plan.contains("review[ja]") && plan.contains("bugfix[6]") && plan.contains("burndown[9]")
+    );
     assert!(plan.contains("left out: beta_build"));
     let (rc, ics) = rwf_cli(&["plan", f, "--release", "2026-09-01", "--format", "ics"]);
     assert_eq!(rc, 0, "{ics}");
-    assert!(ics.contains("Bugfix release 6") && ics.contains("Burndown 9"), "{ics}");
+    assert!(
+        ics.contains("Bugfix release 6") && ics.contains("Burndown 9"),
+        "{ics}"
+    );
     let (rc, sim) = rwf_cli(&["simulate", f, "--release", "2026-09-01"]);
     assert_eq!(rc, 0, "{sim}");
     for line in [

@@ -797,7 +797,10 @@ fn expansions_complete_and_hover_with_their_copies() {
     let hover = c.result("textDocument/hover", doc_pos(uri, EXPANDING, "sync", 0));
     let text = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(text.contains("`sync[1]`, `sync[2]`, `sync[3]`"), "{text}");
-    assert!(text.contains("planned (`sync[1]`): Mon 2027-03-01 09:00"), "{text}");
+    assert!(
+        text.contains("planned (`sync[1]`): Mon 2027-03-01 09:00"),
+        "{text}"
+    );
     let complete = |c: &mut Client, text: &str, needle: &str| -> Vec<String> {
         c.notify(
             "textDocument/didChange",

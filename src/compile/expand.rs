@@ -144,9 +144,11 @@ pub fn expand(
     // Outside a block (or from another one): `after x` waits for every copy, `after x[i]` for one.
     let all: BTreeSet<String> = copies.values().flatten().cloned().collect();
     for t in &mut spec.tasks {
-        if !t.depends_on.iter().any(|d| {
-            copies.contains_key(&d.task) || d.task.contains('[') && !all.contains(&d.task)
-        }) {
+        if !t
+            .depends_on
+            .iter()
+            .any(|d| copies.contains_key(&d.task) || d.task.contains('[') && !all.contains(&d.task))
+        {
             continue;
         }
         let mut deps = Vec::with_capacity(t.depends_on.len());
@@ -165,7 +167,10 @@ pub fn expand(
                     diags.push(
                         Diagnostic::error(
                             "RWF146",
-                            format!("task `{}` waits for `{}`, which the expansion does not produce", t.key, d.task),
+                            format!(
+                                "task `{}` waits for `{}`, which the expansion does not produce",
+                                t.key, d.task
+                            ),
                         )
                         .help(if known.is_empty() {
                             format!("`{base}` has no copy in this workflow")
@@ -189,7 +194,8 @@ pub fn expand(
 
 /// A prototype's copy for one item: its key, and sibling names pointing at the same item's copies.
 fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
-    let rename = |k: &str| -> Option<String> { siblings.contains(k).then(|| format!("{k}[{label}]")) };
+    let rename =
+        |k: &str| -> Option<String> { siblings.contains(k).then(|| format!("{k}[{label}]")) };
     let mut t = proto.clone();
     t.key = format!("{}[{label}]", proto.key);
     for d in &mut t.depends_on {
@@ -267,8 +273,7 @@ fn rename_outputs(
 pub fn key_safe(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
@@ -340,7 +345,10 @@ fn cap_exceeded(what: &str, why: &str) -> Diagnostic {
 }
 
 /// The plan of the tasks outside every block: what a repeat's `from` and `until` are resolved against.
-fn base_plan(spec: &WorkflowSpec, blocks: &[Block]) -> Result<crate::schedule::Plan, Vec<Diagnostic>> {
+fn base_plan(
+    spec: &WorkflowSpec,
+    blocks: &[Block],
+) -> Result<crate::schedule::Plan, Vec<Diagnostic>> {
     let inside: BTreeSet<&str> = blocks
         .iter()
         .flat_map(|b| b.tasks.iter().map(String::as_str))
@@ -348,8 +356,9 @@ fn base_plan(spec: &WorkflowSpec, blocks: &[Block]) -> Result<crate::schedule::P
     let mut base = spec.clone();
     base.tasks.retain(|t| !inside.contains(t.key.as_str()));
     for t in &mut base.tasks {
-        t.depends_on
-            .retain(|d| !inside.contains(d.task.split_once('[').map_or(d.task.as_str(), |(b, _)| b)));
+        t.depends_on.retain(|d| {
+            !inside.contains(d.task.split_once('[').map_or(d.task.as_str(), |(b, _)| b))
+        });
     }
     let target = crate::schedule::target_of(&base)?;
     crate::schedule::resolve(&base, &target, &BTreeMap::new())
@@ -374,7 +383,9 @@ fn occurrences(
         return Ok(Vec::new());
     };
     let owner = b.tasks.first().map(String::as_str).unwrap_or("repeat");
-    let resolve = |s: &Schedule, what: &str| -> Result<chrono::DateTime<chrono::Utc>, Vec<Diagnostic>> {
+    let resolve = |s: &Schedule,
+                   what: &str|
+     -> Result<chrono::DateTime<chrono::Utc>, Vec<Diagnostic>> {
         match crate::schedule::resolve_schedule(spec, plan, s, owner, &mut Vec::new()) {
             Ok(Some(i)) => Ok(i),
             Ok(None) => Err(vec![Diagnostic::error(

@@ -171,7 +171,10 @@ fn expansion(doc: &Document, rest: &[&super::lex::Token]) -> Option<Vec<Completi
         // `repeat on mon, ` → the next weekday.
         (_, day, ",") if super::word_doc::is_weekday(day) && in_repeat_on(doc, rest) => weekdays(),
         (_, prev, "for") if prev == "{" || prev == "}" || is_line_item(doc, rest) => Some(words(
-            &[("each", "one copy of the block per item: `for each locale in locales`")],
+            &[(
+                "each",
+                "one copy of the block per item: `for each locale in locales`",
+            )],
             CompletionItemKind::KEYWORD,
         )),
         ("for", "each", _) => Some(words(
@@ -225,7 +228,9 @@ fn is_line_item(doc: &Document, rest: &[&super::lex::Token]) -> bool {
     let line_start = doc.text[..last.span.start].rfind('\n').map_or(0, |i| i + 1);
     doc.text[line_start..last.span.start].trim().is_empty()
         && !doc.index.decls.iter().any(|d| {
-            d.kind == DeclKind::Task && d.whole.start < last.span.start && last.span.end <= d.whole.end
+            d.kind == DeclKind::Task
+                && d.whole.start < last.span.start
+                && last.span.end <= d.whole.end
         })
 }
 

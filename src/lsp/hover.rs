@@ -126,7 +126,10 @@ fn block_copies(doc: &Document, loader: &dyn ModuleLoader, offset: usize) -> Opt
     let block = spec.flow.block_of(&first)?.clone();
     let (bound, _) = with_defaults(&spec)?;
     if let Some(e) = bound.flow.excluded.iter().find(|e| e.key == first) {
-        return Some(format!("left out with the template's defaults: {}", e.reason));
+        return Some(format!(
+            "left out with the template's defaults: {}",
+            e.reason
+        ));
     }
     let lines: Vec<String> = block
         .tasks

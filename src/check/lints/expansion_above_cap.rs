@@ -9,7 +9,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     severity: Severity::Error,
     title: "expansion-above-cap",
     what: "A `for each` runs over a list param whose default holds more than 500 items.",
-    why: "An expansion makes at most 500 copies of its tasks; binding the default would be refused \
+    why:
+        "An expansion makes at most 500 copies of its tasks; binding the default would be refused \
           (RWF145), so every workflow would need the list overridden.",
     example: "param shards: list<number> = [1, 2, 3, /* ... 501 items */]\n\
               for each shard in shards { manual migrate \"Migrate ${shard}\" {} }",
@@ -33,7 +34,11 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         if items.len() <= EXPANSION_CAP {
             continue;
         }
-        let span = b.tasks.first().and_then(|k| cx.index.get(k.as_str())).and_then(|&i| cx.key_span(i));
+        let span = b
+            .tasks
+            .first()
+            .and_then(|k| cx.index.get(k.as_str()))
+            .and_then(|&i| cx.key_span(i));
         out.push(
             cx.diag(
                 &DOC,

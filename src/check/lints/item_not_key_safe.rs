@@ -45,7 +45,11 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 continue;
             };
-            let span = b.tasks.first().and_then(|k| cx.index.get(k.as_str())).and_then(|&i| cx.key_span(i));
+            let span = b
+                .tasks
+                .first()
+                .and_then(|k| cx.index.get(k.as_str()))
+                .and_then(|&i| cx.key_span(i));
             out.push(
                 cx.diag(
                     &DOC,

@@ -11,7 +11,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     title: "reaches-into-expansion",
     what: "A task outside a `for each` or `repeat` is anchored to, reads the output of, or is \
            `not_author_of` a task inside it.",
-    why: "The task inside has one copy per item or occurrence, so there is no single date or output \
+    why:
+        "The task inside has one copy per item or occurrence, so there is no single date or output \
           to read. `after` is fine: it waits for every copy (or one: `after translate[de]`).",
     example: "for each locale in locales { agent translate \"T ${locale}\" { uses \"t\" } }\n\
               manual notes \"Notes\" { at translate.due + 1 day }",
@@ -30,12 +31,16 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         };
         let mut reach = |up: &str, how: &str, span| {
             out.push(
-                cx.diag(&DOC, span, format!("`{}` {how} `{up}`, which has one copy per item", task.key))
-                    .with_label("repeated")
-                    .help(format!(
-                        "move `{}` into the same block, or wait for the copies with `after {up}`",
-                        task.key
-                    )),
+                cx.diag(
+                    &DOC,
+                    span,
+                    format!("`{}` {how} `{up}`, which has one copy per item", task.key),
+                )
+                .with_label("repeated")
+                .help(format!(
+                    "move `{}` into the same block, or wait for the copies with `after {up}`",
+                    task.key
+                )),
             )
         };
         for (field, schedule) in cx.schedules(i) {

@@ -130,7 +130,10 @@ impl Lower<'_> {
                 self.main_err(
                     "RWF143",
                     list.span.clone(),
-                    format!("`for each {} in {}`: `{}` is a {ty}, not a list", var.name, list.name, list.name),
+                    format!(
+                        "`for each {} in {}`: `{}` is a {ty}, not a list",
+                        var.name, list.name, list.name
+                    ),
                     format!("declare it as a list: `param {}: list<string>`", list.name),
                 );
                 None
@@ -144,7 +147,10 @@ impl Lower<'_> {
                 self.main_err(
                     "RWF143",
                     list.span.clone(),
-                    format!("`for each {} in {}`: `{}` is not a param", var.name, list.name, list.name),
+                    format!(
+                        "`for each {} in {}`: `{}` is not a param",
+                        var.name, list.name, list.name
+                    ),
                     help,
                 );
                 None

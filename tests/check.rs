@@ -67,6 +67,7 @@ fixture_tests! {
     suppressions => "suppress.rwf",
     nesting => "nesting.rwf",
     conditions => "conditions.rwf",
+    expansions => "expansions.rwf",
 }
 
 #[test]
@@ -88,6 +89,7 @@ fn every_fixture_has_a_test() {
         "suppress.rwf",
         "nesting.rwf",
         "conditions.rwf",
+        "expansions.rwf",
     ];
     for path in fixtures() {
         let name = path.file_name().unwrap().to_str().unwrap();

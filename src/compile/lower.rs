@@ -1072,6 +1072,7 @@ impl Lower<'_> {
         let mut src = TaskSource {
             key: t.key.span.clone(),
             whole: t.span.clone(),
+            bound: self.enclosing.vars.last().cloned(),
             ..TaskSource::default()
         };
         if let Some(title) = &t.title {

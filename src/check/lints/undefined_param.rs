@@ -35,12 +35,11 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Ref::Param(name) = r.what else {
             continue;
         };
-        let bound_by_block = r.task.and_then(|i| cx.spec.tasks.get(i)).is_some_and(|t| {
-            cx.spec
-                .flow
-                .block_of(&t.key)
-                .is_some_and(|b| b.var() == name)
-        });
+        // `${locale}` in a `for each locale` block, `${n}` in a repeat.
+        let bound_by_block = r
+            .task
+            .and_then(|i| cx.map.tasks.get(i))
+            .is_some_and(|s| s.bound.as_deref() == Some(name));
         if declared.contains(name) || bound_by_block || !reported.insert(name) {
             continue;
         }

@@ -745,7 +745,7 @@ fn golden(name: &str, actual: &str) {
 }
 
 /// (golden name, file, release, today)
-const TEMPLATES: [(&str, &str, &str, &str); 5] = [
+const TEMPLATES: [(&str, &str, &str, &str); 6] = [
     (
         "launch",
         "tests/fixtures/schedule/launch.json",
@@ -775,6 +775,12 @@ const TEMPLATES: [(&str, &str, &str, &str); 5] = [
         "tests/fixtures/schedule/cycle.rwf",
         "2027-04-21T10:00",
         "2027-01-05",
+    ),
+    (
+        "expansions",
+        "tests/fixtures/schedule/expansions.rwf",
+        "2026-09-01T09:00",
+        "2026-08-01",
     ),
 ];
 
@@ -827,6 +833,8 @@ fn plan_golden_in_every_format() {
         ("cycle", "patch"),
         ("cycle", "retro"),
         ("cycle", "books"),
+        ("expansions", "bugfix_note[2]"),
+        ("expansions", "burndown[3]"),
     ] {
         let t = TEMPLATES.iter().find(|t| t.0 == name).unwrap();
         let (out, err, code) = rwf(&["explain", t.1, task, "--release", t.2]);

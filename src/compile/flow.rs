@@ -196,14 +196,21 @@ pub(crate) fn outputs(e: &Expr, out: &mut Vec<String>) {
     }
 }
 
-/// The source map of `template` re-aligned with `bound` (whose tasks a condition may have removed):
-/// each bound task keeps the source of the template task with its key.
+/// The source map of `template` re-aligned with `bound` (whose tasks a condition may have removed, and
+/// an expansion copied): each bound task keeps the source of the template task with its key, a copy
+/// (`translate[de]`) that of the task it was copied from.
 pub fn source_for(
     map: &super::SourceMap,
     template: &WorkflowSpec,
     bound: &WorkflowSpec,
 ) -> super::SourceMap {
-    if template.tasks.len() == bound.tasks.len() {
+    if template.tasks.len() == bound.tasks.len()
+        && template
+            .tasks
+            .iter()
+            .zip(&bound.tasks)
+            .all(|(a, b)| a.key == b.key)
+    {
         return map.clone();
     }
     let by_key: BTreeMap<&str, &super::TaskSource> = template
@@ -217,8 +224,10 @@ pub fn source_for(
         .tasks
         .iter()
         .map(|t| {
+            let copied_from = t.key.split_once('[').map_or("", |(base, _)| base);
             by_key
                 .get(t.key.as_str())
+                .or_else(|| by_key.get(copied_from))
                 .map(|s| (*s).clone())
                 .unwrap_or_default()
         })

@@ -1359,6 +1359,7 @@ impl Lower<'_> {
         if let Some(occurrence) = &self.enclosing.occurrence {
             if src.schedule.is_none() {
                 schedule = Some(occurrence.clone());
+                src.schedule = self.enclosing.occurrence_src.clone();
                 at_occurrence = true;
             }
             if at_occurrence {

@@ -13,8 +13,9 @@ pub(super) struct Enclosing {
     pub vars: Vec<String>,
     /// Conditions of the enclosing phases and block, outermost first.
     pub when: Vec<Condition>,
-    /// Inside a repeat: the first occurrence, lowered.
+    /// Inside a repeat: the first occurrence, lowered, and where its `from` is written.
     pub occurrence: Option<Schedule>,
+    pub occurrence_src: Option<std::ops::Range<usize>>,
     /// Inside a repeat: the tasks lowered at their occurrence.
     pub at_occurrence: Vec<String>,
 }
@@ -75,6 +76,9 @@ impl Lower<'_> {
         self.enclosing.vars.push(var);
         if let Some(Expansion::Repeat { from, .. }) = &expansion {
             self.enclosing.occurrence = Some(from.clone());
+            if let ast::BlockKind::Repeat { from, .. } = &b.kind {
+                self.enclosing.occurrence_src = Some(from.span());
+            }
         }
         let first = spec.tasks.len();
         for t in &b.tasks {
@@ -82,6 +86,7 @@ impl Lower<'_> {
         }
         self.enclosing.vars.pop();
         self.enclosing.occurrence = None;
+        self.enclosing.occurrence_src = None;
         let at_occurrence = std::mem::take(&mut self.enclosing.at_occurrence);
         if pushed {
             self.enclosing.when.pop();

@@ -376,7 +376,7 @@ pub fn bind(
                     if let Schedule::Relative {
                         anchor: crate::spec::Anchor::Param { param },
                         ..
-                    } = s
+                    } = &**s
                     {
                         needed.insert(param.clone());
                     }

@@ -398,13 +398,13 @@ fn occurrences(
     };
     let end = resolve(until, "end")?;
     let shifted = |off: Option<Span>| -> Schedule {
-        let mut s = from.clone();
+        let mut s = (**from).clone();
         if let (Schedule::Relative { then, .. }, Some(off)) = (&mut s, off) {
             then.insert((*at).min(then.len()), off);
         }
         s
     };
-    let tz = match from {
+    let tz = match &**from {
         Schedule::Relative {
             timezone: Some(z), ..
         } => z.parse::<chrono_tz::Tz>().unwrap_or(plan.target.tz),

@@ -77,9 +77,9 @@ pub enum Expansion {
         #[schemars(with = "Vec<String>")]
         on: Vec<chrono::Weekday>,
         /// The first occurrence (a relative schedule).
-        from: super::Schedule,
+        from: Box<super::Schedule>,
         /// The last instant an occurrence may fall on (inclusive).
-        until: super::Schedule,
+        until: Box<super::Schedule>,
         /// The tasks scheduled at their occurrence: their `then` offsets hold the occurrence's own
         /// offset at index `at` (the prototype's schedule is the first occurrence's).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -214,7 +214,7 @@ pub enum TemplateItem {
     /// `on_blackout move before`: the words, spaces normalised.
     OnBlackout(Ident, Span),
     /// `for each ... in ... { }` or `repeat ... { }`.
-    Block(Block),
+    Block(Box<Block>),
     /// `when COND` heading a phase or block body (the driver attaches it to the phase or block).
     When(Cond, Span),
 }
@@ -295,7 +295,7 @@ pub struct Phase {
 pub enum PhaseItem {
     Phase(Phase),
     Task(Task),
-    Block(Block),
+    Block(Box<Block>),
 }
 
 impl PhaseItem {
@@ -325,8 +325,8 @@ pub enum BlockKind {
     /// `repeat every N UNIT | on DAYS from SCHEDULE [until SCHEDULE]`.
     Repeat {
         cadence: Cadence,
-        from: Schedule,
-        until: Option<Schedule>,
+        from: Box<Schedule>,
+        until: Option<Box<Schedule>>,
     },
 }
 

@@ -335,7 +335,7 @@ impl Builder<'_> {
                     phase.when = Some((self.condition(&k[0]), self.span(&item)));
                     continue;
                 }
-                Rule::for_each | Rule::repeat => PhaseItem::Block(self.block(&item)),
+                Rule::for_each | Rule::repeat => PhaseItem::Block(Box::new(self.block(&item))),
                 _ => PhaseItem::Task(self.task(&item)),
             });
         }
@@ -366,8 +366,8 @@ impl Builder<'_> {
             };
             BlockKind::Repeat {
                 cadence,
-                from: self.schedule(&kids[1]),
-                until: kids.get(2).map(|u| self.schedule(u)),
+                from: Box::new(self.schedule(&kids[1])),
+                until: kids.get(2).map(|u| Box::new(self.schedule(u))),
             }
         };
         Block {
@@ -444,7 +444,7 @@ impl Builder<'_> {
             }
             Rule::policy_decl => TemplateItem::Policy(self.policy_decl(pair)),
             Rule::phase => TemplateItem::Phase(self.phase(pair)),
-            Rule::for_each | Rule::repeat => TemplateItem::Block(self.block(pair)),
+            Rule::for_each | Rule::repeat => TemplateItem::Block(Box::new(self.block(pair))),
             Rule::block_when => TemplateItem::When(self.condition(&kids[0]), span),
             _ => TemplateItem::Task(self.task(pair)),
         }

@@ -480,7 +480,10 @@ impl<'a> Driver<'a> {
                 && starters.contains(&word)
             {
                 let repeat = word == "repeat";
-                items.extend(self.block(sub, sub_end, repeat).map(TemplateItem::Block));
+                items.extend(
+                    self.block(sub, sub_end, repeat)
+                        .map(|b| TemplateItem::Block(Box::new(b))),
+                );
                 continue;
             }
             if self.unknown_starter(&first, starters) || self.unclosed(&sub) {

@@ -67,7 +67,7 @@ impl Lower<'_> {
                 cadence,
                 from,
                 until,
-            } => self.repeat(b, cadence, from, until.as_ref(), spec),
+            } => self.repeat(b, cadence, from, until.as_deref(), spec),
         };
         let var = match &b.kind {
             ast::BlockKind::ForEach { var, .. } => var.name.clone(),
@@ -75,7 +75,7 @@ impl Lower<'_> {
         };
         self.enclosing.vars.push(var);
         if let Some(Expansion::Repeat { from, .. }) = &expansion {
-            self.enclosing.occurrence = Some(from.clone());
+            self.enclosing.occurrence = Some((**from).clone());
             if let ast::BlockKind::Repeat { from, .. } = &b.kind {
                 self.enclosing.occurrence_src = Some(from.span());
             }
@@ -230,8 +230,8 @@ impl Lower<'_> {
         Some(Expansion::Repeat {
             every,
             on,
-            from: from_s,
-            until: until_s,
+            from: Box::new(from_s),
+            until: Box::new(until_s),
             at_occurrence: Vec::new(),
             at,
         })

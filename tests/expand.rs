@@ -372,3 +372,21 @@ fn plan_simulate_and_ics_show_the_copies() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn every_unit_means_one_unit_and_formats_canonically() {
+    let one = template(MONTHLY);
+    let bare = MONTHLY.replace("every 1 month", "every month");
+    assert_eq!(template(&bare).flow, one.flow);
+    let parsed = rwf::syntax::parse("t.rwf", MONTHLY);
+    let formatted = rwf::syntax::format(MONTHLY, &parsed.file);
+    assert!(
+        formatted.contains("repeat every month from release until release + 3 months {"),
+        "{formatted}"
+    );
+    assert!(
+        formatted.contains("repeat every week from release - 2 weeks until release + 1 week {"),
+        "{formatted}"
+    );
+    assert_eq!(template(&formatted).flow, one.flow, "fmt keeps the meaning");
+}

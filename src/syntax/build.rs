@@ -125,23 +125,10 @@ impl Builder<'_> {
     pub fn duration(&self, pair: &Pair<Rule>) -> Duration {
         let mut inner = pair.clone().into_inner();
         let amount = inner.next().map(|p| self.int(&p)).unwrap_or(0);
-        let unit_text = inner
+        let unit = inner
             .next()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default();
-        let unit = if unit_text.starts_with("business") {
-            DurUnit::BusinessDay
-        } else if unit_text.starts_with("minute") {
-            DurUnit::Minute
-        } else if unit_text.starts_with("hour") {
-            DurUnit::Hour
-        } else if unit_text.starts_with("week") {
-            DurUnit::Week
-        } else if unit_text.starts_with("month") {
-            DurUnit::Month
-        } else {
-            DurUnit::Day
-        };
+            .map(|p| unit_of(p.as_str()))
+            .unwrap_or(DurUnit::Day);
         Duration {
             amount,
             unit,
@@ -356,12 +343,12 @@ impl Builder<'_> {
             let ck = self.kids(c);
             let cadence = match ck.first() {
                 Some(d) if d.as_rule() == Rule::duration => Cadence::Every(self.duration(d)),
-                Some(u) if u.as_rule() == Rule::unit => {
-                    let mut d = self.duration(c);
-                    d.amount = 1;
-                    d.span = self.span(u);
-                    Cadence::Every(d)
-                }
+                // `every month`: one unit.
+                Some(u) if u.as_rule() == Rule::unit => Cadence::Every(Duration {
+                    amount: 1,
+                    unit: unit_of(u.as_str()),
+                    span: self.span(u),
+                }),
                 _ => Cadence::On(ck.iter().map(|w| self.ident(w)).collect()),
             };
             BlockKind::Repeat {
@@ -757,6 +744,23 @@ impl Builder<'_> {
             _ => ValueKind::Str(self.string(&inner)),
         };
         Value { kind, span }
+    }
+}
+
+/// The unit a `unit` word names (`business days`, `minutes`, `month`, ...).
+fn unit_of(text: &str) -> DurUnit {
+    if text.starts_with("business") {
+        DurUnit::BusinessDay
+    } else if text.starts_with("minute") {
+        DurUnit::Minute
+    } else if text.starts_with("hour") {
+        DurUnit::Hour
+    } else if text.starts_with("week") {
+        DurUnit::Week
+    } else if text.starts_with("month") {
+        DurUnit::Month
+    } else {
+        DurUnit::Day
     }
 }
 

@@ -1,5 +1,8 @@
 //! `cargo bench --bench check`: `check_source` over a generated template of 5,000 tasks and 10,000
 //! dependency edges (best of 5, milliseconds), with the compile / lint split. Target: < 200 ms.
+//! Then a template of 20 blocks that expands to 10,000 tasks (10 `for each` over a 500-item list, 10
+//! `repeat`s of 500 days): checked with a release (bind, expand, schedule lints) and planned
+//! (`ops::instantiate`). Target: ≤ 200 ms each.
 
 use rwf::check::{check_compiled, check_source, lint_spec, CheckOptions};
 use rwf::compile::{compile_source, ModuleLoader};
@@ -73,6 +76,87 @@ fn template() -> (String, usize) {
     (t, edges)
 }
 
+const BLOCKS: usize = 10;
+const ITEMS: usize = 500;
+
+/// `BLOCKS` `for each` blocks over one `ITEMS`-item list and `BLOCKS` repeats of `ITEMS` daily
+/// occurrences (the last one fewer); each block holds one task, per-item edges chain the for-each
+/// blocks, and a final checkpoint waits for every copy of the last one: 10,000 tasks, the limit.
+fn expanding_template() -> String {
+    let items: Vec<String> = (0..ITEMS).map(|i| format!("\"s{i}\"")).collect();
+    let mut t = String::new();
+    t.push_str("template wide \"Wide\" version 1 {\n  param release: datetime\n");
+    writeln!(t, "  param shards: list<string> = [{}]", items.join(", ")).expect("write");
+    t.push_str("  target release in \"Europe/Berlin\" at 09:00\n");
+    for b in 0..BLOCKS {
+        let after = if b == 0 {
+            "at release - 700 days".to_string()
+        } else {
+            format!("after f{}", b - 1)
+        };
+        writeln!(
+            t,
+            "  for each shard in shards {{\n    agent f{b} \"Step {b} of ${{shard}}\" {{ uses \"worker\"  input {{ shard: shard }}  {after} }}\n  }}"
+        )
+        .expect("write");
+    }
+    for b in 0..BLOCKS {
+        writeln!(
+            t,
+            "  repeat every 1 day from release - {} days until release - {} days {{\n    checkpoint r{b} \"Daily {b} #${{n}}\" {{}}\n  }}",
+            600 - b * 10,
+            600 - b * 10 - (ITEMS - 1) + usize::from(b == BLOCKS - 1)
+        )
+        .expect("write");
+    }
+    writeln!(
+        t,
+        "  checkpoint done \"Done\" {{ at release  after f{} }}\n}}",
+        BLOCKS - 1
+    )
+    .expect("write");
+    t
+}
+
+fn expansion_bench() {
+    let text = expanding_template();
+    let options = CheckOptions {
+        inputs: rwf::compile::Inputs {
+            release: Some("2027-06-01".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let (check, diagnostics) = best_of(5, || check_source("wide.rwf", &text, &NoModules, &options));
+    let errors: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let spec = compile_source("wide.rwf", &text, &NoModules)
+        .spec
+        .expect("the template compiles");
+    let (plan, planned) = best_of(5, || rwf::ops::instantiate(&spec, &options.inputs));
+    let (bound, plan_of) = planned.unwrap_or_else(|e| panic!("instantiate: {e}"));
+    assert_eq!(bound.tasks.len(), 2 * BLOCKS * ITEMS);
+    println!(
+        "expansion bench: {} blocks → {} tasks ({} planned), {} KiB of source",
+        2 * BLOCKS,
+        bound.tasks.len(),
+        plan_of.tasks.len(),
+        text.len() / 1024
+    );
+    println!(
+        "  check with a release (best of 5): {}  (target ≤ 200 ms)",
+        ms(check)
+    );
+    println!(
+        "  instantiate: bind + expand + plan (best of 5): {}  (target ≤ 200 ms)",
+        ms(plan)
+    );
+}
+
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut best = Duration::MAX;
     let mut last = None;
@@ -129,4 +213,5 @@ fn main() {
     println!("  lints           : {}", ms(lint));
     println!("  compile + check : {}", ms(after_compile));
     println!("check_source (best of 5): {}  (target < 200 ms)", ms(total));
+    expansion_bench();
 }

@@ -68,6 +68,7 @@ fixture_tests! {
     nesting => "nesting.rwf",
     conditions => "conditions.rwf",
     event_waits => "events.rwf",
+    expansions => "expansions.rwf",
 }
 
 #[test]
@@ -90,6 +91,7 @@ fn every_fixture_has_a_test() {
         "nesting.rwf",
         "conditions.rwf",
         "events.rwf",
+        "expansions.rwf",
     ];
     for path in fixtures() {
         let name = path.file_name().unwrap().to_str().unwrap();

@@ -1551,3 +1551,153 @@ async fn conditional_tasks_are_left_out_and_edited_in_by_a_param() {
         "bridged"
     );
 }
+
+/// Expansions on Postgres, on the virtual clock: the copies of a `for each` and a `repeat` are real
+/// tasks the worker runs at their own dates; rebinding the list on the paused workflow (as `rwf edit
+/// --set locales=...` does) removes only the dropped item's copies, and is refused while one of them
+/// has evidence.
+#[tokio::test]
+async fn expanded_tasks_run_and_a_removed_item_removes_only_its_copies() {
+    let r = rig().await;
+    let text = r#"template l10n "L10n" version 1 {
+  param release: datetime
+  param locales: list<string> = ["de", "fr", "ja"]
+  target release in "UTC"
+  for each locale in locales {
+    manual translate "Translate ${locale}" { at release - 1 day }
+  }
+  repeat every 1 day from release - 3 days until release - 1 day {
+    checkpoint daily "Daily ${n}" {}
+  }
+  checkpoint ship "Ship" { at release  after translate }
+}
+"#;
+    let template =
+        rwf::compile::compile_source("l10n.rwf", text, &rwf::compile::MemLoader::default())
+            .spec
+            .unwrap();
+    let release = base() + Duration::days(10);
+    let inputs = rwf::compile::Inputs {
+        release: Some(release.to_rfc3339()),
+        ..Default::default()
+    };
+    let (bound, plan) = rwf::ops::instantiate(&template, &inputs).unwrap();
+    let id = r
+        .store
+        .create_workflow(rwf::store::NewWorkflow {
+            template: &template,
+            spec: &bound,
+            plan: &plan,
+            actor: "ann",
+        })
+        .await
+        .unwrap();
+    r.store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    r.idle().await;
+    r.advance(24 * 8).await;
+    assert_eq!(r.task_status(id, "daily[1]").await, "succeeded", "day 7");
+    assert_eq!(r.task_status(id, "daily[2]").await, "succeeded", "day 8");
+    for k in [
+        "daily[3]",
+        "translate[de]",
+        "translate[fr]",
+        "translate[ja]",
+    ] {
+        assert_eq!(
+            r.task_status(id, k).await,
+            "pending",
+            "{k}: day 9 is still ahead"
+        );
+    }
+    r.store
+        .transition(id, LifecycleVerb::Pause, "ann")
+        .await
+        .unwrap();
+    let rebind = |locales: &str| {
+        let (template, sets) = (
+            template.clone(),
+            std::collections::BTreeMap::from([("locales".to_string(), locales.to_string())]),
+        );
+        move |snapshot: &Snapshot| {
+            let spec = rwf::ops::rebind(&template, &snapshot.spec, &sets)?;
+            let target = rwf::schedule::target_of(&spec).map_err(|d| format!("{d:?}"))?;
+            let plan = rwf::schedule::resolve(&spec, &target, &fixed_times(snapshot))
+                .map_err(|d| format!("{d:?}"))?;
+            Ok((spec, plan))
+        }
+    };
+    let result = applied(
+        r.store
+            .edit_workflow(id, opts(false, None), rebind("de,fr"))
+            .await,
+    );
+    assert_eq!(result.plan.removed, vec!["translate[ja]".to_string()]);
+    let mut keys: Vec<String> = r
+        .store
+        .tasks(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "daily[1]",
+            "daily[2]",
+            "daily[3]",
+            "ship",
+            "translate[de]",
+            "translate[fr]"
+        ]
+    );
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    let deps: Vec<&str> = spec
+        .task("ship")
+        .unwrap()
+        .depends_on
+        .iter()
+        .map(|d| d.task.as_str())
+        .collect();
+    assert_eq!(deps, ["translate[de]", "translate[fr]"]);
+    assert_eq!(
+        r.task_status(id, "daily[2]").await,
+        "succeeded",
+        "run state kept"
+    );
+    // Day 9: the remaining copies run; `de` is done.
+    r.store
+        .transition(id, LifecycleVerb::Resume, "ann")
+        .await
+        .unwrap();
+    r.advance(24).await;
+    assert_eq!(r.task_status(id, "daily[3]").await, "succeeded");
+    for k in ["translate[de]", "translate[fr]"] {
+        assert_eq!(r.task_status(id, k).await, "waiting_input", "{k}");
+    }
+    r.store
+        .done(id, "translate[de]", "ann", None)
+        .await
+        .unwrap();
+    assert_eq!(r.task_status(id, "translate[de]").await, "succeeded");
+    r.store
+        .transition(id, LifecycleVerb::Pause, "ann")
+        .await
+        .unwrap();
+    // Dropping `de`, whose copy ran, is refused and changes nothing.
+    let before = r.dump().await;
+    let refused = refusals(
+        r.store
+            .edit_workflow(id, opts(false, None), rebind("fr"))
+            .await,
+    );
+    assert!(
+        refused.iter().any(|m| m.contains("translate[de]")),
+        "{refused:?}"
+    );
+    assert_eq!(r.dump().await, before);
+}

@@ -920,3 +920,67 @@ fn event_waits_warn_hover_and_complete() {
     assert!(in_agent.iter().any(|l| l == "on"), "{in_agent:?}");
     c.shutdown();
 }
+
+const EXPANDING: &str = "template x \"X\" version 1 {\n  param release: datetime = 2027-03-01T09:00\n  \
+param locales: list<string> = [\"de\", \"fr\", \"ja\"]\n  target release in \"UTC\"\n  \
+manual strings \"Strings\" { at release - 3 weeks }\n  for each locale in locales {\n    \
+agent translate \"Translate ${locale}\" { uses \"t\"  input { lang: locale }  after strings }\n  }\n  \
+repeat every 1 month from release until release + 2 months {\n    checkpoint sync \"Sync ${n}\" {}\n  }\n}\n";
+
+#[test]
+fn expansions_complete_and_hover_with_their_copies() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/expand.rwf";
+    c.open(uri, EXPANDING);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+    // The block's word: what it expands to with the defaults.
+    let hover = c.result("textDocument/hover", doc_pos(uri, EXPANDING, "each", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("**for each**"), "{text}");
+    assert!(
+        text.contains("expands to 3 copies with the template's defaults: `translate[de]`, `translate[fr]`, `translate[ja]`"),
+        "{text}"
+    );
+    let hover = c.result("textDocument/hover", doc_pos(uri, EXPANDING, "repeat", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("`sync` expands to 3 copies"), "{text}");
+    // A task of a repeat: its copies and the first one's date.
+    let hover = c.result("textDocument/hover", doc_pos(uri, EXPANDING, "sync", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("`sync[1]`, `sync[2]`, `sync[3]`"), "{text}");
+    assert!(
+        text.contains("planned (`sync[1]`): Mon 2027-03-01 09:00"),
+        "{text}"
+    );
+    let complete = |c: &mut Client, text: &str, needle: &str| -> Vec<String> {
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
+        );
+        let (line, col) = pos_of(text, needle, 0);
+        let col = col + needle.len() as u64;
+        let items = c.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+        );
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let t = EXPANDING.replace("repeat every 1 month", "repeat ");
+    assert_eq!(complete(&mut c, &t, "repeat "), ["every", "on"]);
+    let t = EXPANDING.replace("repeat every 1 month", "repeat on mon, ");
+    let days = complete(&mut c, &t, "repeat on mon, ");
+    assert_eq!(days.len(), 7, "{days:?}");
+    assert!(days.contains(&"fri".to_string()));
+    let t = EXPANDING.replace("for each locale in locales", "for ");
+    assert_eq!(complete(&mut c, &t, "  for "), ["each"]);
+    let t = EXPANDING.replace("for each locale in locales", "for each locale ");
+    assert_eq!(complete(&mut c, &t, "for each locale "), ["in"]);
+    let t = EXPANDING.replace("for each locale in locales", "for each locale in ");
+    assert_eq!(complete(&mut c, &t, "for each locale in "), ["locales"]);
+    c.shutdown();
+}

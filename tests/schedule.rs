@@ -745,7 +745,7 @@ fn golden(name: &str, actual: &str) {
 }
 
 /// (golden name, file, release, today)
-const TEMPLATES: [(&str, &str, &str, &str); 6] = [
+const TEMPLATES: [(&str, &str, &str, &str); 7] = [
     (
         "launch",
         "tests/fixtures/schedule/launch.json",
@@ -781,6 +781,12 @@ const TEMPLATES: [(&str, &str, &str, &str); 6] = [
         "tests/fixtures/schedule/lead.rwf",
         "2027-06-01T10:00",
         "2027-05-01",
+    ),
+    (
+        "expansions",
+        "tests/fixtures/schedule/expansions.rwf",
+        "2026-09-01T09:00",
+        "2026-08-01",
     ),
 ];
 
@@ -837,6 +843,8 @@ fn plan_golden_in_every_format() {
         ("lead", "qa"),
         ("lead", "go"),
         ("lead", "announce"),
+        ("expansions", "bugfix_note[2]"),
+        ("expansions", "burndown[3]"),
     ] {
         let t = TEMPLATES.iter().find(|t| t.0 == name).unwrap();
         let (out, err, code) = rwf(&["explain", t.1, task, "--release", t.2]);

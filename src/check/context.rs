@@ -15,7 +15,8 @@ pub(crate) struct Context<'a> {
     pub text: &'a str,
     /// Task key → index of its first declaration.
     pub index: HashMap<&'a str, usize>,
-    /// Per task: indexes of the tasks that list it in `after` (resolved edges only).
+    /// Per task: indexes of the tasks that list it in `after` (resolved edges only; `after t[de]`
+    /// counts as an edge to `t` of a `for each` or `repeat`).
     pub downstream: Vec<Vec<usize>>,
     /// Per task: resolved upstream edges as `(upstream index, position in depends_on)`.
     pub upstream: Vec<Vec<(usize, usize)>>,
@@ -32,7 +33,12 @@ impl<'a> Context<'a> {
         let mut upstream = vec![Vec::new(); spec.tasks.len()];
         for (i, task) in spec.tasks.iter().enumerate() {
             for (pos, dep) in task.depends_on.iter().enumerate() {
-                if let Some(&j) = index.get(dep.task.as_str()) {
+                let copy_of = || {
+                    let (base, _) = dep.task.split_once('[')?;
+                    spec.flow.block_of(base)?;
+                    index.get(base)
+                };
+                if let Some(&j) = index.get(dep.task.as_str()).or_else(copy_of) {
                     upstream[i].push((j, pos));
                     downstream[j].push(i);
                 }

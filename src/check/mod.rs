@@ -72,6 +72,9 @@ pub const CODES: &[CodeDoc] = &[
     relies_on_conditional::DOC,
     event_without_timeout::DOC,
     event_wait_shared::DOC,
+    expansion_above_cap::DOC,
+    item_not_key_safe::DOC,
+    reaches_into_expansion::DOC,
 ];
 
 /// Template-tier timing lints that compare nominal offsets; superseded by the schedule lints once a

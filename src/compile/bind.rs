@@ -428,6 +428,24 @@ pub fn bind(
     }
     let mut needed = schedule_params(spec);
     needed.extend(spec.flow.when.values().flat_map(|c| c.params()));
+    for b in &spec.flow.blocks {
+        match &b.expansion {
+            crate::spec::Expansion::ForEach { param, .. } => {
+                needed.insert(param.clone());
+            }
+            crate::spec::Expansion::Repeat { from, until, .. } => {
+                for s in [from, until] {
+                    if let Schedule::Relative {
+                        anchor: crate::spec::Anchor::Param { param },
+                        ..
+                    } = &**s
+                    {
+                        needed.insert(param.clone());
+                    }
+                }
+            }
+        }
+    }
     let release_refused = inputs.release.is_some() && !values.contains_key(&spec.target.param);
     for p in &spec.params {
         if values.contains_key(&p.name) || (preview && !needed.contains(&p.name)) {
@@ -455,7 +473,8 @@ pub fn bind(
         }
     }
     out.bindings = values.clone();
-    let decided = super::flow::decide(&mut out, &values);
+    let empty = super::expand::expand(&mut out, &values)?;
+    let decided = super::flow::decide(&mut out, &values, empty);
     if !decided.is_empty() {
         return Err(decided);
     }
@@ -465,59 +484,64 @@ pub fn bind(
         ph.title = interpolate(&ph.title, &values);
     }
     for t in &mut out.tasks {
-        t.title = interpolate(&t.title, &values);
-        if let Some(s) = &mut t.schedule {
-            bind_schedule(s, &values);
-        }
-        match &mut t.step {
-            crate::spec::Step::Agent { input, .. } => {
-                for v in input.values_mut() {
-                    *v = bind_expr(v, &values);
-                }
-            }
-            crate::spec::Step::Approval {
-                approvers,
-                on_expire,
-                ..
-            } => {
-                for a in approvers.iter_mut() {
-                    *a = bind_scope(a, &values);
-                }
-                if let crate::spec::ExpirePolicy::Escalate(to) = on_expire {
-                    for a in to.iter_mut() {
-                        *a = bind_scope(a, &values);
-                    }
-                }
-            }
-            crate::spec::Step::Manual {
-                instructions,
-                assignee,
-            } => {
-                if let Some(i) = instructions {
-                    *i = interpolate(i, &values);
-                }
-                if let Some(a) = assignee {
-                    *a = bind_scope(a, &values);
-                }
-            }
-            crate::spec::Step::Notification { to, message } => {
-                *message = interpolate(message, &values);
-                for a in to.iter_mut() {
-                    *a = bind_scope(a, &values);
-                }
-            }
-            crate::spec::Step::Wait { until, .. } => {
-                if let Some(s) = until {
-                    bind_schedule(s, &values);
-                }
-            }
-            crate::spec::Step::Event { matches, .. } => {
-                for v in matches.values_mut() {
-                    *v = bind_expr(v, &values);
-                }
-            }
-            crate::spec::Step::Checkpoint => {}
-        }
+        bind_task(t, &values);
     }
     Ok(out)
+}
+
+/// Renders `${name}` in a task's strings and scopes, and bound names in its inputs.
+pub(super) fn bind_task(t: &mut crate::spec::TaskSpec, values: &BTreeMap<String, Json>) {
+    t.title = interpolate(&t.title, values);
+    if let Some(s) = &mut t.schedule {
+        bind_schedule(s, values);
+    }
+    match &mut t.step {
+        crate::spec::Step::Agent { input, .. } => {
+            for v in input.values_mut() {
+                *v = bind_expr(v, values);
+            }
+        }
+        crate::spec::Step::Approval {
+            approvers,
+            on_expire,
+            ..
+        } => {
+            for a in approvers.iter_mut() {
+                *a = bind_scope(a, values);
+            }
+            if let crate::spec::ExpirePolicy::Escalate(to) = on_expire {
+                for a in to.iter_mut() {
+                    *a = bind_scope(a, values);
+                }
+            }
+        }
+        crate::spec::Step::Manual {
+            instructions,
+            assignee,
+        } => {
+            if let Some(i) = instructions {
+                *i = interpolate(i, values);
+            }
+            if let Some(a) = assignee {
+                *a = bind_scope(a, values);
+            }
+        }
+        crate::spec::Step::Notification { to, message } => {
+            *message = interpolate(message, values);
+            for a in to.iter_mut() {
+                *a = bind_scope(a, values);
+            }
+        }
+        crate::spec::Step::Wait { until, .. } => {
+            if let Some(s) = until {
+                bind_schedule(s, values);
+            }
+        }
+        crate::spec::Step::Event { matches, .. } => {
+            for v in matches.values_mut() {
+                *v = bind_expr(v, values);
+            }
+        }
+        crate::spec::Step::Checkpoint => {}
+    }
 }

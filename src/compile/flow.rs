@@ -8,13 +8,21 @@ use crate::spec::{Anchor, Dependency, Excluded, Expr, Schedule, Step, WorkflowSp
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Decides every condition of `spec` (already bound with `values`).
-pub fn decide(spec: &mut WorkflowSpec, values: &BTreeMap<String, Json>) -> Vec<Diagnostic> {
+/// Decides every condition of `spec` (already bound with `values`). `empty` are tasks already left
+/// out (an expansion with no item), bridged the same way.
+pub fn decide(
+    spec: &mut WorkflowSpec,
+    values: &BTreeMap<String, Json>,
+    empty: Vec<Excluded>,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let when = std::mem::take(&mut spec.flow.when);
-    let mut out: BTreeSet<String> = BTreeSet::new();
+    let mut out: BTreeSet<String> = empty.iter().map(|e| e.key.clone()).collect();
+    spec.flow.excluded.extend(empty);
     for t in &spec.tasks {
-        let Some(c) = when.get(&t.key) else { continue };
+        let Some(c) = when.get(&t.key).filter(|_| !out.contains(&t.key)) else {
+            continue;
+        };
         match c.eval(values) {
             Ok(true) => {}
             Ok(false) => {
@@ -186,14 +194,21 @@ pub(crate) fn outputs(e: &Expr, out: &mut Vec<String>) {
     }
 }
 
-/// The source map of `template` re-aligned with `bound` (whose tasks a condition may have removed):
-/// each bound task keeps the source of the template task with its key.
+/// The source map of `template` re-aligned with `bound` (whose tasks a condition may have removed, and
+/// an expansion copied): each bound task keeps the source of the template task with its key, a copy
+/// (`translate[de]`) that of the task it was copied from.
 pub fn source_for(
     map: &super::SourceMap,
     template: &WorkflowSpec,
     bound: &WorkflowSpec,
 ) -> super::SourceMap {
-    if template.tasks.len() == bound.tasks.len() {
+    if template.tasks.len() == bound.tasks.len()
+        && template
+            .tasks
+            .iter()
+            .zip(&bound.tasks)
+            .all(|(a, b)| a.key == b.key)
+    {
         return map.clone();
     }
     let by_key: BTreeMap<&str, &super::TaskSource> = template
@@ -207,8 +222,10 @@ pub fn source_for(
         .tasks
         .iter()
         .map(|t| {
+            let copied_from = t.key.split_once('[').map_or("", |(base, _)| base);
             by_key
                 .get(t.key.as_str())
+                .or_else(|| by_key.get(copied_from))
                 .map(|s| (*s).clone())
                 .unwrap_or_default()
         })

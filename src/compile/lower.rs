@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+mod block;
+
 /// Deepest chain of `use` between local modules.
 const MAX_MODULE_DEPTH: usize = 16;
 
@@ -33,6 +35,8 @@ struct Lower<'a> {
     map: SourceMap,
     /// Module files being loaded (cycle guard).
     loading: Vec<String>,
+    /// The phases and block around the task being lowered.
+    enclosing: block::Enclosing,
 }
 
 pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
@@ -46,6 +50,7 @@ pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
             ..SourceMap::default()
         },
         loading: vec![file.to_string()],
+        enclosing: block::Enclosing::default(),
     };
     l.map.suppressions = suppressions(text, &parsed.file.comments);
     l.add_module(file, &parsed.file, 0);
@@ -667,6 +672,9 @@ impl Lower<'_> {
     }
 
     fn param_ref(&mut self, name: &str, span: Range<usize>) {
+        if self.enclosing.vars.iter().any(|v| v == name) {
+            return; // a block's item or index, not a param
+        }
         self.map.param_refs.push(NameRef {
             name: name.to_string(),
             span,
@@ -842,6 +850,7 @@ impl Lower<'_> {
             match item {
                 TemplateItem::Phase(p) => self.phase(p, None, &defaults, &mut spec),
                 TemplateItem::Task(task) => self.task(task, None, &defaults, &mut spec),
+                TemplateItem::Block(b) => self.block(b, None, &defaults, &mut spec),
                 _ => {}
             }
         }
@@ -947,13 +956,20 @@ impl Lower<'_> {
                 .unwrap_or_else(|| p.key.name.clone()),
             parent: parent.map(str::to_string),
         });
+        let when = self.block_when(&p.when, spec);
+        let pushed = when.is_some();
+        self.enclosing.when.extend(when);
         for item in &p.items {
             match item {
                 ast::PhaseItem::Phase(inner) => {
                     self.phase(inner, Some(&p.key.name), defaults, spec)
                 }
                 ast::PhaseItem::Task(t) => self.task(t, Some(&p.key.name), defaults, spec),
+                ast::PhaseItem::Block(b) => self.block(b, Some(&p.key.name), defaults, spec),
             }
+        }
+        if pushed {
+            self.enclosing.when.pop();
         }
     }
 
@@ -1120,6 +1136,7 @@ impl Lower<'_> {
         let mut src = TaskSource {
             key: t.key.span.clone(),
             whole: t.span.clone(),
+            bound: self.enclosing.vars.last().cloned(),
             ..TaskSource::default()
         };
         if let Some(title) = &t.title {
@@ -1161,6 +1178,7 @@ impl Lower<'_> {
         let mut event_name: Option<String> = None;
         let mut matches = BTreeMap::new();
         let mut on_timeout = TimeoutPolicy::Fail;
+        let mut at_occurrence = false;
         let target = spec.target.param.clone();
         for f in &t.fields {
             let kw = f.kind.keyword();
@@ -1190,7 +1208,17 @@ impl Lower<'_> {
             match &f.kind {
                 FieldKind::At(s) => {
                     src.schedule = Some(s.span());
-                    schedule = self.schedule(s, &mut src, &target, &spec.params);
+                    schedule = match s {
+                        ast::Schedule::Relative { anchor, .. }
+                            if anchor.name == "occurrence"
+                                && self.enclosing.occurrence.is_some() =>
+                        {
+                            src.anchor = Some(anchor.span.clone());
+                            at_occurrence = true;
+                            self.at_occurrence(s, &spec.params)
+                        }
+                        _ => self.schedule(s, &mut src, &target, &spec.params),
+                    };
                 }
                 FieldKind::Window(d) => window = self.amount(d, &spec.params),
                 FieldKind::After(list) => {
@@ -1411,8 +1439,19 @@ impl Lower<'_> {
         layer.overlay(&own);
         labels.sort();
         labels.dedup();
-        if let Some(c) = when {
+        if let Some(c) = self.enclosing.condition(when) {
             spec.flow.when.insert(t.key.name.clone(), c);
+        }
+        // In a repeat, a task with no `at` is scheduled at its occurrence.
+        if let Some(occurrence) = &self.enclosing.occurrence {
+            if src.schedule.is_none() {
+                schedule = Some(occurrence.clone());
+                src.schedule = self.enclosing.occurrence_src.clone();
+                at_occurrence = true;
+            }
+            if at_occurrence {
+                self.enclosing.at_occurrence.push(t.key.name.clone());
+            }
         }
         spec.tasks.push(TaskSpec {
             key: t.key.name.clone(),

@@ -5,6 +5,7 @@ mod align;
 mod bind;
 mod codes;
 mod condition;
+pub(crate) mod expand;
 pub(crate) mod flow;
 mod loader;
 mod lower;

@@ -35,6 +35,8 @@ pub struct TaskSource {
     pub deps: Vec<Range<usize>>,
     /// Any other field by its keyword (`approvers`, `quorum`, `input`, `window`, `deadline`, ...).
     pub fields: BTreeMap<&'static str, Range<usize>>,
+    /// The name the enclosing `for each` or `repeat` binds (`locale`, `n`), not a param.
+    pub bound: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

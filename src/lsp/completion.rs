@@ -1,7 +1,8 @@
 //! Completion: keywords, and the task keys, params, policies and calendars of the document. After
 //! `after`, `at`, `not_author_of`, `before` or a `,` in such a list, names come first; where an amount
 //! of time goes (`+`, `-`, `window`, `for`, `deadline`, `every`, `timeout`), the `duration` params; after
-//! `.`, the anchor points.
+//! `.`, the anchor points. In expansion headers: `repeat` → `every`/`on`, `repeat on` → weekdays, `for` →
+//! `each`, `for each x` → `in`, `for each x in` → the list params.
 
 use super::document::Document;
 use super::index::DeclKind;
@@ -60,6 +61,9 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
             ..CompletionItem::default()
         })
         .collect();
+    }
+    if let Some(items) = expansion(doc, rest) {
+        return items;
     }
     let wants_name = rest.last().is_some_and(|t| {
         matches!(
@@ -157,6 +161,112 @@ fn is_duration_param(decl: &super::index::Decl) -> bool {
             d.trim_start_matches(':')
                 .trim_start()
                 .starts_with("duration")
+        })
+}
+
+fn words(list: &[(&str, &str)], kind: CompletionItemKind) -> Vec<CompletionItem> {
+    list.iter()
+        .map(|(label, detail)| CompletionItem {
+            label: label.to_string(),
+            kind: Some(kind),
+            detail: Some(detail.to_string()),
+            ..CompletionItem::default()
+        })
+        .collect()
+}
+
+/// Completion inside a `repeat` or `for each` header; `None` elsewhere.
+fn expansion(doc: &Document, rest: &[&super::lex::Token]) -> Option<Vec<CompletionItem>> {
+    let back = |n: usize| {
+        rest.len()
+            .checked_sub(n + 1)
+            .map(|i| rest[i].text(&doc.text))
+            .unwrap_or("")
+    };
+    let weekdays = || {
+        let days = [
+            ("mon", "Monday"),
+            ("tue", "Tuesday"),
+            ("wed", "Wednesday"),
+            ("thu", "Thursday"),
+            ("fri", "Friday"),
+            ("sat", "Saturday"),
+            ("sun", "Sunday"),
+        ];
+        Some(words(&days, CompletionItemKind::ENUM_MEMBER))
+    };
+    match (back(2), back(1), back(0)) {
+        (_, _, "repeat") => Some(words(
+            &[
+                ("every", "every N days, weeks or months: `every 2 weeks`"),
+                ("on", "on given weekdays: `on mon, wed, fri`"),
+            ],
+            CompletionItemKind::KEYWORD,
+        )),
+        (_, "repeat", "on") => weekdays(),
+        // `repeat on mon, ` → the next weekday.
+        (_, day, ",") if super::word_doc::is_weekday(day) && in_repeat_on(doc, rest) => weekdays(),
+        (_, prev, "for") if prev == "{" || prev == "}" || is_line_item(doc, rest) => Some(words(
+            &[(
+                "each",
+                "one copy of the block per item: `for each locale in locales`",
+            )],
+            CompletionItemKind::KEYWORD,
+        )),
+        ("for", "each", _) => Some(words(
+            &[("in", "the list param to expand over")],
+            CompletionItemKind::KEYWORD,
+        )),
+        ("each", _, "in") => Some(
+            doc.index
+                .decls
+                .iter()
+                .filter(|d| {
+                    d.kind == DeclKind::Param
+                        && d.detail.as_deref().is_some_and(|t| {
+                            t.trim_start_matches(':').trim_start().starts_with("list")
+                        })
+                })
+                .map(|d| CompletionItem {
+                    label: d.name.clone(),
+                    kind: Some(CompletionItemKind::VARIABLE),
+                    detail: d.detail.as_ref().map(|t| format!("param {t}")),
+                    sort_text: Some(d.name.clone()),
+                    ..CompletionItem::default()
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// True when the `,` list being typed follows `repeat on`.
+fn in_repeat_on(doc: &Document, rest: &[&super::lex::Token]) -> bool {
+    let mut i = rest.len();
+    while i >= 2 {
+        i -= 1;
+        let w = rest[i].text(&doc.text);
+        if w == "on" {
+            return rest[i - 1].text(&doc.text) == "repeat";
+        }
+        if w != "," && !super::word_doc::is_weekday(w) {
+            return false;
+        }
+    }
+    false
+}
+
+/// True when the last token starts its line (an item of a template or phase body, not a field).
+fn is_line_item(doc: &Document, rest: &[&super::lex::Token]) -> bool {
+    let Some(last) = rest.last() else {
+        return false;
+    };
+    let line_start = doc.text[..last.span.start].rfind('\n').map_or(0, |i| i + 1);
+    doc.text[line_start..last.span.start].trim().is_empty()
+        && !doc.index.decls.iter().any(|d| {
+            d.kind == DeclKind::Task
+                && d.whole.start < last.span.start
+                && last.span.end <= d.whole.end
         })
 }
 

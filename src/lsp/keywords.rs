@@ -27,6 +27,7 @@ pub const DECLARATION_KEYWORDS: &[&str] = &[
     "defaults",
     "phase",
     "horizon",
+    "repeat",
 ];
 
 /// Words that start a field inside a task, `defaults`, `policy`, `retry` or `calendar` block.
@@ -77,7 +78,18 @@ pub const FIELD_KEYWORDS: &[&str] = &[
 
 /// Words inside schedules and clauses: anchors, directions, connectives (`on` also starts an event's
 /// `on "NAME" where {...}`, and `then` says what its timeout does).
-pub const SCHEDULE_KEYWORDS: &[&str] = &["release", "before", "in", "every", "on", "where", "then"];
+pub const SCHEDULE_KEYWORDS: &[&str] = &[
+    "release",
+    "occurrence",
+    "before",
+    "in",
+    "every",
+    "on",
+    "each",
+    "from",
+    "where",
+    "then",
+];
 
 /// Words of calendar alignments: `tuesday on or before`, `first monday of`, `end of month after`.
 pub const ALIGN_KEYWORDS: &[&str] = &[
@@ -174,9 +186,9 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("hook", HOOK_POINTS),
 ];
 
-/// Words the parser reads as plain names that the compiler gives a meaning: the `release` anchor
-/// and the anchor point `due` (`start` and `end` are also alignment words in the grammar). Highlighted as keywords, absent from `grammar/rwf.pest` as literals.
-pub const CONTEXTUAL: &[&str] = &["release", "due"];
+/// Words the parser reads as plain names that the compiler gives a meaning: the `release` anchor,
+/// the `occurrence` anchor inside a `repeat`, and the anchor point `due` (`start` and `end` are also alignment words in the grammar). Highlighted as keywords, absent from `grammar/rwf.pest` as literals.
+pub const CONTEXTUAL: &[&str] = &["release", "due", "occurrence"];
 
 /// True for a word that begins a field (ends the schedule expression before it).
 pub fn is_field_keyword(word: &str) -> bool {

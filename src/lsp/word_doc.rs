@@ -1,6 +1,7 @@
 //! Hover text for language words that name no declaration: the words of calendar alignments
 //! (`tuesday on or before`, `first monday of`, `end of month after`), `horizon`, and the words of
-//! calendars (`include`, `holiday`, `blackout`), of `on_blackout`, and of event waits.
+//! calendars (`include`, `holiday`, `blackout`), of `on_blackout`, of event waits, and of expansions
+//! (`for each`, `repeat`, `occurrence`).
 
 const WEEKDAYS: &[&str] = &[
     "monday",
@@ -83,17 +84,45 @@ pub fn doc(word: &str) -> Option<&'static str> {
              e.g. `holiday 2026-12-24 \"Christmas Eve (company)\"`"
         }
         "event" => {
-            "**event** *key* \"Title\" `{ on \"NAME\" where { PATH: VALUE } timeout DURATION then              fail|skip|continue }` — waits for an external event sent with `rwf signal WORKFLOW NAME              [--data JSON] [--id ID]`. An event that arrives before the wait opens is kept and taken              when it opens; each event is taken by one wait; the same id twice is stored once. The              event becomes the task's output: `${key.output.data.url}`.\n\n             e.g. `event ci_green \"CI\" { on \"ci.finished\" where { status: \"success\" }              timeout 2 days then fail }`"
+            "**event** *key* \"Title\" `{ on \"NAME\" where { PATH: VALUE } timeout DURATION then \
+             fail|skip|continue }` — waits for an external event sent with `rwf signal WORKFLOW NAME \
+             [--data JSON] [--id ID]`. An event that arrives before the wait opens is kept and taken \
+             when it opens; each event is taken by one wait; the same id twice is stored once. The \
+             event becomes the task's output: `${key.output.data.url}`.\n\n\
+             e.g. `event ci_green \"CI\" { on \"ci.finished\" where { status: \"success\" } \
+             timeout 2 days then fail }`"
         }
         "where" => {
-            "**where** `{ PATH: VALUE, ... }` — in an event's `on \"NAME\"`: the payload fields (dotted              paths) that must equal these strings, numbers, bools or params.\n\n             e.g. `on \"ci.finished\" where { branch: \"release-${version}\", \"build.ok\": true }`"
+            "**where** `{ PATH: VALUE, ... }` — in an event's `on \"NAME\"`: the payload fields (dotted \
+             paths) that must equal these strings, numbers, bools or params.\n\n\
+             e.g. `on \"ci.finished\" where { branch: \"release-${version}\", \"build.ok\": true }`"
         }
         "then" | "continue" => {
-            "**timeout** `DURATION then fail|skip|continue` — what an event wait does when no matching              event came within DURATION of opening: fail (default; `on_failure` applies), skip, or              continue (succeeds with output `{\"timed_out\": true}`)."
+            "**timeout** `DURATION then fail|skip|continue` — what an event wait does when no matching \
+             event came within DURATION of opening: fail (default; `on_failure` applies), skip, or \
+             continue (succeeds with output `{\"timed_out\": true}`)."
+        }
+        "repeat" | "from" => {
+            "**repeat** `every N UNIT` | `on DAY, DAY` `from X until Y { ... }` — the block's tasks \
+             once per occurrence, keyed `task[1]`, `task[2]`, ...; `${n}` is the index. Occurrences \
+             are X plus each multiple of the interval (or each day on the weekdays) up to Y, dated by \
+             the resolver when the workflow is created; at most 500.\n\n\
+             e.g. `repeat every 2 months from release + 2 weeks until release + 12 months { ... }`"
+        }
+        "each" => {
+            "**for each** `NAME in LIST_PARAM { ... }` — the block's tasks once per item, keyed \
+             `task[item]`; `${NAME}` (or a bare `NAME` in `input`) is the item. Inside, `after t` \
+             means the same item's `t`; outside, `after t` waits for every copy, `after t[de]` for \
+             one. At most 500 items.\n\ne.g. `for each locale in locales { ... }`"
+        }
+        "occurrence" => {
+            "**occurrence** — inside a `repeat`, the instant of the task's occurrence: \
+             `at occurrence + 1 day at 10:00`. A task with no `at` starts at its occurrence."
         }
         w if is_weekday(w) => {
             "**weekday** — in a schedule, `tuesday on or before X` (or `on or after`, strictly \
-             `before`/`after`), or `first tuesday of X`; in a calendar, a `weekend` day."
+             `before`/`after`), or `first tuesday of X`; in a calendar, a `weekend` day; in \
+             `repeat on mon, fri`, the days of the occurrences."
         }
         _ => return None,
     })

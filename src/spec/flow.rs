@@ -1,5 +1,6 @@
-//! Conditions on params (`when beta`, `when channel == "stable"`): which tasks a template includes,
-//! decided when its params are bound, and the record of what was left out and why.
+//! Conditions on params (`when beta`, `when channel == "stable"`) and expansions (`for each`,
+//! `repeat`): which tasks a template includes and how many copies of each, decided when its params are
+//! bound, and the record of what was left out and why.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -17,12 +18,74 @@ pub struct FlowSpec {
     /// Tasks a condition left out when the params were bound, in declaration order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<Excluded>,
+    /// The template's expansions; binding replaces each block's tasks by their copies (so an instance
+    /// spec has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<Block>,
 }
 
 impl FlowSpec {
     pub fn is_empty(&self) -> bool {
-        self.when.is_empty() && self.excluded.is_empty()
+        self.when.is_empty() && self.excluded.is_empty() && self.blocks.is_empty()
     }
+
+    /// The block a task (as written, or an expanded `key[item]`) belongs to.
+    pub fn block_of(&self, key: &str) -> Option<&Block> {
+        let base = key.split_once('[').map_or(key, |(b, _)| b);
+        self.blocks
+            .iter()
+            .find(|b| b.tasks.iter().any(|t| t == base))
+    }
+}
+
+/// How many items or occurrences one expansion may have.
+pub const EXPANSION_CAP: usize = 500;
+
+/// `for each` or `repeat`: the tasks written in it are copied once per item or occurrence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Block {
+    /// The keys written in the block, in declaration order.
+    pub tasks: Vec<String>,
+    pub expansion: Expansion,
+}
+
+impl Block {
+    /// The name the block binds in its tasks: the `for each` item, or `n` in a repeat.
+    pub fn var(&self) -> &str {
+        match &self.expansion {
+            Expansion::ForEach { var, .. } => var,
+            Expansion::Repeat { .. } => "n",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expansion {
+    /// `for each var in param`: one copy per item of the list param, keyed `task[item]`; `${var}` and
+    /// the bare name `var` read the item.
+    ForEach { var: String, param: String },
+    /// `repeat every N UNIT | on DAYS from X until Y`: one copy per occurrence, keyed `task[n]`
+    /// (1-based); `${n}` reads the index.
+    Repeat {
+        /// `every 2 weeks`; `None` with `on` weekdays.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        every: Option<super::Span>,
+        /// `on mon, fri`: the occurrences are the days from X to Y that fall on these weekdays.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[schemars(with = "Vec<String>")]
+        on: Vec<chrono::Weekday>,
+        /// The first occurrence (a relative schedule).
+        from: Box<super::Schedule>,
+        /// The last instant an occurrence may fall on (inclusive).
+        until: Box<super::Schedule>,
+        /// The tasks scheduled at their occurrence: their `then` offsets hold the occurrence's own
+        /// offset at index `at` (the prototype's schedule is the first occurrence's).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        at_occurrence: Vec<String>,
+        at: usize,
+    },
 }
 
 /// A task a false condition left out of the workflow.

@@ -12,7 +12,7 @@ mod span;
 
 pub use amount::{check_param_span, Amount, AmountError, MAX_PARAM_DAYS};
 pub use canonical::{canonical_json, content_hash};
-pub use flow::{Condition, Excluded, FlowSpec};
+pub use flow::{Block, Condition, Excluded, Expansion, FlowSpec, EXPANSION_CAP};
 pub use span::{Span, SpanParseError, Unit};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};

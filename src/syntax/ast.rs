@@ -229,12 +229,17 @@ pub enum TemplateItem {
     Horizon(Duration, Span),
     /// `on_blackout move before`: the words, spaces normalised.
     OnBlackout(Ident, Span),
+    /// `for each ... in ... { }` or `repeat ... { }`.
+    Block(Box<Block>),
+    /// `when COND` heading a phase or block body (the driver attaches it to the phase or block).
+    When(Cond, Span),
 }
 
 impl TemplateItem {
     pub fn span(&self) -> Span {
         match self {
             TemplateItem::Description(_, s)
+            | TemplateItem::When(_, s)
             | TemplateItem::CalendarUse(_, s)
             | TemplateItem::Hooks(_, s)
             | TemplateItem::Defaults(_, s)
@@ -246,6 +251,7 @@ impl TemplateItem {
             TemplateItem::Policy(p) => p.span.clone(),
             TemplateItem::Phase(p) => p.span.clone(),
             TemplateItem::Task(t) => t.span.clone(),
+            TemplateItem::Block(b) => b.span.clone(),
         }
     }
 }
@@ -295,6 +301,8 @@ pub struct Phase {
     pub key: Ident,
     pub title: Option<Str>,
     pub header: Span,
+    /// `when COND`: every task in the phase is included only when it holds.
+    pub when: Option<(Cond, Span)>,
     pub items: Vec<PhaseItem>,
     pub span: Span,
 }
@@ -303,6 +311,7 @@ pub struct Phase {
 pub enum PhaseItem {
     Phase(Phase),
     Task(Task),
+    Block(Box<Block>),
 }
 
 impl PhaseItem {
@@ -310,8 +319,39 @@ impl PhaseItem {
         match self {
             PhaseItem::Phase(p) => p.span.clone(),
             PhaseItem::Task(t) => t.span.clone(),
+            PhaseItem::Block(b) => b.span.clone(),
         }
     }
+}
+
+/// An expansion: its tasks are copied once per list item or occurrence when params are bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub header: Span,
+    pub when: Option<(Cond, Span)>,
+    pub tasks: Vec<Task>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BlockKind {
+    /// `for each VAR in LIST_PARAM`.
+    ForEach { var: Ident, list: Ident },
+    /// `repeat every N UNIT | on DAYS from SCHEDULE [until SCHEDULE]`.
+    Repeat {
+        cadence: Cadence,
+        from: Box<Schedule>,
+        until: Option<Box<Schedule>>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cadence {
+    /// `every 2 weeks`, `every month` (amount 1).
+    Every(Duration),
+    /// `on mon, wed, fri` (weekdays as written).
+    On(Vec<Ident>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

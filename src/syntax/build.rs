@@ -125,23 +125,10 @@ impl Builder<'_> {
     pub fn duration(&self, pair: &Pair<Rule>) -> Duration {
         let mut inner = pair.clone().into_inner();
         let amount = inner.next().map(|p| self.int(&p)).unwrap_or(0);
-        let unit_text = inner
+        let unit = inner
             .next()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default();
-        let unit = if unit_text.starts_with("business") {
-            DurUnit::BusinessDay
-        } else if unit_text.starts_with("minute") {
-            DurUnit::Minute
-        } else if unit_text.starts_with("hour") {
-            DurUnit::Hour
-        } else if unit_text.starts_with("week") {
-            DurUnit::Week
-        } else if unit_text.starts_with("month") {
-            DurUnit::Month
-        } else {
-            DurUnit::Day
-        };
+            .map(|p| unit_of(p.as_str()))
+            .unwrap_or(DurUnit::Day);
         Duration {
             amount,
             unit,
@@ -325,6 +312,7 @@ impl Builder<'_> {
             key: self.ident(&kids[0]),
             title: kids.get(1).map(|s| self.string(s)),
             header: self.span(pair),
+            when: None,
             items: Vec::new(),
             span: self.span(pair),
         }
@@ -338,11 +326,70 @@ impl Builder<'_> {
         for item in inner {
             phase.items.push(match item.as_rule() {
                 Rule::phase => PhaseItem::Phase(self.phase(&item)),
+                Rule::block_when => {
+                    let k = self.kids(&item);
+                    phase.when = Some((self.condition(&k[0]), self.span(&item)));
+                    continue;
+                }
+                Rule::for_each | Rule::repeat => PhaseItem::Block(Box::new(self.block(&item))),
                 _ => PhaseItem::Task(self.task(&item)),
             });
         }
         phase.span = self.span(pair);
         phase
+    }
+
+    /// `for each VAR in LIST {` or `repeat CADENCE from S [until S] {` → a block with no tasks yet.
+    pub fn block_header(&mut self, pair: &Pair<Rule>) -> Block {
+        let kids = self.kids(pair);
+        let kind = if pair.as_rule() == Rule::for_each_header {
+            BlockKind::ForEach {
+                var: self.ident(&kids[0]),
+                list: self.ident(&kids[1]),
+            }
+        } else {
+            let c = &kids[0];
+            let ck = self.kids(c);
+            let cadence = match ck.first() {
+                Some(d) if d.as_rule() == Rule::duration => Cadence::Every(self.duration(d)),
+                // `every month`: one unit.
+                Some(u) if u.as_rule() == Rule::unit => Cadence::Every(Duration {
+                    amount: 1,
+                    unit: unit_of(u.as_str()),
+                    span: self.span(u),
+                }),
+                _ => Cadence::On(ck.iter().map(|w| self.ident(w)).collect()),
+            };
+            BlockKind::Repeat {
+                cadence,
+                from: Box::new(self.schedule(&kids[1])),
+                until: kids.get(2).map(|u| Box::new(self.schedule(u))),
+            }
+        };
+        Block {
+            kind,
+            header: self.span(pair),
+            when: None,
+            tasks: Vec::new(),
+            span: self.span(pair),
+        }
+    }
+
+    /// Builds a whole block parsed in one piece (used by `file`).
+    fn block(&mut self, pair: &Pair<Rule>) -> Block {
+        let mut inner = pair.clone().into_inner();
+        let header = inner.next().expect("block header");
+        let mut block = self.block_header(&header);
+        for item in inner {
+            if item.as_rule() == Rule::block_when {
+                let k = self.kids(&item);
+                block.when = Some((self.condition(&k[0]), self.span(&item)));
+            } else {
+                block.tasks.push(self.task(&item));
+            }
+        }
+        block.span = self.span(pair);
+        block
     }
 
     pub fn template_item(&mut self, pair: &Pair<Rule>) -> TemplateItem {
@@ -393,6 +440,8 @@ impl Builder<'_> {
             }
             Rule::policy_decl => TemplateItem::Policy(self.policy_decl(pair)),
             Rule::phase => TemplateItem::Phase(self.phase(pair)),
+            Rule::for_each | Rule::repeat => TemplateItem::Block(Box::new(self.block(pair))),
+            Rule::block_when => TemplateItem::When(self.condition(&kids[0]), span),
             _ => TemplateItem::Task(self.task(pair)),
         }
     }
@@ -456,9 +505,17 @@ impl Builder<'_> {
                 kids.iter()
                     .map(|d| {
                         let dk = self.kids(d);
+                        let mut task = self.ident(&dk[0]);
+                        let mut rest = &dk[1..];
+                        // `translate[de]`: one item of an expansion, named as its expanded key.
+                        if let Some(item) = rest.first().filter(|k| k.as_rule() == Rule::dep_item) {
+                            task.name.push_str(item.as_str());
+                            task.span.end = self.span(item).end;
+                            rest = &rest[1..];
+                        }
                         Dep {
-                            task: self.ident(&dk[0]),
-                            outcome: dk.get(1).map(|o| self.ident(o)),
+                            task,
+                            outcome: rest.first().map(|o| self.ident(o)),
                         }
                     })
                     .collect(),
@@ -708,6 +765,23 @@ impl Builder<'_> {
     }
 }
 
+/// The unit a `unit` word names (`business days`, `minutes`, `month`, ...).
+fn unit_of(text: &str) -> DurUnit {
+    if text.starts_with("business") {
+        DurUnit::BusinessDay
+    } else if text.starts_with("minute") {
+        DurUnit::Minute
+    } else if text.starts_with("hour") {
+        DurUnit::Hour
+    } else if text.starts_with("week") {
+        DurUnit::Week
+    } else if text.starts_with("month") {
+        DurUnit::Month
+    } else {
+        DurUnit::Day
+    }
+}
+
 fn param_type(pair: &Pair<Rule>) -> ParamType {
     let inner = first(pair);
     if inner.as_rule() == Rule::param_type {
@@ -793,5 +867,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_and
             | Rule::kw_or
             | Rule::kw_not
+            | Rule::kw_each
+            | Rule::kw_repeat
+            | Rule::kw_from
     )
 }

@@ -336,6 +336,35 @@ pub fn cond(c: &Cond, min: u8) -> String {
     }
 }
 
+/// `for each x in xs` / `repeat every 2 weeks from S until S` (without the `{`).
+pub fn block_header(k: &BlockKind) -> String {
+    match k {
+        BlockKind::ForEach { var, list } => format!("for each {} in {}", var.name, list.name),
+        BlockKind::Repeat {
+            cadence,
+            from,
+            until,
+        } => {
+            let cadence = match cadence {
+                Cadence::Every(d) if d.amount == 1 => format!("every {}", duration(d)[2..].trim()),
+                Cadence::Every(d) => format!("every {}", duration(d)),
+                Cadence::On(days) => format!(
+                    "on {}",
+                    days.iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let mut text = format!("repeat {cadence} from {}", schedule(from));
+            if let Some(u) = until {
+                text.push_str(&format!(" until {}", schedule(u)));
+            }
+            text
+        }
+    }
+}
+
 fn title(name: &str, t: &Option<Str>) -> String {
     match t {
         Some(t) => format!("{name} {}", s(t)),
@@ -552,6 +581,8 @@ impl Fmt<'_> {
             TemplateItem::Policy(p) => self.policy(p),
             TemplateItem::Phase(p) => self.phase(p),
             TemplateItem::Task(t) => self.task(t),
+            TemplateItem::Block(b) => self.block(b),
+            TemplateItem::When(c, span) => self.leaf(span, &format!("when {}", cond(c, 0))),
             TemplateItem::Horizon(d, span) => self.leaf(span, &format!("horizon {}", duration(d))),
             TemplateItem::OnBlackout(r, span) => {
                 self.leaf(span, &format!("on_blackout {}", r.name))
@@ -561,13 +592,28 @@ impl Fmt<'_> {
 
     fn phase(&mut self, p: &Phase) {
         self.open(&p.span, &title(&format!("phase {}", p.key.name), &p.title));
+        if let Some((c, span)) = &p.when {
+            self.leaf(span, &format!("when {}", cond(c, 0)));
+        }
         for i in &p.items {
             match i {
                 PhaseItem::Phase(inner) => self.phase(inner),
                 PhaseItem::Task(t) => self.task(t),
+                PhaseItem::Block(b) => self.block(b),
             }
         }
         self.close(&p.span);
+    }
+
+    fn block(&mut self, b: &Block) {
+        self.open(&b.span, &block_header(&b.kind));
+        if let Some((c, span)) = &b.when {
+            self.leaf(span, &format!("when {}", cond(c, 0)));
+        }
+        for t in &b.tasks {
+            self.task(t);
+        }
+        self.close(&b.span);
     }
 
     /// `input` one entry per line (too wide for one, or holding comments): each comment stays where

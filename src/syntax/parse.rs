@@ -33,9 +33,23 @@ const BODY: &[&str] = &[
     "event",
     "horizon",
     "on_blackout",
+    "for",
+    "repeat",
 ];
 const PHASE_BODY: &[&str] = &[
     "phase",
+    "for",
+    "repeat",
+    "when",
+    "agent",
+    "approval",
+    "manual",
+    "notification",
+    "wait",
+    "checkpoint",
+];
+const BLOCK_BODY: &[&str] = &[
+    "when",
     "agent",
     "approval",
     "manual",
@@ -364,6 +378,8 @@ impl<'a> Driver<'a> {
             match item {
                 TemplateItem::Phase(p) => phase.items.push(PhaseItem::Phase(p)),
                 TemplateItem::Task(task) => phase.items.push(PhaseItem::Task(task)),
+                TemplateItem::Block(b) => phase.items.push(PhaseItem::Block(b)),
+                TemplateItem::When(c, span) => self.when_item(&mut phase.when, c, span, "phase"),
                 other => self.diags.push(
                     Diagnostic::error("RWF001", "only tasks and phases may appear inside a phase")
                         .in_file(self.file)
@@ -375,6 +391,62 @@ impl<'a> Driver<'a> {
         phase.span = start..close.map(|c| self.tokens[c].span.end).unwrap_or(end);
         self.trailing(close, chunk.end, "phase");
         Some(phase)
+    }
+
+    /// `for each ... {` or `repeat ... {` and its tasks.
+    fn block(&mut self, chunk: std::ops::Range<usize>, end: usize, repeat: bool) -> Option<Block> {
+        let start = self.tokens[chunk.start].span.start;
+        let rule = if repeat {
+            Rule::repeat_header_entry
+        } else {
+            Rule::for_each_header_entry
+        };
+        let Some((open, close)) = self.block_bounds(&chunk) else {
+            self.parse_rule(rule, start, end);
+            return None;
+        };
+        let header_end = self.tokens[open].span.end;
+        let pair = self.parse_rule(rule, start, header_end)?;
+        let mut block = Builder {
+            off: start,
+            problems: &mut self.problems,
+            text: self.text,
+            comment_ends: &self.comment_ends,
+        }
+        .block_header(&pair);
+        let what = if repeat { "repeat" } else { "for each" };
+        for item in self.block_items(open, close, chunk.end, end, BLOCK_BODY) {
+            match item {
+                TemplateItem::Task(task) => block.tasks.push(task),
+                TemplateItem::When(c, span) => self.when_item(&mut block.when, c, span, what),
+                other => self.diags.push(
+                    Diagnostic::error(
+                        "RWF001",
+                        format!("only tasks and `when` may appear inside a `{what}` block"),
+                    )
+                    .in_file(self.file)
+                    .at(other.span())
+                    .help("move this item out of the block; blocks do not nest"),
+                ),
+            }
+        }
+        block.span = start..close.map(|c| self.tokens[c].span.end).unwrap_or(end);
+        self.trailing(close, chunk.end, what);
+        Some(block)
+    }
+
+    /// A `when` heading a phase or block: at most one.
+    fn when_item(&mut self, slot: &mut Option<(Cond, Span)>, c: Cond, span: Span, what: &str) {
+        if slot.is_some() {
+            self.diags.push(
+                Diagnostic::error("RWF001", format!("a {what} takes at most one `when`"))
+                    .in_file(self.file)
+                    .at(span)
+                    .help("combine the conditions: `when a and b`"),
+            );
+            return;
+        }
+        *slot = Some((c, span));
     }
 
     /// The items of a block's body (after the token `open`, up to `close`): nested phases and template
@@ -403,6 +475,18 @@ impl<'a> Driver<'a> {
             let first = self.tokens[sub.start].clone();
             if first.kind == TokKind::Word && &self.text[first.span.clone()] == "phase" {
                 items.extend(self.phase(sub, sub_end).map(TemplateItem::Phase));
+                continue;
+            }
+            let word = &self.text[first.span.clone()];
+            if first.kind == TokKind::Word
+                && (word == "for" || word == "repeat")
+                && starters.contains(&word)
+            {
+                let repeat = word == "repeat";
+                items.extend(
+                    self.block(sub, sub_end, repeat)
+                        .map(|b| TemplateItem::Block(Box::new(b))),
+                );
                 continue;
             }
             if self.unknown_starter(&first, starters) || self.unclosed(&sub) {

@@ -22,6 +22,7 @@ pub fn resolve(t: &mut Template) {
         match item {
             TemplateItem::Task(task) => split_task(task, &durations),
             TemplateItem::Phase(p) => split_phase(p, &durations),
+            TemplateItem::Block(b) => split_block(b, &durations),
             _ => {}
         }
     }
@@ -32,7 +33,14 @@ fn split_phase(p: &mut Phase, durations: &HashSet<String>) {
         match item {
             PhaseItem::Task(task) => split_task(task, durations),
             PhaseItem::Phase(inner) => split_phase(inner, durations),
+            PhaseItem::Block(b) => split_block(b, durations),
         }
+    }
+}
+
+fn split_block(b: &mut Block, durations: &HashSet<String>) {
+    for task in &mut b.tasks {
+        split_task(task, durations);
     }
 }
 

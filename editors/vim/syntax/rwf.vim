@@ -11,7 +11,7 @@ syn iskeyword a-z,A-Z,48-57,_
 syn keyword rwfStep checkpoint agent approval manual notification wait event nextgroup=rwfTaskName skipwhite
 syn match rwfTaskName /\<[a-z_][a-z0-9_]*\>/ contained
 
-syn keyword rwfDeclaration use version description target hooks defaults horizon
+syn keyword rwfDeclaration use version description target hooks defaults horizon repeat
 syn keyword rwfDeclaration template policy calendar phase param nextgroup=rwfDeclName skipwhite
 syn match rwfDeclName /\<[a-z_][a-z0-9_]*\>/ contained
 
@@ -26,8 +26,8 @@ syn match rwfTaskRefSep /,/ contained
 syn match rwfHookPoint /\<\%(retry\|missed\|gate\|approvers\|input\|notification\)\>/ contained nextgroup=rwfHookFn skipwhite
 syn match rwfHookFn /\<[a-z_][a-z0-9_]*\>/ contained
 
-syn keyword rwfRelease release
-syn keyword rwfSchedule before in every on where then
+syn keyword rwfRelease release occurrence
+syn keyword rwfSchedule before in every on each from where then
 syn keyword rwfAlign first second third fourth last of or
 syn keyword rwfCondition and not
 syn match rwfAlign /\.\@1<!\<\%(start\|end\)\>\ze\s\+of\>/

@@ -134,6 +134,22 @@ for [s:line, s:word, s:group] in [
   call s:Check('syntax of "' . s:word . '" in /' . s:line . '/ is ' . s:group, s:got ==# s:group, 'got ' . s:got)
 endfor
 
+" Expansions (`for each`, `repeat`, `occurrence`) and `when` on a phase.
+execute 'edit! ' . fnameescape(s:root . '/editors/vscode/test/fixtures/expansions.rwf')
+for [s:line, s:word, s:group] in [
+      \ ['for each locale in', 'each', 'rwfSchedule'],
+      \ ['for each locale in', 'in locales', 'rwfSchedule'],
+      \ ['^\s*repeat every', 'repeat', 'rwfDeclaration'],
+      \ ['^\s*repeat every', 'every', 'rwfSchedule'],
+      \ ['^\s*repeat every', 'from', 'rwfSchedule'],
+      \ ['^\s*repeat on', 'fri', 'rwfValue'],
+      \ ['at occurrence', 'occurrence', 'rwfRelease'],
+      \ ['^\s*when beta', 'when', 'rwfField'],
+      \ ]
+  let s:got = s:GroupAt(s:line, s:word)
+  call s:Check('syntax of "' . s:word . '" in /' . s:line . '/ is ' . s:group, s:got ==# s:group, 'got ' . s:got)
+endfor
+
 " `:make` reads `rwf check --format short` into the quickfix list (the format tests/check.rs pins):
 " file, line, column and type of each diagnostic; the summary line is not an entry.
 execute 'edit! ' . fnameescape(s:root . '/templates/product_launch.rwf')

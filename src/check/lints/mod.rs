@@ -10,14 +10,17 @@ pub(crate) mod duplicate_dependency;
 pub(crate) mod duplicate_task;
 pub(crate) mod event_wait_shared;
 pub(crate) mod event_without_timeout;
+pub(crate) mod expansion_above_cap;
 pub(crate) mod input_too_large;
 pub(crate) mod invalid_quorum;
 pub(crate) mod invalid_timezone;
+pub(crate) mod item_not_key_safe;
 pub(crate) mod nesting_too_deep;
 pub(crate) mod not_author_of_unknown;
 pub(crate) mod offset_beyond_horizon;
 pub(crate) mod output_not_upstream;
 pub(crate) mod output_of_unknown_task;
+pub(crate) mod reaches_into_expansion;
 pub(crate) mod relies_on_conditional;
 pub(crate) mod self_dependency;
 pub(crate) mod too_many_tasks;
@@ -71,4 +74,7 @@ pub(crate) const ALL: &[Lint] = &[
     lint!(relies_on_conditional),
     lint!(event_without_timeout),
     lint!(event_wait_shared),
+    lint!(expansion_above_cap),
+    lint!(item_not_key_safe),
+    lint!(reaches_into_expansion),
 ];

@@ -35,7 +35,18 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Ref::Param(name) = r.what else {
             continue;
         };
-        if declared.contains(name) || !reported.insert(name) {
+        // `${locale}` in a `for each locale` block, `${n}` in a repeat: from the spec's blocks (a
+        // stored spec has no source map), else from the source (a block that did not compile).
+        let bound_by_block = r.task.and_then(|i| cx.spec.tasks.get(i)).is_some_and(|t| {
+            cx.spec
+                .flow
+                .block_of(&t.key)
+                .is_some_and(|b| b.var() == name)
+        }) || r
+            .task
+            .and_then(|i| cx.map.tasks.get(i))
+            .is_some_and(|s| s.bound.as_deref() == Some(name));
+        if declared.contains(name) || bound_by_block || !reported.insert(name) {
             continue;
         }
         let span = match r.task {

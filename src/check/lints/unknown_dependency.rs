@@ -19,6 +19,10 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
             if cx.index.contains_key(dep.task.as_str()) {
                 continue;
             }
+            // `after translate[de]`: one copy of an expansion, checked when the params are bound.
+            if dep.task.contains('[') && cx.spec.flow.block_of(&dep.task).is_some() {
+                continue;
+            }
             let help = match suggest(&dep.task, cx.spec.tasks.iter().map(|t| t.key.as_str())) {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => "name a task declared in this template".to_string(),

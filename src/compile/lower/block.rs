@@ -1,0 +1,301 @@
+//! Lowering `for each` and `repeat` blocks and the `when` of phases and blocks: the block's tasks are
+//! lowered once, as prototypes, and recorded in `spec.flow.blocks` for binding to expand. A task in a
+//! repeat is scheduled at its occurrence (`at occurrence + 1 day`, or no `at`).
+
+use super::Lower;
+use crate::spec::{Block, Condition, Expansion, Schedule, WorkflowSpec};
+use crate::syntax::ast;
+
+/// What encloses the task being lowered.
+#[derive(Default)]
+pub(super) struct Enclosing {
+    /// Names a block binds (`for each` var, `n` in a repeat): not params.
+    pub vars: Vec<String>,
+    /// Conditions of the enclosing phases and block, outermost first.
+    pub when: Vec<Condition>,
+    /// Inside a repeat: the first occurrence, lowered, and where its `from` is written.
+    pub occurrence: Option<Schedule>,
+    pub occurrence_src: Option<std::ops::Range<usize>>,
+    /// Inside a repeat: the tasks lowered at their occurrence.
+    pub at_occurrence: Vec<String>,
+}
+
+impl Enclosing {
+    /// The task's own condition conjoined with the enclosing ones.
+    pub fn condition(&self, own: Option<Condition>) -> Option<Condition> {
+        let mut all: Vec<Condition> = self.when.iter().cloned().chain(own).collect();
+        match all.len() {
+            0 => None,
+            1 => all.pop(),
+            _ => Some(Condition::And { all }),
+        }
+    }
+}
+
+impl Lower<'_> {
+    /// `when COND` of a phase or block: lowered against the params; `None` when it has a problem.
+    pub(super) fn block_when(
+        &mut self,
+        when: &Option<(ast::Cond, std::ops::Range<usize>)>,
+        spec: &WorkflowSpec,
+    ) -> Option<Condition> {
+        let (c, _) = when.as_ref()?;
+        let (mut problems, mut used) = (Vec::new(), Vec::new());
+        let lowered = crate::compile::condition::lower(c, &spec.params, &mut problems, &mut used);
+        for (name, span) in used {
+            self.param_ref(&name, span);
+        }
+        for p in problems {
+            self.main_err(p.code, p.span, p.message, p.help);
+        }
+        lowered
+    }
+
+    pub(super) fn block(
+        &mut self,
+        b: &ast::Block,
+        phase: Option<&str>,
+        defaults: &super::Layer,
+        spec: &mut WorkflowSpec,
+    ) {
+        let when = self.block_when(&b.when, spec);
+        let pushed = when.is_some();
+        self.enclosing.when.extend(when);
+        let expansion = match &b.kind {
+            ast::BlockKind::ForEach { var, list } => self.for_each(var, list, spec),
+            ast::BlockKind::Repeat {
+                cadence,
+                from,
+                until,
+            } => self.repeat(b, cadence, from, until.as_deref(), spec),
+        };
+        let var = match &b.kind {
+            ast::BlockKind::ForEach { var, .. } => var.name.clone(),
+            ast::BlockKind::Repeat { .. } => "n".to_string(),
+        };
+        self.enclosing.vars.push(var);
+        if let Some(Expansion::Repeat { from, .. }) = &expansion {
+            self.enclosing.occurrence = Some((**from).clone());
+            if let ast::BlockKind::Repeat { from, .. } = &b.kind {
+                self.enclosing.occurrence_src = Some(from.span());
+            }
+        }
+        let first = spec.tasks.len();
+        for t in &b.tasks {
+            self.task(t, phase, defaults, spec);
+        }
+        self.enclosing.vars.pop();
+        self.enclosing.occurrence = None;
+        self.enclosing.occurrence_src = None;
+        let at_occurrence = std::mem::take(&mut self.enclosing.at_occurrence);
+        if pushed {
+            self.enclosing.when.pop();
+        }
+        let Some(mut expansion) = expansion else {
+            return;
+        };
+        if let Expansion::Repeat {
+            at_occurrence: at, ..
+        } = &mut expansion
+        {
+            *at = at_occurrence;
+        }
+        spec.flow.blocks.push(Block {
+            tasks: spec.tasks[first..].iter().map(|t| t.key.clone()).collect(),
+            expansion,
+        });
+    }
+
+    fn for_each(
+        &mut self,
+        var: &ast::Ident,
+        list: &ast::Ident,
+        spec: &WorkflowSpec,
+    ) -> Option<Expansion> {
+        if spec.params.iter().any(|p| p.name == var.name) {
+            self.main_err(
+                "RWF147",
+                var.span.clone(),
+                format!("`for each {}`: `{}` is already a param", var.name, var.name),
+                "name the item differently: `for each item in ...`",
+            );
+            return None;
+        }
+        match spec.params.iter().find(|p| p.name == list.name) {
+            Some(p) if matches!(p.ty, crate::spec::ParamType::List(_)) => {
+                self.param_ref(&list.name, list.span.clone());
+                Some(Expansion::ForEach {
+                    var: var.name.clone(),
+                    param: list.name.clone(),
+                })
+            }
+            Some(p) => {
+                self.param_ref(&list.name, list.span.clone());
+                let ty = crate::compile::values::type_name(&p.ty);
+                self.main_err(
+                    "RWF143",
+                    list.span.clone(),
+                    format!(
+                        "`for each {} in {}`: `{}` is a {ty}, not a list",
+                        var.name, list.name, list.name
+                    ),
+                    format!("declare it as a list: `param {}: list<string>`", list.name),
+                );
+                None
+            }
+            None => {
+                let names = spec.params.iter().map(|p| p.name.as_str());
+                let help = match crate::syntax::did_you_mean(&list.name, names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("declare it: `param {}: list<string>`", list.name),
+                };
+                self.main_err(
+                    "RWF143",
+                    list.span.clone(),
+                    format!(
+                        "`for each {} in {}`: `{}` is not a param",
+                        var.name, list.name, list.name
+                    ),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    fn repeat(
+        &mut self,
+        b: &ast::Block,
+        cadence: &ast::Cadence,
+        from: &ast::Schedule,
+        until: Option<&ast::Schedule>,
+        spec: &WorkflowSpec,
+    ) -> Option<Expansion> {
+        let Some(until) = until else {
+            self.main_err(
+                "RWF144",
+                b.header.clone(),
+                "this repeat has no end",
+                "say until when: `repeat every 2 weeks from release until release + 6 months { ... }`",
+            );
+            return None;
+        };
+        let (every, on) = match cadence {
+            ast::Cadence::Every(d) => {
+                if d.amount <= 0 {
+                    self.main_err(
+                        "RWF144",
+                        d.span.clone(),
+                        "a repeat's interval must be positive",
+                        "write e.g. `every 2 weeks`",
+                    );
+                    return None;
+                }
+                (Some(crate::compile::values::span(d)), Vec::new())
+            }
+            ast::Cadence::On(days) => {
+                let mut on: Vec<chrono::Weekday> = Vec::new();
+                for d in days {
+                    let w = super::weekday(&d.name)?;
+                    if on.contains(&w) {
+                        self.main_err(
+                            "RWF144",
+                            d.span.clone(),
+                            format!("`{}` is listed twice", d.name),
+                            "list each weekday once",
+                        );
+                        return None;
+                    }
+                    on.push(w);
+                }
+                (None, on)
+            }
+        };
+        let mut src = crate::compile::TaskSource::default();
+        let target = spec.target.param.clone();
+        let from_s = self.schedule(from, &mut src, &target, &spec.params)?;
+        let until_s = self.schedule(until, &mut src, &target, &spec.params)?;
+        let at = match &from_s {
+            Schedule::Relative { then, .. } => then.len(),
+            Schedule::Pinned { .. } => {
+                self.main_err(
+                    "RWF144",
+                    from.span(),
+                    "a repeat starts from an anchor, not a fixed date",
+                    "anchor it: `from release - 30 days`, or to a `date` param: `from cycle_start`",
+                );
+                return None;
+            }
+        };
+        Some(Expansion::Repeat {
+            every,
+            on,
+            from: Box::new(from_s),
+            until: Box::new(until_s),
+            at_occurrence: Vec::new(),
+            at,
+        })
+    }
+
+    /// `at occurrence + 1 day at 10:00` inside a repeat: the first occurrence, then the task's own
+    /// offsets, time of day and zone. `None` (with a diagnostic) when it aligns, which the occurrence's
+    /// offset could not follow.
+    pub(super) fn at_occurrence(
+        &mut self,
+        s: &ast::Schedule,
+        params: &[crate::spec::ParamSpec],
+    ) -> Option<Schedule> {
+        let occurrence = self.enclosing.occurrence.clone()?;
+        let ast::Schedule::Relative {
+            words,
+            align,
+            offsets,
+            time,
+            tz,
+            ..
+        } = s
+        else {
+            return None;
+        };
+        if let Some(a) = align.first() {
+            self.main_err(
+                "RWF147",
+                a.span.clone(),
+                "a task in a repeat cannot align its occurrence",
+                "align the repeat's `from` instead (`from first monday of release`), or use offsets: `at occurrence + 1 day`",
+            );
+            return None;
+        }
+        let Schedule::Relative {
+            anchor,
+            offsets: o,
+            align: a,
+            mut then,
+            time_of_day,
+            timezone,
+        } = occurrence
+        else {
+            return None;
+        };
+        if let Some((d, before)) = words {
+            let sp = self.amount(d, params)?;
+            then.push(if *before { sp.negate() } else { sp });
+        }
+        for (minus, d) in offsets {
+            let sp = self.amount(d, params)?;
+            then.push(if *minus { sp.negate() } else { sp });
+        }
+        let own_time = time
+            .as_ref()
+            .and_then(|(t, span)| self.clock(t, span.clone()));
+        let own_tz = tz.as_ref().map(|z| self.tz(z));
+        Some(Schedule::Relative {
+            anchor,
+            offsets: o,
+            align: a,
+            then,
+            time_of_day: own_time.or(time_of_day),
+            timezone: own_tz.or(timezone),
+        })
+    }
+}

@@ -24,6 +24,38 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// Each `for each` block whose list param has a default: the loop variable, the param, the
+    /// default's items, and where to point (the block's first task).
+    pub fn for_each_defaults(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            &'a str,
+            &'a str,
+            &'a [serde_json::Value],
+            Option<Range<usize>>,
+        ),
+    > + '_ {
+        self.spec.flow.blocks.iter().filter_map(move |b| {
+            let crate::spec::Expansion::ForEach { var, param } = &b.expansion else {
+                return None;
+            };
+            let items = self
+                .spec
+                .params
+                .iter()
+                .find(|p| &p.name == param)
+                .and_then(|p| p.default.as_ref())
+                .and_then(|d| d.as_array())?;
+            let span = b
+                .tasks
+                .first()
+                .and_then(|k| self.index.get(k.as_str()))
+                .and_then(|&i| self.key_span(i));
+            Some((var.as_str(), param.as_str(), items.as_slice(), span))
+        })
+    }
+
     pub fn new(file: &'a str, text: &'a str, spec: &'a WorkflowSpec, map: &'a SourceMap) -> Self {
         let mut index = HashMap::with_capacity(spec.tasks.len());
         for (i, task) in spec.tasks.iter().enumerate() {

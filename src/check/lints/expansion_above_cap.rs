@@ -2,7 +2,7 @@
 
 use crate::check::context::Context;
 use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
-use crate::spec::{Expansion, EXPANSION_CAP};
+use crate::spec::EXPANSION_CAP;
 
 pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF035",
@@ -17,28 +17,10 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
 };
 
 pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for b in &cx.spec.flow.blocks {
-        let Expansion::ForEach { var, param } = &b.expansion else {
-            continue;
-        };
-        let Some(items) = cx
-            .spec
-            .params
-            .iter()
-            .find(|p| &p.name == param)
-            .and_then(|p| p.default.as_ref())
-            .and_then(|d| d.as_array())
-        else {
-            continue;
-        };
+    for (var, param, items, span) in cx.for_each_defaults() {
         if items.len() <= EXPANSION_CAP {
             continue;
         }
-        let span = b
-            .tasks
-            .first()
-            .and_then(|k| cx.index.get(k.as_str()))
-            .and_then(|&i| cx.key_span(i));
         out.push(
             cx.diag(
                 &DOC,

@@ -3,7 +3,6 @@
 use crate::check::context::Context;
 use crate::compile::expand::key_safe;
 use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
-use crate::spec::Expansion;
 use std::collections::BTreeSet;
 
 pub(crate) const DOC: CodeDoc = CodeDoc {
@@ -18,20 +17,7 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
 };
 
 pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for b in &cx.spec.flow.blocks {
-        let Expansion::ForEach { var, param } = &b.expansion else {
-            continue;
-        };
-        let Some(items) = cx
-            .spec
-            .params
-            .iter()
-            .find(|p| &p.name == param)
-            .and_then(|p| p.default.as_ref())
-            .and_then(|d| d.as_array())
-        else {
-            continue;
-        };
+    for (var, param, items, span) in cx.for_each_defaults() {
         let mut seen = BTreeSet::new();
         for item in items {
             let label = match item {
@@ -45,15 +31,10 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 continue;
             };
-            let span = b
-                .tasks
-                .first()
-                .and_then(|k| cx.index.get(k.as_str()))
-                .and_then(|&i| cx.key_span(i));
             out.push(
                 cx.diag(
                     &DOC,
-                    span,
+                    span.clone(),
                     format!("`for each {var} in {param}`: the default item {item} {problem}"),
                 )
                 .with_label("expanded once per item")

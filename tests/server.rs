@@ -1031,6 +1031,18 @@ async fn openapi_document_lists_every_route_with_schemas() {
     let name = schema_ref.rsplit('/').next().unwrap();
     let schema = &doc["components"]["schemas"][name];
     assert_eq!(schema["required"], json!(["reason"]), "{schema}");
+    let task = reject["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "task")
+        .unwrap();
+    assert!(
+        task["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("review%5Bde%5D")),
+        "{task}"
+    );
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     e.server.stop().await;
 }
@@ -2076,7 +2088,10 @@ async fn expanded_task_keys_travel_through_the_api_and_the_remote_cli() {
         200,
     )
     .await;
-    let (code, out, err) = run("owner", &["task", "set", &wf, "review[de]", "--title", "Lesen"]);
+    let (code, out, err) = run(
+        "owner",
+        &["task", "set", &wf, "review[de]", "--title", "Lesen"],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("~ review[de]"), "{out}");
     let (code, out, err) = run(
@@ -2086,7 +2101,13 @@ async fn expanded_task_keys_travel_through_the_api_and_the_remote_cli() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("dry run: nothing applied"), "{out}");
     let status = e
-        .expect("owner", Method::GET, &format!("/api/v1/workflows/{wf}"), None, 200)
+        .expect(
+            "owner",
+            Method::GET,
+            &format!("/api/v1/workflows/{wf}"),
+            None,
+            200,
+        )
         .await;
     assert_eq!(title(&status, "review[fr]"), "Relire", "{status}");
     assert_eq!(title(&status, "review[de]"), "Lesen", "{status}");

@@ -632,3 +632,16 @@ pub fn intercept() -> Option<CmdResult> {
     };
     Some(super::block_on(run_remote(client, remote.command)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn a_segment_keeps_unreserved_characters_and_encodes_the_rest() {
+        assert_eq!(segment("review[de]"), "review%5Bde%5D");
+        assert_eq!(segment("bugfix[2]"), "bugfix%5B2%5D");
+        assert_eq!(segment("a.b-c_d~e"), "a.b-c_d~e");
+        assert_eq!(segment("x/y z?é"), "x%2Fy%20z%3F%C3%A9");
+    }
+}

@@ -1031,6 +1031,18 @@ async fn openapi_document_lists_every_route_with_schemas() {
     let name = schema_ref.rsplit('/').next().unwrap();
     let schema = &doc["components"]["schemas"][name];
     assert_eq!(schema["required"], json!(["reason"]), "{schema}");
+    let task = reject["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "task")
+        .unwrap();
+    assert!(
+        task["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("review%5Bde%5D")),
+        "{task}"
+    );
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     e.server.stop().await;
 }
@@ -2022,4 +2034,121 @@ async fn template_source_is_stored_on_push_and_returned() {
         assert_eq!(t["source"], json!(text), "version {version}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `for each` copy's key has brackets (`review[de]`): the routes that carry a task key take it
+/// percent-encoded, and the CLI's remote mode encodes the keys it puts in URLs (`task set`, `dep`,
+/// `done`, `approve`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expanded_task_keys_travel_through_the_api_and_the_remote_cli() {
+    let e = env().await;
+    let source = r#"template srv_l10n "Localized: ${product}" version 1 {
+  param product: string
+  param release: datetime
+  param locales: list<string> = ["de", "fr"]
+  target release in "UTC"
+  for each locale in locales {
+    manual review "Review ${locale}" { assignee team("release") }
+    approval sign "Sign ${locale}" { approvers team("legal") quorum 1  after review }
+  }
+}
+"#;
+    e.expect(
+        "service_account",
+        Method::POST,
+        "/api/v1/templates",
+        Some(json!({ "source": source })),
+        201,
+    )
+    .await;
+    let wf = e
+        .expect("owner", Method::POST, "/api/v1/workflows", Some(json!({"template": "srv_l10n", "release": release_in_days(30), "sets": {"product": "Widget"}, "owner": "team:release"})), 201)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = std::env::temp_dir().join(format!("rwf-keys-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |who: &str, args: &[&str]| cli(&e, &dir, Some(who), args);
+    let title = |status: &Value, key: &str| {
+        status["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == key)
+            .unwrap_or_else(|| panic!("no task {key} in {status}"))["title"]
+            .clone()
+    };
+    // Edits on the draft: over HTTP with the key percent-encoded, and through the remote CLI.
+    e.expect(
+        "owner",
+        Method::POST,
+        &format!("/api/v1/workflows/{wf}/tasks/review%5Bfr%5D/set"),
+        Some(json!({ "title": "Relire" })),
+        200,
+    )
+    .await;
+    let (code, out, err) = run(
+        "owner",
+        &["task", "set", &wf, "review[de]", "--title", "Lesen"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("~ review[de]"), "{out}");
+    let (code, out, err) = run(
+        "owner",
+        &["dep", "rm", &wf, "sign[de]", "review[de]", "--dry-run"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("dry run: nothing applied"), "{out}");
+    let status = e
+        .expect(
+            "owner",
+            Method::GET,
+            &format!("/api/v1/workflows/{wf}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(title(&status, "review[fr]"), "Relire", "{status}");
+    assert_eq!(title(&status, "review[de]"), "Lesen", "{status}");
+    assert_eq!(title(&status, "sign[de]"), "Sign de", "{status}");
+    // Running: the manual copies completed, the approval copies decided, each way.
+    e.expect(
+        "owner",
+        Method::POST,
+        &format!("/api/v1/workflows/{wf}/start"),
+        None,
+        200,
+    )
+    .await;
+    e.settle().await;
+    let (code, _, err) = run("owner", &["done", &wf, "review[de]"]);
+    assert_eq!((code, err.trim()), (0, "`review[de]` is now succeeded"));
+    e.expect(
+        "owner",
+        Method::POST,
+        &format!("/api/v1/workflows/{wf}/tasks/review%5Bfr%5D/done"),
+        Some(json!({})),
+        200,
+    )
+    .await;
+    assert_eq!(e.task_status(&wf, "review[fr]").await, "succeeded");
+    e.settle().await;
+    e.expect(
+        "approver_in_scope",
+        Method::POST,
+        &format!("/api/v1/workflows/{wf}/approvals/sign%5Bfr%5D/approve"),
+        Some(json!({ "reason": "ok" })),
+        200,
+    )
+    .await;
+    let (code, _, err) = run("approver_in_scope", &["approve", &wf, "sign[de]"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.starts_with("approve recorded for `sign[de]`"), "{err}");
+    e.settle().await;
+    for key in ["sign[de]", "sign[fr]"] {
+        assert_eq!(e.task_status(&wf, key).await, "succeeded", "{key}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    e.server.stop().await;
 }

@@ -124,6 +124,20 @@ pub(super) struct Client {
     http: reqwest::Client,
 }
 
+/// `s` as one URL path segment: everything but RFC 3986's unreserved characters percent-encoded,
+/// so task keys like `translate[de]` (a `for each` copy) travel intact.
+pub(super) fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// What the API answered: the body on success, or the problem's status and detail.
 pub(super) enum Answer {
     Ok(Value),
@@ -530,7 +544,7 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
             let answer = client
                 .call(
                     Method::POST,
-                    &format!("/api/v1/workflows/{wf}/tasks/{}/done", on.task),
+                    &format!("/api/v1/workflows/{wf}/tasks/{}/done", segment(&on.task)),
                     Some(json!({ "output": output, "skip": skip })),
                 )
                 .await?;
@@ -573,7 +587,10 @@ async fn decide(client: &Client, verdict: &str, on: OnTask, reason: Option<Strin
     let answer = client
         .call(
             reqwest::Method::POST,
-            &format!("/api/v1/workflows/{wf}/approvals/{}/{verdict}", on.task),
+            &format!(
+                "/api/v1/workflows/{wf}/approvals/{}/{verdict}",
+                segment(&on.task)
+            ),
             Some(body),
         )
         .await?;
@@ -614,4 +631,17 @@ pub fn intercept() -> Option<CmdResult> {
         http: reqwest::Client::new(),
     };
     Some(super::block_on(run_remote(client, remote.command)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn a_segment_keeps_unreserved_characters_and_encodes_the_rest() {
+        assert_eq!(segment("review[de]"), "review%5Bde%5D");
+        assert_eq!(segment("bugfix[2]"), "bugfix%5B2%5D");
+        assert_eq!(segment("a.b-c_d~e"), "a.b-c_d~e");
+        assert_eq!(segment("x/y z?é"), "x%2Fy%20z%3F%C3%A9");
+    }
 }

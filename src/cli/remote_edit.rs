@@ -5,7 +5,7 @@
 //! arguments are the direct commands' own (`--as` refused, `--database-url` unused).
 
 use super::edit::{print_edit, refused, EditTarget};
-use super::remote::{acted, decode, problem, refuse_as, Answer, Client};
+use super::remote::{acted, decode, problem, refuse_as, segment, Answer, Client};
 use super::{CliError, CmdResult, Outcome};
 use crate::engine::edit_plan::{EditDiff, EditRefusal};
 use crate::schedule::Target;
@@ -229,7 +229,7 @@ pub(super) async fn task(client: &Client, args: super::task::Args) -> CmdResult 
     });
     let answer = post(
         client,
-        &format!("/api/v1/workflows/{wf}/tasks/{task}/set"),
+        &format!("/api/v1/workflows/{wf}/tasks/{}/set", segment(&task)),
         body,
     )
     .await?;
@@ -247,7 +247,10 @@ pub(super) async fn dep(client: &Client, args: super::dep::Args) -> CmdResult {
         "upstream": a.upstream, "on": on, "remove": remove, "dry_run": a.dry_run,
         "expect_version": a.target.expect_version,
     });
-    let path = format!("/api/v1/workflows/{wf}/tasks/{}/dependencies", a.task);
+    let path = format!(
+        "/api/v1/workflows/{wf}/tasks/{}/dependencies",
+        segment(&a.task)
+    );
     let answer = post(client, &path, body).await?;
     edit_answer(answer, a.dry_run, |_| {})
 }

@@ -20,12 +20,21 @@ fn parameters(path: &str, query: &[(&str, &str)]) -> Vec<Value> {
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
-            let schema = if name == "id" {
-                json!({"type": "string", "format": "uuid"})
+            let mut param = if name == "id" {
+                json!({"schema": {"type": "string", "format": "uuid"}})
             } else {
-                json!({"type": "string", "minLength": 1})
+                json!({"schema": {"type": "string", "minLength": 1}})
             };
-            json!({"name": name, "in": "path", "required": true, "schema": schema})
+            if name == "task" {
+                param["description"] = json!(
+                    "A task key, percent-encoded: a `for each` or `repeat` copy's key has \
+                     brackets (`review[de]` is `review%5Bde%5D`)."
+                );
+            }
+            param["name"] = json!(name);
+            param["in"] = json!("path");
+            param["required"] = json!(true);
+            param
         })
         .collect();
     for (name, description) in query {

@@ -1037,8 +1037,8 @@ fn random_scripts_only_make_legal_transitions_and_always_end() {
                 ApproveSet::Only(pick(&mut rng))
             },
             reject: pick(&mut rng),
-            signals: Vec::new(),
             fail: pick(&mut rng),
+            ..Script::default()
         };
         // `simulate` applies every action through the state machines: an illegal one is an Err.
         let report = simulate(draft(spec.clone(), &planned), &script, &NoHooks)

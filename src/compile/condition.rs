@@ -1,8 +1,10 @@
 //! `when COND` → `spec::Condition`, checked against the declared params: an unknown param is RWF140,
-//! a param of the wrong type for its use (or a literal of the wrong type) is RWF141.
+//! a param of the wrong type for its use (or a literal of the wrong type) is RWF141. A dotted name
+//! `task.output.a.b` reads an upstream output at run time: it has no declared type (any literal fits);
+//! whether `task` is upstream is checked on the compiled spec (RWF149).
 
 use super::values;
-use crate::spec::{Condition, ParamSpec, ParamType};
+use crate::spec::{output_path, Condition, ParamSpec, ParamType};
 use crate::syntax::ast::{self, Cond};
 use serde_json::Value as Json;
 use std::ops::Range;
@@ -26,7 +28,7 @@ pub fn lower(
     match c {
         Cond::Flag(p) => {
             let ty = param(p, params, problems, used)?;
-            if ty != &ParamType::Bool {
+            if let Some(ty) = ty.filter(|ty| *ty != &ParamType::Bool) {
                 problems.push(Problem {
                     code: "RWF141",
                     span: p.span.clone(),
@@ -63,8 +65,10 @@ pub fn lower(
             ne,
             value,
         } => {
-            let ty = param(p, params, problems, used)?.clone();
-            let v = literal(value, &ty, &format!("`{}` is a", p.name), problems)?;
+            let v = match param(p, params, problems, used)?.cloned() {
+                Some(ty) => literal(value, &ty, &format!("`{}` is a", p.name), problems)?,
+                None => output_literal(value, problems)?,
+            };
             Some(Condition::Compare {
                 param: p.name.clone(),
                 ne: *ne,
@@ -72,7 +76,13 @@ pub fn lower(
             })
         }
         Cond::Member { value, list } => {
-            let ty = param(list, params, problems, used)?.clone();
+            let Some(ty) = param(list, params, problems, used)?.cloned() else {
+                let v = output_literal(value, problems)?;
+                return Some(Condition::Member {
+                    value: v,
+                    param: list.name.clone(),
+                });
+            };
             let ParamType::List(item) = ty else {
                 problems.push(Problem {
                     code: "RWF141",
@@ -104,16 +114,34 @@ pub fn lower(
     }
 }
 
+/// The param's type; `Some(None)` for an upstream output `task.output.a.b` (untyped).
 fn param<'p>(
     p: &ast::Ident,
     params: &'p [ParamSpec],
     problems: &mut Vec<Problem>,
     used: &mut Vec<(String, Range<usize>)>,
-) -> Option<&'p ParamType> {
+) -> Option<Option<&'p ParamType>> {
+    if p.name.contains('.') {
+        return match output_path(&p.name) {
+            Some((_, path)) if !path.is_empty() => Some(None),
+            _ => {
+                problems.push(Problem {
+                    code: "RWF140",
+                    span: p.span.clone(),
+                    message: format!(
+                        "the condition reads `{}`, which is neither a param nor an output",
+                        p.name
+                    ),
+                    help: "read an upstream task's output: `task.output.field`".into(),
+                });
+                None
+            }
+        };
+    }
     match params.iter().find(|d| d.name == p.name) {
         Some(d) => {
             used.push((p.name.clone(), p.span.clone()));
-            Some(&d.ty)
+            Some(Some(&d.ty))
         }
         None => {
             let names = params.iter().map(|d| d.name.as_str());
@@ -130,6 +158,16 @@ fn param<'p>(
             None
         }
     }
+}
+
+/// The literal compared with an output (which has no declared type): any plain string, number or bool.
+fn output_literal(v: &ast::Value, problems: &mut Vec<Problem>) -> Option<Json> {
+    let ty = match &v.kind {
+        ast::ValueKind::Number(..) => ParamType::Number,
+        ast::ValueKind::Bool(_) => ParamType::Bool,
+        _ => ParamType::String,
+    };
+    literal(v, &ty, "an output compares with a", problems)
 }
 
 /// The literal as JSON when it fits `ty` (string, timezone, number, bool); RWF141 otherwise.

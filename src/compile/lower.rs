@@ -1439,8 +1439,14 @@ impl Lower<'_> {
         layer.overlay(&own);
         labels.sort();
         labels.dedup();
+        // A condition on upstream outputs is decided at run time (the whole of it, params included).
+        let mut run_time = None;
         if let Some(c) = self.enclosing.condition(when) {
-            spec.flow.when.insert(t.key.name.clone(), c);
+            if c.reads_outputs() {
+                run_time = Some(c);
+            } else {
+                spec.flow.when.insert(t.key.name.clone(), c);
+            }
         }
         // In a repeat, a task with no `at` is scheduled at its occurrence.
         if let Some(occurrence) = &self.enclosing.occurrence {
@@ -1469,6 +1475,7 @@ impl Lower<'_> {
             hooks: layer.hooks.clone(),
             calendar,
             on_blackout,
+            when: run_time,
         });
         self.map.tasks.push(src);
     }

@@ -12,7 +12,7 @@ mod span;
 
 pub use amount::{check_param_span, Amount, AmountError, MAX_PARAM_DAYS};
 pub use canonical::{canonical_json, content_hash};
-pub use flow::{Block, Condition, Excluded, Expansion, FlowSpec, EXPANSION_CAP};
+pub use flow::{output_path, Block, Condition, Excluded, Expansion, FlowSpec, EXPANSION_CAP};
 pub use span::{Span, SpanParseError, Unit};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -260,6 +260,10 @@ pub struct TaskSpec {
     /// The task's own `on_blackout`; the template's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_blackout: Option<BlackoutRule>,
+    /// A `when` that reads upstream outputs: decided when the dependencies are met; false skips the
+    /// task (param-only conditions are decided at bind and never appear here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<flow::Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -839,6 +843,7 @@ impl TaskSpec {
             hooks: BTreeMap::new(),
             calendar: None,
             on_blackout: None,
+            when: None,
         }
     }
 }

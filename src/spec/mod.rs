@@ -824,6 +824,14 @@ impl WorkflowSpec {
 }
 
 impl TaskSpec {
+    /// "runs only if COND (decided when its dependencies are met)" for a run-time `when`.
+    pub fn runs_only_if(&self) -> Option<String> {
+        let c = self.when.as_ref()?;
+        Some(format!(
+            "runs only if {c} (decided when its dependencies are met; skipped otherwise)"
+        ))
+    }
+
     /// A required task titled `key`, with default policy and no schedule, window, dependencies or hooks.
     pub fn new(key: impl Into<String>, step: Step) -> TaskSpec {
         let key = key.into();

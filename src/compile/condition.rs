@@ -124,7 +124,16 @@ fn param<'p>(
     if p.name.contains('.') {
         return match output_path(&p.name) {
             Some((_, path)) if !path.is_empty() => Some(None),
-            _ => {
+            Some((task, _)) => {
+                problems.push(Problem {
+                    code: "RWF140",
+                    span: p.span.clone(),
+                    message: format!("the condition reads `{}` but names no field of it", p.name),
+                    help: format!("name the field: `{task}.output.field`"),
+                });
+                None
+            }
+            None => {
                 problems.push(Problem {
                     code: "RWF140",
                     span: p.span.clone(),

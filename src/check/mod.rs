@@ -75,7 +75,6 @@ pub const CODES: &[CodeDoc] = &[
     expansion_above_cap::DOC,
     item_not_key_safe::DOC,
     reaches_into_expansion::DOC,
-    condition_not_upstream::DOC,
 ];
 
 /// Template-tier timing lints that compare nominal offsets; superseded by the schedule lints once a

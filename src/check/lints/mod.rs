@@ -5,7 +5,6 @@ pub(crate) mod anchor_cycle;
 pub(crate) mod anchored_before_dependency;
 pub(crate) mod approval_gates_nothing;
 pub(crate) mod approval_without_approvers;
-pub(crate) mod condition_not_upstream;
 pub(crate) mod dependency_cycle;
 pub(crate) mod duplicate_dependency;
 pub(crate) mod duplicate_task;
@@ -78,5 +77,4 @@ pub(crate) const ALL: &[Lint] = &[
     lint!(expansion_above_cap),
     lint!(item_not_key_safe),
     lint!(reaches_into_expansion),
-    lint!(condition_not_upstream),
 ];

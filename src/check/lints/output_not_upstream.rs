@@ -54,7 +54,7 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// True when `target` is a (transitive) dependency of `from`. `stamp` marks visits per query.
-pub(crate) fn reaches(cx: &Context, from: usize, target: usize, stamp: &mut [usize]) -> bool {
+fn reaches(cx: &Context, from: usize, target: usize, stamp: &mut [usize]) -> bool {
     let mut stack: Vec<usize> = cx.upstream[from].iter().map(|&(j, _)| j).collect();
     while let Some(v) = stack.pop() {
         if v == target {

@@ -69,6 +69,7 @@ fixture_tests! {
     conditions => "conditions.rwf",
     event_waits => "events.rwf",
     expansions => "expansions.rwf",
+    output_conditions => "output_conditions.rwf",
 }
 
 #[test]
@@ -92,6 +93,7 @@ fn every_fixture_has_a_test() {
         "conditions.rwf",
         "events.rwf",
         "expansions.rwf",
+        "output_conditions.rwf",
     ];
     for path in fixtures() {
         let name = path.file_name().unwrap().to_str().unwrap();

@@ -1037,8 +1037,8 @@ fn random_scripts_only_make_legal_transitions_and_always_end() {
                 ApproveSet::Only(pick(&mut rng))
             },
             reject: pick(&mut rng),
-            signals: Vec::new(),
             fail: pick(&mut rng),
+            ..Script::default()
         };
         // `simulate` applies every action through the state machines: an illegal one is an Err.
         let report = simulate(draft(spec.clone(), &planned), &script, &NoHooks)
@@ -1802,4 +1802,144 @@ fn nothing_is_decided_in_a_draft() {
     apply_all(&mut s, &a, h(0)).unwrap();
     step(&mut s, h(0));
     assert_eq!(status(&s, "legal"), TaskStatus::WaitingInput);
+}
+
+/// The reasons of the status changes a decision made, by task.
+fn reasons(d: &Decision) -> BTreeMap<String, String> {
+    d.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SetTaskStatus { task, reason, .. } => Some((task.clone(), reason.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `when rc1.output.needs_another == true and not fast` on `rc2`, `ship` after `rc2` (success edge),
+/// `wrap` after `rc2` on any outcome; `rc1` an agent whose output decides.
+fn output_condition_spec() -> WorkflowSpec {
+    let mut rc2 = after(task("rc2", agent("release")), "rc1");
+    rc2.when = Some(Condition::And {
+        all: vec![
+            Condition::Compare {
+                param: "rc1.output.needs_another".into(),
+                ne: false,
+                value: json!(true),
+            },
+            Condition::Not {
+                cond: Box::new(Condition::Flag {
+                    param: "fast".into(),
+                }),
+            },
+        ],
+    });
+    let mut s = spec(vec![
+        task("rc1", agent("release")),
+        rc2,
+        after(task("ship", Step::Checkpoint), "rc2"),
+        after_on(task("wrap", Step::Checkpoint), "rc2", EdgeOutcome::Any),
+    ]);
+    s.bindings.insert("fast".into(), json!(false));
+    s
+}
+
+fn settle_with(s: &mut Snapshot, key: &str, output: Value, now: DateTime<Utc>) {
+    let attempt = s.task(key).unwrap().attempt;
+    let a = settle(
+        s,
+        key,
+        attempt,
+        &AgentOutcome::Succeeded { output },
+        now,
+        &NoHooks,
+    )
+    .unwrap();
+    apply_all(s, &a, now).unwrap();
+}
+
+#[test]
+fn an_output_condition_is_decided_when_the_dependencies_are_met() {
+    // True: rc2 is dispatched once rc1 succeeds, and at its planned start, not before.
+    let mut s = snap(output_condition_spec(), &[("rc2", 5, 6)]);
+    step(&mut s, h(0));
+    assert_eq!(status(&s, "rc2"), TaskStatus::Pending);
+    settle_with(&mut s, "rc1", json!({"needs_another": true}), h(1));
+    step(&mut s, h(1));
+    assert_eq!(
+        status(&s, "rc2"),
+        TaskStatus::Pending,
+        "waits for its start"
+    );
+    step(&mut s, h(5));
+    assert_eq!(status(&s, "rc2"), TaskStatus::Running);
+
+    // False: skipped as soon as rc1 is done (not at its start), with the condition and the values
+    // read; the skip propagates along success edges and satisfies `any` edges.
+    for (output, read) in [
+        (json!({"needs_another": false}), "false"),
+        (json!({"other": 1}), "null"),
+    ] {
+        let mut s = snap(output_condition_spec(), &[("rc2", 5, 6)]);
+        step(&mut s, h(0));
+        settle_with(&mut s, "rc1", output, h(1));
+        let d = step(&mut s, h(1));
+        assert_eq!(status(&s, "rc2"), TaskStatus::Skipped);
+        assert_eq!(
+            reasons(&d)["rc2"],
+            format!(
+                "condition false: rc1.output.needs_another == true and not fast \
+                 (rc1.output.needs_another = {read}, fast = false)"
+            )
+        );
+        assert_eq!(status(&s, "ship"), TaskStatus::Skipped);
+        assert_eq!(
+            reasons(&d)["ship"],
+            "upstream rc2 ended skipped; the edge needs success"
+        );
+        assert_eq!(status(&s, "wrap"), TaskStatus::Succeeded);
+    }
+
+    // The params it reads come from the bindings: `fast` makes it false whatever rc1 says.
+    let mut spec = output_condition_spec();
+    spec.bindings.insert("fast".into(), json!(true));
+    let mut s = snap(spec, &[]);
+    step(&mut s, h(0));
+    settle_with(&mut s, "rc1", json!({"needs_another": true}), h(1));
+    step(&mut s, h(1));
+    assert_eq!(status(&s, "rc2"), TaskStatus::Skipped);
+}
+
+#[test]
+fn simulate_skips_on_a_scripted_output() {
+    let run = |output: Value| {
+        let mut s = snap(output_condition_spec(), &[("rc1", 1, 2)]);
+        s.status = WorkflowStatus::Draft;
+        let script = Script {
+            outputs: BTreeMap::from([("rc1".to_string(), output)]),
+            ..Script::default()
+        };
+        simulate(s, &script, &NoHooks).unwrap()
+    };
+    let text = |r: &rwf::engine::simulator::Report| -> Vec<String> {
+        r.entries.iter().map(|e| e.text.clone()).collect()
+    };
+    let yes = run(json!({"needs_another": true}));
+    assert!(
+        text(&yes)
+            .iter()
+            .any(|t| t.starts_with("agent rc2 succeeded")),
+        "{:#?}",
+        text(&yes)
+    );
+    let no = run(json!({"needs_another": false}));
+    assert!(
+        text(&no)
+            .iter()
+            .any(|t| t.starts_with("agent rc2 skipped: condition false:")),
+        "{:#?}",
+        text(&no)
+    );
+    assert!(text(&no)
+        .iter()
+        .any(|t| t.starts_with("checkpoint ship skipped")));
 }

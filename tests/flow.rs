@@ -1,7 +1,8 @@
 //! Conditions on params (`when`): the grammar/README.md example compiles, formats canonically and
 //! decides its tasks at bind time (left-out tasks recorded with their reason, `after` edges bridged,
 //! anchors to a left-out task refused with RWF142), the instance plans, and rebinding
-//! a param (`rwf edit --set`) adds or removes only the conditional tasks, every key unchanged.
+//! a param (`rwf edit --set`) adds or removes only the conditional tasks, every key unchanged; a condition
+//! on an upstream output stays on its task for run time.
 
 use rwf::compile::{bind, compile_source, preview, Inputs, MemLoader};
 use rwf::diagnostic::has_errors;
@@ -196,4 +197,39 @@ fn the_instance_plans_and_rebinding_changes_only_the_conditional_tasks() {
     .unwrap();
     assert_eq!(keys(&back), keys(&bound));
     assert_eq!(back.flow.excluded, bound.flow.excluded);
+}
+
+/// A condition on an upstream output is not decided at bind: the instance keeps it on the task (its
+/// params read from the bindings at run time), and each copy of an expansion reads its own item's
+/// sibling.
+#[test]
+fn binding_keeps_output_conditions_for_run_time() {
+    let text = r#"template t "T" {
+  param release: datetime
+  param fast: bool = false
+  param locales: list<string> = ["de", "fr"]
+  target release in "UTC" at 09:00
+  agent rc1 "RC 1" { uses "rc"  at release - 2 weeks }
+  manual rc2 "Extra RC" { when rc1.output.needs_another and not fast  after rc1 }
+  for each l in locales {
+    agent draft "Draft ${l}" { uses "writer"  after rc2 }
+    manual review "Review ${l}" { when draft.output.ok == false or rc1.output.strict  after draft }
+  }
+}
+"#;
+    let spec = template(text);
+    assert!(spec.flow.when.is_empty());
+    let bound = bind(&spec, &inputs(&[("fast", "true")])).unwrap();
+    assert_eq!(bound.bindings["fast"], serde_json::json!(true));
+    let when = |k: &str| bound.task(k).unwrap().when.as_ref().unwrap().to_string();
+    assert_eq!(when("rc2"), "rc1.output.needs_another and not fast");
+    assert_eq!(
+        when("review[de]"),
+        "draft[de].output.ok == false or rc1.output.strict"
+    );
+    assert_eq!(
+        when("review[fr]"),
+        "draft[fr].output.ok == false or rc1.output.strict"
+    );
+    assert!(bound.flow.excluded.is_empty());
 }

@@ -1217,3 +1217,44 @@ fn at_name_after_task_reads_by_the_names_type() {
     assert!(once.contains("{ at release  after a }"), "{once}");
     assert!(once.contains("{ at lead after a }"), "{once}");
 }
+
+/// The output-condition example of the language reference compiles cleanly, is `rwf fmt` clean, keeps
+/// its run-time conditions on the tasks (not decided at bind), and the plan notes them.
+#[test]
+fn the_readme_output_condition_example_compiles() {
+    let readme = read(&root().join("grammar/README.md"));
+    let block = readme
+        .split("```rwf\n")
+        .find(|b| b.contains("template release_candidates "))
+        .expect("grammar/README.md has an output-condition example");
+    let example = &block[..block.find("```").unwrap()];
+    let c = compile_source("readme.rwf", example, &MemLoader::default());
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let p = rwf::syntax::parse("readme.rwf", example);
+    assert_eq!(rwf::syntax::format(example, &p.file), example, "fmt clean");
+    let spec = c.spec.unwrap();
+    assert!(
+        spec.flow.when.is_empty(),
+        "output conditions are not decided at bind"
+    );
+    let rc2 = spec.task("rc2").unwrap();
+    assert_eq!(
+        rc2.when.as_ref().unwrap().to_string(),
+        "rc1.output.needs_another == true and not fast"
+    );
+    assert_eq!(
+        spec.task("notes")
+            .unwrap()
+            .when
+            .as_ref()
+            .unwrap()
+            .to_string(),
+        "\"de\" in rc1.output.locales"
+    );
+    let json = serde_json::to_value(rc2).unwrap();
+    assert_eq!(json["when"]["all"][0]["param"], "rc1.output.needs_another");
+    assert!(rc2
+        .runs_only_if()
+        .unwrap()
+        .starts_with("runs only if rc1.output"));
+}

@@ -984,3 +984,31 @@ fn expansions_complete_and_hover_with_their_copies() {
     assert_eq!(complete(&mut c, &t, "for each locale in "), ["locales"]);
     c.shutdown();
 }
+
+const OUTPUT_CONDITION: &str = r#"template t "T" {
+  param release: datetime = "2027-03-01T09:00"
+  target release in "UTC"
+  agent rc1 "RC 1" { uses "rc"  at release - 2 weeks }
+  manual rc2 "Extra RC" { when rc1.output.needs_another == true  after rc1 }
+}
+"#;
+
+/// A condition on an upstream output: no diagnostic, and the hover on the task says when it runs.
+#[test]
+fn output_conditions_hover() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/output_condition.rwf";
+    c.open(uri, OUTPUT_CONDITION);
+    assert!(c.diagnostics(uri, 1).is_empty());
+    let hover = c.result(
+        "textDocument/hover",
+        doc_pos(uri, OUTPUT_CONDITION, "rc2", 0),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(
+            "runs only if rc1.output.needs_another == true (decided when its dependencies are met"
+        ),
+        "{text}"
+    );
+}

@@ -1303,3 +1303,62 @@ async fn an_event_after_the_timeout_of_a_running_workflow_stays_unconsumed() {
         ]
     );
 }
+
+/// A condition on an upstream output, on Postgres: decided once the upstream's answer is recorded;
+/// true runs the task, false skips it with the reason in the log and the skip propagates.
+#[tokio::test]
+async fn an_output_condition_runs_or_skips_the_task_when_its_upstream_is_done() {
+    use rwf::spec::Condition;
+    let r = rig().await;
+    let flow = || {
+        vec![
+            manual("rc1"),
+            agent("rc2", "builtin:succeed")
+                .after("rc1")
+                .when(Condition::Compare {
+                    param: "rc1.output.needs_another".into(),
+                    ne: false,
+                    value: serde_json::json!(true),
+                }),
+            checkpoint("ship").after("rc2"),
+        ]
+    };
+    let yes = r.started("cond_yes", flow()).await;
+    let no = r.started("cond_no", flow()).await;
+    r.idle().await;
+    for (id, answer) in [(yes, true), (no, false)] {
+        assert_eq!(r.task_status(id, "rc2").await, "pending");
+        r.store
+            .done(
+                id,
+                "rc1",
+                "ann",
+                Some(serde_json::json!({ "needs_another": answer })),
+            )
+            .await
+            .unwrap();
+    }
+    r.idle().await;
+    assert_eq!(r.task_status(yes, "rc2").await, "succeeded");
+    assert_eq!(r.task_status(yes, "ship").await, "succeeded");
+    assert_eq!(r.status(yes).await, "completed");
+    assert_eq!(r.task_status(no, "rc2").await, "skipped");
+    assert_eq!(r.task_status(no, "ship").await, "skipped");
+    assert_eq!(r.status(no).await, "completed");
+    assert_eq!(r.effects(&no.to_string()).await, vec![], "never dispatched");
+    let skip = r
+        .store
+        .events(no, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "task_status" && e.task_key.as_deref() == Some("rc2"))
+        .unwrap();
+    assert!(
+        skip.data.to_string().contains(
+            "condition false: rc1.output.needs_another == true (rc1.output.needs_another = false)"
+        ),
+        "{}",
+        skip.data
+    );
+}

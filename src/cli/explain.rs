@@ -56,6 +56,9 @@ pub fn run(args: Args) -> CmdResult {
         // Its date is when the wait opens; when it ends depends on the event.
         println!("  then waits for event {wait}");
     }
+    if let Some(note) = loaded.spec.task(&args.task).and_then(|t| t.runs_only_if()) {
+        println!("  {note}");
+    }
     match failed {
         Some(e) => Err(e),
         None => Ok(Outcome::Ok),

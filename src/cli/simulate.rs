@@ -44,6 +44,10 @@ pub struct Args {
     /// `release-90m` (units m, h, d, w) or a local `YYYY-MM-DDTHH:MM` in the release zone.
     #[arg(long, value_name = "NAME@WHEN[=JSON]")]
     pub signal: Vec<String>,
+    /// The output of an agent, or the answer of a manual task: `TASK=JSON` (what `when` conditions
+    /// on outputs read), e.g. --output 'rc1={"needs_another": true}'.
+    #[arg(long, value_name = "TASK=JSON")]
+    pub output: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -127,6 +131,28 @@ impl HookHost for RhaiHooks {
     ) -> Result<serde_json::Value, String> {
         self.0.call_hook(point, function, context)
     }
+}
+
+/// `TASK=JSON` as a scripted output (see `Args::output`): an agent or manual task of the template.
+fn parse_output(text: &str, spec: &WorkflowSpec) -> Result<(String, serde_json::Value), CliError> {
+    let help = "write TASK=JSON, e.g. --output 'rc1={\"needs_another\": true}'";
+    let (task, json) = text
+        .split_once('=')
+        .ok_or_else(|| CliError::new(format!("`--output {text}`: no `=JSON`")).help(help))?;
+    match spec.task(task).map(|t| t.step.kind()) {
+        Some(StepKind::Agent | StepKind::Manual) => {}
+        _ => {
+            return Err(CliError::new(format!(
+                "`--output {text}`: no agent or manual task `{task}` in {}",
+                spec.key
+            ))
+            .help("only agents and manual tasks give an output"))
+        }
+    }
+    let value = serde_json::from_str(json).map_err(|e| {
+        CliError::new(format!("`--output {text}`: the output is not JSON: {e}")).help(help)
+    })?;
+    Ok((task.to_string(), value))
 }
 
 /// `NAME@WHEN[=JSON]` as a scripted event (see `Args::signal`).
@@ -229,6 +255,11 @@ pub fn run(args: Args) -> CmdResult {
         .iter()
         .map(|s| parse_signal(s, &target))
         .collect::<Result<Vec<_>, _>>()?;
+    let outputs = args
+        .output
+        .iter()
+        .map(|o| parse_output(o, &spec))
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
     let script = Script {
         approve: if approve_all {
             ApproveSet::All
@@ -238,6 +269,7 @@ pub fn run(args: Args) -> CmdResult {
         reject: args.reject.iter().cloned().collect::<BTreeSet<_>>(),
         fail: args.fail.iter().cloned().collect::<BTreeSet<_>>(),
         signals,
+        outputs,
     };
     let hooks: Box<dyn HookHost> = if spec.hooks.is_empty() {
         Box::new(NoHooks)

@@ -203,6 +203,9 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
             d.task = k;
         }
     }
+    if let Some(c) = &mut t.when {
+        c.rename_tasks(&rename);
+    }
     for s in t.schedule.iter_mut().chain(match &mut t.step {
         Step::Wait { until, .. } => until.as_mut(),
         _ => None,

@@ -37,6 +37,8 @@ struct Lower<'a> {
     loading: Vec<String>,
     /// The phases and block around the task being lowered.
     enclosing: block::Enclosing,
+    /// (task, task whose output its run-time condition reads, where): checked once all are lowered.
+    reads: Vec<(String, String, Range<usize>)>,
 }
 
 pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
@@ -51,6 +53,7 @@ pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
         },
         loading: vec![file.to_string()],
         enclosing: block::Enclosing::default(),
+        reads: Vec::new(),
     };
     l.map.suppressions = suppressions(text, &parsed.file.comments);
     l.add_module(file, &parsed.file, 0);
@@ -854,6 +857,11 @@ impl Lower<'_> {
                 _ => {}
             }
         }
+        for (task, read, span) in std::mem::take(&mut self.reads) {
+            if let Some(p) = super::condition::not_upstream(&spec, &task, &read, span) {
+                self.main_err(p.code, p.span, p.message, p.help);
+            }
+        }
         spec
     }
 
@@ -1175,6 +1183,7 @@ impl Lower<'_> {
         let mut calendar = None;
         let mut on_blackout = None;
         let mut when = None;
+        let mut reads = Vec::new();
         let mut event_name: Option<String> = None;
         let mut matches = BTreeMap::new();
         let mut on_timeout = TimeoutPolicy::Fail;
@@ -1332,7 +1341,13 @@ impl Lower<'_> {
                 FieldKind::OnBlackout(words) => on_blackout = Some(blackout_rule(&words.name)),
                 FieldKind::When(c) => {
                     let (mut problems, mut used) = (Vec::new(), Vec::new());
-                    when = super::condition::lower(c, &spec.params, &mut problems, &mut used);
+                    when = super::condition::lower(
+                        c,
+                        &spec.params,
+                        &mut problems,
+                        &mut used,
+                        &mut reads,
+                    );
                     for (name, span) in used {
                         self.param_ref(&name, span);
                     }
@@ -1439,8 +1454,24 @@ impl Lower<'_> {
         layer.overlay(&own);
         labels.sort();
         labels.dedup();
+        // A condition on upstream outputs is decided at run time (the whole of it, params included).
+        let mut run_time = None;
         if let Some(c) = self.enclosing.condition(when) {
-            spec.flow.when.insert(t.key.name.clone(), c);
+            if c.reads_outputs() {
+                run_time = Some(c);
+                let enclosing = self
+                    .enclosing
+                    .when
+                    .iter()
+                    .flat_map(|(_, r)| r.iter().cloned());
+                let all: Vec<_> = enclosing.chain(reads).collect();
+                self.reads.extend(
+                    all.into_iter()
+                        .map(|(read, span)| (t.key.name.clone(), read, span)),
+                );
+            } else {
+                spec.flow.when.insert(t.key.name.clone(), c);
+            }
         }
         // In a repeat, a task with no `at` is scheduled at its occurrence.
         if let Some(occurrence) = &self.enclosing.occurrence {
@@ -1469,6 +1500,7 @@ impl Lower<'_> {
             hooks: layer.hooks.clone(),
             calendar,
             on_blackout,
+            when: run_time,
         });
         self.map.tasks.push(src);
     }

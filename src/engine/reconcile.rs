@@ -468,6 +468,32 @@ fn deps_met(work: &Snapshot, ix: &Ix, spec: &TaskSpec) -> bool {
     })
 }
 
+/// A run-time `when` (on upstream outputs), decided once the dependencies are met: the skip reason
+/// when it is false. An output or path that is absent reads as null.
+fn condition_false(work: &Snapshot, ix: &Ix, spec: &TaskSpec) -> Option<String> {
+    let c = spec.when.as_ref()?;
+    let values = c.run_time_values(&work.spec.bindings, |task| {
+        ix.state(work, task).and_then(|t| t.output.as_ref())
+    });
+    match c.eval(&values) {
+        Ok(true) => None,
+        Ok(false) => Some(run_time_reason(c, &values)),
+        Err(p) => Some(format!(
+            "condition `{c}` cannot be decided: param `{p}` has no value"
+        )),
+    }
+}
+
+/// "condition false: COND (path = value, ...)".
+fn run_time_reason(c: &crate::spec::Condition, values: &BTreeMap<String, Value>) -> String {
+    let read: Vec<String> = c
+        .params()
+        .iter()
+        .filter_map(|p| Some(format!("{p} = {}", values.get(p)?)))
+        .collect();
+    format!("condition false: {c} ({})", read.join(", "))
+}
+
 fn timing_open(state: &TaskState, now: DateTime<Utc>) -> bool {
     state.forced || state.planned.is_none_or(|p| p.start <= now)
 }
@@ -521,7 +547,13 @@ fn eval_pending(
             return missed(work, spec, now, after, hooks);
         }
     }
-    if !timing_open(state, now) || !deps_met(work, ix, spec) {
+    if !deps_met(work, ix, spec) {
+        return Vec::new();
+    }
+    if let Some(reason) = condition_false(work, ix, spec) {
+        return vec![set(key, TaskStatus::Pending, TaskStatus::Skipped, reason)];
+    }
+    if !timing_open(state, now) {
         return Vec::new();
     }
     match gate_hook(cache, work, spec, state, now, hooks) {

@@ -8,7 +8,9 @@
 //! people `APPROVAL_MINUTES` after opening: the first round of a task in `reject` is rejected, every
 //! other round gets a quorum of distinct approvers. Simulated people are `<team>-1`, `<team>-2`, ... for
 //! a team scope and the named user for a user scope; whoever did a `not_author_of` task is passed
-//! over. Manual tasks are done by their assignee when they open. External events are sent at the
+//! over. Manual tasks are done by their assignee when they open, with no answer. `outputs` replaces
+//! the output of the agents and the answer of the manual tasks it names (what run-time `when`
+//! conditions read). External events are sent at the
 //! instants `signals` gives (by `simulator`), so event waits take them or time out as they would.
 //!
 //! The run ends when the workflow is terminal, when nothing is left to happen (stalled), or at the
@@ -50,6 +52,8 @@ pub struct Script {
     pub fail: BTreeSet<String>,
     /// External events sent at chosen instants (`rwf simulate --signal`).
     pub signals: Vec<ScriptedSignal>,
+    /// Task → its output (an agent's) or answer (a manual task's), instead of the default.
+    pub outputs: BTreeMap<String, serde_json::Value>,
 }
 
 /// One event the script sends: `name` with payload `data` at `at`.
@@ -67,6 +71,7 @@ impl Default for Script {
             reject: BTreeSet::new(),
             fail: BTreeSet::new(),
             signals: Vec::new(),
+            outputs: BTreeMap::new(),
         }
     }
 }
@@ -488,19 +493,24 @@ impl Sim<'_> {
     fn handle(&mut self, e: Event, now: DateTime<Utc>) -> Result<(), String> {
         let result = match &e {
             Event::AgentDone { task, attempt } => {
-                let outcome = if self.log.script.fail.contains(task) {
-                    AgentOutcome::Failed {
-                        reason: "simulated failure".into(),
-                        retryable: true,
-                    }
-                } else {
-                    AgentOutcome::Succeeded {
-                        output: json!({
-                            "url": format!("https://example.invalid/{task}"),
-                            "summary": format!("simulated output of {task}"),
-                        }),
-                    }
-                };
+                let outcome =
+                    if self.log.script.fail.contains(task) {
+                        AgentOutcome::Failed {
+                            reason: "simulated failure".into(),
+                            retryable: true,
+                        }
+                    } else {
+                        AgentOutcome::Succeeded {
+                            output: self.log.script.outputs.get(task).cloned().unwrap_or_else(
+                                || {
+                                    json!({
+                                        "url": format!("https://example.invalid/{task}"),
+                                        "summary": format!("simulated output of {task}"),
+                                    })
+                                },
+                            ),
+                        }
+                    };
                 let hint = self.log.tasks.get(task).copied();
                 settle_at(&self.snap, task, hint, *attempt, &outcome, now, self.hooks)
                     .map_err(|e| e.to_string())
@@ -520,7 +530,8 @@ impl Sim<'_> {
             }
             Event::ManualDone { task, person } => {
                 let actor = HumanActor::person(person).map_err(|e| e.to_string())?;
-                complete(&self.snap, task, &actor, None, &SimDirectory).map_err(|r| r.to_string())
+                let answer = self.log.script.outputs.get(task).cloned();
+                complete(&self.snap, task, &actor, answer, &SimDirectory).map_err(|r| r.to_string())
             }
             Event::Signal { name, data } => {
                 let incoming = super::signal::Incoming {

@@ -199,6 +199,10 @@ fn planned(doc: &Document, loader: &dyn ModuleLoader, key: &str) -> Option<Strin
         Some(wait) => format!("{planned}\n\nthen waits for event {wait}"),
         None => planned,
     };
+    let planned = match bound.task(&task.key).and_then(|t| t.runs_only_if()) {
+        Some(note) => format!("{planned}\n\n{note}"),
+        None => planned,
+    };
     Some(match copies {
         Some(c) => format!("{c}\n\n{planned}"),
         None => planned,

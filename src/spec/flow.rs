@@ -98,11 +98,13 @@ pub struct Excluded {
     pub reason: String,
 }
 
-/// A condition on params. Types are checked when the template compiles.
+/// A condition on params (decided at bind) or on upstream outputs (decided at run time, when the
+/// task's dependencies are met). A name holding a dot is an output path `task.output.a.b`; any other
+/// name is a param. Types of params are checked when the template compiles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
-    /// A bool param is true.
+    /// A bool param is true; an output path is present and truthy (not null, false, 0, "", [] or {}).
     Flag {
         param: String,
     },
@@ -136,12 +138,98 @@ fn same(a: &Json, b: &Json) -> bool {
     }
 }
 
+/// Present and truthy: not null, false, 0, "", [] or {}.
+fn truthy(v: &Json) -> bool {
+    match v {
+        Json::Null => false,
+        Json::Bool(b) => *b,
+        Json::Number(n) => n.as_f64() != Some(0.0),
+        Json::String(s) => !s.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(o) => !o.is_empty(),
+    }
+}
+
+/// `task.output.a.b` → `("task", ["a", "b"])`; `None` for a param name.
+pub fn output_path(name: &str) -> Option<(&str, Vec<&str>)> {
+    let mut parts = name.split('.');
+    let task = parts.next()?;
+    (parts.next()? == "output").then(|| (task, parts.collect()))
+}
+
 impl Condition {
+    /// True when the condition reads an upstream output: it is decided at run time, not at bind.
+    pub fn reads_outputs(&self) -> bool {
+        self.params().iter().any(|p| output_path(p).is_some())
+    }
+
+    /// The tasks whose outputs the condition reads, in order of appearance, once each.
+    pub fn output_tasks(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in self.params() {
+            if let Some((t, _)) = output_path(&p) {
+                if !out.iter().any(|o| o == t) {
+                    out.push(t.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// The values a run-time condition reads: `bindings` for its params, and each output path read
+    /// from `output(task)` (null when the task has no output or the path is absent).
+    pub fn run_time_values<'a>(
+        &self,
+        bindings: &BTreeMap<String, Json>,
+        output: impl Fn(&str) -> Option<&'a Json>,
+    ) -> BTreeMap<String, Json> {
+        let mut values = BTreeMap::new();
+        for p in self.params() {
+            let v = match output_path(&p) {
+                Some((task, path)) => path
+                    .iter()
+                    .try_fold(output(task), |v, k| Some(v?.get(k)))
+                    .flatten()
+                    .cloned()
+                    .unwrap_or(Json::Null),
+                None => match bindings.get(&p) {
+                    Some(v) => v.clone(),
+                    None => continue,
+                },
+            };
+            values.insert(p, v);
+        }
+        values
+    }
+
+    /// Renames the tasks an output path reads (an expansion's copy reads its own item's siblings).
+    pub fn rename_tasks(&mut self, rename: &dyn Fn(&str) -> Option<String>) {
+        match self {
+            Condition::Flag { param }
+            | Condition::Compare { param, .. }
+            | Condition::Member { param, .. } => {
+                if let Some((task, path)) = output_path(param) {
+                    if let Some(k) = rename(task) {
+                        *param = std::iter::once(k.as_str())
+                            .chain(std::iter::once("output"))
+                            .chain(path)
+                            .collect::<Vec<_>>()
+                            .join(".");
+                    }
+                }
+            }
+            Condition::Not { cond } => cond.rename_tasks(rename),
+            Condition::And { all: cs } | Condition::Or { any: cs } => {
+                cs.iter_mut().for_each(|c| c.rename_tasks(rename))
+            }
+        }
+    }
+
     /// Evaluates against bound values; `Err(param)` names a param that has no value.
     pub fn eval(&self, values: &BTreeMap<String, Json>) -> Result<bool, String> {
         let get = |p: &String| values.get(p).ok_or_else(|| p.clone());
         Ok(match self {
-            Condition::Flag { param } => get(param)?.as_bool().unwrap_or(false),
+            Condition::Flag { param } => truthy(get(param)?),
             Condition::Not { cond } => !cond.eval(values)?,
             Condition::And { all } => {
                 for c in all {

@@ -12,7 +12,7 @@ mod span;
 
 pub use amount::{check_param_span, Amount, AmountError, MAX_PARAM_DAYS};
 pub use canonical::{canonical_json, content_hash};
-pub use flow::{Block, Condition, Excluded, Expansion, FlowSpec, EXPANSION_CAP};
+pub use flow::{output_path, Block, Condition, Excluded, Expansion, FlowSpec, EXPANSION_CAP};
 pub use span::{Span, SpanParseError, Unit};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -260,6 +260,10 @@ pub struct TaskSpec {
     /// The task's own `on_blackout`; the template's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_blackout: Option<BlackoutRule>,
+    /// A `when` that reads upstream outputs: decided when the dependencies are met; false skips the
+    /// task (param-only conditions are decided at bind and never appear here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<flow::Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -820,6 +824,14 @@ impl WorkflowSpec {
 }
 
 impl TaskSpec {
+    /// "runs only if COND (decided when its dependencies are met)" for a run-time `when`.
+    pub fn runs_only_if(&self) -> Option<String> {
+        let c = self.when.as_ref()?;
+        Some(format!(
+            "runs only if {c} (decided when its dependencies are met; skipped otherwise)"
+        ))
+    }
+
     /// A required task titled `key`, with default policy and no schedule, window, dependencies or hooks.
     pub fn new(key: impl Into<String>, step: Step) -> TaskSpec {
         let key = key.into();
@@ -839,6 +851,7 @@ impl TaskSpec {
             hooks: BTreeMap::new(),
             calendar: None,
             on_blackout: None,
+            when: None,
         }
     }
 }

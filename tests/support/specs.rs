@@ -170,6 +170,11 @@ impl T {
         }
         self
     }
+    /// A run-time condition (e.g. on an upstream output).
+    pub fn when(mut self, c: Condition) -> T {
+        self.spec.when = Some(c);
+        self
+    }
     pub fn optional(mut self) -> T {
         self.spec.required = false;
         self

@@ -3,6 +3,7 @@
 //! repeat is scheduled at its occurrence (`at occurrence + 1 day`, or no `at`).
 
 use super::Lower;
+use crate::compile::condition::Reads;
 use crate::spec::{Block, Condition, Expansion, Schedule, WorkflowSpec};
 use crate::syntax::ast;
 
@@ -11,8 +12,8 @@ use crate::syntax::ast;
 pub(super) struct Enclosing {
     /// Names a block binds (`for each` var, `n` in a repeat): not params.
     pub vars: Vec<String>,
-    /// Conditions of the enclosing phases and block, outermost first.
-    pub when: Vec<Condition>,
+    /// Conditions of the enclosing phases and block, outermost first, with the outputs they read.
+    pub when: Vec<(Condition, Reads)>,
     /// Inside a repeat: the first occurrence, lowered, and where its `from` is written.
     pub occurrence: Option<Schedule>,
     pub occurrence_src: Option<std::ops::Range<usize>>,
@@ -23,7 +24,12 @@ pub(super) struct Enclosing {
 impl Enclosing {
     /// The task's own condition conjoined with the enclosing ones.
     pub fn condition(&self, own: Option<Condition>) -> Option<Condition> {
-        let mut all: Vec<Condition> = self.when.iter().cloned().chain(own).collect();
+        let mut all: Vec<Condition> = self
+            .when
+            .iter()
+            .map(|(c, _)| c.clone())
+            .chain(own)
+            .collect();
         match all.len() {
             0 => None,
             1 => all.pop(),
@@ -33,22 +39,24 @@ impl Enclosing {
 }
 
 impl Lower<'_> {
-    /// `when COND` of a phase or block: lowered against the params; `None` when it has a problem.
+    /// `when COND` of a phase or block: lowered against the params, with the outputs it reads; `None`
+    /// when it has a problem.
     pub(super) fn block_when(
         &mut self,
         when: &Option<(ast::Cond, std::ops::Range<usize>)>,
         spec: &WorkflowSpec,
-    ) -> Option<Condition> {
+    ) -> Option<(Condition, Reads)> {
         let (c, _) = when.as_ref()?;
-        let (mut problems, mut used) = (Vec::new(), Vec::new());
-        let lowered = crate::compile::condition::lower(c, &spec.params, &mut problems, &mut used);
+        let (mut problems, mut used, mut reads) = (Vec::new(), Vec::new(), Vec::new());
+        let lowered =
+            crate::compile::condition::lower(c, &spec.params, &mut problems, &mut used, &mut reads);
         for (name, span) in used {
             self.param_ref(&name, span);
         }
         for p in problems {
             self.main_err(p.code, p.span, p.message, p.help);
         }
-        lowered
+        Some((lowered?, reads))
     }
 
     pub(super) fn block(

@@ -210,6 +210,9 @@ fn events(
         if let Some(wait) = t.step.event_summary() {
             let _ = write!(desc, "\nwaits for event {wait}");
         }
+        if let Some(note) = t.runs_only_if() {
+            let _ = write!(desc, "\n{note}");
+        }
         let deps = super::depends_on(v.spec, i);
         if !deps.is_empty() {
             let _ = write!(desc, "\nafter: {}", deps.replace(' ', ", "));

@@ -69,6 +69,9 @@ pub fn table(v: &View<'_>) -> String {
         if let Some(wait) = t.step.event_summary() {
             let _ = writeln!(out, "{} waits for event {wait}", t.key);
         }
+        if let Some(note) = t.runs_only_if() {
+            let _ = writeln!(out, "{} {note}", t.key);
+        }
     }
     out
 }
@@ -98,7 +101,7 @@ pub fn json(v: &View<'_>) -> String {
                     "local_end": local_rfc(x.end, r.tz),
                 })
             });
-            serde_json::json!({
+            let mut row = serde_json::json!({
                 "key": t.key,
                 "title": t.title,
                 "type": t.step.kind().as_str(),
@@ -109,7 +112,11 @@ pub fn json(v: &View<'_>) -> String {
                 "depends_on": t.depends_on.iter().map(|d| d.task.clone()).collect::<Vec<_>>(),
                 "anchored_to": anchored_to(v.spec, i),
                 "critical": v.is_critical(&t.key),
-            })
+            });
+            if let Some(c) = &t.when {
+                row["runs_only_if"] = c.to_string().into();
+            }
+            row
         })
         .collect();
     let warnings: Vec<serde_json::Value> = v

@@ -1103,22 +1103,26 @@ async fn open_stream(
     resp
 }
 
-/// Pushes the template and creates a started workflow owned by team:release; returns its id.
-async fn started(e: &Env) -> String {
+/// Pushes `source` and creates a draft workflow of template `key` owned by team:release; returns its id.
+async fn created(e: &Env, source: &str, key: &str) -> String {
     e.expect(
         "service_account",
         Method::POST,
         "/api/v1/templates",
-        Some(json!({"source": TEMPLATE})),
+        Some(json!({ "source": source })),
         201,
     )
     .await;
-    let id = e
-        .expect("owner", Method::POST, "/api/v1/workflows", Some(json!({"template": "srv_release", "release": release_in_days(30), "sets": {"product": "Widget"}, "owner": "team:release"})), 201)
+    e.expect("owner", Method::POST, "/api/v1/workflows", Some(json!({"template": key, "release": release_in_days(30), "sets": {"product": "Widget"}, "owner": "team:release"})), 201)
         .await["id"]
         .as_str()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+/// Pushes the template and creates a started workflow owned by team:release; returns its id.
+async fn started(e: &Env) -> String {
+    let id = created(e, TEMPLATE, "srv_release").await;
     e.expect(
         "owner",
         Method::POST,
@@ -2053,20 +2057,7 @@ async fn expanded_task_keys_travel_through_the_api_and_the_remote_cli() {
   }
 }
 "#;
-    e.expect(
-        "service_account",
-        Method::POST,
-        "/api/v1/templates",
-        Some(json!({ "source": source })),
-        201,
-    )
-    .await;
-    let wf = e
-        .expect("owner", Method::POST, "/api/v1/workflows", Some(json!({"template": "srv_l10n", "release": release_in_days(30), "sets": {"product": "Widget"}, "owner": "team:release"})), 201)
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let wf = created(&e, source, "srv_l10n").await;
     let dir = std::env::temp_dir().join(format!("rwf-keys-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = |who: &str, args: &[&str]| cli(&e, &dir, Some(who), args);

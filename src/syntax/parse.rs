@@ -47,6 +47,7 @@ const PHASE_BODY: &[&str] = &[
     "notification",
     "wait",
     "checkpoint",
+    "event",
 ];
 const BLOCK_BODY: &[&str] = &[
     "when",
@@ -522,6 +523,30 @@ impl<'a> Driver<'a> {
                     .at(tok.span)
                     .with_label("not part of any item")
                     .help("remove it, or check for an extra `}` above"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::StepKind;
+
+    /// Every step type may stand wherever tasks may: at the top of a template, in a phase, in a block.
+    #[test]
+    fn every_step_type_is_an_item_of_every_body() {
+        for kind in StepKind::ALL {
+            for (name, body) in [
+                ("template", BODY),
+                ("phase", PHASE_BODY),
+                ("block", BLOCK_BODY),
+            ] {
+                assert!(
+                    body.contains(&kind.as_str()),
+                    "`{}` missing from the {name} body",
+                    kind.as_str()
                 );
             }
         }

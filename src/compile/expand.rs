@@ -198,13 +198,24 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
         |k: &str| -> Option<String> { siblings.contains(k).then(|| format!("{k}[{label}]")) };
     let mut t = proto.clone();
     t.key = format!("{}[{label}]", proto.key);
+    rename_refs(&mut t, siblings, &rename);
+    t
+}
+
+/// Renames, in a task, the names of `siblings` it uses (`after`, anchors, outputs read in strings,
+/// inputs and conditions, `not_author_of`) as `rename` says. Its own key is left to the caller.
+pub(crate) fn rename_refs(
+    t: &mut TaskSpec,
+    siblings: &BTreeSet<&str>,
+    rename: &dyn Fn(&str) -> Option<String>,
+) {
     for d in &mut t.depends_on {
         if let Some(k) = rename(&d.task) {
             d.task = k;
         }
     }
     if let Some(c) = &mut t.when {
-        c.rename_tasks(&rename);
+        c.rename_tasks(rename);
     }
     for s in t.schedule.iter_mut().chain(match &mut t.step {
         Step::Wait { until, .. } => until.as_mut(),
@@ -224,7 +235,8 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
         for sib in siblings {
             let from = format!("${{{sib}.output");
             if s.contains(&from) {
-                *s = s.replace(&from, &format!("${{{sib}[{label}].output"));
+                let to = rename(sib).unwrap_or_else(|| sib.to_string());
+                *s = s.replace(&from, &format!("${{{to}.output"));
             }
         }
     };
@@ -232,7 +244,7 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
     match &mut t.step {
         Step::Agent { input, .. } => {
             for e in input.values_mut() {
-                rename_outputs(e, &rename, &outputs);
+                rename_outputs(e, rename, &outputs);
             }
         }
         Step::Approval { not_author_of, .. } => {
@@ -245,9 +257,13 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
             instructions: Some(i),
             ..
         } => outputs(i),
+        Step::Event { matches, .. } => {
+            for e in matches.values_mut() {
+                rename_outputs(e, rename, &outputs);
+            }
+        }
         _ => {}
     }
-    t
 }
 
 fn rename_outputs(

@@ -582,6 +582,7 @@ impl Fmt<'_> {
             TemplateItem::Phase(p) => self.phase(p),
             TemplateItem::Task(t) => self.task(t),
             TemplateItem::Block(b) => self.block(b),
+            TemplateItem::Include(i) => self.include(i),
             TemplateItem::When(c, span) => self.leaf(span, &format!("when {}", cond(c, 0))),
             TemplateItem::Horizon(d, span) => self.leaf(span, &format!("horizon {}", duration(d))),
             TemplateItem::OnBlackout(r, span) => {
@@ -600,9 +601,50 @@ impl Fmt<'_> {
                 PhaseItem::Phase(inner) => self.phase(inner),
                 PhaseItem::Task(t) => self.task(t),
                 PhaseItem::Block(b) => self.block(b),
+                PhaseItem::Include(i) => self.include(i),
             }
         }
         self.close(&p.span);
+    }
+
+    /// Like a task: one line when short, else one argument per line, `after` last.
+    fn include(&mut self, i: &Include) {
+        let header = title(
+            &format!("include {} as {}", i.template.name, i.name.name),
+            &i.title,
+        );
+        let mut lines: Vec<(Span, String)> = i
+            .args
+            .iter()
+            .map(|a| {
+                let v = match &a.value {
+                    IncludeValue::Value(v) => value(v),
+                    IncludeValue::Anchor(sc) => schedule(sc),
+                };
+                (a.span.clone(), format!("{} = {v}", a.param.name))
+            })
+            .collect();
+        if let Some(span) = &i.after_span {
+            lines.push((span.clone(), field(&FieldKind::After(i.after.clone()))));
+        }
+        let texts: Vec<&str> = lines.iter().map(|(_, t)| t.as_str()).collect();
+        let one_line = if texts.is_empty() {
+            format!("{header} {{}}")
+        } else {
+            format!("{header} {{ {} }}", texts.join("  "))
+        };
+        if lines.len() <= 2
+            && !self.has_comment_in(&i.span)
+            && one_line.len() + 2 * self.indent <= WIDTH
+        {
+            self.leaf(&i.span, &one_line);
+            return;
+        }
+        self.open(&i.span, &header);
+        for (span, text) in &lines {
+            self.leaf(span, text);
+        }
+        self.close(&i.span);
     }
 
     fn block(&mut self, b: &Block) {

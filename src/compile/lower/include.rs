@@ -535,7 +535,9 @@ impl Lower<'_> {
                 Some(format!("another include is named `{}`", inc.name))
             } else if spec.tasks.iter().any(|t| t.key == inc.name) {
                 Some(format!("a task is named `{}`", inc.name))
-            } else if spec.phases.iter().filter(|p| p.key == inc.name).count() > 1 {
+            } else if spec.phases.iter().filter(|p| p.key == inc.name).count()
+                > included.iter().filter(|i| i.name == inc.name).count()
+            {
                 Some(format!("a phase is named `{}`", inc.name))
             } else {
                 None

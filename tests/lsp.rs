@@ -1012,3 +1012,85 @@ fn output_conditions_hover() {
         "{text}"
     );
 }
+
+/// `include`: no diagnostic for the examples; completion of imported templates after `include` and of
+/// their params inside the braces; hover on the template name shows its title and params; go-to-
+/// definition opens the included file at its `template` line.
+#[test]
+fn includes_complete_hover_and_go_to_the_template() {
+    let dir = std::env::temp_dir().join(format!("rwf-lsp-include-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let app_store = std::fs::read_to_string(root.join("examples/app_store.rwf")).unwrap();
+    std::fs::write(dir.join("app_store.rwf"), &app_store).unwrap();
+    let text = std::fs::read_to_string(root.join("examples/store_release.rwf")).unwrap();
+    let uri = format!("file://{}/store_release.rwf", dir.display());
+    let uri = uri.as_str();
+    let mut c = Client::start();
+    c.open(uri, &text);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the example is clean");
+    let hover = c.result(
+        "textDocument/hover",
+        doc_pos(uri, &text, "app_store as ios", 0),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("**template** `app_store` — App store submission: ${platform}"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("- `platform`: string (required) — ios or android"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("- `review_days`: duration = \"3d\""),
+        "{shown}"
+    );
+    let def = c.result(
+        "textDocument/definition",
+        doc_pos(uri, &text, "app_store as ios", 0),
+    );
+    assert!(
+        def["uri"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/app_store.rwf"),
+        "{def}"
+    );
+    let line = app_store
+        .lines()
+        .position(|l| l.starts_with("template app_store"))
+        .unwrap();
+    assert_eq!(def["range"]["start"]["line"], json!(line));
+    let mut complete = |text: &str, needle: &str| -> Vec<String> {
+        c.change(uri, 2, text);
+        let (line, col) = pos_of(text, needle, 0);
+        let col = col + needle.len() as u64;
+        let items = c.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+        );
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let t = text.replace("include app_store as ios", "include ");
+    let names = complete(&t, "  include ");
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("app_store"),
+        "{names:?}"
+    );
+    // Inside the braces: the params not given yet, then `after`.
+    let t = text.replace(
+        "    platform = \"ios\"\n    release = release - 1 week\n",
+        "    platform = \"ios\"\n    \n",
+    );
+    let args = complete(&t, "    platform = \"ios\"\n    ");
+    assert_eq!(args, ["release", "review_days", "reviewer", "after"]);
+    c.shutdown();
+    std::fs::remove_dir_all(&dir).ok();
+}

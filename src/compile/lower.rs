@@ -18,6 +18,8 @@ use std::ops::Range;
 mod block;
 mod include;
 
+pub use include::{includable, Includable};
+
 /// Deepest chain of `use` between local modules.
 const MAX_MODULE_DEPTH: usize = 16;
 
@@ -64,21 +66,8 @@ fn compile_in(
     including: Vec<String>,
 ) -> Compiled {
     let parsed = crate::syntax::parse(file, text);
-    let mut l = Lower {
-        loader,
-        modules: Vec::new(),
-        diags: parsed.diagnostics,
-        map: SourceMap {
-            file: file.to_string(),
-            ..SourceMap::default()
-        },
-        loading: vec![file.to_string()],
-        enclosing: block::Enclosing::default(),
-        reads: Vec::new(),
-        including,
-        included: Vec::new(),
-        include_names: BTreeSet::new(),
-    };
+    let mut l = Lower::new(file, loader, including);
+    l.diags = parsed.diagnostics;
     l.map.suppressions = suppressions(text, &parsed.file.comments);
     l.add_module(file, text, &parsed.file, 0);
     let template = parsed.file.items.iter().find_map(|i| match i {
@@ -156,6 +145,26 @@ fn suppressions(text: &str, comments: &[ast::Comment]) -> Vec<Suppression> {
             })
         })
         .collect()
+}
+
+impl<'a> Lower<'a> {
+    fn new(file: &str, loader: &'a dyn ModuleLoader, including: Vec<String>) -> Lower<'a> {
+        Lower {
+            loader,
+            modules: Vec::new(),
+            diags: Vec::new(),
+            map: SourceMap {
+                file: file.to_string(),
+                ..SourceMap::default()
+            },
+            loading: vec![file.to_string()],
+            enclosing: block::Enclosing::default(),
+            reads: Vec::new(),
+            including,
+            included: Vec::new(),
+            include_names: BTreeSet::new(),
+        }
+    }
 }
 
 impl Lower<'_> {

@@ -13,6 +13,18 @@ use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 use std::collections::BTreeMap;
 
 pub fn hover(doc: &Document, pos: Position, loader: &dyn ModuleLoader) -> Option<Hover> {
+    if let Some((name, span)) = super::include::template_at(doc, doc.offset(pos)) {
+        let t = super::include::templates(doc, loader)
+            .into_iter()
+            .find(|t| t.name == name)?;
+        return Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: super::include::describe(&t),
+            }),
+            range: Some(doc.lines().range(&span)),
+        });
+    }
     let (name, span) = doc.index.name_at(doc.offset(pos))?;
     let Some(decl) = doc.index.lookup(name) else {
         let mut text = super::word_doc::doc(name)?.to_string();

@@ -37,6 +37,59 @@ enum Binding {
     Anchor(Anchor, Vec<Amount>),
 }
 
+/// A template the main file may include (for the editor: completion, hover, go-to-definition).
+#[derive(Debug, Clone)]
+pub struct Includable {
+    /// The name as the file may write it after `include` (`app_store`, `stores.app_store`).
+    pub name: String,
+    /// The file that declares it, as the loader names it, and its text.
+    pub file: String,
+    pub text: String,
+    /// Its key in that file.
+    pub key_span: Range<usize>,
+    pub title: String,
+    pub params: Vec<ParamSpec>,
+}
+
+/// Every template the file imports (`use ./m { key }` or as `m.key`), each compiled for its title
+/// and params. Templates that do not compile are listed with what could be read of them.
+pub fn includable(
+    file: &str,
+    text: &str,
+    loader: &dyn crate::compile::ModuleLoader,
+) -> Vec<Includable> {
+    let parsed = crate::syntax::parse(file, text);
+    let mut l = Lower::new(file, loader, vec![file.to_string()]);
+    l.add_module(file, text, &parsed.file, 0);
+    let mut out = Vec::new();
+    for (name, (mi, key)) in &l.modules[0].imports {
+        let m = &l.modules[*mi];
+        if !m.templates.contains(key) {
+            continue;
+        }
+        let compiled = super::compile_in(
+            &m.file,
+            &m.text,
+            loader,
+            vec![file.to_string(), m.file.clone()],
+        );
+        let key_span = compiled.source_map.template.clone();
+        let (title, params) = compiled
+            .spec
+            .map(|s| (s.name, s.params))
+            .unwrap_or_else(|| (key.clone(), Vec::new()));
+        out.push(Includable {
+            name: name.clone(),
+            file: m.file.clone(),
+            text: m.text.clone(),
+            key_span,
+            title,
+            params,
+        });
+    }
+    out
+}
+
 impl Lower<'_> {
     /// Finds a template by the name used in the main file (imported by `use ./m { key }`, or `m.key`).
     fn lookup_template(&self, name: &str) -> Option<usize> {

@@ -92,7 +92,14 @@ pub fn rebind(
     let mut template = template.clone();
     for (k, v) in &current.bindings {
         let declared = template.params.iter().any(|p| &p.name == k);
-        if declared && !v.is_null() && !sets.contains_key(k) {
+        // An include's param (`ios.platform`) keeps its value only when it was set for this
+        // workflow: the value the include gave (its default) follows the new template.
+        let included_default = k.contains('.')
+            && current
+                .params
+                .iter()
+                .any(|p| &p.name == k && p.default.as_ref() == Some(v));
+        if declared && !v.is_null() && !sets.contains_key(k) && !included_default {
             template.bindings.insert(k.clone(), v.clone());
         }
     }

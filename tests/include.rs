@@ -333,6 +333,16 @@ fn each_misuse_is_one_located_diagnostic() {
             ("RWF052", Some("broken.rwf".to_string()))
         ]
     );
+    // Two templates including each other: the loop is named, not followed.
+    let a = "use ./b { b }\ntemplate a \"A\" {\n  param release: datetime\n  target release in \"UTC\"\n  include b as x {}\n}\n";
+    let b = "use ./a { a }\ntemplate b \"B\" {\n  param release: datetime\n  target release in \"UTC\"\n  include a as y {}\n}\n";
+    let l = loader(&[("a.rwf", a), ("b.rwf", b)]);
+    let (_, diags) = compile(a, &l);
+    let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+    assert!(
+        codes.contains(&"RWF161") && codes.contains(&"RWF162"),
+        "{codes:?}"
+    );
     // Every include code has `--explain` docs.
     for code in ["RWF160", "RWF161", "RWF162", "RWF163", "RWF164", "RWF165"] {
         assert!(

@@ -7,8 +7,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
-    Anchor, Block, Excluded, Expansion, Expr, Schedule, Span, Step, TaskSpec, WorkflowSpec,
-    EXPANSION_CAP,
+    Anchor, Block, Condition, Excluded, Expansion, Expr, Schedule, Span, Step, TaskSpec,
+    WorkflowSpec, EXPANSION_CAP,
 };
 use chrono::Datelike;
 use serde_json::Value as Json;
@@ -60,6 +60,8 @@ pub fn expand(
     }
     let mut copies: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut empty = Vec::new();
+    // Copies a condition on the item leaves out (after the empty blocks' prototypes).
+    let mut left_out = Vec::new();
     let mut by_key: BTreeMap<String, TaskSpec> = BTreeMap::new();
     let prototypes: BTreeSet<&str> = blocks
         .iter()
@@ -109,8 +111,28 @@ pub fn expand(
                     }
                 }
                 super::bind::bind_task(&mut t, &it.vars);
+                // A condition reading the item is decided per copy (`when locale != "en"`).
+                let mut decided = |c: &Condition, t: &TaskSpec| match c.fold(&it.vars) {
+                    Ok(true) => None,
+                    Ok(false) => {
+                        let read: Vec<String> =
+                            it.vars.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                        left_out.push(Excluded {
+                            key: t.key.clone(),
+                            title: t.title.clone(),
+                            reason: format!("condition `{c}` is false ({})", read.join(", ")),
+                        });
+                        None
+                    }
+                    Err(rest) => Some(rest),
+                };
                 if let Some(c) = spec.flow.when.get(k).cloned() {
-                    spec.flow.when.insert(t.key.clone(), c);
+                    if let Some(rest) = decided(&c, &t) {
+                        spec.flow.when.insert(t.key.clone(), rest);
+                    }
+                }
+                if let Some(c) = t.when.take() {
+                    t.when = decided(&c, &t);
                 }
                 copies.entry(k.clone()).or_default().push(t.key.clone());
                 out.push(t);
@@ -189,6 +211,7 @@ pub fn expand(
     if !diags.is_empty() {
         return Err(diags);
     }
+    empty.append(&mut left_out);
     Ok(empty)
 }
 

@@ -1389,13 +1389,11 @@ impl Lower<'_> {
                 FieldKind::OnBlackout(words) => on_blackout = Some(blackout_rule(&words.name)),
                 FieldKind::When(c) => {
                     let (mut problems, mut used) = (Vec::new(), Vec::new());
-                    when = super::condition::lower(
-                        c,
-                        &spec.params,
-                        &mut problems,
-                        &mut used,
-                        &mut reads,
-                    );
+                    // Inside a block, the item (`locale`, `n`) reads like a param: decided per copy.
+                    let mut params = spec.params.clone();
+                    params.extend(self.enclosing.var_params.iter().cloned());
+                    when =
+                        super::condition::lower(c, &params, &mut problems, &mut used, &mut reads);
                     for (name, span) in used {
                         self.param_ref(&name, span);
                     }

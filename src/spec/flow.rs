@@ -250,6 +250,44 @@ impl Condition {
         }
     }
 
+    /// The condition with the names of `values` decided (a block's item, in one copy): `Ok(b)` when
+    /// that decides it, else what remains to decide (at bind, or at run time).
+    pub fn fold(&self, values: &BTreeMap<String, Json>) -> Result<bool, Condition> {
+        match self {
+            Condition::Flag { param }
+            | Condition::Compare { param, .. }
+            | Condition::Member { param, .. } => {
+                if values.contains_key(param) {
+                    Ok(self.eval(values).unwrap_or(false))
+                } else {
+                    Err(self.clone())
+                }
+            }
+            Condition::Not { cond } => match cond.fold(values) {
+                Ok(b) => Ok(!b),
+                Err(c) => Err(Condition::Not { cond: Box::new(c) }),
+            },
+            Condition::And { all: cs } | Condition::Or { any: cs } => {
+                let and = matches!(self, Condition::And { .. });
+                let mut rest = Vec::new();
+                for c in cs {
+                    match c.fold(values) {
+                        // `false` decides an `and`, `true` an `or`.
+                        Ok(b) if b != and => return Ok(b),
+                        Ok(_) => {}
+                        Err(c) => rest.push(c),
+                    }
+                }
+                match rest.len() {
+                    0 => Ok(and),
+                    1 => Err(rest.pop().expect("one")),
+                    _ if and => Err(Condition::And { all: rest }),
+                    _ => Err(Condition::Or { any: rest }),
+                }
+            }
+        }
+    }
+
     /// Evaluates against bound values; `Err(param)` names a param that has no value.
     pub fn eval(&self, values: &BTreeMap<String, Json>) -> Result<bool, String> {
         let get = |p: &String| values.get(p).ok_or_else(|| p.clone());

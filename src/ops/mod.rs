@@ -260,6 +260,20 @@ pub fn inbox_for(
     items
 }
 
+/// The run-time condition of each task that has one (`build.output.ok`): decided when its
+/// dependencies are met, so `status` shows it while the task is still to run.
+pub fn conditions(spec: &crate::spec::WorkflowSpec) -> std::collections::HashMap<String, String> {
+    spec.tasks
+        .iter()
+        .filter_map(|t| Some((t.key.clone(), t.when.as_ref()?.to_string())))
+        .collect()
+}
+
+/// True for a task status after which nothing more happens to it.
+pub fn is_terminal(status: &str) -> bool {
+    matches!(status, "succeeded" | "failed" | "skipped" | "cancelled")
+}
+
 /// The assignee scope of each manual task that names one.
 pub fn assignees(spec: &crate::spec::WorkflowSpec) -> std::collections::HashMap<String, String> {
     spec.tasks

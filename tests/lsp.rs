@@ -1094,3 +1094,74 @@ fn includes_complete_hover_and_go_to_the_template() {
     c.shutdown();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+const RUN_TIME: &str = r#"template t "T" {
+  param release: datetime = "2027-03-01T09:00"
+  param fast: bool = false
+  target release in "UTC"
+  agent build "Build" { uses "b"  at release - 2 weeks }
+  event ci "CI" { on "ci.finished"  after build  timeout 1 day }
+  manual other "Other" { at release - 1 week }
+  manual rc2 "Extra RC" { when build.output.ok and not fast  after ci }
+}
+"#;
+
+/// In a `when`: the params and the upstream tasks (not the others), `output` after a task's `.`, an
+/// event's output fields after `.output.`, and nothing (no anchor points) for an unknown schema.
+#[test]
+fn conditions_complete_upstream_outputs() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/run_time.rwf";
+    c.open(uri, RUN_TIME);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+    let mut complete = |text: &str, needle: &str| -> Vec<(String, String)> {
+        c.change(uri, 2, text);
+        let (line, col) = pos_of(text, needle, 0);
+        let col = col + needle.len() as u64;
+        let items = c.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+        );
+        let mut out: Vec<(String, String)> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["label"].as_str().unwrap().to_string(),
+                    i["insertText"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let labels = |v: Vec<(String, String)>| v.into_iter().map(|(l, _)| l).collect::<Vec<_>>();
+    let t = RUN_TIME.replace("when build.output.ok", "when ");
+    let items = complete(&t, "{ when ");
+    assert!(
+        items.contains(&("build".into(), "build.output.".into())),
+        "{items:?}"
+    );
+    assert!(
+        items.contains(&("ci".into(), "ci.output.".into())),
+        "{items:?}"
+    );
+    assert!(items.iter().any(|(l, _)| l == "fast"), "{items:?}");
+    assert!(
+        !items.iter().any(|(l, _)| l == "other"),
+        "not upstream: {items:?}"
+    );
+    let t = RUN_TIME.replace("when build.output.ok", "when build.");
+    assert_eq!(labels(complete(&t, "when build.")), ["output"]);
+    let t = RUN_TIME.replace("when build.output.ok", "when ci.output.");
+    assert_eq!(
+        labels(complete(&t, "when ci.output.")),
+        ["data", "id", "name", "received_at", "sender", "timed_out"]
+    );
+    let t = RUN_TIME.replace("when build.output.ok", "when build.output.");
+    assert!(complete(&t, "when build.output.").is_empty());
+    let t = RUN_TIME.replace("when build.output.ok", "when fast and ");
+    assert!(labels(complete(&t, "when fast and ")).contains(&"build".to_string()));
+    c.shutdown();
+}

@@ -26,6 +26,10 @@ pub fn completion(doc: &Document, pos: Position, loader: &dyn ModuleLoader) -> V
             rest = &rest[..rest.len() - 1];
         }
     }
+    // In a `when`: params and upstream tasks, `task.output.`, known output fields.
+    if let Some(items) = super::condition::complete(doc, offset, rest) {
+        return items;
+    }
     // `kickoff.` → the anchor points.
     if rest.last().is_some_and(|t| t.is_punct(&doc.text, ".")) {
         return keywords::ANCHOR_POINTS

@@ -6,6 +6,7 @@
 //! handler becomes an error response (or a log line for notifications) and the server stays up.
 
 mod completion;
+mod condition;
 mod diagnostics;
 mod document;
 mod format;

@@ -607,7 +607,7 @@ impl Fmt<'_> {
         self.close(&p.span);
     }
 
-    /// Like a task: one line when short, else one argument per line, `after` last.
+    /// Like a task: one line when short, else one argument (or the `after`) per line.
     fn include(&mut self, i: &Include) {
         let header = title(
             &format!("include {} as {}", i.template.name, i.name.name),
@@ -627,6 +627,8 @@ impl Fmt<'_> {
         if let Some(span) = &i.after_span {
             lines.push((span.clone(), field(&FieldKind::After(i.after.clone()))));
         }
+        // In source order, so each comment stays by what it follows.
+        lines.sort_by_key(|(span, _)| span.start);
         let texts: Vec<&str> = lines.iter().map(|(_, t)| t.as_str()).collect();
         let one_line = if texts.is_empty() {
             format!("{header} {{}}")

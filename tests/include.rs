@@ -257,6 +257,52 @@ template mobile "Mobile" version 1 {
     assert_eq!(keys(&bound), ["done"]);
 }
 
+/// An include inside a `for each` is copied per item like the block's tasks (`store.build[ios]`);
+/// its params may read the item, and its template's conditions on them are decided per copy.
+#[test]
+fn an_include_in_a_for_each_is_copied_per_item() {
+    let text = r#"use ./app_store { app_store }
+template fe "Per platform" version 1 {
+  param release: datetime
+  param platforms: list<string> = ["ios", "android"]
+  target release in "UTC" at 09:00
+  checkpoint freeze "Freeze" { at release - 3 weeks }
+  for each p in platforms {
+    include app_store as store { platform = p  after freeze }
+    manual announce "Announce ${p}" { after store }
+  }
+  checkpoint ship "Ship" { at release  after store }
+}
+"#;
+    let spec = template(text, &loader(&[]));
+    let bound = bind(&spec, &release("2027-03-01")).unwrap();
+    assert_eq!(
+        bound.task("store.build[android]").unwrap().title,
+        "Build the android release"
+    );
+    assert_eq!(deps(&bound, "store.build[ios]"), ["freeze"]);
+    assert_eq!(deps(&bound, "store.notes[ios]"), ["store.build[ios]"]);
+    assert_eq!(deps(&bound, "announce[ios]"), ["store.submitted[ios]"]);
+    assert_eq!(
+        deps(&bound, "ship"),
+        ["store.submitted[ios]", "store.submitted[android]"]
+    );
+    let left: Vec<_> = bound
+        .flow
+        .excluded
+        .iter()
+        .map(|e| e.reason.as_str())
+        .collect();
+    assert_eq!(
+        left,
+        ["condition `p == \"ios\"` is false (p = \"android\")"]
+    );
+    assert!(bound.task("store.testflight[ios]").is_some());
+    // The formatter keeps the include in its block.
+    let parsed = rwf::syntax::parse("t.rwf", text);
+    assert_eq!(rwf::syntax::format(text, &parsed.file), text);
+}
+
 /// Codes of the error diagnostics and the line (1-based) each is on in `t.rwf`.
 fn errors(text: &str, l: &MemLoader) -> Vec<(&'static str, usize)> {
     let (_, diags) = compile(text, l);
@@ -311,8 +357,12 @@ fn each_misuse_is_one_located_diagnostic() {
             &[("RWF163", 7)],
         ),
         (
-            "  param l: list<string> = [\"x\"]\n  for each x in l {\n    include app_store as ios { platform = \"ios\" }\n  }",
-            &[("RWF001", 8)],
+            "  repeat every 1 week from release - 2 weeks until release {\n    include app_store as ios { platform = \"ios\" }\n  }",
+            &[("RWF001", 7)],
+        ),
+        (
+            "  param l: list<string> = [\"x\"]\n  for each x in l {\n    include app_store as ios { platform = x  review_days = x }\n  }",
+            &[("RWF164", 8)],
         ),
     ];
     for (body, want) in cases {
@@ -333,6 +383,11 @@ fn each_misuse_is_one_located_diagnostic() {
             ("RWF052", Some("broken.rwf".to_string()))
         ]
     );
+    // Inside a `for each`, a template with a block of its own: blocks do not nest.
+    let blocky = "template blocky \"B\" {\n  param release: datetime\n  param ls: list<string> = [\"a\"]\n  target release in \"UTC\"\n  for each l in ls { manual m \"M ${l}\" {} }\n}\n";
+    let l = loader(&[("blocky.rwf", blocky)]);
+    let text = "use ./blocky { blocky }\ntemplate t \"T\" {\n  param release: datetime\n  param xs: list<string> = [\"x\"]\n  target release in \"UTC\"\n  for each x in xs {\n    include blocky as b {}\n  }\n}\n";
+    assert_eq!(errors(text, &l), [("RWF166", 7)]);
     // Two templates including each other: the loop is named, not followed.
     let a = "use ./b { b }\ntemplate a \"A\" {\n  param release: datetime\n  target release in \"UTC\"\n  include b as x {}\n}\n";
     let b = "use ./a { a }\ntemplate b \"B\" {\n  param release: datetime\n  target release in \"UTC\"\n  include a as y {}\n}\n";
@@ -344,7 +399,9 @@ fn each_misuse_is_one_located_diagnostic() {
         "{codes:?}"
     );
     // Every include code has `--explain` docs.
-    for code in ["RWF160", "RWF161", "RWF162", "RWF163", "RWF164", "RWF165"] {
+    for code in [
+        "RWF160", "RWF161", "RWF162", "RWF163", "RWF164", "RWF165", "RWF166",
+    ] {
         assert!(
             rwf::compile::CODES.iter().any(|d| d.code == code),
             "{code} documented"

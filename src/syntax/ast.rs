@@ -369,6 +369,8 @@ pub struct Block {
     pub header: Span,
     pub when: Option<(Cond, Span)>,
     pub tasks: Vec<Task>,
+    /// `include ... as ...` inside a `for each`: copied per item like its tasks.
+    pub includes: Vec<Include>,
     pub span: Span,
 }
 

@@ -372,6 +372,7 @@ impl Builder<'_> {
             header: self.span(pair),
             when: None,
             tasks: Vec::new(),
+            includes: Vec::new(),
             span: self.span(pair),
         }
     }
@@ -385,6 +386,8 @@ impl Builder<'_> {
             if item.as_rule() == Rule::block_when {
                 let k = self.kids(&item);
                 block.when = Some((self.condition(&k[0]), self.span(&item)));
+            } else if item.as_rule() == Rule::include {
+                block.includes.push(self.include(&item));
             } else {
                 block.tasks.push(self.task(&item));
             }

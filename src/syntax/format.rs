@@ -654,8 +654,19 @@ impl Fmt<'_> {
         if let Some((c, span)) = &b.when {
             self.leaf(span, &format!("when {}", cond(c, 0)));
         }
-        for t in &b.tasks {
-            self.task(t);
+        // Tasks and includes in source order.
+        let mut items: Vec<(usize, Result<&Task, &Include>)> = b
+            .tasks
+            .iter()
+            .map(|t| (t.span.start, Ok(t)))
+            .chain(b.includes.iter().map(|i| (i.span.start, Err(i))))
+            .collect();
+        items.sort_by_key(|(start, _)| *start);
+        for (_, item) in items {
+            match item {
+                Ok(t) => self.task(t),
+                Err(i) => self.include(i),
+            }
         }
         self.close(&b.span);
     }

@@ -424,17 +424,15 @@ impl<'a> Driver<'a> {
             match item {
                 TemplateItem::Task(task) => block.tasks.push(task),
                 TemplateItem::When(c, span) => self.when_item(&mut block.when, c, span, what),
+                TemplateItem::Include(i) if !repeat => block.includes.push(*i),
                 TemplateItem::Include(i) => self.diags.push(
-                    Diagnostic::error(
-                        "RWF001",
-                        format!("an `include` cannot stand inside a `{what}` block"),
-                    )
-                    .in_file(self.file)
-                    .at(i.header.clone())
-                    .help(format!(
-                        "write one `include {} as NAME {{ ... }}` per item outside the block, each with its own name",
-                        i.template.name
-                    )),
+                    Diagnostic::error("RWF001", "an `include` cannot stand inside a `repeat`")
+                        .in_file(self.file)
+                        .at(i.header.clone())
+                        .help(format!(
+                            "a repeat schedules its tasks at each occurrence; write the tasks of `{}` in the repeat, or include it in a `for each`",
+                            i.template.name
+                        )),
                 ),
                 other => self.diags.push(
                     Diagnostic::error(

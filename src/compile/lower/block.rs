@@ -110,6 +110,10 @@ impl Lower<'_> {
         for t in &b.tasks {
             self.task(t, phase, defaults, spec);
         }
+        // An include's tasks are prototypes of the block too: copied per item (`ios.build[de]`).
+        for i in &b.includes {
+            self.include(i, phase, spec);
+        }
         self.enclosing.vars.pop();
         self.enclosing.var_params.pop();
         self.enclosing.occurrence = None;

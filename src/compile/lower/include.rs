@@ -180,6 +180,17 @@ impl Lower<'_> {
             return;
         }
         let Some(inner) = compiled.spec else { return };
+        if !self.enclosing.vars.is_empty() && !inner.flow.blocks.is_empty() {
+            return self.main_err(
+                "RWF166",
+                tname.span.clone(),
+                format!(
+                    "`{}` has a `for each` or `repeat` of its own, and blocks do not nest",
+                    tname.name
+                ),
+                "include it outside the `for each`, once per item, or flatten one of the two blocks",
+            );
+        }
         let ns = inc.name.name.clone();
         let Some(bindings) = self.include_params(inc, &inner, spec) else {
             return;
@@ -294,6 +305,7 @@ impl Lower<'_> {
                 whole: inc.span.clone(),
                 deps: vec![inc.header.clone(); t.depends_on.len()],
                 include: Some(origin.clone()),
+                bound: self.enclosing.vars.last().cloned(),
                 ..TaskSource::default()
             });
             spec.tasks.push(t);
@@ -507,7 +519,17 @@ impl Lower<'_> {
         spec: &WorkflowSpec,
     ) -> Option<Binding> {
         let name = path.join(".");
-        match spec.params.iter().find(|q| q.name == name) {
+        // Inside a `for each`: the item (`platform = locale`), copied per item.
+        let item = self
+            .enclosing
+            .var_params
+            .iter()
+            .find(|q| q.name == name)
+            .cloned();
+        match item
+            .as_ref()
+            .or_else(|| spec.params.iter().find(|q| q.name == name))
+        {
             Some(q) if q.ty == p.ty => {
                 self.param_ref(&name, span);
                 Some(Binding::Name(name))
@@ -648,6 +670,9 @@ impl Lower<'_> {
 
 /// The names of a template's includes, in its body and its phases.
 pub(super) fn names(t: &ast::Template) -> BTreeSet<String> {
+    fn block(b: &ast::Block, out: &mut BTreeSet<String>) {
+        out.extend(b.includes.iter().map(|i| i.name.name.clone()));
+    }
     fn phase(p: &ast::Phase, out: &mut BTreeSet<String>) {
         for i in &p.items {
             match i {
@@ -655,7 +680,8 @@ pub(super) fn names(t: &ast::Template) -> BTreeSet<String> {
                     out.insert(inc.name.name.clone());
                 }
                 ast::PhaseItem::Phase(inner) => phase(inner, out),
-                _ => {}
+                ast::PhaseItem::Block(b) => block(b, out),
+                ast::PhaseItem::Task(_) => {}
             }
         }
     }
@@ -666,6 +692,7 @@ pub(super) fn names(t: &ast::Template) -> BTreeSet<String> {
                 out.insert(inc.name.name.clone());
             }
             ast::TemplateItem::Phase(p) => phase(p, &mut out),
+            ast::TemplateItem::Block(b) => block(b, &mut out),
             _ => {}
         }
     }

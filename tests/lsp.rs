@@ -1062,6 +1062,22 @@ fn includes_complete_hover_and_go_to_the_template() {
         .position(|l| l.starts_with("template app_store"))
         .unwrap();
     assert_eq!(def["range"]["start"]["line"], json!(line));
+    // The include's name is a phase: hover says what it includes; `after ios` goes to the include.
+    let hover = c.result("textDocument/hover", doc_pos(uri, &text, "ios, android", 0));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("`include app_store as ios`: its tasks are `ios.KEY`"),
+        "{shown}"
+    );
+    let def = c.result(
+        "textDocument/definition",
+        doc_pos(uri, &text, "ios, android", 0),
+    );
+    let include_line = text
+        .lines()
+        .position(|l| l.contains("include app_store as ios"))
+        .unwrap();
+    assert_eq!(def["range"]["start"]["line"], json!(include_line), "{def}");
     let mut complete = |text: &str, needle: &str| -> Vec<String> {
         c.change(uri, 2, text);
         let (line, col) = pos_of(text, needle, 0);

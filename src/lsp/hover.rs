@@ -83,7 +83,14 @@ fn describe(decl: &Decl) -> String {
         ),
         DeclKind::Policy => format!("**policy** `{}`", decl.name),
         DeclKind::Calendar => format!("**calendar** `{}`{title}", decl.name),
-        DeclKind::Phase => format!("**phase** `{}`{title}", decl.name),
+        DeclKind::Phase => match &decl.detail {
+            // `include app_store as ios`: its tasks are `ios.KEY`.
+            Some(include) => format!(
+                "**phase** `{}`{title}\n\n`{include} as {}`: its tasks are `{}.KEY`",
+                decl.name, decl.name, decl.name
+            ),
+            None => format!("**phase** `{}`{title}", decl.name),
+        },
         DeclKind::Template => format!("**template** `{}`{title}", decl.name),
     }
 }

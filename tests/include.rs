@@ -464,3 +464,52 @@ fn plan_explain_simulate_and_ics_of_the_example() {
     let (out, err, code) = rwf_cli(&["check", "--deny-warnings", file, "examples/app_store.rwf"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// On the engine's virtual clock (`rwf simulate`): a condition on an included task's output is decided
+/// at run time like any (`--output` scripts the included agent), and `after ios` waits for the
+/// include's last tasks.
+#[test]
+fn simulate_decides_conditions_on_included_outputs() {
+    let dir = std::env::temp_dir().join(format!("rwf-include-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("app_store.rwf"), read("examples/app_store.rwf")).unwrap();
+    let main = r#"use ./app_store { app_store }
+template sim "Sim" version 1 {
+  param release: datetime
+  target release in "UTC" at 09:00
+  include app_store as ios { platform = "ios" }
+  checkpoint go "Go" { when ios.notes.output.ready  after ios }
+  checkpoint wrap "Wrap" { after go on any }
+}
+"#;
+    let file = dir.join("sim.rwf");
+    std::fs::write(&file, main).unwrap();
+    let file = file.to_str().unwrap();
+    let run = |output: &str| {
+        let (out, err, code) = rwf_cli(&[
+            "simulate",
+            file,
+            "--release",
+            "2027-03-01",
+            "--output",
+            output,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let no = run(r#"ios.notes={"ready": false, "url": "u"}"#);
+    assert!(
+        no.contains("checkpoint go skipped: condition false: ios.notes.output.ready (ios.notes.output.ready = false)"),
+        "{no}"
+    );
+    assert!(no.contains("checkpoint wrap succeeded"), "{no}");
+    let yes = run(r#"ios.notes={"ready": true, "url": "u"}"#);
+    assert!(yes.contains("checkpoint go succeeded"), "{yes}");
+    // `go` waited for the include's last task.
+    let submitted = yes.find("notification ios.submitted succeeded").unwrap();
+    assert!(
+        submitted < yes.find("checkpoint go succeeded").unwrap(),
+        "{yes}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

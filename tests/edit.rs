@@ -1701,3 +1701,58 @@ async fn expanded_tasks_run_and_a_removed_item_removes_only_its_copies() {
     );
     assert_eq!(r.dump().await, before);
 }
+
+/// A workflow made from a template with includes, edited with a new version whose included template
+/// gained a task and whose include binds a param differently: the namespaced tasks diff like any.
+#[tokio::test]
+async fn an_edit_diffs_the_tasks_of_an_include_like_any_task() {
+    let r = rig().await;
+    let dir = std::env::temp_dir().join(format!("rwf_edit_inc_{}", Uuid::new_v4().simple()));
+    let v2_dir = dir.join("v2");
+    std::fs::create_dir_all(&v2_dir).unwrap();
+    let app_store = std::fs::read_to_string("examples/app_store.rwf").unwrap();
+    let release = std::fs::read_to_string("examples/store_release.rwf").unwrap();
+    std::fs::write(dir.join("app_store.rwf"), &app_store).unwrap();
+    std::fs::write(dir.join("store_release.rwf"), &release).unwrap();
+    let v1 = dir.join("store_release.rwf");
+    let (code, out, err) = r.rwf(&["new", v1.to_str().unwrap(), "--release", "2027-03-01T10:00"]);
+    assert_eq!(code, 0, "{err}");
+    let id_s = out.trim().to_string();
+    let id: Uuid = id_s.parse().unwrap();
+    assert_eq!(r.task(id, "ios.build").await.status, "pending");
+    assert_eq!(r.task(id, "android.review").await.status, "pending");
+
+    // v2: the included template gains `screenshots`; the android include reviews for 7 days.
+    std::fs::write(
+        v2_dir.join("app_store.rwf"),
+        app_store.replace(
+            "  manual testflight",
+            "  manual screenshots \"Store screenshots\" { after build }\n  manual testflight",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        v2_dir.join("store_release.rwf"),
+        release
+            .replace("version 1 {", "version 2 {")
+            .replace("review_days = 5 days", "review_days = 7 days"),
+    )
+    .unwrap();
+    let v2 = v2_dir.join("store_release.rwf");
+    let (code, out, err) = r.rwf(&["edit", &id_s, "--from", v2.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("+ ios.screenshots") && out.contains("+ android.screenshots"),
+        "{out}"
+    );
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(
+        spec.bindings["android.review_days"],
+        serde_json::json!("7d")
+    );
+    assert_eq!(r.task(id, "android.screenshots").await.status, "pending");
+    assert_eq!(r.task(id, "ios.build").await.status, "pending");
+    let wf = r.store.workflow(id).await.unwrap();
+    assert_eq!(wf.template_version, 2);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -390,3 +390,78 @@ fn every_unit_means_one_unit_and_formats_canonically() {
     );
     assert_eq!(template(&formatted).flow, one.flow, "fmt keeps the meaning");
 }
+
+/// A task's `when` may read its block's item (or a repeat's `n`): decided per copy when the block is
+/// expanded; a copy left out is listed with the reason and its edges are bridged; what the item does
+/// not decide stays (a param at bind, an output at run time).
+#[test]
+fn a_condition_on_the_item_is_decided_per_copy() {
+    let text = r#"template t "T" version 1 {
+  param release: datetime
+  param locales: list<string> = ["en", "de", "fr"]
+  param beta: bool = false
+  target release in "UTC" at 09:00
+  agent strings "Strings" { uses "s"  at release - 3 weeks }
+  for each locale in locales {
+    manual translate "Translate ${locale}" { when locale != "en"  after strings }
+    manual review "Review ${locale}" { when locale == "fr" or beta  after translate }
+    manual check "Check ${locale}" { when locale == "de" and strings.output.ok  after strings }
+  }
+  repeat every 1 week from release - 2 weeks until release {
+    manual sync "Sync ${n}" { when n != 1  after strings }
+  }
+  checkpoint ship "Ship" { at release  after review }
+}
+"#;
+    let spec = template(text);
+    assert!(codes(text).is_empty(), "{:?}", codes(text));
+    let bound = bind(&spec, &inputs("2027-03-01", &[])).unwrap();
+    let left: Vec<(&str, &str)> = bound
+        .flow
+        .excluded
+        .iter()
+        .map(|e| (e.key.as_str(), e.reason.as_str()))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (
+                "translate[en]",
+                "condition `locale != \"en\"` is false (locale = \"en\")"
+            ),
+            (
+                "check[en]",
+                "condition `locale == \"de\" and strings.output.ok` is false (locale = \"en\")"
+            ),
+            (
+                "check[fr]",
+                "condition `locale == \"de\" and strings.output.ok` is false (locale = \"fr\")"
+            ),
+            ("sync[1]", "condition `n != 1` is false (n = 1)"),
+            // What the item leaves to bind is decided there.
+            ("review[en]", "condition `beta` is false (beta = false)"),
+            ("review[de]", "condition `beta` is false (beta = false)"),
+        ]
+    );
+    assert!(bound.task("translate[de]").is_some() && bound.task("review[fr]").is_some());
+    // What the item leaves undecided: the output part stays on the copy, for run time.
+    assert_eq!(
+        bound
+            .task("check[de]")
+            .unwrap()
+            .when
+            .as_ref()
+            .map(|c| c.to_string()),
+        Some("strings.output.ok".into())
+    );
+    assert!(bound.task("translate[de]").unwrap().when.is_none());
+    // Edges through left-out copies are bridged (review[en] → translate[en] → strings).
+    assert_eq!(
+        deps(&bound, "ship"),
+        ["review[fr]", "strings", "translate[de]"]
+    );
+    // `beta` decides the rest of `review`'s condition at bind.
+    let bound = bind(&spec, &inputs("2027-03-01", &[("beta", "true")])).unwrap();
+    assert!(bound.task("review[de]").is_some() && bound.task("review[en]").is_some());
+    assert_eq!(deps(&bound, "review[en]"), ["strings"]);
+}

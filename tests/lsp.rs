@@ -1012,3 +1012,172 @@ fn output_conditions_hover() {
         "{text}"
     );
 }
+
+/// `include`: no diagnostic for the examples; completion of imported templates after `include` and of
+/// their params inside the braces; hover on the template name shows its title and params; go-to-
+/// definition opens the included file at its `template` line.
+#[test]
+fn includes_complete_hover_and_go_to_the_template() {
+    let dir = std::env::temp_dir().join(format!("rwf-lsp-include-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let app_store = std::fs::read_to_string(root.join("examples/app_store.rwf")).unwrap();
+    std::fs::write(dir.join("app_store.rwf"), &app_store).unwrap();
+    let text = std::fs::read_to_string(root.join("examples/store_release.rwf")).unwrap();
+    let uri = format!("file://{}/store_release.rwf", dir.display());
+    let uri = uri.as_str();
+    let mut c = Client::start();
+    c.open(uri, &text);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the example is clean");
+    let hover = c.result(
+        "textDocument/hover",
+        doc_pos(uri, &text, "app_store as ios", 0),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("**template** `app_store` — App store submission: ${platform}"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("- `platform`: string (required) — ios or android"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("- `review_days`: duration = \"3d\""),
+        "{shown}"
+    );
+    let def = c.result(
+        "textDocument/definition",
+        doc_pos(uri, &text, "app_store as ios", 0),
+    );
+    assert!(
+        def["uri"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/app_store.rwf"),
+        "{def}"
+    );
+    let line = app_store
+        .lines()
+        .position(|l| l.starts_with("template app_store"))
+        .unwrap();
+    assert_eq!(def["range"]["start"]["line"], json!(line));
+    // The include's name is a phase: hover says what it includes; `after ios` goes to the include.
+    let hover = c.result("textDocument/hover", doc_pos(uri, &text, "ios, android", 0));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("`include app_store as ios`: its tasks are `ios.KEY`"),
+        "{shown}"
+    );
+    let def = c.result(
+        "textDocument/definition",
+        doc_pos(uri, &text, "ios, android", 0),
+    );
+    let include_line = text
+        .lines()
+        .position(|l| l.contains("include app_store as ios"))
+        .unwrap();
+    assert_eq!(def["range"]["start"]["line"], json!(include_line), "{def}");
+    let mut complete = |text: &str, needle: &str| -> Vec<String> {
+        c.change(uri, 2, text);
+        let (line, col) = pos_of(text, needle, 0);
+        let col = col + needle.len() as u64;
+        let items = c.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+        );
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let t = text.replace("include app_store as ios", "include ");
+    let names = complete(&t, "  include ");
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("app_store"),
+        "{names:?}"
+    );
+    // Inside the braces: the params not given yet, then `after`.
+    let t = text.replace(
+        "    platform = \"ios\"\n    release = release - 1 week\n",
+        "    platform = \"ios\"\n    \n",
+    );
+    let args = complete(&t, "    platform = \"ios\"\n    ");
+    assert_eq!(args, ["release", "review_days", "reviewer", "after"]);
+    c.shutdown();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+const RUN_TIME: &str = r#"template t "T" {
+  param release: datetime = "2027-03-01T09:00"
+  param fast: bool = false
+  target release in "UTC"
+  agent build "Build" { uses "b"  at release - 2 weeks }
+  event ci "CI" { on "ci.finished"  after build  timeout 1 day }
+  manual other "Other" { at release - 1 week }
+  manual rc2 "Extra RC" { when build.output.ok and not fast  after ci }
+}
+"#;
+
+/// In a `when`: the params and the upstream tasks (not the others), `output` after a task's `.`, an
+/// event's output fields after `.output.`, and nothing (no anchor points) for an unknown schema.
+#[test]
+fn conditions_complete_upstream_outputs() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/run_time.rwf";
+    c.open(uri, RUN_TIME);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+    let mut complete = |text: &str, needle: &str| -> Vec<(String, String)> {
+        c.change(uri, 2, text);
+        let (line, col) = pos_of(text, needle, 0);
+        let col = col + needle.len() as u64;
+        let items = c.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+        );
+        let mut out: Vec<(String, String)> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["label"].as_str().unwrap().to_string(),
+                    i["insertText"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let labels = |v: Vec<(String, String)>| v.into_iter().map(|(l, _)| l).collect::<Vec<_>>();
+    let t = RUN_TIME.replace("when build.output.ok", "when ");
+    let items = complete(&t, "{ when ");
+    assert!(
+        items.contains(&("build".into(), "build.output.".into())),
+        "{items:?}"
+    );
+    assert!(
+        items.contains(&("ci".into(), "ci.output.".into())),
+        "{items:?}"
+    );
+    assert!(items.iter().any(|(l, _)| l == "fast"), "{items:?}");
+    assert!(
+        !items.iter().any(|(l, _)| l == "other"),
+        "not upstream: {items:?}"
+    );
+    let t = RUN_TIME.replace("when build.output.ok", "when build.");
+    assert_eq!(labels(complete(&t, "when build.")), ["output"]);
+    let t = RUN_TIME.replace("when build.output.ok", "when ci.output.");
+    assert_eq!(
+        labels(complete(&t, "when ci.output.")),
+        ["data", "id", "name", "received_at", "sender", "timed_out"]
+    );
+    let t = RUN_TIME.replace("when build.output.ok", "when build.output.");
+    assert!(complete(&t, "when build.output.").is_empty());
+    let t = RUN_TIME.replace("when build.output.ok", "when fast and ");
+    assert!(labels(complete(&t, "when fast and ")).contains(&"build".to_string()));
+    c.shutdown();
+}

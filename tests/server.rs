@@ -2143,3 +2143,106 @@ async fn expanded_task_keys_travel_through_the_api_and_the_remote_cli() {
     let _ = std::fs::remove_dir_all(&dir);
     e.server.stop().await;
 }
+
+/// Keys of included tasks (`ios.build`) travel through the API (path segments) and the remote CLI,
+/// and the status (API, remote and direct CLI) shows a pending task's run-time condition, here on
+/// an included task's output, before it is decided.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn included_keys_and_pending_conditions_through_the_api() {
+    let e = env().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut loader = rwf::compile::MemLoader::default();
+    loader.files.insert(
+        "app_store.rwf".into(),
+        std::fs::read_to_string(root.join("examples/app_store.rwf")).unwrap(),
+    );
+    let source = r#"use ./app_store { app_store }
+template srv_stores "Stores" version 1 {
+  param release: datetime
+  target release in "UTC" at 09:00
+  include app_store as ios { platform = "ios" }
+  checkpoint go "Go" { when ios.notes.output.url  after ios.notes }
+}
+"#;
+    let c = rwf::compile::compile_source("stores.rwf", source, &loader);
+    assert!(
+        !rwf::diagnostic::has_errors(&c.diagnostics),
+        "{:?}",
+        c.diagnostics
+    );
+    e.store.put_template(&c.spec.unwrap()).await.unwrap();
+    let wf = e
+        .expect(
+            "owner",
+            Method::POST,
+            "/api/v1/workflows",
+            Some(json!({"template": "srv_stores", "release": release_in_days(30), "owner": "team:release"})),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    e.expect(
+        "owner",
+        Method::POST,
+        &format!("/api/v1/workflows/{wf}/tasks/ios.build/set"),
+        Some(json!({ "title": "Build it" })),
+        200,
+    )
+    .await;
+    let status = e
+        .expect(
+            "owner",
+            Method::GET,
+            &format!("/api/v1/workflows/{wf}"),
+            None,
+            200,
+        )
+        .await;
+    let task = |key: &str| -> Value {
+        status["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no task {key} in {status}"))
+    };
+    assert_eq!(task("ios.build")["title"], "Build it");
+    assert_eq!(task("go")["runs_only_if"], "ios.notes.output.url");
+    assert!(task("ios.build").get("runs_only_if").is_none());
+    let dir = std::env::temp_dir().join(format!("rwf-inc-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for remote in [Some("owner"), None] {
+        let (code, out, err) = cli(&e, &dir, remote, &["status", &wf]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("  ios.build "), "{out}");
+        assert!(
+            out.contains(
+                "runs only if ios.notes.output.url (decided when its dependencies are met"
+            ),
+            "{out}"
+        );
+        let (code, out, err) = cli(&e, &dir, remote, &["status", &wf, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let go = v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == "go")
+            .unwrap();
+        assert_eq!(go["runs_only_if"], "ios.notes.output.url", "{out}");
+    }
+    let (code, out, err) = cli(
+        &e,
+        &dir,
+        Some("owner"),
+        &["task", "set", &wf, "ios.notes", "--title", "Notes"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("~ ios.notes"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+    e.server.stop().await;
+}

@@ -18,13 +18,13 @@ pub(crate) struct Located<'a> {
     pub what: Ref<'a>,
 }
 
-/// Classifies a dotted name: `x.output...` reads task `x`'s output, anything else names param `x`.
+/// Classifies a dotted name: `x.output...` reads task `x`'s output (`ios.submit.output...` an
+/// included task's), anything else names a param (an included template's are bound as `ios.platform`).
 pub(crate) fn classify(name: &str) -> Ref<'_> {
-    let mut parts = name.split('.').map(str::trim);
-    let head = parts.next().unwrap_or_default();
-    match parts.next() {
-        Some("output") => Ref::Output(head),
-        _ => Ref::Param(head),
+    let name = name.trim();
+    match crate::spec::output_path(name) {
+        Some((task, _)) => Ref::Output(task.trim()),
+        None => Ref::Param(name),
     }
 }
 

@@ -48,6 +48,16 @@ pub fn run(args: Args) -> CmdResult {
             }
         })?;
     print!("{}", ex.render(&loaded.spec, &loaded.source, &loaded.text));
+    if let Some(origin) = loaded
+        .spec
+        .tasks
+        .iter()
+        .position(|t| t.key == args.task)
+        .and_then(|i| loaded.source.tasks.get(i))
+        .and_then(|s| s.include.as_ref())
+    {
+        println!("  from `{origin}`: a task of the included template");
+    }
     if let Some(wait) = loaded
         .spec
         .task(&args.task)

@@ -271,6 +271,8 @@ struct WireTask {
     last_error: Option<String>,
     actor: Option<String>,
     assignee: Option<String>,
+    #[serde(default)]
+    runs_only_if: Option<String>,
     waiting_on: Vec<WireGate>,
 }
 
@@ -414,12 +416,16 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
             let s: WireStatus = decode(client.read(&format!("/api/v1/workflows/{wf}")).await?)?;
             let mut gates = Vec::new();
             let mut assignees = std::collections::HashMap::new();
+            let mut conditions = std::collections::HashMap::new();
             let tasks: Vec<TaskRow> = s
                 .tasks
                 .into_iter()
                 .map(|t| {
                     if let Some(who) = t.assignee {
                         assignees.insert(t.key.clone(), who);
+                    }
+                    if let Some(c) = t.runs_only_if {
+                        conditions.insert(t.key.clone(), c);
                     }
                     for g in t.waiting_on {
                         gates.push((t.key.clone(), g.gate, g.state, g.reason, g.blockers));
@@ -444,6 +450,7 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
                 .collect();
             let extras = super::status::Extras {
                 assignees,
+                conditions,
                 excluded: s.excluded,
                 no_worker: s.no_worker,
                 now: Utc::now(),

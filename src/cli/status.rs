@@ -32,6 +32,7 @@ pub fn run(args: Args) -> CmdResult {
         };
         let extras = Extras {
             assignees: crate::ops::assignees(&spec),
+            conditions: crate::ops::conditions(&spec),
             excluded: spec.flow.excluded.clone(),
             no_worker,
             now: Utc::now(),
@@ -49,6 +50,8 @@ pub(super) type GateRow = (String, String, String, String, serde_json::Value);
 /// seems to run, and the instant overdue is judged at.
 pub(super) struct Extras {
     pub assignees: std::collections::HashMap<String, String>,
+    /// Each task's condition on upstream outputs (by task key), shown while it is still to run.
+    pub conditions: std::collections::HashMap<String, String>,
     /// Tasks a `when` left out of the workflow, with the reason.
     pub excluded: Vec<crate::spec::Excluded>,
     pub no_worker: Option<String>,
@@ -68,8 +71,13 @@ pub(super) fn print(
     {
         let assignee = |key: &str| extras.assignees.get(key).cloned();
         let no_worker = &extras.no_worker;
-        let terminal =
-            |status: &str| matches!(status, "succeeded" | "failed" | "skipped" | "cancelled");
+        let terminal = crate::ops::is_terminal;
+        let runs_only_if = |t: &TaskRow| {
+            extras
+                .conditions
+                .get(&t.key)
+                .filter(|_| !terminal(&t.status))
+        };
         // Overdue: not ended, and its due time has passed.
         let overdue = |t: &TaskRow| {
             wf.status == "active"
@@ -106,6 +114,7 @@ pub(super) fn print(
                             "next_attempt_at": rfc3339(t.next_attempt_at), "output": t.output,
                             "last_error": t.last_error, "actor": t.actor, "waiting_on": waiting(&t.key),
                             "assignee": assignee(&t.key), "overdue": overdue(t),
+                            "runs_only_if": runs_only_if(t),
                         })
                     })
                     .collect();
@@ -174,10 +183,12 @@ pub(super) fn print(
                     if let Some(e) = &t.last_error {
                         println!("      error: {e}");
                     }
-                    if !matches!(
-                        t.status.as_str(),
-                        "succeeded" | "failed" | "skipped" | "cancelled"
-                    ) {
+                    if let Some(c) = runs_only_if(t) {
+                        println!(
+                            "      runs only if {c} (decided when its dependencies are met; skipped otherwise)"
+                        );
+                    }
+                    if !terminal(&t.status) {
                         for g in waiting(&t.key) {
                             println!(
                                 "      {} gate {}: {}",

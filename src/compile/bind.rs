@@ -203,21 +203,12 @@ fn bind_expr(e: &Expr, values: &BTreeMap<String, Json>) -> Expr {
     }
 }
 
-fn bind_scope(s: &Scope, values: &BTreeMap<String, Json>) -> Scope {
+pub(super) fn bind_scope(s: &Scope, values: &BTreeMap<String, Json>) -> Scope {
     match s {
         Scope::User(n) => Scope::User(interpolate(n, values)),
         Scope::Team(n) => Scope::Team(interpolate(n, values)),
         Scope::Organization(n) => Scope::Organization(interpolate(n, values)),
         Scope::Channel(n) => Scope::Channel(interpolate(n, values)),
-    }
-}
-
-fn bind_schedule(s: &mut Schedule, values: &BTreeMap<String, Json>) {
-    let tz = match s {
-        Schedule::Relative { timezone, .. } | Schedule::Pinned { timezone, .. } => timezone,
-    };
-    if let Some(z) = tz {
-        *z = interpolate(z, values);
     }
 }
 
@@ -491,28 +482,45 @@ pub fn bind(
 
 /// Renders `${name}` in a task's strings and scopes, and bound names in its inputs.
 pub(super) fn bind_task(t: &mut crate::spec::TaskSpec, values: &BTreeMap<String, Json>) {
-    t.title = interpolate(&t.title, values);
-    if let Some(s) = &mut t.schedule {
-        bind_schedule(s, values);
+    task_texts(t, &mut |x| match x {
+        Text::Str(s) => *s = interpolate(s, values),
+        Text::Scope(s) => *s = bind_scope(s, values),
+        Text::Expr(e) => *e = bind_expr(e, values),
+    });
+}
+
+/// A part of a task that may read params: a string (`${name}`, a zone `${tz}`), a scope, an input
+/// or event-match expression.
+pub(super) enum Text<'a> {
+    Str(&'a mut String),
+    Scope(&'a mut Scope),
+    Expr(&'a mut Expr),
+}
+
+fn zone(s: &mut Schedule) -> Option<&mut String> {
+    match s {
+        Schedule::Relative { timezone, .. } | Schedule::Pinned { timezone, .. } => {
+            timezone.as_mut()
+        }
+    }
+}
+
+/// Calls `f` on every part of a task that may read params (its schedules' zones included).
+pub(super) fn task_texts(t: &mut crate::spec::TaskSpec, f: &mut dyn FnMut(Text<'_>)) {
+    f(Text::Str(&mut t.title));
+    if let Some(z) = t.schedule.as_mut().and_then(zone) {
+        f(Text::Str(z));
     }
     match &mut t.step {
-        crate::spec::Step::Agent { input, .. } => {
-            for v in input.values_mut() {
-                *v = bind_expr(v, values);
-            }
-        }
+        crate::spec::Step::Agent { input, .. } => input.values_mut().for_each(|v| f(Text::Expr(v))),
         crate::spec::Step::Approval {
             approvers,
             on_expire,
             ..
         } => {
-            for a in approvers.iter_mut() {
-                *a = bind_scope(a, values);
-            }
+            approvers.iter_mut().for_each(|a| f(Text::Scope(a)));
             if let crate::spec::ExpirePolicy::Escalate(to) = on_expire {
-                for a in to.iter_mut() {
-                    *a = bind_scope(a, values);
-                }
+                to.iter_mut().for_each(|a| f(Text::Scope(a)));
             }
         }
         crate::spec::Step::Manual {
@@ -520,27 +528,23 @@ pub(super) fn bind_task(t: &mut crate::spec::TaskSpec, values: &BTreeMap<String,
             assignee,
         } => {
             if let Some(i) = instructions {
-                *i = interpolate(i, values);
+                f(Text::Str(i));
             }
             if let Some(a) = assignee {
-                *a = bind_scope(a, values);
+                f(Text::Scope(a));
             }
         }
         crate::spec::Step::Notification { to, message } => {
-            *message = interpolate(message, values);
-            for a in to.iter_mut() {
-                *a = bind_scope(a, values);
-            }
+            f(Text::Str(message));
+            to.iter_mut().for_each(|a| f(Text::Scope(a)));
         }
         crate::spec::Step::Wait { until, .. } => {
-            if let Some(s) = until {
-                bind_schedule(s, values);
+            if let Some(z) = until.as_mut().and_then(zone) {
+                f(Text::Str(z));
             }
         }
         crate::spec::Step::Event { matches, .. } => {
-            for v in matches.values_mut() {
-                *v = bind_expr(v, values);
-            }
+            matches.values_mut().for_each(|v| f(Text::Expr(v)))
         }
         crate::spec::Step::Checkpoint => {}
     }

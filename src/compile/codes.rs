@@ -1,5 +1,5 @@
 //! Documentation of every compile and bind diagnostic code (RWF050–069; RWF140–149 for `when`,
-//! `for each` and `repeat`; RWF150–154 for event waits).
+//! `for each` and `repeat`; RWF150–154 for event waits; RWF160–166 for `include`).
 
 use crate::diagnostic::{CodeDoc, Severity};
 
@@ -56,4 +56,11 @@ pub const CODES: &[CodeDoc] = &[
     doc("RWF152", "then-not-for-step", "`timeout ... then fail|skip|continue` on a task that is not an event wait.", "Only an event wait chooses what its timeout does; an agent's timeout fails the attempt and retries by policy.", "agent a \"A\" { uses \"x\" timeout 1 hour then skip }"),
     doc("RWF153", "bad-event-match", "A `where` key is not a dotted payload path, or is given twice.", "The match could never be decided, or one value would silently win.", "event ci \"CI\" { on \"ci.finished\" where { \"a..b\": 1 } }"),
     doc("RWF154", "event-match-not-scalar", "A `where` value is a list, object, scope or duration.", "Events are matched field by field on plain values; match nested fields by their own dotted path.", "event ci \"CI\" { on \"ci.finished\" where { build: { ok: true } } }"),
+    doc("RWF160", "unknown-template", "An `include` names a template that is not imported.", "There would be no tasks to include.", "use ./app_store { app_store }\ninclude app_stor as ios { platform = \"ios\" }"),
+    doc("RWF161", "include-cycle", "A template includes itself, directly or through the templates it includes (or includes nest deeper than 8).", "Inlining would never end.", "// a.rwf: include b as x {}   and b.rwf: include a as y {}"),
+    doc("RWF162", "included-template-error", "The included template has errors of its own.", "Its tasks cannot be inlined until it compiles; its errors are reported with it.", "include app_store as ios { platform = \"ios\" }   // app_store.rwf has an unknown policy"),
+    doc("RWF163", "include-name-clash", "An include's name is also a task's, a phase's or another include's.", "`after NAME` and the keys `NAME.KEY` must mean one thing.", "manual ios \"iOS\" {}\ninclude app_store as ios { platform = \"ios\" }"),
+    doc("RWF164", "include-param-type", "An include gives a param a value of the wrong type: a literal of another type, a param of another type, an unknown name, or an anchor for a param that is not a date or datetime (or an anchor with an alignment, time or zone).", "The included tasks would read a value their template never meant.", "include app_store as ios { platform = 3 }"),
+    doc("RWF166", "include-nests-blocks", "An `include` inside a `for each` names a template that has a `for each` or `repeat` of its own.", "Blocks do not nest: its copies could not be copied again per item.", "for each l in locales { include l10n_review as review { locale = l } }   // l10n_review has a `for each`"),
+    doc("RWF165", "include-param-missing", "An include leaves out a param that has no default, gives one twice, or names one the template does not have.", "The included tasks could not be rendered; a misspelt name would be silently ignored.", "include app_store as ios { platfrom = \"ios\" }"),
 ];

@@ -7,8 +7,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::spec::{
-    Anchor, Block, Excluded, Expansion, Expr, Schedule, Span, Step, TaskSpec, WorkflowSpec,
-    EXPANSION_CAP,
+    Anchor, Block, Condition, Excluded, Expansion, Expr, Schedule, Span, Step, TaskSpec,
+    WorkflowSpec, EXPANSION_CAP,
 };
 use chrono::Datelike;
 use serde_json::Value as Json;
@@ -60,6 +60,8 @@ pub fn expand(
     }
     let mut copies: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut empty = Vec::new();
+    // Copies a condition on the item leaves out (after the empty blocks' prototypes).
+    let mut left_out = Vec::new();
     let mut by_key: BTreeMap<String, TaskSpec> = BTreeMap::new();
     let prototypes: BTreeSet<&str> = blocks
         .iter()
@@ -109,8 +111,28 @@ pub fn expand(
                     }
                 }
                 super::bind::bind_task(&mut t, &it.vars);
+                // A condition reading the item is decided per copy (`when locale != "en"`).
+                let mut decided = |c: &Condition, t: &TaskSpec| match c.fold(&it.vars) {
+                    Ok(true) => None,
+                    Ok(false) => {
+                        let read: Vec<String> =
+                            it.vars.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                        left_out.push(Excluded {
+                            key: t.key.clone(),
+                            title: t.title.clone(),
+                            reason: format!("condition `{c}` is false ({})", read.join(", ")),
+                        });
+                        None
+                    }
+                    Err(rest) => Some(rest),
+                };
                 if let Some(c) = spec.flow.when.get(k).cloned() {
-                    spec.flow.when.insert(t.key.clone(), c);
+                    if let Some(rest) = decided(&c, &t) {
+                        spec.flow.when.insert(t.key.clone(), rest);
+                    }
+                }
+                if let Some(c) = t.when.take() {
+                    t.when = decided(&c, &t);
                 }
                 copies.entry(k.clone()).or_default().push(t.key.clone());
                 out.push(t);
@@ -189,6 +211,7 @@ pub fn expand(
     if !diags.is_empty() {
         return Err(diags);
     }
+    empty.append(&mut left_out);
     Ok(empty)
 }
 
@@ -198,13 +221,24 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
         |k: &str| -> Option<String> { siblings.contains(k).then(|| format!("{k}[{label}]")) };
     let mut t = proto.clone();
     t.key = format!("{}[{label}]", proto.key);
+    rename_refs(&mut t, siblings, &rename);
+    t
+}
+
+/// Renames, in a task, the names of `siblings` it uses (`after`, anchors, outputs read in strings,
+/// inputs and conditions, `not_author_of`) as `rename` says. Its own key is left to the caller.
+pub(crate) fn rename_refs(
+    t: &mut TaskSpec,
+    siblings: &BTreeSet<&str>,
+    rename: &dyn Fn(&str) -> Option<String>,
+) {
     for d in &mut t.depends_on {
         if let Some(k) = rename(&d.task) {
             d.task = k;
         }
     }
     if let Some(c) = &mut t.when {
-        c.rename_tasks(&rename);
+        c.rename_tasks(rename);
     }
     for s in t.schedule.iter_mut().chain(match &mut t.step {
         Step::Wait { until, .. } => until.as_mut(),
@@ -224,7 +258,8 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
         for sib in siblings {
             let from = format!("${{{sib}.output");
             if s.contains(&from) {
-                *s = s.replace(&from, &format!("${{{sib}[{label}].output"));
+                let to = rename(sib).unwrap_or_else(|| sib.to_string());
+                *s = s.replace(&from, &format!("${{{to}.output"));
             }
         }
     };
@@ -232,7 +267,7 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
     match &mut t.step {
         Step::Agent { input, .. } => {
             for e in input.values_mut() {
-                rename_outputs(e, &rename, &outputs);
+                rename_outputs(e, rename, &outputs);
             }
         }
         Step::Approval { not_author_of, .. } => {
@@ -245,9 +280,13 @@ fn copy(proto: &TaskSpec, siblings: &BTreeSet<&str>, label: &str) -> TaskSpec {
             instructions: Some(i),
             ..
         } => outputs(i),
+        Step::Event { matches, .. } => {
+            for e in matches.values_mut() {
+                rename_outputs(e, rename, &outputs);
+            }
+        }
         _ => {}
     }
-    t
 }
 
 fn rename_outputs(

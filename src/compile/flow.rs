@@ -170,8 +170,8 @@ fn strings_of<'a>(step: &'a Step, title: &'a str, out: &mut Vec<&'a str>) {
 /// The tasks whose output a string reads: `X` of each `${X.output...}`.
 fn output_refs(s: &str) -> impl Iterator<Item = &str> {
     s.split("${").skip(1).filter_map(|rest| {
-        let (task, after) = rest.split_once('.')?;
-        after.starts_with("output").then_some(task.trim())
+        let body = rest.split_once('}').map_or(rest, |(b, _)| b);
+        crate::spec::output_path(body).map(|(task, _)| task.trim())
     })
 }
 

@@ -16,12 +16,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 mod block;
+mod include;
+
+pub use include::{includable, Includable};
 
 /// Deepest chain of `use` between local modules.
 const MAX_MODULE_DEPTH: usize = 16;
 
 struct Module {
     file: String,
+    /// The module's text (an included template is compiled from it).
+    text: String,
+    /// The key of the template the module declares, if any (`include` can name it).
+    templates: BTreeSet<String>,
     policies: BTreeMap<String, ast::PolicyDecl>,
     calendars: BTreeMap<String, ast::CalendarDecl>,
     /// Name as usable in this module → (module index, name there).
@@ -39,24 +46,30 @@ struct Lower<'a> {
     enclosing: block::Enclosing,
     /// (task, task whose output its run-time condition reads, where): checked once all are lowered.
     reads: Vec<(String, String, Range<usize>)>,
+    /// Files of the templates being compiled, outermost first (this one last): an include cycle guard.
+    including: Vec<String>,
+    /// The includes lowered so far, checked once every item is.
+    included: Vec<include::Included>,
+    /// The names of the template's includes (`ios`): `ios.submit` names one of their tasks.
+    include_names: BTreeSet<String>,
 }
 
 pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
+    compile_in(file, text, loader, vec![file.to_string()])
+}
+
+/// Compiles a file whose template is included by the templates of `including` (it is the last).
+fn compile_in(
+    file: &str,
+    text: &str,
+    loader: &dyn ModuleLoader,
+    including: Vec<String>,
+) -> Compiled {
     let parsed = crate::syntax::parse(file, text);
-    let mut l = Lower {
-        loader,
-        modules: Vec::new(),
-        diags: parsed.diagnostics,
-        map: SourceMap {
-            file: file.to_string(),
-            ..SourceMap::default()
-        },
-        loading: vec![file.to_string()],
-        enclosing: block::Enclosing::default(),
-        reads: Vec::new(),
-    };
+    let mut l = Lower::new(file, loader, including);
+    l.diags = parsed.diagnostics;
     l.map.suppressions = suppressions(text, &parsed.file.comments);
-    l.add_module(file, &parsed.file, 0);
+    l.add_module(file, text, &parsed.file, 0);
     let template = parsed.file.items.iter().find_map(|i| match i {
         Item::Template(t) => Some(t),
         _ => None,
@@ -134,6 +147,26 @@ fn suppressions(text: &str, comments: &[ast::Comment]) -> Vec<Suppression> {
         .collect()
 }
 
+impl<'a> Lower<'a> {
+    fn new(file: &str, loader: &'a dyn ModuleLoader, including: Vec<String>) -> Lower<'a> {
+        Lower {
+            loader,
+            modules: Vec::new(),
+            diags: Vec::new(),
+            map: SourceMap {
+                file: file.to_string(),
+                ..SourceMap::default()
+            },
+            loading: vec![file.to_string()],
+            enclosing: block::Enclosing::default(),
+            reads: Vec::new(),
+            including,
+            included: Vec::new(),
+            include_names: BTreeSet::new(),
+        }
+    }
+}
+
 impl Lower<'_> {
     fn err(
         &mut self,
@@ -163,10 +196,12 @@ impl Lower<'_> {
     }
 
     /// Registers a parsed file as a module and loads its imports. Returns its index.
-    fn add_module(&mut self, file: &str, parsed: &ast::File, depth: usize) -> usize {
+    fn add_module(&mut self, file: &str, text: &str, parsed: &ast::File, depth: usize) -> usize {
         let idx = self.modules.len();
         let mut module = Module {
             file: file.to_string(),
+            text: text.to_string(),
+            templates: BTreeSet::new(),
             policies: BTreeMap::new(),
             calendars: BTreeMap::new(),
             imports: BTreeMap::new(),
@@ -186,6 +221,7 @@ impl Lower<'_> {
                         .or_insert_with(|| c.clone());
                 }
                 Item::Template(t) => {
+                    module.templates.insert(t.key.name.clone());
                     for ti in &t.items {
                         match ti {
                             TemplateItem::Policy(p) => add_policy(&mut module, p),
@@ -250,13 +286,14 @@ impl Lower<'_> {
                 .extend(parsed.diagnostics.iter().take(20).cloned());
         }
         self.loading.push(display.clone());
-        let mi = self.add_module(&display, &parsed.file, depth + 1);
+        let mi = self.add_module(&display, &text, &parsed.file, depth + 1);
         self.loading.pop();
         let alias = u.alias().to_string();
         let names: Vec<String> = self.modules[mi]
             .policies
             .keys()
             .chain(self.modules[mi].calendars.keys())
+            .chain(self.modules[mi].templates.iter())
             .cloned()
             .collect();
         for n in &names {
@@ -726,6 +763,7 @@ impl Lower<'_> {
     }
 
     fn template(&mut self, t: &ast::Template) -> WorkflowSpec {
+        self.include_names = include::names(t);
         self.map.template = t.header.clone();
         if let Some(n) = &t.name {
             self.str_refs(n);
@@ -854,9 +892,11 @@ impl Lower<'_> {
                 TemplateItem::Phase(p) => self.phase(p, None, &defaults, &mut spec),
                 TemplateItem::Task(task) => self.task(task, None, &defaults, &mut spec),
                 TemplateItem::Block(b) => self.block(b, None, &defaults, &mut spec),
+                TemplateItem::Include(i) => self.include(i, None, &mut spec),
                 _ => {}
             }
         }
+        self.finish_includes(&mut spec);
         for (task, read, span) in std::mem::take(&mut self.reads) {
             if let Some(p) = super::condition::not_upstream(&spec, &task, &read, span) {
                 self.main_err(p.code, p.span, p.message, p.help);
@@ -974,6 +1014,7 @@ impl Lower<'_> {
                 }
                 ast::PhaseItem::Task(t) => self.task(t, Some(&p.key.name), defaults, spec),
                 ast::PhaseItem::Block(b) => self.block(b, Some(&p.key.name), defaults, spec),
+                ast::PhaseItem::Include(i) => self.include(i, Some(&p.key.name), spec),
             }
         }
         if pushed {
@@ -1028,13 +1069,20 @@ impl Lower<'_> {
                         task: task.to_string(),
                         point: AnchorPoint::Due,
                     },
-                    [task, point] if matches!(*point, "start" | "due" | "end") => Anchor::Task {
-                        task: task.to_string(),
-                        point: match *point {
-                            "start" => AnchorPoint::Start,
-                            "end" => AnchorPoint::End,
-                            _ => AnchorPoint::Due,
-                        },
+                    [task @ .., point] if matches!(*point, "start" | "due" | "end") => {
+                        Anchor::Task {
+                            task: task.join("."),
+                            point: match *point {
+                                "start" => AnchorPoint::Start,
+                                "end" => AnchorPoint::End,
+                                _ => AnchorPoint::Due,
+                            },
+                        }
+                    }
+                    // A task of an included template: `ios.submit`.
+                    [first, ..] if self.include_names.contains(*first) => Anchor::Task {
+                        task: anchor.name.clone(),
+                        point: AnchorPoint::Due,
                     },
                     _ => {
                         self.main_err(
@@ -1341,13 +1389,11 @@ impl Lower<'_> {
                 FieldKind::OnBlackout(words) => on_blackout = Some(blackout_rule(&words.name)),
                 FieldKind::When(c) => {
                     let (mut problems, mut used) = (Vec::new(), Vec::new());
-                    when = super::condition::lower(
-                        c,
-                        &spec.params,
-                        &mut problems,
-                        &mut used,
-                        &mut reads,
-                    );
+                    // Inside a block, the item (`locale`, `n`) reads like a param: decided per copy.
+                    let mut params = spec.params.clone();
+                    params.extend(self.enclosing.var_params.iter().cloned());
+                    when =
+                        super::condition::lower(c, &params, &mut problems, &mut used, &mut reads);
                     for (name, span) in used {
                         self.param_ref(&name, span);
                     }

@@ -17,7 +17,9 @@ pub use bind::{interpolate, parse_datetime, parse_duration, parse_value, release
 pub use codes::CODES;
 pub use flow::source_for;
 pub use loader::{stdlib, FsLoader, MemLoader, STDLIB};
+pub use lower::{includable, Includable};
 pub use source_map::{NameRef, SourceMap, Suppression, TaskSource};
+pub use values::type_name;
 
 use crate::diagnostic::Diagnostic;
 use crate::spec::WorkflowSpec;

@@ -37,6 +37,8 @@ pub struct TaskSource {
     pub fields: BTreeMap<&'static str, Range<usize>>,
     /// The name the enclosing `for each` or `repeat` binds (`locale`, `n`), not a param.
     pub bound: Option<String>,
+    /// For a task of an included template: `include app_store as ios` (its spans are the include's).
+    pub include: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

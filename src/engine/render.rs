@@ -31,15 +31,14 @@ fn output_at<'a>(snapshot: &'a Snapshot, task: &str, path: &[String]) -> Option<
 /// Resolves one placeholder body (`product`, `draft_blog.output.url`).
 fn lookup(snapshot: &Snapshot, body: &str) -> Option<String> {
     let body = body.trim();
-    let parts: Vec<&str> = body.split('.').collect();
-    if parts.len() >= 2 && parts[1] == "output" && snapshot.task(parts[0]).is_some() {
-        let path: Vec<String> = parts[2..].iter().map(|s| s.to_string()).collect();
-        return output_at(snapshot, parts[0], &path).map(value_text);
+    if let Some((task, path)) = crate::spec::output_path(body) {
+        if snapshot.task(task).is_some() {
+            let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            return output_at(snapshot, task, &path).map(value_text);
+        }
     }
-    if parts.len() == 1 {
-        return snapshot.spec.bindings.get(body).map(value_text);
-    }
-    None
+    // A param (an included template's own params are bound as `NAME.PARAM`).
+    snapshot.spec.bindings.get(body).map(value_text)
 }
 
 /// Renders `${...}` placeholders in `text`.

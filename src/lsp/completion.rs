@@ -8,9 +8,10 @@ use super::document::Document;
 use super::index::DeclKind;
 use super::keywords;
 use super::lex::TokKind;
+use crate::compile::ModuleLoader;
 use lsp_types::{CompletionItem, CompletionItemKind, Position};
 
-pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
+pub fn completion(doc: &Document, pos: Position, loader: &dyn ModuleLoader) -> Vec<CompletionItem> {
     let offset = doc.offset(pos);
     let before: Vec<_> = doc
         .index
@@ -24,6 +25,10 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
         if last.kind == TokKind::Ident && last.span.end == offset {
             rest = &rest[..rest.len() - 1];
         }
+    }
+    // In a `when`: params and upstream tasks, `task.output.`, known output fields.
+    if let Some(items) = super::condition::complete(doc, offset, rest) {
+        return items;
     }
     // `kickoff.` → the anchor points.
     if rest.last().is_some_and(|t| t.is_punct(&doc.text, ".")) {
@@ -65,6 +70,10 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
     if let Some(items) = expansion(doc, rest) {
         return items;
     }
+    // Inside `include TEMPLATE as NAME { ... }`: that template's params not given yet.
+    if let Some(items) = super::include::complete_args(doc, offset, rest, loader) {
+        return items;
+    }
     let wants_name = rest.last().is_some_and(|t| {
         matches!(
             t.text(&doc.text),
@@ -96,6 +105,10 @@ pub fn completion(doc: &Document, pos: Position) -> Vec<CompletionItem> {
     }
     let (names_rank, keywords_rank) = if wants_name { ("0", "1") } else { ("1", "0") };
     let mut items = Vec::new();
+    // `include ` → the imported templates (a calendar's `include` still gets the calendars below).
+    if rest.last().is_some_and(|t| t.text(&doc.text) == "include") {
+        items.extend(super::include::complete_names(doc, loader));
+    }
     for decl in &doc.index.decls {
         let kind = match decl.kind {
             DeclKind::Task => CompletionItemKind::EVENT,
@@ -281,10 +294,14 @@ mod tests {
         let character = before.rsplit('\n').next().unwrap_or("").len() as u32;
         let uri: lsp_types::Uri = "file:///t.rwf".parse().unwrap();
         let doc = Document::new(uri, 1, text.to_string());
-        completion(&doc, Position { line, character })
-            .into_iter()
-            .map(|i| i.label)
-            .collect()
+        completion(
+            &doc,
+            Position { line, character },
+            &crate::compile::MemLoader::default(),
+        )
+        .into_iter()
+        .map(|i| i.label)
+        .collect()
     }
 
     #[test]
@@ -302,7 +319,7 @@ mod tests {
             line: before.matches('\n').count() as u32,
             character: before.rsplit('\n').next().unwrap_or("").len() as u32,
         };
-        let items = completion(&doc, pos);
+        let items = completion(&doc, pos, &crate::compile::MemLoader::default());
         let first = items
             .iter()
             .min_by_key(|i| i.sort_text.clone().unwrap_or_default())

@@ -13,6 +13,18 @@ use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 use std::collections::BTreeMap;
 
 pub fn hover(doc: &Document, pos: Position, loader: &dyn ModuleLoader) -> Option<Hover> {
+    if let Some((name, span)) = super::include::template_at(doc, doc.offset(pos)) {
+        let t = super::include::templates(doc, loader)
+            .into_iter()
+            .find(|t| t.name == name)?;
+        return Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: super::include::describe(&t),
+            }),
+            range: Some(doc.lines().range(&span)),
+        });
+    }
     let (name, span) = doc.index.name_at(doc.offset(pos))?;
     let Some(decl) = doc.index.lookup(name) else {
         let mut text = super::word_doc::doc(name)?.to_string();
@@ -71,7 +83,14 @@ fn describe(decl: &Decl) -> String {
         ),
         DeclKind::Policy => format!("**policy** `{}`", decl.name),
         DeclKind::Calendar => format!("**calendar** `{}`{title}", decl.name),
-        DeclKind::Phase => format!("**phase** `{}`{title}", decl.name),
+        DeclKind::Phase => match &decl.detail {
+            // `include app_store as ios`: its tasks are `ios.KEY`.
+            Some(include) => format!(
+                "**phase** `{}`{title}\n\n`{include} as {}`: its tasks are `{}.KEY`",
+                decl.name, decl.name, decl.name
+            ),
+            None => format!("**phase** `{}`{title}", decl.name),
+        },
         DeclKind::Template => format!("**template** `{}`{title}", decl.name),
     }
 }

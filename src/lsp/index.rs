@@ -110,7 +110,18 @@ impl Index {
                         .take_while(|x| x.kind != TokKind::Ident || x.text(src) == "version")
                         .any(|x| x.is_punct(src, "{"))
                 };
+                // `include app_store as ios`: the include is the phase `ios`.
+                let included = || {
+                    let mut k = i;
+                    while k >= 3 && code[k - 2].is_punct(src, ".") {
+                        k -= 2;
+                    }
+                    (k >= 2 && code[k - 2].text(src) == "include")
+                        .then(|| src[code[k - 1].span.start..code[i - 1].span.end].to_string())
+                };
+                let include = if word == "as" { included() } else { None };
                 let kind = match word {
+                    "as" if include.is_some() => Some(DeclKind::Phase),
                     "template" => Some(DeclKind::Template),
                     "phase" => Some(DeclKind::Phase),
                     "param" => Some(DeclKind::Param),
@@ -126,10 +137,13 @@ impl Index {
                     let line_end = src[t.span.start..]
                         .find('\n')
                         .map_or(src.len(), |n| t.span.start + n);
-                    let detail = (kind == DeclKind::Param).then(|| {
-                        let rest = &src[name.span.end..line_end];
-                        rest.split("//").next().unwrap_or("").trim().to_string()
-                    });
+                    let detail = match kind {
+                        DeclKind::Param => {
+                            let rest = &src[name.span.end..line_end];
+                            Some(rest.split("//").next().unwrap_or("").trim().to_string())
+                        }
+                        _ => include.map(|t| format!("include {t}")),
+                    };
                     let index = decls.len();
                     decls.push(Decl {
                         kind,

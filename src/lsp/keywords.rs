@@ -28,6 +28,7 @@ pub const DECLARATION_KEYWORDS: &[&str] = &[
     "phase",
     "horizon",
     "repeat",
+    "as",
 ];
 
 /// Words that start a field inside a task, `defaults`, `policy`, `retry` or `calendar` block.

@@ -6,10 +6,12 @@
 //! handler becomes an error response (or a log line for notifications) and the server stays up.
 
 mod completion;
+mod condition;
 mod diagnostics;
 mod document;
 mod format;
 mod hover;
+mod include;
 mod index;
 pub mod keywords;
 mod lex;

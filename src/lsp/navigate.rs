@@ -8,9 +8,23 @@ use super::lex::TokKind;
 use super::position::LineMap;
 use lsp_types::{Location, Position};
 
-/// Where the name under `pos` is declared: in the document, else in the stdlib.
-pub fn definition(doc: &Document, pos: Position) -> Option<Location> {
+/// Where the name under `pos` is declared: in the document, an included template's file, else in
+/// the stdlib.
+pub fn definition(
+    doc: &Document,
+    pos: Position,
+    loader: &dyn crate::compile::ModuleLoader,
+) -> Option<Location> {
     let offset = doc.offset(pos);
+    if let Some((name, _)) = super::include::template_at(doc, offset) {
+        let t = super::include::templates(doc, loader)
+            .into_iter()
+            .find(|t| t.name == name)?;
+        let path = std::path::Path::new(&t.file);
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let uri: lsp_types::Uri = format!("file://{}", path.display()).parse().ok()?;
+        return Some(Location::new(uri, LineMap::new(&t.text).range(&t.key_span)));
+    }
     if let Some(decl) = doc
         .index
         .name_at(offset)

@@ -176,7 +176,10 @@ impl State {
                 let p: GotoDefinitionParams = params(req.params)?;
                 let pos = p.text_document_position_params;
                 let doc = self.doc(&pos.text_document.uri)?;
-                json(navigate::definition(doc, pos.position).map(GotoDefinitionResponse::Scalar))
+                json(
+                    navigate::definition(doc, pos.position, &loader)
+                        .map(GotoDefinitionResponse::Scalar),
+                )
             }
             References::METHOD => {
                 let p: ReferenceParams = params(req.params)?;
@@ -201,6 +204,7 @@ impl State {
                 json(CompletionResponse::Array(completion::completion(
                     doc,
                     pos.position,
+                    &loader,
                 )))
             }
             Formatting::METHOD => {

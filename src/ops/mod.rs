@@ -92,7 +92,14 @@ pub fn rebind(
     let mut template = template.clone();
     for (k, v) in &current.bindings {
         let declared = template.params.iter().any(|p| &p.name == k);
-        if declared && !v.is_null() && !sets.contains_key(k) {
+        // An include's param (`ios.platform`) keeps its value only when it was set for this
+        // workflow: the value the include gave (its default) follows the new template.
+        let included_default = k.contains('.')
+            && current
+                .params
+                .iter()
+                .any(|p| &p.name == k && p.default.as_ref() == Some(v));
+        if declared && !v.is_null() && !sets.contains_key(k) && !included_default {
             template.bindings.insert(k.clone(), v.clone());
         }
     }
@@ -251,6 +258,20 @@ pub fn inbox_for(
         addressed && !i.voted.iter().any(|v| v == me)
     });
     items
+}
+
+/// The run-time condition of each task that has one (`build.output.ok`): decided when its
+/// dependencies are met, so `status` shows it while the task is still to run.
+pub fn conditions(spec: &crate::spec::WorkflowSpec) -> std::collections::HashMap<String, String> {
+    spec.tasks
+        .iter()
+        .filter_map(|t| Some((t.key.clone(), t.when.as_ref()?.to_string())))
+        .collect()
+}
+
+/// True for a task status after which nothing more happens to it.
+pub fn is_terminal(status: &str) -> bool {
+    matches!(status, "succeeded" | "failed" | "skipped" | "cancelled")
 }
 
 /// The assignee scope of each manual task that names one.

@@ -82,6 +82,10 @@ pub struct Task {
     pub actor: Option<String>,
     /// A manual task's assignee scope.
     pub assignee: Option<String>,
+    /// While the task is still to run: its condition on upstream outputs (`build.output.ok`),
+    /// decided when its dependencies are met (false skips it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs_only_if: Option<String>,
     pub waiting_on: Vec<Gate>,
 }
 
@@ -292,6 +296,7 @@ async fn status(cx: Cx, _: NoBody) -> Result<Status, Problem> {
     let spec = store.workflow_spec(id).await?;
     let events = store.external_events(id).await?;
     let assignees = crate::ops::assignees(&spec);
+    let conditions = crate::ops::conditions(&spec);
     let no_worker = if workflow.status == "active" {
         store.no_worker_warning().await?
     } else {
@@ -312,6 +317,10 @@ async fn status(cx: Cx, _: NoBody) -> Result<Status, Problem> {
                 .collect();
             Task {
                 assignee: assignees.get(&t.key).cloned(),
+                runs_only_if: conditions
+                    .get(&t.key)
+                    .filter(|_| !crate::ops::is_terminal(&t.status))
+                    .cloned(),
                 key: t.key,
                 kind: t.kind,
                 title: t.title,

@@ -150,11 +150,16 @@ fn truthy(v: &Json) -> bool {
     }
 }
 
-/// `task.output.a.b` → `("task", ["a", "b"])`; `None` for a param name.
+/// `task.output.a.b` → `("task", ["a", "b"])`; `None` for a param name. The task is everything
+/// before the first `output` segment: an included task's key holds dots (`ios.submit.output.url`).
 pub fn output_path(name: &str) -> Option<(&str, Vec<&str>)> {
-    let mut parts = name.split('.');
-    let task = parts.next()?;
-    (parts.next()? == "output").then(|| (task, parts.collect()))
+    let at = name.match_indices(".output").find_map(|(i, m)| {
+        let rest = &name[i + m.len()..];
+        (rest.is_empty() || rest.starts_with('.')).then_some((i, rest))
+    })?;
+    let (i, rest) = at;
+    let path = rest.split('.').filter(|p| !p.is_empty()).collect();
+    Some((&name[..i], path))
 }
 
 impl Condition {
@@ -221,6 +226,64 @@ impl Condition {
             Condition::Not { cond } => cond.rename_tasks(rename),
             Condition::And { all: cs } | Condition::Or { any: cs } => {
                 cs.iter_mut().for_each(|c| c.rename_tasks(rename))
+            }
+        }
+    }
+
+    /// Renames the params it reads (not output paths) as `rename` says: an included template's
+    /// params become the names the include binds them to.
+    pub fn rename_params(&mut self, rename: &dyn Fn(&str) -> Option<String>) {
+        match self {
+            Condition::Flag { param }
+            | Condition::Compare { param, .. }
+            | Condition::Member { param, .. } => {
+                if output_path(param).is_none() {
+                    if let Some(p) = rename(param) {
+                        *param = p;
+                    }
+                }
+            }
+            Condition::Not { cond } => cond.rename_params(rename),
+            Condition::And { all: cs } | Condition::Or { any: cs } => {
+                cs.iter_mut().for_each(|c| c.rename_params(rename))
+            }
+        }
+    }
+
+    /// The condition with the names of `values` decided (a block's item, in one copy): `Ok(b)` when
+    /// that decides it, else what remains to decide (at bind, or at run time).
+    pub fn fold(&self, values: &BTreeMap<String, Json>) -> Result<bool, Condition> {
+        match self {
+            Condition::Flag { param }
+            | Condition::Compare { param, .. }
+            | Condition::Member { param, .. } => {
+                if values.contains_key(param) {
+                    Ok(self.eval(values).unwrap_or(false))
+                } else {
+                    Err(self.clone())
+                }
+            }
+            Condition::Not { cond } => match cond.fold(values) {
+                Ok(b) => Ok(!b),
+                Err(c) => Err(Condition::Not { cond: Box::new(c) }),
+            },
+            Condition::And { all: cs } | Condition::Or { any: cs } => {
+                let and = matches!(self, Condition::And { .. });
+                let mut rest = Vec::new();
+                for c in cs {
+                    match c.fold(values) {
+                        // `false` decides an `and`, `true` an `or`.
+                        Ok(b) if b != and => return Ok(b),
+                        Ok(_) => {}
+                        Err(c) => rest.push(c),
+                    }
+                }
+                match rest.len() {
+                    0 => Ok(and),
+                    1 => Err(rest.pop().expect("one")),
+                    _ if and => Err(Condition::And { all: rest }),
+                    _ => Err(Condition::Or { any: rest }),
+                }
             }
         }
     }

@@ -233,6 +233,8 @@ pub enum TemplateItem {
     Block(Box<Block>),
     /// `when COND` heading a phase or block body (the driver attaches it to the phase or block).
     When(Cond, Span),
+    /// `include TEMPLATE as NAME ["Title"] { ARGS }`: another template's tasks as a phase.
+    Include(Box<Include>),
 }
 
 impl TemplateItem {
@@ -252,8 +254,42 @@ impl TemplateItem {
             TemplateItem::Phase(p) => p.span.clone(),
             TemplateItem::Task(t) => t.span.clone(),
             TemplateItem::Block(b) => b.span.clone(),
+            TemplateItem::Include(i) => i.span.clone(),
         }
     }
+}
+
+/// `include app_store as ios "iOS submission" { platform = "ios"  release = release - 2 weeks }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Include {
+    /// The included template's key, as imported (`app_store` or `mobile.app_store`).
+    pub template: Ident,
+    /// The phase its tasks form, and the prefix of their keys (`ios.submit`).
+    pub name: Ident,
+    pub title: Option<Str>,
+    /// `NAME = VALUE`: one param of the included template each, in source order.
+    pub args: Vec<IncludeArg>,
+    /// `after a, b`: what the included tasks that wait for nothing wait for; the span of the
+    /// (first) `after` field.
+    pub after: Vec<Dep>,
+    pub after_span: Option<Span>,
+    pub header: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncludeArg {
+    pub param: Ident,
+    pub value: IncludeValue,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncludeValue {
+    /// A literal, or a bare name (a param of the including template, or an anchor).
+    Value(Value),
+    /// `release - 2 weeks`: an anchor with offsets, for a date or datetime param.
+    Anchor(Schedule),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,6 +348,7 @@ pub enum PhaseItem {
     Phase(Phase),
     Task(Task),
     Block(Box<Block>),
+    Include(Box<Include>),
 }
 
 impl PhaseItem {
@@ -320,6 +357,7 @@ impl PhaseItem {
             PhaseItem::Phase(p) => p.span.clone(),
             PhaseItem::Task(t) => t.span.clone(),
             PhaseItem::Block(b) => b.span.clone(),
+            PhaseItem::Include(i) => i.span.clone(),
         }
     }
 }
@@ -331,6 +369,8 @@ pub struct Block {
     pub header: Span,
     pub when: Option<(Cond, Span)>,
     pub tasks: Vec<Task>,
+    /// `include ... as ...` inside a `for each`: copied per item like its tasks.
+    pub includes: Vec<Include>,
     pub span: Span,
 }
 

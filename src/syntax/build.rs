@@ -332,6 +332,7 @@ impl Builder<'_> {
                     continue;
                 }
                 Rule::for_each | Rule::repeat => PhaseItem::Block(Box::new(self.block(&item))),
+                Rule::include => PhaseItem::Include(Box::new(self.include(&item))),
                 _ => PhaseItem::Task(self.task(&item)),
             });
         }
@@ -371,6 +372,7 @@ impl Builder<'_> {
             header: self.span(pair),
             when: None,
             tasks: Vec::new(),
+            includes: Vec::new(),
             span: self.span(pair),
         }
     }
@@ -384,6 +386,8 @@ impl Builder<'_> {
             if item.as_rule() == Rule::block_when {
                 let k = self.kids(&item);
                 block.when = Some((self.condition(&k[0]), self.span(&item)));
+            } else if item.as_rule() == Rule::include {
+                block.includes.push(self.include(&item));
             } else {
                 block.tasks.push(self.task(&item));
             }
@@ -442,8 +446,49 @@ impl Builder<'_> {
             Rule::phase => TemplateItem::Phase(self.phase(pair)),
             Rule::for_each | Rule::repeat => TemplateItem::Block(Box::new(self.block(pair))),
             Rule::block_when => TemplateItem::When(self.condition(&kids[0]), span),
+            Rule::include => TemplateItem::Include(Box::new(self.include(pair))),
             _ => TemplateItem::Task(self.task(pair)),
         }
+    }
+
+    fn include(&mut self, pair: &Pair<Rule>) -> Include {
+        let kids = self.kids(pair);
+        let mut inc = Include {
+            template: self.ident(&kids[0]),
+            name: self.ident(&kids[1]),
+            title: None,
+            args: Vec::new(),
+            after: Vec::new(),
+            after_span: None,
+            header: self.span(pair),
+            span: self.span(pair),
+        };
+        inc.header.end = self.span(&kids[1]).end;
+        for k in &kids[2..] {
+            match k.as_rule() {
+                Rule::string => inc.title = Some(self.string(k)),
+                Rule::f_after => {
+                    inc.after_span.get_or_insert(self.span(k));
+                    if let FieldKind::After(deps) = self.field(k) {
+                        inc.after.extend(deps);
+                    }
+                }
+                _ => {
+                    let ak = self.kids(k);
+                    let value = if ak[1].as_rule() == Rule::include_anchor {
+                        IncludeValue::Anchor(self.schedule(&ak[1]))
+                    } else {
+                        IncludeValue::Value(self.value(&ak[1]))
+                    };
+                    inc.args.push(IncludeArg {
+                        param: self.ident(&ak[0]),
+                        value,
+                        span: self.span(k),
+                    });
+                }
+            }
+        }
+        inc
     }
 
     fn tz_ref(&mut self, pair: &Pair<Rule>) -> TzRef {
@@ -834,6 +879,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_to
             | Rule::kw_holiday
             | Rule::kw_include
+            | Rule::kw_as
             | Rule::kw_at
             | Rule::kw_window
             | Rule::kw_after

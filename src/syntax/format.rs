@@ -582,6 +582,7 @@ impl Fmt<'_> {
             TemplateItem::Phase(p) => self.phase(p),
             TemplateItem::Task(t) => self.task(t),
             TemplateItem::Block(b) => self.block(b),
+            TemplateItem::Include(i) => self.include(i),
             TemplateItem::When(c, span) => self.leaf(span, &format!("when {}", cond(c, 0))),
             TemplateItem::Horizon(d, span) => self.leaf(span, &format!("horizon {}", duration(d))),
             TemplateItem::OnBlackout(r, span) => {
@@ -600,9 +601,52 @@ impl Fmt<'_> {
                 PhaseItem::Phase(inner) => self.phase(inner),
                 PhaseItem::Task(t) => self.task(t),
                 PhaseItem::Block(b) => self.block(b),
+                PhaseItem::Include(i) => self.include(i),
             }
         }
         self.close(&p.span);
+    }
+
+    /// Like a task: one line when short, else one argument (or the `after`) per line.
+    fn include(&mut self, i: &Include) {
+        let header = title(
+            &format!("include {} as {}", i.template.name, i.name.name),
+            &i.title,
+        );
+        let mut lines: Vec<(Span, String)> = i
+            .args
+            .iter()
+            .map(|a| {
+                let v = match &a.value {
+                    IncludeValue::Value(v) => value(v),
+                    IncludeValue::Anchor(sc) => schedule(sc),
+                };
+                (a.span.clone(), format!("{} = {v}", a.param.name))
+            })
+            .collect();
+        if let Some(span) = &i.after_span {
+            lines.push((span.clone(), field(&FieldKind::After(i.after.clone()))));
+        }
+        // In source order, so each comment stays by what it follows.
+        lines.sort_by_key(|(span, _)| span.start);
+        let texts: Vec<&str> = lines.iter().map(|(_, t)| t.as_str()).collect();
+        let one_line = if texts.is_empty() {
+            format!("{header} {{}}")
+        } else {
+            format!("{header} {{ {} }}", texts.join("  "))
+        };
+        if lines.len() <= 2
+            && !self.has_comment_in(&i.span)
+            && one_line.len() + 2 * self.indent <= WIDTH
+        {
+            self.leaf(&i.span, &one_line);
+            return;
+        }
+        self.open(&i.span, &header);
+        for (span, text) in &lines {
+            self.leaf(span, text);
+        }
+        self.close(&i.span);
     }
 
     fn block(&mut self, b: &Block) {
@@ -610,8 +654,19 @@ impl Fmt<'_> {
         if let Some((c, span)) = &b.when {
             self.leaf(span, &format!("when {}", cond(c, 0)));
         }
-        for t in &b.tasks {
-            self.task(t);
+        // Tasks and includes in source order.
+        let mut items: Vec<(usize, Result<&Task, &Include>)> = b
+            .tasks
+            .iter()
+            .map(|t| (t.span.start, Ok(t)))
+            .chain(b.includes.iter().map(|i| (i.span.start, Err(i))))
+            .collect();
+        items.sort_by_key(|(start, _)| *start);
+        for (_, item) in items {
+            match item {
+                Ok(t) => self.task(t),
+                Err(i) => self.include(i),
+            }
         }
         self.close(&b.span);
     }

@@ -35,11 +35,13 @@ const BODY: &[&str] = &[
     "on_blackout",
     "for",
     "repeat",
+    "include",
 ];
 const PHASE_BODY: &[&str] = &[
     "phase",
     "for",
     "repeat",
+    "include",
     "when",
     "agent",
     "approval",
@@ -51,6 +53,7 @@ const PHASE_BODY: &[&str] = &[
 ];
 const BLOCK_BODY: &[&str] = &[
     "when",
+    "include",
     "agent",
     "approval",
     "manual",
@@ -380,6 +383,7 @@ impl<'a> Driver<'a> {
                 TemplateItem::Phase(p) => phase.items.push(PhaseItem::Phase(p)),
                 TemplateItem::Task(task) => phase.items.push(PhaseItem::Task(task)),
                 TemplateItem::Block(b) => phase.items.push(PhaseItem::Block(b)),
+                TemplateItem::Include(i) => phase.items.push(PhaseItem::Include(i)),
                 TemplateItem::When(c, span) => self.when_item(&mut phase.when, c, span, "phase"),
                 other => self.diags.push(
                     Diagnostic::error("RWF001", "only tasks and phases may appear inside a phase")
@@ -420,6 +424,16 @@ impl<'a> Driver<'a> {
             match item {
                 TemplateItem::Task(task) => block.tasks.push(task),
                 TemplateItem::When(c, span) => self.when_item(&mut block.when, c, span, what),
+                TemplateItem::Include(i) if !repeat => block.includes.push(*i),
+                TemplateItem::Include(i) => self.diags.push(
+                    Diagnostic::error("RWF001", "an `include` cannot stand inside a `repeat`")
+                        .in_file(self.file)
+                        .at(i.header.clone())
+                        .help(format!(
+                            "a repeat schedules its tasks at each occurrence; write the tasks of `{}` in the repeat, or include it in a `for each`",
+                            i.template.name
+                        )),
+                ),
                 other => self.diags.push(
                     Diagnostic::error(
                         "RWF001",

@@ -34,6 +34,7 @@ fn split_phase(p: &mut Phase, durations: &HashSet<String>) {
             PhaseItem::Task(task) => split_task(task, durations),
             PhaseItem::Phase(inner) => split_phase(inner, durations),
             PhaseItem::Block(b) => split_block(b, durations),
+            PhaseItem::Include(_) => {}
         }
     }
 }

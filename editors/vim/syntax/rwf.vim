@@ -12,7 +12,7 @@ syn keyword rwfStep checkpoint agent approval manual notification wait event nex
 syn match rwfTaskName /\<[a-z_][a-z0-9_]*\>/ contained
 
 syn keyword rwfDeclaration use version description target hooks defaults horizon repeat
-syn keyword rwfDeclaration template policy calendar phase param nextgroup=rwfDeclName skipwhite
+syn keyword rwfDeclaration template policy calendar phase param as nextgroup=rwfDeclName skipwhite
 syn match rwfDeclName /\<[a-z_][a-z0-9_]*\>/ contained
 
 syn keyword rwfField uses input at window timeout retry labels risk approvers quorum deadline remind
@@ -21,7 +21,7 @@ syn keyword rwfField for until on_failure on_missed on_cancel attempts backoff i
 syn keyword rwfField weekend covers include holiday blackout on_blackout when
 syn keyword rwfField after not_author_of nextgroup=rwfTaskRef skipwhite
 syn keyword rwfField hook nextgroup=rwfHookPoint skipwhite
-syn match rwfTaskRef /\%(\<\%(start\|end\|first\|second\|third\|fourth\|last\|release\)\>\)\@!\<[a-z_][a-z0-9_]*\>\%(\s*,\s*[a-z_][a-z0-9_]*\>\)*/ contained contains=rwfTaskRefSep
+syn match rwfTaskRef /\%(\<\%(start\|end\|first\|second\|third\|fourth\|last\|release\)\>\)\@!\<[a-z_][a-z0-9_.]*\>\%(\s*,\s*[a-z_][a-z0-9_.]*\>\)*/ contained contains=rwfTaskRefSep
 syn match rwfTaskRefSep /,/ contained
 syn match rwfHookPoint /\<\%(retry\|missed\|gate\|approvers\|input\|notification\)\>/ contained nextgroup=rwfHookFn skipwhite
 syn match rwfHookFn /\<[a-z_][a-z0-9_]*\>/ contained

@@ -30,7 +30,12 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     for (i, param) in cx.spec.params.iter().enumerate() {
-        if used.contains(param.name.as_str()) || read_by_hooks(cx, &param.name) {
+        // `ios.platform`: an included template's param, bound by the include (its own file's
+        // check reports it when that template does not use it).
+        if used.contains(param.name.as_str())
+            || param.name.contains('.')
+            || read_by_hooks(cx, &param.name)
+        {
             continue;
         }
         let span = cx.map.params.get(i).cloned();

@@ -12,6 +12,9 @@ use crate::syntax::ast;
 pub(super) struct Enclosing {
     /// Names a block binds (`for each` var, `n` in a repeat): not params.
     pub vars: Vec<String>,
+    /// The same names typed (a list param's item type; `n` a number): a task's `when` may read them,
+    /// decided per copy when the block is expanded.
+    pub var_params: Vec<crate::spec::ParamSpec>,
     /// Conditions of the enclosing phases and block, outermost first, with the outputs they read.
     pub when: Vec<(Condition, Reads)>,
     /// Inside a repeat: the first occurrence, lowered, and where its `from` is written.
@@ -77,10 +80,25 @@ impl Lower<'_> {
                 until,
             } => self.repeat(b, cadence, from, until.as_deref(), spec),
         };
-        let var = match &b.kind {
-            ast::BlockKind::ForEach { var, .. } => var.name.clone(),
-            ast::BlockKind::Repeat { .. } => "n".to_string(),
+        let (var, ty) = match &b.kind {
+            ast::BlockKind::ForEach { var, list } => {
+                let item = spec.params.iter().find_map(|p| match &p.ty {
+                    crate::spec::ParamType::List(t) if p.name == list.name => Some((**t).clone()),
+                    _ => None,
+                });
+                (
+                    var.name.clone(),
+                    item.unwrap_or(crate::spec::ParamType::String),
+                )
+            }
+            ast::BlockKind::Repeat { .. } => ("n".to_string(), crate::spec::ParamType::Number),
         };
+        self.enclosing.var_params.push(crate::spec::ParamSpec {
+            name: var.clone(),
+            ty,
+            default: None,
+            description: None,
+        });
         self.enclosing.vars.push(var);
         if let Some(Expansion::Repeat { from, .. }) = &expansion {
             self.enclosing.occurrence = Some((**from).clone());
@@ -92,7 +110,12 @@ impl Lower<'_> {
         for t in &b.tasks {
             self.task(t, phase, defaults, spec);
         }
+        // An include's tasks are prototypes of the block too: copied per item (`ios.build[de]`).
+        for i in &b.includes {
+            self.include(i, phase, spec);
+        }
         self.enclosing.vars.pop();
+        self.enclosing.var_params.pop();
         self.enclosing.occurrence = None;
         self.enclosing.occurrence_src = None;
         let at_occurrence = std::mem::take(&mut self.enclosing.at_occurrence);

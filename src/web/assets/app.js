@@ -492,6 +492,7 @@ async function taskPage(id, key) {
     h('h1', {}, t.title, ' ', pill(t.status)),
     h('p', {}, `${t.kind} · planned ${fmtTime(ms(t.planned_start), tz)} → due ${fmtTime(ms(t.planned_due), tz)} · attempts ${t.attempts}${t.actor ? ` · by ${t.actor}` : ''}`),
     t.last_error ? h('p', { class: 'error' }, t.last_error) : null,
+    t.runs_only_if ? h('p', { class: 'muted' }, `Runs only if ${t.runs_only_if} (decided when its dependencies are met; skipped otherwise)`) : null,
     t.waiting_on.length ? h('div', {}, h('h2', {}, 'Why it waits'), h('ul', {}, ...t.waiting_on.map((g) => h('li', {}, `${g.gate} (${g.state}): ${g.reason}`)))) : null,
     asked ? h('section', { class: 'panel', id: 'question', 'aria-labelledby': 'question-h' }, h('h2', { id: 'question-h' }, 'The agent asks'),
       answerForm(asked, async (path, body) => { try { await post(`/api/v1/workflows/${id}/${path}`, body); toast(`${t.title}: answered`); route(); } catch (e) { toast(e.message, true); } })) : null,
@@ -926,7 +927,7 @@ const RWF_WORDS = new Set(('checkpoint agent approval manual notification wait u
   + 'template policy calendar phase param uses input at window timeout retry labels risk approvers quorum deadline remind '
   + 'on_reject on_expire instructions assignee optional required pre_release to message for until on_failure on_missed on_cancel '
   + 'attempts backoff initial factor cap jitter weekend covers include holiday blackout on_blackout when after not_author_of hook '
-  + 'release before in every on first second third fourth last of or and not').split(' '));
+  + 'release before in every on first second third fourth last of or and not as').split(' '));
 const RWF_DURATION = /\d+\s*(?:business[ \t]+days?|minutes?|hours?|days?|weeks?|months?)\b/;
 /**
  * Source with comments, strings, durations (when `duration` is given), numbers and keywords coloured

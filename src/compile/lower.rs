@@ -39,6 +39,9 @@ struct Lower<'a> {
     enclosing: block::Enclosing,
     /// (task, task whose output its run-time condition reads, where): checked once all are lowered.
     reads: Vec<(String, String, Range<usize>)>,
+    /// (index in `spec.flow.blocks`, where the source is written) of each `for each` over an
+    /// upstream's output: checked once all tasks are lowered.
+    fanouts: Vec<(usize, Range<usize>)>,
 }
 
 pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
@@ -54,6 +57,7 @@ pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
         loading: vec![file.to_string()],
         enclosing: block::Enclosing::default(),
         reads: Vec::new(),
+        fanouts: Vec::new(),
     };
     l.map.suppressions = suppressions(text, &parsed.file.comments);
     l.add_module(file, &parsed.file, 0);
@@ -861,6 +865,9 @@ impl Lower<'_> {
             if let Some(p) = super::condition::not_upstream(&spec, &task, &read, span) {
                 self.main_err(p.code, p.span, p.message, p.help);
             }
+        }
+        for (b, span) in std::mem::take(&mut self.fanouts) {
+            self.fanout_source(b, span, &mut spec);
         }
         spec
     }

@@ -40,6 +40,17 @@ impl FlowSpec {
 }
 
 impl FlowSpec {
+    /// For a prototype of an unexpanded `for each` over an output: "for each platform in
+    /// build.output.platforms — expanded when build succeeds" (what `plan`, `explain` and the
+    /// exports say of it).
+    pub fn expands_at_run_time(&self, key: &str) -> Option<String> {
+        let b = self.prototype_of(key)?;
+        let Expansion::ForEachOutput { task, .. } = &b.expansion else {
+            return None;
+        };
+        Some(format!("{} — expanded when {task} succeeds", b.header()))
+    }
+
     /// The unexpanded `for each` over an output that `key` is a prototype of: a task the engine must
     /// never start (it is replaced by its copies when the block expands).
     pub fn prototype_of(&self, key: &str) -> Option<&Block> {

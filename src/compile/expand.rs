@@ -75,7 +75,11 @@ pub fn output_items(block: &Block, output: Option<&Json>) -> Result<Vec<(String,
     for k in path {
         v = match v.get(k) {
             Some(inner) => inner,
-            None => return Err(format!("`{header}`: the output of `{task}` has no `{read}`")),
+            None => {
+                return Err(format!(
+                    "`{header}`: the output of `{task}` has no `{read}`"
+                ))
+            }
         };
     }
     let Some(list) = v.as_array() else {
@@ -94,11 +98,13 @@ pub fn output_items(block: &Block, output: Option<&Json>) -> Result<Vec<(String,
         let s = match v {
             Json::String(s) => s.clone(),
             Json::Number(n) => n.to_string(),
-            Json::Object(o) => ["id", "key", "name"].iter().find_map(|f| match o.get(*f)? {
-                Json::String(s) => Some(s.clone()),
-                Json::Number(n) => Some(n.to_string()),
-                _ => None,
-            })?,
+            Json::Object(o) => ["id", "key", "name"]
+                .iter()
+                .find_map(|f| match o.get(*f)? {
+                    Json::String(s) => Some(s.clone()),
+                    Json::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })?,
             _ => return None,
         };
         key_safe(&s).then_some(s)

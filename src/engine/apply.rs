@@ -332,10 +332,8 @@ fn expand(
         .into_iter()
         .map(|t| (t.key.clone(), t))
         .collect();
-    let planned: std::collections::HashMap<String, Option<super::model::Planned>> = old
-        .iter()
-        .map(|(k, t)| (k.clone(), t.planned))
-        .collect();
+    let planned: std::collections::HashMap<String, Option<super::model::Planned>> =
+        old.iter().map(|(k, t)| (k.clone(), t.planned)).collect();
     snapshot.tasks = spec
         .tasks
         .iter()

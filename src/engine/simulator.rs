@@ -468,16 +468,17 @@ impl Log<'_> {
                 format!("event {task} timed out (then {policy})")
             }
             Action::Expand {
-                header,
-                count: 0,
-                ..
+                header, count: 0, ..
             } => format!("{header}: no item, its tasks are left out"),
             Action::Expand {
                 header,
                 count,
                 labels,
                 ..
-            } => format!("{header}: expanded to {count} item(s): {}", labels.join(", ")),
+            } => format!(
+                "{header}: expanded to {count} item(s): {}",
+                labels.join(", ")
+            ),
             _ => return None,
         })
     }

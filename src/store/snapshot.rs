@@ -364,7 +364,12 @@ fn event_of(action: &Action) -> (&'static str, Value) {
 
 /// Writes a changed spec: tasks gone (with their approval rounds), new task rows (pending: `persist`
 /// writes their state), every dependency edge, the spec and its hash (which the spec cache follows).
-async fn write_spec(tx: &mut Tx<'_>, old: &Snapshot, after: &Snapshot, now: DateTime<Utc>) -> Result<()> {
+async fn write_spec(
+    tx: &mut Tx<'_>,
+    old: &Snapshot,
+    after: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let id = after.id.0;
     let spec = &after.spec;
     let removed: Vec<&str> = old

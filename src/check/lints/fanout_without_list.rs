@@ -9,7 +9,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
     code: "RWF042",
     severity: Severity::Error,
     title: "fan-out-without-list",
-    what: "A `for each` runs over `TASK.output...` where `TASK` records no output (a notification, \
+    what:
+        "A `for each` runs over `TASK.output...` where `TASK` records no output (a notification, \
            wait, checkpoint or approval), or over an event field its `where` fixes to one value.",
     why: "The block expands when `TASK` succeeds, from a list in its output; without one the \
           expansion fails at run time, every time, and the block's tasks fail with it.",

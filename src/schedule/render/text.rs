@@ -66,7 +66,11 @@ pub fn table(v: &View<'_>) -> String {
     }
     // Blocks expanded at run time: their tasks are shown once, as written.
     for b in v.spec.flow.blocks.iter().filter(|b| b.is_dynamic()) {
-        if let Some(note) = b.tasks.first().and_then(|k| v.spec.flow.expands_at_run_time(k)) {
+        if let Some(note) = b
+            .tasks
+            .first()
+            .and_then(|k| v.spec.flow.expands_at_run_time(k))
+        {
             let _ = writeln!(out, "{}: {note}", b.tasks.join(", "));
         }
     }

@@ -83,7 +83,8 @@ impl Store {
         let evidence = Evidence {
             artifacts: artifacts.into_iter().map(|(k,)| k).collect(),
         };
-        let (spec, plan) = build(&locked.snapshot).map_err(StoreError::Refused)?;
+        let (mut spec, mut plan) = build(&locked.snapshot).map_err(StoreError::Refused)?;
+        crate::engine::edit_expansions::carry_expansions(&locked.snapshot, &mut spec, &mut plan);
         let spec = Arc::new(spec);
         let edit = match plan_edit(
             &locked.snapshot,

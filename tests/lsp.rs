@@ -983,11 +983,15 @@ fn expansions_complete_and_hover_with_their_copies() {
     let t = EXPANDING.replace("for each locale in locales", "for each locale in ");
     let sources = complete(&mut c, &t, "for each locale in ");
     assert_eq!(sources[0], "locales", "{sources:?}");
-    assert!(sources.contains(&"strings.output.".to_string()), "{sources:?}");
+    assert!(
+        sources.contains(&"strings.output.".to_string()),
+        "{sources:?}"
+    );
     c.shutdown();
 }
 
-const FANNING: &str = "template x \"X\" version 1 {\n  param release: datetime = 2027-03-01T09:00\n  \
+const FANNING: &str =
+    "template x \"X\" version 1 {\n  param release: datetime = 2027-03-01T09:00\n  \
 target release in \"UTC\"\n  agent build \"Build\" { uses \"ci\"  at release - 1 week }\n  \
 for each platform in build.output.platforms {\n    \
 agent ship \"Ship ${platform}\" { uses \"store\"  input { arch: \"${platform.arch}\" } }\n  }\n}\n";
@@ -1003,7 +1007,10 @@ fn a_for_each_over_an_output_completes_and_hovers() {
     let note = "for each platform in build.output.platforms — expanded when build succeeds";
     let hover = c.result("textDocument/hover", doc_pos(uri, FANNING, "each", 0));
     let text = hover["contents"]["value"].as_str().unwrap_or_default();
-    assert!(text.contains("TASK.output.PATH") && text.contains(note), "{text}");
+    assert!(
+        text.contains("TASK.output.PATH") && text.contains(note),
+        "{text}"
+    );
     let hover = c.result("textDocument/hover", doc_pos(uri, FANNING, "ship", 0));
     let text = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(text.contains(note), "{text}");

@@ -194,7 +194,10 @@ fn for_each_source(doc: &Document, rest: &[&super::lex::Token]) -> Option<Vec<Co
         return None;
     }
     let head = &rest[..rest.len() - dotted];
-    let word = |i: usize| head.get(head.len().checked_sub(i + 1)?).map(|t| t.text(&doc.text));
+    let word = |i: usize| {
+        head.get(head.len().checked_sub(i + 1)?)
+            .map(|t| t.text(&doc.text))
+    };
     if (word(2), word(0)) != (Some("each"), Some("in")) {
         return None;
     }

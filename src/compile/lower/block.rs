@@ -150,13 +150,13 @@ impl Lower<'_> {
                 format!("`{header}`: `{source}` is in the block itself"),
                 "the list must come from a task that runs before the block: move it out".into(),
             ))
-        } else if let Some(k) = inside.iter().find(|k| depends_on(spec, &source, k)) {
-            Some((
-                format!("`{header}`: `{source}` waits for `{k}`, a task of the block, so its output cannot decide the block"),
-                format!("the block's tasks run after `{source}`: remove `{source}`'s dependency on `{k}`"),
-            ))
         } else {
-            None
+            inside.iter().find(|k| depends_on(spec, &source, k)).map(|k| {
+                (
+                    format!("`{header}`: `{source}` waits for `{k}`, a task of the block, so its output cannot decide the block"),
+                    format!("the block's tasks run after `{source}`: remove `{source}`'s dependency on `{k}`"),
+                )
+            })
         };
         if let Some((message, help)) = problem {
             self.main_err("RWF155", span, message, help);

@@ -701,9 +701,10 @@ fn codes_are_documented_and_in_range() {
     for (codes, lo, hi) in [(rwf::syntax::CODES, 1, 9), (rwf::compile::CODES, 50, 69)] {
         for c in codes {
             let n: u32 = c.code[3..].parse().unwrap();
-            // RWF140–149: conditions (`when`), added once 050–069 was full; RWF150–154: events.
+            // RWF140–149: conditions (`when`), added once 050–069 was full; RWF150–154: events;
+            // RWF155–159: `for each` over an upstream's output.
             assert!(
-                (lo..=hi).contains(&n) || (140..=154).contains(&n),
+                (lo..=hi).contains(&n) || (140..=159).contains(&n),
                 "{}",
                 c.code
             );

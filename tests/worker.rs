@@ -1714,3 +1714,71 @@ async fn workers_killed_around_a_fan_out_expand_it_once_and_finish_it() {
         assert_eq!(attempts_per_key, 1, "one attempt row per idempotency key");
     }
 }
+
+/// An expansion persisted in a transaction that never commits (a crash before the commit) leaves
+/// nothing: the stored spec, tasks and events are as before, the spec cache (which `persist` primed
+/// with the expanded spec) is not trusted over the row's hash, and the next reconcile expands once.
+#[tokio::test]
+async fn an_expansion_rolled_back_leaves_nothing_and_the_next_reconcile_expands_once() {
+    let r = rig().await;
+    // `build` has succeeded (set by hand, so no worker has reconciled yet): decide and persist the
+    // expansion in a transaction that is then dropped.
+    let id2 = fanout_workflow(&r.store, "fanroll2", 3, "builtin:succeed").await;
+    r.store
+        .transition(id2, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE rwf.tasks SET status = 'succeeded', attempts = 1,
+            output = '{\"input\": {\"platforms\": [\"a\", \"b\"]}}'
+         WHERE workflow_id = $1 AND key = 'build'",
+    )
+    .bind(id2)
+    .execute(r.store.pool())
+    .await
+    .unwrap();
+    {
+        let mut tx = r.store.pool().begin().await.unwrap();
+        let locked = rwf::store::snapshot::lock(&mut tx, id2, false)
+            .await
+            .unwrap()
+            .unwrap();
+        let decision = rwf::engine::reconcile(&locked.snapshot, base(), &rwf::engine::NoHooks);
+        assert!(decision
+            .actions
+            .iter()
+            .any(|a| matches!(a, rwf::engine::Action::Expand { .. })));
+        let mut after = locked.snapshot.clone();
+        rwf::engine::apply::apply_all(&mut after, &decision.actions, base()).unwrap();
+        let writer = rwf::store::snapshot::Writer {
+            actor: "test",
+            holder: "test",
+            lease: Duration::seconds(60),
+            via: None,
+        };
+        rwf::store::snapshot::persist(&mut tx, &locked, &after, &decision, true, base(), &writer)
+            .await
+            .unwrap();
+        // Dropped without commit: rolled back.
+    }
+    let keys: Vec<String> = r
+        .store
+        .tasks(id2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    assert_eq!(keys.len(), 3, "build, the prototype, done: {keys:?}");
+    assert!(keys.contains(&"ship".to_string()));
+    let (_, _, _, _, expanded) = fanout_counts(&r.store, id2).await;
+    assert_eq!(expanded, 0);
+    r.idle().await;
+    assert_eq!(r.status(id2).await, "completed");
+    let (copies, max_attempts, effects, max_effects, expanded) = fanout_counts(&r.store, id2).await;
+    assert_eq!(
+        (copies, max_attempts, effects, max_effects, expanded),
+        (2, 1, 2, 1, 1)
+    );
+    assert_eq!(r.task_status(id2, "ship[b]").await, "succeeded");
+}

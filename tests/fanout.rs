@@ -415,3 +415,36 @@ fn simulate_expands_from_the_scripted_output() {
         golden(&format!("simulate_{name}.txt"), &out);
     }
 }
+
+#[test]
+fn a_prototype_left_out_at_bind_is_not_copied_and_the_rest_keep_their_place() {
+    let text = TEMPLATE
+        .replace(
+            "  param release: datetime\n",
+            "  param release: datetime\n  param prep: bool = false\n",
+        )
+        .replace(
+            "    agent ship",
+            "    agent warm \"Warm ${platform}\" { uses \"cache.warm\"  when prep }\n    agent ship",
+        );
+    let mut s = started(&text);
+    assert_eq!(
+        keys(&s),
+        ["build", "ship", "verify", "announce"],
+        "`warm` left out at bind"
+    );
+    step_with(&mut s, h(0), &NoHooks);
+    succeed(&mut s, "build", json!({"platforms": ["ios"]}), h(1));
+    assert_eq!(keys(&s), ["build", "ship[ios]", "verify[ios]", "announce"]);
+    let mut s = started(&text);
+    step_with(&mut s, h(0), &NoHooks);
+    succeed(&mut s, "build", json!({"platforms": []}), h(1));
+    let out: Vec<&str> = s
+        .spec
+        .flow
+        .excluded
+        .iter()
+        .map(|e| e.key.as_str())
+        .collect();
+    assert_eq!(out, ["warm", "ship", "verify"], "each left out once");
+}

@@ -223,11 +223,12 @@ fn copy_blocks(
                 ),
                 Expansion::Repeat { .. } => "the repeat has no occurrence before its end".into(),
             };
-            for k in &b.tasks {
-                let title = by_key.get(k).map(|t| t.title.clone()).unwrap_or_default();
+            // Tasks a condition already left out (at bind, before a run-time expansion) are not
+            // left out twice.
+            for (k, t) in b.tasks.iter().filter_map(|k| Some((k, by_key.get(k)?))) {
                 empty.push(Excluded {
                     key: k.clone(),
-                    title,
+                    title: t.title.clone(),
                     reason: reason.clone(),
                 });
             }
@@ -263,7 +264,10 @@ fn copy_blocks(
         for k in &b.tasks {
             spec.flow.when.remove(k);
         }
-        expanded.insert(b.tasks[0].clone(), out);
+        // In the place of the block's first task still in the workflow.
+        if let Some(first) = b.tasks.iter().find(|k| by_key.contains_key(*k)) {
+            expanded.insert(first.clone(), out);
+        }
     }
     // Copies take their block's place in declaration order.
     let old = std::mem::take(&mut spec.tasks);

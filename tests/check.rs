@@ -70,6 +70,7 @@ fixture_tests! {
     event_waits => "events.rwf",
     expansions => "expansions.rwf",
     output_conditions => "output_conditions.rwf",
+    fan_out_over_outputs => "fanout.rwf",
 }
 
 #[test]
@@ -94,6 +95,7 @@ fn every_fixture_has_a_test() {
         "events.rwf",
         "expansions.rwf",
         "output_conditions.rwf",
+        "fanout.rwf",
     ];
     for path in fixtures() {
         let name = path.file_name().unwrap().to_str().unwrap();

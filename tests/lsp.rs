@@ -981,7 +981,61 @@ fn expansions_complete_and_hover_with_their_copies() {
     let t = EXPANDING.replace("for each locale in locales", "for each locale ");
     assert_eq!(complete(&mut c, &t, "for each locale "), ["in"]);
     let t = EXPANDING.replace("for each locale in locales", "for each locale in ");
-    assert_eq!(complete(&mut c, &t, "for each locale in "), ["locales"]);
+    let sources = complete(&mut c, &t, "for each locale in ");
+    assert_eq!(sources[0], "locales", "{sources:?}");
+    assert!(
+        sources.contains(&"strings.output.".to_string()),
+        "{sources:?}"
+    );
+    c.shutdown();
+}
+
+const FANNING: &str =
+    "template x \"X\" version 1 {\n  param release: datetime = 2027-03-01T09:00\n  \
+target release in \"UTC\"\n  agent build \"Build\" { uses \"ci\"  at release - 1 week }\n  \
+for each platform in build.output.platforms {\n    \
+agent ship \"Ship ${platform}\" { uses \"store\"  input { arch: \"${platform.arch}\" } }\n  }\n}\n";
+
+/// `for each` over an upstream's output: clean, completed (`build.` → `output`, nothing after
+/// `build.output.`), and the hovers say when it expands.
+#[test]
+fn a_for_each_over_an_output_completes_and_hovers() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/fanout.rwf";
+    c.open(uri, FANNING);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+    let note = "for each platform in build.output.platforms — expanded when build succeeds";
+    let hover = c.result("textDocument/hover", doc_pos(uri, FANNING, "each", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("TASK.output.PATH") && text.contains(note),
+        "{text}"
+    );
+    let hover = c.result("textDocument/hover", doc_pos(uri, FANNING, "ship", 0));
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains(note), "{text}");
+    let complete = |c: &mut Client, text: &str, needle: &str| -> Vec<String> {
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
+        );
+        let (line, col) = pos_of(text, needle, 0);
+        let col = col + needle.len() as u64;
+        let items = c.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+        );
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let t = FANNING.replace("build.output.platforms {", "build. {");
+    assert_eq!(complete(&mut c, &t, "in build."), ["output"]);
+    let t = FANNING.replace("build.output.platforms {", "build.output. {");
+    assert!(complete(&mut c, &t, "in build.output.").is_empty());
     c.shutdown();
 }
 

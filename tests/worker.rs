@@ -1362,3 +1362,423 @@ async fn an_output_condition_runs_or_skips_the_task_when_its_upstream_is_done() 
         skip.data
     );
 }
+
+/// A `for each` over `build`'s output (the built-in agent echoes its input, `n` platforms), each item
+/// shipped by `ship` (a built-in agent with a side effect), then a fan-in `done`: the template, and
+/// the spec bound at `base()` with its plan.
+fn fanout_template(
+    key: &str,
+    n: usize,
+    ship: &str,
+) -> (
+    rwf::spec::WorkflowSpec,
+    rwf::spec::WorkflowSpec,
+    rwf::schedule::Plan,
+) {
+    let items: Vec<String> = (0..n).map(|i| format!("\"p{i}\"")).collect();
+    let text = format!(
+        r#"template {key} "Fan-out" {{
+  param release: datetime
+  target release in "UTC"
+  agent build "Build" {{ uses "builtin:succeed"  input {{ platforms: [{}] }} }}
+  for each platform in build.output.input.platforms {{
+    agent ship "Ship ${{platform}}" {{ uses "{ship}"  input {{ platform: "${{platform}}" }} }}
+  }}
+  checkpoint done "Done" {{ after ship }}
+}}"#,
+        items.join(", ")
+    );
+    let c = rwf::compile::compile_source("f.rwf", &text, &rwf::compile::MemLoader::default());
+    assert!(
+        !rwf::diagnostic::has_errors(&c.diagnostics),
+        "{:?}",
+        c.diagnostics
+    );
+    let template = c.spec.unwrap();
+    let inputs = rwf::compile::Inputs {
+        release: Some(base().to_rfc3339()),
+        ..Default::default()
+    };
+    let spec = rwf::compile::bind(&template, &inputs).unwrap();
+    let target = rwf::schedule::target_of(&spec).unwrap();
+    let plan = rwf::schedule::resolve(&spec, &target, &Default::default()).unwrap();
+    (template, spec, plan)
+}
+
+/// `fanout_template` stored as a draft; returns its id.
+async fn fanout_workflow(store: &rwf::store::Store, key: &str, n: usize, ship: &str) -> uuid::Uuid {
+    let (template, spec, plan) = fanout_template(key, n, ship);
+    store
+        .create_workflow(rwf::store::NewWorkflow {
+            template: &template,
+            spec: &spec,
+            plan: &plan,
+            actor: "ann",
+        })
+        .await
+        .expect("create workflow")
+}
+
+/// Each copy's dispatches (attempt rows) and side effects, and the `expanded` events.
+async fn fanout_counts(store: &rwf::store::Store, id: uuid::Uuid) -> (i64, i64, i64, i64, i64) {
+    let (copies, max_attempts): (i64, i64) = sqlx::query_as(
+        "SELECT count(DISTINCT task_key), COALESCE(max(n), 0) FROM
+           (SELECT task_key, count(*) OVER (PARTITION BY task_key) AS n FROM rwf.attempts
+            WHERE workflow_id = $1 AND task_key LIKE 'ship[%') a",
+    )
+    .bind(id)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let (effects, max_effects): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), COALESCE(max(n), 0) FROM
+           (SELECT count(*) OVER (PARTITION BY idempotency_key) AS n FROM rwf.builtin_effects
+            WHERE idempotency_key LIKE $1 || ':ship[%') e",
+    )
+    .bind(id.to_string())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let (expanded,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM rwf.events WHERE workflow_id = $1 AND kind = 'expanded'",
+    )
+    .bind(id)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    (copies, max_attempts, effects, max_effects, expanded)
+}
+
+#[tokio::test]
+async fn a_fan_out_of_500_items_dispatches_each_once_and_fans_in() {
+    let r = rig().await;
+    let id = fanout_workflow(&r.store, "fan500", 500, "builtin:succeed").await;
+    r.store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    r.idle().await;
+    assert_eq!(r.status(id).await, "completed");
+    let (copies, max_attempts, effects, max_effects, expanded) = fanout_counts(&r.store, id).await;
+    assert_eq!(
+        (copies, max_attempts),
+        (500, 1),
+        "each item dispatched once"
+    );
+    assert_eq!((effects, max_effects), (500, 1), "each item's effect once");
+    assert_eq!(expanded, 1);
+    let tasks = r.store.tasks(id).await.unwrap();
+    assert_eq!(tasks.len(), 502, "build, 500 copies, done");
+    assert!(
+        tasks.iter().all(|t| t.key != "ship"),
+        "the prototype is gone"
+    );
+    assert_eq!(r.task_status(id, "ship[p499]").await, "succeeded");
+    assert_eq!(r.task_status(id, "done").await, "succeeded");
+    // The stored spec is the expanded one (its hash follows it) and its edges are rows.
+    let (spec, hash): (serde_json::Value, String) =
+        sqlx::query_as("SELECT spec, spec_hash FROM rwf.workflows WHERE id = $1")
+            .bind(id)
+            .fetch_one(r.store.pool())
+            .await
+            .unwrap();
+    let spec: rwf::spec::WorkflowSpec = serde_json::from_value(spec).unwrap();
+    assert_eq!(hash, rwf::spec::content_hash(&spec));
+    assert!(spec.flow.blocks.is_empty());
+    let (edges,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM rwf.dependencies WHERE workflow_id = $1 AND task_key = 'done'",
+    )
+    .bind(id)
+    .fetch_one(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(edges, 500, "the fan-in waits for every copy");
+    let event = r
+        .store
+        .events(id, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "expanded")
+        .unwrap();
+    assert_eq!(event.task_key.as_deref(), Some("build"));
+    assert_eq!(event.data["count"], 500);
+    assert_eq!(event.data["labels"][0], "p0");
+}
+
+#[tokio::test]
+async fn an_edit_after_the_expansion_keeps_the_copies() {
+    let r = rig().await;
+    let id = fanout_workflow(&r.store, "fanedit", 3, "builtin:hang").await;
+    r.store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    r.idle().await;
+    assert_eq!(r.task_status(id, "ship[p1]").await, "running");
+    r.store
+        .transition(id, LifecycleVerb::Pause, "ann")
+        .await
+        .unwrap();
+    // Retitle one copy in the expanded spec: the edit diffs the copies like any task.
+    let result = r
+        .store
+        .edit_workflow(
+            id,
+            rwf::store::EditOptions {
+                actor: "ann",
+                expect_version: None,
+                dry_run: false,
+                allow_active: false,
+                event: "workflow_edited",
+                template: None,
+            },
+            |snap| {
+                let mut spec = (*snap.spec).clone();
+                spec.tasks
+                    .iter_mut()
+                    .find(|t| t.key == "ship[p2]")
+                    .unwrap()
+                    .title = "Ship p2 (retitled)".into();
+                let target = rwf::schedule::target_of(&spec).map_err(|e| format!("{e:?}"))?;
+                let plan = rwf::schedule::resolve(&spec, &target, &Default::default())
+                    .map_err(|e| format!("{e:?}"))?;
+                Ok((spec, plan))
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap_or_else(|refusals| panic!("{refusals:?}"));
+    assert!(result.applied);
+    assert!(result.plan.added.is_empty() && result.plan.removed.is_empty());
+    // Rebuilt from the template (its block unexpanded again): the copies are carried, not replaced.
+    let options = || rwf::store::EditOptions {
+        actor: "ann",
+        expect_version: None,
+        dry_run: false,
+        allow_active: false,
+        event: "workflow_edited",
+        template: None,
+    };
+    let result = r
+        .store
+        .edit_workflow(id, options(), |_| {
+            let (_, spec, plan) = fanout_template("fanedit", 3, "builtin:hang");
+            Ok((spec, plan))
+        })
+        .await
+        .unwrap()
+        .unwrap_or_else(|refusals| panic!("{refusals:?}"));
+    assert!(result.plan.added.is_empty(), "{:?}", result.plan.added);
+    assert!(result.plan.removed.is_empty(), "{:?}", result.plan.removed);
+    let retitled: Vec<&str> = result
+        .plan
+        .changed
+        .iter()
+        .map(|c| c.task.as_str())
+        .collect();
+    assert_eq!(
+        retitled,
+        ["ship[p2]"],
+        "the first edit's title goes back to the template's"
+    );
+    r.store
+        .transition(id, LifecycleVerb::Resume, "ann")
+        .await
+        .unwrap();
+    r.idle().await;
+    let tasks = r.store.tasks(id).await.unwrap();
+    let keys: Vec<&str> = tasks.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    assert_eq!(r.task(id, "ship[p2]").await.title, "Ship p2");
+    assert_eq!(
+        r.task_status(id, "ship[p0]").await,
+        "running",
+        "not re-dispatched"
+    );
+    let (copies, max_attempts, _, _, expanded) = fanout_counts(&r.store, id).await;
+    assert_eq!(
+        (copies, max_attempts, expanded),
+        (3, 1, 1),
+        "expanded once, dispatched once"
+    );
+}
+
+/// Real `rwf worker` processes SIGKILLed again and again while a 500-item block expands and runs:
+/// the expansion is made once (one `expanded` event), each item is dispatched and performed at most
+/// once per key, and everything completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_killed_around_a_fan_out_expand_it_once_and_finish_it() {
+    let db = pg::TestDb::new().await;
+    let store = db.store().await;
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let id = fanout_workflow(&store, &format!("fankill{n}"), 500, "builtin:sleep:10").await;
+        store
+            .transition(id, LifecycleVerb::Start, "ann")
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let spawn = |name: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args([
+                "worker",
+                "--database-url",
+                &db.url,
+                "--id",
+                name,
+                "--poll",
+                "0.2",
+                "--lease",
+                "2",
+                "--grace",
+                "1",
+                // Fewer agents at once than pooled connections: an outcome waiting for the
+                // workflow's row lock never starves an agent's side effect of a connection.
+                "--max-in-flight",
+                "4",
+                "--concurrency",
+                "2",
+                "--test-executor",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn rwf worker")
+    };
+    let all_done = || async {
+        let (left,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM rwf.workflows WHERE status <> 'completed'")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        left == 0
+    };
+    // The first kills land around the expansion (`build` succeeds within milliseconds).
+    let mut kills = 0;
+    for round in 0..6u64 {
+        let mut a = spawn(&format!("fan-a{}", round % 2));
+        let mut b = spawn("fan-b");
+        tokio::time::sleep(std::time::Duration::from_millis(150 + 131 * round)).await;
+        let _ = a.kill();
+        let _ = b.kill();
+        let _ = a.wait();
+        let _ = b.wait();
+        kills += 2;
+        if round >= 3 && all_done().await {
+            break;
+        }
+    }
+    let mut last = spawn("fan-final");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while !all_done().await && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = last.kill();
+    let _ = last.wait();
+    assert!(kills >= 8, "interrupted repeatedly ({kills} kills)");
+    let state: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT w.status, t.status, count(*) FROM rwf.tasks t JOIN rwf.workflows w ON w.id = t.workflow_id
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let failed: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT key, last_error FROM rwf.tasks WHERE status = 'failed' ORDER BY key LIMIT 5",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert!(
+        all_done().await,
+        "every fan-out completes despite the kills: {state:?} {failed:?}"
+    );
+    for id in ids {
+        let (copies, _, effects, max_effects, expanded) = fanout_counts(&store, id).await;
+        assert_eq!(expanded, 1, "expanded once");
+        assert_eq!(copies, 500, "every item dispatched");
+        assert_eq!((effects, max_effects), (500, 1), "each item's effect once");
+        let (tasks, succeeded, attempts_per_key): (i64, i64, i64) = sqlx::query_as(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'),
+                    (SELECT COALESCE(max(n), 0) FROM (SELECT count(*) AS n FROM rwf.attempts
+                      WHERE workflow_id = $1 GROUP BY idempotency_key) k)
+             FROM rwf.tasks WHERE workflow_id = $1",
+        )
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!((tasks, succeeded), (502, 502));
+        assert_eq!(attempts_per_key, 1, "one attempt row per idempotency key");
+    }
+}
+
+/// An expansion persisted in a transaction that never commits (a crash before the commit) leaves
+/// nothing: the stored spec, tasks and events are as before, the spec cache (which `persist` primed
+/// with the expanded spec) is not trusted over the row's hash, and the next reconcile expands once.
+#[tokio::test]
+async fn an_expansion_rolled_back_leaves_nothing_and_the_next_reconcile_expands_once() {
+    let r = rig().await;
+    // `build` has succeeded (set by hand, so no worker has reconciled yet): decide and persist the
+    // expansion in a transaction that is then dropped.
+    let id2 = fanout_workflow(&r.store, "fanroll2", 3, "builtin:succeed").await;
+    r.store
+        .transition(id2, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE rwf.tasks SET status = 'succeeded', attempts = 1,
+            output = '{\"input\": {\"platforms\": [\"a\", \"b\"]}}'
+         WHERE workflow_id = $1 AND key = 'build'",
+    )
+    .bind(id2)
+    .execute(r.store.pool())
+    .await
+    .unwrap();
+    {
+        let mut tx = r.store.pool().begin().await.unwrap();
+        let locked = rwf::store::snapshot::lock(&mut tx, id2, false)
+            .await
+            .unwrap()
+            .unwrap();
+        let decision = rwf::engine::reconcile(&locked.snapshot, base(), &rwf::engine::NoHooks);
+        assert!(decision
+            .actions
+            .iter()
+            .any(|a| matches!(a, rwf::engine::Action::Expand { .. })));
+        let mut after = locked.snapshot.clone();
+        rwf::engine::apply::apply_all(&mut after, &decision.actions, base()).unwrap();
+        let writer = rwf::store::snapshot::Writer {
+            actor: "test",
+            holder: "test",
+            lease: Duration::seconds(60),
+            via: None,
+        };
+        rwf::store::snapshot::persist(&mut tx, &locked, &after, &decision, true, base(), &writer)
+            .await
+            .unwrap();
+        // Dropped without commit: rolled back.
+    }
+    let keys: Vec<String> = r
+        .store
+        .tasks(id2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .collect();
+    assert_eq!(keys.len(), 3, "build, the prototype, done: {keys:?}");
+    assert!(keys.contains(&"ship".to_string()));
+    let (_, _, _, _, expanded) = fanout_counts(&r.store, id2).await;
+    assert_eq!(expanded, 0);
+    r.idle().await;
+    assert_eq!(r.status(id2).await, "completed");
+    let (copies, max_attempts, effects, max_effects, expanded) = fanout_counts(&r.store, id2).await;
+    assert_eq!(
+        (copies, max_attempts, effects, max_effects, expanded),
+        (2, 1, 2, 1, 1)
+    );
+    assert_eq!(r.task_status(id2, "ship[b]").await, "succeeded");
+}

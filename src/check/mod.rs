@@ -75,6 +75,8 @@ pub const CODES: &[CodeDoc] = &[
     expansion_above_cap::DOC,
     item_not_key_safe::DOC,
     reaches_into_expansion::DOC,
+    fanout_without_list::DOC,
+    copy_of_run_time_expansion::DOC,
 ];
 
 /// Template-tier timing lints that compare nominal offsets; superseded by the schedule lints once a

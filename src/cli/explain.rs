@@ -69,6 +69,9 @@ pub fn run(args: Args) -> CmdResult {
     if let Some(note) = loaded.spec.task(&args.task).and_then(|t| t.runs_only_if()) {
         println!("  {note}");
     }
+    if let Some(note) = loaded.spec.flow.expands_at_run_time(&args.task) {
+        println!("  {note}");
+    }
     match failed {
         Some(e) => Err(e),
         None => Ok(Outcome::Ok),

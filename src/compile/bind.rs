@@ -424,6 +424,7 @@ pub fn bind(
             crate::spec::Expansion::ForEach { param, .. } => {
                 needed.insert(param.clone());
             }
+            crate::spec::Expansion::ForEachOutput { .. } => {}
             crate::spec::Expansion::Repeat { from, until, .. } => {
                 for s in [from, until] {
                     if let Schedule::Relative {

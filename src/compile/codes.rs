@@ -1,5 +1,6 @@
 //! Documentation of every compile and bind diagnostic code (RWF050–069; RWF140–149 for `when`,
-//! `for each` and `repeat`; RWF150–154 for event waits; RWF160–166 for `include`).
+//! `for each` and `repeat`; RWF150–154 for event waits; RWF155 for `for each` over an upstream's
+//! output; RWF160–166 for `include`).
 
 use crate::diagnostic::{CodeDoc, Severity};
 
@@ -56,6 +57,7 @@ pub const CODES: &[CodeDoc] = &[
     doc("RWF152", "then-not-for-step", "`timeout ... then fail|skip|continue` on a task that is not an event wait.", "Only an event wait chooses what its timeout does; an agent's timeout fails the attempt and retries by policy.", "agent a \"A\" { uses \"x\" timeout 1 hour then skip }"),
     doc("RWF153", "bad-event-match", "A `where` key is not a dotted payload path, or is given twice.", "The match could never be decided, or one value would silently win.", "event ci \"CI\" { on \"ci.finished\" where { \"a..b\": 1 } }"),
     doc("RWF154", "event-match-not-scalar", "A `where` value is a list, object, scope or duration.", "Events are matched field by field on plain values; match nested fields by their own dotted path.", "event ci \"CI\" { on \"ci.finished\" where { build: { ok: true } } }"),
+    doc("RWF155", "for-each-source", "A `for each` over a dotted name is not `TASK.output.PATH`, or `TASK` is not a task, is in the block itself, or waits for a task of the block.", "The engine expands the block when `TASK` succeeds, reading the list from its output; the block's tasks wait for it, so it must be a task outside the block that runs before it.", "agent build \"Build\" { uses \"ci.build\" }\nfor each platform in build.output.platforms {\n  agent ship \"Ship ${platform}\" { uses \"store.upload\" }\n}"),
     doc("RWF160", "unknown-template", "An `include` names a template that is not imported.", "There would be no tasks to include.", "use ./app_store { app_store }\ninclude app_stor as ios { platform = \"ios\" }"),
     doc("RWF161", "include-cycle", "A template includes itself, directly or through the templates it includes (or includes nest deeper than 8).", "Inlining would never end.", "// a.rwf: include b as x {}   and b.rwf: include a as y {}"),
     doc("RWF162", "included-template-error", "The included template has errors of its own.", "Its tasks cannot be inlined until it compiles; its errors are reported with it.", "include app_store as ios { platform = \"ios\" }   // app_store.rwf has an unknown policy"),

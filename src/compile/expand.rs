@@ -21,25 +21,26 @@ struct Item {
     offset: Option<Span>,
 }
 
-/// Expands every block of `spec` (bound with `values`). Returns the prototypes of blocks with no item,
-/// for `flow::decide` to leave out.
+/// Expands every block of `spec` (bound with `values`) but those over an upstream's output, which stay
+/// for the engine. Returns the prototypes of blocks with no item, for `flow::decide` to leave out.
 pub fn expand(
     spec: &mut WorkflowSpec,
     values: &BTreeMap<String, Json>,
 ) -> Result<Vec<Excluded>, Vec<Diagnostic>> {
-    let blocks = std::mem::take(&mut spec.flow.blocks);
-    if blocks.is_empty() {
+    let all = std::mem::take(&mut spec.flow.blocks);
+    if all.is_empty() {
         return Ok(Vec::new());
     }
     let mut diags = Vec::new();
-    let mut items: Vec<Vec<Item>> = Vec::new();
+    let mut blocks: Vec<(Block, Vec<Item>)> = Vec::new();
     let mut plan = None;
-    for b in &blocks {
+    for b in &all {
         let found = match &b.expansion {
+            Expansion::ForEachOutput { .. } => continue,
             Expansion::ForEach { var, param } => list_items(var, param, values),
             Expansion::Repeat { .. } => {
                 if plan.is_none() {
-                    plan = Some(base_plan(spec, &blocks));
+                    plan = Some(base_plan(spec, &all));
                 }
                 match plan.as_ref().expect("resolved above") {
                     Ok(p) => occurrences(spec, b, p),
@@ -48,16 +49,155 @@ pub fn expand(
             }
         };
         match found {
-            Ok(found) => items.push(found),
-            Err(mut d) => {
-                diags.append(&mut d);
-                items.push(Vec::new());
-            }
+            Ok(found) => blocks.push((b.clone(), found)),
+            Err(mut d) => diags.append(&mut d),
         }
     }
     if !diags.is_empty() {
         return Err(diags);
     }
+    spec.flow.blocks = all.into_iter().filter(Block::is_dynamic).collect();
+    copy_blocks(spec, &blocks)
+}
+
+/// The items of a `for each` over an upstream's output, read from `output` (the source task's): each
+/// item's label (a key-safe string as is, else an object's `id`, `key` or `name`, else its 1-based
+/// index, for all items when any two would share a label) and value. `Err`: why the block fails.
+pub fn output_items(block: &Block, output: Option<&Json>) -> Result<Vec<(String, Json)>, String> {
+    let Expansion::ForEachOutput { task, path, .. } = &block.expansion else {
+        return Err(format!("`{}` is not expanded at run time", block.header()));
+    };
+    let header = block.header();
+    let read = crate::spec::output_ref(task, path);
+    let Some(mut v) = output else {
+        return Err(format!("`{header}`: `{task}` has no output"));
+    };
+    for k in path {
+        v = match v.get(k) {
+            Some(inner) => inner,
+            None => {
+                return Err(format!(
+                    "`{header}`: the output of `{task}` has no `{read}`"
+                ))
+            }
+        };
+    }
+    let Some(list) = v.as_array() else {
+        return Err(format!(
+            "`{header}`: `{read}` is {}, not a list",
+            json_kind(v)
+        ));
+    };
+    if list.len() > EXPANSION_CAP {
+        return Err(format!(
+            "`{header}`: the output has {} items, more than the cap of {EXPANSION_CAP}",
+            list.len()
+        ));
+    }
+    let label = |v: &Json| -> Option<String> {
+        let s = match v {
+            Json::String(s) => s.clone(),
+            Json::Number(n) => n.to_string(),
+            Json::Object(o) => ["id", "key", "name"]
+                .iter()
+                .find_map(|f| match o.get(*f)? {
+                    Json::String(s) => Some(s.clone()),
+                    Json::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })?,
+            _ => return None,
+        };
+        key_safe(&s).then_some(s)
+    };
+    let mut labels: Vec<String> = Vec::with_capacity(list.len());
+    let mut seen = BTreeSet::new();
+    let mut by_index = false;
+    for (i, v) in list.iter().enumerate() {
+        let l = label(v).unwrap_or_else(|| (i + 1).to_string());
+        by_index |= !seen.insert(l.clone());
+        labels.push(l);
+    }
+    if by_index {
+        labels = (1..=list.len()).map(|i| i.to_string()).collect();
+    }
+    Ok(labels.into_iter().zip(list.iter().cloned()).collect())
+}
+
+fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// Expands the `for each` over an output whose first task is `first` with `items` (from
+/// `output_items`), exactly as binding expands a list param: copies `task[label]`, `after task`
+/// outside the block waiting for every copy; with no item the block's tasks are left out and edges
+/// through them bridged. `Err`: why the expansion cannot be made (the block then fails).
+pub fn expand_output(
+    spec: &mut WorkflowSpec,
+    first: &str,
+    items: &[(String, Json)],
+) -> Result<(), String> {
+    let Some(at) = spec
+        .flow
+        .blocks
+        .iter()
+        .position(|b| b.is_dynamic() && b.tasks.first().is_some_and(|t| t == first))
+    else {
+        return Err(format!("no unexpanded `for each` starts with `{first}`"));
+    };
+    let block = spec.flow.blocks.remove(at);
+    let var = block.var().to_string();
+    let its = items
+        .iter()
+        .map(|(label, v)| {
+            let mut vars = BTreeMap::new();
+            fields(&var, v, 0, &mut vars);
+            Item {
+                label: label.clone(),
+                vars,
+                offset: None,
+            }
+        })
+        .collect();
+    let empty = copy_blocks(spec, &[(block, its)]).map_err(|d| messages(&d))?;
+    if !empty.is_empty() {
+        // Tasks left out the way a false condition leaves them (no condition is left at run time).
+        super::flow::decide(spec, &BTreeMap::new(), empty);
+    }
+    Ok(())
+}
+
+/// `var` bound to the item, and (for an object) `var.field` to each field, nested a few levels.
+fn fields(name: &str, v: &Json, depth: usize, out: &mut BTreeMap<String, Json>) {
+    out.insert(name.to_string(), v.clone());
+    if let (Json::Object(o), true) = (v, depth < 4) {
+        for (k, inner) in o {
+            fields(&format!("{name}.{k}"), inner, depth + 1, out);
+        }
+    }
+}
+
+fn messages(diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(|d| d.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Replaces each block's prototypes by a copy per item (bound with the item's names); returns the
+/// prototypes of blocks with no item.
+fn copy_blocks(
+    spec: &mut WorkflowSpec,
+    blocks: &[(Block, Vec<Item>)],
+) -> Result<Vec<Excluded>, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
     let mut copies: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut empty = Vec::new();
     // Copies a condition on the item leaves out (after the empty blocks' prototypes).
@@ -65,7 +205,7 @@ pub fn expand(
     let mut by_key: BTreeMap<String, TaskSpec> = BTreeMap::new();
     let prototypes: BTreeSet<&str> = blocks
         .iter()
-        .flat_map(|b| b.tasks.iter().map(String::as_str))
+        .flat_map(|(b, _)| b.tasks.iter().map(String::as_str))
         .collect();
     for t in &spec.tasks {
         if prototypes.contains(t.key.as_str()) {
@@ -73,19 +213,24 @@ pub fn expand(
         }
     }
     let mut expanded: BTreeMap<String, Vec<TaskSpec>> = BTreeMap::new();
-    for (b, its) in blocks.iter().zip(&items) {
+    for (b, its) in blocks {
         if its.is_empty() {
             let reason = match &b.expansion {
                 Expansion::ForEach { var, param } => {
                     format!("`for each {var} in {param}`: `{param}` is empty")
                 }
+                Expansion::ForEachOutput { var, task, path } => format!(
+                    "`for each {var} in {}`: the list is empty",
+                    crate::spec::output_ref(task, path)
+                ),
                 Expansion::Repeat { .. } => "the repeat has no occurrence before its end".into(),
             };
-            for k in &b.tasks {
-                let title = by_key.get(k).map(|t| t.title.clone()).unwrap_or_default();
+            // Tasks a condition already left out (at bind, before a run-time expansion) are not
+            // left out twice.
+            for (k, t) in b.tasks.iter().filter_map(|k| Some((k, by_key.get(k)?))) {
                 empty.push(Excluded {
                     key: k.clone(),
-                    title,
+                    title: t.title.clone(),
                     reason: reason.clone(),
                 });
             }
@@ -141,7 +286,10 @@ pub fn expand(
         for k in &b.tasks {
             spec.flow.when.remove(k);
         }
-        expanded.insert(b.tasks[0].clone(), out);
+        // In the place of the block's first task still in the workflow.
+        if let Some(first) = b.tasks.iter().find(|k| by_key.contains_key(*k)) {
+            expanded.insert(first.clone(), out);
+        }
     }
     // Copies take their block's place in declaration order.
     let old = std::mem::take(&mut spec.tasks);

@@ -52,6 +52,9 @@ struct Lower<'a> {
     included: Vec<include::Included>,
     /// The names of the template's includes (`ios`): `ios.submit` names one of their tasks.
     include_names: BTreeSet<String>,
+    /// (index in `spec.flow.blocks`, where the source is written) of each `for each` over an
+    /// upstream's output: checked once all tasks are lowered.
+    fanouts: Vec<(usize, Range<usize>)>,
 }
 
 pub fn compile(file: &str, text: &str, loader: &dyn ModuleLoader) -> Compiled {
@@ -163,6 +166,7 @@ impl<'a> Lower<'a> {
             including,
             included: Vec::new(),
             include_names: BTreeSet::new(),
+            fanouts: Vec::new(),
         }
     }
 }
@@ -901,6 +905,9 @@ impl Lower<'_> {
             if let Some(p) = super::condition::not_upstream(&spec, &task, &read, span) {
                 self.main_err(p.code, p.span, p.message, p.help);
             }
+        }
+        for (b, span) in std::mem::take(&mut self.fanouts) {
+            self.fanout_source(b, span, &mut spec);
         }
         spec
     }

@@ -270,6 +270,20 @@ pub enum Action {
     ConsumeEvent { task: String, event_id: String },
     /// An event wait's timeout passed with no matching event; `policy` is its `then`.
     EventTimedOut { task: String, policy: String },
+    /// A `for each` over `source`'s output expands (its source succeeded): the block whose first task
+    /// is `block` is replaced by one copy of its tasks per item, `task[label]`, or, with no item,
+    /// left out. Applying it changes the workflow's spec and task list.
+    Expand {
+        /// The task whose output holds the list.
+        source: String,
+        /// The block's first task (a prototype).
+        block: String,
+        /// `for each platform in build.output.platforms`.
+        header: String,
+        count: usize,
+        labels: Vec<String>,
+        items: Vec<serde_json::Value>,
+    },
 }
 
 impl Action {
@@ -297,6 +311,7 @@ impl Action {
             | Action::ForceRun { task }
             | Action::ConsumeEvent { task, .. }
             | Action::EventTimedOut { task, .. } => Some(task),
+            Action::Expand { source, .. } => Some(source),
             Action::Notify { task, .. } => task.as_deref(),
             Action::SetWorkflowStatus { .. }
             | Action::StartDrain

@@ -13,7 +13,8 @@
 //! in spec order with something to do: the same decision as evaluating every task in every pass, at a
 //! cost that grows with what changed instead of with the workflow. `reconcile` starts from a fresh
 //! agenda (everything dirty); the simulator keeps one across its calls. Valid while the snapshot's task
-//! list keeps its order and keys (no edit in between).
+//! list keeps its order and keys (no edit in between); an expansion, which changes them, starts it
+//! over.
 
 use super::action::Action;
 use super::apply::{apply_at, ApplyError};
@@ -162,12 +163,14 @@ impl Agenda {
     ) -> Result<(), ApplyError> {
         let hint = action.task().and_then(|k| self.ix.position(k));
         apply_at(work, action, now, hint)?;
-        self.applied(action);
+        self.applied(work, action);
         Ok(())
     }
 
-    fn applied(&mut self, action: &Action) {
+    fn applied(&mut self, work: &Snapshot, action: &Action) {
         match action {
+            // The task list changed: everything is looked at again.
+            Action::Expand { .. } => *self = Agenda::new(work),
             Action::SetWorkflowStatus {
                 to: WorkflowStatus::Active,
                 ..

@@ -6,7 +6,7 @@
 //! record (the attempt number); performing them is the caller's job.
 
 use super::action::Action;
-use super::model::{ApprovalState, ApprovalStatus, Snapshot, TaskState};
+use super::model::{ApprovalState, ApprovalStatus, Snapshot, TaskState, TaskStatus};
 use super::status::{approval_transition, task_transition, workflow_transition};
 use chrono::{DateTime, Utc};
 use std::fmt;
@@ -293,7 +293,58 @@ pub(super) fn apply_at(
         Action::EventTimedOut { task, .. } => {
             state(snapshot, task, hint)?.timer_at = None;
         }
+        Action::Expand {
+            block,
+            labels,
+            items,
+            ..
+        } => expand(snapshot, block, labels, items)?,
     }
+    Ok(())
+}
+
+/// Replaces a `for each` block's prototypes (every one still pending) by their copies, in spec and
+/// state: a copy starts pending with its prototype's planned times.
+fn expand(
+    snapshot: &mut Snapshot,
+    block: &str,
+    labels: &[String],
+    items: &[serde_json::Value],
+) -> Result<(), ApplyError> {
+    let Some(b) = snapshot.spec.flow.prototype_of(block) else {
+        return Err(ApplyError(format!(
+            "no unexpanded `for each` starts with `{block}`"
+        )));
+    };
+    for k in &b.tasks {
+        if let Some(t) = snapshot.task(k).filter(|t| t.status != TaskStatus::Pending) {
+            return Err(ApplyError(format!(
+                "`{k}` is {}, so its block cannot expand",
+                t.status
+            )));
+        }
+    }
+    let mut spec = (*snapshot.spec).clone();
+    let pairs: Vec<(String, serde_json::Value)> =
+        labels.iter().cloned().zip(items.iter().cloned()).collect();
+    crate::compile::expand::expand_output(&mut spec, block, &pairs).map_err(ApplyError)?;
+    let mut old: std::collections::HashMap<String, TaskState> = std::mem::take(&mut snapshot.tasks)
+        .into_iter()
+        .map(|t| (t.key.clone(), t))
+        .collect();
+    let planned: std::collections::HashMap<String, Option<super::model::Planned>> =
+        old.iter().map(|(k, t)| (k.clone(), t.planned)).collect();
+    snapshot.tasks = spec
+        .tasks
+        .iter()
+        .map(|t| {
+            old.remove(&t.key).unwrap_or_else(|| {
+                let base = t.key.split_once('[').map_or(t.key.as_str(), |(b, _)| b);
+                TaskState::new(t.key.clone(), planned.get(base).copied().flatten())
+            })
+        })
+        .collect();
+    snapshot.spec = std::sync::Arc::new(spec);
     Ok(())
 }
 

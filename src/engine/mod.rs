@@ -9,7 +9,8 @@
 //! done, missed-window decisions, lifecycle), `edit` (approvals reopened when their content changed),
 //! `actor` (human actors, the directory, refusals), `hook` (the hook host contract), `render` (agent
 //! input and `${...}` strings), `clock` (span arithmetic in a zone and calendar), `apply` (actions on an
-//! in-memory snapshot, with CAS and state-machine checks), `simulator` (a release on a virtual clock).
+//! in-memory snapshot, with CAS and state-machine checks), `simulator` (a release on a virtual clock),
+//! `edit_expansions` (an edit keeps the copies of a block the workflow has already expanded).
 //!
 //! Who calls what:
 //! - worker: `reconcile` → persist actions (`apply` semantics) → perform `Dispatch`/`Notify` after
@@ -46,6 +47,7 @@ mod agenda;
 pub mod apply;
 pub mod clock;
 pub mod edit;
+pub mod edit_expansions;
 pub mod edit_plan;
 pub mod hook;
 pub mod human;

@@ -84,8 +84,10 @@ fn fixpoint(
     if work.status != WorkflowStatus::Active || work.draining {
         return;
     }
-    let max_passes = work.tasks.len() * 8 + 16;
-    for _ in 0..max_passes {
+    // Bounded by the task count, which an expansion may raise.
+    let mut passes = 0;
+    while passes < work.tasks.len() * 8 + 16 {
+        passes += 1;
         let mut pass = step(work, agenda, now, hooks, cache);
         if pass.is_empty() && agenda.unfinished() == 0 {
             pass = rollup(work, agenda.ix());
@@ -538,6 +540,9 @@ fn eval_pending(
     if let Some((_, reason)) = impossible_edge(work, ix, spec) {
         return vec![set(key, TaskStatus::Pending, TaskStatus::Skipped, reason)];
     }
+    if let Some(block) = work.spec.flow.prototype_of(key) {
+        return expansion(work, ix, block, spec, now, hooks);
+    }
     if retry_waiting(state, now) {
         return Vec::new();
     }
@@ -564,6 +569,45 @@ fn eval_pending(
         _ => {}
     }
     start(work, spec, state, now, hooks)
+}
+
+/// A prototype of an unexpanded `for each` over an output never starts: once the source has succeeded
+/// the block expands (decided here, applied with every copy at once), or fails with the reason.
+fn expansion(
+    work: &Snapshot,
+    ix: &Ix,
+    block: &crate::spec::Block,
+    spec: &TaskSpec,
+    now: DateTime<Utc>,
+    hooks: &dyn HookHost,
+) -> Vec<Action> {
+    let crate::spec::Expansion::ForEachOutput { task: source, .. } = &block.expansion else {
+        return Vec::new();
+    };
+    let Some(up) = ix
+        .state(work, source)
+        .filter(|t| t.status == TaskStatus::Succeeded)
+    else {
+        return Vec::new();
+    };
+    let first = block.tasks.first().map_or("", String::as_str);
+    let items = crate::compile::expand::output_items(block, up.output.as_ref()).and_then(|items| {
+        // Made once here to refuse what cannot be expanded; `apply` makes it again, the same way.
+        let mut probe = (*work.spec).clone();
+        crate::compile::expand::expand_output(&mut probe, first, &items)?;
+        Ok(items)
+    });
+    match items {
+        Ok(items) => vec![Action::Expand {
+            source: source.clone(),
+            block: first.to_string(),
+            header: block.header(),
+            count: items.len(),
+            labels: items.iter().map(|(l, _)| l.clone()).collect(),
+            items: items.into_iter().map(|(_, v)| v).collect(),
+        }],
+        Err(reason) => failure_actions(work, spec, TaskStatus::Pending, &reason, false, now, hooks),
+    }
 }
 
 fn missed(
@@ -1443,6 +1487,21 @@ fn gate_rows(
         ) {
             continue;
         }
+        if let Some(block) = work.spec.flow.prototype_of(&spec.key) {
+            let source = match &block.expansion {
+                crate::spec::Expansion::ForEachOutput { task, .. } => task.clone(),
+                _ => String::new(),
+            };
+            rows.push(GateRow {
+                task: spec.key.clone(),
+                gate: GateKind::Dependency,
+                state: GateState::Wait,
+                reason: format!("{} — expanded when {source} succeeds", block.header()),
+                blockers: vec![source],
+                until: None,
+            });
+            continue;
+        }
         let row = |gate, st, reason: String, blockers: Vec<String>, until| GateRow {
             task: spec.key.clone(),
             gate,
@@ -1635,6 +1694,8 @@ fn task_wakes(
     at: &mut dyn FnMut(DateTime<Utc>),
 ) {
     match state.status {
+        // A prototype waits for its block to expand, which only its source's outcome moves.
+        TaskStatus::Pending if work.spec.flow.prototype_of(&spec.key).is_some() => {}
         TaskStatus::Pending => {
             if let Some(t) = state.next_attempt_at {
                 at(t);

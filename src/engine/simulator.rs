@@ -238,6 +238,10 @@ impl Log<'_> {
 
     /// Records an action just applied to `snap`: the timeline and the scripted reactions.
     fn record(&mut self, snap: &Snapshot, a: Action, now: DateTime<Utc>) {
+        if let Action::Expand { .. } = a {
+            // The spec's task list changed: copies in, prototypes out.
+            self.tasks = task_positions(snap);
+        }
         if let Some(text) = self.describe(snap, &a) {
             self.entry(snap, now, a.task(), text);
         }
@@ -463,9 +467,30 @@ impl Log<'_> {
             Action::EventTimedOut { task, policy } => {
                 format!("event {task} timed out (then {policy})")
             }
+            Action::Expand {
+                header, count: 0, ..
+            } => format!("{header}: no item, its tasks are left out"),
+            Action::Expand {
+                header,
+                count,
+                labels,
+                ..
+            } => format!(
+                "{header}: expanded to {count} item(s): {}",
+                labels.join(", ")
+            ),
             _ => return None,
         })
     }
+}
+
+/// Spec task positions by key.
+fn task_positions(snap: &Snapshot) -> HashMap<String, usize> {
+    snap.spec
+        .task_index()
+        .into_iter()
+        .map(|(k, i)| (k.to_string(), i))
+        .collect()
 }
 
 impl Sim<'_> {
@@ -588,12 +613,7 @@ pub fn simulate(
         .unwrap_or(snapshot.target.instant)
         .max(snapshot.target.instant);
     let horizon = last + Duration::days(HORIZON_DAYS);
-    let tasks = snapshot
-        .spec
-        .task_index()
-        .into_iter()
-        .map(|(k, i)| (k.to_string(), i))
-        .collect();
+    let tasks = task_positions(&snapshot);
     let mut sim = Sim {
         reconciler: Reconciler::new(&snapshot),
         snap: snapshot,

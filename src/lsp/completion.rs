@@ -2,7 +2,8 @@
 //! `after`, `at`, `not_author_of`, `before` or a `,` in such a list, names come first; where an amount
 //! of time goes (`+`, `-`, `window`, `for`, `deadline`, `every`, `timeout`), the `duration` params; after
 //! `.`, the anchor points. In expansion headers: `repeat` → `every`/`on`, `repeat on` → weekdays, `for` →
-//! `each`, `for each x` → `in`, `for each x in` → the list params.
+//! `each`, `for each x` → `in`, `for each x in` → the list params and the tasks (whose output a block
+//! may expand over), `for each x in build.` → `output`.
 
 use super::document::Document;
 use super::index::DeclKind;
@@ -28,6 +29,9 @@ pub fn completion(doc: &Document, pos: Position, loader: &dyn ModuleLoader) -> V
     }
     // In a `when`: params and upstream tasks, `task.output.`, known output fields.
     if let Some(items) = super::condition::complete(doc, offset, rest) {
+        return items;
+    }
+    if let Some(items) = for_each_source(doc, rest) {
         return items;
     }
     // `kickoff.` → the anchor points.
@@ -188,6 +192,40 @@ fn words(list: &[(&str, &str)], kind: CompletionItemKind) -> Vec<CompletionItem>
         .collect()
 }
 
+/// `for each x in build.` → `output`; `for each x in build.output.` → nothing to offer (the output's
+/// fields are known when it lands). `None` outside such a dotted list.
+fn for_each_source(doc: &Document, rest: &[&super::lex::Token]) -> Option<Vec<CompletionItem>> {
+    // `NAME .` pairs back from the end: `build .` or `build . output .`.
+    let mut dotted = 0;
+    while rest.len() >= dotted + 2
+        && rest[rest.len() - dotted - 1].is_punct(&doc.text, ".")
+        && rest[rest.len() - dotted - 2].kind == TokKind::Ident
+    {
+        dotted += 2;
+    }
+    if dotted == 0 {
+        return None;
+    }
+    let head = &rest[..rest.len() - dotted];
+    let word = |i: usize| {
+        head.get(head.len().checked_sub(i + 1)?)
+            .map(|t| t.text(&doc.text))
+    };
+    if (word(2), word(0)) != (Some("each"), Some("in")) {
+        return None;
+    }
+    if dotted > 2 {
+        return Some(Vec::new());
+    }
+    Some(words(
+        &[(
+            "output",
+            "the task's output: `for each x in build.output.platforms` expands when it succeeds",
+        )],
+        CompletionItemKind::PROPERTY,
+    ))
+}
+
 /// Completion inside a `repeat` or `for each` header; `None` elsewhere.
 fn expansion(doc: &Document, rest: &[&super::lex::Token]) -> Option<Vec<CompletionItem>> {
     let back = |n: usize| {
@@ -227,25 +265,41 @@ fn expansion(doc: &Document, rest: &[&super::lex::Token]) -> Option<Vec<Completi
             CompletionItemKind::KEYWORD,
         )),
         ("for", "each", _) => Some(words(
-            &[("in", "the list param to expand over")],
+            &[(
+                "in",
+                "the list param, or an upstream task's output, to expand over",
+            )],
             CompletionItemKind::KEYWORD,
         )),
         ("each", _, "in") => Some(
             doc.index
                 .decls
                 .iter()
-                .filter(|d| {
-                    d.kind == DeclKind::Param
-                        && d.detail.as_deref().is_some_and(|t| {
+                .filter_map(|d| match d.kind {
+                    DeclKind::Param
+                        if d.detail.as_deref().is_some_and(|t| {
                             t.trim_start_matches(':').trim_start().starts_with("list")
+                        }) =>
+                    {
+                        Some(CompletionItem {
+                            label: d.name.clone(),
+                            kind: Some(CompletionItemKind::VARIABLE),
+                            detail: d.detail.as_ref().map(|t| format!("param {t}")),
+                            sort_text: Some(format!("0{}", d.name)),
+                            ..CompletionItem::default()
                         })
-                })
-                .map(|d| CompletionItem {
-                    label: d.name.clone(),
-                    kind: Some(CompletionItemKind::VARIABLE),
-                    detail: d.detail.as_ref().map(|t| format!("param {t}")),
-                    sort_text: Some(d.name.clone()),
-                    ..CompletionItem::default()
+                    }
+                    DeclKind::Task => Some(CompletionItem {
+                        label: format!("{}.output.", d.name),
+                        kind: Some(CompletionItemKind::EVENT),
+                        detail: Some(format!(
+                            "a list in {}'s output, expanded when it succeeds",
+                            d.name
+                        )),
+                        sort_text: Some(format!("1{}", d.name)),
+                        ..CompletionItem::default()
+                    }),
+                    _ => None,
                 })
                 .collect(),
         ),

@@ -1,7 +1,8 @@
 //! Hover on a task (declaration or use): its step type, title, schedule expression and the planned
 //! start and due: with the template's release default, else with a preview release eight weeks from
 //! today (said so in the hover). A task in a `for each` or `repeat`, and the block's `each` or
-//! `repeat` word, say which copies it expands to with those defaults.
+//! `repeat` word, say which copies it expands to with those defaults (or, over an upstream's output,
+//! when it expands).
 
 use super::document::Document;
 use super::index::{Decl, DeclKind};
@@ -143,6 +144,9 @@ fn block_copies(doc: &Document, loader: &dyn ModuleLoader, offset: usize) -> Opt
         .find(|(_, src)| src.whole.start > offset)
         .map(|(t, _)| t.key.clone())?;
     let block = spec.flow.block_of(&first)?.clone();
+    if let Some(note) = spec.flow.expands_at_run_time(&first) {
+        return Some(note);
+    }
     let (bound, _) = with_defaults(&spec)?;
     if let Some(e) = bound.flow.excluded.iter().find(|e| e.key == first) {
         return Some(format!(
@@ -220,6 +224,10 @@ fn planned(doc: &Document, loader: &dyn ModuleLoader, key: &str) -> Option<Strin
     };
     let planned = match bound.task(&task.key).and_then(|t| t.runs_only_if()) {
         Some(note) => format!("{planned}\n\n{note}"),
+        None => planned,
+    };
+    let planned = match bound.flow.expands_at_run_time(key) {
+        Some(note) => format!("{planned}\n\n{note}: one copy per item"),
         None => planned,
     };
     Some(match copies {

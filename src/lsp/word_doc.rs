@@ -113,7 +113,11 @@ pub fn doc(word: &str) -> Option<&'static str> {
             "**for each** `NAME in LIST_PARAM { ... }` — the block's tasks once per item, keyed \
              `task[item]`; `${NAME}` (or a bare `NAME` in `input`) is the item. Inside, `after t` \
              means the same item's `t`; outside, `after t` waits for every copy, `after t[de]` for \
-             one. At most 500 items.\n\ne.g. `for each locale in locales { ... }`"
+             one. At most 500 items.\n\n`for each NAME in TASK.output.PATH { ... }` expands at run time, \
+             over the list in an upstream task's output, when that task succeeds (the block's tasks wait \
+             for it; `${NAME.field}` reads an object item's field; an empty list leaves them out; a \
+             missing path, a value that is not a list or more than 500 items fails them).\n\n\
+             e.g. `for each locale in locales { ... }`, `for each platform in build.output.platforms { ... }`"
         }
         "occurrence" => {
             "**occurrence** — inside a `repeat`, the instant of the task's occurrence: \

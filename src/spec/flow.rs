@@ -18,8 +18,9 @@ pub struct FlowSpec {
     /// Tasks a condition left out when the params were bound, in declaration order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<Excluded>,
-    /// The template's expansions; binding replaces each block's tasks by their copies (so an instance
-    /// spec has none).
+    /// The template's expansions; binding replaces each block's tasks by their copies, except a
+    /// `for each` over an upstream's output: its prototypes stay until the engine expands it, at run
+    /// time, when that output lands.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<Block>,
 }
@@ -35,6 +36,27 @@ impl FlowSpec {
         self.blocks
             .iter()
             .find(|b| b.tasks.iter().any(|t| t == base))
+    }
+}
+
+impl FlowSpec {
+    /// For a prototype of an unexpanded `for each` over an output: "for each platform in
+    /// build.output.platforms — expanded when build succeeds" (what `plan`, `explain` and the
+    /// exports say of it).
+    pub fn expands_at_run_time(&self, key: &str) -> Option<String> {
+        let b = self.prototype_of(key)?;
+        let Expansion::ForEachOutput { task, .. } = &b.expansion else {
+            return None;
+        };
+        Some(format!("{} — expanded when {task} succeeds", b.header()))
+    }
+
+    /// The unexpanded `for each` over an output that `key` is a prototype of: a task the engine must
+    /// never start (it is replaced by its copies when the block expands).
+    pub fn prototype_of(&self, key: &str) -> Option<&Block> {
+        self.blocks
+            .iter()
+            .find(|b| b.is_dynamic() && b.tasks.iter().any(|t| t == key))
     }
 }
 
@@ -54,10 +76,35 @@ impl Block {
     /// The name the block binds in its tasks: the `for each` item, or `n` in a repeat.
     pub fn var(&self) -> &str {
         match &self.expansion {
-            Expansion::ForEach { var, .. } => var,
+            Expansion::ForEach { var, .. } | Expansion::ForEachOutput { var, .. } => var,
             Expansion::Repeat { .. } => "n",
         }
     }
+
+    /// A `for each` over an upstream task's output: expanded at run time, not at bind.
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self.expansion, Expansion::ForEachOutput { .. })
+    }
+
+    /// The block's header as written: `for each platform in build.output.platforms`.
+    pub fn header(&self) -> String {
+        match &self.expansion {
+            Expansion::ForEach { var, param } => format!("for each {var} in {param}"),
+            Expansion::ForEachOutput { var, task, path } => {
+                format!("for each {var} in {}", output_ref(task, path))
+            }
+            Expansion::Repeat { .. } => "repeat".into(),
+        }
+    }
+}
+
+/// `task.output.a.b`.
+pub fn output_ref(task: &str, path: &[String]) -> String {
+    std::iter::once(task)
+        .chain(std::iter::once("output"))
+        .chain(path.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -66,6 +113,16 @@ pub enum Expansion {
     /// `for each var in param`: one copy per item of the list param, keyed `task[item]`; `${var}` and
     /// the bare name `var` read the item.
     ForEach { var: String, param: String },
+    /// `for each var in task.output.a.b`: one copy per item of an upstream task's output list, made by
+    /// the engine when `task` succeeds (persisted before any copy runs). Until then the block's tasks
+    /// are prototypes that never run; `${var}` and `${var.field}` read the item.
+    ForEachOutput {
+        var: String,
+        task: String,
+        /// The path inside the output (`["a", "b"]`); empty: the output itself.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        path: Vec<String>,
+    },
     /// `repeat every N UNIT | on DAYS from X until Y`: one copy per occurrence, keyed `task[n]`
     /// (1-based); `${n}` reads the index.
     Repeat {

@@ -12,7 +12,9 @@ mod span;
 
 pub use amount::{check_param_span, Amount, AmountError, MAX_PARAM_DAYS};
 pub use canonical::{canonical_json, content_hash};
-pub use flow::{output_path, Block, Condition, Excluded, Expansion, FlowSpec, EXPANSION_CAP};
+pub use flow::{
+    output_path, output_ref, Block, Condition, Excluded, Expansion, FlowSpec, EXPANSION_CAP,
+};
 pub use span::{Span, SpanParseError, Unit};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};

@@ -83,7 +83,8 @@ impl Store {
         let evidence = Evidence {
             artifacts: artifacts.into_iter().map(|(k,)| k).collect(),
         };
-        let (spec, plan) = build(&locked.snapshot).map_err(StoreError::Refused)?;
+        let (mut spec, mut plan) = build(&locked.snapshot).map_err(StoreError::Refused)?;
+        crate::engine::edit_expansions::carry_expansions(&locked.snapshot, &mut spec, &mut plan);
         let spec = Arc::new(spec);
         let edit = match plan_edit(
             &locked.snapshot,
@@ -154,48 +155,7 @@ async fn write(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let id = locked.snapshot.id.0;
-    // Structure first: removed tasks (with their undecided approval rounds), new tasks, edges.
-    sqlx::query("DELETE FROM rwf.dependencies WHERE workflow_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    if !edit.removed.is_empty() {
-        sqlx::query("DELETE FROM rwf.approvals WHERE workflow_id = $1 AND task_key = ANY($2)")
-            .bind(id)
-            .bind(&edit.removed)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("DELETE FROM rwf.tasks WHERE workflow_id = $1 AND key = ANY($2)")
-            .bind(id)
-            .bind(&edit.removed)
-            .execute(&mut **tx)
-            .await?;
-    }
-    let keys: Vec<String> = spec.tasks.iter().map(|t| t.key.clone()).collect();
-    let kinds: Vec<String> = spec
-        .tasks
-        .iter()
-        .map(|t| t.step.kind().as_str().to_string())
-        .collect();
-    let titles: Vec<String> = spec.tasks.iter().map(|t| t.title.clone()).collect();
-    // Upsert kind and title; new rows start pending (their planned times are written by `persist`).
-    sqlx::query(
-        "INSERT INTO rwf.tasks (workflow_id, key, kind, title, status, updated_at)
-         SELECT $1, k, kd, t, 'pending', $5 FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u(k, kd, t)
-         ON CONFLICT (workflow_id, key) DO UPDATE SET kind = EXCLUDED.kind, title = EXCLUDED.title,
-            updated_at = CASE WHEN rwf.tasks.kind IS DISTINCT FROM EXCLUDED.kind
-                               OR rwf.tasks.title IS DISTINCT FROM EXCLUDED.title
-                              THEN EXCLUDED.updated_at ELSE rwf.tasks.updated_at END",
-    )
-    .bind(id)
-    .bind(&keys)
-    .bind(&kinds)
-    .bind(&titles)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    super::workflows::insert_dependencies(tx, &[id], spec).await?;
-    // The spec, its target and (when given) the template version it now follows.
+    // The spec itself (tasks, edges, `spec_hash`) is written by `persist`, which sees it change.
     if let Some(template) = options.template {
         let hash = put_template_tx(tx, template, None).await?;
         sqlx::query(
@@ -209,18 +169,13 @@ async fn write(
         .execute(&mut **tx)
         .await?;
     }
-    sqlx::query(
-        "UPDATE rwf.workflows SET spec = $2, spec_hash = $3, name = $4, target_at = $5, target_tz = $6
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(serde_json::to_value(spec)?)
-    .bind(content_hash(spec))
-    .bind(&spec.name)
-    .bind(plan.target.instant)
-    .bind(plan.target.tz.name())
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("UPDATE rwf.workflows SET name = $2, target_at = $3, target_tz = $4 WHERE id = $1")
+        .bind(id)
+        .bind(&spec.name)
+        .bind(plan.target.instant)
+        .bind(plan.target.tz.name())
+        .execute(&mut **tx)
+        .await?;
 
     // Task states, approval rounds, engine events and notices, with CAS on `lock_version`.
     let mut decision = Decision {

@@ -357,8 +357,74 @@ fn event_of(action: &Action) -> (&'static str, Value) {
         Action::RepeatEvent { .. } => "event_repeated",
         Action::ConsumeEvent { .. } => "event_consumed",
         Action::EventTimedOut { .. } => "event_timed_out",
+        Action::Expand { .. } => "expanded",
     };
     (kind, data)
+}
+
+/// Writes a changed spec: tasks gone (with their approval rounds), new task rows (pending: `persist`
+/// writes their state), every dependency edge, the spec and its hash (which the spec cache follows).
+async fn write_spec(
+    tx: &mut Tx<'_>,
+    old: &Snapshot,
+    after: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let id = after.id.0;
+    let spec = &after.spec;
+    let removed: Vec<&str> = old
+        .spec
+        .tasks
+        .iter()
+        .filter(|t| spec.task(&t.key).is_none())
+        .map(|t| t.key.as_str())
+        .collect();
+    sqlx::query("DELETE FROM rwf.dependencies WHERE workflow_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if !removed.is_empty() {
+        sqlx::query("DELETE FROM rwf.approvals WHERE workflow_id = $1 AND task_key = ANY($2)")
+            .bind(id)
+            .bind(&removed)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM rwf.tasks WHERE workflow_id = $1 AND key = ANY($2)")
+            .bind(id)
+            .bind(&removed)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let keys: Vec<&str> = spec.tasks.iter().map(|t| t.key.as_str()).collect();
+    let kinds: Vec<&str> = spec.tasks.iter().map(|t| t.step.kind().as_str()).collect();
+    let titles: Vec<&str> = spec.tasks.iter().map(|t| t.title.as_str()).collect();
+    // Upsert kind and title; new rows start pending.
+    sqlx::query(
+        "INSERT INTO rwf.tasks (workflow_id, key, kind, title, status, updated_at)
+         SELECT $1, k, kd, t, 'pending', $5 FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u(k, kd, t)
+         ON CONFLICT (workflow_id, key) DO UPDATE SET kind = EXCLUDED.kind, title = EXCLUDED.title,
+            updated_at = CASE WHEN rwf.tasks.kind IS DISTINCT FROM EXCLUDED.kind
+                               OR rwf.tasks.title IS DISTINCT FROM EXCLUDED.title
+                              THEN EXCLUDED.updated_at ELSE rwf.tasks.updated_at END",
+    )
+    .bind(id)
+    .bind(&keys)
+    .bind(&kinds)
+    .bind(&titles)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    super::workflows::insert_dependencies(tx, &[id], spec).await?;
+    let hash = crate::spec::content_hash(spec);
+    sqlx::query("UPDATE rwf.workflows SET spec = $2, spec_hash = $3 WHERE id = $1")
+        .bind(id)
+        .bind(serde_json::to_value(&**spec)?)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+    // Safe before commit: a reader sends the spec whenever the row's hash is not the cached one.
+    remember_spec(id, hash, spec.clone());
+    Ok(())
 }
 
 /// Writes `after` (the result of applying `decision` to `before`) and the decision's side records.
@@ -402,6 +468,12 @@ pub async fn persist(
         return Err(StoreError::Conflict {
             expected: before.lock_version,
         });
+    }
+
+    // A new spec (an edit, or an expansion decided by the engine): its structure first, so the
+    // task rows below exist.
+    if !Arc::ptr_eq(&old.spec, &after.spec) && old.spec != after.spec {
+        write_spec(tx, old, after, now).await?;
     }
 
     // Changed tasks, in one statement.

@@ -33,6 +33,9 @@ syn keyword rwfCondition and not
 syn match rwfAlign /\.\@1<!\<\%(start\|end\)\>\ze\s\+of\>/
 syn match rwfAnchorPoint /\.\@1<=\<\%(start\|due\|end\)\>/
 syn match rwfTaskAnchor /\<[a-z_][a-z0-9_]*\ze\.\%(start\|due\|end\)\>/
+" An upstream's output (`for each platform in build.output.platforms`, `when rc1.output.flag`).
+syn match rwfOutputTask /\<[a-z_][a-z0-9_]*\ze\.output\>/
+syn match rwfOutputWord /\.\@1<=\<output\>/
 syn keyword rwfUnit minute minutes hour hours day days week weeks month months business
 
 syn keyword rwfValue fixed exponential block skip fire_asap require_manual_decision fail abort drain
@@ -67,6 +70,8 @@ hi def link rwfDeclName Identifier
 hi def link rwfField Statement
 hi def link rwfTaskRef Identifier
 hi def link rwfTaskAnchor Identifier
+hi def link rwfOutputTask Identifier
+hi def link rwfOutputWord Special
 hi def link rwfHookPoint Constant
 hi def link rwfHookFn Function
 hi def link rwfRelease Special

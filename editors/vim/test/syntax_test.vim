@@ -153,6 +153,17 @@ for [s:line, s:word, s:group] in [
   call s:Check('syntax of "' . s:word . '" in /' . s:line . '/ is ' . s:group, s:got ==# s:group, 'got ' . s:got)
 endfor
 
+" `for each` over an upstream's output.
+execute 'edit! ' . fnameescape(s:root . '/editors/vscode/test/fixtures/fanout.rwf')
+for [s:line, s:word, s:group] in [
+      \ ['for each platform in', 'each', 'rwfSchedule'],
+      \ ['for each platform in', 'build', 'rwfOutputTask'],
+      \ ['for each platform in', 'output', 'rwfOutputWord'],
+      \ ]
+  let s:got = s:GroupAt(s:line, s:word)
+  call s:Check('syntax of "' . s:word . '" in /' . s:line . '/ is ' . s:group, s:got ==# s:group, 'got ' . s:got)
+endfor
+
 " `:make` reads `rwf check --format short` into the quickfix list (the format tests/check.rs pins):
 " file, line, column and type of each diagnostic; the summary line is not an entry.
 execute 'edit! ' . fnameescape(s:root . '/templates/product_launch.rwf')

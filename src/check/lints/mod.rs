@@ -5,12 +5,14 @@ pub(crate) mod anchor_cycle;
 pub(crate) mod anchored_before_dependency;
 pub(crate) mod approval_gates_nothing;
 pub(crate) mod approval_without_approvers;
+pub(crate) mod copy_of_run_time_expansion;
 pub(crate) mod dependency_cycle;
 pub(crate) mod duplicate_dependency;
 pub(crate) mod duplicate_task;
 pub(crate) mod event_wait_shared;
 pub(crate) mod event_without_timeout;
 pub(crate) mod expansion_above_cap;
+pub(crate) mod fanout_without_list;
 pub(crate) mod input_too_large;
 pub(crate) mod invalid_quorum;
 pub(crate) mod invalid_timezone;
@@ -77,4 +79,6 @@ pub(crate) const ALL: &[Lint] = &[
     lint!(expansion_above_cap),
     lint!(item_not_key_safe),
     lint!(reaches_into_expansion),
+    lint!(fanout_without_list),
+    lint!(copy_of_run_time_expansion),
 ];

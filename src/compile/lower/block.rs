@@ -1,6 +1,7 @@
 //! Lowering `for each` and `repeat` blocks and the `when` of phases and blocks: the block's tasks are
-//! lowered once, as prototypes, and recorded in `spec.flow.blocks` for binding to expand. A task in a
-//! repeat is scheduled at its occurrence (`at occurrence + 1 day`, or no `at`).
+//! lowered once, as prototypes, and recorded in `spec.flow.blocks` for binding to expand (or, over an
+//! upstream's output, for the engine to expand at run time: the block's tasks then wait for that
+//! upstream). A task in a repeat is scheduled at its occurrence (`at occurrence + 1 day`, or no `at`).
 
 use super::Lower;
 use crate::compile::condition::Reads;
@@ -131,10 +132,67 @@ impl Lower<'_> {
         {
             *at = at_occurrence;
         }
+        if let (Expansion::ForEachOutput { .. }, ast::BlockKind::ForEach { list, .. }) =
+            (&expansion, &b.kind)
+        {
+            self.fanouts
+                .push((spec.flow.blocks.len(), list.span.clone()));
+        }
         spec.flow.blocks.push(Block {
             tasks: spec.tasks[first..].iter().map(|t| t.key.clone()).collect(),
             expansion,
         });
+    }
+
+    /// A `for each` over `task.output...`, once every task is lowered: `task` must be a task outside
+    /// the block that does not wait for it; the block's tasks then wait for `task` to succeed.
+    pub(super) fn fanout_source(
+        &mut self,
+        b: usize,
+        span: std::ops::Range<usize>,
+        spec: &mut WorkflowSpec,
+    ) {
+        let Some(block) = spec.flow.blocks.get(b) else {
+            return;
+        };
+        let Expansion::ForEachOutput { task: source, .. } = &block.expansion else {
+            return;
+        };
+        let (source, header, inside) = (source.clone(), block.header(), block.tasks.clone());
+        let problem = if spec.task(&source).is_none() {
+            let names = spec.tasks.iter().map(|t| t.key.as_str());
+            Some((
+                format!("`{header}`: there is no task `{source}`"),
+                match crate::syntax::did_you_mean(&source, names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "name a task outside the block whose output holds the list".into(),
+                },
+            ))
+        } else if inside.contains(&source) {
+            Some((
+                format!("`{header}`: `{source}` is in the block itself"),
+                "the list must come from a task that runs before the block: move it out".into(),
+            ))
+        } else {
+            inside.iter().find(|k| depends_on(spec, &source, k)).map(|k| {
+                (
+                    format!("`{header}`: `{source}` waits for `{k}`, a task of the block, so its output cannot decide the block"),
+                    format!("the block's tasks run after `{source}`: remove `{source}`'s dependency on `{k}`"),
+                )
+            })
+        };
+        if let Some((message, help)) = problem {
+            self.main_err("RWF155", span, message, help);
+            return;
+        }
+        for t in spec.tasks.iter_mut().filter(|t| inside.contains(&t.key)) {
+            if !t.depends_on.iter().any(|d| d.task == source) {
+                t.depends_on.push(crate::spec::Dependency {
+                    task: source.clone(),
+                    outcome: crate::spec::EdgeOutcome::Success,
+                });
+            }
+        }
     }
 
     fn for_each(
@@ -151,6 +209,28 @@ impl Lower<'_> {
                 "name the item differently: `for each item in ...`",
             );
             return None;
+        }
+        if list.name.contains('.') {
+            return match crate::spec::output_path(&list.name) {
+                Some((task, path)) => Some(Expansion::ForEachOutput {
+                    var: var.name.clone(),
+                    task: task.to_string(),
+                    path: path.into_iter().map(str::to_string).collect(),
+                }),
+                None => {
+                    let (task, rest) = list.name.split_once('.').unwrap_or((&list.name, ""));
+                    self.main_err(
+                        "RWF155",
+                        list.span.clone(),
+                        format!(
+                            "`for each {} in {}`: a dotted list is an upstream task's output, `TASK.output.PATH`",
+                            var.name, list.name
+                        ),
+                        format!("write `{task}.output.{rest}`"),
+                    );
+                    None
+                }
+            };
         }
         match spec.params.iter().find(|p| p.name == list.name) {
             Some(p) if matches!(p.ty, crate::spec::ParamType::List(_)) => {
@@ -329,4 +409,21 @@ impl Lower<'_> {
             timezone: own_tz.or(timezone),
         })
     }
+}
+
+/// True when `task` waits, directly or transitively, for `on`.
+fn depends_on(spec: &WorkflowSpec, task: &str, on: &str) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![task];
+    while let Some(k) = stack.pop() {
+        for d in spec.task(k).map_or(&[][..], |t| &t.depends_on[..]) {
+            if d.task == on {
+                return true;
+            }
+            if seen.insert(d.task.as_str()) {
+                stack.push(&d.task);
+            }
+        }
+    }
+    false
 }

@@ -319,6 +319,7 @@ impl Lower<'_> {
                         *param = q;
                     }
                 }
+                Expansion::ForEachOutput { task, .. } => *task = format!("{ns}.{task}"),
                 Expansion::Repeat {
                     from,
                     until,

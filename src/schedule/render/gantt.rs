@@ -112,6 +112,10 @@ pub fn gantt(v: &View<'_>) -> String {
             } else {
                 format!(" ← {}", deps.replace(' ', ", "))
             };
+            let deps = match v.spec.flow.expands_at_run_time(&t.key) {
+                Some(_) => format!("{deps} (one per item, when expanded)"),
+                None => deps,
+            };
             let line = format!(
                 "{label:<label_w$}{}{note}{deps}",
                 row.iter().collect::<String>()

@@ -213,6 +213,9 @@ fn events(
         if let Some(note) = t.runs_only_if() {
             let _ = write!(desc, "\n{note}");
         }
+        if let Some(note) = v.spec.flow.expands_at_run_time(&t.key) {
+            let _ = write!(desc, "\n{note}");
+        }
         let deps = super::depends_on(v.spec, i);
         if !deps.is_empty() {
             let _ = write!(desc, "\nafter: {}", deps.replace(' ', ", "));

@@ -64,6 +64,16 @@ pub fn table(v: &View<'_>) -> String {
     if !v.critical.is_empty() {
         let _ = writeln!(out, "* critical path: {}", v.critical.join(" → "));
     }
+    // Blocks expanded at run time: their tasks are shown once, as written.
+    for b in v.spec.flow.blocks.iter().filter(|b| b.is_dynamic()) {
+        if let Some(note) = b
+            .tasks
+            .first()
+            .and_then(|k| v.spec.flow.expands_at_run_time(k))
+        {
+            let _ = writeln!(out, "{}: {note}", b.tasks.join(", "));
+        }
+    }
     // Event waits end when their event comes, which no date says: each is named once.
     for t in &v.spec.tasks {
         if let Some(wait) = t.step.event_summary() {
@@ -115,6 +125,9 @@ pub fn json(v: &View<'_>) -> String {
             });
             if let Some(c) = &t.when {
                 row["runs_only_if"] = c.to_string().into();
+            }
+            if let Some(note) = v.spec.flow.expands_at_run_time(&t.key) {
+                row["expands"] = note.into();
             }
             row
         })

@@ -24,7 +24,8 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let (Some(i), Ref::Output(name)) = (r.task, r.what) else {
             continue;
         };
-        let Some(&j) = cx.index.get(name) else {
+        // One copy (`translate[de]`) is upstream when the block's task is.
+        let Some(j) = cx.index.get(name).copied().or_else(|| cx.copy_of(name)) else {
             continue; // RWF033
         };
         if reaches(cx, i, j, &mut seen_stamp) || !reported.insert((i, name)) {

@@ -496,6 +496,22 @@ fn one_copy_is_an_anchor_and_an_output_after_expansion() {
     );
     assert_eq!(due("bugfix[2]"), "2026-10-01T07:00:00+00:00");
     assert_eq!(due("second_fix_out"), "2026-10-02T07:00:00+00:00");
+    // The engine runs it at that date (simulated).
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schedule/copies.rwf");
+    let (rc, sim) = rwf_cli(&[
+        "simulate",
+        file.to_str().unwrap(),
+        "--release",
+        "2026-09-01T09:00",
+    ]);
+    assert_eq!(rc, 0, "{sim}");
+    for line in [
+        "2026-08-19 10:00 CEST  manual de_notes waiting for its assignee",
+        "2026-10-02 09:00 CEST  checkpoint second_fix_out succeeded",
+    ] {
+        assert!(sim.contains(line), "{line} in\n{sim}");
+    }
     // A copy the list does not make: located by task, with the copies there are.
     let found = |spec: &WorkflowSpec, i: &Inputs| -> Vec<String> {
         bind(spec, i)

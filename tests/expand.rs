@@ -533,6 +533,11 @@ fn one_copy_is_an_anchor_and_an_output_after_expansion() {
         e,
         ["RWF146 task `second_fix_out` is anchored to `bugfix[2]`, which the expansion does not produce (its copies: bugfix[1])"]
     );
+    // Reading one copy's output needs that copy (or every copy) upstream, not another one.
+    let other = text.replace("after translate[de]", "after translate[fr]");
+    assert_eq!(codes(&other), ["RWF028"]);
+    let every = text.replace("after translate[de]", "after translate");
+    assert_eq!(codes(&every), Vec::<&str>::new());
     // The whole block has no single date: still refused.
     let whole = text.replace("at translate[de].due", "at translate.due");
     assert!(codes(&whole).contains(&"RWF037"), "{:?}", codes(&whole));

@@ -1756,3 +1756,150 @@ async fn an_edit_diffs_the_tasks_of_an_include_like_any_task() {
     assert_eq!(wf.template_version, 2);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A paused workflow whose event wait has not opened yet but already holds its event (latched:
+/// delivered before the wait opened) is edited — the wait's title and timeout changed, a task added —
+/// and the event is kept and taken by the wait after resume; removing the wait once it has consumed
+/// its event is refused, naming it, and changes nothing.
+#[tokio::test]
+async fn an_edit_keeps_a_latched_event_and_a_consumed_wait_is_evidence() {
+    let r = rig().await;
+    let text = |version: u32, title: &str, timeout: &str, extra: &str, has_wait: bool| {
+        let wait = if has_wait {
+            format!(
+                "  event ci_green \"{title}\" {{\n    on \"ci.finished\" where {{ status: \"success\" }}\n    after freeze\n    timeout {timeout} then fail\n  }}\n"
+            )
+        } else {
+            String::new()
+        };
+        let after = if has_wait { "  after ci_green" } else { "" };
+        format!(
+            "template gate \"Gate\" version {version} {{\n  param release: datetime\n  target release in \"UTC\"\n  checkpoint freeze \"Freeze\" {{ at release - 2 days }}\n{wait}  manual publish \"Publish\" {{ at release - 1 day{after} }}\n{extra}}}\n"
+        )
+    };
+    let compile = |t: &str| {
+        let c = rwf::compile::compile_source("gate.rwf", t, &rwf::compile::MemLoader::default());
+        assert!(
+            !rwf::diagnostic::has_errors(&c.diagnostics),
+            "{t}\n{:?}",
+            c.diagnostics
+        );
+        c.spec.unwrap()
+    };
+    let template = compile(&text(1, "CI is green", "2 days", "", true));
+    let release = base() + Duration::days(10);
+    let inputs = rwf::compile::Inputs {
+        release: Some(release.to_rfc3339()),
+        ..Default::default()
+    };
+    let (bound, plan) = rwf::ops::instantiate(&template, &inputs).unwrap();
+    let id = r
+        .store
+        .create_workflow(rwf::store::NewWorkflow {
+            template: &template,
+            spec: &bound,
+            plan: &plan,
+            actor: "ann",
+        })
+        .await
+        .unwrap();
+    r.store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    r.idle().await;
+    // CI finishes a week before the freeze: the event is latched, the wait has not opened.
+    r.store
+        .signal(
+            id,
+            rwf::engine::signal::Incoming {
+                name: "ci.finished".into(),
+                id: Some("run-1".into()),
+                data: serde_json::json!({"status": "success", "url": "https://ci.invalid/1"}),
+                sender: "service:ci".into(),
+            },
+        )
+        .await
+        .unwrap();
+    r.idle().await;
+    assert_eq!(r.task_status(id, "ci_green").await, "pending");
+    r.store
+        .transition(id, LifecycleVerb::Pause, "ann")
+        .await
+        .unwrap();
+    let rebuilt = |t: WorkflowSpec| {
+        move |snapshot: &Snapshot| {
+            let spec = rwf::ops::rebind(&t, &snapshot.spec, &Default::default())?;
+            let target = rwf::schedule::target_of(&spec).map_err(|d| format!("{d:?}"))?;
+            let plan = rwf::schedule::resolve(&spec, &target, &fixed_times(snapshot))
+                .map_err(|d| format!("{d:?}"))?;
+            Ok((spec, plan))
+        }
+    };
+    let v2 = compile(&text(
+        2,
+        "CI green on the release branch",
+        "3 days",
+        "  manual notes \"Release notes\" { at release - 3 days }\n",
+        true,
+    ));
+    let result = applied(
+        r.store
+            .edit_workflow(id, opts(false, None), rebuilt(v2.clone()))
+            .await,
+    );
+    assert_eq!(result.plan.added, vec!["notes".to_string()]);
+    let events = r.store.external_events(id).await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        events[0].consumed_by, None,
+        "kept, not consumed by the edit"
+    );
+    let spec = r.store.workflow_spec(id).await.unwrap();
+    assert_eq!(
+        spec.task("ci_green").unwrap().title,
+        "CI green on the release branch"
+    );
+    // Resumed: at the freeze the wait opens and takes the latched event.
+    r.store
+        .transition(id, LifecycleVerb::Resume, "ann")
+        .await
+        .unwrap();
+    r.advance(24 * 8 + 1).await;
+    assert_eq!(r.task_status(id, "ci_green").await, "succeeded");
+    let events = r.store.external_events(id).await.unwrap();
+    assert_eq!(events[0].consumed_by.as_deref(), Some("ci_green"));
+    let out = r.task(id, "ci_green").await.output.unwrap();
+    assert_eq!(out["data"]["url"], "https://ci.invalid/1", "{out}");
+    assert_eq!(out["id"], "run-1", "{out}");
+    assert!(r.kinds(id).await.contains(&"event_consumed".to_string()));
+    // Removing the wait that consumed its event: refused, naming it; nothing changes.
+    r.store
+        .transition(id, LifecycleVerb::Pause, "ann")
+        .await
+        .unwrap();
+    let before = r.dump().await;
+    let v3 = compile(&text(
+        3,
+        "",
+        "",
+        "  manual notes \"Release notes\" { at release - 3 days }\n",
+        false,
+    ));
+    let refused = refusals(
+        r.store
+            .edit_workflow(id, opts(false, None), rebuilt(v3))
+            .await,
+    );
+    assert!(
+        refused.iter().any(|m| m.contains("ci_green")),
+        "{refused:?}"
+    );
+    assert_eq!(r.dump().await, before);
+    assert_eq!(
+        r.store.external_events(id).await.unwrap()[0]
+            .consumed_by
+            .as_deref(),
+        Some("ci_green")
+    );
+}

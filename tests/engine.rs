@@ -1943,3 +1943,110 @@ fn simulate_skips_on_a_scripted_output() {
         .iter()
         .any(|t| t.starts_with("checkpoint ship skipped")));
 }
+
+/// Per-item approvals (`for each locale in locales { ... approval review { after translate } }`):
+/// each `review[de]` opens when its own item's upstream is done, for its own approvers (scoped by
+/// the item), with a review packet over only that item's upstream; deciding one leaves the other.
+#[test]
+fn per_item_approvals_have_their_own_approvers_and_packet() {
+    let text = r#"template l10n "L10n" version 1 {
+  param release: datetime
+  param locales: list<string> = ["de", "fr"]
+  target release in "UTC" at 09:00
+  for each locale in locales {
+    agent translate "Translate to ${locale}" { uses "translator"  input { lang: locale } }
+    approval review "Review ${locale}" { approvers team("l10n-${locale}")  after translate }
+  }
+  checkpoint ship "Ship" { after review }
+}"#;
+    let c = rwf::compile::compile_source("l10n.rwf", text, &rwf::compile::MemLoader::default());
+    assert!(
+        !c.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        c.diagnostics
+    );
+    let inputs = rwf::compile::Inputs {
+        sets: BTreeMap::new(),
+        release: Some("2031-03-01".into()),
+        tz: None,
+    };
+    let bound = rwf::compile::bind(&c.spec.unwrap(), &inputs).unwrap();
+    let review_spec = |k: &str| bound.task(k).unwrap().clone();
+    let deps = |k: &str| -> Vec<String> {
+        review_spec(k)
+            .depends_on
+            .iter()
+            .map(|d| d.task.clone())
+            .collect()
+    };
+    assert_eq!(deps("review[de]"), ["translate[de]"]);
+    assert_eq!(deps("review[fr]"), ["translate[fr]"]);
+    let dir = StaticDirectory::default()
+        .with_team("l10n-de", &["dora"])
+        .with_team("l10n-fr", &["fred"]);
+    let mut s = snap(bound.clone(), &[]);
+    step(&mut s, h(0));
+    // German done first: only its review opens, for the German team.
+    ok(&mut s, "translate[de]", h(1));
+    let d = step(&mut s, h(1));
+    let opened: Vec<(&str, &Vec<Scope>, &str)> = d
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::OpenApproval {
+                task,
+                approvers,
+                packet_hash,
+                ..
+            } => Some((task.as_str(), approvers, packet_hash.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert_eq!(opened[0].0, "review[de]");
+    assert_eq!(opened[0].1, &vec![team("l10n-de")]);
+    let de_packet = opened[0].2.to_string();
+    assert_eq!(
+        de_packet,
+        rwf::engine::reconcile::packet_hash(&s, &review_spec("review[de]"))
+    );
+    assert_eq!(status(&s, "review[fr]"), TaskStatus::Pending);
+    // The French output does not enter the German packet.
+    ok(&mut s, "translate[fr]", h(2));
+    assert_eq!(
+        rwf::engine::reconcile::packet_hash(&s, &review_spec("review[de]")),
+        de_packet,
+        "review[de]'s packet covers only translate[de]"
+    );
+    let d = step(&mut s, h(2));
+    assert!(has(
+        &d,
+        |a| matches!(a, Action::OpenApproval { task, approvers, packet_hash, .. }
+        if task == "review[fr]" && approvers == &vec![team("l10n-fr")] && *packet_hash != de_packet)
+    ));
+    // Each team decides its own item only.
+    let e = vote(&mut s, "review[fr]", "dora", Verdict::Approve, &dir).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("not among the approvers of `review[fr]` (team:l10n-fr)"),
+        "{e}"
+    );
+    vote(&mut s, "review[de]", "dora", Verdict::Approve, &dir).unwrap();
+    step(&mut s, h(3));
+    assert_eq!(status(&s, "review[de]"), TaskStatus::Succeeded);
+    assert_eq!(status(&s, "review[fr]"), TaskStatus::WaitingInput);
+    let fr = s.approval("review[fr]").unwrap();
+    assert!(
+        fr.votes.is_empty() && fr.approvers == vec![team("l10n-fr")],
+        "{fr:?}"
+    );
+    assert_eq!(s.approval("review[de]").unwrap().packet_hash, de_packet);
+    assert_eq!(status(&s, "ship"), TaskStatus::Pending);
+    vote(&mut s, "review[fr]", "fred", Verdict::Reject, &dir).unwrap();
+    step(&mut s, h(4));
+    assert_eq!(
+        status(&s, "review[de]"),
+        TaskStatus::Succeeded,
+        "a rejection elsewhere leaves it"
+    );
+}

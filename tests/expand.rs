@@ -465,3 +465,95 @@ fn a_condition_on_the_item_is_decided_per_copy() {
     assert!(bound.task("review[de]").is_some() && bound.task("review[en]").is_some());
     assert_eq!(deps(&bound, "review[en]"), ["strings"]);
 }
+
+/// One copy of a bind-time block named from outside it: anchored to (`at translate[de].due`,
+/// `at bugfix[2].end`) and read (`${translate[de].output.url}`) — resolved after expansion. A copy
+/// the expansion does not make is RWF146 with the copies listed; a copy of a run-time block is
+/// RWF043; the whole block (`at translate.due`) is still RWF037.
+#[test]
+fn one_copy_is_an_anchor_and_an_output_after_expansion() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schedule/copies.rwf"),
+    )
+    .unwrap();
+    assert_eq!(codes(&text), Vec::<&str>::new());
+    let spec = template(&text);
+    let bound = bind(&spec, &inputs("2026-09-01T09:00", &[])).unwrap();
+    let notes = bound.task("de_notes").unwrap();
+    assert!(
+        matches!(&notes.schedule, Some(rwf::spec::Schedule::Relative { anchor: rwf::spec::Anchor::Task { task, .. }, .. }) if task == "translate[de]"),
+        "{:?}",
+        notes.schedule
+    );
+    let target = rwf::schedule::target_of(&bound).unwrap();
+    let plan = rwf::schedule::resolve(&bound, &target, &Default::default()).unwrap();
+    let due = |k: &str| plan.task(k).unwrap().times.unwrap().due.to_rfc3339();
+    assert_eq!(due("translate[de]"), "2026-08-18T07:00:00+00:00");
+    assert_eq!(
+        due("de_notes"),
+        "2026-08-19T08:00:00+00:00",
+        "next business day at 10:00"
+    );
+    assert_eq!(due("bugfix[2]"), "2026-10-01T07:00:00+00:00");
+    assert_eq!(due("second_fix_out"), "2026-10-02T07:00:00+00:00");
+    // The engine runs it at that date (simulated).
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schedule/copies.rwf");
+    let (rc, sim) = rwf_cli(&[
+        "simulate",
+        file.to_str().unwrap(),
+        "--release",
+        "2026-09-01T09:00",
+    ]);
+    assert_eq!(rc, 0, "{sim}");
+    for line in [
+        "2026-08-19 10:00 CEST  manual de_notes waiting for its assignee",
+        "2026-10-02 09:00 CEST  checkpoint second_fix_out succeeded",
+    ] {
+        assert!(sim.contains(line), "{line} in\n{sim}");
+    }
+    // A copy the list does not make: located by task, with the copies there are.
+    let found = |spec: &WorkflowSpec, i: &Inputs| -> Vec<String> {
+        bind(spec, i)
+            .unwrap_err()
+            .into_iter()
+            .map(|d| format!("{} {} ({})", d.code, d.message, d.help.unwrap_or_default()))
+            .collect()
+    };
+    let e = found(&spec, &inputs("2026-09-01T09:00", &[("locales", "fr,ja")]));
+    for want in [
+        "RWF146 task `de_notes` is anchored to `translate[de]`, which the expansion does not produce (its copies: translate[fr], translate[ja])",
+        "RWF146 task `de_notes` reads the output of `translate[de]`, which the expansion does not produce (its copies: translate[fr], translate[ja])",
+    ] {
+        assert!(e.iter().any(|m| m == want), "{want} in {e:?}");
+    }
+    let short = text.replace("release + 2 months", "release + 2 weeks");
+    let e = found(&template(&short), &inputs("2026-09-01T09:00", &[]));
+    assert_eq!(
+        e,
+        ["RWF146 task `second_fix_out` is anchored to `bugfix[2]`, which the expansion does not produce (its copies: bugfix[1])"]
+    );
+    // Reading one copy's output needs that copy (or every copy) upstream, not another one.
+    let other = text.replace("after translate[de]", "after translate[fr]");
+    assert_eq!(codes(&other), ["RWF028"]);
+    let every = text.replace("after translate[de]", "after translate");
+    assert_eq!(codes(&every), Vec::<&str>::new());
+    // The whole block has no single date: still refused.
+    let whole = text.replace("at translate[de].due", "at translate.due");
+    assert!(codes(&whole).contains(&"RWF037"), "{:?}", codes(&whole));
+    // A block expanded at run time: its copies are unknown until then.
+    let run_time = r#"template rt "Run time" version 1 {
+  param release: datetime
+  target release in "UTC" at 09:00
+  agent build "Build" { uses "b"  at release - 1 week }
+  for each platform in build.output.platforms {
+    agent ship "Ship ${platform}" { uses "s"  input { p: platform } }
+  }
+  manual ios_notes "iOS notes" {
+    at ship[ios].due + 1 day
+    instructions "See ${ship[ios].output.url}"
+    after ship
+  }
+}"#;
+    assert_eq!(codes(run_time), ["RWF043", "RWF043"]);
+}

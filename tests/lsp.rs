@@ -1235,3 +1235,40 @@ fn conditions_complete_upstream_outputs() {
     assert!(labels(complete(&t, "when fast and ")).contains(&"build".to_string()));
     c.shutdown();
 }
+
+/// One copy named from outside its block (`at translate[de].due`, `${translate[de].output.url}`,
+/// `at bugfix[2].end`): no diagnostic, and hovers on the anchor and the task answer.
+#[test]
+fn one_copy_anchors_are_clean_and_hover() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schedule/copies.rwf"),
+    )
+    .unwrap();
+    let mut c = Client::start();
+    let uri = "file:///tmp/rwf-lsp-test/copies.rwf";
+    c.open(uri, &text);
+    assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
+    for needle in [
+        "translate[de].due",
+        "de]",
+        "bugfix[2].end",
+        "translate[de].output",
+    ] {
+        let hover = c.result("textDocument/hover", doc_pos(uri, &text, needle, 0));
+        assert!(
+            hover.is_null() || hover["contents"]["value"].is_string(),
+            "{needle}: {hover}"
+        );
+    }
+    let hover = c.result(
+        "textDocument/hover",
+        doc_pos(uri, &text, "second_fix_out", 0),
+    );
+    let said = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("schedule: `at bugfix[2].end + 1 day`")
+            && said.contains("planned: Wed 2027-03-03 09:00 CET"),
+        "resolved after expansion: {said}"
+    );
+    c.shutdown();
+}

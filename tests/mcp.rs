@@ -898,3 +898,51 @@ async fn over_http_the_caller_is_the_token_and_the_server_rules_apply() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+/// Source that imports local modules travels with its `files` (paths relative to it): `validate`
+/// resolves them, nested imports included, and positions a finding in the file it is in;
+/// `preview_plan` plans the included copies; a path that leaves the template is refused.
+#[test]
+fn source_with_includes_comes_with_its_files() {
+    let dir = scratch_dir();
+    let mut mcp = McpProcess::spawn(None, &dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let store = format!(
+        "use ./policies {{ quick }}\n{}",
+        std::fs::read_to_string(root.join("examples/app_store.rwf")).unwrap()
+    );
+    let source = "use ./lib/app_store { app_store }\ntemplate mcp_inc \"Stores: ${product}\" version 1 {\n  param product: string\n  param release: datetime\n  target release in \"UTC\" at 09:00\n  include app_store as ios { platform = \"ios\" }\n}\n";
+    let files = json!({"lib/app_store.rwf": store, "lib/policies.rwf": "policy quick { retry { attempts 4 } }\n"});
+    let v = mcp.ok("validate", json!({"source": source, "files": files}));
+    assert_eq!(v["errors"], 0, "{v}");
+    let plan = mcp.ok(
+        "preview_plan",
+        json!({"source": source, "files": files, "name": "W", "release": "2031-03-01T09:00", "tz": "UTC"}),
+    );
+    assert!(plan.to_string().contains("ios.build"), "{plan}");
+    // The nested import missing: located in the module that imports it.
+    let v = mcp.ok(
+        "validate",
+        json!({"source": source, "files": {"lib/app_store.rwf": store}}),
+    );
+    let d = &v["diagnostics"][0];
+    assert_eq!(
+        (&d["code"], &d["file"], &d["line"], &d["column"]),
+        (
+            &json!("RWF050"),
+            &json!("lib/app_store.rwf"),
+            &json!(1),
+            &json!(5)
+        ),
+        "{v}"
+    );
+    let e = mcp.tool_error(
+        "preview_plan",
+        json!({"source": source, "files": {"lib/app_store.rwf": store}, "name": "W", "release": "2031-03-01T09:00", "tz": "UTC"}),
+    );
+    assert_eq!(e["details"][0]["file"], "lib/app_store.rwf", "{e}");
+    for bad in ["../app_store.rwf", "/lib/app_store.rwf"] {
+        let e = mcp.tool_error("validate", json!({"source": source, "files": {bad: store}}));
+        assert!(e["error"].as_str().unwrap().contains("no `..`"), "{e}");
+    }
+}

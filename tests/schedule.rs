@@ -745,7 +745,7 @@ fn golden(name: &str, actual: &str) {
 }
 
 /// (golden name, file, release, today)
-const TEMPLATES: [(&str, &str, &str, &str); 7] = [
+const TEMPLATES: [(&str, &str, &str, &str); 8] = [
     (
         "launch",
         "tests/fixtures/schedule/launch.json",
@@ -785,6 +785,12 @@ const TEMPLATES: [(&str, &str, &str, &str); 7] = [
     (
         "expansions",
         "tests/fixtures/schedule/expansions.rwf",
+        "2026-09-01T09:00",
+        "2026-08-01",
+    ),
+    (
+        "copies",
+        "tests/fixtures/schedule/copies.rwf",
         "2026-09-01T09:00",
         "2026-08-01",
     ),
@@ -845,6 +851,8 @@ fn plan_golden_in_every_format() {
         ("lead", "announce"),
         ("expansions", "bugfix_note[2]"),
         ("expansions", "burndown[3]"),
+        ("copies", "de_notes"),
+        ("copies", "second_fix_out"),
     ] {
         let t = TEMPLATES.iter().find(|t| t.0 == name).unwrap();
         let (out, err, code) = rwf(&["explain", t.1, task, "--release", t.2]);

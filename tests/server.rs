@@ -2246,3 +2246,195 @@ template srv_stores "Stores" version 1 {
     let _ = std::fs::remove_dir_all(&dir);
     e.server.stop().await;
 }
+
+/// A template that `use`s local modules and `include`s one is pushed over the API with the files
+/// it imports (paths relative to it, nested imports relative to their importer) and through the
+/// remote CLI, which reads those files beside the template; a missing file is a located 422 and a
+/// path that leaves the template's directory is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_with_includes_push_with_their_files() {
+    let e = env().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let store = format!(
+        "use ./policies {{ quick }}\n{}",
+        std::fs::read_to_string(root.join("examples/app_store.rwf")).unwrap()
+    );
+    let policies = "policy quick { retry { attempts 4 } }\n";
+    let source = |version: u32| {
+        format!(
+            r#"use ./lib/app_store {{ app_store }}
+template srv_inc "Stores" version {version} {{
+  param release: datetime
+  target release in "UTC" at 09:00
+  include app_store as ios {{ platform = "ios" }}
+}}
+"#
+        )
+    };
+    let files = json!({"lib/app_store.rwf": store, "lib/policies.rwf": policies});
+    let pushed = e
+        .expect(
+            "service_account",
+            Method::POST,
+            "/api/v1/templates",
+            Some(json!({"source": source(1), "file": "stores.rwf", "files": files})),
+            201,
+        )
+        .await;
+    assert_eq!(pushed["key"], "srv_inc");
+    let shown = e
+        .expect(
+            "viewer",
+            Method::GET,
+            "/api/v1/templates/srv_inc",
+            None,
+            200,
+        )
+        .await;
+    let keys: Vec<&str> = shown["spec"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"ios.build") && keys.contains(&"ios.submitted"),
+        "{keys:?}"
+    );
+    // `check` takes the files too.
+    let checked = e
+        .expect(
+            "viewer",
+            Method::POST,
+            "/api/v1/check",
+            Some(json!({"source": source(1), "files": files})),
+            200,
+        )
+        .await;
+    assert_eq!(checked["ok"], true, "{checked}");
+    // A nested import that is not sent: located in the module that imports it.
+    let missing = e
+        .expect(
+            "service_account",
+            Method::POST,
+            "/api/v1/templates",
+            Some(json!({"source": source(2), "file": "stores.rwf", "files": {"lib/app_store.rwf": store}})),
+            422,
+        )
+        .await;
+    let d = &missing["errors"][0];
+    assert_eq!(d["code"], "RWF050", "{missing}");
+    assert_eq!(d["file"], "lib/app_store.rwf", "{missing}");
+    assert_eq!(d["start"], json!({"line": 1, "col": 5}), "{missing}");
+    assert!(
+        d["help"].as_str().unwrap().contains("lib/policies.rwf"),
+        "{missing}"
+    );
+    // No files at all: the template's own import is unknown, at its line.
+    let none = e
+        .expect(
+            "service_account",
+            Method::POST,
+            "/api/v1/templates",
+            Some(json!({"source": source(2), "file": "stores.rwf"})),
+            422,
+        )
+        .await;
+    assert_eq!(none["errors"][0]["file"], "stores.rwf", "{none}");
+    assert_eq!(none["errors"][0]["start"]["line"], 1, "{none}");
+    // Paths that leave the template's directory: refused, as a file name and as an import.
+    for bad in [
+        "../lib/app_store.rwf",
+        "/etc/app_store.rwf",
+        "lib/../../x.rwf",
+    ] {
+        let r = e
+            .expect(
+                "service_account",
+                Method::POST,
+                "/api/v1/templates",
+                Some(json!({"source": source(2), "files": {bad: store}})),
+                400,
+            )
+            .await;
+        assert!(r["detail"].as_str().unwrap().contains("no `..`"), "{r}");
+    }
+    let escape = source(2).replace("./lib/app_store", "../app_store");
+    let r = e
+        .expect(
+            "service_account",
+            Method::POST,
+            "/api/v1/templates",
+            Some(json!({"source": escape, "files": files})),
+            422,
+        )
+        .await;
+    assert!(
+        r["errors"][0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("leaves the template's directory"),
+        "{r}"
+    );
+    let versions = e
+        .expect("viewer", Method::GET, "/api/v1/templates", None, 200)
+        .await;
+    assert_eq!(
+        versions
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["key"] == "srv_inc")
+            .count(),
+        1,
+        "refusals stored nothing: {versions}"
+    );
+    // The remote CLI reads the imported files beside the template, nested ones too.
+    let dir = std::env::temp_dir().join(format!("rwf-push-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(dir.join("stores.rwf"), source(2)).unwrap();
+    std::fs::write(dir.join("lib/app_store.rwf"), &store).unwrap();
+    std::fs::write(dir.join("lib/policies.rwf"), policies).unwrap();
+    let (code, out, err) = cli(
+        &e,
+        &dir,
+        Some("service_account"),
+        &["templates", "push", "stores.rwf"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("srv_inc@2\t"), "{out}");
+    // `rwf new FILE` pushes the same way.
+    std::fs::write(dir.join("stores.rwf"), source(3)).unwrap();
+    let (code, _, err) = cli(
+        &e,
+        &dir,
+        Some("service_account"),
+        &[
+            "new",
+            "stores.rwf",
+            "--release",
+            "2031-03-01T09:00",
+            "--owner",
+            "team:release",
+        ],
+    );
+    assert!(
+        !err.contains("RWF050") && !err.contains("does not compile"),
+        "{code} {err}"
+    );
+    std::fs::remove_file(dir.join("lib/policies.rwf")).unwrap();
+    std::fs::write(dir.join("stores.rwf"), source(4)).unwrap();
+    let (code, _, err) = cli(
+        &e,
+        &dir,
+        Some("service_account"),
+        &["templates", "push", "stores.rwf"],
+    );
+    assert_eq!(code, 2, "an input error: {err}");
+    assert!(
+        err.contains("lib/app_store.rwf:1:5 RWF050"),
+        "the missing file is located: {err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    e.server.stop().await;
+}

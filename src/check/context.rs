@@ -56,6 +56,13 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// The index of the block task `name` is one copy of (`translate[de]`, `bugfix[3]`).
+    pub fn copy_of(&self, name: &str) -> Option<usize> {
+        let (base, _) = name.split_once('[')?;
+        self.spec.flow.block_of(base)?;
+        self.index.get(base).copied()
+    }
+
     pub fn new(file: &'a str, text: &'a str, spec: &'a WorkflowSpec, map: &'a SourceMap) -> Self {
         let mut index = HashMap::with_capacity(spec.tasks.len());
         for (i, task) in spec.tasks.iter().enumerate() {

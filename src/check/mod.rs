@@ -11,7 +11,7 @@ mod explain;
 mod graph;
 mod instance;
 pub(crate) mod lints;
-mod refs;
+pub(crate) mod refs;
 mod suppress;
 mod timing;
 mod validate;

@@ -48,6 +48,8 @@ enum Command {
     Retarget(super::retarget::Args),
     Task(super::task::Args),
     Dep(super::dep::Args),
+    /// Only `templates push FILE` goes through the API (see [`intercept`]).
+    Templates(super::templates::Args),
     Start(Lifecycle),
     Pause(Lifecycle),
     Resume(Lifecycle),
@@ -400,6 +402,10 @@ async fn run_remote(client: Client, command: Command) -> CmdResult {
         Command::Retarget(a) => remote_edit::retarget(&client, a).await,
         Command::Task(a) => remote_edit::task(&client, a).await,
         Command::Dep(a) => remote_edit::dep(&client, a).await,
+        Command::Templates(a) => match a.command {
+            super::templates::Command::Push { file, .. } => remote_edit::push(&client, &file).await,
+            _ => unreachable!("only `templates push` is intercepted"),
+        },
         Command::Start(a) | Command::Pause(a) | Command::Resume(a) | Command::Cancel(a)
             if a.actor.is_some() =>
         {
@@ -618,7 +624,8 @@ pub fn intercept() -> Option<CmdResult> {
         .filter(|s| !s.trim().is_empty())?;
     let args: Vec<String> = std::env::args().collect();
     let name = args.get(1)?.as_str();
-    if !REMOTE.contains(&name) {
+    let push = name == "templates" && args.get(2).map(String::as_str) == Some("push");
+    if !REMOTE.contains(&name) && !push {
         return None;
     }
     // Bad arguments end the process the way the direct commands' parser does (usage, exit 2).

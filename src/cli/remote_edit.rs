@@ -43,18 +43,38 @@ async fn template_ref(client: &Client, given: &str) -> Result<String, CliError> 
         }
         return Ok(given.to_string());
     }
+    let v = push_file(client, path).await?;
+    Ok(format!(
+        "{}@{}",
+        v["key"].as_str().unwrap_or_default(),
+        v["version"]
+    ))
+}
+
+/// `rwf templates push FILE` through the API: prints `key@version<TAB>hash` as the direct path does.
+pub(super) async fn push(client: &Client, file: &Path) -> CmdResult {
+    let v = push_file(client, file).await?;
+    println!(
+        "{}@{}\t{}",
+        v["key"].as_str().unwrap_or_default(),
+        v["version"],
+        v["spec_hash"].as_str().unwrap_or_default()
+    );
+    Ok(Outcome::Ok)
+}
+
+/// Pushes a template file with the files it imports; the API's answer (`key`, `version`,
+/// `spec_hash`).
+async fn push_file(client: &Client, path: &Path) -> Result<Value, CliError> {
+    let given = path.display().to_string();
     let source = std::fs::read_to_string(path)
         .map_err(|e| CliError::new(format!("cannot read {given}: {e}")))?;
-    let body = json!({ "source": source, "file": given });
+    let body = json!({ "source": source, "file": given, "files": imported(path, &given, &source) });
     match client
         .call(reqwest::Method::POST, "/api/v1/templates", Some(body))
         .await?
     {
-        Answer::Ok(v) => Ok(format!(
-            "{}@{}",
-            v["key"].as_str().unwrap_or_default(),
-            v["version"]
-        )),
+        Answer::Ok(v) => Ok(v),
         Answer::Problem(403, detail, _) => Err(CliError::new(format!(
             "pushing {given} to the server is refused: {detail}"
         ))
@@ -66,6 +86,14 @@ async fn template_ref(client: &Client, given: &str) -> Result<String, CliError> 
             format!("`rwf check {given}` shows where"),
         )),
     }
+}
+
+/// The files a template imports (`use ./...`, `hooks "..."`, and theirs in turn), read from disk
+/// relative to it as `rwf check` reads them, by path relative to the template.
+fn imported(path: &Path, name: &str, source: &str) -> std::collections::BTreeMap<String, String> {
+    let read = crate::compile::FilesRead::new(path);
+    crate::compile::compile_source(name, source, &read);
+    read.files.into_inner()
 }
 
 /// A problem whose `errors` are diagnostics (a template that does not compile or bind), one line

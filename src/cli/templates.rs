@@ -9,11 +9,11 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
-    command: Command,
+    pub(super) command: Command,
 }
 
 #[derive(clap::Subcommand)]
-enum Command {
+pub(super) enum Command {
     /// List stored versions (key, version, hash, stored at)
     Ls {
         #[command(flatten)]

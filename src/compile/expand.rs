@@ -313,6 +313,56 @@ fn copy_blocks(
     }
     // Outside a block (or from another one): `after x` waits for every copy, `after x[i]` for one.
     let all: BTreeSet<String> = copies.values().flatten().cloned().collect();
+    // A copy named that the expansion does not make: why, with the copies it does make.
+    let not_made = |name: &str| -> Option<String> {
+        let (base, _) = name.split_once('[')?;
+        if all.contains(name) || !prototypes.contains(base) {
+            return None;
+        }
+        let known: Vec<&str> = copies
+            .get(base)
+            .map(|ks| ks.iter().map(String::as_str).take(8).collect())
+            .unwrap_or_default();
+        Some(if known.is_empty() {
+            format!("`{base}` has no copy in this workflow")
+        } else {
+            format!("its copies: {}", known.join(", "))
+        })
+    };
+    // One copy anchored to (`at translate[de].due`) or read (`${translate[de].output.url}`).
+    for t in &spec.tasks {
+        for a in anchors(t) {
+            if let Some(help) = not_made(a) {
+                diags.push(
+                    Diagnostic::error(
+                        "RWF146",
+                        format!(
+                            "task `{}` is anchored to `{a}`, which the expansion does not produce",
+                            t.key
+                        ),
+                    )
+                    .help(help),
+                );
+            }
+        }
+    }
+    let mut read = BTreeSet::new();
+    for r in crate::check::refs::spec_refs(spec) {
+        if let (Some(i), crate::check::refs::Ref::Output(name)) = (r.task, r.what) {
+            if let Some(help) = not_made(name).filter(|_| read.insert((i, name))) {
+                diags.push(
+                    Diagnostic::error(
+                        "RWF146",
+                        format!(
+                            "task `{}` reads the output of `{name}`, which the expansion does not produce",
+                            spec.tasks[i].key
+                        ),
+                    )
+                    .help(help),
+                );
+            }
+        }
+    }
     for t in &mut spec.tasks {
         if !t
             .depends_on
@@ -328,27 +378,17 @@ fn copy_blocks(
                     task: k.clone(),
                     outcome: d.outcome,
                 }));
-            } else if let Some((base, _)) = d.task.split_once('[') {
-                if !all.contains(&d.task) && prototypes.contains(base) {
-                    let known: Vec<&str> = copies
-                        .get(base)
-                        .map(|ks| ks.iter().map(String::as_str).take(8).collect())
-                        .unwrap_or_default();
-                    diags.push(
-                        Diagnostic::error(
-                            "RWF146",
-                            format!(
-                                "task `{}` waits for `{}`, which the expansion does not produce",
-                                t.key, d.task
-                            ),
-                        )
-                        .help(if known.is_empty() {
-                            format!("`{base}` has no copy in this workflow")
-                        } else {
-                            format!("its copies: {}", known.join(", "))
-                        }),
-                    );
-                }
+            } else if let Some(help) = not_made(&d.task) {
+                diags.push(
+                    Diagnostic::error(
+                        "RWF146",
+                        format!(
+                            "task `{}` waits for `{}`, which the expansion does not produce",
+                            t.key, d.task
+                        ),
+                    )
+                    .help(help),
+                );
                 deps.push(d);
             } else {
                 deps.push(d);
@@ -539,19 +579,50 @@ fn base_plan(
     spec: &WorkflowSpec,
     blocks: &[Block],
 ) -> Result<crate::schedule::Plan, Vec<Diagnostic>> {
-    let inside: BTreeSet<&str> = blocks
+    let mut inside: BTreeSet<String> = blocks
         .iter()
-        .flat_map(|b| b.tasks.iter().map(String::as_str))
+        .flat_map(|b| b.tasks.iter().cloned())
         .collect();
+    let of = |k: &str| k.split_once('[').map_or(k, |(b, _)| b).to_string();
+    // Tasks anchored to one copy (`at translate[de].due`), and those anchored to them, are placed
+    // once the copies exist: not here.
+    loop {
+        let more: Vec<String> = spec
+            .tasks
+            .iter()
+            .filter(|t| !inside.contains(&t.key))
+            .filter(|t| anchors(t).any(|a| inside.contains(&of(a))))
+            .map(|t| t.key.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        inside.extend(more);
+    }
     let mut base = spec.clone();
-    base.tasks.retain(|t| !inside.contains(t.key.as_str()));
+    base.tasks.retain(|t| !inside.contains(&t.key));
     for t in &mut base.tasks {
-        t.depends_on.retain(|d| {
-            !inside.contains(d.task.split_once('[').map_or(d.task.as_str(), |(b, _)| b))
-        });
+        t.depends_on.retain(|d| !inside.contains(&of(&d.task)));
     }
     let target = crate::schedule::target_of(&base)?;
     crate::schedule::resolve(&base, &target, &BTreeMap::new())
+}
+
+/// The tasks a task's schedules (`at`, a wait's `until`) are anchored to.
+fn anchors(t: &TaskSpec) -> impl Iterator<Item = &str> {
+    t.schedule
+        .iter()
+        .chain(match &t.step {
+            Step::Wait { until, .. } => until.as_ref(),
+            _ => None,
+        })
+        .filter_map(|s| match s {
+            Schedule::Relative {
+                anchor: Anchor::Task { task, .. },
+                ..
+            } => Some(task.as_str()),
+            _ => None,
+        })
 }
 
 /// The occurrences of a repeat: `from` shifted by each multiple of its interval (or by each day that

@@ -1047,7 +1047,16 @@ impl Lower<'_> {
                 ..
             } => {
                 src.anchor = Some(anchor.span.clone());
-                let parts: Vec<&str> = anchor.name.split('.').collect();
+                // `translate[de].due`: the copy's key is one part (an item may hold dots).
+                let parts: Vec<&str> = match anchor.name.split_once(']') {
+                    Some((copy, rest)) => {
+                        let copy = &anchor.name[..copy.len() + 1];
+                        std::iter::once(copy)
+                            .chain(rest.split('.').filter(|p| !p.is_empty()))
+                            .collect()
+                    }
+                    None => anchor.name.split('.').collect(),
+                };
                 let param = params.iter().find(|p| parts == [p.name.as_str()]);
                 let anchor_spec = match parts.as_slice() {
                     ["release", ..] => Anchor::Release,

@@ -16,7 +16,7 @@ mod values;
 pub use bind::{interpolate, parse_datetime, parse_duration, parse_value, release_value};
 pub use codes::CODES;
 pub use flow::source_for;
-pub use loader::{stdlib, FsLoader, MemLoader, STDLIB};
+pub use loader::{relative_key, stdlib, FilesRead, FsLoader, MemLoader, STDLIB};
 pub use lower::{includable, Includable};
 pub use source_map::{NameRef, SourceMap, Suppression, TaskSource};
 pub use values::type_name;

@@ -47,11 +47,17 @@ pub struct Loaded {
 
 /// Diagnostics as data: code, severity, line and column (1-based, of the text given), message, help.
 pub fn diagnostics(found: &[Diagnostic], text: Option<&str>) -> Value {
-    let index = text.map(LineIndex::new);
+    located(found, |_| text)
+}
+
+/// [`diagnostics`], each positioned in the text `text_of` gives for it (the template's or one of
+/// the files sent with it).
+fn located<'a>(found: &[Diagnostic], text_of: impl Fn(&Diagnostic) -> Option<&'a str>) -> Value {
     Value::Array(
         found
             .iter()
             .map(|d| {
+                let index = text_of(d).map(LineIndex::new);
                 let at = |o: usize| index.as_ref().map(|i| i.line_col(o));
                 let start = d.span.as_ref().and_then(|s| at(s.start));
                 let end = d.span.as_ref().and_then(|s| at(s.end));
@@ -75,26 +81,39 @@ pub fn diagnostics(found: &[Diagnostic], text: Option<&str>) -> Value {
     )
 }
 
-/// `rwf check` over source text (std modules resolve; other imports do not).
-pub fn validate(file: &str, text: &str) -> Value {
-    let mut found = crate::check::check_source(
-        file,
-        text,
-        &MemLoader::default(),
-        &crate::check::CheckOptions::default(),
-    );
-    crate::check::sort(&mut found);
-    let errors = found.iter().filter(|d| d.is_error()).count();
-    json!({
-        "ok": errors == 0,
-        "errors": errors,
-        "warnings": found.len() - errors,
-        "diagnostics": diagnostics(&found, Some(text)),
+/// The loader over the files a call sends with its source (paths relative to the template).
+fn sent(files: &BTreeMap<String, String>) -> Result<MemLoader, ToolError> {
+    MemLoader::sent(files).map_err(|e| {
+        ToolError::new(e).help("`files` maps paths like `lib/app_store.rwf` to their text")
     })
 }
 
-fn compile_text(file: &str, text: &str, origin: String) -> Result<Loaded, ToolError> {
-    let compiled = compile::compile_source(file, text, &MemLoader::default());
+/// `rwf check` over source text: std modules resolve from the stdlib, local ones from `files`.
+pub fn validate(
+    file: &str,
+    text: &str,
+    files: &BTreeMap<String, String>,
+) -> Result<Value, ToolError> {
+    let loader = sent(files)?;
+    let mut found =
+        crate::check::check_source(file, text, &loader, &crate::check::CheckOptions::default());
+    crate::check::sort(&mut found);
+    let errors = found.iter().filter(|d| d.is_error()).count();
+    Ok(json!({
+        "ok": errors == 0,
+        "errors": errors,
+        "warnings": found.len() - errors,
+        "diagnostics": located(&found, |d| loader.text_of(d.file.as_deref(), file, text)),
+    }))
+}
+
+fn compile_text(
+    file: &str,
+    text: &str,
+    origin: String,
+    loader: &MemLoader,
+) -> Result<Loaded, ToolError> {
+    let compiled = compile::compile_source(file, text, loader);
     match compiled.spec {
         Some(spec) if !crate::diagnostic::has_errors(&compiled.diagnostics) => Ok(Loaded {
             spec,
@@ -105,15 +124,19 @@ fn compile_text(file: &str, text: &str, origin: String) -> Result<Loaded, ToolEr
         }),
         _ => Err(ToolError::new(format!("{file} does not compile"))
             .help("`validate` lists each error with its line and column")
-            .details(diagnostics(&compiled.diagnostics, Some(text)))),
+            .details(located(&compiled.diagnostics, |d| {
+                loader.text_of(d.file.as_deref(), file, text)
+            }))),
     }
 }
 
-/// The template a call names: exactly one of `template` (stored, else shipped) or `source`.
+/// The template a call names: exactly one of `template` (stored, else shipped) or `source` (with
+/// the `files` it imports).
 pub async fn load(
     session: &Session<'_>,
     template: Option<&str>,
     source: Option<&str>,
+    files: &BTreeMap<String, String>,
 ) -> Result<Loaded, ToolError> {
     let loaded = match (template, source) {
         (Some(_), Some(_)) | (None, None) => return Err(ToolError::new(
@@ -121,7 +144,7 @@ pub async fn load(
         )
         .help("`list_templates` lists the templates")),
         (None, Some(text)) => {
-            let mut l = compile_text("template.rwf", text, "source".into())?;
+            let mut l = compile_text("template.rwf", text, "source".into(), &sent(files)?)?;
             l.from_source = true;
             l
         }
@@ -146,7 +169,12 @@ async fn named(session: &Session<'_>, name: &str) -> Result<Loaded, ToolError> {
         }
     }
     if let Some((file, text)) = SHIPPED.iter().find(|(k, _)| *k == key) {
-        let loaded = compile_text(&format!("{file}.rwf"), text, format!("shipped {file}"))?;
+        let loaded = compile_text(
+            &format!("{file}.rwf"),
+            text,
+            format!("shipped {file}"),
+            &MemLoader::default(),
+        )?;
         if version.is_none_or(|v| v == loaded.spec.version) {
             return Ok(loaded);
         }
@@ -331,7 +359,13 @@ mod tests {
 
     fn shipped(key: &str) -> Loaded {
         let (file, text) = SHIPPED.iter().find(|(k, _)| *k == key).unwrap();
-        compile_text(&format!("{file}.rwf"), text, "shipped".into()).unwrap()
+        compile_text(
+            &format!("{file}.rwf"),
+            text,
+            "shipped".into(),
+            &MemLoader::default(),
+        )
+        .unwrap()
     }
 
     fn release(name: &str) -> Release {
@@ -361,7 +395,7 @@ mod tests {
         }
         // A title without a param: the name becomes the title.
         let text = "template t \"Fixed title\" version 1 {\n  param d: date\n  target d in \"UTC\"\n  checkpoint a \"A\" { at d }\n}\n";
-        let loaded = compile_text("t.rwf", text, "source".into()).unwrap();
+        let loaded = compile_text("t.rwf", text, "source".into(), &MemLoader::default()).unwrap();
         let (bound, _, param) = instantiate(&loaded, &release("Spring 2027")).unwrap();
         assert_eq!((bound.name.as_str(), param), ("Spring 2027", None));
         // The name and a param it binds must agree.

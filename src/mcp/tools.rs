@@ -141,11 +141,15 @@ pub struct TemplateArgs {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateArgs {
-    /// The .rwf text. `use std/...` modules resolve; other imports do not.
+    /// The .rwf text. `use std/...` modules resolve from the stdlib, `use ./PATH` from `files`.
     pub source: String,
     /// The file name diagnostics give (default `template.rwf`).
     #[serde(default)]
     pub file: Option<String>,
+    /// The files the source imports (`use ./lib/app_store`, `hooks "policy.rhai"`), by path
+    /// relative to it: `{"lib/app_store.rwf": "..."}`. No absolute paths, no `..`.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -157,6 +161,9 @@ pub struct PlanArgs {
     /// .rwf text to plan instead of a named template.
     #[serde(default)]
     pub source: Option<String>,
+    /// The files `source` imports, by path relative to it (as `validate` takes them).
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
     /// REQUIRED. The release or product name, e.g. `Widget 2.0` (binds the param the template's title names).
     pub name: String,
     /// REQUIRED. The target date: `2026-10-01`, `2026-10-01T09:00` (read in `tz`), or RFC 3339.
@@ -177,6 +184,9 @@ pub struct ExplainArgs {
     /// .rwf text to explain instead of a named template.
     #[serde(default)]
     pub source: Option<String>,
+    /// The files `source` imports, by path relative to it (as `validate` takes them).
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
     /// REQUIRED. The release or product name.
     pub name: String,
     /// REQUIRED. The target date.
@@ -208,6 +218,9 @@ pub struct DraftArgs {
     /// .rwf text (drafting from it stores it as a new template version).
     #[serde(default)]
     pub source: Option<String>,
+    /// The files `source` imports, by path relative to it (as `validate` takes them).
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
     /// REQUIRED. The release or product name.
     pub name: String,
     /// REQUIRED. The target date.
@@ -233,6 +246,9 @@ pub struct EditArgs {
     /// New .rwf text for it.
     #[serde(default)]
     pub source: Option<String>,
+    /// The files `source` imports, by path relative to it (as `validate` takes them).
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
     /// Params to rebind (without a template: date/datetime params only).
     #[serde(default)]
     pub sets: BTreeMap<String, String>,
@@ -362,28 +378,40 @@ pub async fn call(
         }
         Tool::ShowTemplate => {
             let a: TemplateArgs = args(entry, arguments)?;
-            let loaded = templates::load(session, Some(&a.template), None).await?;
+            let loaded =
+                templates::load(session, Some(&a.template), None, &BTreeMap::new()).await?;
             Ok(templates::describe(&loaded))
         }
         Tool::Validate => {
             let a: ValidateArgs = args(entry, arguments)?;
-            Ok(templates::validate(
+            templates::validate(
                 a.file.as_deref().unwrap_or("template.rwf"),
                 &a.source,
-            ))
+                &a.files,
+            )
         }
         Tool::PreviewPlan => {
             let a: PlanArgs = args(entry, arguments)?;
-            let loaded =
-                templates::load(session, a.template.as_deref(), a.source.as_deref()).await?;
+            let loaded = templates::load(
+                session,
+                a.template.as_deref(),
+                a.source.as_deref(),
+                &a.files,
+            )
+            .await?;
             let (bound, plan, _) =
                 templates::instantiate(&loaded, &release(a.name, a.release, a.tz, a.sets))?;
             Ok(templates::plan_json(&bound, &plan))
         }
         Tool::ExplainDate => {
             let a: ExplainArgs = args(entry, arguments)?;
-            let loaded =
-                templates::load(session, a.template.as_deref(), a.source.as_deref()).await?;
+            let loaded = templates::load(
+                session,
+                a.template.as_deref(),
+                a.source.as_deref(),
+                &a.files,
+            )
+            .await?;
             let (bound, plan, _) =
                 templates::instantiate(&loaded, &release(a.name, a.release, a.tz, a.sets))?;
             let ex = crate::schedule::explain(&bound, &plan.target, &BTreeMap::new(), &a.task)
@@ -418,8 +446,13 @@ pub async fn call(
         }
         Tool::DraftWorkflow => {
             let a: DraftArgs = args(entry, arguments)?;
-            let loaded =
-                templates::load(session, a.template.as_deref(), a.source.as_deref()).await?;
+            let loaded = templates::load(
+                session,
+                a.template.as_deref(),
+                a.source.as_deref(),
+                &a.files,
+            )
+            .await?;
             drafts::draft(
                 session,
                 &loaded,
@@ -433,7 +466,9 @@ pub async fn call(
             let id = super::workflow_id(&a.workflow)?;
             let template = match (&a.template, &a.source) {
                 (None, None) => None,
-                (t, s) => Some(templates::load(session, t.as_deref(), s.as_deref()).await?),
+                (t, s) => {
+                    Some(templates::load(session, t.as_deref(), s.as_deref(), &a.files).await?)
+                }
             };
             drafts::propose_edit(
                 session,

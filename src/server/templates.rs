@@ -35,16 +35,37 @@ pub struct TemplateSpec {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
-    /// The `.rwf` text. `use std/...` modules resolve; other imports do not (the server has no files).
+    /// The `.rwf` text. `use std/...` modules resolve from the stdlib; `use ./PATH` modules and
+    /// `hooks "PATH"` files from `files`.
     pub source: String,
     /// The name diagnostics give the file (default `template.rwf`).
     #[serde(default)]
     pub file: Option<String>,
+    /// The files the template imports, by path relative to the template (`app_store.rwf`,
+    /// `shared/common.rwf`, `policy.rhai`): no absolute paths, no `..`.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
 }
 
 impl Source {
     fn name(&self) -> String {
         self.file.clone().unwrap_or_else(|| "template.rwf".into())
+    }
+
+    fn loader(&self) -> Result<MemLoader, Problem> {
+        MemLoader::sent(&self.files).map_err(Problem::bad_request)
+    }
+
+    /// Each diagnostic as JSON, positioned in the text of the file it is in (the template or one
+    /// of `files`).
+    fn located(&self, loader: &MemLoader, found: &[crate::diagnostic::Diagnostic]) -> Vec<Value> {
+        let name = self.name();
+        found
+            .iter()
+            .map(|d| {
+                crate::cli::json_record(d, loader.text_of(d.file.as_deref(), &name, &self.source))
+            })
+            .collect()
     }
 }
 
@@ -167,9 +188,10 @@ async fn push(cx: Cx, Json(src): Json<Source>) -> Result<Pushed, Problem> {
         .push_templates(cx.who()?)
         .map_err(Problem::forbidden)?;
     let name = src.name();
-    let spec = ops::compile_template(&name, &src.source, &MemLoader::default()).map_err(|d| {
+    let loader = src.loader()?;
+    let spec = ops::compile_template(&name, &src.source, &loader).map_err(|d| {
         Problem::invalid(format!("{name} does not compile"))
-            .with_errors(Value::Array(diagnostics(&d, Some(&src.source))))
+            .with_errors(Value::Array(src.located(&loader, &d)))
     })?;
     let hash = cx
         .state
@@ -188,16 +210,17 @@ async fn check(cx: Cx, Json(src): Json<Source>) -> Result<Checked, Problem> {
         .read_templates(cx.who()?)
         .map_err(Problem::forbidden)?;
     let name = src.name();
+    let loader = src.loader()?;
     let mut found = crate::check::check_source(
         &name,
         &src.source,
-        &MemLoader::default(),
+        &loader,
         &crate::check::CheckOptions::default(),
     );
     crate::check::sort(&mut found);
     Ok(Checked {
         ok: !crate::diagnostic::has_errors(&found),
-        diagnostics: diagnostics(&found, Some(&src.source)),
+        diagnostics: src.located(&loader, &found),
     })
 }
 

@@ -92,7 +92,19 @@ impl Builder<'_> {
                     let whole = raw_start + at..raw_start + at + close + 1;
                     let path: Vec<String> =
                         inner.split('.').map(|s| s.trim().to_string()).collect();
-                    if path.iter().all(|s| is_ident(s)) {
+                    // `${translate[de].output.url}`: the first name may be one copy of a block.
+                    let copy = |s: &str| {
+                        s.strip_suffix(']')
+                            .and_then(|s| s.split_once('['))
+                            .is_some_and(|(base, item)| {
+                                is_ident(base) && crate::compile::expand::key_safe(item)
+                            })
+                    };
+                    if path
+                        .iter()
+                        .enumerate()
+                        .all(|(i, s)| is_ident(s) || i == 0 && path.len() > 1 && copy(s))
+                    {
                         interps.push(Interp { path, span: whole });
                     } else {
                         self.problems.push((
@@ -647,7 +659,7 @@ impl Builder<'_> {
                         words = Some((d, before));
                     }
                 }
-                Rule::anchor => anchor = Some(self.ident(&first(&k))),
+                Rule::anchor => anchor = Some(self.ident(&k)),
                 Rule::alignment => align.push(self.alignment(&k)),
                 Rule::offset => {
                     let ok = self.kids(&k);

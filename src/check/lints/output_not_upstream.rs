@@ -24,10 +24,16 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let (Some(i), Ref::Output(name)) = (r.task, r.what) else {
             continue;
         };
-        let Some(&j) = cx.index.get(name) else {
+        // One copy (`translate[de]`) is upstream when the block's task is.
+        let Some(j) = cx.index.get(name).copied().or_else(|| cx.copy_of(name)) else {
             continue; // RWF033
         };
-        if reaches(cx, i, j, &mut seen_stamp) || !reported.insert((i, name)) {
+        let upstream = match name.split_once('[') {
+            // One copy: upstream through an edge to it or to every copy (`after translate`).
+            Some((base, _)) => reaches_copy(cx, i, name, base),
+            None => reaches(cx, i, j, &mut seen_stamp),
+        };
+        if upstream || !reported.insert((i, name)) {
             continue;
         }
         let task = &cx.task(i).key;
@@ -64,6 +70,28 @@ fn reaches(cx: &Context, from: usize, target: usize, stamp: &mut [usize]) -> boo
             continue;
         }
         stamp[v] = from;
+        stack.extend(cx.upstream[v].iter().map(|&(j, _)| j));
+    }
+    false
+}
+
+/// True when `from` (transitively) waits for `copy` (`translate[de]`): through an edge naming it or
+/// naming the whole block task `base`.
+fn reaches_copy(cx: &Context, from: usize, copy: &str, base: &str) -> bool {
+    let mut seen = vec![false; cx.spec.tasks.len()];
+    let mut stack = vec![from];
+    while let Some(v) = stack.pop() {
+        if std::mem::replace(&mut seen[v], true) {
+            continue;
+        }
+        let task = cx.task(v);
+        if task
+            .depends_on
+            .iter()
+            .any(|d| d.task == copy || d.task == base)
+        {
+            return true;
+        }
         stack.extend(cx.upstream[v].iter().map(|&(j, _)| j));
     }
     false

@@ -20,7 +20,10 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Ref::Output(name) = r.what else {
             continue;
         };
-        if cx.index.contains_key(name) || !reported.insert((r.task, name)) {
+        if cx.index.contains_key(name)
+            || cx.copy_of(name).is_some()
+            || !reported.insert((r.task, name))
+        {
             continue;
         }
         let span = match r.task {

@@ -1,5 +1,5 @@
 //! RWF037: a task outside a `for each` or `repeat` anchored to, reading the output of, or
-//! `not_author_of` a task inside it, which has one copy per item.
+//! `not_author_of` a task inside it, which has one copy per item (one copy, `translate[de]`, is fine).
 
 use crate::check::context::{anchor_task, Context};
 use crate::diagnostic::{CodeDoc, Diagnostic, Severity};
@@ -13,7 +13,8 @@ pub(crate) const DOC: CodeDoc = CodeDoc {
            `not_author_of` a task inside it.",
     why:
         "The task inside has one copy per item or occurrence, so there is no single date or output \
-          to read. `after` is fine: it waits for every copy (or one: `after translate[de]`).",
+          to read. `after` is fine: it waits for every copy (or one: `after translate[de]`); so is \
+          naming one copy: `at translate[de].due + 1 day`, `${translate[de].output.url}`.",
     example: "for each locale in locales { agent translate \"T ${locale}\" { uses \"t\" } }\n\
               manual notes \"Notes\" { at translate.due + 1 day }",
 };
@@ -25,6 +26,7 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     for (i, task) in cx.spec.tasks.iter().enumerate() {
         let own = flow.block_of(&task.key);
+        // One copy (`translate[de]`) is a single task: fine (RWF043 when made at run time).
         let inside_other = |up: &str| {
             flow.block_of(up)
                 .is_some_and(|b| own != Some(b) && cx.index.contains_key(up))

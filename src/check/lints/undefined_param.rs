@@ -37,17 +37,17 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
         };
         // `${locale}` in a `for each locale` block, `${n}` in a repeat: from the spec's blocks (a
         // stored spec has no source map), else from the source (a block that did not compile).
-        // The item itself or one of its fields (`${platform.arch}`).
-        let item = name.split('.').next().unwrap_or(name);
+        // `${platform.arch}`: a field of an item (a `for each` over an output's objects).
+        let var = name.split('.').next().unwrap_or(name);
         let bound_by_block = r.task.and_then(|i| cx.spec.tasks.get(i)).is_some_and(|t| {
             cx.spec
                 .flow
                 .block_of(&t.key)
-                .is_some_and(|b| b.var() == item)
+                .is_some_and(|b| b.var() == var)
         }) || r
             .task
             .and_then(|i| cx.map.tasks.get(i))
-            .is_some_and(|s| s.bound.as_deref() == Some(item));
+            .is_some_and(|s| s.bound.as_deref() == Some(var));
         if declared.contains(name) || bound_by_block || !reported.insert(name) {
             continue;
         }

@@ -18,7 +18,9 @@ pub(crate) fn run(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(name) = anchor_task(schedule) else {
                 continue;
             };
-            if cx.index.contains_key(name) {
+            // `translate[de].due`: one copy, checked when the params are bound (RWF146; RWF043
+            // for a block expanded at run time).
+            if cx.index.contains_key(name) || cx.copy_of(name).is_some() {
                 continue;
             }
             let help = match suggest(name, cx.spec.tasks.iter().map(|t| t.key.as_str())) {

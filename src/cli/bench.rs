@@ -11,7 +11,7 @@ use crate::exec::builtin::BuiltinExecutor;
 use crate::schedule::{Plan, ResolvedTask, Target, Times};
 use crate::spec::*;
 use crate::store::worker::{Worker, WorkerConfig};
-use crate::store::{LifecycleVerb, NewWorkflow, PgEffectLedger, Store};
+use crate::store::{LifecycleVerb, NewWorkflow, Store};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -318,7 +318,6 @@ async fn chain(args: &Args, url: &str) -> CmdResult {
 }
 
 fn worker(store: &Store, concurrency: usize, max_in_flight: usize) -> Arc<Worker> {
-    let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
     Worker::new(
         store.clone(),
         WorkerConfig {
@@ -329,7 +328,7 @@ fn worker(store: &Store, concurrency: usize, max_in_flight: usize) -> Arc<Worker
             concurrency,
             max_in_flight: max_in_flight.max(1),
         },
-        Arc::new(BuiltinExecutor::new(ledger)),
+        Arc::new(BuiltinExecutor),
         Arc::new(crate::store::RhaiHooks::default()),
     )
 }

@@ -3,7 +3,7 @@
 //! `lock_version`, plus events, notifications and attempt rows, all in the caller's transaction.
 
 use super::events::notify;
-use super::{Result, StoreError, Tx, EVENT_CHANNEL};
+use super::{Clock, Result, StoreError, Tx, EVENT_CHANNEL};
 use crate::engine::{
     Action, ApprovalState, ApprovalStatus, Decision, ExternalEvent, Planned, Snapshot, TaskState,
     TaskStatus, Verdict, Vote, WorkflowId, WorkflowStatus,
@@ -16,10 +16,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// A snapshot plus the row version it was read at.
+/// A snapshot plus the row version it was read at, and the locking transaction's now.
 pub struct Locked {
     pub snapshot: Snapshot,
     pub lock_version: i64,
+    pub now: DateTime<Utc>,
 }
 
 /// One dispatch decided in a transaction, to run after it commits.
@@ -103,17 +104,15 @@ fn remember_spec(id: Uuid, hash: String, spec: Arc<WorkflowSpec>) {
     specs.insert(id, (hash, spec));
 }
 
-/// Locks the workflow row (`FOR UPDATE`, or `FOR UPDATE SKIP LOCKED` when `skip_locked`) and loads it.
-/// `None`: no such workflow, or (with `skip_locked`) another transaction holds it.
-pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option<Locked>> {
+/// Locks the workflow row (`FOR UPDATE`) and loads it, with now by `clock` read in the same round
+/// trip. `None`: no such workflow.
+pub async fn lock(tx: &mut Tx<'_>, id: Uuid, clock: &Clock) -> Result<Option<Locked>> {
     let cached = cached_spec(id);
     // The spec comes back only when it is not the one cached (NULL otherwise).
-    let sql = format!(
+    let sql =
         "SELECT status, CASE WHEN spec_hash = $2 THEN NULL ELSE spec END, spec_hash, target_at,
-                target_tz, draining, lock_version
-         FROM rwf.workflows WHERE id = $1 FOR UPDATE{}",
-        if skip_locked { " SKIP LOCKED" } else { "" }
-    );
+                target_tz, draining, lock_version, COALESCE($3, now())
+         FROM rwf.workflows WHERE id = $1 FOR UPDATE";
     type Row = (
         String,
         Option<Value>,
@@ -122,13 +121,15 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
         String,
         bool,
         i64,
+        DateTime<Utc>,
     );
-    let row: Option<Row> = sqlx::query_as(&sql)
+    let row: Option<Row> = sqlx::query_as(sql)
         .bind(id)
         .bind(cached.as_ref().map(|(hash, _)| hash.as_str()))
+        .bind(clock.peek())
         .fetch_optional(&mut **tx)
         .await?;
-    let Some((status, spec, hash, target_at, tz, draining, lock_version)) = row else {
+    let Some((status, spec, hash, target_at, tz, draining, lock_version, now)) = row else {
         return Ok(None);
     };
     let spec = match (spec, cached) {
@@ -215,6 +216,7 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
             draining,
         },
         lock_version,
+        now,
     }))
 }
 

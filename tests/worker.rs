@@ -684,6 +684,57 @@ async fn a_builtin_effect_commits_with_its_outcome_once_per_key() {
     assert_eq!(r.status(id).await, "completed");
 }
 
+/// Event hints (`rwf_events`) go out only while someone follows the log: with nobody registered a
+/// busy worker sends none (each would cost every listening backend a transaction); once a follower
+/// registers, every write hints it.
+#[tokio::test]
+async fn event_hints_go_out_only_while_someone_follows() {
+    let r = rig().await;
+    // A bare listener, not registered as a follower: it sees what is sent, and counts for nothing.
+    let mut spy = sqlx::postgres::PgListener::connect_with(r.store.pool())
+        .await
+        .unwrap();
+    spy.listen("rwf_events").await.unwrap();
+    let hinted = |spy: &mut sqlx::postgres::PgListener| {
+        let mut got = Vec::new();
+        while let Some(n) = spy.next_buffered() {
+            got.push(n.payload().to_string());
+        }
+        got
+    };
+    let quiet = r
+        .started("quiet", vec![agent("a", "builtin:succeed")])
+        .await;
+    r.worker.run_until_idle().await.unwrap();
+    assert_eq!(r.status(quiet).await, "completed");
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(300), spy.recv()).await;
+    assert!(waited.is_err(), "no hint without a follower: {waited:?}");
+    let mut follower = r.store.follow().await.unwrap();
+    let watched = r
+        .started("watched", vec![agent("a", "builtin:succeed")])
+        .await;
+    r.worker.run_until_idle().await.unwrap();
+    assert_eq!(r.status(watched).await, "completed");
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), spy.recv())
+        .await
+        .expect("a hint while someone follows")
+        .unwrap();
+    let mut payloads = vec![first.payload().to_string()];
+    payloads.extend(hinted(&mut spy));
+    assert!(
+        payloads.iter().all(|p| *p == watched.to_string()),
+        "{payloads:?}"
+    );
+    // The follower is woken by them too.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        follower.wait(std::time::Duration::from_secs(60)),
+    )
+    .await
+    .expect("the follower is woken by a hint")
+    .unwrap();
+}
+
 #[tokio::test]
 async fn racing_workers_never_double_dispatch() {
     let r = rig().await;

@@ -624,13 +624,13 @@ pub async fn persist(
             tasks.push(action.task().map(str::to_string));
             datas.push(data);
         }
-        // The events, and the hint `rwf log --follow` listens for, in one round trip.
+        // The events, and the hint followers listen for (while any follow), in one round trip.
         sqlx::query(
             "WITH logged AS (
                 INSERT INTO rwf.events (workflow_id, at, actor, kind, task_key, data)
                 SELECT $1, $2, $3, k, t, d FROM UNNEST($4::text[], $5::text[], $6::jsonb[])
                        WITH ORDINALITY AS x(k, t, d, n) ORDER BY n)
-             SELECT pg_notify($7, $8)",
+             SELECT pg_notify($7, $8) WHERE rwf.followed()",
         )
         .bind(id)
         .bind(now)

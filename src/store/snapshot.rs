@@ -406,24 +406,28 @@ pub async fn persist(
         });
     }
 
-    // Changed tasks, in one statement.
-    let changed: Vec<&TaskState> = after
+    // Changed tasks, in one statement. `after` is `old` with actions applied: the same tasks in the
+    // same order, so each is compared with its counterpart by position (by key if that fails).
+    let pairs: Vec<(Option<&TaskState>, &TaskState)> = after
         .tasks
         .iter()
-        .filter(|t| old.task(&t.key) != Some(*t))
+        .enumerate()
+        .map(|(i, t)| {
+            let prev = old.tasks.get(i).filter(|o| o.key == t.key);
+            (prev.or_else(|| old.task(&t.key)), t)
+        })
+        .filter(|(prev, t)| *prev != Some(*t))
         .collect();
+    let changed: Vec<&TaskState> = pairs.iter().map(|(_, t)| *t).collect();
     // In-flight attempts of tasks that stopped running are abandoned: their late results are dropped
     // and no worker takes them over. (Only a running task has a dispatched attempt.) Written by the
     // same statement as the tasks.
-    let stopped: Vec<String> = changed
+    let stopped: Vec<String> = pairs
         .iter()
-        .filter(|t| {
-            t.status != TaskStatus::Running
-                && old
-                    .task(&t.key)
-                    .is_some_and(|o| o.status == TaskStatus::Running)
+        .filter(|(prev, t)| {
+            t.status != TaskStatus::Running && prev.is_some_and(|o| o.status == TaskStatus::Running)
         })
-        .map(|t| t.key.clone())
+        .map(|(_, t)| t.key.clone())
         .collect();
     if !changed.is_empty() {
         let col = |f: &dyn Fn(&TaskState) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {

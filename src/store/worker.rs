@@ -667,12 +667,17 @@ impl Worker {
                 now,
                 hooks.as_ref(),
             );
-            match settled.and_then(|step| {
-                let next = glue::applied(&current, &step, now)?;
-                Ok((step, next))
-            }) {
-                Ok((step, next)) => {
-                    current = next;
+            // Applied in place; an outcome that does not apply leaves `current` part-way, so it is
+            // rebuilt from the locked snapshot and the actions accepted so far.
+            let step = settled.and_then(|step| match glue::apply(&mut current, &step, now) {
+                Ok(()) => Ok(step),
+                Err(why) => {
+                    current = glue::applied(&locked.snapshot, &decision, now)?;
+                    Err(why)
+                }
+            });
+            match step {
+                Ok(step) => {
                     decision.actions.extend(step.actions);
                     accepted.push(true);
                 }
@@ -693,13 +698,20 @@ impl Worker {
             }
         }
         let reconciled = if decide && accepted.iter().any(|a| *a) {
-            self.decide_after(&current, now)
+            match self.decide_after(&mut current, now) {
+                Ok(step) => step,
+                Err(_) => {
+                    // The decision did not apply and may have left `current` part-way.
+                    current = glue::applied(&locked.snapshot, &decision, now)
+                        .map_err(StoreError::Corrupt)?;
+                    None
+                }
+            }
         } else {
             None
         };
         let gates = match reconciled {
-            Some((next, step)) => {
-                current = next;
+            Some(step) => {
                 decision.actions.extend(step.actions);
                 decision.next_wake = step.next_wake;
                 decision.gates = step.gates;
@@ -743,19 +755,24 @@ impl Worker {
         Ok((accepted, Vec::new()))
     }
 
-    /// The reconcile decision on a snapshot just settled, and the snapshot after it, if the workflow
-    /// is active and the decision applies (else the claim loop reconciles it, and reports failures).
-    fn decide_after(&self, current: &Snapshot, now: DateTime<Utc>) -> Option<(Snapshot, Decision)> {
+    /// The reconcile decision on a snapshot just settled, applied to it in place, if the workflow is
+    /// active (`Ok(None)`: it is not). `Err`: the decision did not apply, and the snapshot may be
+    /// part-way, for the caller to rebuild; the claim loop reconciles it, and reports failures.
+    fn decide_after(
+        &self,
+        current: &mut Snapshot,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Option<Decision>, String> {
         if current.status != crate::engine::WorkflowStatus::Active {
-            return None;
+            return Ok(None);
         }
         let hooks = self.hooks.host_for(&current.spec);
         let mut step = glue::reconcile(current, now, hooks.as_ref());
         if step.actions.is_empty() && step.next_wake.is_some_and(|w| w <= now) {
             step.next_wake = Some(now + chrono::Duration::seconds(1));
         }
-        let next = glue::applied(current, &step, now).ok()?;
-        Some((next, step))
+        glue::apply(current, &step, now)?;
+        Ok(Some(step))
     }
 
     fn spawn_dispatch_detached(&self, d: Dispatch) {

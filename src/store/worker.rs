@@ -185,10 +185,14 @@ impl Worker {
             return Ok(None);
         }
         let mut out = Vec::new();
+        let mut written = Vec::new();
         let mut failed = false;
         for (id, now) in &rows {
             match self.reconcile_locked(&mut tx, *id, Some(*now)).await {
-                Ok(d) => out.extend(d),
+                Ok((d, w)) => {
+                    out.extend(d);
+                    written.extend(w);
+                }
                 Err(_) => {
                     failed = true;
                     break;
@@ -197,6 +201,7 @@ impl Worker {
         }
         if !failed {
             tx.commit().await?;
+            written.into_iter().for_each(snapshot::remember_committed);
             self.stats
                 .reconciles
                 .fetch_add(rows.len(), Ordering::Relaxed);
@@ -239,19 +244,21 @@ impl Worker {
     /// Reconciles one workflow (waiting for its lock), whether due or not.
     pub async fn reconcile_workflow(&self, id: Uuid) -> Result<Vec<Dispatch>> {
         let mut tx = self.store.begin().await?;
-        let dispatches = self.reconcile_locked(&mut tx, id, None).await?;
+        let (dispatches, written) = self.reconcile_locked(&mut tx, id, None).await?;
         tx.commit().await?;
+        written.into_iter().for_each(snapshot::remember_committed);
         self.stats.reconciles.fetch_add(1, Ordering::Relaxed);
         Ok(dispatches)
     }
 
-    /// Reconciles a workflow at `now` (the claim's instant), else at the lock's.
+    /// Reconciles a workflow at `now` (the claim's instant), else at the lock's. Returns the
+    /// dispatches and what was written, to remember once the transaction commits.
     async fn reconcile_locked(
         &self,
         tx: &mut Tx<'_>,
         id: Uuid,
         now: Option<DateTime<Utc>>,
-    ) -> Result<Vec<Dispatch>> {
+    ) -> Result<(Vec<Dispatch>, Option<snapshot::Written>)> {
         let Some(locked) = snapshot::lock(tx, id, &self.store.clock).await? else {
             return Err(StoreError::WorkflowNotFound(id.to_string()));
         };
@@ -262,7 +269,7 @@ impl Worker {
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let hooks = self.hooks.host_for(&locked.snapshot.spec);
         let mut decision = glue::reconcile(&locked.snapshot, now, hooks.as_ref());
@@ -271,7 +278,12 @@ impl Worker {
             decision.next_wake = Some(now + chrono::Duration::seconds(1));
         }
         let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Corrupt)?;
-        snapshot::persist(tx, &locked, &after, &decision, true, now, &self.writer()).await
+        let dispatches =
+            snapshot::persist(tx, &locked, &after, &decision, true, now, &self.writer()).await?;
+        Ok((
+            dispatches,
+            Some(snapshot::Written::of(locked, after, decision, true)),
+        ))
     }
 
     /// Reconciles every due workflow with `concurrency` parallel claimers. Returns the dispatches.
@@ -739,9 +751,10 @@ impl Worker {
         if gates {
             self.stats.reconciles.fetch_add(1, Ordering::Relaxed);
         }
-        if current.status == crate::engine::WorkflowStatus::Active
-            && decision.next_wake.is_some_and(|w| w <= now)
-        {
+        let due_again = current.status == crate::engine::WorkflowStatus::Active
+            && decision.next_wake.is_some_and(|w| w <= now);
+        snapshot::remember_committed(snapshot::Written::of(locked, current, decision, gates));
+        if due_again {
             // Due again at once (another pass to decide): this worker's loop claims it.
             self.wake.notify_one();
         }

@@ -676,7 +676,9 @@ pub async fn persist(
     // view, and the database finds the difference.
     if replace_gates {
         let view = &decision.gates;
-        let key = |g: &GateRow| (g.task.as_str(), g.gate.as_str());
+        fn key(g: &GateRow) -> (&str, &str) {
+            (g.task.as_str(), g.gate.as_str())
+        }
         let (upserts, gone): (Vec<&GateRow>, Vec<&GateRow>) = match &before.gates {
             Some(stored) => {
                 let was: HashMap<_, &GateRow> = stored.iter().map(|g| (key(g), g)).collect();

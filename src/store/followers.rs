@@ -1,6 +1,6 @@
 //! Follower presence: a row in `rwf.followers` kept fresh while `rwf log --follow` or a server's live
 //! streams listen for event hints; writers send the `rwf_events` hint only while one is fresh
-//! (`rwf.followed()`, see migration 0016).
+//! (`rwf.followed()`, see migration 0016_hot_path).
 
 use super::Result;
 use sqlx::PgPool;

@@ -13,3 +13,8 @@ CREATE TABLE rwf.followers (
 CREATE FUNCTION rwf.followed() RETURNS boolean LANGUAGE sql STABLE AS $$
   SELECT EXISTS (SELECT 1 FROM rwf.followers WHERE until > now())
 $$;
+
+-- A workflow's row is rewritten at every step (status, next wake, row version) while its spec, the
+-- largest column, stays the same: kept out of line, a step copies a pointer, not the template (a
+-- 100-task spec stored inline made every step's row ~2 kB).
+ALTER TABLE rwf.workflows SET (toast_tuple_target = 128);

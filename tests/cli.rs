@@ -281,9 +281,7 @@ async fn scoped_approvals_follow_the_people_directory() {
     let worker = rwf::store::worker::Worker::new(
         store,
         rwf::store::worker::WorkerConfig::default(),
-        std::sync::Arc::new(rwf::exec::builtin::BuiltinExecutor::new(
-            std::sync::Arc::new(NoEffects),
-        )),
+        std::sync::Arc::new(rwf::exec::builtin::BuiltinExecutor),
         std::sync::Arc::new(rwf::store::RhaiHooks::default()),
     );
     worker.run_until_idle().await.unwrap();
@@ -397,9 +395,7 @@ async fn signal_delivers_an_event_once_by_id_and_refuses_what_nothing_waits_for(
     let worker = rwf::store::worker::Worker::new(
         store,
         rwf::store::worker::WorkerConfig::default(),
-        std::sync::Arc::new(rwf::exec::builtin::BuiltinExecutor::new(
-            std::sync::Arc::new(NoEffects),
-        )),
+        std::sync::Arc::new(rwf::exec::builtin::BuiltinExecutor),
         std::sync::Arc::new(rwf::store::RhaiHooks::default()),
     );
     worker.run_until_idle().await.unwrap();
@@ -470,20 +466,6 @@ fn simulate_feeds_signals_at_chosen_instants() {
         let bad = sim(&["--signal", flag]);
         assert_eq!(bad.code, 2, "{flag}: {}", bad.stderr);
         assert!(bad.stderr.contains(want), "{flag}: {}", bad.stderr);
-    }
-}
-
-/// The scope test runs no agents.
-struct NoEffects;
-
-impl rwf::exec::builtin::EffectLedger for NoEffects {
-    fn perform_once<'a>(
-        &'a self,
-        _key: &'a str,
-        _agent: &'a str,
-        _output: &'a Value,
-    ) -> rwf::exec::BoxFuture<'a, Result<Value, String>> {
-        Box::pin(async { Err("no agents here".to_string()) })
     }
 }
 

@@ -1264,7 +1264,7 @@ fn example_release_simulates_identically_twice() {
 async fn postgres_worker_runs_gate_input_and_approvers_hooks() {
     use rwf::exec::builtin::BuiltinExecutor;
     use rwf::store::worker::{Worker, WorkerConfig};
-    use rwf::store::{Clock, LifecycleVerb, PgEffectLedger};
+    use rwf::store::{Clock, LifecycleVerb};
     use specs::{agent, approval, base, create, spec_of};
 
     let db = pg::TestDb::new().await;
@@ -1280,9 +1280,7 @@ async fn postgres_worker_runs_gate_input_and_approvers_hooks() {
             concurrency: 2,
             ..WorkerConfig::default()
         },
-        std::sync::Arc::new(BuiltinExecutor::new(std::sync::Arc::new(
-            PgEffectLedger::new(store.pool().clone()),
-        ))),
+        std::sync::Arc::new(BuiltinExecutor),
         std::sync::Arc::new(rwf::store::RhaiHooks::default()),
     );
 

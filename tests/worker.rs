@@ -423,6 +423,7 @@ async fn cancel_abandons_in_flight_work_and_drops_its_result() {
         .record_outcome(
             &dispatches[0],
             AgentReport {
+                transactional: false,
                 outcome: AgentOutcome::Succeeded {
                     output: serde_json::json!({}),
                 },
@@ -471,6 +472,7 @@ async fn expired_lease_is_taken_over_with_the_same_key_and_a_late_result_is_drop
         .record_outcome(
             &first[0],
             AgentReport {
+                transactional: false,
                 outcome: AgentOutcome::Failed {
                     reason: "late".into(),
                     retryable: true,
@@ -527,6 +529,7 @@ async fn outcomes_finishing_together_are_recorded_as_one_group_each_fenced() {
         let w = w2.clone();
         set.spawn(async move {
             let report = AgentReport {
+                transactional: false,
                 outcome: AgentOutcome::Succeeded {
                     output: serde_json::json!({ "by": d.request.task_key }),
                 },
@@ -572,6 +575,7 @@ async fn a_cancelled_outcome_leader_strands_nothing() {
     let dispatches = r.worker.reconcile_due().await.unwrap();
     assert_eq!(dispatches.len(), 2);
     let report = || AgentReport {
+        transactional: false,
         outcome: AgentOutcome::Succeeded {
             output: serde_json::json!({}),
         },
@@ -594,6 +598,141 @@ async fn a_cancelled_outcome_leader_strands_nothing() {
     assert!(second.unwrap());
     assert_eq!(r.task_status(id, "b").await, "succeeded");
     assert_eq!(r.task_status(id, "a").await, "running");
+}
+
+/// A built-in success is a transactional effect: its ledger row commits with the outcome that reports
+/// it (one transaction), a repeat of the key takes the output that stands, and an outcome that is not
+/// accepted (its lease moved on) commits no effect.
+#[tokio::test]
+async fn a_builtin_effect_commits_with_its_outcome_once_per_key() {
+    let r = rig().await;
+    let id = r
+        .started(
+            "effects",
+            vec![
+                agent("a", "builtin:succeed"),
+                agent("b", "builtin:succeed"),
+                agent("c", "builtin:succeed"),
+            ],
+        )
+        .await;
+    let mut dispatches = r.worker.reconcile_due().await.unwrap();
+    dispatches.sort_by(|x, y| x.request.task_key.cmp(&y.request.task_key));
+    assert_eq!(dispatches.len(), 3);
+    let (a, b, c) = (&dispatches[0], &dispatches[1], &dispatches[2]);
+    // b's effect stands already (an earlier run of the same attempt): b settles with that output.
+    sqlx::query(
+        "INSERT INTO rwf.builtin_effects (idempotency_key, agent, output) VALUES ($1, $2, $3)",
+    )
+    .bind(&b.request.idempotency_key)
+    .bind(&b.request.agent)
+    .bind(serde_json::json!({ "first": true }))
+    .execute(r.store.pool())
+    .await
+    .unwrap();
+    assert!(r.worker.run_dispatch(a.clone()).await.unwrap());
+    assert!(r.worker.run_dispatch(b.clone()).await.unwrap());
+    let effects: Vec<(String, bool, serde_json::Value)> = sqlx::query_as(
+        "SELECT a.task_key, e.xmin = a.xmin, e.output FROM rwf.builtin_effects e
+         JOIN rwf.attempts a ON a.idempotency_key = e.idempotency_key
+         WHERE a.workflow_id = $1 ORDER BY 1",
+    )
+    .bind(id)
+    .fetch_all(r.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(effects.len(), 2, "{effects:?}");
+    assert!(effects[0].1, "a's effect commits with a's outcome");
+    assert_eq!(effects[1].2, serde_json::json!({ "first": true }));
+    assert_eq!(
+        r.task(id, "a").await.output.unwrap()["key"],
+        serde_json::json!(a.request.idempotency_key)
+    );
+    assert_eq!(
+        r.task(id, "b").await.output,
+        Some(serde_json::json!({ "first": true })),
+        "the output that stands"
+    );
+    // c's lease moves to another worker before this one reports: its success is dropped, and no
+    // effect is committed for it; the new holder's run commits the one effect.
+    r.clock.advance(Duration::seconds(61));
+    let w2 = worker_on(&r.store, "w2", 60);
+    let taken = w2.take_over(false).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let late = r
+        .worker
+        .record_outcome(
+            c,
+            AgentReport {
+                outcome: AgentOutcome::Succeeded {
+                    output: serde_json::json!({ "late": true }),
+                },
+                log: None,
+                transactional: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!late);
+    assert!(r.effects(&c.request.idempotency_key).await.is_empty());
+    assert!(w2.run_dispatch(taken[0].clone()).await.unwrap());
+    assert_eq!(
+        r.effects(&id.to_string()).await.len(),
+        3,
+        "one effect per key: a, b, c"
+    );
+    assert_eq!(r.status(id).await, "completed");
+}
+
+/// Event hints (`rwf_events`) go out only while someone follows the log: with nobody registered a
+/// busy worker sends none (each would cost every listening backend a transaction); once a follower
+/// registers, every write hints it.
+#[tokio::test]
+async fn event_hints_go_out_only_while_someone_follows() {
+    let r = rig().await;
+    // A bare listener, not registered as a follower: it sees what is sent, and counts for nothing.
+    let mut spy = sqlx::postgres::PgListener::connect_with(r.store.pool())
+        .await
+        .unwrap();
+    spy.listen("rwf_events").await.unwrap();
+    let hinted = |spy: &mut sqlx::postgres::PgListener| {
+        let mut got = Vec::new();
+        while let Some(n) = spy.next_buffered() {
+            got.push(n.payload().to_string());
+        }
+        got
+    };
+    let quiet = r
+        .started("quiet", vec![agent("a", "builtin:succeed")])
+        .await;
+    r.worker.run_until_idle().await.unwrap();
+    assert_eq!(r.status(quiet).await, "completed");
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(300), spy.recv()).await;
+    assert!(waited.is_err(), "no hint without a follower: {waited:?}");
+    let mut follower = r.store.follow().await.unwrap();
+    let watched = r
+        .started("watched", vec![agent("a", "builtin:succeed")])
+        .await;
+    r.worker.run_until_idle().await.unwrap();
+    assert_eq!(r.status(watched).await, "completed");
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), spy.recv())
+        .await
+        .expect("a hint while someone follows")
+        .unwrap();
+    let mut payloads = vec![first.payload().to_string()];
+    payloads.extend(hinted(&mut spy));
+    assert!(
+        payloads.iter().all(|p| *p == watched.to_string()),
+        "{payloads:?}"
+    );
+    // The follower is woken by them too.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        follower.wait(std::time::Duration::from_secs(60)),
+    )
+    .await
+    .expect("the follower is woken by a hint")
+    .unwrap();
 }
 
 #[tokio::test]
@@ -1728,8 +1867,11 @@ async fn an_expansion_rolled_back_leaves_nothing_and_the_next_reconcile_expands_
         .transition(id2, LifecycleVerb::Start, "ann")
         .await
         .unwrap();
+    // Written behind the store's back, so the row version moves too (as every write through the
+    // store does): a process's remembered state is only good while the version holds.
     sqlx::query(
-        "UPDATE rwf.tasks SET status = 'succeeded', attempts = 1,
+        "WITH bumped AS (UPDATE rwf.workflows SET lock_version = lock_version + 1 WHERE id = $1)
+         UPDATE rwf.tasks SET status = 'succeeded', attempts = 1,
             output = '{\"input\": {\"platforms\": [\"a\", \"b\"]}}'
          WHERE workflow_id = $1 AND key = 'build'",
     )
@@ -1739,7 +1881,7 @@ async fn an_expansion_rolled_back_leaves_nothing_and_the_next_reconcile_expands_
     .unwrap();
     {
         let mut tx = r.store.pool().begin().await.unwrap();
-        let locked = rwf::store::snapshot::lock(&mut tx, id2, false)
+        let locked = rwf::store::snapshot::lock(&mut tx, id2, r.store.clock())
             .await
             .unwrap()
             .unwrap();

@@ -4,12 +4,17 @@
 # real worker loop, `rwf bench --shape chain`), on the same PostgreSQL server, interleaved ROUNDS times
 # (default 3); prints each rate and the ratio rwf / DBOS. DATABASE_URL names the server (default
 # postgres://postgres@127.0.0.1:5432/postgres); each side works in a scratch database of its own.
+# SHAPE=fan runs rwf's default shape instead (a root checkpoint, 9 parallel agents and 9 checkpoints,
+# a final checkpoint: tasks settled per second) against the same DBOS chain. WORKERS=N runs N rwf
+# workers side by side (`rwf bench --workers`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 rounds=${ROUNDS:-3}
 workflows=${WORKFLOWS:-200}
 steps=${STEPS:-20}
+shape=${SHAPE:-chain}
+workers=${WORKERS:-1}
 venv=target/dbos_venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
@@ -27,14 +32,21 @@ for ((r = 1; r <= rounds; r++)); do
   out=$("$venv/bin/python" benches/dbos/chain.py "$server/$dbos_db" "$workflows" "$steps")
   echo "round $r $out"
   dbos_rates+=("$(sed -E 's/.*= ([0-9]+) steps\/s.*/\1/' <<<"$out")")
-  out=$(target/release/rwf bench --database-url "$url" --shape chain --workflows "$workflows" \
-    --tasks "$steps" --max-in-flight "$workflows" | sed -n 1p)
-  echo "round $r rwf: $out"
-  rwf_rates+=("$(sed -E 's/.*= ([0-9]+) steps\/s.*/\1/' <<<"$out")")
+  if [ "$shape" = fan ]; then
+    out=$(target/release/rwf bench --database-url "$url" --shape fan --workflows "$workflows" \
+      --tasks "$steps" --workers "$workers" --throughput-only | grep '^(a)')
+    echo "round $r rwf: $out"
+    rwf_rates+=("$(sed -E 's/.*= ([0-9]+) tasks\/s.*/\1/' <<<"$out")")
+  else
+    out=$(target/release/rwf bench --database-url "$url" --shape chain --workflows "$workflows" \
+      --tasks "$steps" --workers "$workers" --max-in-flight "$workflows" | sed -n 1p)
+    echo "round $r rwf: $out"
+    rwf_rates+=("$(sed -E 's/.*= ([0-9]+) steps\/s.*/\1/' <<<"$out")")
+  fi
 done
 psql "$url" -qc "DROP DATABASE IF EXISTS $dbos_db WITH (FORCE)"
 sum() { local s=0; for x in "$@"; do s=$((s + x)); done; echo "$s"; }
 d=$(sum "${dbos_rates[@]}")
 w=$(sum "${rwf_rates[@]}")
-echo "rwf / DBOS on $workflows × $steps sequential steps, $rounds interleaved rounds:" \
+echo "rwf ($shape, $workers worker(s)) / DBOS on $workflows × $steps sequential steps, $rounds interleaved rounds:" \
   "$((w / rounds)) / $((d / rounds)) steps/s = $(awk -v w="$w" -v d="$d" 'BEGIN { printf "%.2f", w / d }')×"

@@ -1,7 +1,8 @@
 //! `rwf bench --database-url URL`: throughput (tasks settled per second), approval → downstream dispatch
 //! wake latency, and the idle cost of many active workflows with nothing due. With `--shape chain`:
 //! sequential agents (DBOS's workload), steps/s and commits, WAL flushes and rows written per task, for
-//! chains of `--tasks` and five times as long. Runs in a scratch database created next to the given one
+//! chains of `--tasks` and five times as long. `--workers N` runs N workers side by side (each its own
+//! id and pool, as N `rwf worker` processes). Runs in a scratch database created next to the given one
 //! and dropped afterwards.
 
 use super::db::Conn;
@@ -10,10 +11,11 @@ use crate::engine::Verdict;
 use crate::exec::builtin::BuiltinExecutor;
 use crate::schedule::{Plan, ResolvedTask, Target, Times};
 use crate::spec::*;
-use crate::store::worker::{Worker, WorkerConfig};
-use crate::store::{LifecycleVerb, NewWorkflow, PgEffectLedger, Store};
+use crate::store::worker::{Stats, Worker, WorkerConfig};
+use crate::store::{LifecycleVerb, NewWorkflow, Store};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,7 +42,11 @@ pub struct Args {
     /// Tasks per workflow in the throughput run
     #[arg(long, default_value_t = 20)]
     tasks: usize,
-    /// The worker's parallel claimers
+    /// Workers running their real loops side by side, each with its own id and connection pool (as
+    /// that many `rwf worker` processes would)
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    workers: u16,
+    /// Each worker's parallel claimers
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
     /// Agents the worker runs at once (`rwf worker --max-in-flight`); a dispatch waiting for a slot
@@ -56,6 +62,9 @@ pub struct Args {
     /// Seconds the idle run is observed
     #[arg(long, default_value_t = 10)]
     idle_secs: u64,
+    /// The fan shape: stop after the throughput run (no approval-latency or idle runs)
+    #[arg(long)]
+    throughput_only: bool,
     /// Keep the scratch database
     #[arg(long)]
     keep: bool,
@@ -224,18 +233,8 @@ async fn chain_run(
     }
     let store = reconnect(store, url).await?;
     let before = counters(&store).await?;
-    let w = worker(&store, args.concurrency, args.max_in_flight);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let started = Instant::now();
-    let runner = {
-        let w = w.clone();
-        tokio::spawn(async move {
-            w.run(async {
-                let _ = stop_rx.await;
-            })
-            .await
-        })
-    };
+    let workers = Workers::start(args, url).await?;
     // This run's workflows only (the longer chains run in the same database after the shorter).
     let finished_sql = format!(
         "SELECT count(*) FROM rwf.workflows WHERE template_key = '{}'
@@ -249,7 +248,7 @@ async fn chain_run(
         if count(&store, &finished_sql).await? >= workflows as i64 {
             break;
         }
-        if Instant::now() > give_up || runner.is_finished() {
+        if Instant::now() > give_up || workers.any_stopped() {
             return Err(CliError::new(
                 "the chain run did not finish within 10 minutes",
             ));
@@ -257,15 +256,14 @@ async fn chain_run(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let secs = started.elapsed().as_secs_f64();
-    let _ = stop_tx.send(());
-    runner.await.map_err(|e| CliError::new(e.to_string()))??;
-    let stat = |c: &std::sync::atomic::AtomicUsize| c.load(std::sync::atomic::Ordering::Relaxed);
+    let w = workers.stop().await?;
     eprintln!(
-        "(chain) worker: {} loop wakes, {} reconciles (claimed or after an outcome), {} dispatches, {} outcomes",
-        stat(&w.stats.wakes),
-        stat(&w.stats.reconciles),
-        stat(&w.stats.dispatches),
-        stat(&w.stats.outcomes)
+        "(chain) {} worker(s): {} loop wakes, {} reconciles (claimed or after an outcome), {} dispatches, {} outcomes",
+        args.workers,
+        w.stat(|s| &s.wakes),
+        w.stat(|s| &s.reconciles),
+        w.stat(|s| &s.dispatches),
+        w.stat(|s| &s.outcomes)
     );
     let completed = count(
         &store,
@@ -317,21 +315,84 @@ async fn chain(args: &Args, url: &str) -> CmdResult {
     Ok(Outcome::Ok)
 }
 
-fn worker(store: &Store, concurrency: usize, max_in_flight: usize) -> Arc<Worker> {
-    let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
-    Worker::new(
-        store.clone(),
-        WorkerConfig {
-            id: format!("bench-{}", std::process::id()),
-            poll: Duration::from_secs(30),
-            grace: Duration::from_secs(5),
-            lease: Duration::from_secs(30),
-            concurrency,
-            max_in_flight: max_in_flight.max(1),
-        },
-        Arc::new(BuiltinExecutor::new(ledger)),
-        Arc::new(crate::store::RhaiHooks::default()),
-    )
+/// `--workers` workers running their real loops (claim, decide, dispatch, record outcomes), each on its
+/// own connection pool, until stopped.
+struct Workers {
+    workers: Vec<Arc<Worker>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    runners: Vec<tokio::task::JoinHandle<crate::store::Result<()>>>,
+}
+
+/// What stopped workers did, summed over them.
+struct Ran(Vec<Arc<Worker>>);
+
+impl Ran {
+    fn stat(&self, of: impl Fn(&Stats) -> &AtomicUsize) -> usize {
+        self.0
+            .iter()
+            .map(|w| of(&w.stats).load(Ordering::Relaxed))
+            .sum()
+    }
+}
+
+impl Workers {
+    async fn start(args: &Args, url: &str) -> Result<Workers, CliError> {
+        let (stop, _) = tokio::sync::watch::channel(false);
+        let mut workers = Vec::new();
+        let mut runners = Vec::new();
+        for i in 0..args.workers {
+            // Connections enough for the claimers and the outcome transactions.
+            let pool = (args.concurrency * 3 + 4).clamp(4, 64) as u32;
+            let w = Worker::new(
+                Store::connect_with(url, pool).await?,
+                WorkerConfig {
+                    id: format!("bench-{}-{i}", std::process::id()),
+                    poll: Duration::from_secs(30),
+                    grace: Duration::from_secs(5),
+                    lease: Duration::from_secs(30),
+                    concurrency: args.concurrency,
+                    max_in_flight: args.max_in_flight.max(1),
+                },
+                Arc::new(BuiltinExecutor),
+                Arc::new(crate::store::RhaiHooks::default()),
+            );
+            let mut stopped = stop.subscribe();
+            let runner = w.clone();
+            runners.push(tokio::spawn(async move {
+                runner
+                    .run(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await
+            }));
+            workers.push(w);
+        }
+        Ok(Workers {
+            workers,
+            stop,
+            runners,
+        })
+    }
+
+    /// Counters summed over the running workers.
+    fn stat(&self, of: impl Fn(&Stats) -> &AtomicUsize) -> usize {
+        Ran(self.workers.clone()).stat(of)
+    }
+
+    fn any_stopped(&self) -> bool {
+        self.runners.iter().any(|r| r.is_finished())
+    }
+
+    async fn stop(self) -> Result<Ran, CliError> {
+        let _ = self.stop.send(true);
+        for r in self.runners {
+            r.await.map_err(|e| CliError::new(e.to_string()))??;
+        }
+        for w in &self.workers {
+            w.store().pool().close().await;
+        }
+        Ok(Ran(self.workers))
+    }
 }
 
 async fn count(store: &Store, sql: &str) -> Result<i64, CliError> {
@@ -402,24 +463,14 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     for id in &ids {
         store.transition(*id, LifecycleVerb::Start, "bench").await?;
     }
-    // The worker's real loop (claim, decide, dispatch, record outcomes), woken by the start hints.
-    let w = worker(&store, args.concurrency, args.max_in_flight);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    // The workers' real loops (claim, decide, dispatch, record outcomes), woken by the start hints.
     let started = Instant::now();
     let cpu0 = cpu_seconds();
-    let runner = {
-        let w = w.clone();
-        tokio::spawn(async move {
-            w.run(async {
-                let _ = stop_rx.await;
-            })
-            .await
-        })
-    };
+    let w = Workers::start(args, url).await?;
     let finished_sql = "SELECT count(*) FROM rwf.workflows WHERE status IN ('completed', 'failed')";
     let give_up = Instant::now() + Duration::from_secs(600);
     while count(&store, finished_sql).await? < args.workflows as i64 {
-        if Instant::now() > give_up || runner.is_finished() {
+        if Instant::now() > give_up || w.any_stopped() {
             return Err(CliError::new(
                 "the throughput run did not finish within 10 minutes",
             ));
@@ -438,16 +489,18 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
         "SELECT count(*) FROM rwf.workflows WHERE status = 'completed'",
     )
     .await?;
-    let dispatched = w
-        .stats
-        .dispatches
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let dispatched = w.stat(|s| &s.dispatches);
     println!(
         "(a) throughput: {settled} tasks settled ({dispatched} agent dispatches) in {elapsed:.2}s = {:.0} tasks/s ({completed}/{} workflows completed; worker cpu {cpu_a:.2}s = {:.0}% of a core)",
         settled as f64 / elapsed,
         args.workflows,
         100.0 * cpu_a / elapsed
     );
+    if args.throughput_only {
+        w.stop().await?;
+        store.pool().close().await;
+        return Ok(Outcome::Ok);
+    }
 
     // (b) Approval → downstream dispatch latency, with the worker running its real loop.
     let spec_b = spec(
@@ -564,23 +617,16 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
     // the set-up's counts land before the first reading.
     tokio::time::sleep(Duration::from_secs(11)).await;
     let x0 = store.xact_commits().await?;
-    let wakes0 = w.stats.wakes.load(std::sync::atomic::Ordering::Relaxed);
-    let reconciles0 = w
-        .stats
-        .reconciles
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let wakes0 = w.stat(|s| &s.wakes);
+    let reconciles0 = w.stat(|s| &s.reconciles);
     let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.idle_secs)).await;
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu0;
     let x1 = store.xact_commits().await?;
-    let wakes = w.stats.wakes.load(std::sync::atomic::Ordering::Relaxed) - wakes0;
-    let reconciles = w
-        .stats
-        .reconciles
-        .load(std::sync::atomic::Ordering::Relaxed)
-        - reconciles0;
+    let wakes = w.stat(|s| &s.wakes) - wakes0;
+    let reconciles = w.stat(|s| &s.reconciles) - reconciles0;
     let active = count(
         &store,
         "SELECT count(*) FROM rwf.workflows WHERE status = 'active'",
@@ -591,8 +637,7 @@ async fn bench(args: &Args, url: &str) -> CmdResult {
         100.0 * cpu / secs,
         (x1 - x0) as f64 / secs
     );
-    let _ = stop_tx.send(());
-    runner.await.map_err(|e| CliError::new(e.to_string()))??;
+    w.stop().await?;
     store.pool().close().await;
     Ok(Outcome::Ok)
 }

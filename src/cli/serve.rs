@@ -142,7 +142,7 @@ pub fn run(mut args: Args) -> CmdResult {
                 poll: std::time::Duration::from_secs(2),
                 ..Default::default()
             },
-            super::worker::executor(&store, &config, true),
+            super::worker::executor(&config, true),
             std::sync::Arc::new(crate::store::RhaiHooks::default()),
         );
         let worker = tokio::spawn({

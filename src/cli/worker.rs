@@ -6,7 +6,6 @@ use super::{block_on, CmdResult, Outcome};
 use crate::config::AgentRegistry;
 use crate::exec::Executor;
 use crate::store::worker::{Worker, WorkerConfig};
-use crate::store::{PgEffectLedger, Store};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,15 +67,9 @@ fn lease_secs(text: &str) -> Result<Duration, String> {
 
 /// The executor the worker runs agents with: `rwf.toml`'s agents, and `builtin:` agents with the test
 /// executor when `--test-executor` is given.
-pub(crate) fn executor(
-    store: &Store,
-    config: &crate::config::Config,
-    test_executor: bool,
-) -> Arc<dyn Executor> {
-    let builtin = test_executor.then(|| {
-        let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
-        Arc::new(crate::exec::builtin::BuiltinExecutor::new(ledger)) as Arc<dyn Executor>
-    });
+pub(crate) fn executor(config: &crate::config::Config, test_executor: bool) -> Arc<dyn Executor> {
+    let builtin =
+        test_executor.then(|| Arc::new(crate::exec::builtin::BuiltinExecutor) as Arc<dyn Executor>);
     Arc::new(AgentRegistry::new(config, builtin))
 }
 
@@ -130,7 +123,7 @@ pub fn run(args: Args) -> CmdResult {
             }
             let _ = beat_store.worker_stopped(&beat_id).await;
         });
-        let executor = executor(&store, &config, args.test_executor);
+        let executor = executor(&config, args.test_executor);
         let worker = Worker::new(
             store,
             worker_config,

@@ -36,6 +36,7 @@ impl AgentRegistry {
 
     fn refuse(reason: String) -> AgentReport {
         AgentReport {
+            transactional: false,
             outcome: AgentOutcome::Failed {
                 reason: reason.clone(),
                 retryable: false,
@@ -80,6 +81,7 @@ mod tests {
         fn dispatch<'a>(&'a self, r: &'a DispatchRequest) -> BoxFuture<'a, AgentReport> {
             Box::pin(async move {
                 AgentReport {
+                    transactional: false,
                     outcome: AgentOutcome::Succeeded {
                         output: json!({ "agent": r.agent }),
                     },

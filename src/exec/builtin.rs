@@ -2,24 +2,13 @@
 //!
 //! `builtin:succeed`, `builtin:fail`, `builtin:fatal` (not retryable), `builtin:fail_then_succeed:N`
 //! (attempts 1..=N fail), `builtin:hang` (never returns), `builtin:sleep:MS` (succeeds after MS ms),
-//! `builtin:needs_input`. Every success performs its side effect through an `EffectLedger`, which must
-//! perform it at most once per idempotency key and hand back the first output on a repeat.
+//! `builtin:needs_input`. Every success is a transactional side effect: the worker records it in
+//! `rwf.builtin_effects` in the transaction that records the outcome, at most once per idempotency
+//! key, and a repeat takes the first output.
 
 use super::{AgentOutcome, AgentReport, BoxFuture, DispatchRequest, Executor};
-use serde_json::{json, Value};
-use std::sync::Arc;
+use serde_json::json;
 use std::time::Duration;
-
-/// Where built-in side effects are recorded (the store keeps them in `rwf.builtin_effects`).
-pub trait EffectLedger: Send + Sync {
-    /// Records the effect for `key` unless one exists; returns the output of the effect that stands.
-    fn perform_once<'a>(
-        &'a self,
-        key: &'a str,
-        agent: &'a str,
-        output: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, String>>;
-}
 
 /// What a `builtin:` reference asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,21 +43,16 @@ impl Behaviour {
     }
 }
 
-pub struct BuiltinExecutor {
-    ledger: Arc<dyn EffectLedger>,
-}
+#[derive(Default)]
+pub struct BuiltinExecutor;
 
 impl BuiltinExecutor {
-    pub fn new(ledger: Arc<dyn EffectLedger>) -> BuiltinExecutor {
-        BuiltinExecutor { ledger }
-    }
-
     async fn run(&self, request: &DispatchRequest) -> AgentReport {
         let Some(behaviour) = Behaviour::parse(&request.agent) else {
             return failed(format!("unknown built-in agent `{}`", request.agent), false);
         };
         match behaviour {
-            Behaviour::Succeed => self.succeed(request).await,
+            Behaviour::Succeed => succeed(request),
             Behaviour::Fail => failed("builtin:fail always fails".into(), true),
             Behaviour::Fatal => failed("builtin:fatal fails without retry".into(), false),
             Behaviour::FailThenSucceed(n) if request.attempt <= n => failed(
@@ -78,13 +62,14 @@ impl BuiltinExecutor {
                 ),
                 true,
             ),
-            Behaviour::FailThenSucceed(_) => self.succeed(request).await,
+            Behaviour::FailThenSucceed(_) => succeed(request),
             Behaviour::Hang => std::future::pending().await,
             Behaviour::Sleep(d) => {
                 tokio::time::sleep(d).await;
-                self.succeed(request).await
+                succeed(request)
             }
             Behaviour::NeedsInput => AgentReport {
+                transactional: false,
                 outcome: AgentOutcome::NeedsInput {
                     prompt: format!("{} needs an answer", request.task_key),
                     schema: None,
@@ -93,30 +78,27 @@ impl BuiltinExecutor {
             },
         }
     }
+}
 
-    async fn succeed(&self, request: &DispatchRequest) -> AgentReport {
-        let output = json!({
-            "agent": request.agent,
-            "attempt": request.attempt,
-            "key": request.idempotency_key,
-            "input": request.input,
-        });
-        match self
-            .ledger
-            .perform_once(&request.idempotency_key, &request.agent, &output)
-            .await
-        {
-            Ok(output) => AgentReport {
-                outcome: AgentOutcome::Succeeded { output },
-                log: None,
-            },
-            Err(e) => failed(format!("recording the side effect failed: {e}"), true),
-        }
+/// A success: its output is the effect, recorded by the outcome's transaction (see the module doc).
+fn succeed(request: &DispatchRequest) -> AgentReport {
+    AgentReport {
+        outcome: AgentOutcome::Succeeded {
+            output: json!({
+                "agent": request.agent,
+                "attempt": request.attempt,
+                "key": request.idempotency_key,
+                "input": request.input,
+            }),
+        },
+        log: None,
+        transactional: true,
     }
 }
 
 fn failed(reason: String, retryable: bool) -> AgentReport {
     AgentReport {
+        transactional: false,
         log: Some(reason.clone()),
         outcome: AgentOutcome::Failed { reason, retryable },
     }

@@ -113,7 +113,11 @@ impl CommandAgent {
                 retryable: false,
             },
         };
-        AgentReport { outcome, log }
+        AgentReport {
+            outcome,
+            log,
+            transactional: false,
+        }
     }
 }
 

@@ -128,6 +128,7 @@ impl HttpAgent {
         match tokio::time::timeout(timeout, self.run_to_end(request)).await {
             Ok(report) => report,
             Err(_) => AgentReport {
+                transactional: false,
                 outcome: AgentOutcome::Failed {
                     reason: format!(
                         "agent run did not finish within {}",
@@ -149,6 +150,7 @@ impl HttpAgent {
             match status.status.as_str() {
                 "succeeded" => {
                     return AgentReport {
+                        transactional: false,
                         outcome: AgentOutcome::Succeeded {
                             output: status.output.unwrap_or_else(|| serde_json::json!({})),
                         },
@@ -160,6 +162,7 @@ impl HttpAgent {
                         .error
                         .unwrap_or_else(|| "agent run failed".to_string());
                     return AgentReport {
+                        transactional: false,
                         outcome: AgentOutcome::Failed {
                             reason: reason.clone(),
                             retryable: status.retryable.unwrap_or(false),
@@ -169,6 +172,7 @@ impl HttpAgent {
                 }
                 "needs_input" => {
                     return AgentReport {
+                        transactional: false,
                         outcome: AgentOutcome::NeedsInput {
                             prompt: status
                                 .prompt
@@ -269,6 +273,7 @@ fn failed(error: RequestError) -> AgentReport {
         RequestError::Permanent(r) => (r, false),
     };
     AgentReport {
+        transactional: false,
         outcome: AgentOutcome::Failed {
             reason: reason.clone(),
             retryable,

@@ -64,6 +64,10 @@ pub struct AgentReport {
     pub outcome: AgentOutcome,
     /// Bounded tail of the agent's stderr or error body.
     pub log: Option<String>,
+    /// The success is the agent's side effect itself (the built-in executor's ledger row): the
+    /// transaction that records the outcome commits it too, at most once per idempotency key, and a
+    /// repeat takes the output that stands. Nothing is committed for an outcome that is not accepted.
+    pub transactional: bool,
 }
 
 pub trait Executor: Send + Sync {

@@ -62,10 +62,10 @@ impl Store {
         F: FnOnce(&Snapshot) -> std::result::Result<Built, String>,
     {
         let mut tx = self.begin().await?;
-        let now = self.clock.now(&mut tx).await?;
-        let Some(locked) = snapshot::lock(&mut tx, id, false).await? else {
+        let Some(locked) = snapshot::lock(&mut tx, id, &self.clock).await? else {
             return Err(StoreError::WorkflowNotFound(id.to_string()));
         };
+        let now = locked.now;
         if let Some(expected) = options.expect_version {
             if expected != locked.lock_version {
                 return Err(StoreError::Refused(format!(

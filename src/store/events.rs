@@ -1,5 +1,6 @@
 //! The append-only event log and the notifications feed: writes (inside the caller's transaction) and reads.
 
+use super::followers::Presence;
 use super::{Result, Store, Tx, EVENT_CHANNEL};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -63,7 +64,7 @@ pub(crate) async fn append(
     .bind(data)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("SELECT pg_notify($1, $2)")
+    sqlx::query("SELECT pg_notify($1, $2) WHERE rwf.followed()")
         .bind(EVENT_CHANNEL)
         .bind(workflow.to_string())
         .execute(&mut **tx)
@@ -84,7 +85,7 @@ pub(crate) async fn append_each(
         "WITH logged AS (
             INSERT INTO rwf.events (workflow_id, at, actor, kind, data)
             SELECT w, $2, $3, $4, $5 FROM UNNEST($1::uuid[]) WITH ORDINALITY AS x(w, n) ORDER BY n)
-         SELECT pg_notify($6, w::text) FROM UNNEST($1::uuid[]) AS x(w)",
+         SELECT pg_notify($6, w::text) FROM UNNEST($1::uuid[]) AS x(w) WHERE rwf.followed()",
     )
     .bind(workflows)
     .bind(at)
@@ -136,14 +137,18 @@ impl Store {
     }
 }
 
-/// A `LISTEN` on the event channel: wakes `rwf log --follow` when any event is written.
+/// A `LISTEN` on the event channel, registered as a follower: wakes `rwf log --follow` when any event
+/// is written.
 pub struct Follower {
     listener: sqlx::postgres::PgListener,
+    presence: Presence,
 }
 
 impl Follower {
-    /// Waits for the next event hint, at most `timeout`.
+    /// Waits for the next event hint, at most `timeout` (keeping the registration fresh).
     pub async fn wait(&mut self, timeout: std::time::Duration) -> Result<()> {
+        self.presence.refresh_if_due().await?;
+        let timeout = timeout.min(self.presence.due_in());
         if let Ok(r) = tokio::time::timeout(timeout, self.listener.recv()).await {
             r?;
         }
@@ -153,8 +158,9 @@ impl Follower {
 
 impl Store {
     pub async fn follow(&self) -> Result<Follower> {
+        let presence = Presence::register(&self.pool).await?;
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
         listener.listen(EVENT_CHANNEL).await?;
-        Ok(Follower { listener })
+        Ok(Follower { listener, presence })
     }
 }

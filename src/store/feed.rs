@@ -2,6 +2,7 @@
 //! handed out only once no older transaction can still commit a row before it. A cursor taken from
 //! the last row read therefore never skips one committed late, and never repeats one.
 
+use super::followers::Presence;
 use super::{NotificationRow, Result, Store};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -92,17 +93,26 @@ pub enum Change {
     Feed,
 }
 
-/// One `LISTEN` on the event and feed channels, for a server to fan out to its streams.
+/// One `LISTEN` on the event and feed channels, registered as a follower, for a server to fan out to
+/// its streams.
 pub struct ChangeListener {
     listener: sqlx::postgres::PgListener,
+    presence: Presence,
 }
 
 impl ChangeListener {
-    /// The next change. An `Err` means the connection dropped (sqlx reconnects on the next call;
-    /// hints sent meanwhile are lost, so readers re-read on their own timer too).
+    /// The next change (keeping the registration fresh meanwhile). An `Err` means the connection
+    /// dropped (sqlx reconnects on the next call; hints sent meanwhile are lost, so readers re-read on
+    /// their own timer too).
     pub async fn recv(&mut self) -> Result<Change> {
         loop {
-            let n = self.listener.recv().await?;
+            let n = tokio::select! {
+                n = self.listener.recv() => n?,
+                _ = tokio::time::sleep(self.presence.due_in()) => {
+                    self.presence.refresh_if_due().await?;
+                    continue;
+                }
+            };
             if n.channel() == super::delivery::NOTIFICATION_CHANNEL {
                 return Ok(Change::Feed);
             }
@@ -115,10 +125,11 @@ impl ChangeListener {
 
 impl Store {
     pub async fn listen_changes(&self) -> Result<ChangeListener> {
+        let presence = Presence::register(self.pool()).await?;
         let mut listener = sqlx::postgres::PgListener::connect_with(self.pool()).await?;
         listener
             .listen_all([super::EVENT_CHANNEL, super::delivery::NOTIFICATION_CHANNEL])
             .await?;
-        Ok(ChangeListener { listener })
+        Ok(ChangeListener { listener, presence })
     }
 }

@@ -25,9 +25,17 @@ pub fn applied(
     now: DateTime<Utc>,
 ) -> Result<Snapshot, String> {
     let mut next = snapshot.clone();
-    crate::engine::apply::apply_all(&mut next, &decision.actions, now)
-        .map_err(|e| e.to_string())?;
+    apply(&mut next, decision, now)?;
     Ok(next)
+}
+
+/// `applied` in place, without a copy. On `Err` the snapshot may be part-way: rebuild it.
+pub fn apply(
+    snapshot: &mut Snapshot,
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    crate::engine::apply::apply_all(snapshot, &decision.actions, now).map_err(|e| e.to_string())
 }
 
 /// An agent outcome for `task`'s `attempt`. `Err`: the task moved on (stale outcome).

@@ -12,11 +12,11 @@ mod clock;
 mod deliveries;
 pub mod delivery;
 mod edit;
-mod effects;
 mod error;
 mod events;
 mod feed;
 mod feed_reads;
+mod followers;
 mod glue;
 mod heartbeat;
 mod hook_host;
@@ -37,7 +37,6 @@ pub use calendar::CalendarFeed;
 pub use clock::Clock;
 pub use deliveries::DeliveryRow;
 pub use edit::{Built, EditOptions, EditResult, TemplateVersion};
-pub use effects::PgEffectLedger;
 pub use error::{Result, StoreError};
 pub use events::{EventRow, Follower, NotificationRow};
 pub use feed::{Change, ChangeListener, FeedCursor};
@@ -57,7 +56,8 @@ use std::time::Duration;
 
 /// `pg_notify` channel carrying wake hints (payload: a workflow id, or empty for "look").
 pub const WAKE_CHANNEL: &str = "rwf_wake";
-/// `pg_notify` channel carrying new events (payload: workflow id), for `rwf log --follow`.
+/// `pg_notify` channel carrying new events (payload: workflow id), for `rwf log --follow` and the
+/// server's live streams; sent only while one follows (`followers`).
 pub const EVENT_CHANNEL: &str = "rwf_events";
 
 use std::sync::Arc;

@@ -3,10 +3,10 @@
 //! `lock_version`, plus events, notifications and attempt rows, all in the caller's transaction.
 
 use super::events::notify;
-use super::{Result, StoreError, Tx, EVENT_CHANNEL};
+use super::{Clock, Result, StoreError, Tx, EVENT_CHANNEL};
 use crate::engine::{
-    Action, ApprovalState, ApprovalStatus, Decision, ExternalEvent, Planned, Snapshot, TaskState,
-    TaskStatus, Verdict, Vote, WorkflowId, WorkflowStatus,
+    Action, ApprovalState, ApprovalStatus, Decision, ExternalEvent, GateRow, Planned, Snapshot,
+    TaskState, TaskStatus, Verdict, Vote, WorkflowId, WorkflowStatus,
 };
 use crate::schedule::Target;
 use crate::spec::{Scope, WorkflowSpec};
@@ -16,10 +16,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// A snapshot plus the row version it was read at.
+/// A snapshot plus the row version it was read at, and the locking transaction's now.
 pub struct Locked {
     pub snapshot: Snapshot,
     pub lock_version: i64,
+    pub now: DateTime<Utc>,
+    /// The gate ledger as stored, when this process wrote it at this row version (`None`: unknown).
+    pub gates: Option<Vec<GateRow>>,
 }
 
 /// One dispatch decided in a transaction, to run after it commits.
@@ -87,6 +90,80 @@ type CachedSpec = (String, Arc<WorkflowSpec>);
 /// Enough for every workflow a worker keeps in flight; past it the cache starts over.
 const SPEC_CACHE_LIMIT: usize = 4096;
 
+/// What this process committed last per workflow: the row version the commit left, and the state at
+/// it. Every write of a workflow's tasks, approval rounds or events goes through `persist`, which
+/// moves `lock_version` on (under the row lock), so while the version holds the state is the one
+/// committed and is not read again: a step reads the workflow row, not every task of the template.
+static COMMITTED: std::sync::LazyLock<std::sync::Mutex<HashMap<Uuid, Committed>>> =
+    std::sync::LazyLock::new(Default::default);
+
+struct Committed {
+    lock_version: i64,
+    tasks: Vec<TaskState>,
+    approvals: Vec<ApprovalState>,
+    events: Vec<ExternalEvent>,
+    gates: Option<Vec<GateRow>>,
+}
+
+/// What one `persist` wrote: the row version it left, the state, and the gate ledger as it then
+/// stands (if known). Handed to `remember_committed` once the transaction committed.
+pub struct Written {
+    pub lock_version: i64,
+    pub snapshot: Snapshot,
+    pub gates: Option<Vec<GateRow>>,
+}
+
+impl Written {
+    /// What `persist(before, after, decision, replace_gates, ..)` wrote.
+    pub fn of(before: Locked, after: Snapshot, decision: Decision, replace_gates: bool) -> Written {
+        Written {
+            lock_version: before.lock_version + 1,
+            snapshot: after,
+            gates: if replace_gates {
+                Some(decision.gates)
+            } else {
+                before.gates
+            },
+        }
+    }
+}
+
+/// Records the state a transaction committed; call only after its commit succeeded.
+pub fn remember_committed(written: Written) {
+    let Written {
+        lock_version,
+        snapshot,
+        gates,
+    } = written;
+    let mut committed = COMMITTED.lock().unwrap_or_else(|e| e.into_inner());
+    let id = snapshot.id.0;
+    if snapshot.status.is_terminal() {
+        committed.remove(&id);
+        return;
+    }
+    if committed.len() >= SPEC_CACHE_LIMIT {
+        committed.clear();
+    }
+    committed.insert(
+        id,
+        Committed {
+            lock_version,
+            tasks: snapshot.tasks,
+            approvals: snapshot.approvals,
+            events: snapshot.events,
+            gates,
+        },
+    );
+}
+
+/// Takes the committed state of a workflow if it is still at `lock_version` (the caller holds the
+/// row lock and writes the next version; should it not, the next lock reads from the database).
+fn take_committed(id: Uuid, lock_version: i64) -> Option<Committed> {
+    let mut committed = COMMITTED.lock().unwrap_or_else(|e| e.into_inner());
+    let c = committed.remove(&id)?;
+    (c.lock_version == lock_version).then_some(c)
+}
+
 fn cached_spec(id: Uuid) -> Option<CachedSpec> {
     SPECS
         .lock()
@@ -103,17 +180,15 @@ fn remember_spec(id: Uuid, hash: String, spec: Arc<WorkflowSpec>) {
     specs.insert(id, (hash, spec));
 }
 
-/// Locks the workflow row (`FOR UPDATE`, or `FOR UPDATE SKIP LOCKED` when `skip_locked`) and loads it.
-/// `None`: no such workflow, or (with `skip_locked`) another transaction holds it.
-pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option<Locked>> {
+/// Locks the workflow row (`FOR UPDATE`) and loads it, with now by `clock` read in the same round
+/// trip. `None`: no such workflow.
+pub async fn lock(tx: &mut Tx<'_>, id: Uuid, clock: &Clock) -> Result<Option<Locked>> {
     let cached = cached_spec(id);
     // The spec comes back only when it is not the one cached (NULL otherwise).
-    let sql = format!(
+    let sql =
         "SELECT status, CASE WHEN spec_hash = $2 THEN NULL ELSE spec END, spec_hash, target_at,
-                target_tz, draining, lock_version
-         FROM rwf.workflows WHERE id = $1 FOR UPDATE{}",
-        if skip_locked { " SKIP LOCKED" } else { "" }
-    );
+                target_tz, draining, lock_version, COALESCE($3, now())
+         FROM rwf.workflows WHERE id = $1 FOR UPDATE";
     type Row = (
         String,
         Option<Value>,
@@ -122,13 +197,15 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
         String,
         bool,
         i64,
+        DateTime<Utc>,
     );
-    let row: Option<Row> = sqlx::query_as(&sql)
+    let row: Option<Row> = sqlx::query_as(sql)
         .bind(id)
         .bind(cached.as_ref().map(|(hash, _)| hash.as_str()))
+        .bind(clock.peek())
         .fetch_optional(&mut **tx)
         .await?;
-    let Some((status, spec, hash, target_at, tz, draining, lock_version)) = row else {
+    let Some((status, spec, hash, target_at, tz, draining, lock_version, now)) = row else {
         return Ok(None);
     };
     let spec = match (spec, cached) {
@@ -145,6 +222,27 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
     let tz: chrono_tz::Tz = tz
         .parse()
         .map_err(|_| StoreError::Corrupt(format!("timezone `{tz}`")))?;
+    let target = Target {
+        instant: target_at,
+        tz,
+    };
+    if let Some(c) = take_committed(id, lock_version) {
+        return Ok(Some(Locked {
+            snapshot: Snapshot {
+                id: WorkflowId(id),
+                status,
+                spec,
+                target,
+                tasks: c.tasks,
+                approvals: c.approvals,
+                events: c.events,
+                draining,
+            },
+            lock_version,
+            now,
+            gates: c.gates,
+        }));
+    }
     let rows: Vec<TaskTuple> = sqlx::query_as(
         "SELECT key, status, attempts, attempts_before, next_attempt_at, planned_start, planned_due, planned_end,
                 actual_start, actual_end, timer_at, output, last_error, actor, missed, forced
@@ -205,16 +303,15 @@ pub async fn lock(tx: &mut Tx<'_>, id: Uuid, skip_locked: bool) -> Result<Option
             id: WorkflowId(id),
             status,
             spec,
-            target: Target {
-                instant: target_at,
-                tz,
-            },
+            target,
             tasks,
             approvals,
             events,
             draining,
         },
         lock_version,
+        now,
+        gates: None,
     }))
 }
 
@@ -476,24 +573,28 @@ pub async fn persist(
         write_spec(tx, old, after, now).await?;
     }
 
-    // Changed tasks, in one statement.
-    let changed: Vec<&TaskState> = after
+    // Changed tasks, in one statement. `after` is `old` with actions applied: the same tasks in the
+    // same order, so each is compared with its counterpart by position (by key if that fails).
+    let pairs: Vec<(Option<&TaskState>, &TaskState)> = after
         .tasks
         .iter()
-        .filter(|t| old.task(&t.key) != Some(*t))
+        .enumerate()
+        .map(|(i, t)| {
+            let prev = old.tasks.get(i).filter(|o| o.key == t.key);
+            (prev.or_else(|| old.task(&t.key)), t)
+        })
+        .filter(|(prev, t)| *prev != Some(*t))
         .collect();
+    let changed: Vec<&TaskState> = pairs.iter().map(|(_, t)| *t).collect();
     // In-flight attempts of tasks that stopped running are abandoned: their late results are dropped
     // and no worker takes them over. (Only a running task has a dispatched attempt.) Written by the
     // same statement as the tasks.
-    let stopped: Vec<String> = changed
+    let stopped: Vec<String> = pairs
         .iter()
-        .filter(|t| {
-            t.status != TaskStatus::Running
-                && old
-                    .task(&t.key)
-                    .is_some_and(|o| o.status == TaskStatus::Running)
+        .filter(|(prev, t)| {
+            t.status != TaskStatus::Running && prev.is_some_and(|o| o.status == TaskStatus::Running)
         })
-        .map(|t| t.key.clone())
+        .map(|(_, t)| t.key.clone())
         .collect();
     if !changed.is_empty() {
         let col = |f: &dyn Fn(&TaskState) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
@@ -643,40 +744,32 @@ pub async fn persist(
 
     // The gate ledger follows reconcile's latest view, writing only what changed: rows no longer in
     // the view are deleted, new or different ones upserted, equal ones left alone (one statement).
+    // With the ledger as stored known (`before.gates`), only the difference is sent; else the whole
+    // view, and the database finds the difference.
     if replace_gates {
-        let g = &decision.gates;
-        let tasks: Vec<String> = g.iter().map(|r| r.task.clone()).collect();
-        let kinds: Vec<String> = g.iter().map(|r| r.gate.as_str().to_string()).collect();
-        let states: Vec<String> = g.iter().map(|r| r.state.as_str().to_string()).collect();
-        let reasons: Vec<String> = g.iter().map(|r| r.reason.clone()).collect();
-        let blockers: Vec<Value> = g.iter().map(|r| json!(r.blockers)).collect();
-        let until: Vec<Option<DateTime<Utc>>> = g.iter().map(|r| r.until).collect();
-        sqlx::query(
-            "WITH view AS (
-                SELECT * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                                     $8::timestamptz[]) AS x(t, k, s, r, b, u)),
-             gone AS (
-                DELETE FROM rwf.gates g WHERE g.workflow_id = $1
-                  AND NOT EXISTS (SELECT 1 FROM view v WHERE v.t = g.task_key AND v.k = g.kind))
-             INSERT INTO rwf.gates (workflow_id, task_key, kind, state, reason, blockers, until, updated_at)
-             SELECT $1, v.t, v.k, v.s, v.r, v.b, v.u, $2 FROM view v
-             LEFT JOIN rwf.gates g ON g.workflow_id = $1 AND g.task_key = v.t AND g.kind = v.k
-             WHERE g.task_key IS NULL
-                OR (g.state, g.reason, g.blockers, g.until) IS DISTINCT FROM (v.s, v.r, v.b, v.u)
-             ON CONFLICT (workflow_id, task_key, kind) DO UPDATE SET state = EXCLUDED.state,
-                reason = EXCLUDED.reason, blockers = EXCLUDED.blockers, until = EXCLUDED.until,
-                updated_at = EXCLUDED.updated_at",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(&tasks)
-        .bind(&kinds)
-        .bind(&states)
-        .bind(&reasons)
-        .bind(&blockers)
-        .bind(&until)
-        .execute(&mut **tx)
-        .await?;
+        let view = &decision.gates;
+        fn key(g: &GateRow) -> (&str, &str) {
+            (g.task.as_str(), g.gate.as_str())
+        }
+        let (upserts, gone): (Vec<&GateRow>, Vec<&GateRow>) = match &before.gates {
+            Some(stored) => {
+                let was: HashMap<_, &GateRow> = stored.iter().map(|g| (key(g), g)).collect();
+                let now_in: std::collections::HashSet<_> = view.iter().map(key).collect();
+                (
+                    view.iter()
+                        .filter(|g| was.get(&key(g)) != Some(g))
+                        .collect(),
+                    stored
+                        .iter()
+                        .filter(|g| !now_in.contains(&key(g)))
+                        .collect(),
+                )
+            }
+            None => (view.iter().collect(), Vec::new()),
+        };
+        if before.gates.is_none() || !upserts.is_empty() || !gone.is_empty() {
+            write_gates(tx, id, now, &upserts, &gone, before.gates.is_none()).await?;
+        }
     }
 
     // Events (one per action), notifications, dispatches.
@@ -694,13 +787,13 @@ pub async fn persist(
             tasks.push(action.task().map(str::to_string));
             datas.push(data);
         }
-        // The events, and the hint `rwf log --follow` listens for, in one round trip.
+        // The events, and the hint followers listen for (while any follow), in one round trip.
         sqlx::query(
             "WITH logged AS (
                 INSERT INTO rwf.events (workflow_id, at, actor, kind, task_key, data)
                 SELECT $1, $2, $3, k, t, d FROM UNNEST($4::text[], $5::text[], $6::jsonb[])
                        WITH ORDINALITY AS x(k, t, d, n) ORDER BY n)
-             SELECT pg_notify($7, $8)",
+             SELECT pg_notify($7, $8) WHERE rwf.followed()",
         )
         .bind(id)
         .bind(now)
@@ -810,4 +903,55 @@ pub async fn persist(
     // No wake hint here: the worker's own paths claim what they made due, and the human paths send
     // their one hint themselves (at most one `NOTIFY` per transaction).
     Ok(dispatches)
+}
+
+/// Upserts `upserts` (each only if new or different) and deletes `gone`; with `complete`, `upserts` is
+/// the whole view and every other row of the workflow is deleted too.
+async fn write_gates(
+    tx: &mut Tx<'_>,
+    id: Uuid,
+    now: DateTime<Utc>,
+    upserts: &[&GateRow],
+    gone: &[&GateRow],
+    complete: bool,
+) -> Result<()> {
+    let tasks: Vec<&str> = upserts.iter().map(|r| r.task.as_str()).collect();
+    let kinds: Vec<&str> = upserts.iter().map(|r| r.gate.as_str()).collect();
+    let states: Vec<&str> = upserts.iter().map(|r| r.state.as_str()).collect();
+    let reasons: Vec<&str> = upserts.iter().map(|r| r.reason.as_str()).collect();
+    let blockers: Vec<Value> = upserts.iter().map(|r| json!(r.blockers)).collect();
+    let until: Vec<Option<DateTime<Utc>>> = upserts.iter().map(|r| r.until).collect();
+    let gone_tasks: Vec<&str> = gone.iter().map(|r| r.task.as_str()).collect();
+    let gone_kinds: Vec<&str> = gone.iter().map(|r| r.gate.as_str()).collect();
+    sqlx::query(
+        "WITH view AS (
+            SELECT * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                                 $8::timestamptz[]) AS x(t, k, s, r, b, u)),
+         gone AS (
+            DELETE FROM rwf.gates g WHERE g.workflow_id = $1
+              AND (($11 AND NOT EXISTS (SELECT 1 FROM view v WHERE v.t = g.task_key AND v.k = g.kind))
+                   OR (g.task_key, g.kind) IN (SELECT * FROM UNNEST($9::text[], $10::text[]))))
+         INSERT INTO rwf.gates (workflow_id, task_key, kind, state, reason, blockers, until, updated_at)
+         SELECT $1, v.t, v.k, v.s, v.r, v.b, v.u, $2 FROM view v
+         LEFT JOIN rwf.gates g ON g.workflow_id = $1 AND g.task_key = v.t AND g.kind = v.k
+         WHERE g.task_key IS NULL
+            OR (g.state, g.reason, g.blockers, g.until) IS DISTINCT FROM (v.s, v.r, v.b, v.u)
+         ON CONFLICT (workflow_id, task_key, kind) DO UPDATE SET state = EXCLUDED.state,
+            reason = EXCLUDED.reason, blockers = EXCLUDED.blockers, until = EXCLUDED.until,
+            updated_at = EXCLUDED.updated_at",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(&tasks)
+    .bind(&kinds)
+    .bind(&states)
+    .bind(&reasons)
+    .bind(&blockers)
+    .bind(&until)
+    .bind(&gone_tasks)
+    .bind(&gone_kinds)
+    .bind(complete)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

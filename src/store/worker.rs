@@ -185,10 +185,14 @@ impl Worker {
             return Ok(None);
         }
         let mut out = Vec::new();
+        let mut written = Vec::new();
         let mut failed = false;
         for (id, now) in &rows {
-            match self.reconcile_locked(&mut tx, *id, *now).await {
-                Ok(d) => out.extend(d),
+            match self.reconcile_locked(&mut tx, *id, Some(*now)).await {
+                Ok((d, w)) => {
+                    out.extend(d);
+                    written.extend(w);
+                }
                 Err(_) => {
                     failed = true;
                     break;
@@ -197,6 +201,7 @@ impl Worker {
         }
         if !failed {
             tx.commit().await?;
+            written.into_iter().for_each(snapshot::remember_committed);
             self.stats
                 .reconciles
                 .fetch_add(rows.len(), Ordering::Relaxed);
@@ -239,29 +244,32 @@ impl Worker {
     /// Reconciles one workflow (waiting for its lock), whether due or not.
     pub async fn reconcile_workflow(&self, id: Uuid) -> Result<Vec<Dispatch>> {
         let mut tx = self.store.begin().await?;
-        let now = self.store.clock.now(&mut tx).await?;
-        let dispatches = self.reconcile_locked(&mut tx, id, now).await?;
+        let (dispatches, written) = self.reconcile_locked(&mut tx, id, None).await?;
         tx.commit().await?;
+        written.into_iter().for_each(snapshot::remember_committed);
         self.stats.reconciles.fetch_add(1, Ordering::Relaxed);
         Ok(dispatches)
     }
 
+    /// Reconciles a workflow at `now` (the claim's instant), else at the lock's. Returns the
+    /// dispatches and what was written, to remember once the transaction commits.
     async fn reconcile_locked(
         &self,
         tx: &mut Tx<'_>,
         id: Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Dispatch>> {
-        let Some(locked) = snapshot::lock(tx, id, false).await? else {
+        now: Option<DateTime<Utc>>,
+    ) -> Result<(Vec<Dispatch>, Option<snapshot::Written>)> {
+        let Some(locked) = snapshot::lock(tx, id, &self.store.clock).await? else {
             return Err(StoreError::WorkflowNotFound(id.to_string()));
         };
+        let now = now.unwrap_or(locked.now);
         if locked.snapshot.status != crate::engine::WorkflowStatus::Active {
             // Not ours to move: clear the wake so it is not claimed again.
             sqlx::query("UPDATE rwf.workflows SET next_wake_at = NULL WHERE id = $1")
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let hooks = self.hooks.host_for(&locked.snapshot.spec);
         let mut decision = glue::reconcile(&locked.snapshot, now, hooks.as_ref());
@@ -270,7 +278,12 @@ impl Worker {
             decision.next_wake = Some(now + chrono::Duration::seconds(1));
         }
         let after = glue::applied(&locked.snapshot, &decision, now).map_err(StoreError::Corrupt)?;
-        snapshot::persist(tx, &locked, &after, &decision, true, now, &self.writer()).await
+        let dispatches =
+            snapshot::persist(tx, &locked, &after, &decision, true, now, &self.writer()).await?;
+        Ok((
+            dispatches,
+            Some(snapshot::Written::of(locked, after, decision, true)),
+        ))
     }
 
     /// Reconciles every due workflow with `concurrency` parallel claimers. Returns the dispatches.
@@ -431,6 +444,7 @@ impl Worker {
                     match tokio::time::timeout(limit, self.executor.dispatch(&d.request)).await {
                         Ok(r) => r,
                         Err(_) => AgentReport {
+                            transactional: false,
                             outcome: AgentOutcome::Failed {
                                 reason: format!("timed out after {}s", limit.as_secs()),
                                 retryable: true,
@@ -549,73 +563,91 @@ impl Worker {
         decide: bool,
     ) -> Result<(Vec<bool>, Vec<Dispatch>)> {
         let mut tx = self.store.begin().await?;
-        let now = self.store.clock.now(&mut tx).await?;
-        let Some(locked) = snapshot::lock(&mut tx, wf, false).await? else {
+        let Some(locked) = snapshot::lock(&mut tx, wf, &self.store.clock).await? else {
             return Err(StoreError::WorkflowNotFound(wf.to_string()));
         };
-        // Fence every attempt at once: only those whose epoch still holds are settled.
-        let rows: Vec<(i64, &str, Value, Option<&str>)> = items
+        let now = locked.now;
+        // One statement fences every attempt (only those whose epoch still holds are settled, their
+        // rows locked first), commits the transactional effects of those (the output that stands is
+        // the first one for the key), and keeps each success's output as an artifact.
+        let rows: Vec<(&str, Value, Option<Value>)> = items
             .iter()
-            .map(|(d, report)| {
-                let (status, result) = match &report.outcome {
-                    AgentOutcome::Succeeded { output } => {
-                        ("succeeded", json!({ "output": output }))
-                    }
-                    AgentOutcome::Failed { reason, retryable } => (
-                        "failed",
-                        json!({ "reason": reason, "retryable": retryable }),
-                    ),
-                    AgentOutcome::NeedsInput { prompt, schema } => {
-                        ("needs_input", json!({ "prompt": prompt, "schema": schema }))
-                    }
-                };
-                (d.attempt_id, status, result, report.log.as_deref())
+            .map(|(_, report)| match &report.outcome {
+                AgentOutcome::Succeeded { output } => (
+                    "succeeded",
+                    json!({ "output": output }),
+                    Some(output.clone()),
+                ),
+                AgentOutcome::Failed { reason, retryable } => (
+                    "failed",
+                    json!({ "reason": reason, "retryable": retryable }),
+                    None,
+                ),
+                AgentOutcome::NeedsInput { prompt, schema } => (
+                    "needs_input",
+                    json!({ "prompt": prompt, "schema": schema }),
+                    None,
+                ),
             })
             .collect();
-        let fenced: Vec<(i64,)> = sqlx::query_as(
-            "UPDATE rwf.attempts a SET status = u.status, result = u.result, log = u.log,
-                finished_at = $6, lease_holder = NULL, lease_expires_at = NULL
-             FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::jsonb[], $5::text[])
-                  AS u(id, epoch, status, result, log)
-             WHERE a.id = u.id AND a.lease_epoch = u.epoch AND a.status = 'dispatched'
-             RETURNING a.id",
+        let effect_agents: Vec<Option<&str>> = items
+            .iter()
+            .zip(&rows)
+            .map(|((d, report), row)| {
+                (report.transactional && row.2.is_some()).then_some(d.request.agent.as_str())
+            })
+            .collect();
+        let fenced: Vec<(i64, Option<Value>)> = sqlx::query_as(
+            "WITH u AS (
+                SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::jsonb[], $5::text[],
+                                     $6::jsonb[], $7::text[])
+                       AS u(id, epoch, status, result, log, output, effect_agent)),
+             held AS (
+                SELECT a.id, a.task_key, a.idempotency_key FROM rwf.attempts a JOIN u ON u.id = a.id
+                WHERE a.lease_epoch = u.epoch AND a.status = 'dispatched' FOR UPDATE OF a),
+             effect AS (
+                INSERT INTO rwf.builtin_effects (idempotency_key, agent, output)
+                SELECT h.idempotency_key, u.effect_agent, u.output FROM held h JOIN u ON u.id = h.id
+                WHERE u.effect_agent IS NOT NULL
+                ON CONFLICT (idempotency_key) DO UPDATE SET output = rwf.builtin_effects.output
+                RETURNING idempotency_key, output),
+             settled AS (
+                UPDATE rwf.attempts a SET status = u.status,
+                   result = CASE WHEN e.output IS NULL THEN u.result
+                            ELSE jsonb_build_object('output', e.output) END,
+                   log = u.log, finished_at = $8, lease_holder = NULL, lease_expires_at = NULL
+                FROM held h JOIN u ON u.id = h.id
+                     LEFT JOIN effect e ON e.idempotency_key = h.idempotency_key
+                WHERE a.id = h.id AND a.lease_epoch = u.epoch AND a.status = 'dispatched'
+                RETURNING a.id, a.task_key, COALESCE(e.output, u.output) AS output),
+             kept AS (
+                INSERT INTO rwf.artifacts (workflow_id, task_key, attempt_id, content, created_at)
+                SELECT $9, s.task_key, s.id, s.output, $8 FROM settled s WHERE s.output IS NOT NULL)
+             SELECT id, output FROM settled",
         )
-        .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind(items.iter().map(|(d, _)| d.attempt_id).collect::<Vec<_>>())
         .bind(items.iter().map(|(d, _)| d.epoch).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>())
+        .bind(
+            items
+                .iter()
+                .map(|(_, r)| r.log.as_deref())
+                .collect::<Vec<_>>(),
+        )
         .bind(rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.3).collect::<Vec<_>>())
+        .bind(&effect_agents)
         .bind(now)
+        .bind(wf)
         .fetch_all(&mut *tx)
         .await?;
-        let holds = |d: &Dispatch| fenced.iter().any(|(id,)| *id == d.attempt_id);
-        let artifacts: Vec<(&Dispatch, &Value)> = items
-            .iter()
-            .filter(|(d, _)| holds(d))
-            .filter_map(|(d, report)| match &report.outcome {
-                AgentOutcome::Succeeded { output } => Some((d, output)),
-                _ => None,
-            })
-            .collect();
-        if !artifacts.is_empty() {
-            sqlx::query(
-                "INSERT INTO rwf.artifacts (workflow_id, task_key, attempt_id, content, created_at)
-                 SELECT $1, k, a, c, $2 FROM UNNEST($3::text[], $4::bigint[], $5::jsonb[]) AS x(k, a, c)",
-            )
-            .bind(wf)
-            .bind(now)
-            .bind(artifacts.iter().map(|(d, _)| d.request.task_key.as_str()).collect::<Vec<_>>())
-            .bind(artifacts.iter().map(|(d, _)| d.attempt_id).collect::<Vec<_>>())
-            .bind(artifacts.iter().map(|(_, o)| (*o).clone()).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await?;
-        }
+        let holds = |d: &Dispatch| fenced.iter().find(|(id, _)| *id == d.attempt_id);
         let hooks = self.hooks.host_for(&locked.snapshot.spec);
         let mut current = locked.snapshot.clone();
         let mut decision = glue::actions_only(Vec::new());
         let mut accepted = Vec::with_capacity(items.len());
-        for ((d, report), (_, status, _, _)) in items.iter().zip(&rows) {
-            if !holds(d) {
+        for ((d, report), (status, _, _)) in items.iter().zip(&rows) {
+            let Some((_, standing)) = holds(d) else {
                 super::events::append(
                     &mut tx,
                     wf,
@@ -629,21 +661,35 @@ impl Worker {
                 self.stats.late_results.fetch_add(1, Ordering::Relaxed);
                 accepted.push(false);
                 continue;
-            }
+            };
+            // A success settles with the output that stands (a repeated effect's first one).
+            let outcome = match (&report.outcome, standing) {
+                (AgentOutcome::Succeeded { output: ours }, Some(output)) if ours != output => {
+                    std::borrow::Cow::Owned(AgentOutcome::Succeeded {
+                        output: output.clone(),
+                    })
+                }
+                (outcome, _) => std::borrow::Cow::Borrowed(outcome),
+            };
             let settled = glue::outcome(
                 &current,
                 &d.request.task_key,
                 d.request.attempt,
-                &report.outcome,
+                &outcome,
                 now,
                 hooks.as_ref(),
             );
-            match settled.and_then(|step| {
-                let next = glue::applied(&current, &step, now)?;
-                Ok((step, next))
-            }) {
-                Ok((step, next)) => {
-                    current = next;
+            // Applied in place; an outcome that does not apply leaves `current` part-way, so it is
+            // rebuilt from the locked snapshot and the actions accepted so far.
+            let step = settled.and_then(|step| match glue::apply(&mut current, &step, now) {
+                Ok(()) => Ok(step),
+                Err(why) => {
+                    current = glue::applied(&locked.snapshot, &decision, now)?;
+                    Err(why)
+                }
+            });
+            match step {
+                Ok(step) => {
                     decision.actions.extend(step.actions);
                     accepted.push(true);
                 }
@@ -664,13 +710,20 @@ impl Worker {
             }
         }
         let reconciled = if decide && accepted.iter().any(|a| *a) {
-            self.decide_after(&current, now)
+            match self.decide_after(&mut current, now) {
+                Ok(step) => step,
+                Err(_) => {
+                    // The decision did not apply and may have left `current` part-way.
+                    current = glue::applied(&locked.snapshot, &decision, now)
+                        .map_err(StoreError::Corrupt)?;
+                    None
+                }
+            }
         } else {
             None
         };
         let gates = match reconciled {
-            Some((next, step)) => {
-                current = next;
+            Some(step) => {
                 decision.actions.extend(step.actions);
                 decision.next_wake = step.next_wake;
                 decision.gates = step.gates;
@@ -698,9 +751,10 @@ impl Worker {
         if gates {
             self.stats.reconciles.fetch_add(1, Ordering::Relaxed);
         }
-        if current.status == crate::engine::WorkflowStatus::Active
-            && decision.next_wake.is_some_and(|w| w <= now)
-        {
+        let due_again = current.status == crate::engine::WorkflowStatus::Active
+            && decision.next_wake.is_some_and(|w| w <= now);
+        snapshot::remember_committed(snapshot::Written::of(locked, current, decision, gates));
+        if due_again {
             // Due again at once (another pass to decide): this worker's loop claims it.
             self.wake.notify_one();
         }
@@ -714,19 +768,24 @@ impl Worker {
         Ok((accepted, Vec::new()))
     }
 
-    /// The reconcile decision on a snapshot just settled, and the snapshot after it, if the workflow
-    /// is active and the decision applies (else the claim loop reconciles it, and reports failures).
-    fn decide_after(&self, current: &Snapshot, now: DateTime<Utc>) -> Option<(Snapshot, Decision)> {
+    /// The reconcile decision on a snapshot just settled, applied to it in place, if the workflow is
+    /// active (`Ok(None)`: it is not). `Err`: the decision did not apply, and the snapshot may be
+    /// part-way, for the caller to rebuild; the claim loop reconciles it, and reports failures.
+    fn decide_after(
+        &self,
+        current: &mut Snapshot,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Option<Decision>, String> {
         if current.status != crate::engine::WorkflowStatus::Active {
-            return None;
+            return Ok(None);
         }
         let hooks = self.hooks.host_for(&current.spec);
         let mut step = glue::reconcile(current, now, hooks.as_ref());
         if step.actions.is_empty() && step.next_wake.is_some_and(|w| w <= now) {
             step.next_wake = Some(now + chrono::Duration::seconds(1));
         }
-        let next = glue::applied(current, &step, now).ok()?;
-        Some((next, step))
+        glue::apply(current, &step, now)?;
+        Ok(Some(step))
     }
 
     fn spawn_dispatch_detached(&self, d: Dispatch) {
@@ -903,10 +962,10 @@ where
     F: FnOnce(&Snapshot, DateTime<Utc>) -> Result<Decision>,
 {
     let mut tx = store.begin().await?;
-    let now = store.clock.now(&mut tx).await?;
-    let Some(locked): Option<Locked> = snapshot::lock(&mut tx, id, false).await? else {
+    let Some(locked): Option<Locked> = snapshot::lock(&mut tx, id, &store.clock).await? else {
         return Err(StoreError::WorkflowNotFound(id.to_string()));
     };
+    let now = locked.now;
     let mut decision = f(&locked.snapshot, now)?;
     // Whatever a person did, the worker reconciles at once (persist keeps no wake unless active).
     wake_now(&mut decision, now);

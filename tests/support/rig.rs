@@ -9,7 +9,7 @@ use crate::specs::{base, create, spec_of, T};
 use chrono::Duration;
 use rwf::exec::builtin::BuiltinExecutor;
 use rwf::store::worker::{Worker, WorkerConfig};
-use rwf::store::{Clock, LifecycleVerb, PgEffectLedger, Store};
+use rwf::store::{Clock, LifecycleVerb, Store};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -20,10 +20,9 @@ pub struct Rig {
     pub worker: Arc<Worker>,
 }
 
-/// A worker `id` on `store`: fast polls, two claimers, the given lease, the built-in executor with its
-/// effects ledger in Postgres, and Rhai hooks.
+/// A worker `id` on `store`: fast polls, two claimers, the given lease, the built-in executor (its effects
+/// recorded with each outcome), and Rhai hooks.
 pub fn worker_on(store: &Store, id: &str, lease_secs: u64) -> Arc<Worker> {
-    let ledger = Arc::new(PgEffectLedger::new(store.pool().clone()));
     Worker::new(
         store.clone(),
         WorkerConfig {
@@ -34,7 +33,7 @@ pub fn worker_on(store: &Store, id: &str, lease_secs: u64) -> Arc<Worker> {
             concurrency: 2,
             max_in_flight: 16,
         },
-        Arc::new(BuiltinExecutor::new(ledger)),
+        Arc::new(BuiltinExecutor),
         Arc::new(rwf::store::RhaiHooks::default()),
     )
 }

@@ -808,64 +808,23 @@ async fn workers_killed_mid_run_still_finish_every_workflow_exactly_once() {
             .unwrap();
         ids.push(id);
     }
-    let spawn = |name: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
-            .args([
-                "worker",
-                "--database-url",
-                &db.url,
-                "--id",
-                name,
-                "--poll",
-                "0.5",
-                "--lease",
-                "1",
-                "--grace",
-                "1",
-                "--test-executor",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn rwf worker")
-    };
-    let all_done = || async {
-        let (left,): (i64,) =
-            sqlx::query_as("SELECT count(*) FROM rwf.workflows WHERE status <> 'completed'")
-                .fetch_one(store.pool())
-                .await
-                .unwrap();
-        left == 0
-    };
     // Several rounds of two workers each, SIGKILLed mid-run (no grace, no lease hand-back).
-    let mut kills = 0;
-    for round in 0..5u64 {
-        let mut a = spawn(&format!("crash-a{}", round % 2));
-        let mut b = spawn("crash-b");
-        tokio::time::sleep(std::time::Duration::from_millis(700 + 97 * round)).await;
-        let _ = a.kill();
-        let _ = b.kill();
-        let _ = a.wait();
-        let _ = b.wait();
-        kills += 2;
-        if round >= 2 && all_done().await {
-            break;
-        }
-    }
-    // Then one worker is left alone to finish (expired leases are taken over, same keys).
-    let mut last = spawn("crash-final");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !all_done().await && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let _ = last.kill();
-    let _ = last.wait();
+    let kills = kill_rounds_then_finish(
+        &db.url,
+        &store,
+        &["--poll", "0.5", "--lease", "1", "--grace", "1"],
+        "crash",
+        (5, 2),
+        |round| 700 + 97 * round,
+        120,
+    )
+    .await;
     assert!(
         kills >= 4,
         "the run was interrupted several times ({kills} kills)"
     );
     assert!(
-        all_done().await,
+        all_completed(&store).await,
         "every workflow completes despite the kills"
     );
     let (tasks, succeeded_once): (i64, i64) = sqlx::query_as(
@@ -1759,63 +1718,17 @@ async fn workers_killed_around_a_fan_out_expand_it_once_and_finish_it() {
             .unwrap();
         ids.push(id);
     }
-    let spawn = |name: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
-            .args([
-                "worker",
-                "--database-url",
-                &db.url,
-                "--id",
-                name,
-                "--poll",
-                "0.2",
-                "--lease",
-                "2",
-                "--grace",
-                "1",
-                // Fewer agents at once than pooled connections: an outcome waiting for the
-                // workflow's row lock never starves an agent's side effect of a connection.
-                "--max-in-flight",
-                "4",
-                "--concurrency",
-                "2",
-                "--test-executor",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn rwf worker")
-    };
-    let all_done = || async {
-        let (left,): (i64,) =
-            sqlx::query_as("SELECT count(*) FROM rwf.workflows WHERE status <> 'completed'")
-                .fetch_one(store.pool())
-                .await
-                .unwrap();
-        left == 0
-    };
     // The first kills land around the expansion (`build` succeeds within milliseconds).
-    let mut kills = 0;
-    for round in 0..6u64 {
-        let mut a = spawn(&format!("fan-a{}", round % 2));
-        let mut b = spawn("fan-b");
-        tokio::time::sleep(std::time::Duration::from_millis(150 + 131 * round)).await;
-        let _ = a.kill();
-        let _ = b.kill();
-        let _ = a.wait();
-        let _ = b.wait();
-        kills += 2;
-        if round >= 3 && all_done().await {
-            break;
-        }
-    }
-    let mut last = spawn("fan-final");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
-    while !all_done().await && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let _ = last.kill();
-    let _ = last.wait();
+    let kills = kill_rounds_then_finish(
+        &db.url,
+        &store,
+        &["--poll", "0.2", "--lease", "2", "--grace", "1"],
+        "fan",
+        (6, 3),
+        |round| 150 + 131 * round,
+        180,
+    )
+    .await;
     assert!(kills >= 8, "interrupted repeatedly ({kills} kills)");
     let state: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT w.status, t.status, count(*) FROM rwf.tasks t JOIN rwf.workflows w ON w.id = t.workflow_id
@@ -1831,7 +1744,7 @@ async fn workers_killed_around_a_fan_out_expand_it_once_and_finish_it() {
     .await
     .unwrap();
     assert!(
-        all_done().await,
+        all_completed(&store).await,
         "every fan-out completes despite the kills: {state:?} {failed:?}"
     );
     for id in ids {
@@ -1923,4 +1836,68 @@ async fn an_expansion_rolled_back_leaves_nothing_and_the_next_reconcile_expands_
         (2, 1, 2, 1, 1)
     );
     assert_eq!(r.task_status(id2, "ship[b]").await, "succeeded");
+}
+
+/// Whether every workflow of the database has completed.
+async fn all_completed(store: &rwf::store::Store) -> bool {
+    let (left,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM rwf.workflows WHERE status <> 'completed'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    left == 0
+}
+
+/// Real `rwf worker` processes (`--test-executor`, plus `args`) on the database at `url`: up to
+/// `rounds.0` rounds of two, SIGKILLed `pause(round)` ms after they start (no grace, no lease
+/// hand-back), stopping early once everything completed after `rounds.1` rounds; then one worker is
+/// left alone to finish (expired leases are taken over, same keys) for up to `finish_secs`.
+/// Returns how many workers were killed.
+async fn kill_rounds_then_finish(
+    url: &str,
+    store: &rwf::store::Store,
+    args: &[&str],
+    prefix: &str,
+    rounds: (u64, u64),
+    pause: impl Fn(u64) -> u64,
+    finish_secs: u64,
+) -> usize {
+    let spawn = |name: String| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
+            .args([
+                "worker",
+                "--database-url",
+                url,
+                "--id",
+                &name,
+                "--test-executor",
+            ])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn rwf worker")
+    };
+    let mut kills = 0;
+    for round in 0..rounds.0 {
+        let mut a = spawn(format!("{prefix}-a{}", round % 2));
+        let mut b = spawn(format!("{prefix}-b"));
+        tokio::time::sleep(std::time::Duration::from_millis(pause(round))).await;
+        let _ = a.kill();
+        let _ = b.kill();
+        let _ = a.wait();
+        let _ = b.wait();
+        kills += 2;
+        if round >= rounds.1 && all_completed(store).await {
+            break;
+        }
+    }
+    let mut last = spawn(format!("{prefix}-final"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(finish_secs);
+    while !all_completed(store).await && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = last.kill();
+    let _ = last.wait();
+    kills
 }

@@ -149,6 +149,27 @@ impl Client {
         );
     }
 
+    /// The completion items at the end of the first `needle`, once the document's text is `text`.
+    fn complete_after(&mut self, uri: &str, text: &str, needle: &str) -> Vec<Value> {
+        self.change(uri, 2, text);
+        let (line, col) = pos_of(text, needle, 0);
+        let col = col + needle.len() as u64;
+        let items = self.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
+        );
+        items.as_array().cloned().unwrap_or_default()
+    }
+
+    /// The hover's text at the `nth` `needle` of `text` (empty when there is none).
+    fn hover_text(&mut self, uri: &str, text: &str, needle: &str, nth: usize) -> String {
+        let hover = self.result("textDocument/hover", doc_pos(uri, text, needle, nth));
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     fn shutdown(mut self) {
         let r = self.request("shutdown", Value::Null);
         assert!(r["error"].is_null(), "{r}");
@@ -180,6 +201,14 @@ fn range_of(text: &str, needle: &str, nth: usize) -> Value {
     let (line, character) = pos_of(text, needle, nth);
     let end = character + needle.encode_utf16().count() as u64;
     json!({ "start": { "line": line, "character": character }, "end": { "line": line, "character": end } })
+}
+
+/// The labels of completion items, in order.
+fn labels(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn doc_pos(uri: &str, text: &str, needle: &str, nth: usize) -> Value {
@@ -305,8 +334,7 @@ fn navigation_hover_completion_symbols() {
     );
 
     // Hover on a task use: its type and schedule.
-    let hover = c.result("textDocument/hover", doc_pos(uri, GOOD, "draft }", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, GOOD, "draft }", 0);
     assert!(text.contains("**agent** `draft`"), "{text}");
     assert!(text.contains("at kickoff + 2 days at 10:00"), "{text}");
     // The release has a default, so the resolved schedule is shown: 2026-09-15 − 6 weeks = Aug 4
@@ -352,11 +380,7 @@ fn navigation_hover_completion_symbols() {
     let nd_uri = "file:///tmp/rwf-lsp-test/no_default.rwf";
     c.open(nd_uri, &no_default);
     let _ = c.diagnostics(nd_uri, 1);
-    let hover = c.result(
-        "textDocument/hover",
-        doc_pos(nd_uri, &no_default, "draft }", 0),
-    );
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(nd_uri, &no_default, "draft }", 0);
     assert!(text.contains("planned: "), "{text}");
     assert!(
         text.contains("preview: the template has no release default"),
@@ -588,20 +612,17 @@ fn alignments_and_param_anchors_hover_and_complete() {
 
     // Hover on a task: the whole schedule (the `after` of a words offset is not a field) and the
     // resolved date: the first Monday of April 2027 is the 5th, + 2 days.
-    let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, "prep", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, ALIGNED, "prep", 0);
     assert!(
         text.contains("at 2 days after first monday of month after release at 09:00"),
         "{text}"
     );
     assert!(text.contains("planned: Wed 2027-04-07 09:00 EDT"), "{text}");
     // A param anchor resolves from its default: 2026-11-16 + 3 weeks is Monday 2026-12-07.
-    let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, "kickoff", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, ALIGNED, "kickoff", 0);
     assert!(text.contains("planned: Mon 2026-12-07 10:00 EST"), "{text}");
     // Tuesday on or before 2027-02-17 (a Wednesday) is the 16th.
-    let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, "freeze", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, ALIGNED, "freeze", 0);
     assert!(text.contains("planned: Tue 2027-02-16 10:00 EST"), "{text}");
 
     // Hover on alignment words explains them.
@@ -612,8 +633,7 @@ fn alignments_and_param_anchors_hover_and_complete() {
         ("tuesday on", "**weekday**"),
         ("horizon", "warning RWF024"),
     ] {
-        let hover = c.result("textDocument/hover", doc_pos(uri, ALIGNED, needle, 0));
-        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        let text = c.hover_text(uri, ALIGNED, needle, 0);
         assert!(text.contains(want), "{needle}: {text}");
     }
 
@@ -671,14 +691,9 @@ fn composed_calendars_hover_and_complete() {
     assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
     // Hover on a task shows the date the engine will use: moved out of the freeze week, and
     // counted in the task's own calendar (Women's Day skipped).
-    let hover = c.result(
-        "textDocument/hover",
-        doc_pos(uri, COMPOSED, "freeze_check", 0),
-    );
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, COMPOSED, "freeze_check", 0);
     assert!(text.contains("planned: Fri 2027-02-19 10:00 EST"), "{text}");
-    let hover = c.result("textDocument/hover", doc_pos(uri, COMPOSED, "translate", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, COMPOSED, "translate", 0);
     assert!(text.contains("planned: Thu 2027-03-04 16:00 CET"), "{text}");
     // Hover on the words of calendars and blackout rules explains them.
     for (needle, want) in [
@@ -687,8 +702,7 @@ fn composed_calendars_hover_and_complete() {
         ("include nyc", "holidays and blackouts of other calendars"),
         ("holiday 2027", "a closed day"),
     ] {
-        let hover = c.result("textDocument/hover", doc_pos(uri, COMPOSED, needle, 0));
-        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        let text = c.hover_text(uri, COMPOSED, needle, 0);
         assert!(text.contains(want), "{needle}: {text}");
     }
     // Completion after `on_blackout `: the three rules; after a task's `calendar `: the calendars.
@@ -742,17 +756,9 @@ fn conditions_complete_and_hover() {
     let uri = "file:///tmp/rwf-lsp-test/cond.rwf";
     c.open(uri, CONDITIONAL);
     assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
-    let hover = c.result(
-        "textDocument/hover",
-        doc_pos(uri, CONDITIONAL, "when beta", 0),
-    );
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, CONDITIONAL, "when beta", 0);
     assert!(text.contains("**when** *condition*"), "{text}");
-    let hover = c.result(
-        "textDocument/hover",
-        doc_pos(uri, CONDITIONAL, "beta_build", 0),
-    );
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, CONDITIONAL, "beta_build", 0);
     assert!(
         text.contains("left out with the template's defaults: condition `beta` is false"),
         "{text}"
@@ -794,22 +800,18 @@ fn duration_params_hover_and_complete() {
     assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
 
     // Hover on a use of the param: its type, default and description.
-    let hover = c.result("textDocument/hover", doc_pos(uri, LEADS, "lead at", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, LEADS, "lead at", 0);
     assert!(
         text.contains("**param** `lead`") && text.contains("duration = 3 weeks"),
         "{text}"
     );
-    let hover = c.result("textDocument/hover", doc_pos(uri, LEADS, "grace after", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, LEADS, "grace after", 0);
     assert!(text.contains("duration = 2 days"), "{text}");
     // Hover on the tasks: the schedule as written, resolved at the defaults.
-    let hover = c.result("textDocument/hover", doc_pos(uri, LEADS, "freeze", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, LEADS, "freeze", 0);
     assert!(text.contains("at release - lead at 18:00"), "{text}");
     assert!(text.contains("planned: Tue 2027-05-11 18:00 EDT"), "{text}");
-    let hover = c.result("textDocument/hover", doc_pos(uri, LEADS, "qa", 0));
-    let text = hover["contents"]["value"].as_str().unwrap();
+    let text = c.hover_text(uri, LEADS, "qa", 0);
     assert!(
         text.contains("start Thu 2027-05-13 18:00 EDT · due Sat 2027-05-15 18:00 EDT"),
         "{text}"
@@ -879,12 +881,10 @@ fn event_waits_warn_hover_and_complete() {
         ("event ci_green", "**event** *key*"),
         ("where {", "**where**"),
     ] {
-        let hover = c.result("textDocument/hover", doc_pos(uri, EVENTS, needle, 0));
-        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        let text = c.hover_text(uri, EVENTS, needle, 0);
         assert!(text.contains(want), "{needle}: {text}");
     }
-    let hover = c.result("textDocument/hover", doc_pos(uri, EVENTS, "ci_green", 0));
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, EVENTS, "ci_green", 0);
     assert!(
         text.contains("then waits for event `ci.finished` where status = \"success\"; no timeout"),
         "{text}"
@@ -895,8 +895,7 @@ fn event_waits_warn_hover_and_complete() {
     );
     c.change(uri, 2, &fixed);
     assert!(c.diagnostics(uri, 2).is_empty(), "a timeout clears RWF040");
-    let hover = c.result("textDocument/hover", doc_pos(uri, &fixed, "then skip", 0));
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, &fixed, "then skip", 0);
     assert!(text.contains("then fail|skip|continue"), "{text}");
     let labels = |c: &mut Client, needle: &str| -> Vec<String> {
         let (line, col) = pos_of(&fixed, needle, 0);
@@ -934,42 +933,23 @@ fn expansions_complete_and_hover_with_their_copies() {
     c.open(uri, EXPANDING);
     assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
     // The block's word: what it expands to with the defaults.
-    let hover = c.result("textDocument/hover", doc_pos(uri, EXPANDING, "each", 0));
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, EXPANDING, "each", 0);
     assert!(text.contains("**for each**"), "{text}");
     assert!(
         text.contains("expands to 3 copies with the template's defaults: `translate[de]`, `translate[fr]`, `translate[ja]`"),
         "{text}"
     );
-    let hover = c.result("textDocument/hover", doc_pos(uri, EXPANDING, "repeat", 0));
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, EXPANDING, "repeat", 0);
     assert!(text.contains("`sync` expands to 3 copies"), "{text}");
     // A task of a repeat: its copies and the first one's date.
-    let hover = c.result("textDocument/hover", doc_pos(uri, EXPANDING, "sync", 0));
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, EXPANDING, "sync", 0);
     assert!(text.contains("`sync[1]`, `sync[2]`, `sync[3]`"), "{text}");
     assert!(
         text.contains("planned (`sync[1]`): Mon 2027-03-01 09:00"),
         "{text}"
     );
-    let complete = |c: &mut Client, text: &str, needle: &str| -> Vec<String> {
-        c.notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
-        );
-        let (line, col) = pos_of(text, needle, 0);
-        let col = col + needle.len() as u64;
-        let items = c.result(
-            "textDocument/completion",
-            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
-        );
-        items
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["label"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let complete =
+        |c: &mut Client, text: &str, needle: &str| labels(&c.complete_after(uri, text, needle));
     let t = EXPANDING.replace("repeat every 1 month", "repeat ");
     assert_eq!(complete(&mut c, &t, "repeat "), ["every", "on"]);
     let t = EXPANDING.replace("repeat every 1 month", "repeat on mon, ");
@@ -1005,33 +985,15 @@ fn a_for_each_over_an_output_completes_and_hovers() {
     c.open(uri, FANNING);
     assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
     let note = "for each platform in build.output.platforms — expanded when build succeeds";
-    let hover = c.result("textDocument/hover", doc_pos(uri, FANNING, "each", 0));
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, FANNING, "each", 0);
     assert!(
         text.contains("TASK.output.PATH") && text.contains(note),
         "{text}"
     );
-    let hover = c.result("textDocument/hover", doc_pos(uri, FANNING, "ship", 0));
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, FANNING, "ship", 0);
     assert!(text.contains(note), "{text}");
-    let complete = |c: &mut Client, text: &str, needle: &str| -> Vec<String> {
-        c.notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
-        );
-        let (line, col) = pos_of(text, needle, 0);
-        let col = col + needle.len() as u64;
-        let items = c.result(
-            "textDocument/completion",
-            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
-        );
-        items
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["label"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let complete =
+        |c: &mut Client, text: &str, needle: &str| labels(&c.complete_after(uri, text, needle));
     let t = FANNING.replace("build.output.platforms {", "build. {");
     assert_eq!(complete(&mut c, &t, "in build."), ["output"]);
     let t = FANNING.replace("build.output.platforms {", "build.output. {");
@@ -1054,11 +1016,7 @@ fn output_conditions_hover() {
     let uri = "file:///tmp/rwf-lsp-test/output_condition.rwf";
     c.open(uri, OUTPUT_CONDITION);
     assert!(c.diagnostics(uri, 1).is_empty());
-    let hover = c.result(
-        "textDocument/hover",
-        doc_pos(uri, OUTPUT_CONDITION, "rc2", 0),
-    );
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let text = c.hover_text(uri, OUTPUT_CONDITION, "rc2", 0);
     assert!(
         text.contains(
             "runs only if rc1.output.needs_another == true (decided when its dependencies are met"
@@ -1083,11 +1041,7 @@ fn includes_complete_hover_and_go_to_the_template() {
     let mut c = Client::start();
     c.open(uri, &text);
     assert!(c.diagnostics(uri, 1).is_empty(), "the example is clean");
-    let hover = c.result(
-        "textDocument/hover",
-        doc_pos(uri, &text, "app_store as ios", 0),
-    );
-    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    let shown = c.hover_text(uri, &text, "app_store as ios", 0);
     assert!(
         shown.contains("**template** `app_store` — App store submission: ${platform}"),
         "{shown}"
@@ -1117,8 +1071,7 @@ fn includes_complete_hover_and_go_to_the_template() {
         .unwrap();
     assert_eq!(def["range"]["start"]["line"], json!(line));
     // The include's name is a phase: hover says what it includes; `after ios` goes to the include.
-    let hover = c.result("textDocument/hover", doc_pos(uri, &text, "ios, android", 0));
-    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    let shown = c.hover_text(uri, &text, "ios, android", 0);
     assert!(
         shown.contains("`include app_store as ios`: its tasks are `ios.KEY`"),
         "{shown}"
@@ -1132,21 +1085,7 @@ fn includes_complete_hover_and_go_to_the_template() {
         .position(|l| l.contains("include app_store as ios"))
         .unwrap();
     assert_eq!(def["range"]["start"]["line"], json!(include_line), "{def}");
-    let mut complete = |text: &str, needle: &str| -> Vec<String> {
-        c.change(uri, 2, text);
-        let (line, col) = pos_of(text, needle, 0);
-        let col = col + needle.len() as u64;
-        let items = c.result(
-            "textDocument/completion",
-            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
-        );
-        items
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["label"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let mut complete = |text: &str, needle: &str| labels(&c.complete_after(uri, text, needle));
     let t = text.replace("include app_store as ios", "include ");
     let names = complete(&t, "  include ");
     assert_eq!(
@@ -1185,16 +1124,8 @@ fn conditions_complete_upstream_outputs() {
     c.open(uri, RUN_TIME);
     assert!(c.diagnostics(uri, 1).is_empty(), "the template is clean");
     let mut complete = |text: &str, needle: &str| -> Vec<(String, String)> {
-        c.change(uri, 2, text);
-        let (line, col) = pos_of(text, needle, 0);
-        let col = col + needle.len() as u64;
-        let items = c.result(
-            "textDocument/completion",
-            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": col } }),
-        );
-        let mut out: Vec<(String, String)> = items
-            .as_array()
-            .unwrap()
+        let mut out: Vec<(String, String)> = c
+            .complete_after(uri, text, needle)
             .iter()
             .map(|i| {
                 (
@@ -1260,11 +1191,7 @@ fn one_copy_anchors_are_clean_and_hover() {
             "{needle}: {hover}"
         );
     }
-    let hover = c.result(
-        "textDocument/hover",
-        doc_pos(uri, &text, "second_fix_out", 0),
-    );
-    let said = hover["contents"]["value"].as_str().unwrap_or_default();
+    let said = c.hover_text(uri, &text, "second_fix_out", 0);
     assert!(
         said.contains("schedule: `at bugfix[2].end + 1 day`")
             && said.contains("planned: Wed 2027-03-03 09:00 CET"),

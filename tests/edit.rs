@@ -123,6 +123,34 @@ fn applied(r: Result<Result<EditResult, Vec<EditRefusal>>, StoreError>) -> EditR
     }
 }
 
+/// A workflow of `template` at its defaults for `release`, created and started.
+async fn started_from(
+    r: &Rig,
+    template: &WorkflowSpec,
+    release: chrono::DateTime<chrono::Utc>,
+) -> Uuid {
+    let inputs = rwf::compile::Inputs {
+        release: Some(release.to_rfc3339()),
+        ..Default::default()
+    };
+    let (bound, plan) = rwf::ops::instantiate(template, &inputs).unwrap();
+    let id = r
+        .store
+        .create_workflow(rwf::store::NewWorkflow {
+            template,
+            spec: &bound,
+            plan: &plan,
+            actor: "ann",
+        })
+        .await
+        .unwrap();
+    r.store
+        .transition(id, LifecycleVerb::Start, "ann")
+        .await
+        .unwrap();
+    id
+}
+
 fn draft_task(key: &str) -> T {
     agent(key, "builtin:succeed")
 }
@@ -1577,25 +1605,7 @@ async fn expanded_tasks_run_and_a_removed_item_removes_only_its_copies() {
             .spec
             .unwrap();
     let release = base() + Duration::days(10);
-    let inputs = rwf::compile::Inputs {
-        release: Some(release.to_rfc3339()),
-        ..Default::default()
-    };
-    let (bound, plan) = rwf::ops::instantiate(&template, &inputs).unwrap();
-    let id = r
-        .store
-        .create_workflow(rwf::store::NewWorkflow {
-            template: &template,
-            spec: &bound,
-            plan: &plan,
-            actor: "ann",
-        })
-        .await
-        .unwrap();
-    r.store
-        .transition(id, LifecycleVerb::Start, "ann")
-        .await
-        .unwrap();
+    let id = started_from(&r, &template, release).await;
     r.idle().await;
     r.advance(24 * 8).await;
     assert_eq!(r.task_status(id, "daily[1]").await, "succeeded", "day 7");
@@ -1788,25 +1798,7 @@ async fn an_edit_keeps_a_latched_event_and_a_consumed_wait_is_evidence() {
     };
     let template = compile(&text(1, "CI is green", "2 days", "", true));
     let release = base() + Duration::days(10);
-    let inputs = rwf::compile::Inputs {
-        release: Some(release.to_rfc3339()),
-        ..Default::default()
-    };
-    let (bound, plan) = rwf::ops::instantiate(&template, &inputs).unwrap();
-    let id = r
-        .store
-        .create_workflow(rwf::store::NewWorkflow {
-            template: &template,
-            spec: &bound,
-            plan: &plan,
-            actor: "ann",
-        })
-        .await
-        .unwrap();
-    r.store
-        .transition(id, LifecycleVerb::Start, "ann")
-        .await
-        .unwrap();
+    let id = started_from(&r, &template, release).await;
     r.idle().await;
     // CI finishes a week before the freeze: the event is latched, the wait has not opened.
     r.store

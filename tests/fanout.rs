@@ -7,6 +7,9 @@
 
 #[path = "support/snapshots.rs"]
 mod snapshots;
+mod support;
+
+use support::cli::golden;
 
 use chrono::{DateTime, Utc};
 use rwf::compile::{bind, compile_source, Inputs, MemLoader};
@@ -19,7 +22,6 @@ use rwf::engine::{GateKind, NoHooks};
 use rwf::exec::AgentOutcome;
 use serde_json::{json, Value};
 use snapshots::{h, snap, status, step_with};
-use std::path::Path;
 
 const TEMPLATE: &str = r#"
 template fanout "Fan-out" {
@@ -342,34 +344,8 @@ fn a_failed_source_skips_the_prototypes() {
 // ---------- goldens ----------
 
 fn rwf(args: &[&str]) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
-        .args(args)
-        .current_dir(root)
-        .output()
-        .unwrap();
-    format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden/cli")
-        .join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("no golden {} (UPDATE_EXPECT=1)", path.display()));
-    assert_eq!(
-        expected, actual,
-        "{name} differs (UPDATE_EXPECT=1 to accept)"
-    );
+    let (out, err, code) = support::cli::rwf(args);
+    format!("exit: {code}\n--- stdout\n{out}--- stderr\n{err}")
 }
 
 const FIXTURE: &str = "tests/fixtures/schedule/fanout.rwf";

@@ -5,10 +5,13 @@
 //! sit in phases; each misuse is one located diagnostic; `plan`, `explain` and `simulate` of
 //! examples/store_release.rwf run end to end (goldens).
 
+mod support;
+
 use rwf::compile::{bind, compile_source, Inputs, MemLoader};
 use rwf::diagnostic::{has_errors, Diagnostic};
 use rwf::spec::{Anchor, Schedule, Step, WorkflowSpec};
 use std::path::PathBuf;
+use support::cli::{golden, rwf as rwf_cli};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -407,30 +410,6 @@ fn each_misuse_is_one_located_diagnostic() {
             "{code} documented"
         );
     }
-}
-
-fn rwf_cli(args: &[&str]) -> (String, String, i32) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = root().join("tests/golden/cli").join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {}: run with UPDATE_EXPECT=1", path.display()));
-    assert!(want == actual, "{name} differs (UPDATE_EXPECT=1 to accept)");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use rwf::schedule::{self, resolve, Target, Times};
 use rwf::spec::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use support::cli::{golden, rwf};
 
 // ---------- builders ----------
 
@@ -715,34 +716,6 @@ fn property_anchored_chains_keep_order_and_resolution_is_deterministic() {
 }
 
 // ---------- golden CLI output ----------
-
-fn rwf(args: &[&str]) -> (String, String, i32) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwf"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = root().join("tests/golden/cli").join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {}: run with UPDATE_EXPECT=1", path.display()));
-    assert!(
-        want == actual,
-        "{name} differs (UPDATE_EXPECT=1 to accept):\n{}",
-        similar::TextDiff::from_lines(want.as_str(), actual).unified_diff()
-    );
-}
 
 /// (golden name, file, release, today)
 const TEMPLATES: [(&str, &str, &str, &str); 8] = [

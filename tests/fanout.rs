@@ -153,25 +153,12 @@ fn three_items_expand_with_per_item_after_and_fan_in() {
     assert_eq!(input.unwrap(), json!({"platform": "ios", "arch": "arm64"}));
     assert_eq!(s.spec.task("ship[web]").unwrap().title, "Ship web");
     // Inside the block, `after ship` is the same item's copy.
-    let deps: Vec<&str> = s
-        .spec
-        .task("verify[android]")
-        .unwrap()
-        .depends_on
-        .iter()
-        .map(|d| d.task.as_str())
-        .collect();
-    assert_eq!(deps, ["ship[android]", "build"]);
+    assert_eq!(deps(&s.spec, "verify[android]"), ["ship[android]", "build"]);
     // Outside, `after verify` waits for every copy.
-    let deps: Vec<&str> = s
-        .spec
-        .task("announce")
-        .unwrap()
-        .depends_on
-        .iter()
-        .map(|d| d.task.as_str())
-        .collect();
-    assert_eq!(deps, ["verify[ios]", "verify[android]", "verify[web]"]);
+    assert_eq!(
+        deps(&s.spec, "announce"),
+        ["verify[ios]", "verify[android]", "verify[web]"]
+    );
 
     let d = succeed(&mut s, "ship[android]", json!({}), h(2));
     assert_eq!(dispatched(&d), ["verify[android]"], "per item");
@@ -258,15 +245,11 @@ fn an_empty_list_leaves_the_block_out_and_downstream_proceeds() {
         .collect();
     let why = "`for each platform in build.output.platforms`: the list is empty";
     assert_eq!(out, [("ship", why), ("verify", why)]);
-    let deps: Vec<&str> = s
-        .spec
-        .task("announce")
-        .unwrap()
-        .depends_on
-        .iter()
-        .map(|d| d.task.as_str())
-        .collect();
-    assert_eq!(deps, ["build"], "bridged through the left-out tasks");
+    assert_eq!(
+        deps(&s.spec, "announce"),
+        ["build"],
+        "bridged through the left-out tasks"
+    );
     succeed(&mut s, "announce", json!({}), h(2));
     assert_eq!(s.status, WorkflowStatus::Completed);
 }
@@ -346,6 +329,16 @@ fn a_failed_source_skips_the_prototypes() {
 fn rwf(args: &[&str]) -> String {
     let (out, err, code) = support::cli::rwf(args);
     format!("exit: {code}\n--- stdout\n{out}--- stderr\n{err}")
+}
+
+/// The keys `key` waits for.
+fn deps<'a>(spec: &'a rwf::spec::WorkflowSpec, key: &str) -> Vec<&'a str> {
+    spec.task(key)
+        .unwrap()
+        .depends_on
+        .iter()
+        .map(|d| d.task.as_str())
+        .collect()
 }
 
 const FIXTURE: &str = "tests/fixtures/schedule/fanout.rwf";

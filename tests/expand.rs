@@ -5,12 +5,15 @@
 //! bad items and expansions above the cap; `plan`, `simulate` and the ICS export show the copies; and
 //! rebinding a list (`rwf edit --set`) adds or removes only that item's copies.
 
+mod support;
+
 use rwf::compile::{bind, compile_source, Inputs, MemLoader};
 use rwf::diagnostic::has_errors;
 use rwf::spec::WorkflowSpec;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
+use support::edges::{deps, keys};
 
 fn readme_example() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("grammar/README.md");
@@ -45,19 +48,6 @@ fn inputs(release: &str, sets: &[(&str, &str)]) -> Inputs {
         release: Some(release.into()),
         tz: None,
     }
-}
-
-fn keys(spec: &WorkflowSpec) -> Vec<&str> {
-    spec.tasks.iter().map(|t| t.key.as_str()).collect()
-}
-
-fn deps<'a>(spec: &'a WorkflowSpec, key: &str) -> Vec<&'a str> {
-    spec.task(key)
-        .unwrap()
-        .depends_on
-        .iter()
-        .map(|d| d.task.as_str())
-        .collect()
 }
 
 fn bind_err(spec: &WorkflowSpec, i: &Inputs) -> Vec<(&'static str, String)> {

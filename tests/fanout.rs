@@ -10,6 +10,7 @@ mod snapshots;
 mod support;
 
 use support::cli::golden;
+use support::edges::deps;
 
 use chrono::{DateTime, Utc};
 use rwf::compile::{bind, compile_source, Inputs, MemLoader};
@@ -329,16 +330,6 @@ fn a_failed_source_skips_the_prototypes() {
 fn rwf(args: &[&str]) -> String {
     let (out, err, code) = support::cli::rwf(args);
     format!("exit: {code}\n--- stdout\n{out}--- stderr\n{err}")
-}
-
-/// The keys `key` waits for.
-fn deps<'a>(spec: &'a rwf::spec::WorkflowSpec, key: &str) -> Vec<&'a str> {
-    spec.task(key)
-        .unwrap()
-        .depends_on
-        .iter()
-        .map(|d| d.task.as_str())
-        .collect()
 }
 
 const FIXTURE: &str = "tests/fixtures/schedule/fanout.rwf";

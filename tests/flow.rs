@@ -4,11 +4,14 @@
 //! a param (`rwf edit --set`) adds or removes only the conditional tasks, every key unchanged; a condition
 //! on an upstream output stays on its task for run time.
 
+mod support;
+
 use rwf::compile::{bind, compile_source, preview, Inputs, MemLoader};
 use rwf::diagnostic::has_errors;
 use rwf::spec::WorkflowSpec;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use support::edges::{deps, keys};
 
 fn readme_example() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("grammar/README.md");
@@ -35,19 +38,6 @@ fn inputs(sets: &[(&str, &str)]) -> Inputs {
         release: Some("2027-03-01".into()),
         tz: None,
     }
-}
-
-fn keys(spec: &WorkflowSpec) -> Vec<&str> {
-    spec.tasks.iter().map(|t| t.key.as_str()).collect()
-}
-
-fn deps<'a>(spec: &'a WorkflowSpec, key: &str) -> Vec<&'a str> {
-    spec.task(key)
-        .unwrap()
-        .depends_on
-        .iter()
-        .map(|d| d.task.as_str())
-        .collect()
 }
 
 #[test]

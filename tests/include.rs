@@ -12,6 +12,7 @@ use rwf::diagnostic::{has_errors, Diagnostic};
 use rwf::spec::{Anchor, Schedule, Step, WorkflowSpec};
 use std::path::PathBuf;
 use support::cli::{golden, rwf as rwf_cli};
+use support::edges::{deps, keys};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -57,19 +58,6 @@ fn release(r: &str) -> Inputs {
         release: Some(r.into()),
         ..Inputs::default()
     }
-}
-
-fn keys(spec: &WorkflowSpec) -> Vec<&str> {
-    spec.tasks.iter().map(|t| t.key.as_str()).collect()
-}
-
-fn deps<'a>(spec: &'a WorkflowSpec, key: &str) -> Vec<&'a str> {
-    spec.task(key)
-        .unwrap_or_else(|| panic!("no task {key}"))
-        .depends_on
-        .iter()
-        .map(|d| d.task.as_str())
-        .collect()
 }
 
 #[test]

@@ -1297,15 +1297,7 @@ impl Lower<'_> {
                 FieldKind::After(list) => {
                     for d in list {
                         src.deps.push(d.task.span.clone());
-                        deps.push(Dependency {
-                            task: d.task.name.clone(),
-                            outcome: match d.outcome.as_ref().map(|o| o.name.as_str()) {
-                                Some("failed") => EdgeOutcome::Failed,
-                                Some("skipped") => EdgeOutcome::Skipped,
-                                Some("any") => EdgeOutcome::Any,
-                                _ => EdgeOutcome::Success,
-                            },
-                        });
+                        deps.push(dependency(d));
                     }
                 }
                 FieldKind::Timeout(d, then) => {
@@ -1648,6 +1640,19 @@ impl Lower<'_> {
             }
         }
         self.exprs(entries)
+    }
+}
+
+/// An `after` entry as written (`review`, `review:failed`): the edge it makes.
+fn dependency(d: &ast::Dep) -> Dependency {
+    Dependency {
+        task: d.task.name.clone(),
+        outcome: match d.outcome.as_ref().map(|o| o.name.as_str()) {
+            Some("failed") => EdgeOutcome::Failed,
+            Some("skipped") => EdgeOutcome::Skipped,
+            Some("any") => EdgeOutcome::Any,
+            _ => EdgeOutcome::Success,
+        },
     }
 }
 

@@ -10,8 +10,8 @@ use crate::compile::bind::{bind_scope, interpolate, task_texts, Text};
 use crate::compile::values;
 use crate::compile::TaskSource;
 use crate::spec::{
-    Amount, Anchor, Condition, Dependency, EdgeOutcome, Expansion, Expr, ParamSpec, ParamType,
-    PhaseSpec, Schedule, Step, TaskSpec, TzRef, WorkflowSpec,
+    Amount, Anchor, Condition, Dependency, Expansion, Expr, ParamSpec, ParamType, PhaseSpec,
+    Schedule, Step, TaskSpec, TzRef, WorkflowSpec,
 };
 use crate::syntax::ast;
 use serde_json::Value as Json;
@@ -195,19 +195,7 @@ impl Lower<'_> {
         let Some(bindings) = self.include_params(inc, &inner, spec) else {
             return;
         };
-        let after = inc
-            .after
-            .iter()
-            .map(|d| Dependency {
-                task: d.task.name.clone(),
-                outcome: match d.outcome.as_ref().map(|o| o.name.as_str()) {
-                    Some("failed") => EdgeOutcome::Failed,
-                    Some("skipped") => EdgeOutcome::Skipped,
-                    Some("any") => EdgeOutcome::Any,
-                    _ => EdgeOutcome::Success,
-                },
-            })
-            .collect::<Vec<_>>();
+        let after = inc.after.iter().map(super::dependency).collect::<Vec<_>>();
         let keys: BTreeSet<&str> = inner.tasks.iter().map(|t| t.key.as_str()).collect();
         let rename = |k: &str| keys.contains(k).then(|| format!("{ns}.{k}"));
         let params = |p: &str| match bindings.get(p) {
